@@ -10,3 +10,7 @@ pub mod hash;
 pub mod merkle;
 
 pub use error::{Error, Result};
+pub mod checkpoint;
+pub mod dsse;
+pub mod keys;
+pub mod statement;
