@@ -13,14 +13,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
+use crate::note;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::{KeyPair, PublicKey};
-
-/// Signature lines accepted in one note; the signed-note spec asks verifiers to accept 16.
-const MAX_SIGNATURES: usize = 100;
-/// Longest note we parse.
-const MAX_NOTE_LEN: usize = 1 << 16;
 
 /// A tree head: the log's identity, its size and its root hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,61 +37,14 @@ impl Checkpoint {
 
     /// Signs the checkpoint, producing the whole signed note.
     pub fn sign(&self, key: &KeyPair) -> String {
-        let body = self.body();
-        let mut blob = key.public().note_key_id().to_vec();
-        blob.extend_from_slice(&key.sign(body.as_bytes()));
-        format!("{body}\n\u{2014} {} {}\n", key.name(), B64.encode(blob))
+        note::sign(&self.body(), key)
     }
 
     /// Parses a signed note and verifies it against the trusted keys. At least one trusted key
     /// must have signed; signatures by unknown keys are ignored as the spec requires.
     pub fn open(note: &str, trusted: &[PublicKey]) -> Result<(Checkpoint, Vec<String>)> {
-        let bad = |why: String| Error::Malformed(format!("checkpoint: {why}"));
-        if note.len() > MAX_NOTE_LEN {
-            return Err(bad(format!("note is {} bytes, over {MAX_NOTE_LEN}", note.len())));
-        }
-        if note.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(bad("note contains control characters".into()));
-        }
-        let split = note.rfind("\n\n").ok_or_else(|| bad("no blank line before signatures".into()))?;
-        let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
-        let cp = Self::parse_body(body)?;
-        if !sigs.ends_with('\n') {
-            return Err(bad("signature block must end with a newline".into()));
-        }
-        let lines: Vec<&str> = sigs.trim_end_matches('\n').split('\n').collect();
-        if lines.len() > MAX_SIGNATURES {
-            return Err(bad(format!("{} signature lines, more than {MAX_SIGNATURES}", lines.len())));
-        }
-        let mut signers = Vec::new();
-        for line in lines {
-            let rest = line
-                .strip_prefix("\u{2014} ")
-                .ok_or_else(|| bad(format!("signature line {line:?} does not start with an em dash")))?;
-            let (name, b64) = rest
-                .split_once(' ')
-                .ok_or_else(|| bad(format!("signature line {line:?} has no signature")))?;
-            let blob = B64.decode(b64).map_err(|_| bad("signature is not base64".into()))?;
-            if blob.len() < 5 {
-                return Err(bad("signature is too short".into()));
-            }
-            for k in trusted.iter().filter(|k| k.name == name) {
-                if blob[..4] == k.note_key_id() {
-                    if !k.verify(body.as_bytes(), &blob[4..]) {
-                        return Err(Error::Signature(format!(
-                            "checkpoint signature by {name} does not verify"
-                        )));
-                    }
-                    signers.push(name.to_string());
-                }
-            }
-        }
-        if signers.is_empty() {
-            return Err(Error::Signature(
-                "checkpoint is not signed by any trusted key".into(),
-            ));
-        }
-        Ok((cp, signers))
+        let (body, signers) = note::open(note, trusted, "checkpoint")?;
+        Ok((Self::parse_body(body)?, signers))
     }
 
     /// Parses the note body (origin, size, root; extension lines are rejected).

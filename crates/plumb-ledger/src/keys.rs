@@ -76,7 +76,7 @@ impl PublicKey {
                 truncate(text, 80)
             ))
         };
-        let parts: Vec<&str> = text.split('+').collect();
+        let parts: Vec<&str> = text.splitn(3, '+').collect();
         let [name, id, key] = parts[..] else {
             return Err(bad("wrong number of '+'-separated fields"));
         };
@@ -166,7 +166,7 @@ impl KeyPair {
             ))
         };
         let rest = text.trim().strip_prefix("PRIVATE+KEY+").ok_or_else(|| bad("missing prefix"))?;
-        let parts: Vec<&str> = rest.split('+').collect();
+        let parts: Vec<&str> = rest.splitn(3, '+').collect();
         let [name, id, key] = parts[..] else {
             return Err(bad("wrong number of fields"));
         };

@@ -14,3 +14,7 @@ pub mod checkpoint;
 pub mod dsse;
 pub mod keys;
 pub mod statement;
+pub mod blobs;
+pub mod entry;
+pub mod store;
+pub mod note;

@@ -1,0 +1,137 @@
+//! Content-addressed blob store: raw reports and SBOMs, stored under their SHA-256 and
+//! referenced from log entries. Files are written to a temporary name, synced and renamed, so
+//! a blob is either whole or absent.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::hash::{Hash, hex, parse_sha256_ref, sha256_ref};
+
+/// Default cap on one blob: 256 MiB.
+pub const DEFAULT_MAX_BLOB: u64 = 256 * 1024 * 1024;
+
+/// A directory of blobs named by digest: `sha256/<2 hex>/<64 hex>`.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+    max_size: u64,
+}
+
+impl BlobStore {
+    /// Opens (creating if needed) a blob directory.
+    pub fn open(root: impl Into<PathBuf>, max_size: u64) -> Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(root.join("sha256")).map_err(|e| Error::io(&root, e))?;
+        Ok(BlobStore { root, max_size })
+    }
+
+    /// Where the blob with this digest lives. The digest is parsed, never used as a path as given,
+    /// so names like `../x` cannot escape the store.
+    pub fn path_of(&self, digest: &str) -> Result<PathBuf> {
+        let h = parse_sha256_ref(digest)?;
+        Ok(self.path_for(&h))
+    }
+
+    fn path_for(&self, h: &Hash) -> PathBuf {
+        let x = hex(h);
+        self.root.join("sha256").join(&x[..2]).join(x)
+    }
+
+    /// Streams `reader` into the store and returns `(sha256:<hex>, size)`.
+    pub fn put(&self, mut reader: impl Read) -> Result<(String, u64)> {
+        let tmp_dir = self.root.join("tmp");
+        fs::create_dir_all(&tmp_dir).map_err(|e| Error::io(&tmp_dir, e))?;
+        let mut tmp = tempfile_in(&tmp_dir)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| Error::io(&tmp.1, e))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            if size > self.max_size {
+                let _ = fs::remove_file(&tmp.1);
+                return Err(Error::TooLarge { what: "blob".into(), size, limit: self.max_size });
+            }
+            hasher.update(&buf[..n]);
+            tmp.0.write_all(&buf[..n]).map_err(|e| Error::io(&tmp.1, e))?;
+        }
+        tmp.0.sync_all().map_err(|e| Error::io(&tmp.1, e))?;
+        let h: Hash = hasher.finalize().into();
+        let dest = self.path_for(&h);
+        let parent = dest.parent().expect("blob path has a parent");
+        fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        fs::rename(&tmp.1, &dest).map_err(|e| Error::io(&dest, e))?;
+        File::open(parent).and_then(|d| d.sync_all()).map_err(|e| Error::io(parent, e))?;
+        Ok((sha256_ref(&h), size))
+    }
+
+    /// Stores a file.
+    pub fn put_file(&self, path: &Path) -> Result<(String, u64)> {
+        let f = File::open(path).map_err(|e| Error::io(path, e))?;
+        self.put(f)
+    }
+
+    /// Reads a whole blob, checking its digest.
+    pub fn get(&self, digest: &str) -> Result<Vec<u8>> {
+        let path = self.path_of(digest)?;
+        let data = fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {digest} is missing")),
+            _ => Error::io(&path, e),
+        })?;
+        let want = parse_sha256_ref(digest)?;
+        if crate::hash::sha256(&data) != want {
+            return Err(Error::Integrity(format!(
+                "blob {digest} does not match its digest: its content was changed"
+            )));
+        }
+        Ok(data)
+    }
+
+    /// Re-hashes a stored blob; Ok if present and intact.
+    pub fn check(&self, digest: &str) -> Result<()> {
+        self.get(digest).map(|_| ())
+    }
+}
+
+fn tempfile_in(dir: &Path) -> Result<(File, PathBuf)> {
+    for _ in 0..16 {
+        let mut r = [0u8; 8];
+        getrandom::getrandom(&mut r).map_err(|e| Error::State(format!("randomness: {e}")))?;
+        let p = dir.join(format!("put-{}", hex(&r)));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&p) {
+            Ok(f) => return Ok((f, p)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(&p, e)),
+        }
+    }
+    Err(Error::State("could not create a temporary blob file".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_content_addressed_capped_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path(), 10).unwrap();
+        let (d, n) = store.put(&b"report"[..]).unwrap();
+        assert_eq!(n, 6);
+        assert_eq!(d, sha256_ref(&crate::hash::sha256(b"report")));
+        assert_eq!(store.get(&d).unwrap(), b"report");
+        assert!(matches!(store.put(&b"far too large"[..]), Err(Error::TooLarge { .. })));
+        assert!(store.path_of("../../etc/passwd").is_err());
+        assert!(store.path_of("sha256:..").is_err());
+        fs::write(store.path_of(&d).unwrap(), b"swapped").unwrap();
+        assert!(matches!(store.get(&d), Err(Error::Integrity(_))));
+        let missing = sha256_ref(&[0; 32]);
+        assert!(matches!(store.get(&missing), Err(Error::NotFound(_))));
+    }
+}

@@ -1,0 +1,259 @@
+//! The shared backend: PostgreSQL, chosen by a `postgres://` URL. Several processes may append
+//! to one log; a transaction-scoped advisory lock makes the database the single sequencer, so
+//! two writers can never assign the same index or fork the tree.
+
+use postgres::{Client, NoTls, Transaction};
+
+use super::{APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry, nodes_for_batch, to_hash};
+use crate::entry::NewEntry;
+use crate::error::{Error, Result};
+use crate::hash::Hash;
+
+/// Advisory lock id held while a batch is sequenced ("plumb" in ASCII).
+const SEQUENCER_LOCK: i64 = 0x706c_756d_62;
+
+const TABLES: [&str; 5] = ["meta", "entries", "subjects", "tree_nodes", "checkpoints"];
+
+/// A PostgreSQL-backed log.
+pub struct PostgresBackend {
+    client: Client,
+}
+
+fn schema(grant_role: Option<&str>) -> String {
+    let mut s = format!(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         CREATE TABLE entries (
+             idx BIGINT PRIMARY KEY,
+             leaf_hash BYTEA NOT NULL,
+             entry BYTEA NOT NULL,
+             predicate_type TEXT NOT NULL,
+             system TEXT,
+             run TEXT,
+             time TEXT NOT NULL);
+         CREATE INDEX entries_system ON entries(system, idx);
+         CREATE INDEX entries_predicate ON entries(predicate_type, idx);
+         CREATE INDEX entries_run ON entries(run, idx);
+         CREATE INDEX entries_time ON entries(time, idx);
+         CREATE TABLE subjects (idx BIGINT NOT NULL, alg TEXT NOT NULL, value TEXT NOT NULL);
+         CREATE INDEX subjects_value ON subjects(value, alg, idx);
+         CREATE INDEX subjects_idx ON subjects(idx);
+         CREATE TABLE tree_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL,
+             PRIMARY KEY (level, idx));
+         CREATE TABLE checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL, time TEXT NOT NULL);
+         CREATE FUNCTION plumb_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$;\n"
+    );
+    for t in TABLES {
+        s.push_str(&format!(
+            "CREATE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION plumb_append_only();
+             CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION plumb_append_only();
+             REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM PUBLIC;\n"
+        ));
+        if let Some(role) = grant_role {
+            s.push_str(&format!("GRANT SELECT, INSERT ON {t} TO \"{role}\";\n"));
+        }
+    }
+    s
+}
+
+fn check_role(role: &str) -> Result<()> {
+    if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::Malformed(format!(
+            "role {role:?} must be letters, digits and underscores"
+        )));
+    }
+    Ok(())
+}
+
+impl PostgresBackend {
+    fn connect(url: &str) -> Result<Client> {
+        Client::connect(url, NoTls).map_err(|e| {
+            Error::Database(format!("cannot connect to PostgreSQL: {}", crate::error::Error::from(e)))
+        })
+    }
+
+    /// Creates the log tables, triggers and privileges. `grant_role`, if given, is the role the
+    /// application will connect as: it gets SELECT and INSERT only.
+    pub fn create(url: &str, origin: &str, grant_role: Option<&str>) -> Result<Self> {
+        if let Some(r) = grant_role {
+            check_role(r)?;
+        }
+        let mut client = Self::connect(url)?;
+        let mut tx = client.transaction()?;
+        let exists: Option<String> =
+            tx.query_one("SELECT to_regclass('entries')::text", &[])?.get(0);
+        if exists.is_some() {
+            return Err(Error::State("the database already holds a log".into()));
+        }
+        tx.batch_execute(&schema(grant_role))?;
+        tx.execute("INSERT INTO meta VALUES ('store_version', $1)", &[&STORE_VERSION.to_string()])?;
+        tx.execute("INSERT INTO meta VALUES ('origin', $1)", &[&origin])?;
+        tx.commit()?;
+        Ok(PostgresBackend { client })
+    }
+
+    /// Connects to an existing log and checks its version.
+    pub fn open(url: &str) -> Result<Self> {
+        let mut b = PostgresBackend { client: Self::connect(url)? };
+        let exists: Option<String> =
+            b.client.query_one("SELECT to_regclass('meta')::text", &[])?.get(0);
+        if exists.is_none() {
+            return Err(Error::StoreVersion { found: "none (not a plumb log)".into(), supported: STORE_VERSION });
+        }
+        match b.meta("store_version")? {
+            Some(v) if v == STORE_VERSION.to_string() => Ok(b),
+            Some(v) => Err(Error::StoreVersion { found: v, supported: STORE_VERSION }),
+            None => Err(Error::StoreVersion { found: "none".into(), supported: STORE_VERSION }),
+        }
+    }
+}
+
+fn lookup_node(tx: &mut Transaction<'_>, level: u32, index: u64) -> Result<Option<Hash>> {
+    let row = if level == 0 {
+        tx.query_opt("SELECT leaf_hash FROM entries WHERE idx = $1", &[&(index as i64)])?
+    } else {
+        tx.query_opt(
+            "SELECT hash FROM tree_nodes WHERE level = $1 AND idx = $2",
+            &[&(level as i32), &(index as i64)],
+        )?
+    };
+    row.map(|r| to_hash(r.get(0), "stored tree node")).transpose()
+}
+
+const ENTRY_COLUMNS: &str = "idx, leaf_hash, entry, predicate_type, system, run, time";
+
+fn stored(r: &postgres::Row) -> Result<StoredEntry> {
+    Ok(StoredEntry {
+        index: r.get::<_, i64>(0) as u64,
+        leaf_hash: to_hash(r.get(1), "stored leaf hash")?,
+        bytes: r.get(2),
+        predicate_type: r.get(3),
+        system: r.get(4),
+        run: r.get(5),
+        time: r.get(6),
+    })
+}
+
+impl Backend for PostgresBackend {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn append(&mut self, batch: &[NewEntry]) -> Result<u64> {
+        let mut tx = self.client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK])?;
+        let start: i64 = tx.query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?.get(0);
+        let nodes = nodes_for_batch(start as u64, batch, |l, i| lookup_node(&mut tx, l, i))?;
+        let ins = tx.prepare(
+            "INSERT INTO entries (idx, leaf_hash, entry, predicate_type, system, run, time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )?;
+        let sub = tx.prepare("INSERT INTO subjects (idx, alg, value) VALUES ($1, $2, $3)")?;
+        let node = tx.prepare("INSERT INTO tree_nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
+        for (i, e) in batch.iter().enumerate() {
+            let idx = start + i as i64;
+            tx.execute(&ins, &[&idx, &&e.leaf_hash[..], &e.bytes, &e.predicate_type, &e.system, &e.run, &e.time])?;
+            for (alg, v) in &e.subjects {
+                tx.execute(&sub, &[&idx, alg, v])?;
+            }
+        }
+        for n in &nodes {
+            tx.execute(&node, &[&(n.level as i32), &(n.index as i64), &&n.hash[..]])?;
+        }
+        tx.commit()?;
+        Ok(start as u64)
+    }
+
+    fn size(&mut self) -> Result<u64> {
+        let n: i64 = self.client.query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?.get(0);
+        Ok(n as u64)
+    }
+
+    fn entry(&mut self, index: u64) -> Result<Option<StoredEntry>> {
+        let r = self
+            .client
+            .query_opt(&format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx = $1"), &[&(index as i64)])?;
+        r.as_ref().map(stored).transpose()
+    }
+
+    fn scan(&mut self, from: u64, f: &mut dyn FnMut(StoredEntry) -> Result<()>) -> Result<()> {
+        // Pages keep memory flat on large logs without holding a cursor open.
+        let mut next = from as i64;
+        loop {
+            let rows = self.client.query(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx >= $1 ORDER BY idx LIMIT 10000"),
+                &[&next],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            next = last.get::<_, i64>(0) + 1;
+            for r in &rows {
+                f(stored(r)?)?;
+            }
+        }
+    }
+
+    fn subjects(&mut self, index: u64) -> Result<Vec<(String, String)>> {
+        let rows = self.client.query(
+            "SELECT alg, value FROM subjects WHERE idx = $1 ORDER BY alg, value",
+            &[&(index as i64)],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn node(&mut self, level: u32, index: u64) -> Result<Option<Hash>> {
+        let mut tx = self.client.transaction()?;
+        let n = lookup_node(&mut tx, level, index)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn scan_nodes(&mut self, f: &mut dyn FnMut(u32, u64, Hash) -> Result<()>) -> Result<()> {
+        let mut next = (0i32, 0i64);
+        loop {
+            let rows = self.client.query(
+                "SELECT level, idx, hash FROM tree_nodes WHERE (level, idx) >= ($1, $2) ORDER BY level, idx LIMIT 10000",
+                &[&next.0, &next.1],
+            )?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            next = (last.get(0), last.get::<_, i64>(1) + 1);
+            for r in &rows {
+                f(r.get::<_, i32>(0) as u32, r.get::<_, i64>(1) as u64, to_hash(r.get(2), "stored tree node")?)?;
+            }
+        }
+    }
+
+    fn query(&mut self, q: &Query) -> Result<Vec<u64>> {
+        let (sql, params) = q.to_sql(|n| format!("${n}"));
+        let owned: Vec<Box<dyn postgres::types::ToSql + Sync>> = params
+            .into_iter()
+            .map(|p| -> Box<dyn postgres::types::ToSql + Sync> {
+                match p {
+                    Param::Text(s) => Box::new(s),
+                    Param::Int(i) => Box::new(i),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+        let rows = self.client.query(&sql, &refs)?;
+        Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
+    }
+
+    fn add_checkpoint(&mut self, cp: &StoredCheckpoint) -> Result<()> {
+        self.client.execute(
+            "INSERT INTO checkpoints (size, note, time) VALUES ($1, $2, $3)",
+            &[&(cp.size as i64), &cp.note, &cp.time],
+        )?;
+        Ok(())
+    }
+
+    fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>> {
+        let rows = self.client.query("SELECT size, note, time FROM checkpoints ORDER BY size", &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredCheckpoint { size: r.get::<_, i64>(0) as u64, note: r.get(1), time: r.get(2) })
+            .collect())
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(self.client.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|r| r.get(0)))
+    }
+}
