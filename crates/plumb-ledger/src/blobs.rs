@@ -57,10 +57,16 @@ impl BlobStore {
             size += n as u64;
             if size > self.max_size {
                 let _ = fs::remove_file(&tmp.1);
-                return Err(Error::TooLarge { what: "blob".into(), size, limit: self.max_size });
+                return Err(Error::TooLarge {
+                    what: "blob".into(),
+                    size,
+                    limit: self.max_size,
+                });
             }
             hasher.update(&buf[..n]);
-            tmp.0.write_all(&buf[..n]).map_err(|e| Error::io(&tmp.1, e))?;
+            tmp.0
+                .write_all(&buf[..n])
+                .map_err(|e| Error::io(&tmp.1, e))?;
         }
         tmp.0.sync_all().map_err(|e| Error::io(&tmp.1, e))?;
         let h: Hash = hasher.finalize().into();
@@ -68,7 +74,9 @@ impl BlobStore {
         let parent = dest.parent().expect("blob path has a parent");
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         fs::rename(&tmp.1, &dest).map_err(|e| Error::io(&dest, e))?;
-        File::open(parent).and_then(|d| d.sync_all()).map_err(|e| Error::io(parent, e))?;
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(parent, e))?;
         Ok((sha256_ref(&h), size))
     }
 
@@ -111,7 +119,9 @@ fn tempfile_in(dir: &Path) -> Result<(File, PathBuf)> {
             Err(e) => return Err(Error::io(&p, e)),
         }
     }
-    Err(Error::State("could not create a temporary blob file".into()))
+    Err(Error::State(
+        "could not create a temporary blob file".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -126,7 +136,10 @@ mod tests {
         assert_eq!(n, 6);
         assert_eq!(d, sha256_ref(&crate::hash::sha256(b"report")));
         assert_eq!(store.get(&d).unwrap(), b"report");
-        assert!(matches!(store.put(&b"far too large"[..]), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            store.put(&b"far too large"[..]),
+            Err(Error::TooLarge { .. })
+        ));
         assert!(store.path_of("../../etc/passwd").is_err());
         assert!(store.path_of("sha256:..").is_err());
         fs::write(store.path_of(&d).unwrap(), b"swapped").unwrap();

@@ -13,10 +13,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::note;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::keys::{KeyPair, PublicKey};
+use crate::note;
 
 /// A tree head: the log's identity, its size and its root hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note text that is signed.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Signs the checkpoint, producing the whole signed note.
@@ -50,9 +55,15 @@ impl Checkpoint {
     /// Parses the note body (origin, size, root; extension lines are rejected).
     pub fn parse_body(body: &str) -> Result<Checkpoint> {
         let bad = |why: &str| Error::Malformed(format!("checkpoint: {why}"));
-        let lines: Vec<&str> = body.strip_suffix('\n').ok_or_else(|| bad("body must end in a newline"))?.split('\n').collect();
+        let lines: Vec<&str> = body
+            .strip_suffix('\n')
+            .ok_or_else(|| bad("body must end in a newline"))?
+            .split('\n')
+            .collect();
         if lines.len() != 3 {
-            return Err(bad("body must have exactly three lines: origin, tree size, root hash"));
+            return Err(bad(
+                "body must have exactly three lines: origin, tree size, root hash",
+            ));
         }
         let origin = lines[0];
         if origin.is_empty() {
@@ -71,7 +82,11 @@ impl Checkpoint {
             .ok()
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| bad("root hash must be base64 of 32 bytes"))?;
-        Ok(Checkpoint { origin: origin.to_string(), size, root })
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            size,
+            root,
+        })
     }
 }
 
@@ -83,7 +98,11 @@ mod tests {
     #[test]
     fn sign_and_open_round_trip() {
         let k = KeyPair::from_seed("example.com/log", [3; 32]).unwrap();
-        let cp = Checkpoint { origin: "example.com/log".into(), size: 12, root: EMPTY_ROOT };
+        let cp = Checkpoint {
+            origin: "example.com/log".into(),
+            size: 12,
+            root: EMPTY_ROOT,
+        };
         let note = cp.sign(&k);
         assert!(note.starts_with("example.com/log\n12\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\u{2014} example.com/log "));
         let (back, signers) = Checkpoint::open(&note, &[k.public()]).unwrap();
@@ -95,11 +114,18 @@ mod tests {
     fn tampered_or_unsigned_notes_are_rejected() {
         let k = KeyPair::from_seed("log", [3; 32]).unwrap();
         let other = KeyPair::from_seed("log", [4; 32]).unwrap();
-        let cp = Checkpoint { origin: "log".into(), size: 5, root: [9; 32] };
+        let cp = Checkpoint {
+            origin: "log".into(),
+            size: 5,
+            root: [9; 32],
+        };
         let note = cp.sign(&k);
         let t = [k.public()];
         assert!(Checkpoint::open(&note.replacen("\n5\n", "\n6\n", 1), &t).is_err());
-        assert!(Checkpoint::open(&note, &[other.public()]).is_err(), "unknown key only");
+        assert!(
+            Checkpoint::open(&note, &[other.public()]).is_err(),
+            "unknown key only"
+        );
         assert!(Checkpoint::open(&note.replace('\u{2014}', "-"), &t).is_err());
         assert!(Checkpoint::open("log\n05\nAAAA\n\n", &t).is_err());
         assert!(Checkpoint::open(&note.replacen("log\n", "log\x07\n", 1), &t).is_err());

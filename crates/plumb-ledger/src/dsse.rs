@@ -63,7 +63,10 @@ impl Envelope {
         Envelope {
             payload: STANDARD.encode(payload),
             payload_type: payload_type.to_string(),
-            signatures: vec![Signature { keyid: key.public().dsse_key_id(), sig: STANDARD.encode(sig) }],
+            signatures: vec![Signature {
+                keyid: key.public().dsse_key_id(),
+                sig: STANDARD.encode(sig),
+            }],
         }
     }
 
@@ -102,8 +105,10 @@ impl Envelope {
         for (i, s) in self.signatures.iter().enumerate() {
             let sig = decode_base64(&s.sig)
                 .ok_or_else(|| Error::Signature(format!("signature {i} is not valid base64")))?;
-            let named: Vec<&PublicKey> =
-                trusted.iter().filter(|k| k.dsse_key_id() == s.keyid).collect();
+            let named: Vec<&PublicKey> = trusted
+                .iter()
+                .filter(|k| k.dsse_key_id() == s.keyid)
+                .collect();
             if !named.is_empty() {
                 match named.into_iter().find(|k| k.verify(&msg, &sig)) {
                     Some(k) => signers.push(k),
@@ -155,11 +160,17 @@ mod tests {
         let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, b"{}", &k);
         let trusted = [k.public()];
         assert_eq!(env.verify(&trusted).unwrap()[0], &trusted[0]);
-        assert!(matches!(env.verify(&[other.public()]), Err(Error::Signature(_))));
+        assert!(matches!(
+            env.verify(&[other.public()]),
+            Err(Error::Signature(_))
+        ));
 
         let mut tampered = env.clone();
         tampered.payload = STANDARD.encode(b"{ }");
-        assert!(matches!(tampered.verify(&trusted), Err(Error::Signature(_))));
+        assert!(matches!(
+            tampered.verify(&trusted),
+            Err(Error::Signature(_))
+        ));
 
         let mut retyped = env.clone();
         retyped.payload_type = "text/plain".into();
@@ -172,17 +183,29 @@ mod tests {
 
     #[test]
     fn parse_rejects_malformed_and_oversized_envelopes() {
-        assert!(matches!(Envelope::parse(b"{", 100), Err(Error::Malformed(_))));
-        assert!(matches!(Envelope::parse(b"[]", 100), Err(Error::Malformed(_))));
+        assert!(matches!(
+            Envelope::parse(b"{", 100),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            Envelope::parse(b"[]", 100),
+            Err(Error::Malformed(_))
+        ));
         assert!(matches!(
             Envelope::parse(br#"{"payload":"","payloadType":"x","signatures":[]}"#, 100),
             Err(Error::Signature(_))
         ));
         assert!(matches!(
-            Envelope::parse(br#"{"payload":"","payloadType":"x","signatures":[],"extra":1}"#, 100),
+            Envelope::parse(
+                br#"{"payload":"","payloadType":"x","signatures":[],"extra":1}"#,
+                100
+            ),
             Err(Error::Malformed(_))
         ));
-        assert!(matches!(Envelope::parse(&[b' '; 101], 100), Err(Error::TooLarge { .. })));
+        assert!(matches!(
+            Envelope::parse(&[b' '; 101], 100),
+            Err(Error::TooLarge { .. })
+        ));
         assert_eq!(decode_base64("aGk").unwrap(), b"hi");
         assert_eq!(decode_base64("_-8=").unwrap(), vec![0xff, 0xef]);
     }

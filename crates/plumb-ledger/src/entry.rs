@@ -91,7 +91,9 @@ pub fn parse_time(s: &str) -> Result<String> {
         return Ok(format_time(t.with_timezone(&Utc)));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(format_time(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()));
+        return Ok(format_time(
+            d.and_hms_opt(0, 0, 0).expect("midnight").and_utc(),
+        ));
     }
     Err(Error::Malformed(format!(
         "time {s:?} is not RFC 3339 (e.g. 2026-11-21T09:30:00+01:00) or a date (2026-11-21)"

@@ -35,7 +35,9 @@ pub fn unhex(s: &str) -> Result<Vec<u8>> {
     }
     let b = s.as_bytes();
     if b.len() % 2 != 0 {
-        return Err(Error::Malformed(format!("hex value {s:?} has an odd number of digits")));
+        return Err(Error::Malformed(format!(
+            "hex value {s:?} has an odd number of digits"
+        )));
     }
     b.chunks(2)
         .map(|p| match (nibble(p[0]), nibble(p[1])) {

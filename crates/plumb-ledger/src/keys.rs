@@ -64,7 +64,12 @@ impl PublicKey {
     pub fn to_text(&self) -> String {
         let mut raw = vec![ED25519_TYPE];
         raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{}+{}", self.name, hex(&self.note_key_id()), B64.encode(raw))
+        format!(
+            "{}+{}+{}",
+            self.name,
+            hex(&self.note_key_id()),
+            B64.encode(raw)
+        )
     }
 
     /// Parses the verifier-key text form, checking the embedded key id.
@@ -87,7 +92,10 @@ impl PublicKey {
         }
         let key = VerifyingKey::from_bytes(raw[1..].try_into().expect("32 bytes"))
             .map_err(|_| bad("not a valid Ed25519 point"))?;
-        let pk = PublicKey { name: name.to_string(), key };
+        let pk = PublicKey {
+            name: name.to_string(),
+            key,
+        };
         if hex(&pk.note_key_id()) != id.to_ascii_lowercase() {
             return Err(bad("key id does not match the name and key"));
         }
@@ -111,7 +119,9 @@ pub struct KeyPair {
 
 impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,13 +132,19 @@ impl KeyPair {
         let mut seed = [0u8; 32];
         getrandom::getrandom(&mut seed)
             .map_err(|e| Error::State(format!("no randomness for key generation: {e}")))?;
-        Ok(KeyPair { name: name.to_string(), key: SigningKey::from_bytes(&seed) })
+        Ok(KeyPair {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(&seed),
+        })
     }
 
     /// Builds a key from a fixed seed (tests and reproducible fixtures only).
     pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self> {
         check_key_name(name)?;
-        Ok(KeyPair { name: name.to_string(), key: SigningKey::from_bytes(&seed) })
+        Ok(KeyPair {
+            name: name.to_string(),
+            key: SigningKey::from_bytes(&seed),
+        })
     }
 
     /// Key name.
@@ -138,7 +154,10 @@ impl KeyPair {
 
     /// The public half.
     pub fn public(&self) -> PublicKey {
-        PublicKey { name: self.name.clone(), key: self.key.verifying_key() }
+        PublicKey {
+            name: self.name.clone(),
+            key: self.key.verifying_key(),
+        }
     }
 
     /// Signs a message.
@@ -165,7 +184,10 @@ impl KeyPair {
                 "private key is not a signer key ({why}); expected PRIVATE+KEY+<name>+<keyid>+<base64>"
             ))
         };
-        let rest = text.trim().strip_prefix("PRIVATE+KEY+").ok_or_else(|| bad("missing prefix"))?;
+        let rest = text
+            .trim()
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or_else(|| bad("missing prefix"))?;
         let parts: Vec<&str> = rest.splitn(3, '+').collect();
         let [name, id, key] = parts[..] else {
             return Err(bad("wrong number of fields"));
@@ -229,7 +251,10 @@ mod tests {
         let pk = PublicKey::parse(&kp.public().to_text()).unwrap();
         assert_eq!(pk, kp.public());
         // A renamed key no longer matches its key id.
-        let renamed = kp.public().to_text().replacen("log.example/bank", "other", 1);
+        let renamed = kp
+            .public()
+            .to_text()
+            .replacen("log.example/bank", "other", 1);
         assert!(PublicKey::parse(&renamed).is_err());
         assert!(PublicKey::parse("nonsense").is_err());
         assert!(PublicKey::parse("a+00000000+!!!").is_err());
@@ -247,7 +272,10 @@ mod tests {
         let p = dir.path().join("k");
         let kp = KeyPair::generate("k").unwrap();
         kp.write_private(&p).unwrap();
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(KeyPair::read_private(&p).unwrap().public(), kp.public());
         assert!(kp.write_private(&p).is_err(), "never overwrites a key");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();

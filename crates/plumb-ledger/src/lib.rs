@@ -10,11 +10,16 @@ pub mod hash;
 pub mod merkle;
 
 pub use error::{Error, Result};
+pub mod blobs;
 pub mod checkpoint;
 pub mod dsse;
-pub mod keys;
-pub mod statement;
-pub mod blobs;
 pub mod entry;
-pub mod store;
+pub mod keys;
+pub mod ledger;
 pub mod note;
+pub mod receipt;
+pub mod statement;
+pub mod store;
+
+pub use ledger::{InitOptions, Ledger, RecordRequest};
+pub mod verify;

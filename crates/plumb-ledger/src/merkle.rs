@@ -72,7 +72,11 @@ pub fn subtree_hash(src: &dyn NodeSource, start: u64, end: u64) -> Result<Hash> 
 
 /// The root of the tree of the first `size` leaves.
 pub fn root(src: &dyn NodeSource, size: u64) -> Result<Hash> {
-    if size == 0 { Ok(EMPTY_ROOT) } else { subtree_hash(src, 0, size) }
+    if size == 0 {
+        Ok(EMPTY_ROOT)
+    } else {
+        subtree_hash(src, 0, size)
+    }
 }
 
 /// Inclusion proof (RFC 6962 §2.1.1 PATH) for leaf `index` in the tree of `size` leaves.
@@ -145,7 +149,9 @@ pub fn verify_inclusion(
     root: &Hash,
 ) -> Result<(), ProofError> {
     if index >= size {
-        return Err(ProofError::BadRange(format!("leaf {index} is not in a tree of {size} leaves")));
+        return Err(ProofError::BadRange(format!(
+            "leaf {index} is not in a tree of {size} leaves"
+        )));
     }
     let (mut fnode, mut snode) = (index, size - 1);
     let mut r = *leaf;
@@ -191,11 +197,19 @@ pub fn verify_consistency(
         if !proof.is_empty() {
             return Err(ProofError::WrongLength);
         }
-        return if old_root == new_root { Ok(()) } else { Err(ProofError::RootMismatch) };
+        return if old_root == new_root {
+            Ok(())
+        } else {
+            Err(ProofError::RootMismatch)
+        };
     }
     if old_size == 0 {
         // Every tree extends the empty tree; there is nothing to prove.
-        return if proof.is_empty() { Ok(()) } else { Err(ProofError::WrongLength) };
+        return if proof.is_empty() {
+            Ok(())
+        } else {
+            Err(ProofError::WrongLength)
+        };
     }
     if proof.is_empty() {
         return Err(ProofError::WrongLength);
@@ -287,11 +301,18 @@ impl Frontier {
         let mut index = self.size;
         let mut level = 0;
         while index & 1 == 1 {
-            let left = self.nodes.pop().expect("frontier holds one node per set bit of the size");
+            let left = self
+                .nodes
+                .pop()
+                .expect("frontier holds one node per set bit of the size");
             h = node_hash(&left, &h);
             level += 1;
             index >>= 1;
-            completed.push(NewNode { level, index, hash: h });
+            completed.push(NewNode {
+                level,
+                index,
+                hash: h,
+            });
         }
         self.nodes.push(h);
         self.size += 1;
@@ -317,7 +338,9 @@ pub struct MemoryTree {
 impl MemoryTree {
     /// Builds the tree over the given leaf hashes.
     pub fn from_leaves(leaves: Vec<Hash>) -> Self {
-        let mut t = MemoryTree { levels: vec![leaves] };
+        let mut t = MemoryTree {
+            levels: vec![leaves],
+        };
         t.fill();
         t
     }
@@ -364,7 +387,9 @@ impl MemoryTree {
 
     /// Perfect subtree nodes at `level` (0 = leaf hashes).
     pub fn level(&self, level: u32) -> &[Hash] {
-        self.levels.get(level as usize).map_or(&[], |v| v.as_slice())
+        self.levels
+            .get(level as usize)
+            .map_or(&[], |v| v.as_slice())
     }
 }
 
@@ -374,9 +399,7 @@ impl NodeSource for MemoryTree {
             .get(level as usize)
             .and_then(|l| l.get(index as usize))
             .copied()
-            .ok_or_else(|| {
-                crate::error::Error::NotFound(format!("tree node {level}/{index}"))
-            })
+            .ok_or_else(|| crate::error::Error::NotFound(format!("tree node {level}/{index}")))
     }
 }
 

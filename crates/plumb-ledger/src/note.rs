@@ -23,43 +23,67 @@ pub fn sign(body: &str, key: &KeyPair) -> String {
 /// Parses a note and checks its signatures. Returns the body and the names of the trusted keys
 /// that signed it. Signatures by unknown keys are ignored; a bad signature by a trusted key, or
 /// no trusted signature at all, is an error.
-pub fn open<'a>(note: &'a str, trusted: &[PublicKey], what: &str) -> Result<(&'a str, Vec<String>)> {
+pub fn open<'a>(
+    note: &'a str,
+    trusted: &[PublicKey],
+    what: &str,
+) -> Result<(&'a str, Vec<String>)> {
     let bad = |why: String| Error::Malformed(format!("{what}: {why}"));
     if note.len() > MAX_NOTE_LEN {
-        return Err(bad(format!("note is {} bytes, over {MAX_NOTE_LEN}", note.len())));
+        return Err(bad(format!(
+            "note is {} bytes, over {MAX_NOTE_LEN}",
+            note.len()
+        )));
     }
     if note.chars().any(|c| c.is_control() && c != '\n') {
         return Err(bad("note contains control characters".into()));
     }
-    let split = note.rfind("\n\n").ok_or_else(|| bad("no blank line before the signatures".into()))?;
+    let split = note
+        .rfind("\n\n")
+        .ok_or_else(|| bad("no blank line before the signatures".into()))?;
     let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
     if !sigs.ends_with('\n') {
         return Err(bad("the signature block must end with a newline".into()));
     }
     let lines: Vec<&str> = sigs.trim_end_matches('\n').split('\n').collect();
     if lines.len() > MAX_SIGNATURES {
-        return Err(bad(format!("{} signature lines, more than {MAX_SIGNATURES}", lines.len())));
+        return Err(bad(format!(
+            "{} signature lines, more than {MAX_SIGNATURES}",
+            lines.len()
+        )));
     }
     let mut signers = Vec::new();
     for line in lines {
-        let rest = line
-            .strip_prefix("\u{2014} ")
-            .ok_or_else(|| bad(format!("signature line {line:?} does not start with an em dash")))?;
-        let (name, b64) =
-            rest.split_once(' ').ok_or_else(|| bad(format!("signature line {line:?} has no signature")))?;
-        let blob = B64.decode(b64).map_err(|_| bad("a signature is not base64".into()))?;
+        let rest = line.strip_prefix("\u{2014} ").ok_or_else(|| {
+            bad(format!(
+                "signature line {line:?} does not start with an em dash"
+            ))
+        })?;
+        let (name, b64) = rest
+            .split_once(' ')
+            .ok_or_else(|| bad(format!("signature line {line:?} has no signature")))?;
+        let blob = B64
+            .decode(b64)
+            .map_err(|_| bad("a signature is not base64".into()))?;
         if blob.len() < 5 {
             return Err(bad("a signature is too short".into()));
         }
-        for k in trusted.iter().filter(|k| k.name == name && blob[..4] == k.note_key_id()) {
+        for k in trusted
+            .iter()
+            .filter(|k| k.name == name && blob[..4] == k.note_key_id())
+        {
             if !k.verify(body.as_bytes(), &blob[4..]) {
-                return Err(Error::Signature(format!("{what} signature by {name} does not verify")));
+                return Err(Error::Signature(format!(
+                    "{what} signature by {name} does not verify"
+                )));
             }
             signers.push(name.to_string());
         }
     }
     if signers.is_empty() {
-        return Err(Error::Signature(format!("{what} is not signed by any trusted key")));
+        return Err(Error::Signature(format!(
+            "{what} is not signed by any trusted key"
+        )));
     }
     Ok((body, signers))
 }

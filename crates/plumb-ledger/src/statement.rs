@@ -78,14 +78,17 @@ impl Statement {
             return Err(Error::Malformed("statement has no subject".into()));
         }
         if self.predicate_type.is_empty() || self.predicate_type.chars().any(char::is_whitespace) {
-            return Err(Error::Malformed("statement predicateType must be a URI".into()));
+            return Err(Error::Malformed(
+                "statement predicateType must be a URI".into(),
+            ));
         }
         for (i, s) in self.subject.iter().enumerate() {
             if s.digest.is_empty() {
                 return Err(Error::Malformed(format!("subject {i} has no digest")));
             }
             for (alg, v) in &s.digest {
-                validate_digest(alg, v).map_err(|e| Error::Malformed(format!("subject {i}: {e}")))?;
+                validate_digest(alg, v)
+                    .map_err(|e| Error::Malformed(format!("subject {i}: {e}")))?;
             }
         }
         Ok(())
@@ -97,10 +100,14 @@ pub fn validate_digest(alg: &str, value: &str) -> Result<()> {
     if alg.is_empty() || value.is_empty() {
         return Err(Error::Malformed("empty digest algorithm or value".into()));
     }
-    let is_hex = value.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let is_hex = value
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     let known_hex = hex_len(alg).is_some() || alg.starts_with("git");
     if known_hex && !is_hex {
-        return Err(Error::Malformed(format!("{alg} digest {value:?} is not lowercase hex")));
+        return Err(Error::Malformed(format!(
+            "{alg} digest {value:?} is not lowercase hex"
+        )));
     }
     if let Some(n) = hex_len(alg) {
         if value.len() != n {
@@ -111,7 +118,9 @@ pub fn validate_digest(alg: &str, value: &str) -> Result<()> {
         }
     }
     if alg.starts_with("git") && value.len() != 40 && value.len() != 64 {
-        return Err(Error::Malformed(format!("{alg} digest must have 40 or 64 hex digits")));
+        return Err(Error::Malformed(format!(
+            "{alg} digest must have 40 or 64 hex digits"
+        )));
     }
     Ok(())
 }
@@ -119,7 +128,9 @@ pub fn validate_digest(alg: &str, value: &str) -> Result<()> {
 /// Parses `alg:value` (e.g. `sha256:ab12...`, `gitCommit:3f2a...`) into a digest pair.
 pub fn parse_digest_arg(arg: &str) -> Result<(String, String)> {
     let (alg, value) = arg.split_once(':').ok_or_else(|| {
-        Error::Malformed(format!("digest {arg:?} must be written as ALGORITHM:VALUE, e.g. sha256:<64 hex>"))
+        Error::Malformed(format!(
+            "digest {arg:?} must be written as ALGORITHM:VALUE, e.g. sha256:<64 hex>"
+        ))
     })?;
     validate_digest(alg, value)?;
     Ok((alg.to_string(), value.to_string()))
@@ -136,8 +147,14 @@ mod tests {
         assert_eq!(s.subject[0].name, "app");
 
         let v01 = String::from_utf8_lossy(ok).replace("Statement/v1", "Statement/v0.1");
-        assert!(Statement::parse(v01.as_bytes()).unwrap_err().to_string().contains("only in-toto"));
-        let no_subject = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x"}"#;
+        assert!(
+            Statement::parse(v01.as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("only in-toto")
+        );
+        let no_subject =
+            br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"x"}"#;
         assert!(Statement::parse(no_subject).is_err());
         let short = String::from_utf8_lossy(ok).replace("ba7816", "");
         assert!(Statement::parse(short.as_bytes()).is_err());

@@ -14,10 +14,19 @@ fn h(s: &str) -> Hash {
 }
 
 fn inputs() -> Vec<Vec<u8>> {
-    ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
-        .iter()
-        .map(|s| crate::hash::unhex(s).unwrap())
-        .collect()
+    [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ]
+    .iter()
+    .map(|s| crate::hash::unhex(s).unwrap())
+    .collect()
 }
 
 const ROOTS: [&str; 9] = [
@@ -47,22 +56,40 @@ const LEAF_HASHES: [&str; 8] = [
 fn audit_vectors() -> Vec<(u64, u64, Vec<Hash>)> {
     vec![
         (0, 1, vec![]),
-        (0, 8, vec![
-            h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
-            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-        ]),
-        (5, 8, vec![
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-            h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-        ]),
-        (2, 3, vec![h("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125")]),
-        (1, 5, vec![
-            h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
-            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-        ]),
+        (
+            0,
+            8,
+            vec![
+                h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+                h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+            ],
+        ),
+        (
+            5,
+            8,
+            vec![
+                h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+                h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
+                h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+            ],
+        ),
+        (
+            2,
+            3,
+            vec![h(
+                "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+            )],
+        ),
+        (
+            1,
+            5,
+            vec![
+                h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
+                h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+            ],
+        ),
     ]
 }
 
@@ -70,20 +97,32 @@ fn audit_vectors() -> Vec<(u64, u64, Vec<Hash>)> {
 fn consistency_vectors() -> Vec<(u64, u64, Vec<Hash>)> {
     vec![
         (1, 1, vec![]),
-        (1, 8, vec![
-            h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
-            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-        ]),
-        (6, 8, vec![
-            h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
-            h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-            h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
-        ]),
-        (2, 5, vec![
-            h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
-            h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
-        ]),
+        (
+            1,
+            8,
+            vec![
+                h("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
+                h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                h("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
+            ],
+        ),
+        (
+            6,
+            8,
+            vec![
+                h("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
+                h("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
+                h("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+            ],
+        ),
+        (
+            2,
+            5,
+            vec![
+                h("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
+                h("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+            ],
+        ),
     ]
 }
 
@@ -117,9 +156,19 @@ fn inclusion_proofs_match_published_vectors_and_verify() {
 fn consistency_proofs_match_published_vectors_and_verify() {
     for (old, new, want) in consistency_vectors() {
         let t = tree(new as usize);
-        assert_eq!(consistency_proof(&t, old, new).unwrap(), want, "{old} -> {new}");
-        verify_consistency(old, new, &h(ROOTS[old as usize]), &h(ROOTS[new as usize]), &want)
-            .unwrap();
+        assert_eq!(
+            consistency_proof(&t, old, new).unwrap(),
+            want,
+            "{old} -> {new}"
+        );
+        verify_consistency(
+            old,
+            new,
+            &h(ROOTS[old as usize]),
+            &h(ROOTS[new as usize]),
+            &want,
+        )
+        .unwrap();
     }
 }
 
@@ -153,7 +202,10 @@ fn inclusion_verification_rejects_every_wrong_variation() {
 
 #[test]
 fn consistency_verification_rejects_every_wrong_variation() {
-    for (old, new, proof) in consistency_vectors().into_iter().filter(|v| !v.2.is_empty()) {
+    for (old, new, proof) in consistency_vectors()
+        .into_iter()
+        .filter(|v| !v.2.is_empty())
+    {
         let (or, nr) = (h(ROOTS[old as usize]), h(ROOTS[new as usize]));
         let bad = |m: u64, n: u64, a: &Hash, b: &Hash, p: &[Hash]| {
             verify_consistency(m, n, a, b, p).is_err()

@@ -86,7 +86,10 @@ impl Query {
                     "e.idx IN (SELECT idx FROM subjects WHERE value = ? AND alg = ?)".into(),
                     vec![text(v), text(alg)],
                 ),
-                None => ("e.idx IN (SELECT idx FROM subjects WHERE value = ?)".into(), vec![text(s)]),
+                None => (
+                    "e.idx IN (SELECT idx FROM subjects WHERE value = ?)".into(),
+                    vec![text(s)],
+                ),
             });
         }
         let columns = [
@@ -117,7 +120,11 @@ impl Query {
                 sql.push_str(part);
             }
         }
-        sql.push_str(if self.newest_first { " ORDER BY e.idx DESC" } else { " ORDER BY e.idx" });
+        sql.push_str(if self.newest_first {
+            " ORDER BY e.idx DESC"
+        } else {
+            " ORDER BY e.idx"
+        });
         if let Some(l) = self.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
@@ -139,6 +146,9 @@ pub trait Backend: Send {
     fn scan(&mut self, from: u64, f: &mut dyn FnMut(StoredEntry) -> Result<()>) -> Result<()>;
     /// Stored subject digests of one entry, `(algorithm, value)`, sorted.
     fn subjects(&mut self, index: u64) -> Result<Vec<(String, String)>>;
+    /// Every stored subject row `(index, algorithm, value)`, ordered by index, algorithm, value.
+    fn scan_subjects(&mut self, f: &mut dyn FnMut(u64, String, String) -> Result<()>)
+    -> Result<()>;
     /// A stored perfect-subtree node (level 0 = leaf hash of that entry).
     fn node(&mut self, level: u32, index: u64) -> Result<Option<Hash>>;
     /// Every stored node at level >= 1, in (level, index) order.
@@ -186,13 +196,16 @@ pub struct BackendNodes<'a>(pub RefCell<&'a mut dyn Backend>);
 impl NodeSource for BackendNodes<'_> {
     fn node(&self, level: u32, index: u64) -> Result<Hash> {
         self.0.borrow_mut().node(level, index)?.ok_or_else(|| {
-            Error::Integrity(format!("tree node at level {level}, index {index} is missing"))
+            Error::Integrity(format!(
+                "tree node at level {level}, index {index} is missing"
+            ))
         })
     }
 }
 
 pub(crate) fn to_hash(v: Vec<u8>, what: &str) -> Result<Hash> {
-    v.try_into().map_err(|_| Error::Integrity(format!("{what} is not 32 bytes")))
+    v.try_into()
+        .map_err(|_| Error::Integrity(format!("{what} is not 32 bytes")))
 }
 
 /// The message databases use when a trigger refuses a change.

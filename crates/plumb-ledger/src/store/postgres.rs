@@ -4,7 +4,10 @@
 
 use postgres::{Client, NoTls, Transaction};
 
-use super::{APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry, nodes_for_batch, to_hash};
+use super::{
+    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry,
+    nodes_for_batch, to_hash,
+};
 use crate::entry::NewEntry;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -68,7 +71,10 @@ fn check_role(role: &str) -> Result<()> {
 impl PostgresBackend {
     fn connect(url: &str) -> Result<Client> {
         Client::connect(url, NoTls).map_err(|e| {
-            Error::Database(format!("cannot connect to PostgreSQL: {}", crate::error::Error::from(e)))
+            Error::Database(format!(
+                "cannot connect to PostgreSQL: {}",
+                crate::error::Error::from(e)
+            ))
         })
     }
 
@@ -80,13 +86,17 @@ impl PostgresBackend {
         }
         let mut client = Self::connect(url)?;
         let mut tx = client.transaction()?;
-        let exists: Option<String> =
-            tx.query_one("SELECT to_regclass('entries')::text", &[])?.get(0);
+        let exists: Option<String> = tx
+            .query_one("SELECT to_regclass('entries')::text", &[])?
+            .get(0);
         if exists.is_some() {
             return Err(Error::State("the database already holds a log".into()));
         }
         tx.batch_execute(&schema(grant_role))?;
-        tx.execute("INSERT INTO meta VALUES ('store_version', $1)", &[&STORE_VERSION.to_string()])?;
+        tx.execute(
+            "INSERT INTO meta VALUES ('store_version', $1)",
+            &[&STORE_VERSION.to_string()],
+        )?;
         tx.execute("INSERT INTO meta VALUES ('origin', $1)", &[&origin])?;
         tx.commit()?;
         Ok(PostgresBackend { client })
@@ -94,30 +104,47 @@ impl PostgresBackend {
 
     /// Connects to an existing log and checks its version.
     pub fn open(url: &str) -> Result<Self> {
-        let mut b = PostgresBackend { client: Self::connect(url)? };
-        let exists: Option<String> =
-            b.client.query_one("SELECT to_regclass('meta')::text", &[])?.get(0);
+        let mut b = PostgresBackend {
+            client: Self::connect(url)?,
+        };
+        let exists: Option<String> = b
+            .client
+            .query_one("SELECT to_regclass('meta')::text", &[])?
+            .get(0);
         if exists.is_none() {
-            return Err(Error::StoreVersion { found: "none (not a plumb log)".into(), supported: STORE_VERSION });
+            return Err(Error::StoreVersion {
+                found: "none (not a plumb log)".into(),
+                supported: STORE_VERSION,
+            });
         }
         match b.meta("store_version")? {
             Some(v) if v == STORE_VERSION.to_string() => Ok(b),
-            Some(v) => Err(Error::StoreVersion { found: v, supported: STORE_VERSION }),
-            None => Err(Error::StoreVersion { found: "none".into(), supported: STORE_VERSION }),
+            Some(v) => Err(Error::StoreVersion {
+                found: v,
+                supported: STORE_VERSION,
+            }),
+            None => Err(Error::StoreVersion {
+                found: "none".into(),
+                supported: STORE_VERSION,
+            }),
         }
     }
 }
 
 fn lookup_node(tx: &mut Transaction<'_>, level: u32, index: u64) -> Result<Option<Hash>> {
     let row = if level == 0 {
-        tx.query_opt("SELECT leaf_hash FROM entries WHERE idx = $1", &[&(index as i64)])?
+        tx.query_opt(
+            "SELECT leaf_hash FROM entries WHERE idx = $1",
+            &[&(index as i64)],
+        )?
     } else {
         tx.query_opt(
             "SELECT hash FROM tree_nodes WHERE level = $1 AND idx = $2",
             &[&(level as i32), &(index as i64)],
         )?
     };
-    row.map(|r| to_hash(r.get(0), "stored tree node")).transpose()
+    row.map(|r| to_hash(r.get(0), "stored tree node"))
+        .transpose()
 }
 
 const ENTRY_COLUMNS: &str = "idx, leaf_hash, entry, predicate_type, system, run, time";
@@ -142,7 +169,9 @@ impl Backend for PostgresBackend {
     fn append(&mut self, batch: &[NewEntry]) -> Result<u64> {
         let mut tx = self.client.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK])?;
-        let start: i64 = tx.query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?.get(0);
+        let start: i64 = tx
+            .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?
+            .get(0);
         let nodes = nodes_for_batch(start as u64, batch, |l, i| lookup_node(&mut tx, l, i))?;
         let ins = tx.prepare(
             "INSERT INTO entries (idx, leaf_hash, entry, predicate_type, system, run, time) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -151,7 +180,18 @@ impl Backend for PostgresBackend {
         let node = tx.prepare("INSERT INTO tree_nodes (level, idx, hash) VALUES ($1, $2, $3)")?;
         for (i, e) in batch.iter().enumerate() {
             let idx = start + i as i64;
-            tx.execute(&ins, &[&idx, &&e.leaf_hash[..], &e.bytes, &e.predicate_type, &e.system, &e.run, &e.time])?;
+            tx.execute(
+                &ins,
+                &[
+                    &idx,
+                    &&e.leaf_hash[..],
+                    &e.bytes,
+                    &e.predicate_type,
+                    &e.system,
+                    &e.run,
+                    &e.time,
+                ],
+            )?;
             for (alg, v) in &e.subjects {
                 tx.execute(&sub, &[&idx, alg, v])?;
             }
@@ -164,14 +204,18 @@ impl Backend for PostgresBackend {
     }
 
     fn size(&mut self) -> Result<u64> {
-        let n: i64 = self.client.query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?.get(0);
+        let n: i64 = self
+            .client
+            .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?
+            .get(0);
         Ok(n as u64)
     }
 
     fn entry(&mut self, index: u64) -> Result<Option<StoredEntry>> {
-        let r = self
-            .client
-            .query_opt(&format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx = $1"), &[&(index as i64)])?;
+        let r = self.client.query_opt(
+            &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx = $1"),
+            &[&(index as i64)],
+        )?;
         r.as_ref().map(stored).transpose()
     }
 
@@ -180,10 +224,14 @@ impl Backend for PostgresBackend {
         let mut next = from as i64;
         loop {
             let rows = self.client.query(
-                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx >= $1 ORDER BY idx LIMIT 10000"),
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE idx >= $1 ORDER BY idx LIMIT 10000"
+                ),
                 &[&next],
             )?;
-            let Some(last) = rows.last() else { return Ok(()) };
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
             next = last.get::<_, i64>(0) + 1;
             for r in &rows {
                 f(stored(r)?)?;
@@ -197,6 +245,29 @@ impl Backend for PostgresBackend {
             &[&(index as i64)],
         )?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn scan_subjects(
+        &mut self,
+        f: &mut dyn FnMut(u64, String, String) -> Result<()>,
+    ) -> Result<()> {
+        // One ordered pass through a portal keeps memory flat however many subjects there are.
+        let mut tx = self.client.transaction()?;
+        let portal = tx.bind(
+            "SELECT idx, alg, value FROM subjects ORDER BY idx, alg, value",
+            &[],
+        )?;
+        loop {
+            let rows = tx.query_portal(&portal, 10_000)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                f(r.get::<_, i64>(0) as u64, r.get(1), r.get(2))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn node(&mut self, level: u32, index: u64) -> Result<Option<Hash>> {
@@ -213,10 +284,16 @@ impl Backend for PostgresBackend {
                 "SELECT level, idx, hash FROM tree_nodes WHERE (level, idx) >= ($1, $2) ORDER BY level, idx LIMIT 10000",
                 &[&next.0, &next.1],
             )?;
-            let Some(last) = rows.last() else { return Ok(()) };
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
             next = (last.get(0), last.get::<_, i64>(1) + 1);
             for r in &rows {
-                f(r.get::<_, i32>(0) as u32, r.get::<_, i64>(1) as u64, to_hash(r.get(2), "stored tree node")?)?;
+                f(
+                    r.get::<_, i32>(0) as u32,
+                    r.get::<_, i64>(1) as u64,
+                    to_hash(r.get(2), "stored tree node")?,
+                )?;
             }
         }
     }
@@ -232,7 +309,8 @@ impl Backend for PostgresBackend {
                 }
             })
             .collect();
-        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = owned.iter().map(|b| b.as_ref()).collect();
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            owned.iter().map(|b| b.as_ref()).collect();
         let rows = self.client.query(&sql, &refs)?;
         Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
     }
@@ -246,14 +324,24 @@ impl Backend for PostgresBackend {
     }
 
     fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>> {
-        let rows = self.client.query("SELECT size, note, time FROM checkpoints ORDER BY size", &[])?;
+        let rows = self.client.query(
+            "SELECT size, note, time FROM checkpoints ORDER BY size",
+            &[],
+        )?;
         Ok(rows
             .iter()
-            .map(|r| StoredCheckpoint { size: r.get::<_, i64>(0) as u64, note: r.get(1), time: r.get(2) })
+            .map(|r| StoredCheckpoint {
+                size: r.get::<_, i64>(0) as u64,
+                note: r.get(1),
+                time: r.get(2),
+            })
             .collect())
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(self.client.query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?.map(|r| r.get(0)))
+        Ok(self
+            .client
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.get(0)))
     }
 }

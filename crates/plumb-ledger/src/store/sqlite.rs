@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use super::{APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry, nodes_for_batch, to_hash};
+use super::{
+    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry,
+    nodes_for_batch, to_hash,
+};
 use crate::entry::NewEntry;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
@@ -69,10 +72,16 @@ impl SqliteBackend {
             |r| r.get(0),
         )?;
         if exists > 0 {
-            return Err(Error::State(format!("{} already holds a log", path.display())));
+            return Err(Error::State(format!(
+                "{} already holds a log",
+                path.display()
+            )));
         }
         tx.execute_batch(&schema())?;
-        tx.execute("INSERT INTO meta VALUES ('store_version', ?1)", [STORE_VERSION.to_string()])?;
+        tx.execute(
+            "INSERT INTO meta VALUES ('store_version', ?1)",
+            [STORE_VERSION.to_string()],
+        )?;
         tx.execute("INSERT INTO meta VALUES ('origin', ?1)", [origin])?;
         tx.commit()?;
         Ok(SqliteBackend { conn })
@@ -81,22 +90,61 @@ impl SqliteBackend {
     /// Opens an existing store file and checks its version.
     pub fn open(path: &Path) -> Result<Self> {
         if !path.exists() {
-            return Err(Error::NotFound(format!("no log database at {}", path.display())));
+            return Err(Error::NotFound(format!(
+                "no log database at {}",
+                path.display()
+            )));
         }
-        let mut b = SqliteBackend { conn: Self::connect(path)? };
+        let mut b = SqliteBackend {
+            conn: Self::connect(path)?,
+        };
         match b.meta("store_version") {
             Ok(Some(v)) if v == STORE_VERSION.to_string() => Ok(b),
-            Ok(Some(v)) => Err(Error::StoreVersion { found: v, supported: STORE_VERSION }),
-            Ok(None) | Err(_) => Err(Error::StoreVersion { found: "none (not a plumb log)".into(), supported: STORE_VERSION }),
+            Ok(Some(v)) => Err(Error::StoreVersion {
+                found: v,
+                supported: STORE_VERSION,
+            }),
+            Ok(None) | Err(_) => Err(Error::StoreVersion {
+                found: "none (not a plumb log)".into(),
+                supported: STORE_VERSION,
+            }),
         }
     }
 }
 
-fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, Vec<u8>, String, Option<String>, Option<String>, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+fn row_entry(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(
+    i64,
+    Vec<u8>,
+    Vec<u8>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
 }
 
-fn stored(t: (i64, Vec<u8>, Vec<u8>, String, Option<String>, Option<String>, String)) -> Result<StoredEntry> {
+fn stored(
+    t: (
+        i64,
+        Vec<u8>,
+        Vec<u8>,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    ),
+) -> Result<StoredEntry> {
     Ok(StoredEntry {
         index: t.0 as u64,
         leaf_hash: to_hash(t.1, "stored leaf hash")?,
@@ -112,8 +160,12 @@ const ENTRY_COLUMNS: &str = "idx, leaf_hash, entry, predicate_type, system, run,
 
 fn lookup_node(conn: &Connection, level: u32, index: u64) -> Result<Option<Hash>> {
     let v: Option<Vec<u8>> = if level == 0 {
-        conn.query_row("SELECT leaf_hash FROM entries WHERE idx = ?1", [index as i64], |r| r.get(0))
-            .optional()?
+        conn.query_row(
+            "SELECT leaf_hash FROM entries WHERE idx = ?1",
+            [index as i64],
+            |r| r.get(0),
+        )
+        .optional()?
     } else {
         conn.query_row(
             "SELECT hash FROM tree_nodes WHERE level = ?1 AND idx = ?2",
@@ -131,22 +183,37 @@ impl Backend for SqliteBackend {
     }
 
     fn append(&mut self, batch: &[NewEntry]) -> Result<u64> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let start: i64 = tx.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let start: i64 =
+            tx.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
+                r.get(0)
+            })?;
         let nodes = nodes_for_batch(start as u64, batch, |l, i| lookup_node(&tx, l, i))?;
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO entries (idx, leaf_hash, entry, predicate_type, system, run, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
-            let mut sub = tx.prepare_cached("INSERT INTO subjects (idx, alg, value) VALUES (?1, ?2, ?3)")?;
+            let mut sub =
+                tx.prepare_cached("INSERT INTO subjects (idx, alg, value) VALUES (?1, ?2, ?3)")?;
             for (i, e) in batch.iter().enumerate() {
                 let idx = start + i as i64;
-                ins.execute(params![idx, &e.leaf_hash[..], &e.bytes, &e.predicate_type, &e.system, &e.run, &e.time])?;
+                ins.execute(params![
+                    idx,
+                    &e.leaf_hash[..],
+                    &e.bytes,
+                    &e.predicate_type,
+                    &e.system,
+                    &e.run,
+                    &e.time
+                ])?;
                 for (alg, v) in &e.subjects {
                     sub.execute(params![idx, alg, v])?;
                 }
             }
-            let mut node = tx.prepare_cached("INSERT INTO tree_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+            let mut node =
+                tx.prepare_cached("INSERT INTO tree_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")?;
             for n in &nodes {
                 node.execute(params![n.level, n.index as i64, &n.hash[..]])?;
             }
@@ -156,20 +223,30 @@ impl Backend for SqliteBackend {
     }
 
     fn size(&mut self) -> Result<u64> {
-        let n: i64 = self.conn.query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| r.get(0))?;
+        let n: i64 =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", [], |r| {
+                    r.get(0)
+                })?;
         Ok(n as u64)
     }
 
     fn entry(&mut self, index: u64) -> Result<Option<StoredEntry>> {
         let t = self
             .conn
-            .query_row(&format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx = ?1"), [index as i64], row_entry)
+            .query_row(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx = ?1"),
+                [index as i64],
+                row_entry,
+            )
             .optional()?;
         t.map(stored).transpose()
     }
 
     fn scan(&mut self, from: u64, f: &mut dyn FnMut(StoredEntry) -> Result<()>) -> Result<()> {
-        let mut st = self.conn.prepare(&format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE idx >= ?1 ORDER BY idx"))?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE idx >= ?1 ORDER BY idx"
+        ))?;
         let mut rows = st.query([from as i64])?;
         while let Some(r) = rows.next()? {
             f(stored(row_entry(r)?)?)?;
@@ -178,9 +255,25 @@ impl Backend for SqliteBackend {
     }
 
     fn subjects(&mut self, index: u64) -> Result<Vec<(String, String)>> {
-        let mut st = self.conn.prepare_cached("SELECT alg, value FROM subjects WHERE idx = ?1 ORDER BY alg, value")?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT alg, value FROM subjects WHERE idx = ?1 ORDER BY alg, value")?;
         let rows = st.query_map([index as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn scan_subjects(
+        &mut self,
+        f: &mut dyn FnMut(u64, String, String) -> Result<()>,
+    ) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare("SELECT idx, alg, value FROM subjects ORDER BY idx, alg, value")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            f(r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?)?;
+        }
+        Ok(())
     }
 
     fn node(&mut self, level: u32, index: u64) -> Result<Option<Hash>> {
@@ -188,7 +281,9 @@ impl Backend for SqliteBackend {
     }
 
     fn scan_nodes(&mut self, f: &mut dyn FnMut(u32, u64, Hash) -> Result<()>) -> Result<()> {
-        let mut st = self.conn.prepare("SELECT level, idx, hash FROM tree_nodes ORDER BY level, idx")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT level, idx, hash FROM tree_nodes ORDER BY level, idx")?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             let (l, i, h): (u32, i64, Vec<u8>) = (r.get(0)?, r.get(1)?, r.get(2)?);
@@ -208,7 +303,9 @@ impl Backend for SqliteBackend {
             })
             .collect();
         let rows = st.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?;
-        Ok(rows.map(|r| r.map(|i| i as u64)).collect::<rusqlite::Result<_>>()?)
+        Ok(rows
+            .map(|r| r.map(|i| i as u64))
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     fn add_checkpoint(&mut self, cp: &StoredCheckpoint) -> Result<()> {
@@ -220,9 +317,15 @@ impl Backend for SqliteBackend {
     }
 
     fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>> {
-        let mut st = self.conn.prepare("SELECT size, note, time FROM checkpoints ORDER BY size")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT size, note, time FROM checkpoints ORDER BY size")?;
         let rows = st.query_map([], |r| {
-            Ok(StoredCheckpoint { size: r.get::<_, i64>(0)? as u64, note: r.get(1)?, time: r.get(2)? })
+            Ok(StoredCheckpoint {
+                size: r.get::<_, i64>(0)? as u64,
+                note: r.get(1)?,
+                time: r.get(2)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -1,0 +1,152 @@
+//! A throwaway PostgreSQL server from the local binaries (`/usr/lib/postgresql/*/bin`), one per
+//! test process, listening only on a Unix socket in a temporary directory. A watchdog shell
+//! stops it when the test process exits, so no server outlives the tests.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::{sh, wait_until};
+
+pub struct PgServer {
+    pub socket_dir: PathBuf,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+fn bin_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("PLUMB_PG_BIN") {
+        return PathBuf::from(d);
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("postgres").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    dirs.pop().expect(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: install them (apt-get install postgresql) or set PLUMB_PG_BIN",
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
+}
+
+/// A command run as the `postgres` user when we are root (PostgreSQL refuses to run as root).
+fn as_pg_user(program: PathBuf) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+pub fn server() -> &'static PgServer {
+    static SERVER: OnceLock<PgServer> = OnceLock::new();
+    SERVER.get_or_init(start)
+}
+
+fn start() -> PgServer {
+    let bin = bin_dir();
+    let dir = tempfile::Builder::new()
+        .prefix("plumb-pg-")
+        .tempdir()
+        .unwrap();
+    let data = dir.path().join("data");
+    let sock = dir.path().join("sock");
+    std::fs::create_dir_all(&sock).unwrap();
+    if is_root() {
+        sh(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dir.path()));
+    }
+    sh(as_pg_user(bin.join("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data));
+    let port = 20000 + (std::process::id() % 30000) as u16;
+    let script = format!(
+        "{postgres} -D {data} -k {sock} -p {port} -c listen_addresses='' -c max_connections=200 >{log} 2>&1 & pg=$!; \
+         while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.5; done; kill -INT $pg 2>/dev/null; wait $pg",
+        postgres = bin.join("postgres").display(),
+        data = data.display(),
+        sock = sock.display(),
+        log = dir.path().join("server.log").display(),
+        parent = std::process::id(),
+    );
+    let mut watchdog = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--", "sh", "-c", &script]);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.args(["-c", &script]);
+        c
+    };
+    watchdog
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = PgServer {
+        socket_dir: sock,
+        port,
+        _dir: dir,
+    };
+    let url = server.url("postgres");
+    wait_until(
+        "PostgreSQL to accept connections",
+        Duration::from_secs(60),
+        || postgres::Client::connect(&url, postgres::NoTls).is_ok(),
+    );
+    server
+}
+
+impl PgServer {
+    /// A connection URL for `db` as the superuser.
+    pub fn url(&self, db: &str) -> String {
+        self.url_as(db, "postgres")
+    }
+
+    /// A connection URL for `db` as `user`.
+    pub fn url_as(&self, db: &str, user: &str) -> String {
+        format!(
+            "postgres://{user}@localhost:{}/{db}?host={}",
+            self.port,
+            self.socket_dir.display()
+        )
+    }
+
+    /// Creates an empty database and returns its superuser URL.
+    pub fn new_database(&self, name: &str) -> String {
+        let mut c = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).unwrap();
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        self.url(name)
+    }
+}
