@@ -23,3 +23,4 @@ pub mod store;
 
 pub use ledger::{InitOptions, Ledger, RecordRequest};
 pub mod verify;
+pub mod pack;
