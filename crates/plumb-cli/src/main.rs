@@ -1,1 +1,74 @@
-fn main() {}
+//! The `plumb` binary: parses arguments, calls the libraries, prints results, sets the exit code.
+//! No domain logic lives here.
+
+mod cli;
+mod demo;
+mod evidence;
+mod inspect;
+mod output;
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::Parser;
+
+use cli::{Cli, Command, KeyCommand};
+use output::Failure;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            if let Some(hint) = f.hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn now(cli: &Cli) -> Result<DateTime<Utc>, Failure> {
+    match &cli.now {
+        None => Ok(Utc::now()),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                Failure::usage(format!(
+                    "--now {s:?} is not an RFC 3339 time (e.g. 2026-11-21T09:30:00Z)"
+                ))
+            }),
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let now = now(&cli)?;
+    let (store, format) = (cli.store.as_path(), cli.format);
+    match &cli.command {
+        Command::Init {
+            origin,
+            database,
+            grant_role,
+        } => evidence::init(store, format, origin, database, grant_role),
+        Command::Key(KeyCommand::Show) => evidence::key_show(store, format),
+        Command::Key(KeyCommand::Trust { file }) => evidence::key_trust(store, format, file),
+        Command::Key(KeyCommand::List) => evidence::key_list(store, format),
+        Command::Record(a) => evidence::record(store, format, a, now),
+        Command::Sign(a) => evidence::sign(store, a),
+        Command::Append(a) => evidence::append(store, format, a, now),
+        Command::Log(q) => inspect::log(store, format, q),
+        Command::Show { index } => inspect::show(store, format, *index),
+        Command::Prove { index } => inspect::prove(store, format, *index),
+        Command::Checkpoint { list } => inspect::checkpoint(store, format, *list, now),
+        Command::Verify {
+            no_signatures,
+            no_blobs,
+        } => inspect::verify(store, format, !no_signatures, !no_blobs),
+        Command::Export { out, filter } => inspect::export(store, format, out, filter, now),
+        Command::VerifyPack { pack, trusted_key } => {
+            inspect::verify_pack(format, pack, trusted_key)
+        }
+        Command::Demo { dir } => demo::run(dir, format, now),
+    }
+}

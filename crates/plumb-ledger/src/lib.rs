@@ -22,5 +22,6 @@ pub mod statement;
 pub mod store;
 
 pub use ledger::{InitOptions, Ledger, RecordRequest};
-pub mod verify;
+pub mod commit;
 pub mod pack;
+pub mod verify;

@@ -139,7 +139,8 @@ pub struct VerifiedEntry {
 /// One tar member, encoded deterministically (header, data, padding).
 fn member(path: &str, data: &[u8]) -> Result<Vec<u8>> {
     let mut h = tar::Header::new_ustar();
-    h.set_path(path).map_err(|e| Error::State(format!("pack member {path}: {e}")))?;
+    h.set_path(path)
+        .map_err(|e| Error::State(format!("pack member {path}: {e}")))?;
     h.set_size(data.len() as u64);
     h.set_mode(0o644);
     h.set_mtime(0);
@@ -169,7 +170,11 @@ fn describe(q: &Query) -> String {
             parts.push(format!("{k} {v}"));
         }
     }
-    if parts.is_empty() { "all entries".into() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "all entries".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 fn member_name(kind: &str, index: u64, ext: &str) -> String {
@@ -184,10 +189,15 @@ impl Ledger {
         q.limit = None;
         let indexes = self.query(&q)?;
         if indexes.is_empty() {
-            return Err(Error::NotFound(format!("no entries match the selection ({})", describe(&q))));
+            return Err(Error::NotFound(format!(
+                "no entries match the selection ({})",
+                describe(&q)
+            )));
         }
         self.checkpoint(now)?;
-        let (stored_cp, cp) = self.latest_checkpoint()?.expect("a checkpoint was just ensured");
+        let (stored_cp, cp) = self
+            .latest_checkpoint()?
+            .expect("a checkpoint was just ensured");
         let origin = self.config().origin.clone();
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         let mut entries = Vec::new();
@@ -198,7 +208,10 @@ impl Ledger {
              Created {}. Selection: {}.\n\n\
              Verify it with no network: `plumb verify-pack <this file> --trusted-key <log public key>`.\n\n\
              | index | time | system | predicate type | subjects |\n|---|---|---|---|---|\n",
-            cp.size, hex(&cp.root), format_time(now), describe(&q)
+            cp.size,
+            hex(&cp.root),
+            format_time(now),
+            describe(&q)
         );
         let trusted = self.trusted_keys().to_vec();
         for &i in indexes.iter().filter(|&&i| i < cp.size) {
@@ -210,7 +223,11 @@ impl Ledger {
             for b in &parsed.blobs {
                 blob_digests.insert(b.digest.clone());
             }
-            let subjects: Vec<String> = self.subjects(i)?.into_iter().map(|(a, v)| format!("{a}:{v}")).collect();
+            let subjects: Vec<String> = self
+                .subjects(i)?
+                .into_iter()
+                .map(|(a, v)| format!("{a}:{v}"))
+                .collect();
             index_md.push_str(&format!(
                 "| {i} | {} | {} | {} | {} |\n",
                 parsed.time,
@@ -218,8 +235,15 @@ impl Ledger {
                 stored.predicate_type,
                 subjects.join(", ")
             ));
-            let proof = Receipt { index: i, proof: self.inclusion_proof(i, cp.size)?, checkpoint: stored_cp.note.clone() };
-            let (file, proof_file) = (member_name("entries", i, "json"), member_name("proofs", i, "tlog-proof"));
+            let proof = Receipt {
+                index: i,
+                proof: self.inclusion_proof(i, cp.size)?,
+                checkpoint: stored_cp.note.clone(),
+            };
+            let (file, proof_file) = (
+                member_name("entries", i, "json"),
+                member_name("proofs", i, "tlog-proof"),
+            );
             entries.push(PackEntry {
                 index: i,
                 leaf_hash: hex(&leaf_hash(&stored.bytes)),
@@ -236,16 +260,25 @@ impl Ledger {
         for d in &blob_digests {
             let data = self.blobs().get(d)?;
             let file = format!("blobs/sha256/{}", d.trim_start_matches("sha256:"));
-            blobs.push(PackBlob { digest: d.clone(), file: file.clone() });
+            blobs.push(PackBlob {
+                digest: d.clone(),
+                file: file.clone(),
+            });
             files.push((file, data));
         }
         let mut head: Vec<(String, Vec<u8>)> = vec![
             ("INDEX.md".into(), index_md.into_bytes()),
             ("checkpoint".into(), stored_cp.note.clone().into_bytes()),
-            ("keys/log.pub".into(), format!("{}\n", self.public_key().to_text()).into_bytes()),
+            (
+                "keys/log.pub".into(),
+                format!("{}\n", self.public_key().to_text()).into_bytes(),
+            ),
         ];
         for (n, k) in signer_keys.iter().enumerate() {
-            head.push((format!("keys/signer-{n}.pub"), format!("{k}\n").into_bytes()));
+            head.push((
+                format!("keys/signer-{n}.pub"),
+                format!("{k}\n").into_bytes(),
+            ));
         }
         head.append(&mut files);
         let manifest = Manifest {
@@ -255,17 +288,26 @@ impl Ledger {
             created: format_time(now),
             selection: describe(&q),
             checkpoint_size: cp.size,
-            files: head.iter().map(|(p, d)| (p.clone(), sha256_ref(&sha256(d)))).collect(),
+            files: head
+                .iter()
+                .map(|(p, d)| (p.clone(), sha256_ref(&sha256(d))))
+                .collect(),
             entries,
             blobs,
         };
-        head.push(("manifest.json".into(), serde_json::to_vec_pretty(&manifest).expect("manifest serialises")));
+        head.push((
+            "manifest.json".into(),
+            serde_json::to_vec_pretty(&manifest).expect("manifest serialises"),
+        ));
         let mut archive = Vec::new();
         for (p, d) in &head {
             archive.extend(member(p, d)?);
         }
         let body = format!("{SIGNATURE_HEADER}\n{origin}\n{}\n", hex(&sha256(&archive)));
-        archive.extend(member(SIGNATURE_MEMBER, note::sign(&body, self.signing_key()).as_bytes())?);
+        archive.extend(member(
+            SIGNATURE_MEMBER,
+            note::sign(&body, self.signing_key()).as_bytes(),
+        )?);
         archive.extend_from_slice(&[0u8; 1024]);
 
         let tmp = out.with_extension(format!("partial-{}", std::process::id()));
@@ -291,33 +333,51 @@ fn fail(msg: impl Into<String>) -> Error {
 /// Any changed byte anywhere in the file makes it fail, with the reason.
 pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackReport> {
     if bytes.len() as u64 > MAX_PACK_BYTES {
-        return Err(fail(format!("pack is {} bytes, over the {MAX_PACK_BYTES}-byte limit", bytes.len())));
+        return Err(fail(format!(
+            "pack is {} bytes, over the {MAX_PACK_BYTES}-byte limit",
+            bytes.len()
+        )));
     }
     // Read every member strictly: regular files, relative paths, no duplicates.
     let mut members: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut signature_at: Option<u64> = None;
     let mut archive = tar::Archive::new(Cursor::new(bytes));
-    let entries = archive.entries().map_err(|e| fail(format!("pack is not a readable tar archive: {e}")))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| fail(format!("pack is not a readable tar archive: {e}")))?;
     for item in entries {
-        let mut item = item.map_err(|e| fail(format!("pack is not a readable tar archive: {e}")))?;
+        let mut item =
+            item.map_err(|e| fail(format!("pack is not a readable tar archive: {e}")))?;
         if members.len() >= MAX_MEMBERS {
             return Err(fail("pack has too many members"));
         }
         if item.header().entry_type() != tar::EntryType::Regular {
             return Err(fail("pack contains something other than regular files"));
         }
-        let path = item.path().map_err(|e| fail(format!("member name is not valid: {e}")))?.into_owned();
-        if path.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(fail(format!("member {} has an unsafe path", path.display())));
+        let path = item
+            .path()
+            .map_err(|e| fail(format!("member name is not valid: {e}")))?
+            .into_owned();
+        if path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(fail(format!(
+                "member {} has an unsafe path",
+                path.display()
+            )));
         }
         let name = path.to_string_lossy().into_owned();
         if signature_at.is_some() {
-            return Err(fail(format!("member {name} comes after SIGNATURE: it was added to the pack")));
+            return Err(fail(format!(
+                "member {name} comes after SIGNATURE: it was added to the pack"
+            )));
         }
         let position = item.raw_header_position();
         let mut data = Vec::new();
-        item.read_to_end(&mut data).map_err(|e| fail(format!("member {name} is truncated: {e}")))?;
+        item.read_to_end(&mut data)
+            .map_err(|e| fail(format!("member {name} is truncated: {e}")))?;
         if name == SIGNATURE_MEMBER {
             signature_at = Some(position);
         }
@@ -326,8 +386,14 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
         }
         order.push(name);
     }
-    let sig_pos = signature_at.ok_or_else(|| fail("pack has no SIGNATURE: it is incomplete or not an evidence pack"))? as usize;
-    let get = |name: &str| members.get(name).ok_or_else(|| fail(format!("pack has no {name}")));
+    let sig_pos = signature_at
+        .ok_or_else(|| fail("pack has no SIGNATURE: it is incomplete or not an evidence pack"))?
+        as usize;
+    let get = |name: &str| {
+        members
+            .get(name)
+            .ok_or_else(|| fail(format!("pack has no {name}")))
+    };
 
     let manifest: Manifest = serde_json::from_slice(get("manifest.json")?)
         .map_err(|e| fail(format!("manifest.json does not parse: {e}")))?;
@@ -341,22 +407,36 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
         if name == "manifest.json" || name == SIGNATURE_MEMBER {
             continue;
         }
-        let want = manifest.files.get(name).ok_or_else(|| fail(format!("member {name} is not listed in the manifest: it was added")))?;
+        let want = manifest.files.get(name).ok_or_else(|| {
+            fail(format!(
+                "member {name} is not listed in the manifest: it was added"
+            ))
+        })?;
         if &sha256_ref(&sha256(&members[name])) != want {
-            return Err(fail(format!("member {name} does not match its digest in the manifest: it was modified")));
+            return Err(fail(format!(
+                "member {name} does not match its digest in the manifest: it was modified"
+            )));
         }
     }
     for name in manifest.files.keys() {
         if !members.contains_key(name) {
-            return Err(fail(format!("member {name} listed in the manifest is missing")));
+            return Err(fail(format!(
+                "member {name} listed in the manifest is missing"
+            )));
         }
     }
 
-    let note_text = std::str::from_utf8(get("checkpoint")?).map_err(|_| fail("checkpoint is not UTF-8"))?;
-    let (cp, _) = Checkpoint::open(note_text, trusted_log_keys)
-        .map_err(|e| fail(format!("checkpoint does not verify with the trusted key: {e}")))?;
+    let note_text =
+        std::str::from_utf8(get("checkpoint")?).map_err(|_| fail("checkpoint is not UTF-8"))?;
+    let (cp, _) = Checkpoint::open(note_text, trusted_log_keys).map_err(|e| {
+        fail(format!(
+            "checkpoint does not verify with the trusted key: {e}"
+        ))
+    })?;
     if cp.origin != manifest.origin || cp.size != manifest.checkpoint_size {
-        return Err(fail("the manifest's origin or checkpoint size differs from the signed checkpoint"));
+        return Err(fail(
+            "the manifest's origin or checkpoint size differs from the signed checkpoint",
+        ));
     }
 
     // Signer keys shipped in the pack: used to say who signed each envelope. Their authenticity
@@ -372,17 +452,32 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
         let data = get(&e.file)?;
         let lh = leaf_hash(data);
         if parse_hash_hex(&e.leaf_hash).ok() != Some(lh) {
-            return Err(fail(format!("entry {}: {} does not hash to the manifest's leaf hash", e.index, e.file)));
+            return Err(fail(format!(
+                "entry {}: {} does not hash to the manifest's leaf hash",
+                e.index, e.file
+            )));
         }
-        let receipt_text = std::str::from_utf8(get(&e.proof)?).map_err(|_| fail(format!("{} is not UTF-8", e.proof)))?;
-        let receipt = Receipt::parse(receipt_text).map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
+        let receipt_text = std::str::from_utf8(get(&e.proof)?)
+            .map_err(|_| fail(format!("{} is not UTF-8", e.proof)))?;
+        let receipt = Receipt::parse(receipt_text)
+            .map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
         if receipt.index != e.index || receipt.checkpoint != note_text {
-            return Err(fail(format!("entry {}: its receipt is for another index or checkpoint", e.index)));
+            return Err(fail(format!(
+                "entry {}: its receipt is for another index or checkpoint",
+                e.index
+            )));
         }
-        verify_inclusion(e.index, cp.size, &lh, &receipt.proof, &cp.root)
-            .map_err(|err| fail(format!("entry {} is not proven to be in the log: {err}", e.index)))?;
-        let parsed = LogEntry::parse(data).map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
-        let st = parsed.statement().map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
+        verify_inclusion(e.index, cp.size, &lh, &receipt.proof, &cp.root).map_err(|err| {
+            fail(format!(
+                "entry {} is not proven to be in the log: {err}",
+                e.index
+            ))
+        })?;
+        let parsed =
+            LogEntry::parse(data).map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
+        let st = parsed
+            .statement()
+            .map_err(|err| fail(format!("entry {}: {err}", e.index)))?;
         let signers = parsed
             .envelope
             .verify(&signer_keys)
@@ -392,9 +487,17 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
             .collect();
         for b in &parsed.blobs {
             let file = format!("blobs/sha256/{}", b.digest.trim_start_matches("sha256:"));
-            let blob = get(&file).map_err(|_| fail(format!("entry {}: attached blob {} is missing", e.index, b.name)))?;
+            let blob = get(&file).map_err(|_| {
+                fail(format!(
+                    "entry {}: attached blob {} is missing",
+                    e.index, b.name
+                ))
+            })?;
             if sha256_ref(&sha256(blob)) != b.digest {
-                return Err(fail(format!("entry {}: attached blob {} does not match its digest", e.index, b.name)));
+                return Err(fail(format!(
+                    "entry {}: attached blob {} does not match its digest",
+                    e.index, b.name
+                )));
             }
         }
         verified.push(VerifiedEntry {
@@ -402,23 +505,39 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
             predicate_type: st.predicate_type,
             system: parsed.system,
             time: parsed.time,
-            subjects: st.subject.iter().flat_map(|s| s.digest.iter().map(|(a, v)| format!("{a}:{v}"))).collect(),
+            subjects: st
+                .subject
+                .iter()
+                .flat_map(|s| s.digest.iter().map(|(a, v)| format!("{a}:{v}")))
+                .collect(),
             signers,
         });
     }
 
     // Finally the whole file: the signature over every byte before it, and the exact bytes after.
-    let sig_text = std::str::from_utf8(get(SIGNATURE_MEMBER)?).map_err(|_| fail("SIGNATURE is not UTF-8"))?;
-    let (body, _) = note::open(sig_text, trusted_log_keys, "pack signature")
-        .map_err(|e| fail(format!("the pack signature does not verify with the trusted key: {e}")))?;
-    let want = format!("{SIGNATURE_HEADER}\n{}\n{}\n", manifest.origin, hex(&sha256(&bytes[..sig_pos])));
+    let sig_text =
+        std::str::from_utf8(get(SIGNATURE_MEMBER)?).map_err(|_| fail("SIGNATURE is not UTF-8"))?;
+    let (body, _) = note::open(sig_text, trusted_log_keys, "pack signature").map_err(|e| {
+        fail(format!(
+            "the pack signature does not verify with the trusted key: {e}"
+        ))
+    })?;
+    let want = format!(
+        "{SIGNATURE_HEADER}\n{}\n{}\n",
+        manifest.origin,
+        hex(&sha256(&bytes[..sig_pos]))
+    );
     if body != want {
-        return Err(fail("the pack signature does not cover these bytes: the archive was modified after export"));
+        return Err(fail(
+            "the pack signature does not cover these bytes: the archive was modified after export",
+        ));
     }
     let mut trailer = member(SIGNATURE_MEMBER, sig_text.as_bytes())?;
     trailer.extend_from_slice(&[0u8; 1024]);
     if bytes[sig_pos..] != trailer[..] {
-        return Err(fail("bytes after the pack signature were modified or appended"));
+        return Err(fail(
+            "bytes after the pack signature were modified or appended",
+        ));
     }
     Ok(PackReport {
         origin: manifest.origin,

@@ -475,3 +475,84 @@ fn bad_input_is_rejected_and_nothing_is_written(kind: Kind) {
     assert_eq!(s.ledger.size().unwrap(), 8, "rejected input wrote nothing");
     assert_clean(&mut s);
 }
+
+mod group_commit {
+    use super::*;
+    use plumb_ledger::commit::{BatchOptions, GroupCommit};
+    use std::time::Duration;
+
+    fn concurrent_producers_share_batches(kind: Kind) {
+        let s = store(kind);
+        let TestStore { dir, ledger, raw } = s;
+        let trusted = ledger.trusted_keys().to_vec();
+        let envelopes: Vec<Vec<u8>> = (0..400u32)
+            .map(|n| {
+                let st = Statement::new(vec![commit(n)], TEST, serde_json::json!({"n": n}));
+                serde_json::to_vec(&ledger.sign_statement(&st).unwrap()).unwrap()
+            })
+            .collect();
+        let gc = GroupCommit::start(
+            ledger,
+            BatchOptions {
+                max_batch: 64,
+                max_wait: Duration::from_millis(20),
+                queue: 1024,
+            },
+        );
+        let mut indexes: Vec<u64> = std::thread::scope(|sc| {
+            let handles: Vec<_> = envelopes
+                .chunks(100)
+                .map(|chunk| {
+                    let (gc, trusted) = (&gc, &trusted);
+                    sc.spawn(move || {
+                        let tickets: Vec<_> = chunk
+                            .iter()
+                            .map(|e| {
+                                let entry = plumb_ledger::entry::prepare(
+                                    e,
+                                    Annotations::default(),
+                                    trusted,
+                                    65536,
+                                    now(),
+                                )
+                                .unwrap();
+                                gc.submit(entry)
+                            })
+                            .collect();
+                        tickets
+                            .into_iter()
+                            .map(|t| t.wait().unwrap())
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
+        });
+        let (ledger, stats) = gc.finish();
+        indexes.sort();
+        assert_eq!(
+            indexes,
+            (0..400).collect::<Vec<u64>>(),
+            "every entry acknowledged once, no gaps"
+        );
+        assert_eq!(stats.entries, 400);
+        assert!(stats.batches < 400, "entries were grouped: {stats:?}");
+        assert!(stats.largest > 1);
+        let mut s = TestStore { dir, ledger, raw };
+        s.ledger.checkpoint(now()).unwrap();
+        assert_clean(&mut s);
+    }
+
+    #[test]
+    fn sqlite_concurrent_producers_share_batches() {
+        concurrent_producers_share_batches(Kind::Sqlite)
+    }
+
+    #[test]
+    fn postgres_concurrent_producers_share_batches() {
+        concurrent_producers_share_batches(Kind::Postgres)
+    }
+}

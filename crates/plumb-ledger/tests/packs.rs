@@ -11,7 +11,12 @@ use plumb_ledger::store::Query;
 fn pack_with_blob() -> (tempfile::TempDir, Vec<u8>, plumb_ledger::keys::PublicKey) {
     let mut s = store(Kind::Sqlite);
     for n in 0..3 {
-        record(&mut s.ledger, n, "payments", "https://in-toto.io/attestation/test-result/v0.1");
+        record(
+            &mut s.ledger,
+            n,
+            "payments",
+            "https://in-toto.io/attestation/test-result/v0.1",
+        );
     }
     let report = s.dir.path().join("junit.xml");
     std::fs::write(&report, "<testsuite tests=\"1\"/>").unwrap();
@@ -28,11 +33,22 @@ fn pack_with_blob() -> (tempfile::TempDir, Vec<u8>, plumb_ledger::keys::PublicKe
             now(),
         )
         .unwrap();
-    record(&mut s.ledger, 9, "onboarding", "https://in-toto.io/attestation/test-result/v0.1");
+    record(
+        &mut s.ledger,
+        9,
+        "onboarding",
+        "https://in-toto.io/attestation/test-result/v0.1",
+    );
     let out = s.dir.path().join("pack.tar");
-    let q = Query { system: Some("payments".into()), ..Default::default() };
+    let q = Query {
+        system: Some("payments".into()),
+        ..Default::default()
+    };
     let summary = s.ledger.export(&q, &out, now()).unwrap();
-    assert_eq!((summary.entries, summary.blobs, summary.checkpoint_size), (4, 1, 5));
+    assert_eq!(
+        (summary.entries, summary.blobs, summary.checkpoint_size),
+        (4, 1, 5)
+    );
     let key = s.ledger.public_key();
     let bytes = std::fs::read(&out).unwrap();
     let s_dir = s.dir;
@@ -45,12 +61,22 @@ fn exported_pack_verifies_offline_with_the_log_key() {
     let rep = verify_pack(&bytes, std::slice::from_ref(&key)).unwrap();
     assert_eq!(rep.entries.len(), 4);
     assert_eq!(rep.checkpoint_size, 5);
-    assert!(rep.entries.iter().all(|e| e.system.as_deref() == Some("payments")));
-    assert!(rep.entries.iter().all(|e| e.signers == vec!["test.local/log".to_string()]));
+    assert!(
+        rep.entries
+            .iter()
+            .all(|e| e.system.as_deref() == Some("payments"))
+    );
+    assert!(
+        rep.entries
+            .iter()
+            .all(|e| e.signers == vec!["test.local/log".to_string()])
+    );
     assert_eq!(rep.blobs, 1);
     // The same selection exported twice at the same `now` gives the same bytes.
     let other = KeyPair::from_seed("test.local/log", [1; 32]).unwrap();
-    let err = verify_pack(&bytes, &[other.public()]).unwrap_err().to_string();
+    let err = verify_pack(&bytes, &[other.public()])
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("trusted key"), "{err}");
 }
 
@@ -66,7 +92,11 @@ fn every_changed_byte_is_detected() {
             Ok(_) => panic!("flipping byte {i} of {} was not detected", bytes.len()),
             Err(e) => {
                 let msg = e.to_string();
-                let reason: Vec<&str> = msg.trim_start_matches("integrity: ").split_whitespace().take(3).collect();
+                let reason: Vec<&str> = msg
+                    .trim_start_matches("integrity: ")
+                    .split_whitespace()
+                    .take(3)
+                    .collect();
                 reasons.insert(reason.join(" "));
             }
         }
@@ -79,8 +109,18 @@ fn every_changed_byte_is_detected() {
 fn truncated_extended_and_hostile_packs_are_refused() {
     let (_d, bytes, key) = pack_with_blob();
     let keys = [key];
-    for cut in [0, 100, 512, bytes.len() / 2, bytes.len() - 1024, bytes.len() - 1] {
-        assert!(verify_pack(&bytes[..cut], &keys).is_err(), "truncated at {cut}");
+    for cut in [
+        0,
+        100,
+        512,
+        bytes.len() / 2,
+        bytes.len() - 1024,
+        bytes.len() - 1,
+    ] {
+        assert!(
+            verify_pack(&bytes[..cut], &keys).is_err(),
+            "truncated at {cut}"
+        );
     }
     let mut longer = bytes.clone();
     longer.extend_from_slice(&[0u8; 512]);

@@ -1,0 +1,253 @@
+//! Command-line arguments. Help texts teach: each command says what it does, what it prints and
+//! how it exits.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Plumbline: tamper-evident evidence of digital operational resilience (EU DORA).
+///
+/// Evidence (test runs, scans, approvals, deployments) is recorded as signed in-toto statements
+/// in an append-only Merkle log with signed checkpoints. Auditors get evidence packs they can
+/// verify offline.
+///
+/// Exit codes: 0 success, 1 a verification or check failed, 2 usage or input error.
+#[derive(Debug, Parser)]
+#[command(
+    name = "plumb",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Store directory (created by `plumb init`).
+    #[arg(long, global = true, env = "PLUMB_STORE", default_value = ".plumb")]
+    pub store: PathBuf,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The time to record, as RFC 3339 (default: the clock). Makes runs reproducible.
+    #[arg(long, global = true, env = "PLUMB_NOW", value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable text.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store: a log database, a blob directory and an Ed25519 signing key.
+    ///
+    /// The private key is written with mode 0600; the public key is in keys/signing.pub and
+    /// printed by `plumb key show`. With --database postgres://..., the log lives in PostgreSQL
+    /// (several servers can share it); the password can come from PLUMB_DATABASE_URL or PGPASSWORD.
+    ///
+    /// Example: plumb init --store /var/lib/plumb --origin evidence.bank.example/prod
+    Init {
+        /// Log origin (its unique name, also the key name). Default: plumb.local/<dir name>.
+        #[arg(long)]
+        origin: Option<String>,
+        /// `sqlite` (default, one file in the store) or a postgres:// URL.
+        #[arg(long)]
+        database: Option<String>,
+        /// PostgreSQL role that may only SELECT and INSERT on the log tables (the application role).
+        #[arg(long, requires = "database")]
+        grant_role: Option<String>,
+    },
+
+    /// Show, export or trust public keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+
+    /// Build, sign and append an in-toto statement; print its index and receipt.
+    ///
+    /// Example:
+    ///   plumb record --subject gitCommit:3f2a... --artifact dist/app.tar \
+    ///     --predicate-type https://in-toto.io/attestation/test-result/v0.1 \
+    ///     --predicate result.json --system payments --run "$CI_PIPELINE_ID" --attach junit.xml
+    Record(RecordArgs),
+
+    /// Sign a statement with the store key and print the DSSE envelope without appending it.
+    Sign(StatementArgs),
+
+    /// Append DSSE envelopes signed elsewhere (files, or `-` for one JSON envelope per line).
+    ///
+    /// Every envelope must carry the in-toto payload type and a valid signature by a key the
+    /// store trusts (`plumb key trust`). Files are appended as one batch: all or nothing. From
+    /// `-`, lines are appended in batches as they arrive (group commit) and each index is printed
+    /// once it is durable.
+    Append(AppendArgs),
+
+    /// List entries, filtered by subject, system, predicate type, run or time.
+    Log(QueryArgs),
+
+    /// Show one entry: statement, signatures, blobs.
+    Show {
+        /// Entry index.
+        index: u64,
+    },
+
+    /// Print an inclusion receipt (C2SP tlog-proof) for an entry, to the latest checkpoint.
+    Prove {
+        /// Entry index.
+        index: u64,
+    },
+
+    /// Sign a checkpoint for the current tree (after proving it consistent with the last one).
+    Checkpoint {
+        /// List all checkpoints instead.
+        #[arg(long)]
+        list: bool,
+    },
+
+    /// Recompute the whole tree and check every entry, signature, checkpoint and blob.
+    ///
+    /// Exits 1 and names the first bad entry if anything does not match.
+    Verify {
+        /// Skip envelope signature checks (faster on very large logs).
+        #[arg(long)]
+        no_signatures: bool,
+        /// Skip re-hashing attached blobs.
+        #[arg(long)]
+        no_blobs: bool,
+    },
+
+    /// Write an evidence pack (tar) for auditors: entries, blobs, proofs, checkpoint, keys.
+    ///
+    /// Example: plumb export --system payments --since 2026-01-01 --out payments-2026.tar
+    Export {
+        /// Pack file to write.
+        #[arg(long, short)]
+        out: PathBuf,
+        #[command(flatten)]
+        filter: Filter,
+    },
+
+    /// Verify an evidence pack offline, with only the log's public key.
+    ///
+    /// Example: plumb verify-pack payments-2026.tar --trusted-key signing.pub
+    VerifyPack {
+        /// The pack file.
+        pack: PathBuf,
+        /// The log's public key file (from `plumb key show`), obtained from the bank independently.
+        #[arg(long, required = true)]
+        trusted_key: Vec<PathBuf>,
+    },
+
+    /// Run the whole flow on a fresh embedded store: record, checkpoint, export, verify.
+    Demo {
+        /// Directory for the demo store and pack (must not exist or be empty).
+        #[arg(long, default_value = "plumb-demo")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print the store's public key (give this to auditors).
+    Show,
+    /// Trust a public key file: envelopes it signs are accepted by `plumb append`.
+    Trust {
+        /// Verifier key file (`<name>+<id>+<base64>`).
+        file: PathBuf,
+    },
+    /// List the trusted keys.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct StatementArgs {
+    /// Subject digest: ALG:VALUE or NAME=ALG:VALUE (e.g. gitCommit:3f2a..., app=sha256:ab12...).
+    #[arg(long = "subject", value_name = "[NAME=]ALG:VALUE")]
+    pub subjects: Vec<String>,
+    /// A file to hash as a subject (sha256, named by its file name).
+    #[arg(long = "artifact", value_name = "FILE")]
+    pub artifacts: Vec<PathBuf>,
+    /// Predicate type URI.
+    #[arg(long, value_name = "URI")]
+    pub predicate_type: String,
+    /// Predicate JSON file (`-` for standard input). Default: {}.
+    #[arg(long, value_name = "FILE")]
+    pub predicate: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub statement: StatementArgs,
+    #[command(flatten)]
+    pub labels: Labels,
+    /// Write the receipt to this file as well.
+    #[arg(long, value_name = "FILE")]
+    pub receipt: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct Labels {
+    /// System (service) the evidence belongs to.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Pipeline run id.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Raw evidence file to store as a blob and reference from the entry (repeatable).
+    #[arg(long = "attach", value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// Envelope files, or `-` for JSON lines on standard input.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub labels: Labels,
+}
+
+#[derive(Debug, Args)]
+pub struct Filter {
+    /// Subject digest value, optionally ALG:VALUE.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// System name.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Predicate type URI.
+    #[arg(long)]
+    pub predicate_type: Option<String>,
+    /// Pipeline run id.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// From this time (RFC 3339 or YYYY-MM-DD), inclusive.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Until this time, exclusive.
+    #[arg(long)]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub filter: Filter,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+    /// Only entries after this index (the last index of the previous page).
+    #[arg(long)]
+    pub after: Option<u64>,
+    /// Newest entries first.
+    #[arg(long)]
+    pub newest_first: bool,
+}

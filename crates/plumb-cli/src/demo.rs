@@ -1,0 +1,177 @@
+//! `plumb demo`: a small bank's evidence trail on a fresh embedded store, end to end: record
+//! test runs, scans (with the raw reports as blobs), approvals and deployments; sign a
+//! checkpoint; export an auditor's pack for one system; verify the pack offline and the store.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+
+use plumb_ledger::statement::Subject;
+use plumb_ledger::store::Query;
+use plumb_ledger::verify::VerifyOptions;
+use plumb_ledger::{InitOptions, Ledger, RecordRequest};
+
+use crate::cli::Format;
+use crate::output::{Failure, emit, mark};
+
+const TEST_RESULT: &str = "https://in-toto.io/attestation/test-result/v0.1";
+const SCAN: &str = "https://plumbline.dev/attestation/scan/v1";
+const APPROVAL: &str = "https://plumbline.dev/attestation/approval/v1";
+const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
+
+fn commit(system: &str, n: u32) -> Subject {
+    let seed = plumb_ledger::hash::sha256(format!("{system}-{n}").as_bytes());
+    Subject {
+        name: format!("{system}@{n}"),
+        digest: [(
+            "gitCommit".to_string(),
+            plumb_ledger::hash::hex(&seed[..20]),
+        )]
+        .into(),
+    }
+}
+
+pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, Failure> {
+    let store = dir.join("store");
+    let mut l = Ledger::init(
+        &store,
+        InitOptions {
+            origin: Some("demo.plumbline.local/bank".into()),
+            ..Default::default()
+        },
+    )
+    .map_err(|e| {
+        Failure::from(e).hint(format!("choose another --dir, or remove {}", dir.display()))
+    })?;
+    let reports = dir.join("reports");
+    std::fs::create_dir_all(&reports)
+        .map_err(|e| Failure::usage(format!("{}: {e}", reports.display())))?;
+
+    let systems = ["payments", "onboarding", "identity", "core-ledger"];
+    let mut t = now - Duration::hours(6);
+    let mut recorded = 0;
+    for (s, system) in systems.iter().enumerate() {
+        for n in 0..2u32 {
+            let c = commit(system, n);
+            let run = format!("{system}-pipeline-{}", 100 + n);
+            let failed = (s + n as usize) % 4 == 3;
+            let junit = reports.join(format!("{system}-{n}-junit.xml"));
+            let sarif = reports.join(format!("{system}-{n}-bandit.sarif"));
+            std::fs::write(&junit, format!(
+                "<testsuite name=\"{system}\" tests=\"42\" failures=\"{}\" skipped=\"1\"><testcase name=\"transfer_limits\"/></testsuite>\n",
+                u8::from(failed)))
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            std::fs::write(&sarif, json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "bandit"}}, "results": []}]}).to_string())
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let rec = |pt: &str,
+                       predicate: serde_json::Value,
+                       attachments: Vec<std::path::PathBuf>,
+                       l: &mut Ledger,
+                       t: DateTime<Utc>| {
+                l.record(
+                    RecordRequest {
+                        subjects: vec![c.clone()],
+                        predicate_type: pt.into(),
+                        predicate,
+                        system: Some(system.to_string()),
+                        run: Some(run.clone()),
+                        attachments,
+                    },
+                    t,
+                )
+                .map(|_| ())
+            };
+            rec(
+                TEST_RESULT,
+                json!({"result": if failed {"FAILED"} else {"PASSED"}, "passedTests": ["41 tests"], "failedTests": if failed {vec!["test_transfer_limits"]} else {vec![]}}),
+                vec![junit],
+                &mut l,
+                t,
+            )?;
+            t += Duration::minutes(3);
+            rec(
+                SCAN,
+                json!({"scanner": "bandit", "format": "sarif-2.1.0", "findings": {"critical": 0, "high": 0, "medium": 2}}),
+                vec![sarif],
+                &mut l,
+                t,
+            )?;
+            t += Duration::minutes(3);
+            rec(
+                APPROVAL,
+                json!({"approver": "a.kowalski", "roles": ["code-owner"], "author": "j.meyer", "commit": c.digest["gitCommit"]}),
+                vec![],
+                &mut l,
+                t,
+            )?;
+            t += Duration::minutes(3);
+            if !failed {
+                rec(
+                    DEPLOYMENT,
+                    json!({"environment": "production", "change_id": format!("CHG-{}", 4000 + s * 10 + n as usize), "rollback_plan": "runbooks/rollback.md"}),
+                    vec![],
+                    &mut l,
+                    t,
+                )?;
+                t += Duration::minutes(3);
+            }
+            recorded += 1;
+        }
+    }
+    let (cp, _) = l.checkpoint(now)?;
+    let pack = dir.join("payments-evidence.tar");
+    let summary = l.export(
+        &Query {
+            system: Some("payments".into()),
+            ..Default::default()
+        },
+        &pack,
+        now,
+    )?;
+    let pubkey = dir.join("signing.pub");
+    std::fs::write(&pubkey, format!("{}\n", l.public_key().to_text()))
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let bytes = std::fs::read(&pack).map_err(|e| Failure::usage(e.to_string()))?;
+    let pack_ok = plumb_ledger::pack::verify_pack(&bytes, &[l.public_key()]).is_ok();
+    let rep = l.verify(VerifyOptions::default())?;
+    let size = l.size()?;
+    let store_s = store.display().to_string();
+    let out = emit(
+        format,
+        || {
+            format!(
+                "Plumbline demo: a small bank's change evidence\n\n\
+                 store        {store_s} (embedded SQLite, log demo.plumbline.local/bank)\n\
+                 recorded     {size} signed statements for {recorded} changes across {}\n\
+                 checkpoint   tree size {} (signed note)\n\
+                 pack         {} ({} entries, {} blobs) for system payments\n\
+                 verify-pack  {}\n\
+                 verify       {} ({} entries, {} signatures)\n\n\
+                 Try:\n\
+                 \x20 plumb --store {store_s} log --system payments\n\
+                 \x20 plumb --store {store_s} show 0\n\
+                 \x20 plumb --store {store_s} prove 3\n\
+                 \x20 plumb verify-pack {} --trusted-key {}\n",
+                systems.join(", "),
+                cp.size,
+                pack.display(),
+                summary.entries,
+                summary.blobs,
+                mark(pack_ok),
+                mark(rep.ok()),
+                rep.entries,
+                rep.signatures_checked,
+                pack.display(),
+                pubkey.display()
+            )
+        },
+        json!({"store": store, "entries": size, "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok()}),
+    )?;
+    Ok(if pack_ok && rep.ok() {
+        out
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,391 @@
+//! Commands that read and check evidence: log, show, prove, checkpoint, verify, export,
+//! verify-pack.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use plumb_ledger::Ledger;
+use plumb_ledger::checkpoint::Checkpoint;
+use plumb_ledger::entry::{LogEntry, parse_time};
+use plumb_ledger::hash::hex;
+use plumb_ledger::keys::PublicKey;
+use plumb_ledger::store::Query;
+use plumb_ledger::verify::VerifyOptions;
+
+use crate::cli::{Filter, Format, QueryArgs};
+use crate::evidence::open;
+use crate::output::{Failure, emit, mark};
+
+fn query(f: &Filter) -> Result<Query, Failure> {
+    let time = |s: &Option<String>, flag: &str| {
+        s.as_deref()
+            .map(parse_time)
+            .transpose()
+            .map_err(|e| Failure::usage(format!("{flag}: {e}")))
+    };
+    Ok(Query {
+        subject: f.subject.clone(),
+        predicate_type: f.predicate_type.clone(),
+        system: f.system.clone(),
+        run: f.run.clone(),
+        since: time(&f.since, "--since")?,
+        until: time(&f.until, "--until")?,
+        ..Default::default()
+    })
+}
+
+/// An entry as JSON, with its parsed statement.
+fn entry_json(l: &mut Ledger, index: u64) -> Result<(serde_json::Value, LogEntry), Failure> {
+    let stored = l.entry(index)?;
+    let e = LogEntry::parse(&stored.bytes)?;
+    let st = e.statement()?;
+    let signers: Vec<_> = e
+        .envelope
+        .signatures
+        .iter()
+        .map(|s| {
+            let known = l
+                .trusted_keys()
+                .iter()
+                .find(|k| k.dsse_key_id() == s.keyid)
+                .map(|k| k.name.clone());
+            json!({"keyid": s.keyid, "key_name": known})
+        })
+        .collect();
+    let v = json!({
+        "index": index,
+        "time": e.time,
+        "system": e.system,
+        "run": e.run,
+        "predicate_type": st.predicate_type,
+        "subjects": st.subject,
+        "predicate": st.predicate,
+        "signatures": signers,
+        "blobs": e.blobs,
+        "leaf_hash": hex(&stored.leaf_hash),
+    });
+    Ok((v, e))
+}
+
+pub fn log(store: &Path, format: Format, a: &QueryArgs) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    let mut q = query(&a.filter)?;
+    q.limit = Some(a.limit);
+    q.after = a.after;
+    q.newest_first = a.newest_first;
+    let indexes = l.query(&q)?;
+    let mut rows = Vec::new();
+    for i in &indexes {
+        rows.push(entry_json(&mut l, *i)?.0);
+    }
+    emit(
+        format,
+        || {
+            if rows.is_empty() {
+                return "no entries match\n".into();
+            }
+            let mut s = format!(
+                "{:>7}  {:<24}  {:<14}  {:<50}  subjects\n",
+                "index", "time", "system", "predicate type"
+            );
+            for r in &rows {
+                let subjects: Vec<String> = r["subjects"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|s| {
+                        s["digest"].as_object().into_iter().flatten().map(|(a, v)| {
+                            format!(
+                                "{a}:{}",
+                                &v.as_str().unwrap_or("")[..12.min(v.as_str().unwrap_or("").len())]
+                            )
+                        })
+                    })
+                    .collect();
+                s.push_str(&format!(
+                    "{:>7}  {:<24}  {:<14}  {:<50}  {}\n",
+                    r["index"].as_u64().unwrap_or_default(),
+                    r["time"].as_str().unwrap_or(""),
+                    r["system"].as_str().unwrap_or("-"),
+                    r["predicate_type"].as_str().unwrap_or(""),
+                    subjects.join(" ")
+                ));
+            }
+            if rows.len() as u64 == a.limit {
+                s.push_str(&format!(
+                    "(more may follow: --after {})\n",
+                    indexes.last().expect("non-empty")
+                ));
+            }
+            s
+        },
+        json!(rows),
+    )
+}
+
+pub fn show(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    let (v, _) = entry_json(&mut l, index)?;
+    emit(
+        format,
+        || {
+            let mut s = format!(
+                "entry {index}\n  time:           {}\n  system:         {}\n  run:            {}\n  predicate type: {}\n  leaf hash:      {}\n",
+                v["time"].as_str().unwrap_or(""),
+                v["system"].as_str().unwrap_or("-"),
+                v["run"].as_str().unwrap_or("-"),
+                v["predicate_type"].as_str().unwrap_or(""),
+                v["leaf_hash"].as_str().unwrap_or("")
+            );
+            s.push_str("  subjects:\n");
+            for sub in v["subjects"].as_array().into_iter().flatten() {
+                for (alg, d) in sub["digest"].as_object().into_iter().flatten() {
+                    s.push_str(&format!(
+                        "    {} {alg}:{}\n",
+                        sub["name"].as_str().unwrap_or(""),
+                        d.as_str().unwrap_or("")
+                    ));
+                }
+            }
+            s.push_str("  signatures:\n");
+            for sig in v["signatures"].as_array().into_iter().flatten() {
+                s.push_str(&format!(
+                    "    {} ({})\n",
+                    sig["keyid"].as_str().unwrap_or(""),
+                    sig["key_name"].as_str().unwrap_or("unknown key")
+                ));
+            }
+            if let Some(blobs) = v["blobs"].as_array().filter(|b| !b.is_empty()) {
+                s.push_str("  blobs:\n");
+                for b in blobs {
+                    s.push_str(&format!(
+                        "    {} {} ({} bytes)\n",
+                        b["name"].as_str().unwrap_or(""),
+                        b["digest"].as_str().unwrap_or(""),
+                        b["size"]
+                    ));
+                }
+            }
+            s.push_str(&format!(
+                "  predicate:\n{}\n",
+                serde_json::to_string_pretty(&v["predicate"]).unwrap_or_default()
+            ));
+            s
+        },
+        v.clone(),
+    )
+}
+
+pub fn prove(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    let r = l.prove(index).map_err(|e| {
+        let state = matches!(e, plumb_ledger::Error::State(_));
+        let f = Failure::from(e);
+        if state {
+            f.hint("run `plumb checkpoint` to sign a checkpoint that covers it")
+        } else {
+            f
+        }
+    })?;
+    let (cp, _) = Checkpoint::open(&r.checkpoint, &[l.public_key()])?;
+    emit(
+        format,
+        || r.to_text(),
+        json!({
+            "index": index,
+            "tree_size": cp.size,
+            "root_hash": hex(&cp.root),
+            "proof": r.proof.iter().map(|h| hex(h)).collect::<Vec<_>>(),
+            "checkpoint": r.checkpoint,
+            "receipt": r.to_text(),
+        }),
+    )
+}
+
+pub fn checkpoint(
+    store: &Path,
+    format: Format,
+    list: bool,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    if list {
+        let cps = l.checkpoints()?;
+        return emit(
+            format,
+            || {
+                if cps.is_empty() {
+                    return "no checkpoints yet\n".into();
+                }
+                cps.iter()
+                    .map(|c| format!("{:>9}  {}\n", c.size, c.time))
+                    .collect()
+            },
+            json!(
+                cps.iter()
+                    .map(|c| json!({"size": c.size, "time": c.time, "note": c.note}))
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    let (cp, created) = l.checkpoint(now)?;
+    emit(
+        format,
+        || {
+            format!(
+                "{}{}",
+                if created {
+                    ""
+                } else {
+                    "(no new entries; latest checkpoint)\n"
+                },
+                cp.note
+            )
+        },
+        json!({"size": cp.size, "time": cp.time, "note": cp.note, "created": created}),
+    )
+}
+
+pub fn verify(
+    store: &Path,
+    format: Format,
+    signatures: bool,
+    blobs: bool,
+) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    let rep = l.verify(VerifyOptions { signatures, blobs })?;
+    let ok = rep.ok();
+    let code = emit(
+        format,
+        || {
+            let mut s = format!(
+                "{} entries, {} checkpoints, {} signatures, {} blobs, {} tree nodes checked in {:.2}s (hashing {:.2}s, parsing and signatures {:.2}s)\n",
+                rep.entries,
+                rep.checkpoints,
+                rep.signatures_checked,
+                rep.blobs_checked,
+                rep.nodes_checked,
+                rep.total.as_secs_f64(),
+                rep.hashing.as_secs_f64(),
+                rep.signatures.as_secs_f64()
+            );
+            if ok {
+                s.push_str(&format!("verify: {}\n", mark(true)));
+            } else {
+                let first = rep.first_bad_entry().expect("problems exist");
+                s.push_str(&format!(
+                    "verify: {} ({} problems)\n",
+                    mark(false),
+                    rep.problems.len()
+                ));
+                if let Some(i) = first.index {
+                    s.push_str(&format!("first bad entry: {i}\n"));
+                }
+                for p in rep.problems.iter().take(20) {
+                    s.push_str(&format!("  - {}\n", p.message));
+                }
+                if rep.problems.len() > 20 {
+                    s.push_str(&format!(
+                        "  ... and {} more (use --format json)\n",
+                        rep.problems.len() - 20
+                    ));
+                }
+            }
+            s
+        },
+        json!({"ok": ok, "first_bad_entry": rep.first_bad_entry().and_then(|p| p.index), "report": rep}),
+    )?;
+    Ok(if ok { code } else { ExitCode::from(1) })
+}
+
+pub fn export(
+    store: &Path,
+    format: Format,
+    out: &Path,
+    f: &Filter,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    let mut l = open(store)?;
+    let sum = l.export(&query(f)?, out, now)?;
+    emit(
+        format,
+        || {
+            format!(
+                "wrote {} ({} bytes): {} entries, {} blobs, proven to the checkpoint at {} entries\n\
+                 verify it anywhere with: plumb verify-pack {} --trusted-key signing.pub\n\
+                 (signing.pub is this store's public key: plumb key show > signing.pub)\n",
+                out.display(),
+                sum.bytes,
+                sum.entries,
+                sum.blobs,
+                sum.checkpoint_size,
+                out.display()
+            )
+        },
+        json!({"pack": out, "summary": sum}),
+    )
+}
+
+pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<ExitCode, Failure> {
+    let mut trusted = Vec::new();
+    for k in keys {
+        let text = std::fs::read_to_string(k)
+            .map_err(|e| Failure::usage(format!("{}: {e}", k.display())))?;
+        trusted.push(
+            PublicKey::parse(&text).map_err(|e| Failure::usage(format!("{}: {e}", k.display())))?,
+        );
+    }
+    let meta =
+        std::fs::metadata(pack).map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?;
+    if meta.len() > plumb_ledger::pack::MAX_PACK_BYTES {
+        return Err(Failure::usage(format!(
+            "{} is larger than any pack plumb writes",
+            pack.display()
+        )));
+    }
+    let bytes =
+        std::fs::read(pack).map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?;
+    match plumb_ledger::pack::verify_pack(&bytes, &trusted) {
+        Ok(rep) => emit(
+            format,
+            || {
+                let mut s = format!(
+                    "pack {}: {}\nlog {} at tree size {} (root {})\ncreated {}\n{} entries proven, {} blobs intact:\n",
+                    pack.display(),
+                    mark(true),
+                    rep.origin,
+                    rep.checkpoint_size,
+                    rep.root_hash,
+                    rep.created,
+                    rep.entries.len(),
+                    rep.blobs
+                );
+                for e in &rep.entries {
+                    s.push_str(&format!(
+                        "  {:>6}  {}  {:<14} {}  signed by {}\n",
+                        e.index,
+                        e.time,
+                        e.system.as_deref().unwrap_or("-"),
+                        e.predicate_type,
+                        e.signers.join(", ")
+                    ));
+                }
+                s
+            },
+            json!({"ok": true, "report": rep}),
+        ),
+        Err(e) => {
+            if format == Format::Json {
+                println!("{}", json!({"ok": false, "reason": e.to_string()}));
+            }
+            Err(Failure::check(format!(
+                "pack {} does not verify: {}",
+                pack.display(),
+                e.to_string().trim_start_matches("integrity: ")
+            )))
+        }
+    }
+}
