@@ -3,15 +3,13 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use plumb_ledger::statement::Subject;
 use plumb_ledger::{InitOptions, Ledger, RecordRequest};
 
-pub mod pg;
+pub use plumb_testkit as pg;
 
 /// A fixed test clock.
 pub fn now() -> DateTime<Utc> {
@@ -175,28 +173,4 @@ pub fn record(l: &mut Ledger, n: u32, system: &str, predicate: &str) -> u64 {
     )
     .unwrap()
     .0
-}
-
-/// Polls `f` until it is true or the deadline passes.
-pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Runs a command, panicking with its output on failure.
-pub fn sh(cmd: &mut Command) -> String {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -1,3 +1,5 @@
+//! Test support shared by Plumbline's crates.
+//!
 //! A throwaway PostgreSQL server from the local binaries (`/usr/lib/postgresql/*/bin`), one per
 //! test process, listening only on a Unix socket in a temporary directory. A watchdog shell
 //! stops it when the test process exits, so no server outlives the tests.
@@ -7,10 +9,35 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::{sh, wait_until};
+/// Polls `f` until it is true or the deadline passes.
+pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !f() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
+/// Runs a command, panicking with its output on failure; returns standard output.
+pub fn sh(cmd: &mut Command) -> String {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A running server.
 pub struct PgServer {
+    /// Directory holding the Unix socket.
     pub socket_dir: PathBuf,
+    /// Port number (names the socket file).
     pub port: u16,
     _dir: tempfile::TempDir,
 }
@@ -58,6 +85,7 @@ fn as_pg_user(program: PathBuf) -> Command {
     }
 }
 
+/// The test process's server, started on first use.
 pub fn server() -> &'static PgServer {
     static SERVER: OnceLock<PgServer> = OnceLock::new();
     SERVER.get_or_init(start)
