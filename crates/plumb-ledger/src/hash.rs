@@ -34,7 +34,7 @@ pub fn unhex(s: &str) -> Result<Vec<u8>> {
         }
     }
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(Error::Malformed(format!(
             "hex value {s:?} has an odd number of digits"
         )));

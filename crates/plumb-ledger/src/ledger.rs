@@ -257,13 +257,13 @@ impl Ledger {
             key,
             trusted,
         };
-        if let Some(o) = l.backend.meta("origin")? {
-            if o != l.config.origin {
-                return Err(Error::State(format!(
-                    "the database belongs to log {o:?}, but this store is {:?}",
-                    l.config.origin
-                )));
-            }
+        if let Some(o) = l.backend.meta("origin")?
+            && o != l.config.origin
+        {
+            return Err(Error::State(format!(
+                "the database belongs to log {o:?}, but this store is {:?}",
+                l.config.origin
+            )));
         }
         Ok(l)
     }

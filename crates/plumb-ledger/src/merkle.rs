@@ -60,7 +60,7 @@ fn split(n: u64) -> u64 {
 /// MTH(D[start..end]) for a range that occurs in the RFC 6962 recursion.
 pub fn subtree_hash(src: &dyn NodeSource, start: u64, end: u64) -> Result<Hash> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return src.node(n.trailing_zeros(), start >> n.trailing_zeros());
     }
     let k = split(n);
@@ -352,7 +352,7 @@ impl MemoryTree {
         }
         self.levels[0].push(leaf);
         let mut level = 0;
-        while self.levels[level].len() % 2 == 0 {
+        while self.levels[level].len().is_multiple_of(2) {
             let row = &self.levels[level];
             let h = node_hash(&row[row.len() - 2], &row[row.len() - 1]);
             if self.levels.len() == level + 1 {

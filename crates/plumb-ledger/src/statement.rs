@@ -109,13 +109,13 @@ pub fn validate_digest(alg: &str, value: &str) -> Result<()> {
             "{alg} digest {value:?} is not lowercase hex"
         )));
     }
-    if let Some(n) = hex_len(alg) {
-        if value.len() != n {
-            return Err(Error::Malformed(format!(
-                "{alg} digest has {} hex digits, expected {n}",
-                value.len()
-            )));
-        }
+    if let Some(n) = hex_len(alg)
+        && value.len() != n
+    {
+        return Err(Error::Malformed(format!(
+            "{alg} digest has {} hex digits, expected {n}",
+            value.len()
+        )));
     }
     if alg.starts_with("git") && value.len() != 40 && value.len() != 64 {
         return Err(Error::Malformed(format!(

@@ -145,12 +145,10 @@ fn check_entry(
     if derived.time != e.time {
         out.push(mismatch("time", &e.time, &derived.time));
     }
-    if signatures {
-        if let Some(p) = &parsed {
-            if let Err(err) = p.envelope.verify(trusted) {
-                out.push(format!("envelope {err}"));
-            }
-        }
+    if let (true, Some(p)) = (signatures, &parsed)
+        && let Err(err) = p.envelope.verify(trusted)
+    {
+        out.push(format!("envelope {err}"));
     }
     (out, parsed, subjects_fingerprint(derived.subjects))
 }

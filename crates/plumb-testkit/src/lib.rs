@@ -40,6 +40,7 @@ pub struct PgServer {
     /// Port number (names the socket file).
     pub port: u16,
     _dir: tempfile::TempDir,
+    _watchdog: std::process::Child,
 }
 
 fn bin_dir() -> PathBuf {
@@ -136,7 +137,8 @@ fn start() -> PgServer {
         c.args(["-c", &script]);
         c
     };
-    watchdog
+    // The watchdog stops the server once this process is gone; it is never waited for here.
+    let watchdog = watchdog
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -146,6 +148,7 @@ fn start() -> PgServer {
         socket_dir: sock,
         port,
         _dir: dir,
+        _watchdog: watchdog,
     };
     let url = server.url("postgres");
     wait_until(

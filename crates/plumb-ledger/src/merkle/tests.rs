@@ -135,8 +135,8 @@ fn leaf_hashes_and_roots_match_published_vectors() {
     for (i, d) in inputs().iter().enumerate() {
         assert_eq!(hex(&leaf_hash(d)), LEAF_HASHES[i], "leaf {i}");
     }
-    for n in 0..=8 {
-        assert_eq!(hex(&tree(n).root()), ROOTS[n], "root of {n} leaves");
+    for (n, want) in ROOTS.iter().enumerate() {
+        assert_eq!(hex(&tree(n).root()), *want, "root of {n} leaves");
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 
 /// Advisory lock id held while a batch is sequenced ("plumb" in ASCII).
-const SEQUENCER_LOCK: i64 = 0x706c_756d_62;
+const SEQUENCER_LOCK: i64 = 0x0070_6c75_6d62;
 
 const TABLES: [&str; 5] = ["meta", "entries", "subjects", "tree_nodes", "checkpoints"];
 

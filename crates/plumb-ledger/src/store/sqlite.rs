@@ -112,9 +112,8 @@ impl SqliteBackend {
     }
 }
 
-fn row_entry(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
+/// Columns of an entry row, in ENTRY_COLUMNS order.
+type EntryRow = (
     i64,
     Vec<u8>,
     Vec<u8>,
@@ -122,7 +121,9 @@ fn row_entry(
     Option<String>,
     Option<String>,
     String,
-)> {
+);
+
+fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -134,17 +135,7 @@ fn row_entry(
     ))
 }
 
-fn stored(
-    t: (
-        i64,
-        Vec<u8>,
-        Vec<u8>,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-    ),
-) -> Result<StoredEntry> {
+fn stored(t: EntryRow) -> Result<StoredEntry> {
     Ok(StoredEntry {
         index: t.0 as u64,
         leaf_hash: to_hash(t.1, "stored leaf hash")?,
