@@ -33,7 +33,35 @@ fn commit(system: &str, n: u32) -> Subject {
     }
 }
 
+/// Marks a directory as made by `plumb demo`, so a later demo may replace it.
+const MARKER: &str = ".plumb-demo";
+
+/// Empties `dir` if an earlier demo made it; refuses to touch any other non-empty directory.
+fn prepare_dir(dir: &Path) -> Result<(), Failure> {
+    let non_empty = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if non_empty {
+        if !dir.join(MARKER).exists() {
+            return Err(Failure::usage(format!(
+                "{} exists and was not made by plumb demo",
+                dir.display()
+            ))
+            .hint("choose another --dir"));
+        }
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?;
+    std::fs::write(
+        dir.join(MARKER),
+        "made by plumb demo; the next demo run replaces this directory\n",
+    )
+    .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
+}
+
 pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, Failure> {
+    prepare_dir(dir)?;
     let store = dir.join("store");
     let mut l = Ledger::init(
         &store,

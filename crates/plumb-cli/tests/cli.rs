@@ -599,6 +599,21 @@ fn demo_runs_and_help_teaches() {
         "{out}"
     );
     assert!(d.path().join("demo/payments-evidence.tar").exists());
+    // Running it again replaces its own directory; it never touches one it did not make.
+    ok(&Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["demo", "--dir"])
+        .arg(d.path().join("demo"))
+        .output()
+        .unwrap());
+    std::fs::create_dir_all(d.path().join("mine")).unwrap();
+    std::fs::write(d.path().join("mine/notes.txt"), "keep").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["demo", "--dir"])
+        .arg(d.path().join("mine"))
+        .output()
+        .unwrap();
+    fails(&o, 2, "was not made by plumb demo");
+    assert!(d.path().join("mine/notes.txt").exists());
     let help = ok(&Command::new(env!("CARGO_BIN_EXE_plumb"))
         .arg("--help")
         .output()

@@ -566,28 +566,49 @@ fn postgres_application_role_may_only_select_and_insert() {
     let url = pg.new_database(&db);
     let role = format!("plumb_app_{}", std::process::id());
     let mut su = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
-    su.batch_execute(&format!("CREATE ROLE {role} LOGIN")).unwrap();
+    su.batch_execute(&format!("CREATE ROLE {role} LOGIN"))
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut l = plumb_ledger::Ledger::init(
         &dir.path().join("s"),
-        plumb_ledger::InitOptions { origin: Some("priv.test".into()), database: Some(url), grant_role: Some(role.clone()) },
+        plumb_ledger::InitOptions {
+            origin: Some("priv.test".into()),
+            database: Some(url),
+            grant_role: Some(role.clone()),
+        },
     )
     .unwrap();
     record(&mut l, 1, "payments", TEST);
 
     let mut app = ::postgres::Client::connect(&pg.url_as(&db, &role), ::postgres::NoTls).unwrap();
-    let n: i64 = app.query_one("SELECT count(*) FROM entries", &[]).unwrap().get(0);
+    let n: i64 = app
+        .query_one("SELECT count(*) FROM entries", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(n, 1);
-    for sql in ["UPDATE entries SET system = 'x'", "DELETE FROM entries", "TRUNCATE entries", "DELETE FROM checkpoints"] {
+    for sql in [
+        "UPDATE entries SET system = 'x'",
+        "DELETE FROM entries",
+        "TRUNCATE entries",
+        "DELETE FROM checkpoints",
+    ] {
         let err = app.batch_execute(sql).unwrap_err();
-        assert_eq!(err.code(), Some(&::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {err}");
+        assert_eq!(
+            err.code(),
+            Some(&::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err}"
+        );
     }
     // Appending is what the role is for.
-    app.batch_execute("INSERT INTO meta VALUES ('note', 'inserted by the application role')").unwrap();
+    app.batch_execute("INSERT INTO meta VALUES ('note', 'inserted by the application role')")
+        .unwrap();
     assert!(matches!(
         plumb_ledger::Ledger::init(
             &dir.path().join("t"),
-            plumb_ledger::InitOptions { database: Some("mysql://x".into()), ..Default::default() }
+            plumb_ledger::InitOptions {
+                database: Some("mysql://x".into()),
+                ..Default::default()
+            }
         ),
         Err(Error::Malformed(_))
     ));
