@@ -14,7 +14,7 @@ use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::error::{Error, Result};
 use crate::hash::{hex, sha256};
@@ -107,7 +107,7 @@ impl PublicKey {
         let Ok(sig) = ed25519_dalek::Signature::from_slice(sig) else {
             return false;
         };
-        self.key.verify_strict(msg, &sig).is_ok() && self.key.verify(msg, &sig).is_ok()
+        self.key.verify_strict(msg, &sig).is_ok()
     }
 }
 
