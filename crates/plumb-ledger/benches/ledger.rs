@@ -46,7 +46,11 @@ fn envelopes(key: &KeyPair, from: u32, n: u32) -> Vec<Vec<u8>> {
 }
 
 fn ann(i: usize) -> Annotations {
-    Annotations { system: Some(["payments", "onboarding", "identity", "core-ledger"][i % 4].into()), run: Some(format!("run-{}", i / 64)), blobs: vec![] }
+    Annotations {
+        system: Some(["payments", "onboarding", "identity", "core-ledger"][i % 4].into()),
+        run: Some(format!("run-{}", i / 64)),
+        blobs: vec![],
+    }
 }
 
 /// Appends `envs` in batches of `batch`, verifying each envelope's signature on ingest.
@@ -54,7 +58,14 @@ fn ann(i: usize) -> Annotations {
 fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger) {
     let trusted = l.trusted_keys().to_vec();
     let start = Instant::now();
-    let gc = GroupCommit::start(l, BatchOptions { max_batch: batch, max_wait: Duration::from_millis(5), queue: 8192 });
+    let gc = GroupCommit::start(
+        l,
+        BatchOptions {
+            max_batch: batch,
+            max_wait: Duration::from_millis(5),
+            queue: 8192,
+        },
+    );
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|s| {
         for t in 0..threads {
@@ -97,13 +108,26 @@ fn appends() {
             let envs = envelopes(&key, 0, n);
             let dir = tempfile::tempdir().unwrap();
             let database = (backend == "postgres").then(|| {
-                plumb_testkit::server().new_database(&format!("bench_{}_{batch}", std::process::id()))
+                plumb_testkit::server()
+                    .new_database(&format!("bench_{}_{batch}", std::process::id()))
             });
-            let l = Ledger::init(&dir.path().join("s"), InitOptions { origin: Some("bench.local/log".into()), database, grant_role: None }).unwrap();
+            let l = Ledger::init(
+                &dir.path().join("s"),
+                InitOptions {
+                    origin: Some("bench.local/log".into()),
+                    database,
+                    grant_role: None,
+                },
+            )
+            .unwrap();
             let mut l = with_key(l, &dir.path().join("s"), &key);
             let _ = &mut l;
             let (took, _) = timed_appends(l, &envs, batch);
-            println!("| {backend} | {batch} | {n} | {:.2} | {:.0} |", took.as_secs_f64(), n as f64 / took.as_secs_f64());
+            println!(
+                "| {backend} | {batch} | {n} | {:.2} | {:.0} |",
+                took.as_secs_f64(),
+                n as f64 / took.as_secs_f64()
+            );
         }
     }
     println!();
@@ -127,18 +151,33 @@ fn million_store() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let key = KeyPair::from_seed("bench.local/log", [42; 32]).unwrap();
     let store = dir.join("store");
-    let l = Ledger::init(&store, InitOptions { origin: Some("bench.local/million".into()), ..Default::default() }).unwrap();
+    let l = Ledger::init(
+        &store,
+        InitOptions {
+            origin: Some("bench.local/million".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut l = with_key(l, &store, &key);
     let trusted = l.trusted_keys().to_vec();
     let t = Instant::now();
     let chunk = 50_000u32;
     for c in 0..20 {
         let envs = envelopes(&key, c * chunk, chunk);
-        let entries: Vec<_> = envs.iter().enumerate().map(|(i, e)| prepare(e, ann(i), &trusted, 65536, now()).unwrap()).collect();
+        let entries: Vec<_> = envs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| prepare(e, ann(i), &trusted, 65536, now()).unwrap())
+            .collect();
         for b in entries.chunks(256) {
             l.append(b).unwrap();
         }
-        eprintln!("    built {} entries ({:.0}s)", (c + 1) * chunk, t.elapsed().as_secs_f64());
+        eprintln!(
+            "    built {} entries ({:.0}s)",
+            (c + 1) * chunk,
+            t.elapsed().as_secs_f64()
+        );
     }
     l.checkpoint(now()).unwrap();
     std::fs::write(dir.join("complete"), "").unwrap();
@@ -149,11 +188,31 @@ fn verify() {
     let store = million_store();
     let mut l = Ledger::open(&store).unwrap();
     println!("## Full verification of a 1,000,000-entry SQLite log\n");
-    println!("| checks | entries | total s | tree hashing s | parsing + signatures s |\n|---|---|---|---|---|");
-    for (name, opts) in [("tree + index columns (--no-signatures)", VerifyOptions { signatures: false, blobs: true }), ("everything (signatures on all cores)", VerifyOptions::default())] {
+    println!(
+        "| checks | entries | total s | tree hashing s | parsing + signatures s |\n|---|---|---|---|---|"
+    );
+    for (name, opts) in [
+        (
+            "tree + index columns (--no-signatures)",
+            VerifyOptions {
+                signatures: false,
+                blobs: true,
+            },
+        ),
+        (
+            "everything (signatures on all cores)",
+            VerifyOptions::default(),
+        ),
+    ] {
         let rep = l.verify(opts).unwrap();
         assert!(rep.ok(), "{:?}", rep.problems.first());
-        println!("| {name} | {} | {:.2} | {:.2} | {:.2} |", rep.entries, rep.total.as_secs_f64(), rep.hashing.as_secs_f64(), rep.signatures.as_secs_f64());
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} |",
+            rep.entries,
+            rep.total.as_secs_f64(),
+            rep.hashing.as_secs_f64(),
+            rep.signatures.as_secs_f64()
+        );
     }
     println!();
 }
@@ -167,7 +226,10 @@ fn proofs() {
     let t = Instant::now();
     let receipts: Vec<_> = idx.iter().map(|&i| l.prove(i).unwrap()).collect();
     let prove = t.elapsed() / samples as u32;
-    let leaves: Vec<_> = idx.iter().map(|&i| leaf_hash(&l.entry(i).unwrap().bytes)).collect();
+    let leaves: Vec<_> = idx
+        .iter()
+        .map(|&i| leaf_hash(&l.entry(i).unwrap().bytes))
+        .collect();
     let (_, cp) = l.latest_checkpoint().unwrap().unwrap();
     let t = Instant::now();
     for (r, lh) in receipts.iter().zip(&leaves) {
@@ -183,14 +245,26 @@ fn proofs() {
     let _ = LogEntry::parse(&l.entry(0).unwrap().bytes).unwrap();
     println!("## Inclusion proofs at {size} entries ({samples} random entries)\n");
     println!("| operation | mean latency |\n|---|---|");
-    println!("| generate (`prove`: O(log n) stored-node lookups in SQLite) | {:.1} µs |", prove.as_nanos() as f64 / 1000.0);
-    println!("| verify the Merkle path | {:.1} µs |", verify.as_nanos() as f64 / 1000.0);
-    println!("| verify a whole receipt (path + checkpoint signature) | {:.1} µs |", full.as_nanos() as f64 / 1000.0);
+    println!(
+        "| generate (`prove`: O(log n) stored-node lookups in SQLite) | {:.1} µs |",
+        prove.as_nanos() as f64 / 1000.0
+    );
+    println!(
+        "| verify the Merkle path | {:.1} µs |",
+        verify.as_nanos() as f64 / 1000.0
+    );
+    println!(
+        "| verify a whole receipt (path + checkpoint signature) | {:.1} µs |",
+        full.as_nanos() as f64 / 1000.0
+    );
     println!("| proof length | {} hashes |\n", receipts[0].proof.len());
 }
 
 fn main() {
-    let which: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let which: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let run = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
     if run("appends") {
         appends();

@@ -1,0 +1,244 @@
+//! Shared reading helpers: input limits, text decoding, JSON access, safe XML, fingerprints.
+
+use serde_json::Value;
+
+use crate::error::{IngestError, Result};
+
+/// Largest input file read (256 MiB).
+pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+/// Deepest XML element nesting accepted.
+pub const MAX_XML_DEPTH: usize = 256;
+
+/// Decodes input text: UTF-8 (a BOM is skipped); UTF-16 and other encodings are refused clearly.
+pub fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(IngestError::new(
+            file,
+            format!(
+                "input is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
+                bytes.len()
+            ),
+        ));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return Err(IngestError::new(
+            file,
+            "UTF-16 input is not supported; expected UTF-8 (convert it with iconv -f UTF-16 -t UTF-8)",
+        ));
+    }
+    let bytes = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1;
+        IngestError::at(file, line, "input is not valid UTF-8")
+    })
+}
+
+/// Parses JSON, reporting the line of a syntax error. Nesting is limited by serde_json (128).
+pub fn json(file: &str, bytes: &[u8]) -> Result<Value> {
+    let t = text(file, bytes)?;
+    serde_json::from_str(t).map_err(|e| {
+        let what = if e.to_string().contains("recursion limit") {
+            "JSON is nested too deeply".to_string()
+        } else {
+            format!("not valid JSON: {e}")
+        };
+        IngestError::at(file, e.line() as u64, what)
+    })
+}
+
+/// A string field, or None.
+pub fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// An array field (missing or null = empty), refusing other types.
+pub fn arr<'a>(file: &str, v: &'a Value, key: &str) -> Result<&'a [Value]> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(a)) => Ok(a),
+        Some(_) => Err(IngestError::new(file, format!("`{key}` must be an array"))),
+    }
+}
+
+/// The string values of an array field.
+pub fn strings(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A stable fingerprint from identifying fields.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An XML element as the readers see it: name, attributes, depth.
+pub struct XmlStart {
+    /// Local name.
+    pub name: String,
+    /// Attributes, unescaped.
+    pub attrs: Vec<(String, String)>,
+}
+
+impl XmlStart {
+    /// An attribute value.
+    pub fn attr(&self, key: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// An event from [`xml_events`].
+pub enum XmlEvent {
+    /// An opening tag (also emitted for empty elements, followed by an End).
+    Start(XmlStart),
+    /// Text or CDATA inside the current element.
+    Text(String),
+    /// A closing tag.
+    End(String),
+}
+
+/// Reads a whole XML document safely: refuses entity declarations (so no entity expansion and
+/// no external entities; a DOCTYPE naming an external DTD is read but never fetched), limits
+/// nesting depth, and reports the line of any error.
+pub fn xml_events(
+    file: &str,
+    bytes: &[u8],
+    mut f: impl FnMut(XmlEvent) -> Result<()>,
+) -> Result<()> {
+    use quick_xml::events::Event;
+    let t = text(file, bytes)?;
+    let mut reader = quick_xml::Reader::from_str(t);
+    reader.config_mut().check_end_names = true;
+    let line_of = |pos: usize| {
+        t.as_bytes()[..pos.min(t.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1
+    };
+    let mut depth = 0usize;
+    let mut seen_root = false;
+    loop {
+        let pos = reader.buffer_position() as usize;
+        let ev = reader.read_event().map_err(|e| {
+            IngestError::at(
+                file,
+                line_of(reader.error_position() as usize),
+                format!("not well-formed XML: {e}"),
+            )
+        })?;
+        let start = |e: &quick_xml::events::BytesStart<'_>| -> Result<XmlStart> {
+            let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+            let mut attrs = Vec::new();
+            for a in e.attributes() {
+                let a = a.map_err(|e| {
+                    IngestError::at(file, line_of(pos), format!("bad XML attribute: {e}"))
+                })?;
+                let v = a.unescape_value().map_err(|e| {
+                    IngestError::at(file, line_of(pos), format!("bad XML attribute value: {e}"))
+                })?;
+                attrs.push((
+                    String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(),
+                    v.into_owned(),
+                ));
+            }
+            Ok(XmlStart { name, attrs })
+        };
+        match ev {
+            Event::DocType(d) => {
+                let d = String::from_utf8_lossy(&d);
+                if d.contains("<!ENTITY") || d.contains("<!entity") {
+                    return Err(IngestError::at(
+                        file,
+                        line_of(pos),
+                        "XML entity declarations are refused (entity expansion and external entities are not allowed)",
+                    ));
+                }
+            }
+            Event::Start(e) => {
+                depth += 1;
+                if depth > MAX_XML_DEPTH {
+                    return Err(IngestError::at(
+                        file,
+                        line_of(pos),
+                        format!("XML nesting deeper than {MAX_XML_DEPTH} levels"),
+                    ));
+                }
+                seen_root = true;
+                f(XmlEvent::Start(start(&e)?))?;
+            }
+            Event::Empty(e) => {
+                seen_root = true;
+                let s = start(&e)?;
+                let name = s.name.clone();
+                f(XmlEvent::Start(s))?;
+                f(XmlEvent::End(name))?;
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                f(XmlEvent::End(
+                    String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                ))?;
+            }
+            Event::Text(e) => {
+                let v = e.unescape().map_err(|e| {
+                    IngestError::at(file, line_of(pos), format!("bad XML text: {e}"))
+                })?;
+                if !v.trim().is_empty() {
+                    f(XmlEvent::Text(v.into_owned()))?;
+                }
+            }
+            Event::CData(e) => f(XmlEvent::Text(String::from_utf8_lossy(&e).into_owned()))?,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(IngestError::new(
+            file,
+            "XML ends before all elements are closed (truncated file)",
+        ));
+    }
+    if !seen_root {
+        return Err(IngestError::new(file, "no XML element found"));
+    }
+    Ok(())
+}
+
+/// The name of the root element, for format detection (reads only the prolog).
+pub fn xml_root(bytes: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let t = std::str::from_utf8(bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)).ok()?;
+    let mut reader = quick_xml::Reader::from_str(t);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
