@@ -1,0 +1,222 @@
+# Plumbline DORA baseline policy.
+#
+# Input: the normalised facts (`plumb gate schema`) plus `now`, `now_unix`, `system`,
+# `criticality` and `environment`. Waivers are applied before evaluation: a waived finding has
+# `waived_by` set. Configuration (thresholds, disabled rules) is in data.plumb.config.
+#
+# Absent values are left out of the input (never null), so `not x` means "x is missing".
+#
+# Every deny and warn is an object: id, msg, refs (legal references), fix (what to do).
+package plumb.baseline
+
+import rego.v1
+
+config := data.plumb.config
+
+enabled(id) if not id in config.disabled
+
+# Findings the tool itself has not suppressed and no waiver covers.
+active(f) if {
+	not f.suppressed
+	not f.waived_by
+}
+
+blocking_kinds := {"sast", "dependency", "misconfiguration"}
+
+# --- Tests (DORA Art. 9(4)(e); RTS 2024/1774 Art. 16) ---------------------------------------
+
+deny contains v if {
+	enabled("DORA-TEST-001")
+	not input.tests
+	v := {"id": "DORA-TEST-001", "msg": "no test report was given: the change is not shown to be tested", "refs": ["DORA Art. 9(4)(e)", "RTS 2024/1774 Art. 16"], "fix": "pass the JUnit XML of the test run with --tests"}
+}
+
+deny contains v if {
+	enabled("DORA-TEST-001")
+	input.tests.total == 0
+	v := {"id": "DORA-TEST-001", "msg": "the test report contains no test cases", "refs": ["DORA Art. 9(4)(e)", "RTS 2024/1774 Art. 16"], "fix": "make sure the test step ran and wrote its results"}
+}
+
+deny contains v if {
+	enabled("DORA-TEST-002")
+	bad := input.tests.failed + input.tests.errors
+	bad > 0
+	names := [sprintf("%s %s", [c.classname, c.name]) | some c in input.tests.cases; c.outcome in {"failed", "error"}]
+	v := {"id": "DORA-TEST-002", "msg": sprintf("%d of %d tests failed: %s", [bad, input.tests.total, concat(", ", array.slice(names, 0, 5))]), "refs": ["DORA Art. 9(4)(e)", "RTS 2024/1774 Art. 16"], "fix": "fix the failing tests; all tests must pass before release"}
+}
+
+warn contains v if {
+	input.tests.flaky > 0
+	v := {"id": "DORA-TEST-003", "msg": sprintf("%d tests passed only after retries (flaky)", [input.tests.flaky]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "investigate the flaky tests"}
+}
+
+# --- Vulnerabilities and static analysis (RTS 2024/1774 Arts. 10 and 16) --------------------
+
+deny contains v if {
+	enabled("DORA-VULN-001")
+	some f in input.findings
+	f.kind in blocking_kinds
+	f.severity in {"critical", "high"}
+	active(f)
+	what := concat(" ", [x | some k in ["vulnerability", "rule", "package", "version"]; x := f[k]])
+	v := {"id": "DORA-VULN-001", "msg": sprintf("%s %s finding from %s: %s (%s)%s", [f.severity, f.kind, f.tool, what, f.title, location(f)]), "refs": ["RTS 2024/1774 Art. 10", "RTS 2024/1774 Art. 16"], "fix": "fix or upgrade; if the risk is accepted, add a waiver with an owner, an approver and an expiry", "fingerprint": f.fingerprint}
+}
+
+location(f) := sprintf(" at %s:%d", [f.path, f.line]) if {
+	f.path
+	f.line
+} else := sprintf(" in %s", [f.path]) if {
+	f.path
+} else := ""
+
+warn contains v if {
+	some f in input.findings
+	f.kind in blocking_kinds
+	f.severity == "unknown"
+	active(f)
+	v := {"id": "DORA-VULN-003", "msg": sprintf("%s finding %s from %s has no usable severity (%s)", [f.kind, object.get(f, "vulnerability", object.get(f, "rule", "?")), f.tool, f.raw_severity]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "triage it: its severity could not be determined"}
+}
+
+deny contains v if {
+	enabled("DORA-SCAN-001")
+	some s in input.scans
+	not s.completed
+	v := {"id": "DORA-SCAN-001", "msg": sprintf("%s did not complete successfully (%s): its empty result proves nothing", [s.tool, concat("; ", s.problems)]), "refs": ["RTS 2024/1774 Art. 10", "DORA Art. 25"], "fix": "fix the scanner configuration and rerun it"}
+}
+
+# --- Secrets (DORA Art. 9(4)(d)) --------------------------------------------------------------
+
+deny contains v if {
+	enabled("DORA-SECRET-001")
+	some f in input.findings
+	f.kind == "secret"
+	active(f)
+	v := {"id": "DORA-SECRET-001", "msg": sprintf("secret found by %s (%s)%s", [f.tool, f.rule, location(f)]), "refs": ["DORA Art. 9(4)(d)"], "fix": "remove the secret, rotate it, and use a secret store", "fingerprint": f.fingerprint}
+}
+
+# --- Coverage ---------------------------------------------------------------------------------
+
+deny contains v if {
+	enabled("DORA-COV-001")
+	not input.coverage
+	v := {"id": "DORA-COV-001", "msg": "no coverage report was given", "refs": ["RTS 2024/1774 Art. 16"], "fix": "pass LCOV or Cobertura output with --coverage"}
+}
+
+deny contains v if {
+	enabled("DORA-COV-001")
+	input.coverage.percent < config.coverage_threshold
+	v := {"id": "DORA-COV-001", "msg": sprintf("line coverage %v%% is below the required %v%% (%d of %d lines)", [input.coverage.percent, config.coverage_threshold, input.coverage.lines_covered, input.coverage.lines_total]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "add tests for the uncovered code"}
+}
+
+# --- Segregation of duties (RTS 2024/1774 Art. 17; DORA Art. 9(4)(e)) --------------------------
+
+authors contains a if {
+	some k in ["author", "pull_request_author"]
+	a := input.change[k]
+}
+
+valid_approvals contains a if {
+	some a in input.approvals
+	a.commit == input.change.commit
+	not a.by in authors
+}
+
+code_owner_approval if {
+	some a in valid_approvals
+	some r in a.roles
+	r in config.code_owner_roles
+}
+
+code_owner_approval if {
+	some a in valid_approvals
+	a.by in input.codeowners.owners
+}
+
+security_approval if {
+	some a in valid_approvals
+	some r in a.roles
+	r in config.security_reviewer_roles
+}
+
+deny contains v if {
+	enabled("DORA-CHG-002")
+	not input.change.commit
+	v := {"id": "DORA-CHG-002", "msg": "no change metadata (author and commit): approvals cannot be checked against the author", "refs": ["DORA Art. 9(4)(e)", "RTS 2024/1774 Art. 17"], "fix": "pass --change with author and commit"}
+}
+
+deny contains v if {
+	enabled("DORA-SOD-001")
+	input.change.commit
+	not code_owner_approval
+	v := {"id": "DORA-SOD-001", "msg": sprintf("no code-owner approval of commit %s by someone other than its author", [input.change.commit]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 9(4)(e)"], "fix": "get an approval from a code owner who did not write the change"}
+}
+
+deny contains v if {
+	enabled("DORA-SOD-002")
+	input.change.commit
+	not security_approval
+	v := {"id": "DORA-SOD-002", "msg": sprintf("no security-reviewer approval of commit %s by someone other than its author", [input.change.commit]), "refs": ["RTS 2024/1774 Art. 17", "RTS 2024/1774 Art. 21"], "fix": "get an approval from a security reviewer who did not write the change"}
+}
+
+warn contains v if {
+	some a in input.approvals
+	a.by in authors
+	v := {"id": "DORA-SOD-003", "msg": sprintf("approval by %s does not count: they are an author of the change", [a.by]), "refs": ["RTS 2024/1774 Art. 17"], "fix": "approvals must come from someone independent of the change"}
+}
+
+warn contains v if {
+	some a in input.approvals
+	a.commit != input.change.commit
+	v := {"id": "DORA-SOD-004", "msg": sprintf("approval by %s is for commit %s, not %s: it does not count", [a.by, a.commit, input.change.commit]), "refs": ["RTS 2024/1774 Art. 17"], "fix": "re-approve the commit being released"}
+}
+
+# --- Production changes: fall-back procedures (RTS 2024/1774 Art. 17) --------------------------
+
+production if input.environment == "production"
+
+deny contains v if {
+	enabled("DORA-CHG-001")
+	production
+	some field in ["runbook", "rollback_plan"]
+	not input.change[field]
+	v := {"id": "DORA-CHG-001", "msg": sprintf("production deployment without a %s", [replace(field, "_", " ")]), "refs": ["RTS 2024/1774 Art. 17"], "fix": sprintf("link the %s in the change metadata", [replace(field, "_", " ")])}
+}
+
+# --- Third-party components and scan freshness (RTS 2024/1774 Art. 10) -------------------------
+
+critical_system if input.criticality in {"critical", "important"}
+
+deny contains v if {
+	enabled("DORA-SBOM-001")
+	config.require_sbom
+	count(input.sboms) == 0
+	v := {"id": "DORA-SBOM-001", "msg": "no SBOM for the deployable artifact: third-party components are not tracked", "refs": ["RTS 2024/1774 Art. 10", "DORA Art. 8"], "fix": "generate a CycloneDX or SPDX SBOM (e.g. cyclonedx-py, syft, trivy) and pass it with --sbom"}
+}
+
+vuln_scans := [s | some s in input.scans; s.kind == "dependency"]
+
+deny contains v if {
+	enabled("DORA-SCAN-002")
+	critical_system
+	count(vuln_scans) == 0
+	v := {"id": "DORA-SCAN-002", "msg": sprintf("no vulnerability scan for %s, which supports a %s function", [input.system, input.criticality]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "run a dependency/image scanner (trivy, grype, osv-scanner) and pass it with --vulns"}
+}
+
+deny contains v if {
+	enabled("DORA-SCAN-002")
+	critical_system
+	count(vuln_scans) > 0
+	dated := [t | some s in vuln_scans; t := s.scanned_at_unix]
+	count(dated) == 0
+	v := {"id": "DORA-SCAN-002", "msg": "the vulnerability scan does not say when it ran, so its age cannot be checked", "refs": ["RTS 2024/1774 Art. 10"], "fix": "use a scanner output that records its time (Trivy CreatedAt, Grype descriptor.timestamp, CycloneDX metadata.timestamp)"}
+}
+
+deny contains v if {
+	enabled("DORA-SCAN-002")
+	critical_system
+	dated := [t | some s in vuln_scans; t := s.scanned_at_unix]
+	count(dated) > 0
+	age_days := (input.now_unix - max(dated)) / 86400
+	age_days > config.max_scan_age_days
+	v := {"id": "DORA-SCAN-002", "msg": sprintf("the latest vulnerability scan is %.1f days old; at most %d days allowed for a %s system", [age_days, config.max_scan_age_days, input.criticality]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "rescan; scans of systems supporting critical or important functions must be at least weekly"}
+}

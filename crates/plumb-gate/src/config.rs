@@ -1,0 +1,249 @@
+//! Gate configuration: one YAML (or JSON) file so the pipeline step is one line. Paths in it
+//! are relative to the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::GateError;
+
+/// Every baseline rule id, with what it checks (for `plumb gate policy show` and validation).
+pub const BASELINE_RULES: &[(&str, &str)] = &[
+    (
+        "DORA-TEST-001",
+        "a test report with at least one test case is present",
+    ),
+    ("DORA-TEST-002", "all tests pass"),
+    (
+        "DORA-VULN-001",
+        "no unwaived critical or high finding from SAST, dependency or misconfiguration scanning",
+    ),
+    ("DORA-SCAN-001", "every scanner completed successfully"),
+    ("DORA-SECRET-001", "no unwaived secret"),
+    ("DORA-COV-001", "line coverage at or above the threshold"),
+    (
+        "DORA-CHG-002",
+        "change metadata (author, commit) is present",
+    ),
+    (
+        "DORA-SOD-001",
+        "a code-owner approval by someone other than the author",
+    ),
+    (
+        "DORA-SOD-002",
+        "a security-reviewer approval by someone other than the author",
+    ),
+    (
+        "DORA-CHG-001",
+        "production deployments link a runbook and a rollback plan",
+    ),
+    (
+        "DORA-SBOM-001",
+        "an SBOM is present for the deployable artifact",
+    ),
+    (
+        "DORA-SCAN-002",
+        "systems supporting critical or important functions have a vulnerability scan no older than the maximum age",
+    ),
+];
+
+/// Per-rule settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// False switches the rule off (recorded in every decision).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Inputs listed in the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    /// SARIF files.
+    #[serde(default)]
+    pub sast: Vec<PathBuf>,
+    /// SBOMs.
+    #[serde(default)]
+    pub sbom: Vec<PathBuf>,
+    /// Vulnerability reports.
+    #[serde(default)]
+    pub vulns: Vec<PathBuf>,
+    /// Secret scanner reports.
+    #[serde(default)]
+    pub secrets: Vec<PathBuf>,
+    /// JUnit files.
+    #[serde(default)]
+    pub tests: Vec<PathBuf>,
+    /// Coverage files.
+    #[serde(default)]
+    pub coverage: Vec<PathBuf>,
+    /// Change metadata.
+    #[serde(default)]
+    pub change: Option<PathBuf>,
+    /// Approvals.
+    #[serde(default)]
+    pub approvals: Option<PathBuf>,
+    /// CODEOWNERS.
+    #[serde(default)]
+    pub codeowners: Option<PathBuf>,
+}
+
+/// The gate configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// System (service) being gated.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// Criticality of the functions it supports: critical, important or none.
+    #[serde(default = "none")]
+    pub criticality: String,
+    /// Target environment.
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Minimum line coverage in percent.
+    #[serde(default = "default_coverage")]
+    pub coverage_threshold: f64,
+    /// Maximum age of the latest vulnerability scan, for critical or important systems.
+    #[serde(default = "default_scan_age")]
+    pub max_scan_age_days: u32,
+    /// Whether an SBOM is required (deployable artifacts).
+    #[serde(default = "yes")]
+    pub require_sbom: bool,
+    /// Approval roles that count as code owner.
+    #[serde(default = "default_code_owner_roles")]
+    pub code_owner_roles: Vec<String>,
+    /// Approval roles that count as security reviewer.
+    #[serde(default = "default_security_roles")]
+    pub security_reviewer_roles: Vec<String>,
+    /// People who may approve a break-glass override.
+    #[serde(default)]
+    pub executives: Vec<String>,
+    /// Longest a waiver may run, in days.
+    #[serde(default = "default_waiver_days")]
+    pub max_waiver_days: u32,
+    /// Waiver files.
+    #[serde(default)]
+    pub waivers: Vec<PathBuf>,
+    /// The user's own Rego policy files or directories.
+    #[serde(default)]
+    pub policies: Vec<PathBuf>,
+    /// Baseline rule settings by id.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleConfig>,
+    /// Inputs.
+    #[serde(default)]
+    pub inputs: Inputs,
+    /// Record the decision in the evidence store.
+    #[serde(default)]
+    pub record: bool,
+    /// Policy evaluation time limit in milliseconds.
+    #[serde(default = "default_timeout")]
+    pub policy_timeout_ms: u64,
+}
+
+fn none() -> String {
+    "none".into()
+}
+fn default_coverage() -> f64 {
+    80.0
+}
+fn default_scan_age() -> u32 {
+    7
+}
+fn default_code_owner_roles() -> Vec<String> {
+    vec!["code-owner".into()]
+}
+fn default_security_roles() -> Vec<String> {
+    vec!["security-reviewer".into()]
+}
+fn default_waiver_days() -> u32 {
+    90
+}
+fn default_timeout() -> u64 {
+    2000
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        yaml_serde::from_str("{}").expect("defaults")
+    }
+}
+
+impl GateConfig {
+    /// Reads a configuration file and makes its paths relative to the current directory.
+    pub fn load(path: &Path) -> Result<Self, GateError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| GateError::Usage(format!("{}: {e}", path.display())))?;
+        let mut c: GateConfig = yaml_serde::from_str(&text)
+            .map_err(|e| GateError::Usage(format!("{}: {e}", path.display())))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        for list in [
+            &mut c.waivers,
+            &mut c.policies,
+            &mut c.inputs.sast,
+            &mut c.inputs.sbom,
+            &mut c.inputs.vulns,
+            &mut c.inputs.secrets,
+            &mut c.inputs.tests,
+            &mut c.inputs.coverage,
+        ] {
+            list.iter_mut().for_each(fix);
+        }
+        for p in [
+            &mut c.inputs.change,
+            &mut c.inputs.approvals,
+            &mut c.inputs.codeowners,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fix(p);
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Checks values that serde cannot.
+    pub fn validate(&self) -> Result<(), GateError> {
+        if !["critical", "important", "none"].contains(&self.criticality.as_str()) {
+            return Err(GateError::Usage(format!(
+                "criticality {:?} must be critical, important or none",
+                self.criticality
+            )));
+        }
+        if !(0.0..=100.0).contains(&self.coverage_threshold) {
+            return Err(GateError::Usage(
+                "coverage_threshold must be between 0 and 100".into(),
+            ));
+        }
+        for id in self.rules.keys() {
+            if !BASELINE_RULES.iter().any(|(r, _)| r == id) {
+                return Err(GateError::Usage(format!(
+                    "rules: {id} is not a baseline rule (see `plumb gate policy show`)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ids of switched-off baseline rules.
+    pub fn disabled(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .filter(|(_, r)| !r.enabled)
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+}

@@ -1,0 +1,218 @@
+//! The policy engine: Rego through regorus, behind this module so the engine can change.
+//! Policies are conftest-style: each package may define `deny` and `warn` sets; members are
+//! objects with `id`, `msg` and optionally `refs` and `fix` (plain strings are accepted too).
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::GateError;
+
+/// The built-in DORA baseline, readable with `plumb gate policy show`.
+pub const BASELINE: &str = include_str!("../policy/baseline.rego");
+/// Name the baseline is loaded under.
+pub const BASELINE_NAME: &str = "plumb/baseline.rego";
+/// The engine, as recorded in decisions.
+pub const ENGINE: &str = "regorus 0.14.1 (Rego v1)";
+
+/// Builtins whose result depends on something other than the inputs; policies using them are
+/// refused so that a decision is a function of its inputs.
+const NON_DETERMINISTIC: [&str; 10] = [
+    "time.now_ns",
+    "rand.intn",
+    "uuid.rfc4122",
+    "uuid.parse",
+    "opa.runtime",
+    "http.send",
+    "net.lookup_ip_addr",
+    "crypto.x509.parse_and_verify_certificates",
+    "io.jwt.decode_verify",
+    "trace",
+];
+
+/// A policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicySource {
+    /// File name (for messages and the decision record).
+    pub name: String,
+    /// Rego text.
+    pub text: String,
+}
+
+/// One deny or warn result.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Violation {
+    /// Rule id.
+    pub id: String,
+    /// What is wrong.
+    pub msg: String,
+    /// Legal references.
+    pub refs: Vec<String>,
+    /// What to do.
+    pub fix: Option<String>,
+    /// Finding fingerprint, when the rule is about one finding.
+    pub fingerprint: Option<String>,
+    /// Package that produced it.
+    pub policy: String,
+}
+
+/// Text without comments and string literals, for scanning identifiers.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut in_str = false;
+        let mut prev = ' ';
+        for c in line.chars() {
+            match c {
+                '"' if prev != '\\' => in_str = !in_str,
+                '#' if !in_str => break,
+                _ if !in_str => out.push(c),
+                _ => {}
+            }
+            prev = c;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Refuses a policy that calls a non-deterministic builtin.
+pub fn check_deterministic(p: &PolicySource) -> Result<(), GateError> {
+    let code = code_only(&p.text);
+    for b in NON_DETERMINISTIC {
+        let found = code.match_indices(b).any(|(i, _)| {
+            let before = code[..i].chars().next_back();
+            let after = code[i + b.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && after.is_some_and(|c| c == '(' || c.is_whitespace())
+        });
+        if found {
+            return Err(GateError::Policy(format!(
+                "{} calls {b}, whose result does not depend only on the inputs; use input.now / input.now_unix instead of clocks and randomness",
+                p.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn violation(pkg: &str, v: &Value, policy: &str) -> Result<Violation, GateError> {
+    let bad = || {
+        GateError::Policy(format!(
+            "{policy}: deny/warn entries must be objects with string `id` and `msg` (got {v})"
+        ))
+    };
+    match v {
+        Value::String(s) => Ok(Violation {
+            id: pkg.trim_start_matches("data.").into(),
+            msg: s.clone(),
+            refs: vec![],
+            fix: None,
+            fingerprint: None,
+            policy: pkg.into(),
+        }),
+        Value::Object(o) => Ok(Violation {
+            id: o.get("id").and_then(Value::as_str).ok_or_else(bad)?.into(),
+            msg: o.get("msg").and_then(Value::as_str).ok_or_else(bad)?.into(),
+            refs: match o.get("refs") {
+                None => vec![],
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|r| r.as_str().map(str::to_string).ok_or_else(bad))
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(bad()),
+            },
+            fix: o.get("fix").and_then(Value::as_str).map(str::to_string),
+            fingerprint: o
+                .get("fingerprint")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            policy: pkg.into(),
+        }),
+        _ => Err(bad()),
+    }
+}
+
+/// Evaluates every policy's `deny` and `warn` against `input`, with `data.plumb.config` set.
+pub fn evaluate(
+    policies: &[PolicySource],
+    input: &Value,
+    config: &Value,
+    timeout_ms: u64,
+) -> Result<(Vec<Violation>, Vec<Violation>), GateError> {
+    let mut engine = regorus::Engine::new();
+    engine.set_strict_builtin_errors(true);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: Duration::from_millis(timeout_ms),
+        check_interval: NonZeroU32::new(64).expect("non-zero"),
+    });
+    let mut packages: Vec<(String, String)> = Vec::new();
+    for p in policies {
+        check_deterministic(p)?;
+        let pkg = engine
+            .add_policy(p.name.clone(), p.text.clone())
+            .map_err(|e| GateError::Policy(format!("{}: {e}", p.name)))?;
+        if !packages.iter().any(|(k, _)| *k == pkg) {
+            packages.push((pkg, p.name.clone()));
+        }
+    }
+    let data = regorus::Value::from_json_str(
+        &serde_json::json!({"plumb": {"config": config}}).to_string(),
+    )
+    .map_err(|e| GateError::Policy(e.to_string()))?;
+    engine
+        .add_data(data)
+        .map_err(|e| GateError::Policy(e.to_string()))?;
+    engine.set_input(
+        regorus::Value::from_json_str(&input.to_string())
+            .map_err(|e| GateError::Policy(e.to_string()))?,
+    );
+    let (mut deny, mut warn) = (Vec::new(), Vec::new());
+    for (pkg, file) in &packages {
+        for (rule, out) in [("deny", &mut deny), ("warn", &mut warn)] {
+            let results = engine
+                .eval_query(format!("{pkg}.{rule}"), false)
+                .map_err(|e| {
+                    let m = e.to_string();
+                    if m.contains("time limit")
+                        || m.contains("execution time")
+                        || m.contains("exceeded")
+                    {
+                        GateError::Timeout(timeout_ms)
+                    } else {
+                        GateError::Policy(format!("{file}: evaluating {rule}: {m}"))
+                    }
+                })?;
+            for r in results.result {
+                for ex in r.expressions {
+                    let json: Value = serde_json::from_str(
+                        &ex.value
+                            .to_json_str()
+                            .map_err(|e| GateError::Policy(e.to_string()))?,
+                    )
+                    .map_err(|e| GateError::Policy(e.to_string()))?;
+                    match json {
+                        Value::Array(items) => {
+                            for i in &items {
+                                out.push(violation(pkg, i, file)?);
+                            }
+                        }
+                        Value::Bool(_) | Value::Null => {}
+                        other => {
+                            return Err(GateError::Policy(format!(
+                                "{file}: {rule} must be a set, got {other}"
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    deny.sort();
+    deny.dedup();
+    warn.sort();
+    warn.dedup();
+    Ok((deny, warn))
+}
