@@ -145,6 +145,21 @@ pub enum Command {
         trusted_key: Vec<PathBuf>,
     },
 
+    /// Evaluate a change against the DORA baseline and your own Rego policies.
+    ///
+    /// Reads real scanner and CI outputs, applies waivers, and prints a decision with reasons,
+    /// legal references and what to do. Exit 0 pass (or break-glass override), 1 deny, 2 an input,
+    /// policy or usage error (which is also a deny: the gate fails closed).
+    ///
+    /// Example (everything in a config file, so the pipeline step is one line):
+    ///   plumb gate --config plumb-gate.yaml
+    ///
+    /// Example (flags):
+    ///   plumb gate --sast bandit.sarif --tests junit.xml --coverage coverage.xml \
+    ///     --sbom sbom.json --vulns trivy.json --secrets gitleaks.json \
+    ///     --change change.json --approvals approvals.json --system payments --criticality critical
+    Gate(Box<GateCmd>),
+
     /// Run the whole flow on a fresh embedded store: record, checkpoint, export, verify.
     Demo {
         /// Directory for the demo store and pack (must not exist or be empty).
@@ -250,4 +265,119 @@ pub struct QueryArgs {
     /// Newest entries first.
     #[arg(long)]
     pub newest_first: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct GateCmd {
+    #[command(subcommand)]
+    pub sub: Option<GateSub>,
+    #[command(flatten)]
+    pub run: GateRun,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GateSub {
+    /// Print the JSON Schema of the policy input (the normalised facts).
+    Schema,
+    /// Show the built-in policy.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// Print the DORA baseline policy (Rego) and its rules.
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct GateRun {
+    /// Gate configuration (YAML or JSON); flags add to it or override it.
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// SARIF 2.1.0 from static analysis (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sast: Vec<PathBuf>,
+    /// CycloneDX 1.4-1.6 or SPDX 2.2/2.3 JSON SBOM (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Vec<PathBuf>,
+    /// Trivy, Grype, osv-scanner JSON, an OSV record, SARIF or CycloneDX VEX (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub vulns: Vec<PathBuf>,
+    /// gitleaks JSON or SARIF, or a detect-secrets baseline (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Vec<PathBuf>,
+    /// JUnit XML (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub tests: Vec<PathBuf>,
+    /// LCOV or Cobertura XML (repeatable; merged).
+    #[arg(long, value_name = "FILE")]
+    pub coverage: Vec<PathBuf>,
+    /// Change metadata JSON (author, commit, pull_request, environment, runbook, rollback_plan, change_id, changed_paths).
+    #[arg(long, value_name = "FILE")]
+    pub change: Option<PathBuf>,
+    /// Approvals JSON: [{by, roles, at, commit}].
+    #[arg(long, value_name = "FILE")]
+    pub approvals: Option<PathBuf>,
+    /// CODEOWNERS file, matched against the change's changed_paths.
+    #[arg(long, value_name = "FILE")]
+    pub codeowners: Option<PathBuf>,
+    /// Change author (overrides the change file).
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Commit SHA (overrides the change file).
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// Runbook link (overrides the change file).
+    #[arg(long)]
+    pub runbook: Option<String>,
+    /// Rollback plan link (overrides the change file).
+    #[arg(long)]
+    pub rollback_plan: Option<String>,
+    /// Change ticket id (overrides the change file).
+    #[arg(long)]
+    pub change_id: Option<String>,
+    /// Waiver file (YAML; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Vec<PathBuf>,
+    /// Your own Rego policy file or directory of .rego files (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// System being gated.
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Criticality of the functions the system supports.
+    #[arg(long, value_parser = ["critical", "important", "none"])]
+    pub criticality: Option<String>,
+    /// Target environment (e.g. production).
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// Minimum line coverage in percent (default 80).
+    #[arg(long)]
+    pub coverage_threshold: Option<f64>,
+    /// Override a deny: why (needs --break-glass-approver, an executive from the configuration).
+    #[arg(long, requires = "break_glass_approver", value_name = "JUSTIFICATION")]
+    pub break_glass: Option<String>,
+    /// The executive approving the break-glass override.
+    #[arg(long, requires = "break_glass", value_name = "WHO")]
+    pub break_glass_approver: Option<String>,
+    /// Also write the decision as JUnit XML (for CI test tabs).
+    #[arg(long, value_name = "FILE")]
+    pub junit_out: Option<PathBuf>,
+    /// Also write the decision as Markdown (pull-request comments, $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub markdown_out: Option<PathBuf>,
+    /// Also write the decision as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+    /// Append the decision to the evidence store (--store) as a signed statement, inputs as blobs.
+    #[arg(long)]
+    pub record: bool,
+    /// Artifact file whose digest is a subject of the recorded decision (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub artifact: Vec<PathBuf>,
+    /// Pipeline run id for the recorded decision.
+    #[arg(long)]
+    pub run: Option<String>,
 }

@@ -114,6 +114,20 @@ pub fn key_list(store: &Path, format: Format) -> Result<ExitCode, Failure> {
     )
 }
 
+/// A file as a statement subject: its name and SHA-256.
+pub fn artifact_subject(f: &Path) -> Result<Subject, Failure> {
+    let data =
+        std::fs::read(f).map_err(|e| Failure::usage(format!("--artifact {}: {e}", f.display())))?;
+    let name = f
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Subject {
+        name,
+        digest: [("sha256".to_string(), hex(&sha256(&data)))].into(),
+    })
+}
+
 fn read_predicate(p: &Option<PathBuf>) -> Result<serde_json::Value, Failure> {
     let Some(p) = p else { return Ok(json!({})) };
     let raw = if p.as_os_str() == "-" {
@@ -144,16 +158,7 @@ fn subjects(a: &StatementArgs) -> Result<Vec<Subject>, Failure> {
         });
     }
     for f in &a.artifacts {
-        let data = std::fs::read(f)
-            .map_err(|e| Failure::usage(format!("--artifact {}: {e}", f.display())))?;
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        out.push(Subject {
-            name,
-            digest: [("sha256".to_string(), hex(&sha256(&data)))].into(),
-        });
+        out.push(artifact_subject(f)?);
     }
     if out.is_empty() {
         return Err(Failure::usage(

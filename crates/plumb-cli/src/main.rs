@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod evidence;
+mod gate;
 mod inspect;
 mod output;
 
@@ -69,6 +70,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::VerifyPack { pack, trusted_key } => {
             inspect::verify_pack(format, pack, trusted_key)
         }
+        Command::Gate(g) => gate::run(store, format, g, now),
         Command::Demo { dir } => demo::run(dir, format, now),
     }
 }

@@ -199,7 +199,7 @@ deny contains v if {
 	enabled("DORA-SCAN-002")
 	critical_system
 	count(vuln_scans) == 0
-	v := {"id": "DORA-SCAN-002", "msg": sprintf("no vulnerability scan for %s, which supports a %s function", [input.system, input.criticality]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "run a dependency/image scanner (trivy, grype, osv-scanner) and pass it with --vulns"}
+	v := {"id": "DORA-SCAN-002", "msg": sprintf("no vulnerability scan for %s, which supports %s functions", [input.system, input.criticality]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "run a dependency/image scanner (trivy, grype, osv-scanner) and pass it with --vulns"}
 }
 
 deny contains v if {

@@ -232,7 +232,24 @@ fn read_one(
     }
     match format {
         "sarif" => sarif::read(file, &v, facts)?,
-        "cyclonedx" => sbom::read_cyclonedx(file, &v, facts)?,
+        "cyclonedx" => {
+            sbom::read_cyclonedx(file, &v, facts)?;
+            // Given as a vulnerability report, a CycloneDX document is a scan even when it
+            // lists no vulnerabilities: a clean result, dated by its metadata timestamp.
+            if kind == Kind::Vulns && !facts.scans.iter().any(|s| s.input == file) {
+                let created = facts.sboms.last().and_then(|s| s.created.clone());
+                facts.scans.push(crate::facts::Scan {
+                    input: file.into(),
+                    tool: "CycloneDX vulnerability report".into(),
+                    format: "cyclonedx".into(),
+                    kind: crate::facts::FindingKind::Dependency,
+                    completed: true,
+                    problems: vec![],
+                    scanned_at: created,
+                    findings: 0,
+                });
+            }
+        }
         "spdx" => sbom::read_spdx(file, &v, facts)?,
         "trivy" => vulns::read_trivy(file, &v, facts)?,
         "grype" => vulns::read_grype(file, &v, facts)?,

@@ -1,0 +1,319 @@
+//! `plumb gate`: gather inputs from the configuration file and flags, evaluate, write the
+//! reports, record the decision, and exit 0 (pass or override), 1 (deny) or 2 (no decision).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use plumb_gate::{
+    BreakGlassRequest, Decision, GateConfig, GateRequest, Outcome, PolicySource, evaluate, render,
+};
+use plumb_ingest::Kind;
+use plumb_ledger::RecordRequest;
+use plumb_ledger::statement::Subject;
+
+use crate::cli::{Format, GateCmd, GateRun, GateSub, PolicyCmd};
+use crate::evidence::open;
+use crate::output::{Failure, emit};
+
+/// Largest predicate recorded inline; a larger decision is recorded with its lists cut short
+/// and the whole decision attached as a blob.
+const MAX_INLINE_DECISION: usize = 48 * 1024;
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        Failure::usage(format!("{}: {e}", path.display()))
+            .hint("the gate fails closed: every named input must be readable")
+    })
+}
+
+fn policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        let files: Vec<PathBuf> = if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.extension().is_some_and(|x| x == "rego")
+                        && !f.to_string_lossy().ends_with("_test.rego")
+                })
+                .collect();
+            v.sort();
+            v
+        } else {
+            vec![p.clone()]
+        };
+        for f in files {
+            let text = String::from_utf8(read(&f)?)
+                .map_err(|_| Failure::usage(format!("{}: not UTF-8", f.display())))?;
+            out.push(PolicySource {
+                name: f.display().to_string(),
+                text,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>, bool), Failure> {
+    let mut config = match &a.config {
+        Some(p) => GateConfig::load(p).map_err(|e| Failure::usage(e.to_string()))?,
+        None => GateConfig::default(),
+    };
+    if let Some(s) = &a.system {
+        config.system = Some(s.clone());
+    }
+    if let Some(c) = &a.criticality {
+        config.criticality = c.clone();
+    }
+    if let Some(e) = &a.environment {
+        config.environment = Some(e.clone());
+    }
+    if let Some(t) = a.coverage_threshold {
+        config.coverage_threshold = t;
+    }
+    config
+        .validate()
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let ci = config.inputs.clone();
+    let mut files: Vec<(Kind, PathBuf)> = Vec::new();
+    for (kind, cfg, flags) in [
+        (Kind::Sast, &ci.sast, &a.sast),
+        (Kind::Sbom, &ci.sbom, &a.sbom),
+        (Kind::Vulns, &ci.vulns, &a.vulns),
+        (Kind::Secrets, &ci.secrets, &a.secrets),
+        (Kind::Tests, &ci.tests, &a.tests),
+        (Kind::Coverage, &ci.coverage, &a.coverage),
+    ] {
+        files.extend(cfg.iter().chain(flags.iter()).map(|p| (kind, p.clone())));
+    }
+    for (kind, flag, cfg) in [
+        (Kind::Approvals, &a.approvals, &ci.approvals),
+        (Kind::Codeowners, &a.codeowners, &ci.codeowners),
+    ] {
+        if let Some(p) = flag.as_ref().or(cfg.as_ref()) {
+            files.push((kind, p.clone()));
+        }
+    }
+    let mut inputs: Vec<(Kind, String, Vec<u8>)> = Vec::new();
+    let mut attach = Vec::new();
+    // Change metadata: the file, with any flags laid over it.
+    let change_file = a.change.as_ref().or(ci.change.as_ref());
+    let overrides = [
+        ("author", &a.author),
+        ("commit", &a.commit),
+        ("runbook", &a.runbook),
+        ("rollback_plan", &a.rollback_plan),
+        ("change_id", &a.change_id),
+    ];
+    if change_file.is_some() || overrides.iter().any(|(_, v)| v.is_some()) {
+        let (name, mut value) = match change_file {
+            Some(p) => {
+                let v: serde_json::Value = serde_json::from_slice(&read(p)?)
+                    .map_err(|e| Failure::usage(format!("{}: not JSON: {e}", p.display())))?;
+                attach.push(p.clone());
+                (p.display().to_string(), v)
+            }
+            None => ("change (flags)".to_string(), json!({})),
+        };
+        for (k, v) in overrides {
+            if let Some(v) = v {
+                value[k] = json!(v);
+            }
+        }
+        inputs.push((
+            Kind::Change,
+            name,
+            serde_json::to_vec(&value).expect("JSON"),
+        ));
+    }
+    for (kind, p) in files {
+        inputs.push((kind, p.display().to_string(), read(&p)?));
+        attach.push(p);
+    }
+    let mut waivers = Vec::new();
+    for p in config.waivers.iter().chain(a.waivers.iter()) {
+        waivers.push((
+            p.display().to_string(),
+            String::from_utf8_lossy(&read(p)?).into_owned(),
+        ));
+        attach.push(p.clone());
+    }
+    let mut policy_paths = config.policies.clone();
+    policy_paths.extend(a.policy.iter().cloned());
+    let policies = policies(&policy_paths)?;
+    let break_glass = a
+        .break_glass
+        .as_ref()
+        .zip(a.break_glass_approver.as_ref())
+        .map(|(j, w)| BreakGlassRequest {
+            justification: j.clone(),
+            approver: w.clone(),
+        });
+    let record = a.record || config.record;
+    Ok((
+        GateRequest {
+            config,
+            inputs,
+            waivers,
+            policies,
+            now,
+            break_glass,
+        },
+        attach,
+        record,
+    ))
+}
+
+fn record(
+    store: &Path,
+    d: &Decision,
+    a: &GateRun,
+    attach: Vec<PathBuf>,
+    now: DateTime<Utc>,
+) -> Result<u64, Failure> {
+    let mut l = open(store)?;
+    let mut subjects = Vec::new();
+    if let Some(c) = &d.commit {
+        // A commit id that is not a git object name is still named, by the digest of its text.
+        let digest = match plumb_ledger::statement::validate_digest("gitCommit", c) {
+            Ok(()) => ("gitCommit".to_string(), c.clone()),
+            Err(_) => (
+                "sha256".to_string(),
+                plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(c.as_bytes())),
+            ),
+        };
+        subjects.push(Subject {
+            name: format!("commit {c}"),
+            digest: [digest].into(),
+        });
+    }
+    for p in &a.artifact {
+        subjects.push(crate::evidence::artifact_subject(p)?);
+    }
+    if subjects.is_empty() {
+        // Nothing names the change: the decision is about its inputs.
+        let all: String = d.inputs.iter().map(|i| i.sha256.clone()).collect();
+        subjects.push(Subject {
+            name: "gate-inputs".into(),
+            digest: [(
+                "sha256".to_string(),
+                plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(all.as_bytes())),
+            )]
+            .into(),
+        });
+    }
+    let full = d.to_json();
+    let mut attachments = attach;
+    let mut predicate: serde_json::Value = serde_json::from_slice(&full).expect("decision JSON");
+    if full.len() > MAX_INLINE_DECISION {
+        let dir = l.dir().join("tmp");
+        std::fs::create_dir_all(&dir).map_err(|e| Failure::usage(e.to_string()))?;
+        let path = dir.join("decision.json");
+        std::fs::write(&path, &full).map_err(|e| Failure::usage(e.to_string()))?;
+        attachments.push(path);
+        for key in ["violations", "warnings"] {
+            if let Some(v) = predicate[key].as_array_mut() {
+                let total = v.len();
+                v.truncate(50);
+                predicate[format!("{key}_total")] = json!(total);
+            }
+        }
+        predicate["inputs"] = json!(d.inputs.len());
+        predicate["truncated"] = json!("the full decision is attached as decision.json");
+    }
+    let (index, _) = l.record(
+        RecordRequest {
+            subjects,
+            predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
+            predicate,
+            system: d.system.clone(),
+            run: a.run.clone(),
+            attachments,
+        },
+        now,
+    )?;
+    Ok(index)
+}
+
+pub fn run(
+    store: &Path,
+    format: Format,
+    cmd: &GateCmd,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    match &cmd.sub {
+        Some(GateSub::Schema) => {
+            println!("{}", plumb_gate::schema::INPUT_SCHEMA.trim_end());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(GateSub::Policy(PolicyCmd::Show)) => {
+            let rules: Vec<_> = plumb_gate::config::BASELINE_RULES
+                .iter()
+                .map(|(id, what)| json!({"id": id, "checks": what}))
+                .collect();
+            return emit(
+                format,
+                || {
+                    let mut s = String::from(
+                        "# Baseline rules (switch one off with `rules: {ID: {enabled: false}}` in the gate configuration)\n",
+                    );
+                    for (id, what) in plumb_gate::config::BASELINE_RULES {
+                        s.push_str(&format!("#   {id:<16} {what}\n"));
+                    }
+                    s.push('\n');
+                    s.push_str(plumb_gate::engine::BASELINE);
+                    s
+                },
+                json!({"rules": rules, "rego": plumb_gate::engine::BASELINE}),
+            );
+        }
+        None => {}
+    }
+    let a = &cmd.run;
+    let (req, attach, want_record) = request(a, now)?;
+    let d = evaluate(&req);
+    for (path, body) in [
+        (&a.junit_out, render::junit(&d).into_bytes()),
+        (&a.markdown_out, render::markdown(&d).into_bytes()),
+        (&a.json_out, d.to_json()),
+    ] {
+        if let Some(p) = path {
+            std::fs::write(p, body).map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+        }
+    }
+    let recorded = if want_record {
+        Some(record(store, &d, a, attach, now)?)
+    } else {
+        None
+    };
+    match format {
+        Format::Json => {
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&d.to_json()).expect("decision JSON");
+            if let Some(i) = recorded {
+                v["recorded_entry"] = json!(i);
+            }
+            println!("{}", serde_json::to_string_pretty(&v).expect("JSON"));
+        }
+        Format::Human => {
+            let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+            print!("{}", render::human(&d, color));
+            if let Some(i) = recorded {
+                println!(
+                    "  decision recorded as entry {i} (plumb --store {} show {i})",
+                    store.display()
+                );
+            }
+        }
+    }
+    Ok(match d.result {
+        Outcome::Pass | Outcome::Override => ExitCode::SUCCESS,
+        Outcome::Deny => ExitCode::from(1),
+        Outcome::Error => ExitCode::from(2),
+    })
+}

@@ -1,0 +1,1 @@
+"""A deliberately flawed payments module: the input for Plumbline's gate fixtures."""
