@@ -55,8 +55,8 @@ warn contains v if {
 deny contains v if {
 	enabled("DORA-VULN-001")
 	some f in input.findings
-	f.kind in blocking_kinds
 	f.severity in {"critical", "high"}
+	f.kind in blocking_kinds
 	active(f)
 	what := concat(" ", [x | some k in ["vulnerability", "rule", "package", "version"]; x := f[k]])
 	v := {"id": "DORA-VULN-001", "msg": sprintf("%s %s finding from %s: %s (%s)%s", [f.severity, f.kind, f.tool, what, f.title, location(f)]), "refs": ["RTS 2024/1774 Art. 10", "RTS 2024/1774 Art. 16"], "fix": "fix or upgrade; if the risk is accepted, add a waiver with an owner, an approver and an expiry", "fingerprint": f.fingerprint}
@@ -71,8 +71,8 @@ location(f) := sprintf(" at %s:%d", [f.path, f.line]) if {
 
 warn contains v if {
 	some f in input.findings
-	f.kind in blocking_kinds
 	f.severity == "unknown"
+	f.kind in blocking_kinds
 	active(f)
 	v := {"id": "DORA-VULN-003", "msg": sprintf("%s finding %s from %s has no usable severity (%s)", [f.kind, object.get(f, "vulnerability", object.get(f, "rule", "?")), f.tool, f.raw_severity]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "triage it: its severity could not be determined"}
 }

@@ -135,6 +135,111 @@ fn violation(pkg: &str, v: &Value, policy: &str) -> Result<Violation, GateError>
     }
 }
 
+/// A prepared engine: policies compiled and configuration loaded, ready for inputs.
+pub struct PolicyEngine {
+    engine: regorus::Engine,
+    packages: Vec<(String, String)>,
+    timeout_ms: u64,
+}
+
+impl PolicyEngine {
+    /// Loads the policies (refusing non-deterministic ones) and `data.plumb.config`.
+    pub fn new(
+        policies: &[PolicySource],
+        config: &Value,
+        timeout_ms: u64,
+    ) -> Result<Self, GateError> {
+        let mut engine = regorus::Engine::new();
+        engine.set_strict_builtin_errors(true);
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: Duration::from_millis(timeout_ms),
+            check_interval: NonZeroU32::new(64).expect("non-zero"),
+        });
+        let mut packages: Vec<(String, String)> = Vec::new();
+        for p in policies {
+            check_deterministic(p)?;
+            let pkg = engine
+                .add_policy(p.name.clone(), p.text.clone())
+                .map_err(|e| GateError::Policy(format!("{}: {e}", p.name)))?;
+            if !packages.iter().any(|(k, _)| *k == pkg) {
+                packages.push((pkg, p.name.clone()));
+            }
+        }
+        let data = regorus::Value::from_json_str(
+            &serde_json::json!({"plumb": {"config": config}}).to_string(),
+        )
+        .map_err(|e| GateError::Policy(e.to_string()))?;
+        engine
+            .add_data(data)
+            .map_err(|e| GateError::Policy(e.to_string()))?;
+        Ok(PolicyEngine {
+            engine,
+            packages,
+            timeout_ms,
+        })
+    }
+
+    /// Sets the input (parsing its JSON text is faster than converting a value tree).
+    pub fn set_input(&mut self, input: &Value) -> Result<(), GateError> {
+        let v = regorus::Value::from_json_str(&input.to_string())
+            .map_err(|e| GateError::Policy(e.to_string()))?;
+        self.engine.set_input(v);
+        Ok(())
+    }
+
+    /// Evaluates every package's `deny` and `warn` against the input set last.
+    pub fn eval(&mut self) -> Result<(Vec<Violation>, Vec<Violation>), GateError> {
+        let (mut deny, mut warn) = (Vec::new(), Vec::new());
+        let timeout_ms = self.timeout_ms;
+        for (pkg, file) in &self.packages {
+            for (rule, out) in [("deny", &mut deny), ("warn", &mut warn)] {
+                let results = self
+                    .engine
+                    .eval_query(format!("{pkg}.{rule}"), false)
+                    .map_err(|e| {
+                        let m = e.to_string();
+                        if m.contains("time limit")
+                            || m.contains("execution time")
+                            || m.contains("exceeded")
+                        {
+                            GateError::Timeout(timeout_ms)
+                        } else {
+                            GateError::Policy(format!("{file}: evaluating {rule}: {m}"))
+                        }
+                    })?;
+                for r in results.result {
+                    for ex in r.expressions {
+                        let json: Value = serde_json::from_str(
+                            &ex.value
+                                .to_json_str()
+                                .map_err(|e| GateError::Policy(e.to_string()))?,
+                        )
+                        .map_err(|e| GateError::Policy(e.to_string()))?;
+                        match json {
+                            Value::Array(items) => {
+                                for i in &items {
+                                    out.push(violation(pkg, i, file)?);
+                                }
+                            }
+                            Value::Bool(_) | Value::Null => {}
+                            other => {
+                                return Err(GateError::Policy(format!(
+                                    "{file}: {rule} must be a set, got {other}"
+                                )));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        deny.sort();
+        deny.dedup();
+        warn.sort();
+        warn.dedup();
+        Ok((deny, warn))
+    }
+}
+
 /// Evaluates every policy's `deny` and `warn` against `input`, with `data.plumb.config` set.
 pub fn evaluate(
     policies: &[PolicySource],
@@ -142,77 +247,7 @@ pub fn evaluate(
     config: &Value,
     timeout_ms: u64,
 ) -> Result<(Vec<Violation>, Vec<Violation>), GateError> {
-    let mut engine = regorus::Engine::new();
-    engine.set_strict_builtin_errors(true);
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: Duration::from_millis(timeout_ms),
-        check_interval: NonZeroU32::new(64).expect("non-zero"),
-    });
-    let mut packages: Vec<(String, String)> = Vec::new();
-    for p in policies {
-        check_deterministic(p)?;
-        let pkg = engine
-            .add_policy(p.name.clone(), p.text.clone())
-            .map_err(|e| GateError::Policy(format!("{}: {e}", p.name)))?;
-        if !packages.iter().any(|(k, _)| *k == pkg) {
-            packages.push((pkg, p.name.clone()));
-        }
-    }
-    let data = regorus::Value::from_json_str(
-        &serde_json::json!({"plumb": {"config": config}}).to_string(),
-    )
-    .map_err(|e| GateError::Policy(e.to_string()))?;
-    engine
-        .add_data(data)
-        .map_err(|e| GateError::Policy(e.to_string()))?;
-    engine.set_input(
-        regorus::Value::from_json_str(&input.to_string())
-            .map_err(|e| GateError::Policy(e.to_string()))?,
-    );
-    let (mut deny, mut warn) = (Vec::new(), Vec::new());
-    for (pkg, file) in &packages {
-        for (rule, out) in [("deny", &mut deny), ("warn", &mut warn)] {
-            let results = engine
-                .eval_query(format!("{pkg}.{rule}"), false)
-                .map_err(|e| {
-                    let m = e.to_string();
-                    if m.contains("time limit")
-                        || m.contains("execution time")
-                        || m.contains("exceeded")
-                    {
-                        GateError::Timeout(timeout_ms)
-                    } else {
-                        GateError::Policy(format!("{file}: evaluating {rule}: {m}"))
-                    }
-                })?;
-            for r in results.result {
-                for ex in r.expressions {
-                    let json: Value = serde_json::from_str(
-                        &ex.value
-                            .to_json_str()
-                            .map_err(|e| GateError::Policy(e.to_string()))?,
-                    )
-                    .map_err(|e| GateError::Policy(e.to_string()))?;
-                    match json {
-                        Value::Array(items) => {
-                            for i in &items {
-                                out.push(violation(pkg, i, file)?);
-                            }
-                        }
-                        Value::Bool(_) | Value::Null => {}
-                        other => {
-                            return Err(GateError::Policy(format!(
-                                "{file}: {rule} must be a set, got {other}"
-                            )));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    deny.sort();
-    deny.dedup();
-    warn.sort();
-    warn.dedup();
-    Ok((deny, warn))
+    let mut e = PolicyEngine::new(policies, config, timeout_ms)?;
+    e.set_input(input)?;
+    e.eval()
 }

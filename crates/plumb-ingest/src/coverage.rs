@@ -51,24 +51,70 @@ const LCOV_KEYS: [&str; 17] = [
     "LH", "MDA", "CHK",
 ];
 
+/// Parses the `<line>,<count>` head of a DA value (an optional `,<checksum>` may follow).
+fn parse_da(val: &str) -> Option<(u64, u64)> {
+    let (line, rest) = val.split_once(',')?;
+    let count = rest.split(',').next()?;
+    let count: i64 = count.trim().parse().ok()?;
+    Some((line.trim().parse().ok()?, count.max(0) as u64))
+}
+
 /// Reads an LCOV tracefile into `lines`.
 pub fn read_lcov(file: &str, bytes: &[u8], lines: &mut LineMap) -> Result<()> {
     let t = text(file, bytes)?;
     let mut current: Option<String> = None;
+    let mut pending: Vec<(u64, u64)> = Vec::new();
     let mut records = 0;
     for (i, raw) in t.lines().enumerate() {
         let n = i as u64 + 1;
+        // DA lines are nearly all of a large tracefile: handle them first, cheaply.
+        if let Some(val) = raw.strip_prefix("DA:") {
+            if current.is_none() {
+                return Err(IngestError::at(
+                    file,
+                    n,
+                    "DA outside a record (no SF before it)",
+                ));
+            }
+            let (line, count) = parse_da(val).ok_or_else(|| {
+                IngestError::at(
+                    file,
+                    n,
+                    format!("DA must be `DA:<line>,<count>[,<checksum>]`, got {val:?}"),
+                )
+            })?;
+            pending.push((line, count));
+            continue;
+        }
         let l = raw.trim();
         if l.is_empty() {
             continue;
         }
         if l == "end_of_record" {
-            if current.take().is_none() {
+            let Some(sf) = current.take() else {
                 return Err(IngestError::at(
                     file,
                     n,
                     "end_of_record without a preceding SF record",
                 ));
+            };
+            let map = lines.0.entry(sf).or_default();
+            if map.is_empty() {
+                // First time this file is seen: build its map in one sorted bulk insert.
+                pending.sort_unstable();
+                pending.dedup_by(|b, a| {
+                    let same = a.0 == b.0;
+                    if same {
+                        a.1 = a.1.max(b.1);
+                    }
+                    same
+                });
+                *map = pending.drain(..).collect();
+            } else {
+                for (line, count) in pending.drain(..) {
+                    let e = map.entry(line).or_insert(0);
+                    *e = (*e).max(count);
+                }
             }
             records += 1;
             continue;
@@ -100,25 +146,19 @@ pub fn read_lcov(file: &str, bytes: &[u8], lines: &mut LineMap) -> Result<()> {
                     ));
                 }
                 current = Some(val.to_string());
-                lines.0.entry(val.to_string()).or_default();
             }
             "DA" => {
-                let sf = current.as_ref().ok_or_else(|| {
+                let _ = current.as_ref().ok_or_else(|| {
                     IngestError::at(file, n, "DA outside a record (no SF before it)")
                 })?;
-                let mut parts = val.splitn(3, ',');
-                let line = parts.next().and_then(|x| x.trim().parse::<u64>().ok());
-                let count = parts.next().and_then(|x| x.trim().parse::<i64>().ok());
-                match (line, count) {
-                    (Some(line), Some(count)) => lines.hit(sf, line, count.max(0) as u64),
-                    _ => {
-                        return Err(IngestError::at(
-                            file,
-                            n,
-                            format!("DA must be `DA:<line>,<count>[,<checksum>]`, got {val:?}"),
-                        ));
-                    }
-                }
+                let (line, count) = parse_da(val).ok_or_else(|| {
+                    IngestError::at(
+                        file,
+                        n,
+                        format!("DA must be `DA:<line>,<count>[,<checksum>]`, got {val:?}"),
+                    )
+                })?;
+                pending.push((line, count));
             }
             "FN" => {
                 // lcov 1.x: FN:<line>,<name>; lcov 2.x: FN:<start>,<end>,<name>. Validate the numbers.
@@ -240,4 +280,20 @@ pub fn read_cobertura(file: &str, bytes: &[u8], lines: &mut LineMap) -> Result<(
 /// Sets `facts.coverage` from merged lines.
 pub fn finish(lines: &LineMap, facts: &mut Facts) {
     facts.coverage = Some(lines.summary());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lcov_records_merge_per_file_with_the_highest_count() {
+        let mut lines = LineMap::default();
+        read_lcov("a.info", b"SF:a.c\nDA:1,1\nDA:2,0\nDA:2,0\nend_of_record\nSF:b.c\nDA:1,0\nend_of_record\n", &mut lines).unwrap();
+        read_lcov("b.info", b"TN:x\nSF:a.c\nDA:2,5\nDA:3,0,abc\nend_of_record\n", &mut lines).unwrap();
+        let s = lines.summary();
+        assert_eq!((s.files, s.lines_total, s.lines_covered), (2, 4, 2));
+        assert_eq!(s.percent, 50.0);
+        assert_eq!(LineMap::default().summary().percent, 0.0, "no lines is 0%, not a division by zero");
+    }
 }
