@@ -289,11 +289,25 @@ mod tests {
     #[test]
     fn lcov_records_merge_per_file_with_the_highest_count() {
         let mut lines = LineMap::default();
-        read_lcov("a.info", b"SF:a.c\nDA:1,1\nDA:2,0\nDA:2,0\nend_of_record\nSF:b.c\nDA:1,0\nend_of_record\n", &mut lines).unwrap();
-        read_lcov("b.info", b"TN:x\nSF:a.c\nDA:2,5\nDA:3,0,abc\nend_of_record\n", &mut lines).unwrap();
+        read_lcov(
+            "a.info",
+            b"SF:a.c\nDA:1,1\nDA:2,0\nDA:2,0\nend_of_record\nSF:b.c\nDA:1,0\nend_of_record\n",
+            &mut lines,
+        )
+        .unwrap();
+        read_lcov(
+            "b.info",
+            b"TN:x\nSF:a.c\nDA:2,5\nDA:3,0,abc\nend_of_record\n",
+            &mut lines,
+        )
+        .unwrap();
         let s = lines.summary();
         assert_eq!((s.files, s.lines_total, s.lines_covered), (2, 4, 2));
         assert_eq!(s.percent, 50.0);
-        assert_eq!(LineMap::default().summary().percent, 0.0, "no lines is 0%, not a division by zero");
+        assert_eq!(
+            LineMap::default().summary().percent,
+            0.0,
+            "no lines is 0%, not a division by zero"
+        );
     }
 }
