@@ -79,6 +79,17 @@ pub struct Component {
     pub input: String,
 }
 
+/// One edge of an SBOM's dependency graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    /// The depending component (purl, else name, else the SBOM's reference).
+    pub from: String,
+    /// The component it depends on.
+    pub to: String,
+    /// The input file.
+    pub input: String,
+}
+
 /// One SBOM document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sbom {
@@ -265,6 +276,8 @@ pub struct Facts {
     pub components: Vec<Component>,
     /// SBOM documents.
     pub sboms: Vec<Sbom>,
+    /// Dependency graph edges from SBOMs: each component (by purl, else name) and what it depends on.
+    pub dependencies: Vec<Dependency>,
     /// Scanner runs.
     pub scans: Vec<Scan>,
     /// Test results (absent when no test report was given).

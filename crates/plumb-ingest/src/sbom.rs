@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use crate::error::{IngestError, Result};
-use crate::facts::{Component, Facts, Finding, FindingKind, Sbom, Scan};
+use crate::facts::{Component, Dependency, Facts, Finding, FindingKind, Sbom, Scan};
 use crate::severity::Severity;
 use crate::util::{arr, fingerprint, s};
 
@@ -239,17 +239,40 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
         cdx_component(file, &format!("components[{i}]"), c, &mut comps, &mut refs)?;
     }
     let mut edges = 0;
+    let name_of = |r: &str| {
+        refs.get(r)
+            .map(|&i| {
+                comps[i]
+                    .purl
+                    .clone()
+                    .unwrap_or_else(|| comps[i].name.clone())
+            })
+            .unwrap_or_else(|| r.to_string())
+    };
     for (i, d) in arr(file, v, "dependencies")?.iter().enumerate() {
-        match s(d, "ref") {
-            Some(r) if !r.is_empty() => {}
+        let from = match s(d, "ref") {
+            Some(r) if !r.is_empty() => r,
             _ => {
                 return Err(IngestError::new(
                     file,
                     format!("dependencies[{i}]: dependency without a `ref`"),
                 ));
             }
+        };
+        for to in arr(file, d, "dependsOn")? {
+            let to = to.as_str().ok_or_else(|| {
+                IngestError::new(
+                    file,
+                    format!("dependencies[{i}].dependsOn must hold strings"),
+                )
+            })?;
+            facts.dependencies.push(Dependency {
+                from: name_of(from),
+                to: name_of(to),
+                input: file.into(),
+            });
+            edges += 1;
         }
-        edges += arr(file, d, "dependsOn")?.len();
     }
     let tool = meta
         .and_then(|m| m.get("tools"))

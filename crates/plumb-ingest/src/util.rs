@@ -97,6 +97,8 @@ pub struct XmlStart {
     pub name: String,
     /// Attributes, unescaped.
     pub attrs: Vec<(String, String)>,
+    /// 1-based line of the tag.
+    pub line: u64,
 }
 
 impl XmlStart {
@@ -164,7 +166,11 @@ pub fn xml_events(
                     v.into_owned(),
                 ));
             }
-            Ok(XmlStart { name, attrs })
+            Ok(XmlStart {
+                name,
+                attrs,
+                line: line_of(pos),
+            })
         };
         match ev {
             Event::DocType(d) => {

@@ -214,6 +214,13 @@ fn sbom_and_vulnerability_facts() {
         (f.components.len(), f.sboms[0].spec_version.as_str()),
         (1115, "1.4")
     );
+    assert_eq!(f.dependencies.len(), f.sboms[0].dependencies);
+    assert!(
+        f.dependencies
+            .iter()
+            .any(|d| d.from.starts_with("pkg:npm/")),
+        "edges are named by purl"
+    );
     let f = read(Kind::Sbom, "cyclonedx/bom-examples/laravel.bom.1.4.json").unwrap();
     assert_eq!(f.components.len(), 62);
     let f = read(Kind::Vulns, "cyclonedx/bom-examples/vex-case2.json").unwrap();
