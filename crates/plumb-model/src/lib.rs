@@ -2,10 +2,14 @@
 //! and a concise YAML form; the ArchiMate 3.2 relationship rules; DORA traceability checks;
 //! impact analysis; drift against the evidence ledger; SVG views.
 
+pub mod csv;
 pub mod error;
+pub mod exchange;
 pub mod model;
 pub mod rules;
 pub mod types;
+pub mod validate;
+pub mod yaml;
 
 pub use error::{ModelError, Result};
 pub use model::{Element, Model, Relationship};
