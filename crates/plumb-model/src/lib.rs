@@ -2,9 +2,12 @@
 //! and a concise YAML form; the ArchiMate 3.2 relationship rules; DORA traceability checks;
 //! impact analysis; drift against the evidence ledger; SVG views.
 
+pub mod check;
 pub mod csv;
+pub mod dora;
 pub mod error;
 pub mod exchange;
+pub mod graph;
 pub mod model;
 pub mod rules;
 pub mod types;
