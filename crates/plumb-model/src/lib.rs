@@ -5,11 +5,13 @@
 pub mod check;
 pub mod csv;
 pub mod dora;
+pub mod drift;
 pub mod error;
 pub mod exchange;
 pub mod graph;
 pub mod model;
 pub mod rules;
+pub mod svg;
 pub mod types;
 pub mod validate;
 pub mod yaml;
@@ -17,3 +19,66 @@ pub mod yaml;
 pub use error::{ModelError, Result};
 pub use model::{Element, Model, Relationship};
 pub use types::{ElementType, Layer, RelType};
+
+/// Reads a model from a path: `.xml` (exchange format), `.yaml`/`.yml`, or Archi CSV (a
+/// directory holding `elements.csv`, `relations.csv` and optionally `properties.csv`, or the
+/// path of `elements.csv`, possibly with a prefix such as `bank-elements.csv`).
+pub fn load(path: &std::path::Path) -> Result<Model> {
+    let name = path.display().to_string();
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| ModelError::new(&p.display().to_string(), e.to_string()))
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if path.is_dir() || ext == "csv" {
+        let (dir, prefix) = if path.is_dir() {
+            (path.to_path_buf(), String::new())
+        } else {
+            let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            let prefix = file.strip_suffix("elements.csv").ok_or_else(|| {
+                ModelError::new(
+                    &name,
+                    "give the elements.csv file (or its directory) of an Archi CSV export",
+                )
+            })?;
+            (
+                path.parent()
+                    .unwrap_or(std::path::Path::new("."))
+                    .to_path_buf(),
+                prefix.to_string(),
+            )
+        };
+        let part = |n: &str| dir.join(format!("{prefix}{n}.csv"));
+        let text = |p: std::path::PathBuf| -> Result<(String, String)> {
+            let b = read(&p)?;
+            Ok((
+                p.display().to_string(),
+                plumb_ingest::util::text(&p.display().to_string(), &b)?.to_string(),
+            ))
+        };
+        let e = text(part("elements"))?;
+        let r = text(part("relations"))?;
+        let p = if part("properties").exists() {
+            Some(text(part("properties"))?)
+        } else {
+            None
+        };
+        return csv::read(
+            (&e.0, &e.1),
+            (&r.0, &r.1),
+            p.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+        );
+    }
+    let bytes = read(path)?;
+    match ext.as_str() {
+        "xml" => exchange::read(&name, &bytes),
+        "yaml" | "yml" => yaml::read(&name, plumb_ingest::util::text(&name, &bytes)?),
+        _ => Err(ModelError::new(
+            &name,
+            "unknown model format: use .xml (ArchiMate exchange), .yaml, or an Archi CSV export (elements.csv)",
+        )),
+    }
+}

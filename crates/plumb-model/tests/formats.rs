@@ -1,0 +1,192 @@
+//! Views, drift, loading by path, and bad or hostile models.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use plumb_model::drift::{Observed, drift};
+
+fn bank_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml")
+}
+
+#[test]
+fn svg_views_show_the_layers_and_the_slice() {
+    let m = plumb_model::load(&bank_path()).unwrap();
+    let all = plumb_model::svg::render(&m, None, &HashSet::new());
+    assert!(all.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(!all.contains("<script"));
+    for layer in ["Motivation", "Business", "Application", "Technology"] {
+        assert!(all.contains(&format!(">{layer}</text>")), "{layer}");
+    }
+    let layers: HashSet<_> = m.elements.iter().map(|e| e.kind.layer()).collect();
+    assert_eq!(
+        all.matches("<rect x=").count(),
+        m.elements.len() + layers.len(),
+        "one box per element plus one band per layer"
+    );
+    let flagged = HashSet::from(["node-mainframe".to_string()]);
+    let slice = plumb_model::svg::render(&m, Some("fn-ledger"), &flagged);
+    assert!(slice.contains("Core ledger") && slice.contains("On-premises mainframe"));
+    assert!(
+        !slice.contains("Card authorisation"),
+        "the slice holds only what the function depends on"
+    );
+    assert!(slice.contains("#d00000"), "flagged elements are marked");
+    // Well-formed XML, with nothing that needs a script.
+    plumb_ingest::util::xml_events("view.svg", slice.as_bytes(), |_| Ok(())).unwrap();
+}
+
+#[test]
+fn drift_compares_the_model_with_what_was_deployed_and_built() {
+    let m = plumb_model::load(&bank_path()).unwrap();
+    let mut seen = Observed::default();
+    for s in ["payments", "onboarding", "identity", "fraud-scoring"] {
+        seen.deployments
+            .insert(s.into(), (2, "2026-11-20T10:00:00Z".into()));
+    }
+    seen.components
+        .insert(("payments".into(), "pkg:pypi/stripe@7.1.0".into()));
+    seen.components
+        .insert(("payments".into(), "pkg:pypi/requests@2.31.0".into()));
+    let f = drift(&m, &seen);
+    let ids: Vec<(&str, &str)> = f
+        .iter()
+        .map(|x| (x.id.as_str(), x.message.as_str()))
+        .collect();
+    assert!(
+        ids.iter()
+            .any(|(i, msg)| *i == "DRIFT-001" && msg.contains("fraud-scoring")),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter()
+            .any(|(i, msg)| *i == "DRIFT-002" && msg.contains("core-ledger")),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter()
+            .any(|(i, msg)| *i == "DRIFT-003" && msg.contains("Stripe")),
+        "{ids:?}"
+    );
+    assert_eq!(f.len(), 3);
+    assert_eq!(
+        plumb_model::drift::vendor_of("pkg:npm/%40aws-sdk/client-s3@3.5.0"),
+        Some("Amazon Web Services")
+    );
+}
+
+#[test]
+fn models_load_by_format_and_convert_without_loss() {
+    let m = plumb_model::load(&bank_path()).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let xml = d.path().join("bank.xml");
+    std::fs::write(&xml, plumb_model::exchange::write(&m)).unwrap();
+    let (e, r, p) = plumb_model::csv::write(&m);
+    std::fs::write(d.path().join("bank-elements.csv"), e).unwrap();
+    std::fs::write(d.path().join("bank-relations.csv"), r).unwrap();
+    std::fs::write(d.path().join("bank-properties.csv"), p).unwrap();
+    assert_eq!(plumb_model::load(&xml).unwrap().canonical(), m.canonical());
+    assert_eq!(
+        plumb_model::load(&d.path().join("bank-elements.csv"))
+            .unwrap()
+            .canonical(),
+        m.canonical()
+    );
+    assert!(plumb_model::load(&d.path().join("bank.json")).is_err());
+}
+
+fn xml_err(body: &str) -> plumb_model::ModelError {
+    plumb_model::exchange::read("m.xml", body.as_bytes()).unwrap_err()
+}
+
+const HEAD: &str = r#"<?xml version="1.0"?><model xmlns="http://www.opengroup.org/xsd/archimate/3.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" identifier="id-m"><name>m</name>"#;
+
+#[test]
+fn hostile_and_broken_models_are_refused_with_the_line() {
+    let laughs = r#"<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><model xmlns="http://www.opengroup.org/xsd/archimate/3.0/"><name>&b;</name></model>"#;
+    assert!(
+        xml_err(laughs)
+            .message
+            .contains("entity declarations are refused")
+    );
+    let xxe = r#"<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]><model xmlns="http://www.opengroup.org/xsd/archimate/3.0/"><name>&x;</name></model>"#;
+    assert!(
+        xml_err(xxe)
+            .message
+            .contains("entity declarations are refused")
+    );
+    let deep = format!(
+        "{HEAD}<documentation>{}{}</documentation></model>",
+        "<x>".repeat(300),
+        "</x>".repeat(300)
+    );
+    assert!(xml_err(&deep).message.contains("nesting deeper"));
+    let huge = vec![b' '; plumb_ingest::util::MAX_INPUT_BYTES + 1];
+    assert!(plumb_model::exchange::read("m.xml", &huge).is_err());
+
+    let dangling = format!(
+        "{HEAD}\n<elements><element identifier=\"id-a\" xsi:type=\"Node\"><name>a</name></element></elements>\n<relationships>\n<relationship identifier=\"id-r\" xsi:type=\"Serving\" source=\"id-a\" target=\"id-missing\"/></relationships></model>"
+    );
+    let e = xml_err(&dangling);
+    assert_eq!(e.line, Some(4), "{e}");
+    assert!(e.message.contains("id-missing"));
+    let unknown = format!(
+        "{HEAD}\n\n<elements><element identifier=\"id-a\" xsi:type=\"InfrastructureService\"><name>a</name></element></elements></model>"
+    );
+    let e = xml_err(&unknown);
+    assert_eq!(e.line, Some(3));
+    assert!(
+        e.message.contains("unknown type \"InfrastructureService\"")
+            && e.message.contains("TechnologyService"),
+        "names what is allowed"
+    );
+    let bad_id = format!(
+        "{HEAD}<elements><element identifier=\"1abc\" xsi:type=\"Node\"><name>a</name></element></elements></model>"
+    );
+    assert!(xml_err(&bad_id).message.contains("not a valid XML ID"));
+    let undefined_prop = format!(
+        "{HEAD}<elements><element identifier=\"id-a\" xsi:type=\"Node\"><name>a</name><properties><property propertyDefinitionRef=\"p9\"><value>x</value></property></properties></element></elements></model>"
+    );
+    assert!(
+        xml_err(&undefined_prop)
+            .message
+            .contains("propertyDefinition \"p9\"")
+    );
+    assert!(
+        xml_err(&format!("{HEAD}<elements>"))
+            .message
+            .contains("truncated")
+    );
+    assert!(
+        xml_err("<model xmlns=\"urn:other\"/>")
+            .message
+            .contains("namespace")
+    );
+    assert!(xml_err("<archimate/>").message.contains("root element"));
+
+    let e = plumb_model::csv::read(
+        ("elements.csv", "\"ID\",\"Type\",\"Name\"\n"),
+        ("relations.csv", ""),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("Archi's elements.csv header"), "{e}");
+    let e = plumb_model::csv::read(
+        (
+            "elements.csv",
+            "\"ID\",\"Type\",\"Name\",\"Documentation\",\"Specialization\"\n\"a\",\"Node\",\"x\n",
+        ),
+        ("relations.csv", ""),
+        None,
+    )
+    .unwrap_err();
+    assert!(e.message.contains("unterminated"));
+    let e = plumb_model::yaml::read(
+        "m.yaml",
+        "id: m\nname: m\nelements:\n  - {id: a, type: Nodee, name: x}\n",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("unknown type \"Nodee\""));
+    let e = plumb_model::yaml::read("m.yaml", "id: m\nname: m\ncolour: blue\n").unwrap_err();
+    assert!(e.message.contains("colour") && e.line.is_some(), "{e}");
+}
