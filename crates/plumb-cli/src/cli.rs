@@ -160,6 +160,24 @@ pub enum Command {
     ///     --change change.json --approvals approvals.json --system payments --criticality critical
     Gate(Box<GateCmd>),
 
+    /// Work with the architecture model: check, impact, view, convert.
+    #[command(subcommand)]
+    Model(ModelCmd),
+
+    /// Compare the architecture model with what the evidence ledger recorded.
+    ///
+    /// Finds services deployed that the model does not know, modelled applications never
+    /// deployed, and SDKs of ICT providers in recorded SBOMs for providers missing from the model.
+    /// Exit 1 when there is error-level drift.
+    Drift {
+        /// The model (.xml exchange file, .yaml, or Archi CSV elements.csv / directory).
+        #[arg(long)]
+        model: PathBuf,
+        /// Also write the findings as SARIF.
+        #[arg(long, value_name = "FILE")]
+        sarif_out: Option<PathBuf>,
+    },
+
     /// Run the whole flow on a fresh embedded store: record, checkpoint, export, verify.
     Demo {
         /// Directory for the demo store and pack (must not exist or be empty).
@@ -380,4 +398,53 @@ pub struct GateRun {
     /// Pipeline run id for the recorded decision.
     #[arg(long)]
     pub run: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCmd {
+    /// Check DORA traceability and the ArchiMate 3.2 relationship rules; exit 1 on errors.
+    ///
+    /// Example: plumb model check examples/model/bank.yaml --sarif-out model.sarif --record
+    Check {
+        /// The model (.xml exchange file, .yaml, or Archi CSV elements.csv / directory).
+        model: PathBuf,
+        /// Share of critical or important functions on one provider that is reported (DORA Art. 29).
+        #[arg(long, default_value_t = 0.5)]
+        concentration_threshold: f64,
+        /// Also write the findings as SARIF (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        sarif_out: Option<PathBuf>,
+        /// Record the result in the evidence store (subject: the model's digest).
+        #[arg(long)]
+        record: bool,
+    },
+    /// What fails if ELEMENT fails: the critical and important functions that depend on it.
+    Impact {
+        /// The model.
+        model: PathBuf,
+        /// Element id.
+        element: String,
+    },
+    /// Write a layered SVG diagram of the model, or of one function's dependency slice.
+    View {
+        /// The model.
+        model: PathBuf,
+        /// Only this element and what it depends on.
+        #[arg(long)]
+        function: Option<String>,
+        /// SVG file to write.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Convert between the exchange format (xml), Archi CSV (csv: a directory) and YAML.
+    Convert {
+        /// The model.
+        model: PathBuf,
+        /// Target format.
+        #[arg(long, value_parser = ["xml", "csv", "yaml"])]
+        to: String,
+        /// File (xml, yaml) or directory (csv) to write.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
 }

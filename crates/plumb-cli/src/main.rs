@@ -6,6 +6,7 @@ mod demo;
 mod evidence;
 mod gate;
 mod inspect;
+mod model;
 mod output;
 
 use std::process::ExitCode;
@@ -71,6 +72,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             inspect::verify_pack(format, pack, trusted_key)
         }
         Command::Gate(g) => gate::run(store, format, g, now),
+        Command::Model(m) => model::run(store, format, m, now),
+        Command::Drift {
+            model: m,
+            sarif_out,
+        } => model::drift(store, format, m, sarif_out.as_deref()),
         Command::Demo { dir } => demo::run(dir, format, now),
     }
 }

@@ -11,6 +11,7 @@ pub mod exchange;
 pub mod graph;
 pub mod model;
 pub mod rules;
+pub mod sarif;
 pub mod svg;
 pub mod types;
 pub mod validate;

@@ -68,6 +68,7 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
     ];
     let mut pos: HashMap<&str, (f64, f64)> = HashMap::new();
     let mut body = String::new();
+    let mut bands = String::new();
     let mut y = 60.0;
     let mut width: f64 = 800.0;
     for layer in layers {
@@ -78,7 +79,7 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         row.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         let lines = row.len().div_ceil(PER_ROW);
         let band_h = lines as f64 * (BOX_H + GAP_Y) - GAP_Y + 30.0;
-        body.push_str(&format!("<rect x=\"10\" y=\"{:.0}\" width=\"WIDTH\" height=\"{band_h:.0}\" fill=\"{}\" fill-opacity=\"0.25\" stroke=\"none\"/>\n", y - 15.0, colour(layer)));
+        bands.push_str(&format!("<rect x=\"10\" y=\"{:.0}\" width=\"WIDTH\" height=\"{band_h:.0}\" fill=\"{}\" fill-opacity=\"0.25\" stroke=\"none\"/>\n", y - 15.0, colour(layer)));
         body.push_str(&format!(
             "<text x=\"20\" y=\"{:.0}\" font-size=\"14\" font-weight=\"bold\">{layer:?}</text>\n",
             y + 10.0
@@ -135,7 +136,8 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#777\"/></marker></defs>\n<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{}</text>\n{}{}</svg>\n",
         esc(&title),
-        body.replace("WIDTH", &format!("{:.0}", width - 20.0)),
-        lines
+        // Bands first, then lines, then boxes on top, so labels stay readable.
+        bands.replace("WIDTH", &format!("{:.0}", width - 20.0)),
+        format!("{lines}{body}")
     )
 }

@@ -1,0 +1,313 @@
+//! `plumb model ...` and `plumb drift`.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use plumb_ledger::RecordRequest;
+use plumb_ledger::entry::LogEntry;
+use plumb_ledger::statement::Subject;
+use plumb_ledger::store::Query;
+use plumb_model::check::{Finding, Level, Options, check};
+use plumb_model::drift::Observed;
+
+use crate::cli::{Format, ModelCmd};
+use crate::evidence::open;
+use crate::output::{Failure, emit, mark};
+
+/// Predicate type of recorded model checks.
+pub const MODEL_CHECK: &str = "https://plumbline.dev/attestation/model-check/v1";
+/// Predicate type of deployment records.
+pub const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
+
+fn load(path: &Path) -> Result<plumb_model::Model, Failure> {
+    plumb_model::load(path).map_err(|e| Failure::usage(e.to_string()))
+}
+
+fn write(path: &Path, body: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, body).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
+fn findings_text(findings: &[Finding], file: &str) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let lvl = match f.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        s.push_str(&format!("  {lvl:<8}{:<18} {}\n", f.id, f.message));
+        let at = f
+            .line
+            .map(|l| format!("   at {file}:{l}"))
+            .unwrap_or_default();
+        s.push_str(&format!("  {:<26} refs: {}{at}\n", "", f.refs.join("; ")));
+    }
+    s
+}
+
+fn sarif_out(path: Option<&Path>, findings: &[Finding], file: &str) -> Result<(), Failure> {
+    if let Some(p) = path {
+        let log = serde_json::to_string_pretty(&plumb_model::sarif::to_sarif(findings, file))
+            .expect("JSON");
+        if p.as_os_str() == "-" {
+            println!("{log}");
+        } else {
+            write(p, log.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run(
+    store: &Path,
+    format: Format,
+    cmd: &ModelCmd,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    match cmd {
+        ModelCmd::Check {
+            model,
+            concentration_threshold,
+            sarif_out: sarif,
+            record,
+        } => {
+            let m = load(model)?;
+            let file = model.display().to_string();
+            let rep = check(
+                &m,
+                Options {
+                    concentration_threshold: *concentration_threshold,
+                },
+            );
+            sarif_out(sarif.as_deref(), &rep.findings, &file)?;
+            let recorded = if *record {
+                let mut l = open(store)?;
+                let (i, _) = l.record(
+                    RecordRequest {
+                        subjects: vec![Subject {
+                            name: file.clone(),
+                            digest: [("sha256".to_string(), rep.model_digest.clone())].into(),
+                        }],
+                        predicate_type: MODEL_CHECK.into(),
+                        predicate: serde_json::to_value(&rep).expect("JSON"),
+                        system: None,
+                        run: None,
+                        attachments: if model.is_file() {
+                            vec![model.clone()]
+                        } else {
+                            vec![]
+                        },
+                    },
+                    now,
+                )?;
+                Some(i)
+            } else {
+                None
+            };
+            let ok = rep.ok();
+            let code = emit(
+                format,
+                || {
+                    let errors = rep
+                        .findings
+                        .iter()
+                        .filter(|f| f.level == Level::Error)
+                        .count();
+                    let mut s = format!(
+                        "plumb model check: {}  {} ({} elements, {} relationships; {} critical or important functions)\n",
+                        mark(ok),
+                        m.name,
+                        rep.size.0,
+                        rep.size.1,
+                        rep.functions.len()
+                    );
+                    s.push_str(&findings_text(&rep.findings, &file));
+                    for c in &rep.concentration {
+                        s.push_str(&format!("  concentration: {} carries {} of {} critical or important functions ({:.0}%)\n", c.name, c.functions.len(), rep.functions.len(), c.share * 100.0));
+                    }
+                    s.push_str(&format!(
+                        "  {errors} errors, {} warnings; model digest sha256:{}\n",
+                        rep.findings.len() - errors,
+                        rep.model_digest
+                    ));
+                    if let Some(i) = recorded {
+                        s.push_str(&format!("  recorded as entry {i}\n"));
+                    }
+                    s
+                },
+                json!({"ok": ok, "report": rep, "recorded_entry": recorded}),
+            )?;
+            Ok(if ok { code } else { ExitCode::from(1) })
+        }
+        ModelCmd::Impact { model, element } => {
+            let m = load(model)?;
+            if !m.elements.iter().any(|e| &e.id == element)
+                && !m.relationships.iter().any(|r| &r.id == element)
+            {
+                return Err(Failure::usage(format!(
+                    "{element:?} is not an element of {}",
+                    model.display()
+                ))
+                .hint("use an element id, e.g. from `plumb model convert --to yaml`"));
+            }
+            let hits = plumb_model::graph::impact(&m, element);
+            emit(
+                format,
+                || {
+                    if hits.is_empty() {
+                        return format!("no critical or important function depends on {element}\n");
+                    }
+                    let mut s = format!(
+                        "if {element} fails, {} critical or important functions are affected:\n",
+                        hits.len()
+                    );
+                    for h in &hits {
+                        s.push_str(&format!(
+                            "  {} {:?} ({})\n",
+                            h.function, h.name, h.criticality
+                        ));
+                        for step in &h.path {
+                            s.push_str(&format!(
+                                "    {} {} {:?}{}\n",
+                                if step.via.is_some() { "<-" } else { "  " },
+                                step.id,
+                                step.name,
+                                step.via
+                                    .as_ref()
+                                    .map(|v| format!("  via {v}"))
+                                    .unwrap_or_default()
+                            ));
+                        }
+                    }
+                    s
+                },
+                json!({"element": element, "affected": hits}),
+            )
+        }
+        ModelCmd::View {
+            model,
+            function,
+            out,
+        } => {
+            let m = load(model)?;
+            if let Some(f) = function
+                && !m.elements.iter().any(|e| &e.id == f)
+            {
+                return Err(Failure::usage(format!(
+                    "{f:?} is not an element of {}",
+                    model.display()
+                )));
+            }
+            let flagged: HashSet<String> = check(&m, Options::default())
+                .findings
+                .into_iter()
+                .filter(|f| f.level == Level::Error)
+                .flat_map(|f| f.elements)
+                .collect();
+            write(
+                out,
+                plumb_model::svg::render(&m, function.as_deref(), &flagged).as_bytes(),
+            )?;
+            emit(
+                format,
+                || format!("wrote {}\n", out.display()),
+                json!({"svg": out}),
+            )
+        }
+        ModelCmd::Convert { model, to, out } => {
+            let m = load(model)?;
+            match to.as_str() {
+                "xml" => write(out, plumb_model::exchange::write(&m).as_bytes())?,
+                "yaml" => write(out, plumb_model::yaml::write(&m).as_bytes())?,
+                _ => {
+                    std::fs::create_dir_all(out)
+                        .map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+                    let (e, r, p) = plumb_model::csv::write(&m);
+                    write(&out.join("elements.csv"), e.as_bytes())?;
+                    write(&out.join("relations.csv"), r.as_bytes())?;
+                    write(&out.join("properties.csv"), p.as_bytes())?;
+                }
+            }
+            let lost = if to != "xml" && m.raw_views.is_some() {
+                " (views are kept only in the exchange format)"
+            } else {
+                ""
+            };
+            emit(
+                format,
+                || format!("wrote {} ({to}){lost}\n", out.display()),
+                json!({"out": out, "format": to}),
+            )
+        }
+    }
+}
+
+/// Reads deployments and SBOM components out of the ledger.
+fn observed(store: &Path) -> Result<Observed, Failure> {
+    let mut l = open(store)?;
+    let mut seen = Observed::default();
+    for i in l.query(&Query {
+        predicate_type: Some(DEPLOYMENT.into()),
+        ..Default::default()
+    })? {
+        let e = l.entry(i)?;
+        if let Some(sys) = e.system {
+            let slot = seen.deployments.entry(sys).or_insert((0, String::new()));
+            slot.0 += 1;
+            slot.1 = slot.1.clone().max(e.time.clone());
+        }
+    }
+    let size = l.size()?;
+    for i in 0..size {
+        let e = LogEntry::parse(&l.entry(i)?.bytes)?;
+        let system = e.system.clone().unwrap_or_default();
+        for b in &e.blobs {
+            let Ok(data) = l.blobs().get(&b.digest) else {
+                continue;
+            };
+            if let Ok(facts) =
+                plumb_ingest::ingest(&[(plumb_ingest::Kind::Sbom, b.name.clone(), data)])
+            {
+                for c in facts.components {
+                    if let Some(p) = c.purl {
+                        seen.components.insert((system.clone(), p));
+                    }
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
+pub fn drift(
+    store: &Path,
+    format: Format,
+    model: &Path,
+    sarif: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let m = load(model)?;
+    let seen = observed(store)?;
+    let findings = plumb_model::drift::drift(&m, &seen);
+    let file = model.display().to_string();
+    sarif_out(sarif, &findings, &file)?;
+    let ok = !findings.iter().any(|f| f.level == Level::Error);
+    let code = emit(
+        format,
+        || {
+            let mut s = format!(
+                "plumb drift: {}  {} against {} deployed services and {} recorded SBOM components\n",
+                mark(ok),
+                m.name,
+                seen.deployments.len(),
+                seen.components.len()
+            );
+            s.push_str(&findings_text(&findings, &file));
+            s
+        },
+        json!({"ok": ok, "findings": findings, "observed": seen}),
+    )?;
+    Ok(if ok { code } else { ExitCode::from(1) })
+}
