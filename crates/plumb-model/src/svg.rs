@@ -134,10 +134,11 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         None => m.name.clone(),
     };
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#777\"/></marker></defs>\n<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{}</text>\n{}{}</svg>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#777\"/></marker></defs>\n<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{}</text>\n{}{}{}</svg>\n",
         esc(&title),
         // Bands first, then lines, then boxes on top, so labels stay readable.
         bands.replace("WIDTH", &format!("{:.0}", width - 20.0)),
-        format!("{lines}{body}")
+        lines,
+        body
     )
 }
