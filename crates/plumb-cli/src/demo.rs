@@ -14,12 +14,15 @@ use plumb_ledger::verify::VerifyOptions;
 use plumb_ledger::{InitOptions, Ledger, RecordRequest};
 
 use crate::cli::Format;
+use crate::model::DEPLOYMENT;
 use crate::output::{Failure, emit, mark};
+
+/// The demo bank's architecture, shipped in the binary (examples/model/bank.yaml).
+const BANK_MODEL: &str = include_str!("../../../examples/model/bank.yaml");
 
 const TEST_RESULT: &str = "https://in-toto.io/attestation/test-result/v0.1";
 const SCAN: &str = "https://plumbline.dev/attestation/scan/v1";
 const APPROVAL: &str = "https://plumbline.dev/attestation/approval/v1";
-const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
 
 fn commit(system: &str, n: u32) -> Subject {
     let seed = plumb_ledger::hash::sha256(format!("{system}-{n}").as_bytes());
@@ -148,6 +151,26 @@ pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, F
             recorded += 1;
         }
     }
+    // The architecture: check the embedded demo model, record the result, compare with the evidence.
+    let model_path = dir.join("bank.yaml");
+    std::fs::write(&model_path, BANK_MODEL).map_err(|e| Failure::usage(e.to_string()))?;
+    let model = plumb_model::load(&model_path).map_err(|e| Failure::usage(e.to_string()))?;
+    let model_report = plumb_model::check::check(&model, plumb_model::check::Options::default());
+    let (model_entry, _) = l.record(
+        RecordRequest {
+            subjects: vec![Subject {
+                name: "bank.yaml".into(),
+                digest: [("sha256".to_string(), model_report.model_digest.clone())].into(),
+            }],
+            predicate_type: crate::model::MODEL_CHECK.into(),
+            predicate: serde_json::to_value(&model_report).expect("JSON"),
+            system: None,
+            run: None,
+            attachments: vec![model_path.clone()],
+        },
+        now,
+    )?;
+    let drift = plumb_model::drift::drift(&model, &crate::model::observed_in(&mut l)?);
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
     let summary = l.export(
@@ -176,8 +199,13 @@ pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, F
                  checkpoint   tree size {} (signed note)\n\
                  pack         {} ({} entries, {} blobs) for system payments\n\
                  verify-pack  {}\n\
-                 verify       {} ({} entries, {} signatures)\n\n\
+                 verify       {} ({} entries, {} signatures)\n\
+                 model        {} ({} critical or important functions, {} findings; check recorded as entry {model_entry})\n\
+                 drift        {} finding(s) between the model and the recorded deployments\n\n\
                  Try:\n\
+                 \x20 plumb model check {}\n\
+                 \x20 plumb model impact {} prov-cloudco\n\
+                 \x20 plumb --store {store_s} drift --model {}\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} show 0\n\
                  \x20 plumb --store {store_s} prove 3\n\
@@ -191,13 +219,20 @@ pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, F
                 mark(rep.ok()),
                 rep.entries,
                 rep.signatures_checked,
+                mark(model_report.ok()),
+                model_report.functions.len(),
+                model_report.findings.len(),
+                drift.len(),
+                model_path.display(),
+                model_path.display(),
+                model_path.display(),
                 pack.display(),
                 pubkey.display()
             )
         },
-        json!({"store": store, "entries": size, "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok()}),
+        json!({"store": store, "entries": size, "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift}),
     )?;
-    Ok(if pack_ok && rep.ok() {
+    Ok(if pack_ok && rep.ok() && model_report.ok() {
         out
     } else {
         ExitCode::from(1)

@@ -247,7 +247,11 @@ pub fn run(
 
 /// Reads deployments and SBOM components out of the ledger.
 fn observed(store: &Path) -> Result<Observed, Failure> {
-    let mut l = open(store)?;
+    observed_in(&mut open(store)?)
+}
+
+/// Reads deployments and SBOM components out of an open ledger.
+pub fn observed_in(l: &mut plumb_ledger::Ledger) -> Result<Observed, Failure> {
     let mut seen = Observed::default();
     for i in l.query(&Query {
         predicate_type: Some(DEPLOYMENT.into()),

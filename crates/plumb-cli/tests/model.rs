@@ -8,7 +8,14 @@ fn root() -> PathBuf {
 }
 
 fn plumb(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plumb")).current_dir(root()).args(["--now", "2026-11-21T10:00:00Z"]).args(args).env("NO_COLOR", "1").stdin(Stdio::null()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .current_dir(root())
+        .args(["--now", "2026-11-21T10:00:00Z"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
 }
 
 const BANK: &str = "examples/model/bank.yaml";
@@ -20,32 +27,81 @@ fn check_outputs_for_people_json_and_sarif_and_records_the_result() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("DORA-MODEL-007"));
     let sarif = d.path().join("m.sarif");
-    let o = plumb(&["model", "check", BANK, "--format", "json", "--sarif-out", sarif.to_str().unwrap()]);
+    let o = plumb(&[
+        "model",
+        "check",
+        BANK,
+        "--format",
+        "json",
+        "--sarif-out",
+        sarif.to_str().unwrap(),
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], true);
     // Our own SARIF reader accepts what we write.
-    let facts = plumb_ingest::ingest(&[(plumb_ingest::Kind::Sast, "m.sarif".into(), std::fs::read(&sarif).unwrap())]).unwrap();
-    assert_eq!(facts.findings.len(), v["report"]["findings"].as_array().unwrap().len());
+    let facts = plumb_ingest::ingest(&[(
+        plumb_ingest::Kind::Sast,
+        "m.sarif".into(),
+        std::fs::read(&sarif).unwrap(),
+    )])
+    .unwrap();
+    assert_eq!(
+        facts.findings.len(),
+        v["report"]["findings"].as_array().unwrap().len()
+    );
 
     let store = d.path().join("store");
-    assert!(plumb(&["--store", store.to_str().unwrap(), "init"]).status.success());
-    let o = plumb(&["--store", store.to_str().unwrap(), "model", "check", BANK, "--record"]);
+    assert!(
+        plumb(&["--store", store.to_str().unwrap(), "init"])
+            .status
+            .success()
+    );
+    let o = plumb(&[
+        "--store",
+        store.to_str().unwrap(),
+        "model",
+        "check",
+        BANK,
+        "--record",
+    ]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("recorded as entry 0"));
     let digest = v["report"]["model_digest"].as_str().unwrap();
-    let found: serde_json::Value = serde_json::from_slice(&plumb(&["--store", store.to_str().unwrap(), "log", "--subject", &format!("sha256:{digest}"), "--format", "json"]).stdout).unwrap();
-    assert_eq!(found[0]["predicate_type"], "https://plumbline.dev/attestation/model-check/v1");
+    let found: serde_json::Value = serde_json::from_slice(
+        &plumb(&[
+            "--store",
+            store.to_str().unwrap(),
+            "log",
+            "--subject",
+            &format!("sha256:{digest}"),
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        found[0]["predicate_type"],
+        "https://plumbline.dev/attestation/model-check/v1"
+    );
 }
 
 #[test]
 fn a_broken_model_fails_the_check_and_bad_input_exits_2() {
     let d = tempfile::tempdir().unwrap();
     let broken = d.path().join("broken.yaml");
-    let text = std::fs::read_to_string(root().join(BANK)).unwrap().replace("  - {id: rel-ctr-2, type: Association, source: prov-cardproc, target: ctr-cardproc}\n", "");
+    let text = std::fs::read_to_string(root().join(BANK)).unwrap().replace(
+        "  - {id: rel-ctr-2, type: Association, source: prov-cardproc, target: ctr-cardproc}\n",
+        "",
+    );
     std::fs::write(&broken, text).unwrap();
     let o = plumb(&["model", "check", broken.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("DORA-MODEL-003"));
-    let o = plumb(&["model", "check", "../shared/corpus/archimate/archi-tools-rb/archisurance.xml"]);
+    let o = plumb(&[
+        "model",
+        "check",
+        "../shared/corpus/archimate/archi-tools-rb/archisurance.xml",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("ArchiMate 2.1"));
     let o = plumb(&["model", "impact", BANK, "no-such-element"]);
@@ -59,15 +115,67 @@ fn impact_view_and_convert() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["affected"].as_array().unwrap().len(), 3);
     let svg = d.path().join("ledger.svg");
-    assert!(plumb(&["model", "view", BANK, "--function", "fn-ledger", "--out", svg.to_str().unwrap()]).status.success());
-    assert!(std::fs::read_to_string(&svg).unwrap().contains("On-premises mainframe"));
+    assert!(
+        plumb(&[
+            "model",
+            "view",
+            BANK,
+            "--function",
+            "fn-ledger",
+            "--out",
+            svg.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        std::fs::read_to_string(&svg)
+            .unwrap()
+            .contains("On-premises mainframe")
+    );
     // YAML -> exchange XML -> Archi CSV -> YAML keeps the graph.
     let xml = d.path().join("bank.xml");
     let csv = d.path().join("csv");
     let yaml = d.path().join("back.yaml");
-    assert!(plumb(&["model", "convert", BANK, "--to", "xml", "--out", xml.to_str().unwrap()]).status.success());
-    assert!(plumb(&["model", "convert", xml.to_str().unwrap(), "--to", "csv", "--out", csv.to_str().unwrap()]).status.success());
-    assert!(plumb(&["model", "convert", csv.to_str().unwrap(), "--to", "yaml", "--out", yaml.to_str().unwrap()]).status.success());
+    assert!(
+        plumb(&[
+            "model",
+            "convert",
+            BANK,
+            "--to",
+            "xml",
+            "--out",
+            xml.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        plumb(&[
+            "model",
+            "convert",
+            xml.to_str().unwrap(),
+            "--to",
+            "csv",
+            "--out",
+            csv.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        plumb(&[
+            "model",
+            "convert",
+            csv.to_str().unwrap(),
+            "--to",
+            "yaml",
+            "--out",
+            yaml.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
     let a = plumb_model::load(&root().join(BANK)).unwrap();
     let b = plumb_model::load(&yaml).unwrap();
     assert_eq!(a.canonical(), b.canonical());
@@ -75,8 +183,24 @@ fn impact_view_and_convert() {
     let archisurance = "../shared/corpus/archimate/archi/archisurance.xml";
     let o = plumb(&["model", "check", archisurance, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["report"]["findings"].as_array().unwrap().iter().all(|f| f["id"] != "ARCHIMATE-REL-001"));
-    assert!(plumb(&["model", "view", archisurance, "--out", d.path().join("a.svg").to_str().unwrap()]).status.success());
+    assert!(
+        v["report"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["id"] != "ARCHIMATE-REL-001")
+    );
+    assert!(
+        plumb(&[
+            "model",
+            "view",
+            archisurance,
+            "--out",
+            d.path().join("a.svg").to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
 }
 
 #[test]
@@ -88,12 +212,32 @@ fn drift_reads_deployments_and_sboms_from_the_ledger() {
     let sbom = d.path().join("sbom.json");
     std::fs::write(&sbom, r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"stripe","version":"7.1.0","purl":"pkg:pypi/stripe@7.1.0"}]}"#).unwrap();
     for system in ["payments", "fraud-scoring"] {
-        let o = plumb(&["--store", s, "record", "--subject", "gitCommit:0123456789abcdef0123456789abcdef01234567", "--predicate-type", "https://plumbline.dev/attestation/deployment/v1", "--system", system, "--attach", sbom.to_str().unwrap()]);
+        let o = plumb(&[
+            "--store",
+            s,
+            "record",
+            "--subject",
+            "gitCommit:0123456789abcdef0123456789abcdef01234567",
+            "--predicate-type",
+            "https://plumbline.dev/attestation/deployment/v1",
+            "--system",
+            system,
+            "--attach",
+            sbom.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let o = plumb(&["--store", s, "drift", "--model", BANK, "--format", "json"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
-    assert!(ids.contains(&"DRIFT-001") && ids.contains(&"DRIFT-002") && ids.contains(&"DRIFT-003"), "{ids:?}");
+    let ids: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"DRIFT-001") && ids.contains(&"DRIFT-002") && ids.contains(&"DRIFT-003"),
+        "{ids:?}"
+    );
 }
