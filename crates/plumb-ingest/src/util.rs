@@ -133,12 +133,22 @@ pub fn xml_events(
     let t = text(file, bytes)?;
     let mut reader = quick_xml::Reader::from_str(t);
     reader.config_mut().check_end_names = true;
+    // Positions only grow while reading, so count newlines incrementally: linear in the file,
+    // not quadratic. An earlier position (an error's) is counted from the start.
+    let counted = std::cell::Cell::new((0usize, 1u64));
     let line_of = |pos: usize| {
-        t.as_bytes()[..pos.min(t.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64
-            + 1
+        let pos = pos.min(t.len());
+        let (from, base) = match counted.get() {
+            (p, l) if p <= pos => (p, l),
+            _ => (0, 1),
+        };
+        let line = base
+            + t.as_bytes()[from..pos]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+        counted.set((pos, line));
+        line
     };
     let mut depth = 0usize;
     let mut seen_root = false;

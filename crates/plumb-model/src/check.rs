@@ -359,16 +359,18 @@ pub fn check(m: &Model, opts: Options) -> Report {
         }
     }
 
+    let realised: HashSet<&str> = m
+        .relationships
+        .iter()
+        .filter(|r| r.kind == crate::types::RelType::Realization)
+        .map(|r| r.target.as_str())
+        .collect();
     for req in m
         .elements
         .iter()
         .filter(|e| e.kind == ElementType::Requirement)
     {
-        let realised = m
-            .relationships
-            .iter()
-            .any(|r| r.target == req.id && r.kind == crate::types::RelType::Realization);
-        if !realised {
+        if !realised.contains(req.id.as_str()) {
             out.push(f(
                 "DORA-MODEL-005",
                 Level::Error,
