@@ -186,7 +186,19 @@ pub fn read(
                 }
             } else if let Some(rel) = m.relationships.iter_mut().find(|x| x.id == id) {
                 match key.as_str() {
-                    "Access_Type" => rel.access_type = Some(value),
+                    "Access_Type" => {
+                        if !crate::validate::ACCESS_TYPES.contains(&value.as_str()) {
+                            return Err(ModelError::at(
+                                name,
+                                Some(*line),
+                                format!(
+                                    "Access_Type {value:?} is not one of {:?}",
+                                    crate::validate::ACCESS_TYPES
+                                ),
+                            ));
+                        }
+                        rel.access_type = Some(value)
+                    }
                     "Influence_Strength" => rel.modifier = Some(value),
                     "Directed" => rel.directed = Some(value == "true"),
                     _ => rel.properties.push((key, value)),

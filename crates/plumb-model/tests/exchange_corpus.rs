@@ -108,3 +108,28 @@ fn every_real_model_round_trips_through_csv_and_yaml() {
         assert_eq!(back.canonical(), from_yaml.canonical(), "{rel} YAML -> XML");
     }
 }
+
+#[test]
+fn the_structure_check_rejects_what_the_schema_rejects() {
+    let (name, bytes) = corpus("archimate/archi/sample1.xml");
+    let good = exchange::write(&exchange::read(&name, &bytes).unwrap());
+    plumb_model::validate::exchange_structure(&good).unwrap();
+    let swapped = good.replacen(
+        "<name xml:lang=\"en\">",
+        "<documentation xml:lang=\"en\">x</documentation><name xml:lang=\"en\">",
+        1,
+    );
+    assert!(
+        plumb_model::validate::exchange_structure(&swapped)
+            .unwrap_err()
+            .contains("order")
+    );
+    let bad_type = good.replace("type=\"string\"", "type=\"text\"");
+    if bad_type != good {
+        assert!(
+            plumb_model::validate::exchange_structure(&bad_type)
+                .unwrap_err()
+                .contains("propertyDefinition type")
+        );
+    }
+}
