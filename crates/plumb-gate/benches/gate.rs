@@ -63,17 +63,6 @@ fn lcov(bytes: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn main() {
     let now = Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap();
     let inputs = vec![
@@ -177,6 +166,6 @@ fn main() {
     }
     println!(
         "| peak resident memory of the whole run | {:.0} MB |",
-        peak_rss_mb()
+        plumb_testkit::peak_rss_mb()
     );
 }

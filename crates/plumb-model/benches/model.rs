@@ -145,17 +145,6 @@ fn generated() -> Model {
     m
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn main() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/archimate/archi/archisurance.xml");
@@ -213,5 +202,8 @@ fn main() {
         "| generated: import + check + impact | **{:.2} s** |",
         import + checked + imp
     );
-    println!("| peak resident memory | {:.0} MB |", peak_rss_mb());
+    println!(
+        "| peak resident memory | {:.0} MB |",
+        plumb_testkit::peak_rss_mb()
+    );
 }

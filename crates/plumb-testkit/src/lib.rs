@@ -181,3 +181,15 @@ impl PgServer {
         self.url(name)
     }
 }
+
+/// Peak resident memory of this process so far, in MB (Linux `VmHWM`; 0 elsewhere). For benchmarks.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
