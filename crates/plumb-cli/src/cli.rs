@@ -178,6 +178,25 @@ pub enum Command {
         sarif_out: Option<PathBuf>,
     },
 
+    /// Serve the evidence API and the web UI over the store.
+    ///
+    /// Pipelines append with recorder tokens; auditors read with auditor tokens. Create tokens
+    /// with `plumb token create` (local access to the store is the bootstrap).
+    ///
+    /// Example: plumb --store /srv/plumb serve --listen 0.0.0.0:8700
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
+        /// Milliseconds between checkpoints while the log grows.
+        #[arg(long, default_value_t = 1000)]
+        checkpoint_every_ms: u64,
+    },
+
+    /// Create, list or revoke API tokens (stored only as hashes).
+    #[command(subcommand)]
+    Token(TokenCmd),
+
     /// Run the whole flow on a fresh embedded store: record, checkpoint, export, verify.
     Demo {
         /// Directory for the demo store and pack (must not exist or be empty).
@@ -446,5 +465,33 @@ pub enum ModelCmd {
         /// File (xml, yaml) or directory (csv) to write.
         #[arg(long, short)]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Create a token; its secret is printed once.
+    ///
+    /// Example: plumb token create --role recorder --system payments --label github-actions
+    Create {
+        /// admin, recorder, auditor or incident-manager.
+        #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager"])]
+        role: String,
+        /// Systems a recorder may write to (repeatable; required for recorders).
+        #[arg(long = "system")]
+        systems: Vec<String>,
+        /// Who or what it is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Lifetime in hours (default: 1 for recorders, 720 otherwise).
+        #[arg(long)]
+        ttl_hours: Option<i64>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// Token id (from `plumb token list`).
+        id: String,
     },
 }

@@ -8,6 +8,7 @@ mod gate;
 mod inspect;
 mod model;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,11 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             model: m,
             sarif_out,
         } => model::drift(store, format, m, sarif_out.as_deref()),
+        Command::Serve {
+            listen,
+            checkpoint_every_ms,
+        } => serve::serve(store, *listen, *checkpoint_every_ms),
+        Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo { dir } => demo::run(dir, format, now),
     }
 }

@@ -1,0 +1,465 @@
+//! The JSON API under `/v1`, plus health, readiness and metrics.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Extension;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use plumb_ledger::entry::{Annotations, LogEntry, parse_time};
+use plumb_ledger::hash::hex;
+use plumb_ledger::store::Query as LogQuery;
+
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::tokens::{Role, TokenRecord};
+
+type ApiResult = Result<Response, Problem>;
+
+/// Runs blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| Problem::internal())?
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, json!({"status": "ok"}))
+}
+
+pub async fn readyz(State(s): State<Arc<AppState>>) -> ApiResult {
+    let size = blocking(move || {
+        s.reader.lock().expect("lock").size().map_err(|_| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-ready",
+                "the store does not answer",
+            )
+        })
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"status": "ready", "entries": size}),
+    ))
+}
+
+pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
+    let s2 = s.clone();
+    let size = blocking(move || {
+        s2.reader
+            .lock()
+            .expect("lock")
+            .size()
+            .map_err(Problem::from_ledger)
+    })
+    .await?;
+    let m = &s.metrics;
+    let mut out = String::new();
+    out.push_str("# HELP plumb_http_responses_total HTTP responses by status class.\n# TYPE plumb_http_responses_total counter\n");
+    for (i, class) in ["2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+        out.push_str(&format!(
+            "plumb_http_responses_total{{class=\"{class}\"}} {}\n",
+            m.responses[i].load(Ordering::Relaxed)
+        ));
+    }
+    out.push_str(&format!("# HELP plumb_appends_total Entries appended through the API.\n# TYPE plumb_appends_total counter\nplumb_appends_total {}\n", m.appends.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_auth_failures_total Failed authentications.\n# TYPE plumb_auth_failures_total counter\nplumb_auth_failures_total {}\n", m.auth_failures.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_rate_limited_total Requests refused after too many failed authentications.\n# TYPE plumb_rate_limited_total counter\nplumb_rate_limited_total {}\n", m.rate_limited.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_log_entries Entries in the evidence log.\n# TYPE plumb_log_entries gauge\nplumb_log_entries {size}\n"));
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
+}
+
+pub async fn openapi() -> Response {
+    json_response(StatusCode::OK, crate::openapi::document())
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ct.split(';').next().map(str::trim) != Some("application/json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("expected Content-Type application/json, got {ct:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn label(q: &HashMap<String, String>, key: &str) -> Option<String> {
+    q.get(key).cloned().filter(|v| !v.is_empty())
+}
+
+pub async fn append(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    require_json(&headers)?;
+    let system = label(&q, "system");
+    if who.role == Role::Recorder {
+        match &system {
+            Some(sys) if who.systems.contains(sys) => {}
+            Some(sys) => {
+                return Err(Problem::forbidden(format!(
+                    "this recorder token may write to {:?}, not {sys:?}",
+                    who.systems
+                )));
+            }
+            None => {
+                return Err(Problem::forbidden(format!(
+                    "recorder tokens must name their system (?system=), one of {:?}",
+                    who.systems
+                )));
+            }
+        }
+    }
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
+        return Err(Problem::bad_request(format!("body is not JSON: {e}")));
+    }
+    let ann = Annotations {
+        system,
+        run: label(&q, "run"),
+        blobs: vec![],
+    };
+    let st = s.clone();
+    let (index, leaf) = blocking(move || {
+        let entry =
+            plumb_ledger::entry::prepare(&body, ann, &st.trusted, st.max_envelope, Utc::now())
+                .map_err(Problem::from_ledger)?;
+        let leaf = hex(&entry.leaf_hash);
+        let i = st.writer.append(entry).map_err(Problem::from_ledger)?;
+        Ok((i, leaf))
+    })
+    .await?;
+    s.metrics.appends.fetch_add(1, Ordering::Relaxed);
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"index": index, "leaf_hash": leaf, "proof": format!("/v1/entries/{index}/proof")}),
+    ))
+}
+
+fn query_of(q: &HashMap<String, String>) -> Result<LogQuery, Problem> {
+    let time = |k: &str| {
+        label(q, k)
+            .map(|v| parse_time(&v))
+            .transpose()
+            .map_err(|e| Problem::bad_request(format!("{k}: {e}")))
+    };
+    let num = |k: &str| {
+        label(q, k)
+            .map(|v| v.parse::<u64>())
+            .transpose()
+            .map_err(|_| Problem::bad_request(format!("{k} must be a non-negative integer")))
+    };
+    let limit = num("limit")?.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(Problem::bad_request("limit must be between 1 and 1000"));
+    }
+    Ok(LogQuery {
+        subject: label(q, "subject"),
+        predicate_type: label(q, "predicate_type"),
+        system: label(q, "system"),
+        run: label(q, "run"),
+        since: time("since")?,
+        until: time("until")?,
+        after: num("after")?,
+        newest_first: q.get("order").is_some_and(|o| o == "newest"),
+        limit: Some(limit),
+    })
+}
+
+/// An entry as JSON (shared with the UI).
+pub fn entry_json(l: &mut plumb_ledger::Ledger, index: u64) -> Result<Value, Problem> {
+    let e = l.entry(index).map_err(Problem::from_ledger)?;
+    let parsed = LogEntry::parse(&e.bytes).map_err(Problem::from_ledger)?;
+    let st = parsed.statement().map_err(Problem::from_ledger)?;
+    Ok(json!({
+        "index": index,
+        "time": parsed.time,
+        "system": parsed.system,
+        "run": parsed.run,
+        "predicate_type": st.predicate_type,
+        "subjects": st.subject,
+        "predicate": st.predicate,
+        "signatures": parsed.envelope.signatures,
+        "blobs": parsed.blobs,
+        "leaf_hash": hex(&e.leaf_hash),
+        "envelope": parsed.envelope,
+    }))
+}
+
+pub async fn list(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let query = query_of(&q)?;
+    let v = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let ids = l.query(&query).map_err(Problem::from_ledger)?;
+        let items = ids
+            .iter()
+            .map(|i| entry_json(&mut l, *i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if ids.len() as u64 == query.limit.unwrap_or(0) {
+            ids.last().copied()
+        } else {
+            None
+        };
+        Ok(json!({"items": items, "next_after": next}))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+fn index_of(raw: &str) -> Result<u64, Problem> {
+    raw.parse()
+        .map_err(|_| Problem::bad_request(format!("entry index {raw:?} is not a number")))
+}
+
+pub async fn get_entry(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
+    let i = index_of(&raw)?;
+    let v = blocking(move || entry_json(&mut s.reader.lock().expect("lock"), i)).await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+pub async fn proof(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
+    let i = index_of(&raw)?;
+    let v = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let r = l.prove(i).map_err(Problem::from_ledger)?;
+        Ok(json!({"index": i, "proof": r.proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "checkpoint": r.checkpoint, "receipt": r.to_text()}))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+pub async fn checkpoint(State(s): State<Arc<AppState>>) -> ApiResult {
+    let v = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        match l.latest_checkpoint().map_err(Problem::from_ledger)? {
+            Some((stored, cp)) => Ok(json!({"size": cp.size, "root_hash": hex(&cp.root), "note": stored.note, "time": stored.time})),
+            None => Err(Problem::not_found("no checkpoint yet")),
+        }
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+pub async fn consistency(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let n = |k: &str| {
+        q.get(k)
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| Problem::bad_request(format!("{k} must be a tree size")))
+    };
+    let (old, new) = (n("old")?, n("new")?);
+    let v = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let size = l.size().map_err(Problem::from_ledger)?;
+        if old > new || new > size {
+            return Err(Problem::bad_request(format!(
+                "need old <= new <= {size} (the log size)"
+            )));
+        }
+        let p = l
+            .consistency_proof(old, new)
+            .map_err(Problem::from_ledger)?;
+        Ok(json!({"old": old, "new": new, "proof": p.iter().map(|h| hex(h)).collect::<Vec<_>>()}))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+pub async fn put_blob(State(s): State<Arc<AppState>>, body: Body) -> ApiResult {
+    // Stream the body to a temporary file, counting bytes, then store it by digest.
+    let limit = s.max_blob;
+    let tmp_dir = s.store.join("tmp");
+    std::fs::create_dir_all(&tmp_dir).map_err(|_| Problem::internal())?;
+    let tmp = tmp_dir.join(format!("upload-{}", crate::state::random_hex(8)));
+    let mut file = std::fs::File::create(&tmp).map_err(|_| Problem::internal())?;
+    let mut body = body;
+    let mut size = 0u64;
+    use std::io::Write;
+    loop {
+        let frame = std::future::poll_fn(|cx| {
+            use axum::body::HttpBody;
+            std::pin::Pin::new(&mut body).poll_frame(cx)
+        })
+        .await;
+        let Some(frame) = frame else { break };
+        let frame = frame.map_err(|_| Problem::bad_request("the upload was interrupted"))?;
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
+        size += chunk.len() as u64;
+        if size > limit {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                format!("blob is over the limit of {limit} bytes"),
+            ));
+        }
+        file.write_all(&chunk).map_err(|_| Problem::internal())?;
+    }
+    drop(file);
+    let path = tmp.clone();
+    let (digest, size) = blocking(move || {
+        let l = s.reader.lock().expect("lock");
+        let r = l.blobs().put_file(&path).map_err(Problem::from_ledger);
+        let _ = std::fs::remove_file(&path);
+        r
+    })
+    .await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"digest": digest, "size": size}),
+    ))
+}
+
+pub async fn get_blob(State(s): State<Arc<AppState>>, Path(digest): Path<String>) -> ApiResult {
+    let data = blocking(move || {
+        let l = s.reader.lock().expect("lock");
+        l.blobs().path_of(&digest).map_err(|_| {
+            Problem::bad_request(format!(
+                "{digest:?} is not a SHA-256 digest (sha256:<64 hex>)"
+            ))
+        })?;
+        l.blobs().get(&digest).map_err(Problem::from_ledger)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response())
+}
+
+pub async fn export(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let mut query = query_of(&q)?;
+    query.limit = None;
+    let bytes = blocking(move || {
+        let tmp = s.store.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(|_| Problem::internal())?;
+        let out = tmp.join(format!("export-{}.tar", crate::state::random_hex(8)));
+        let mut l = s.reader.lock().expect("lock");
+        l.export(&query, &out, Utc::now())
+            .map_err(Problem::from_ledger)?;
+        let b = std::fs::read(&out).map_err(|_| Problem::internal());
+        let _ = std::fs::remove_file(&out);
+        b
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-tar"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"evidence-pack.tar\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn list_tokens(State(s): State<Arc<AppState>>) -> ApiResult {
+    let t = s.tokens.lock().expect("lock");
+    let items: Vec<Value> = t.list().iter().map(|r| json!({"id": r.id, "role": r.role, "systems": r.systems, "label": r.label, "created": r.created, "expires": r.expires, "revoked": r.revoked})).collect();
+    Ok(json_response(StatusCode::OK, json!({"items": items})))
+}
+
+pub async fn create_token(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult {
+    require_json(&headers)?;
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| Problem::bad_request(format!("body is not JSON: {e}")))?;
+    let role = v
+        .get("role")
+        .and_then(Value::as_str)
+        .and_then(Role::parse)
+        .ok_or_else(|| {
+            Problem::bad_request("role must be admin, recorder, auditor or incident-manager")
+        })?;
+    let systems: Vec<String> = v
+        .get("systems")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let label = v
+        .get("label")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let ttl = v
+        .get("ttl_hours")
+        .and_then(Value::as_i64)
+        .map(chrono::Duration::hours);
+    let (secret, rec) = s
+        .tokens
+        .lock()
+        .expect("lock")
+        .create(role, systems, &label, ttl, Utc::now())
+        .map_err(Problem::bad_request)?;
+    s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "token.create", "token": rec.id, "role": rec.role, "systems": rec.systems, "by": who.id}), true).map_err(|_| Problem::internal())?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        json!({"token": secret, "id": rec.id, "role": rec.role, "expires": rec.expires}),
+    ))
+}
+
+pub async fn revoke_token(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let rec = s
+        .tokens
+        .lock()
+        .expect("lock")
+        .revoke(&id, Utc::now())
+        .map_err(Problem::not_found)?;
+    s.audit(
+        &format!("token {}", rec.id),
+        &rec.hash,
+        json!({"event": "token.revoke", "token": rec.id, "by": who.id}),
+        true,
+    )
+    .map_err(|_| Problem::internal())?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"id": rec.id, "revoked": rec.revoked}),
+    ))
+}

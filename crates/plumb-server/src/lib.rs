@@ -1,0 +1,246 @@
+//! `plumb serve`: the evidence API (tokens with roles, every authentication in the audit
+//! trail, RFC 9457 errors, OpenAPI) and the auditors' web UI, over one evidence store.
+
+pub mod api;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+pub mod state;
+pub mod tokens;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde_json::json;
+
+use problem::Problem;
+use routes::{Access, access};
+use state::AppState;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Store directory.
+    pub store: std::path::PathBuf,
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Largest request body outside blob uploads.
+    pub max_body: usize,
+    /// How often a checkpoint is signed when the log has grown.
+    pub checkpoint_every: Duration,
+}
+
+/// Authentication and authorisation for API routes, from the route table. Records every
+/// success and failure in the audit trail; refuses a client after too many failures.
+async fn authorise(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let method = req.method().as_str().to_string();
+    let Some(Access::Roles(roles)) = access(&method, &path) else {
+        return next.run(req).await;
+    };
+    let ip = addr.ip();
+    if s.limited(ip) {
+        s.metrics
+            .rate_limited
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut r = Problem::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "too many failed authentications from this address; wait a minute",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        return r;
+    }
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_string);
+    let Some(secret) = presented else {
+        // Audited and counted, but not held against the address: the limiter is for guessing.
+        s.metrics
+            .auth_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let _ = s.audit(&format!("client {ip}"), &plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(ip.to_string().as_bytes())), json!({"event": "auth.failure", "reason": "no token", "method": method, "route": path, "client": ip.to_string()}), false);
+        return Problem::unauthorized("send an API token: Authorization: Bearer plumb_...")
+            .into_response();
+    };
+    let checked = {
+        let mut t = s.tokens.lock().expect("lock");
+        if let Err(e) = t.refresh() {
+            eprintln!(
+                "{}",
+                json!({"level": "error", "msg": "token file unreadable", "error": e})
+            );
+        }
+        t.check(&secret, Utc::now())
+    };
+    let secret_digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
+    match checked {
+        Err(e) => {
+            s.failed(ip);
+            let _ = s.audit(&format!("client {ip}"), &secret_digest, json!({"event": "auth.failure", "reason": e.to_string(), "method": method, "route": path, "client": ip.to_string()}), false);
+            Problem::unauthorized(e.to_string()).into_response()
+        }
+        Ok(rec) => {
+            let _ = s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.success", "token": rec.id, "role": rec.role, "method": method, "route": path, "client": ip.to_string()}), false);
+            if !roles.contains(&rec.role) {
+                return Problem::forbidden(format!(
+                    "role {} may not {method} {path}",
+                    rec.role.name()
+                ))
+                .into_response();
+            }
+            req.extensions_mut().insert(rec);
+            next.run(req).await
+        }
+    }
+}
+
+/// Security headers, a request id, a JSON log line, and metrics on every response.
+async fn envelope(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = state::random_hex(8);
+    let (method, uri) = (req.method().clone(), req.uri().path().to_string());
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert("x-request-id", HeaderValue::from_str(&id).expect("hex"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if s.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    s.metrics.count(r.status().as_u16());
+    eprintln!(
+        "{}",
+        json!({"ts": Utc::now().to_rfc3339(), "level": "info", "request_id": id, "method": method.as_str(), "path": uri, "status": r.status().as_u16(), "ms": started.elapsed().as_secs_f64() * 1000.0})
+    );
+    r
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such route; the API is described at /v1/openapi.json")
+}
+
+/// The whole application.
+pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
+    let api = Router::new()
+        .route("/v1/entries", post(api::append).get(api::list))
+        .route("/v1/entries/{index}", get(api::get_entry))
+        .route("/v1/entries/{index}/proof", get(api::proof))
+        .route("/v1/checkpoint", get(api::checkpoint))
+        .route("/v1/consistency", get(api::consistency))
+        .route("/v1/blobs/{digest}", get(api::get_blob))
+        .route("/v1/export", get(api::export))
+        .route("/v1/tokens", get(api::list_tokens).post(api::create_token))
+        .route("/v1/tokens/{id}", axum::routing::delete(api::revoke_token))
+        .layer(DefaultBodyLimit::max(max_body))
+        .route(
+            "/v1/blobs",
+            post(api::put_blob).layer(DefaultBodyLimit::disable()),
+        )
+        .route_layer(middleware::from_fn_with_state(s.clone(), authorise));
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .route("/v1/openapi.json", get(api::openapi))
+        .merge(api)
+        .merge(ui::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this route does not take that method",
+            )
+        })
+        .layer(middleware::from_fn_with_state(s.clone(), envelope))
+        .with_state(s)
+}
+
+/// Signs a checkpoint whenever the log has grown, so proofs become available shortly after an
+/// append.
+fn spawn_checkpointer(s: Arc<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let s2 = s.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                let mut l = s2.reader.lock().expect("lock");
+                if let Err(e) = l.checkpoint(Utc::now()) {
+                    eprintln!("{}", json!({"level": "error", "msg": "checkpoint failed", "error": e.to_string()}));
+                }
+            })
+            .await;
+        }
+    })
+}
+
+/// Runs the server until `shutdown` resolves; in-flight requests finish, and every
+/// acknowledged append was durable before it was acknowledged.
+pub async fn serve(
+    cfg: ServerConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let s = Arc::new(AppState::open(cfg.store.clone(), false)?);
+    let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every);
+    let app = router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| e.to_string())?;
+    // Drain the writer: queued audit records are written before the process ends.
+    ticker.abort();
+    let _ = ticker.await;
+    let mut s = s;
+    for _ in 0..100 {
+        match Arc::try_unwrap(s) {
+            Ok(state) => {
+                let (mut ledger, _) = state.writer.finish();
+                ledger.checkpoint(Utc::now()).map_err(|e| e.to_string())?;
+                return Ok(());
+            }
+            Err(again) => {
+                s = again;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    Err("requests were still running after shutdown".into())
+}

@@ -1,0 +1,582 @@
+//! The API against a real server on a loopback port: every route against every role, the
+//! OpenAPI document against the routes, appends, abuse, the audit trail and shutdown.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use plumb_ledger::keys::KeyPair;
+use plumb_ledger::statement::{Statement, Subject};
+use plumb_server::routes::{Access, ROUTES};
+use plumb_server::tokens::{Role, Tokens};
+
+struct Server {
+    addr: SocketAddr,
+    store: PathBuf,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        plumb_ledger::Ledger::init(
+            &store,
+            plumb_ledger::InitOptions {
+                origin: Some("api.test".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let cfg = plumb_server::ServerConfig {
+            store: store.clone(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            max_body: 70_000,
+            checkpoint_every: Duration::from_millis(100),
+        };
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                plumb_server::serve(cfg, listener, async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Server {
+            addr,
+            store,
+            _dir: dir,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn token(&self, role: Role, systems: &[&str]) -> (String, String) {
+        let mut t = Tokens::load(&self.store).unwrap();
+        let (secret, rec) = t
+            .create(
+                role,
+                systems.iter().map(|s| s.to_string()).collect(),
+                "test",
+                None,
+                Utc::now(),
+            )
+            .unwrap();
+        (secret, rec.id)
+    }
+
+    /// Stops the server; the store stays on disk until the returned directory is dropped.
+    fn stop(mut self) -> (PathBuf, tempfile::TempDir) {
+        let _ = self.stop.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap();
+        (
+            self.store.clone(),
+            std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap()),
+        )
+    }
+}
+
+struct Resp {
+    status: u16,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    if let Some(ct) = content_type {
+        req.push_str(&format!("Content-Type: {ct}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("headers end");
+    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = headers[9..12].parse().unwrap();
+    let mut body = raw[split + 4..].to_vec();
+    if headers
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
+                .unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
+            rest = &rest[nl + 2 + n + 2..];
+        }
+        body = out;
+    }
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn envelope(store: &std::path::Path, n: u32) -> Vec<u8> {
+    let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
+    let st = Statement::new(
+        vec![Subject {
+            name: "c".into(),
+            digest: [("gitCommit".to_string(), format!("{:040x}", n + 1))].into(),
+        }],
+        "https://in-toto.io/attestation/test-result/v0.1",
+        serde_json::json!({"n": n}),
+    );
+    serde_json::to_vec(&Envelope::sign(
+        IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&st).unwrap(),
+        &key,
+    ))
+    .unwrap()
+}
+
+fn concrete(path: &str, token_id: &str) -> String {
+    path.replace("{index}", "0")
+        .replace("{digest}", &format!("sha256:{}", "0".repeat(64)))
+        .replace("{id}", token_id)
+}
+
+#[test]
+fn every_route_against_every_role() {
+    let srv = Server::start();
+    let tokens: Vec<(Role, String)> = [
+        Role::Admin,
+        Role::Recorder,
+        Role::Auditor,
+        Role::IncidentManager,
+    ]
+    .into_iter()
+    .map(|r| (r, srv.token(r, &["payments"]).0))
+    .collect();
+    let (admin, _) = (&tokens[0].1, 0);
+    // One entry so that entry routes have something to answer about.
+    let r = http(
+        srv.addr,
+        "POST",
+        "/v1/entries?system=payments",
+        Some(admin),
+        Some("application/json"),
+        &envelope(&srv.store, 1),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    std::thread::sleep(Duration::from_millis(300));
+    for (method, path, access, _) in ROUTES {
+        let victim = srv.token(Role::Auditor, &[]).1;
+        let p = concrete(path, &victim);
+        let p = if *path == "/v1/consistency" {
+            format!("{p}?old=0&new=1")
+        } else if *path == "/v1/entries" && *method == "POST" {
+            format!("{p}?system=payments")
+        } else {
+            p
+        };
+        let body: Vec<u8> = match (*method, *path) {
+            ("POST", "/v1/entries") => envelope(&srv.store, 2),
+            ("POST", "/v1/tokens") => br#"{"role":"auditor","label":"x"}"#.to_vec(),
+            ("POST", "/v1/blobs") => b"blob".to_vec(),
+            _ => vec![],
+        };
+        let ct = Some("application/json");
+        let anon = http(srv.addr, method, &p, None, ct, &body);
+        match access {
+            Access::Public => assert_eq!(anon.status, 200, "{method} {path}"),
+            Access::Roles(allowed) => {
+                assert_eq!(anon.status, 401, "{method} {path} without a token");
+                assert!(anon.headers.contains("application/problem+json"));
+                for (role, secret) in &tokens {
+                    let r = http(srv.addr, method, &p, Some(secret), ct, &body);
+                    if allowed.contains(role) {
+                        assert!(
+                            r.status < 400 || r.status == 404 || r.status == 409,
+                            "{method} {path} as {role:?}: {} {}",
+                            r.status,
+                            String::from_utf8_lossy(&r.body)
+                        );
+                    } else {
+                        assert_eq!(r.status, 403, "{method} {path} as {role:?}");
+                    }
+                }
+            }
+        }
+    }
+    let (store, _keep) = srv.stop();
+    let mut l = plumb_ledger::Ledger::open(&store).unwrap();
+    let audits = l
+        .query(&plumb_ledger::store::Query {
+            predicate_type: Some(plumb_server::state::AUDIT.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut events = std::collections::BTreeMap::new();
+    for i in audits {
+        let e = plumb_ledger::entry::LogEntry::parse(&l.entry(i).unwrap().bytes).unwrap();
+        *events
+            .entry(
+                e.statement().unwrap().predicate["event"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+            .or_insert(0) += 1;
+    }
+    let protected = ROUTES.iter().filter(|r| r.2 != Access::Public).count();
+    assert_eq!(
+        events["auth.success"],
+        1 + protected * 4,
+        "every token presented, one record each: {events:?}"
+    );
+    assert_eq!(
+        events["auth.failure"], protected,
+        "every request without a token: {events:?}"
+    );
+    assert_eq!(
+        (events["token.create"], events["token.revoke"]),
+        (1, 1),
+        "{events:?}"
+    );
+    assert!(
+        l.verify(plumb_ledger::verify::VerifyOptions::default())
+            .unwrap()
+            .ok()
+    );
+}
+
+#[test]
+fn openapi_lists_exactly_the_served_routes() {
+    let srv = Server::start();
+    let doc = http(srv.addr, "GET", "/v1/openapi.json", None, None, b"").json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.to_uppercase(), p.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut table: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    table.sort();
+    assert_eq!(documented, table);
+    let admin = srv.token(Role::Admin, &[]).0;
+    for (method, path) in &table {
+        let r = http(
+            srv.addr,
+            method,
+            &concrete(path, "x"),
+            Some(&admin),
+            Some("application/json"),
+            b"{}",
+        );
+        let body = String::from_utf8_lossy(&r.body);
+        assert!(
+            !body.contains("no such route"),
+            "{method} {path} is documented but not served"
+        );
+    }
+    let r = http(srv.addr, "GET", "/v1/nope", None, None, b"");
+    assert_eq!(r.status, 404);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("openapi.json")
+    );
+    srv.stop();
+}
+
+#[test]
+fn bad_input_and_abuse_are_answered_correctly() {
+    let srv = Server::start();
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let ok = envelope(&srv.store, 3);
+    let post = |path: &str, tok: &str, ct: &str, body: &[u8]| {
+        http(srv.addr, "POST", path, Some(tok), Some(ct), body)
+    };
+    assert_eq!(
+        post("/v1/entries?system=payments", &rec, "application/json", &ok).status,
+        201
+    );
+    assert_eq!(
+        post(
+            "/v1/entries?system=core-ledger",
+            &rec,
+            "application/json",
+            &ok
+        )
+        .status,
+        403,
+        "recorder outside its systems"
+    );
+    assert_eq!(
+        post("/v1/entries", &rec, "application/json", &ok).status,
+        403,
+        "recorder must name its system"
+    );
+    assert_eq!(
+        post("/v1/entries?system=payments", &rec, "text/plain", &ok).status,
+        415
+    );
+    assert_eq!(
+        post(
+            "/v1/entries?system=payments",
+            &rec,
+            "application/json",
+            b"{\"payload\":"
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        post(
+            "/v1/entries?system=payments",
+            &rec,
+            "application/json",
+            &vec![b' '; 80_000]
+        )
+        .status,
+        413
+    );
+    let r = post("/v1/entries?system=payments", &rec, "application/json", br#"{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"x","sig":"AAAA"}]}"#);
+    assert_eq!(r.status, 422, "unknown signature");
+    assert!(!String::from_utf8_lossy(&r.body).contains("panicked"));
+    let r = http(
+        srv.addr,
+        "GET",
+        "/v1/blobs/..%2F..%2Fkeys%2Fsigning.key",
+        Some(&admin),
+        None,
+        b"",
+    );
+    assert_eq!(r.status, 400, "path traversal in a blob name");
+    let r = http(
+        srv.addr,
+        "POST",
+        "/v1/blobs",
+        Some(&rec),
+        Some("application/octet-stream"),
+        b"raw report bytes",
+    );
+    assert_eq!(r.status, 201);
+    let digest = r.json()["digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        http(
+            srv.addr,
+            "GET",
+            &format!("/v1/blobs/{digest}"),
+            Some(&admin),
+            None,
+            b""
+        )
+        .body,
+        b"raw report bytes"
+    );
+    // Expired and revoked tokens.
+    let mut t = Tokens::load(&srv.store).unwrap();
+    let (old, _) = t
+        .create(
+            Role::Auditor,
+            vec![],
+            "old",
+            Some(chrono::Duration::seconds(-1)),
+            Utc::now(),
+        )
+        .unwrap();
+    let r = http(srv.addr, "GET", "/v1/checkpoint", Some(&old), None, b"");
+    assert_eq!(r.status, 401);
+    assert!(r.json()["detail"].as_str().unwrap().contains("expired"));
+    let created = http(
+        srv.addr,
+        "POST",
+        "/v1/tokens",
+        Some(&admin),
+        Some("application/json"),
+        br#"{"role":"auditor","label":"temp"}"#,
+    )
+    .json();
+    let (secret, id) = (
+        created["token"].as_str().unwrap().to_string(),
+        created["id"].as_str().unwrap().to_string(),
+    );
+    assert_eq!(
+        http(srv.addr, "GET", "/v1/entries", Some(&secret), None, b"").status,
+        200
+    );
+    assert_eq!(
+        http(
+            srv.addr,
+            "DELETE",
+            &format!("/v1/tokens/{id}"),
+            Some(&admin),
+            None,
+            b""
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        http(srv.addr, "GET", "/v1/entries", Some(&secret), None, b"").status,
+        401,
+        "revoked"
+    );
+    // Failed authentications are rate-limited per address.
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        statuses.push(
+            http(
+                srv.addr,
+                "GET",
+                "/v1/entries",
+                Some("plumb_guess"),
+                None,
+                b"",
+            )
+            .status,
+        );
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let r = http(srv.addr, "GET", "/healthz", None, None, b"");
+    for h in [
+        "x-content-type-options: nosniff",
+        "x-frame-options: deny",
+        "content-security-policy",
+        "x-request-id",
+    ] {
+        assert!(r.headers.to_ascii_lowercase().contains(h), "{h}");
+    }
+    let metrics =
+        String::from_utf8(http(srv.addr, "GET", "/metrics", None, None, b"").body).unwrap();
+    assert!(metrics.contains("plumb_auth_failures_total") && metrics.contains("plumb_log_entries"));
+    srv.stop();
+}
+
+#[test]
+fn appended_entries_are_provable_and_survive_shutdown() {
+    let srv = Server::start();
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let (aud, _) = srv.token(Role::Auditor, &[]);
+    let mut indexes = Vec::new();
+    for n in 0..20 {
+        let r = http(
+            srv.addr,
+            "POST",
+            "/v1/entries?system=payments&run=ci-9",
+            Some(&rec),
+            Some("application/json"),
+            &envelope(&srv.store, n),
+        );
+        assert_eq!(r.status, 201);
+        indexes.push(r.json()["index"].as_u64().unwrap());
+    }
+    std::thread::sleep(Duration::from_millis(400));
+    let last = *indexes.last().unwrap();
+    let p = http(
+        srv.addr,
+        "GET",
+        &format!("/v1/entries/{last}/proof"),
+        Some(&aud),
+        None,
+        b"",
+    )
+    .json();
+    assert!(
+        p["receipt"]
+            .as_str()
+            .unwrap()
+            .starts_with("c2sp.org/tlog-proof@v1")
+    );
+    let list = http(
+        srv.addr,
+        "GET",
+        "/v1/entries?system=payments&run=ci-9&limit=5",
+        Some(&aud),
+        None,
+        b"",
+    )
+    .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        list["next_after"], list["items"][4]["index"],
+        "the cursor is the last index of the page"
+    );
+    let pack = http(
+        srv.addr,
+        "GET",
+        "/v1/export?system=payments",
+        Some(&aud),
+        None,
+        b"",
+    );
+    assert_eq!(pack.status, 200);
+    let key = KeyPair::read_private(&srv.store.join("keys/signing.key"))
+        .unwrap()
+        .public();
+    assert!(plumb_ledger::pack::verify_pack(&pack.body, &[key]).is_ok());
+    let (store, _keep) = srv.stop();
+    let mut l = plumb_ledger::Ledger::open(&store).unwrap();
+    for i in indexes {
+        assert!(l.entry(i).is_ok(), "acknowledged entry {i} is durable");
+    }
+    assert!(
+        l.verify(plumb_ledger::verify::VerifyOptions::default())
+            .unwrap()
+            .ok()
+    );
+}
