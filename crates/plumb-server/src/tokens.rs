@@ -99,6 +99,12 @@ pub enum AuthError {
     Revoked(String),
 }
 
+fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
+    std::fs::metadata(path)
+        .ok()
+        .and_then(|m| Some((m.modified().ok()?, m.len())))
+}
+
 fn hash_hex(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
@@ -111,7 +117,7 @@ fn hash_hex(secret: &str) -> String {
 pub struct Tokens {
     path: PathBuf,
     records: Vec<TokenRecord>,
-    loaded: Option<std::time::SystemTime>,
+    loaded: Option<(std::time::SystemTime, u64)>,
 }
 
 impl Tokens {
@@ -123,7 +129,7 @@ impl Tokens {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let loaded = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let loaded = stamp(&path);
         Ok(Tokens {
             path,
             records,
@@ -133,10 +139,8 @@ impl Tokens {
 
     /// Reloads the file if another process (`plumb token create`) changed it.
     pub fn refresh(&mut self) -> Result<(), String> {
-        let now = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
-        if now != self.loaded {
+        // Modification times can be coarser than two writes; the length changes with every token.
+        if stamp(&self.path) != self.loaded {
             let dir = self
                 .path
                 .parent()
@@ -162,9 +166,7 @@ impl Tokens {
             .and_then(|_| f.sync_all())
             .map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string())?;
-        self.loaded = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
+        self.loaded = stamp(&self.path);
         Ok(())
     }
 

@@ -1,12 +1,582 @@
-//! The web UI (placeholder until the pages land).
+//! The auditors' web UI: server-rendered HTML, no build step, no CDN, no inline script (the
+//! only script, the in-browser proof check, is served from this server). Login with a token,
+//! then a session cookie (HttpOnly, SameSite=Strict, Secure under TLS); every form carries a
+//! CSRF token.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Router;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use chrono::Utc;
+use serde_json::{Value, json};
 
-use crate::state::AppState;
+use plumb_ledger::checkpoint::Checkpoint;
+use plumb_ledger::entry::LogEntry;
+use plumb_ledger::hash::hex;
+use plumb_ledger::merkle::verify_consistency;
+use plumb_ledger::store::Query as LogQuery;
+
+use crate::state::{AppState, Session, random_hex};
+use crate::tokens::Role;
+
+const SESSION: &str = "plumb_session";
+const PRE_CSRF: &str = "plumb_csrf";
+const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
+const MODEL_CHECK: &str = "https://plumbline.dev/attestation/model-check/v1";
 
 /// UI routes.
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/", get(|| async { Redirect::to("/ui") }))
+        .route("/ui", get(overview))
+        .route("/ui/login", get(login_form).post(login))
+        .route("/ui/logout", post(logout))
+        .route("/ui/entries", get(search))
+        .route("/ui/entries/{index}", get(entry_page))
+        .route("/ui/checkpoints", get(checkpoints))
+        .route("/ui/export", get(export))
+        .route(
+            "/ui/static/app.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css")],
+                    include_str!("../static/app.css"),
+                )
+            }),
+        )
+        .route(
+            "/ui/static/proof.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript")],
+                    include_str!("../static/proof.js"),
+                )
+            }),
+        )
+}
+
+/// HTML-escapes text.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
+    let id = cookie(headers, SESSION)?;
+    let mut sessions = s.sessions.lock().expect("lock");
+    match sessions.get(&id) {
+        Some(sess) if sess.expires > Instant::now() => Some(sess.clone()),
+        Some(_) => {
+            sessions.remove(&id);
+            None
+        }
+        None => None,
+    }
+}
+
+fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
+    let nav = match sess {
+        Some(s) => format!(
+            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a>\
+             <form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({})</span> <button>Log out</button></form>",
+            esc(&s.csrf),
+            esc(&s.token.label),
+            s.token.role.name()
+        ),
+        None => String::new(),
+    };
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Plumbline</title><link rel=\"stylesheet\" href=\"/ui/static/app.css\"></head>\
+         <body><header><strong>Plumbline</strong>{nav}</header><main><h1>{}</h1>{body}</main></body></html>",
+        esc(title),
+        esc(title)
+    ))
+}
+
+fn need_login() -> Response {
+    Redirect::to("/ui/login").into_response()
+}
+
+async fn login_form(State(s): State<Arc<AppState>>) -> Response {
+    let csrf = random_hex(16);
+    let body = format!(
+        "<div class=\"card\"><form method=\"post\" action=\"/ui/login\"><p><label>API token<br><input type=\"password\" name=\"token\" autocomplete=\"off\" placeholder=\"plumb_...\"></label></p>\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Log in</button></form></div>\
+         <p>Auditors, administrators and incident managers log in with their token (created with <code>plumb token create</code>).</p>"
+    );
+    let mut r = page("Log in", None, &body).into_response();
+    let secure = if s.secure_cookies { "; Secure" } else { "" };
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&format!(
+            "{PRE_CSRF}={csrf}; HttpOnly; SameSite=Strict; Path=/ui{secure}"
+        ))
+        .expect("ascii"),
+    );
+    r
+}
+
+async fn login(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let csrf_ok = matches!((cookie(&headers, PRE_CSRF), f.get("csrf")), (Some(a), Some(b)) if !a.is_empty() && &a == b);
+    if !csrf_ok {
+        return (StatusCode::FORBIDDEN, page("Log in", None, "<p class=\"bad\">The form expired or came from another site. <a href=\"/ui/login\">Try again</a>.</p>")).into_response();
+    }
+    if s.limited(addr.ip()) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            page(
+                "Log in",
+                None,
+                "<p class=\"bad\">Too many failed attempts; wait a minute.</p>",
+            ),
+        )
+            .into_response();
+    }
+    let secret = f
+        .get("token")
+        .map(|t| t.trim().to_string())
+        .unwrap_or_default();
+    let checked = {
+        let mut t = s.tokens.lock().expect("lock");
+        let _ = t.refresh();
+        t.check(&secret, Utc::now())
+    };
+    match checked {
+        Ok(rec) if rec.role != Role::Recorder => {
+            let _ = s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.success", "via": "ui-login", "token": rec.id, "role": rec.role, "client": addr.ip().to_string()}), false);
+            let id = random_hex(32);
+            s.sessions.lock().expect("lock").insert(
+                id.clone(),
+                Session {
+                    token: rec,
+                    csrf: random_hex(16),
+                    expires: Instant::now() + SESSION_TTL,
+                },
+            );
+            let mut r = Redirect::to("/ui").into_response();
+            let secure = if s.secure_cookies { "; Secure" } else { "" };
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&format!(
+                    "{SESSION}={id}; HttpOnly; SameSite=Strict; Path=/{secure}"
+                ))
+                .expect("ascii"),
+            );
+            r
+        }
+        other => {
+            s.failed(addr.ip());
+            let reason = match other {
+                Ok(_) => "recorder tokens can only append evidence".to_string(),
+                Err(e) => e.to_string(),
+            };
+            let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
+            let _ = s.audit(&format!("client {}", addr.ip()), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": addr.ip().to_string()}), false);
+            (StatusCode::UNAUTHORIZED, page("Log in", None, &format!("<p class=\"bad\">Login refused: {}. <a href=\"/ui/login\">Try again</a>.</p>", esc(&reason)))).into_response()
+        }
+    }
+}
+
+async fn logout(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Some(sess) = session(&s, &headers) {
+        if f.get("csrf") != Some(&sess.csrf) {
+            return (
+                StatusCode::FORBIDDEN,
+                page(
+                    "Log out",
+                    Some(&sess),
+                    "<p class=\"bad\">Invalid form token.</p>",
+                ),
+            )
+                .into_response();
+        }
+        if let Some(id) = cookie(&headers, SESSION) {
+            s.sessions.lock().expect("lock").remove(&id);
+        }
+    }
+    let mut r = Redirect::to("/ui/login").into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("plumb_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict"),
+    );
+    r
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("ui task")
+}
+
+fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntry, Value)> {
+    let e = LogEntry::parse(&l.entry(i).ok()?.bytes).ok()?;
+    let p = e.statement().ok()?.predicate;
+    Some((e, p))
+}
+
+fn result_badge(result: &str) -> String {
+    match result {
+        "pass" => "<span class=\"pass\">PASS</span>".into(),
+        "override" => "<span class=\"override\">BREAK-GLASS OVERRIDE</span>".into(),
+        other => format!("<span class=\"deny\">{}</span>", esc(&other.to_uppercase())),
+    }
+}
+
+async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let body = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let size = l.size().unwrap_or(0);
+        let mut systems: std::collections::BTreeMap<String, (String, Option<(u64, Value)>)> = Default::default();
+        for i in (0..size).rev() {
+            let Some((e, p)) = predicate(&mut l, i) else { continue };
+            let Some(sys) = e.system.clone().filter(|s| s != "plumb-server") else { continue };
+            let slot = systems.entry(sys).or_insert_with(|| (e.time.clone(), None));
+            if slot.1.is_none() && l.entry(i).map(|x| x.predicate_type == GATE).unwrap_or(false) {
+                slot.1 = Some((i, p));
+            }
+        }
+        let model = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).ok().and_then(|v| v.first().copied()).and_then(|i| predicate(&mut l, i).map(|x| (i, x.1)));
+        let mut rows = String::new();
+        for (sys, (fresh, gate)) in &systems {
+            let (decision, failing) = match gate {
+                Some((i, p)) => {
+                    let mut ids: Vec<&str> = p["violations"].as_array().into_iter().flatten().filter_map(|v| v["id"].as_str()).collect();
+                    ids.dedup();
+                    (format!("<a href=\"/ui/entries/{i}\">{}</a> {}", result_badge(p["result"].as_str().unwrap_or("")), esc(p["now"].as_str().unwrap_or(""))), esc(&ids.join(", ")))
+                }
+                None => ("no gate decision recorded".into(), String::new()),
+            };
+            rows.push_str(&format!("<tr><td><a href=\"/ui/entries?q={}\">{}</a></td><td>{decision}</td><td>{}</td><td>{failing}</td></tr>", esc(sys), esc(sys), esc(fresh)));
+        }
+        let model_html = match model {
+            Some((i, p)) => {
+                let findings = p["findings"].as_array().cloned().unwrap_or_default();
+                let errors = findings.iter().filter(|f| f["level"] == "error").count();
+                format!("<p>Latest model check: <a href=\"/ui/entries/{i}\">entry {i}</a>: {} errors, {} warnings.</p><ul>{}</ul>", errors, findings.len() - errors, findings.iter().map(|f| format!("<li>{} {}</li>", esc(f["id"].as_str().unwrap_or("")), esc(f["message"].as_str().unwrap_or("")))).collect::<String>())
+            }
+            None => "<p>No model check recorded yet (<code>plumb model check MODEL --record</code>).</p>".into(),
+        };
+        format!(
+            "<p>{size} entries in log <code>{}</code>.</p><table><tr><th>system</th><th>last gate decision</th><th>latest evidence</th><th>failing rules</th></tr>{rows}</table><h2>Architecture traceability</h2>{model_html}\
+             <h2>Export</h2><form method=\"get\" action=\"/ui/export\"><label>System <input type=\"text\" name=\"system\"></label> <button>Download evidence pack</button></form>",
+            esc(&s.origin)
+        )
+    })
+    .await;
+    page("Overview", Some(&sess), &body).into_response()
+}
+
+async fn search(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let term = q.get("q").cloned().unwrap_or_default();
+    let t2 = term.clone();
+    let body = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let digest_like = |x: &str| x.split(':').next_back().is_some_and(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let query = if t2.is_empty() {
+            LogQuery { newest_first: true, limit: Some(50), ..Default::default() }
+        } else if digest_like(&t2) {
+            LogQuery { subject: Some(t2.clone()), newest_first: true, limit: Some(200), ..Default::default() }
+        } else {
+            LogQuery { system: Some(t2.clone()), newest_first: true, limit: Some(200), ..Default::default() }
+        };
+        let ids = l.query(&query).unwrap_or_default();
+        let mut rows = String::new();
+        for i in &ids {
+            if let Some((e, _)) = predicate(&mut l, *i) {
+                let st = e.statement().ok();
+                let pt = st.as_ref().map(|s| s.predicate_type.clone()).unwrap_or_default();
+                let subjects: Vec<String> = st.iter().flat_map(|s| s.subject.iter().flat_map(|x| x.digest.iter().map(|(a, v)| format!("{a}:{}", &v[..v.len().min(12)])))).collect();
+                rows.push_str(&format!("<tr><td><a href=\"/ui/entries/{i}\">{i}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(&pt), esc(&subjects.join(" "))));
+            }
+        }
+        format!(
+            "<form method=\"get\"><input type=\"text\" name=\"q\" value=\"{}\" placeholder=\"commit, artifact digest (sha256:...) or system\"> <button>Search</button></form>\
+             <p>{} entries.</p><table><tr><th>index</th><th>time</th><th>system</th><th>predicate type</th><th>subjects</th></tr>{rows}</table>",
+            esc(&t2),
+            ids.len()
+        )
+    })
+    .await;
+    page(
+        if term.is_empty() {
+            "Evidence"
+        } else {
+            "Evidence search"
+        },
+        Some(&sess),
+        &body,
+    )
+    .into_response()
+}
+
+fn decision_html(p: &Value) -> String {
+    let mut h = format!(
+        "<div class=\"card\"><p>Gate decision: {} for <code>{}</code> at {}</p>",
+        result_badge(p["result"].as_str().unwrap_or("")),
+        esc(p["commit"].as_str().unwrap_or("-")),
+        esc(p["now"].as_str().unwrap_or(""))
+    );
+    if let Some(bg) = p.get("break_glass").filter(|b| !b.is_null()) {
+        h.push_str(&format!(
+            "<p class=\"override\">Break-glass by {}: {}</p>",
+            esc(bg["approver"].as_str().unwrap_or("")),
+            esc(bg["justification"].as_str().unwrap_or(""))
+        ));
+    }
+    h.push_str("<table><tr><th>rule</th><th>what failed</th><th>legal reference</th><th>what to do</th></tr>");
+    for v in p["violations"].as_array().into_iter().flatten() {
+        let refs: Vec<&str> = v["refs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        h.push_str(&format!(
+            "<tr><td class=\"deny\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(v["id"].as_str().unwrap_or("")),
+            esc(v["msg"].as_str().unwrap_or("")),
+            esc(&refs.join("; ")),
+            esc(v["fix"].as_str().unwrap_or(""))
+        ));
+    }
+    h.push_str("</table><h3>Waivers</h3><table><tr><th>waiver</th><th>state</th><th>owner</th><th>approver</th><th>expires</th><th>findings covered</th></tr>");
+    for w in p["waivers"].as_array().into_iter().flatten() {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(w["id"].as_str().unwrap_or("")),
+            esc(w["state"].as_str().unwrap_or("")),
+            esc(w["owner"].as_str().unwrap_or("")),
+            esc(w["approver"].as_str().unwrap_or("")),
+            esc(w["expires_at"].as_str().unwrap_or("")),
+            w["covered"].as_array().map_or(0, Vec::len)
+        ));
+    }
+    h.push_str("</table><h3>Inputs</h3><table><tr><th>file</th><th>kind</th><th>format</th><th>SHA-256</th></tr>");
+    for i in p["inputs"].as_array().into_iter().flatten() {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(i["path"].as_str().unwrap_or("")),
+            esc(i["kind"].as_str().unwrap_or("")),
+            esc(i["format"].as_str().unwrap_or("")),
+            esc(i["sha256"].as_str().unwrap_or(""))
+        ));
+    }
+    h.push_str("</table></div>");
+    h
+}
+
+async fn entry_page(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let Ok(i) = raw.parse::<u64>() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Entry",
+                Some(&sess),
+                "<p class=\"bad\">Not an entry index.</p>",
+            ),
+        )
+            .into_response();
+    };
+    let body = blocking(move || -> Result<String, String> {
+        let mut l = s.reader.lock().expect("lock");
+        let stored = l.entry(i).map_err(|e| e.to_string())?;
+        let e = LogEntry::parse(&stored.bytes).map_err(|e| e.to_string())?;
+        let st = e.statement().map_err(|e| e.to_string())?;
+        let sig_ok = e.envelope.verify(&s.trusted).map(|k| k.iter().map(|k| k.name.clone()).collect::<Vec<_>>().join(", "));
+        let mut h = format!(
+            "<table><tr><th>time</th><td>{}</td></tr><tr><th>system</th><td>{}</td></tr><tr><th>run</th><td>{}</td></tr><tr><th>predicate type</th><td>{}</td></tr><tr><th>signature</th><td>{}</td></tr><tr><th>leaf hash</th><td><code>{}</code></td></tr></table>",
+            esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(e.run.as_deref().unwrap_or("-")), esc(&st.predicate_type),
+            match &sig_ok { Ok(names) => format!("<span class=\"pass\">verified</span> (signed by {})", esc(names)), Err(err) => format!("<span class=\"bad\">{}</span>", esc(&err.to_string())) },
+            hex(&stored.leaf_hash)
+        );
+        h.push_str("<h2>Subjects</h2><ul>");
+        for sub in &st.subject {
+            for (a, v) in &sub.digest {
+                h.push_str(&format!("<li>{} <a href=\"/ui/entries?q={}:{}\"><code>{}:{}</code></a></li>", esc(&sub.name), esc(a), esc(v), esc(a), esc(v)));
+            }
+        }
+        h.push_str("</ul>");
+        if st.predicate_type == GATE {
+            h.push_str(&decision_html(&st.predicate));
+        }
+        h.push_str(&format!("<h2>Statement</h2><pre>{}</pre>", esc(&serde_json::to_string_pretty(&st.predicate).unwrap_or_default())));
+        if !e.blobs.is_empty() {
+            h.push_str("<h2>Attached evidence</h2><ul>");
+            for b in &e.blobs {
+                h.push_str(&format!("<li>{} ({} bytes) <code>{}</code></li>", esc(&b.name), b.size, esc(&b.digest)));
+            }
+            h.push_str("</ul>");
+        }
+        match l.prove(i) {
+            Ok(r) => {
+                let (cp, _) = Checkpoint::open(&r.checkpoint, &[s.key.public()]).map_err(|e| e.to_string())?;
+                let data = json!({"index": i, "size": cp.size, "root": hex(&cp.root), "proof": r.proof.iter().map(|x| hex(x)).collect::<Vec<_>>(), "entry_b64": base64::engine::general_purpose::STANDARD.encode(&stored.bytes)});
+                h.push_str(&format!(
+                    "<h2>Inclusion proof</h2><p id=\"proof-result\">checking in your browser…</p><script type=\"application/json\" id=\"proof\">{}</script><script src=\"/ui/static/proof.js\"></script><pre>{}</pre>",
+                    // Script data blocks are not entity-decoded: embed the JSON raw, with `<` escaped
+                    // so nothing can close the element.
+                    data.to_string().replace('<', "\\u003c"), esc(&r.to_text())
+                ));
+            }
+            Err(err) => h.push_str(&format!("<h2>Inclusion proof</h2><p>{}</p>", esc(&err.to_string()))),
+        }
+        Ok(h)
+    })
+    .await;
+    match body {
+        Ok(b) => page(&format!("Entry {i}"), Some(&sess), &b).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            page(
+                "Entry",
+                Some(&sess),
+                &format!("<p class=\"bad\">{}</p>", esc(&e)),
+            ),
+        )
+            .into_response(),
+    }
+}
+
+async fn checkpoints(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let body = blocking(move || {
+        let mut l = s.reader.lock().expect("lock");
+        let cps = l.checkpoints().unwrap_or_default();
+        let key = [s.key.public()];
+        let mut rows = String::new();
+        let mut prev: Option<Checkpoint> = None;
+        for c in cps.iter().rev().take(200).collect::<Vec<_>>().into_iter().rev() {
+            let opened = Checkpoint::open(&c.note, &key);
+            let (sig, consistent) = match &opened {
+                Ok((cp, _)) => {
+                    let cons = match &prev {
+                        Some(p) => match l.consistency_proof(p.size, cp.size) {
+                            Ok(proof) => if verify_consistency(p.size, cp.size, &p.root, &cp.root, &proof).is_ok() { "<span class=\"pass\">consistent with previous</span>" } else { "<span class=\"bad\">NOT consistent</span>" },
+                            Err(_) => "<span class=\"bad\">no proof</span>",
+                        },
+                        None => "first shown",
+                    };
+                    ("<span class=\"pass\">signature ok</span>", cons)
+                }
+                Err(_) => ("<span class=\"bad\">bad signature</span>", ""),
+            };
+            rows.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{sig}</td><td>{consistent}</td></tr>", c.size, esc(&c.time)));
+            prev = opened.ok().map(|x| x.0);
+        }
+        format!("<p>Each checkpoint is a C2SP signed note; every one is checked against the log key and proven consistent with the one before it.</p><table><tr><th>tree size</th><th>signed at</th><th>signature</th><th>consistency</th></tr>{rows}</table>")
+    })
+    .await;
+    page("Checkpoints", Some(&sess), &body).into_response()
+}
+
+async fn export(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    if !matches!(sess.token.role, Role::Admin | Role::Auditor) {
+        return (
+            StatusCode::FORBIDDEN,
+            page(
+                "Export",
+                Some(&sess),
+                "<p class=\"bad\">Only auditors and administrators export evidence packs.</p>",
+            ),
+        )
+            .into_response();
+    }
+    let system = q.get("system").cloned().filter(|x| !x.is_empty());
+    let r = blocking(move || -> Result<Vec<u8>, String> {
+        let out = s
+            .store
+            .join("tmp")
+            .join(format!("ui-export-{}.tar", random_hex(8)));
+        std::fs::create_dir_all(out.parent().expect("tmp")).map_err(|e| e.to_string())?;
+        let mut l = s.reader.lock().expect("lock");
+        l.export(
+            &LogQuery {
+                system,
+                ..Default::default()
+            },
+            &out,
+            Utc::now(),
+        )
+        .map_err(|e| e.to_string())?;
+        let b = std::fs::read(&out).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&out);
+        b
+    })
+    .await;
+    match r {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "application/x-tar"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"evidence-pack.tar\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            page(
+                "Export",
+                Some(&sess),
+                &format!("<p class=\"bad\">{}</p>", esc(&e)),
+            ),
+        )
+            .into_response(),
+    }
 }

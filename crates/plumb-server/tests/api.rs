@@ -1,109 +1,18 @@
 //! The API against a real server on a loopback port: every route against every role, the
 //! OpenAPI document against the routes, appends, abuse, the audit trail and shutdown.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Utc;
-use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use plumb_ledger::keys::KeyPair;
-use plumb_ledger::statement::{Statement, Subject};
 use plumb_server::routes::{Access, ROUTES};
 use plumb_server::tokens::{Role, Tokens};
 
-struct Server {
-    addr: SocketAddr,
-    store: PathBuf,
-    _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+mod common;
 
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("store");
-        plumb_ledger::Ledger::init(
-            &store,
-            plumb_ledger::InitOptions {
-                origin: Some("api.test".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let cfg = plumb_server::ServerConfig {
-            store: store.clone(),
-            addr: "127.0.0.1:0".parse().unwrap(),
-            max_body: 70_000,
-            checkpoint_every: Duration::from_millis(100),
-        };
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                plumb_server::serve(cfg, listener, async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Server {
-            addr,
-            store,
-            _dir: dir,
-            stop: Some(tx),
-            thread: Some(thread),
-        }
-    }
-
-    fn token(&self, role: Role, systems: &[&str]) -> (String, String) {
-        let mut t = Tokens::load(&self.store).unwrap();
-        let (secret, rec) = t
-            .create(
-                role,
-                systems.iter().map(|s| s.to_string()).collect(),
-                "test",
-                None,
-                Utc::now(),
-            )
-            .unwrap();
-        (secret, rec.id)
-    }
-
-    /// Stops the server; the store stays on disk until the returned directory is dropped.
-    fn stop(mut self) -> (PathBuf, tempfile::TempDir) {
-        let _ = self.stop.take().unwrap().send(());
-        self.thread.take().unwrap().join().unwrap();
-        (
-            self.store.clone(),
-            std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap()),
-        )
-    }
-}
-
-struct Resp {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-}
+use common::{Server, envelope};
+use plumb_testkit::Resp;
 
 fn http(
     addr: SocketAddr,
@@ -113,71 +22,15 @@ fn http(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Resp {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a));
     }
     if let Some(ct) = content_type {
-        req.push_str(&format!("Content-Type: {ct}\r\n"));
+        headers.push(("Content-Type", ct));
     }
-    req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers end");
-    let headers = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status = headers[9..12].parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        loop {
-            let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-            let n = usize::from_str_radix(std::str::from_utf8(&rest[..nl]).unwrap().trim(), 16)
-                .unwrap();
-            if n == 0 {
-                break;
-            }
-            out.extend_from_slice(&rest[nl + 2..nl + 2 + n]);
-            rest = &rest[nl + 2 + n + 2..];
-        }
-        body = out;
-    }
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn envelope(store: &std::path::Path, n: u32) -> Vec<u8> {
-    let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
-    let st = Statement::new(
-        vec![Subject {
-            name: "c".into(),
-            digest: [("gitCommit".to_string(), format!("{:040x}", n + 1))].into(),
-        }],
-        "https://in-toto.io/attestation/test-result/v0.1",
-        serde_json::json!({"n": n}),
-    );
-    serde_json::to_vec(&Envelope::sign(
-        IN_TOTO_PAYLOAD_TYPE,
-        &serde_json::to_vec(&st).unwrap(),
-        &key,
-    ))
-    .unwrap()
+    plumb_testkit::http(addr, method, path, &headers, body)
 }
 
 fn concrete(path: &str, token_id: &str) -> String {

@@ -1,0 +1,109 @@
+//! A real server on a loopback port for tests, and envelopes signed with its key.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use plumb_ledger::keys::KeyPair;
+use plumb_ledger::statement::{Statement, Subject};
+use plumb_server::tokens::{Role, Tokens};
+
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: PathBuf,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        plumb_ledger::Ledger::init(
+            &store,
+            plumb_ledger::InitOptions {
+                origin: Some("api.test".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let cfg = plumb_server::ServerConfig {
+            store: store.clone(),
+            addr: "127.0.0.1:0".parse().unwrap(),
+            max_body: 70_000,
+            checkpoint_every: Duration::from_millis(100),
+        };
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(cfg.addr).await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                plumb_server::serve(cfg, listener, async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Server {
+            addr,
+            store,
+            _dir: dir,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn token(&self, role: Role, systems: &[&str]) -> (String, String) {
+        let mut t = Tokens::load(&self.store).unwrap();
+        let (secret, rec) = t
+            .create(
+                role,
+                systems.iter().map(|s| s.to_string()).collect(),
+                "test",
+                None,
+                Utc::now(),
+            )
+            .unwrap();
+        (secret, rec.id)
+    }
+
+    /// Stops the server; the store stays on disk until the returned directory is dropped.
+    pub fn stop(mut self) -> (PathBuf, tempfile::TempDir) {
+        let _ = self.stop.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap();
+        (
+            self.store.clone(),
+            std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap()),
+        )
+    }
+}
+
+pub fn envelope(store: &std::path::Path, n: u32) -> Vec<u8> {
+    let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
+    let st = Statement::new(
+        vec![Subject {
+            name: "c".into(),
+            digest: [("gitCommit".to_string(), format!("{:040x}", n + 1))].into(),
+        }],
+        "https://in-toto.io/attestation/test-result/v0.1",
+        serde_json::json!({"n": n}),
+    );
+    serde_json::to_vec(&Envelope::sign(
+        IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&st).unwrap(),
+        &key,
+    ))
+    .unwrap()
+}
