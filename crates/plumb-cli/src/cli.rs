@@ -197,11 +197,22 @@ pub enum Command {
     #[command(subcommand)]
     Token(TokenCmd),
 
-    /// Run the whole flow on a fresh embedded store: record, checkpoint, export, verify.
+    /// Run the whole flow on a fresh embedded store, then serve the web UI.
+    ///
+    /// Eight changes go through the real gate (passing, failing, a waiver, a break-glass); every
+    /// decision and deployment is signed into the ledger; the bank's architecture model is
+    /// checked; an auditor's pack is exported and verified; the UI is served on --listen with a
+    /// printed auditor token until Ctrl-C.
     Demo {
-        /// Directory for the demo store and pack (must not exist or be empty).
+        /// Directory for the demo (replaced if an earlier demo made it).
         #[arg(long, default_value = "plumb-demo")]
         dir: PathBuf,
+        /// Where to serve the UI.
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: std::net::SocketAddr,
+        /// Build the evidence and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
     },
 }
 

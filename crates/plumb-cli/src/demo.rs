@@ -1,13 +1,18 @@
-//! `plumb demo`: a small bank's evidence trail on a fresh embedded store, end to end: record
-//! test runs, scans (with the raw reports as blobs), approvals and deployments; sign a
-//! checkpoint; export an auditor's pack for one system; verify the pack offline and the store.
+//! `plumb demo`: a small bank on a fresh embedded store. Eight changes across four systems go
+//! through the real gate (passing, failing, a waiver, a break-glass override); every decision
+//! and every deployment is signed into the ledger with its inputs as blobs; the bank's
+//! architecture model is checked and compared with the deployments; an auditor's pack is
+//! exported and verified offline; then the web UI is served with an auditor token.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+use plumb_gate::samples::{COMMIT, approvals, change, junit, lcov, sarif, sbom, trivy};
+use plumb_gate::{BreakGlassRequest, GateConfig, GateRequest, Outcome};
+use plumb_ingest::Kind;
 use plumb_ledger::statement::Subject;
 use plumb_ledger::store::Query;
 use plumb_ledger::verify::VerifyOptions;
@@ -19,22 +24,6 @@ use crate::output::{Failure, emit, mark};
 
 /// The demo bank's architecture, shipped in the binary (examples/model/bank.yaml).
 const BANK_MODEL: &str = include_str!("../../../examples/model/bank.yaml");
-
-const TEST_RESULT: &str = "https://in-toto.io/attestation/test-result/v0.1";
-const SCAN: &str = "https://plumbline.dev/attestation/scan/v1";
-const APPROVAL: &str = "https://plumbline.dev/attestation/approval/v1";
-
-fn commit(system: &str, n: u32) -> Subject {
-    let seed = plumb_ledger::hash::sha256(format!("{system}-{n}").as_bytes());
-    Subject {
-        name: format!("{system}@{n}"),
-        digest: [(
-            "gitCommit".to_string(),
-            plumb_ledger::hash::hex(&seed[..20]),
-        )]
-        .into(),
-    }
-}
 
 /// Marks a directory as made by `plumb demo`, so a later demo may replace it.
 const MARKER: &str = ".plumb-demo";
@@ -63,7 +52,223 @@ fn prepare_dir(dir: &Path) -> Result<(), Failure> {
     .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))
 }
 
-pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, Failure> {
+/// One change going through the pipeline.
+struct Change {
+    system: &'static str,
+    criticality: &'static str,
+    story: &'static str,
+    sarif_level: &'static str,
+    failures: u32,
+    covered: u32,
+    scan_age_days: i64,
+    waiver: bool,
+    break_glass: bool,
+}
+
+const CHANGES: [Change; 8] = [
+    Change {
+        system: "payments",
+        criticality: "critical",
+        story: "high SAST finding: denied",
+        sarif_level: "error",
+        failures: 0,
+        covered: 86,
+        scan_age_days: 1,
+        waiver: false,
+        break_glass: false,
+    },
+    Change {
+        system: "payments",
+        criticality: "critical",
+        story: "same finding, waived by security: passes",
+        sarif_level: "error",
+        failures: 0,
+        covered: 86,
+        scan_age_days: 1,
+        waiver: true,
+        break_glass: false,
+    },
+    Change {
+        system: "onboarding",
+        criticality: "important",
+        story: "clean: passes",
+        sarif_level: "note",
+        failures: 0,
+        covered: 91,
+        scan_age_days: 2,
+        waiver: false,
+        break_glass: false,
+    },
+    Change {
+        system: "onboarding",
+        criticality: "important",
+        story: "a failing test: denied",
+        sarif_level: "note",
+        failures: 1,
+        covered: 90,
+        scan_age_days: 2,
+        waiver: false,
+        break_glass: false,
+    },
+    Change {
+        system: "identity",
+        criticality: "critical",
+        story: "clean: passes",
+        sarif_level: "warning",
+        failures: 0,
+        covered: 88,
+        scan_age_days: 1,
+        waiver: false,
+        break_glass: false,
+    },
+    Change {
+        system: "identity",
+        criticality: "critical",
+        story: "coverage 70% during an outage: break-glass override",
+        sarif_level: "warning",
+        failures: 0,
+        covered: 70,
+        scan_age_days: 1,
+        waiver: false,
+        break_glass: true,
+    },
+    Change {
+        system: "core-ledger",
+        criticality: "critical",
+        story: "vulnerability scan 10 days old: denied",
+        sarif_level: "note",
+        failures: 0,
+        covered: 84,
+        scan_age_days: 10,
+        waiver: false,
+        break_glass: false,
+    },
+    Change {
+        system: "core-ledger",
+        criticality: "critical",
+        story: "rescanned: passes",
+        sarif_level: "note",
+        failures: 0,
+        covered: 84,
+        scan_age_days: 0,
+        waiver: false,
+        break_glass: false,
+    },
+];
+
+fn run_change(
+    l: &mut Ledger,
+    dir: &Path,
+    n: usize,
+    c: &Change,
+    when: DateTime<Utc>,
+) -> Result<(u64, Outcome), Failure> {
+    let commit = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(
+        format!("{}-{n}", c.system).as_bytes(),
+    ))[..40]
+        .to_string();
+    let for_commit = |s: String| s.replace(COMMIT, &commit);
+    let inputs: Vec<(Kind, &str, String)> = vec![
+        (Kind::Sast, "bandit.sarif", sarif(c.sarif_level, "B602")),
+        (Kind::Tests, "junit.xml", junit(c.failures)),
+        (Kind::Coverage, "coverage.lcov", lcov(c.covered, 100)),
+        (Kind::Sbom, "sbom.cdx.json", sbom()),
+        (
+            Kind::Vulns,
+            "trivy.json",
+            trivy(when, c.scan_age_days, "MEDIUM"),
+        ),
+        (Kind::Secrets, "gitleaks.json", "[]".into()),
+        (
+            Kind::Change,
+            "change.json",
+            for_commit(change("production", true)),
+        ),
+        (
+            Kind::Approvals,
+            "approvals.json",
+            for_commit(approvals(false)),
+        ),
+    ];
+    let reports = dir.join("reports").join(format!("{}-{n}", c.system));
+    std::fs::create_dir_all(&reports).map_err(|e| Failure::usage(e.to_string()))?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (_, name, body) in &inputs {
+        let p = reports.join(name);
+        std::fs::write(&p, body).map_err(|e| Failure::usage(e.to_string()))?;
+        files.push(p);
+    }
+    let waivers = if c.waiver {
+        let w = format!(
+            "waivers:\n  - id: W-{n:03}\n    match: {{tool: bandit, rule: B602, path: app/payments.py}}\n    justification: the command is a fixed string; input never reaches the shell\n    owner: payments-team\n    approver: sec-lina\n    approved_at: \"{}\"\n    expires_at: \"{}\"\n",
+            (when - Duration::days(2)).to_rfc3339(),
+            (when + Duration::days(30)).to_rfc3339()
+        );
+        let p = reports.join("waivers.yaml");
+        std::fs::write(&p, &w).map_err(|e| Failure::usage(e.to_string()))?;
+        files.push(p);
+        vec![("waivers.yaml".to_string(), w)]
+    } else {
+        vec![]
+    };
+    let config = GateConfig {
+        system: Some(c.system.into()),
+        criticality: c.criticality.into(),
+        executives: vec!["cto-maria".into()],
+        ..Default::default()
+    };
+    let req = GateRequest {
+        config,
+        inputs: inputs
+            .iter()
+            .map(|(k, name, body)| (*k, name.to_string(), body.clone().into_bytes()))
+            .collect(),
+        waivers,
+        policies: vec![],
+        now: when,
+        break_glass: c.break_glass.then(|| BreakGlassRequest {
+            justification: "INC-2211 identity outage: hotfix must ship now".into(),
+            approver: "cto-maria".into(),
+        }),
+    };
+    let d = plumb_gate::evaluate(&req);
+    let subject = |c: &str| Subject {
+        name: format!("commit {c}"),
+        digest: [("gitCommit".to_string(), c.to_string())].into(),
+    };
+    let (index, _) = l.record(
+        RecordRequest {
+            subjects: vec![subject(&commit)],
+            predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
+            predicate: serde_json::from_slice(&d.to_json()).expect("decision JSON"),
+            system: Some(c.system.into()),
+            run: Some(format!("{}-pipeline-{}", c.system, 100 + n)),
+            attachments: files,
+        },
+        when,
+    )?;
+    if d.allowed() {
+        l.record(
+            RecordRequest {
+                subjects: vec![subject(&commit)],
+                predicate_type: DEPLOYMENT.into(),
+                predicate: json!({"environment": "production", "change_id": format!("CHG-{}", 4700 + n), "gate_decision": index, "rollback_plan": "https://wiki.bank.example/runbooks/rollback"}),
+                system: Some(c.system.into()),
+                run: Some(format!("{}-pipeline-{}", c.system, 100 + n)),
+                attachments: vec![],
+            },
+            when + Duration::minutes(4),
+        )?;
+    }
+    Ok((index, d.result))
+}
+
+pub fn run(
+    dir: &Path,
+    format: Format,
+    now: DateTime<Utc>,
+    serve: Option<std::net::SocketAddr>,
+) -> Result<ExitCode, Failure> {
     prepare_dir(dir)?;
     let store = dir.join("store");
     let mut l = Ledger::init(
@@ -76,82 +281,14 @@ pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, F
     .map_err(|e| {
         Failure::from(e).hint(format!("choose another --dir, or remove {}", dir.display()))
     })?;
-    let reports = dir.join("reports");
-    std::fs::create_dir_all(&reports)
-        .map_err(|e| Failure::usage(format!("{}: {e}", reports.display())))?;
 
-    let systems = ["payments", "onboarding", "identity", "core-ledger"];
-    let mut t = now - Duration::hours(6);
-    let mut recorded = 0;
-    for (s, system) in systems.iter().enumerate() {
-        for n in 0..2u32 {
-            let c = commit(system, n);
-            let run = format!("{system}-pipeline-{}", 100 + n);
-            let failed = (s + n as usize) % 4 == 3;
-            let junit = reports.join(format!("{system}-{n}-junit.xml"));
-            let sarif = reports.join(format!("{system}-{n}-bandit.sarif"));
-            std::fs::write(&junit, format!(
-                "<testsuite name=\"{system}\" tests=\"42\" failures=\"{}\" skipped=\"1\"><testcase name=\"transfer_limits\"/></testsuite>\n",
-                u8::from(failed)))
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            std::fs::write(&sarif, json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "bandit"}}, "results": []}]}).to_string())
-                .map_err(|e| Failure::usage(e.to_string()))?;
-            let rec = |pt: &str,
-                       predicate: serde_json::Value,
-                       attachments: Vec<std::path::PathBuf>,
-                       l: &mut Ledger,
-                       t: DateTime<Utc>| {
-                l.record(
-                    RecordRequest {
-                        subjects: vec![c.clone()],
-                        predicate_type: pt.into(),
-                        predicate,
-                        system: Some(system.to_string()),
-                        run: Some(run.clone()),
-                        attachments,
-                    },
-                    t,
-                )
-                .map(|_| ())
-            };
-            rec(
-                TEST_RESULT,
-                json!({"result": if failed {"FAILED"} else {"PASSED"}, "passedTests": ["41 tests"], "failedTests": if failed {vec!["test_transfer_limits"]} else {vec![]}}),
-                vec![junit],
-                &mut l,
-                t,
-            )?;
-            t += Duration::minutes(3);
-            rec(
-                SCAN,
-                json!({"scanner": "bandit", "format": "sarif-2.1.0", "findings": {"critical": 0, "high": 0, "medium": 2}}),
-                vec![sarif],
-                &mut l,
-                t,
-            )?;
-            t += Duration::minutes(3);
-            rec(
-                APPROVAL,
-                json!({"approver": "a.kowalski", "roles": ["code-owner"], "author": "j.meyer", "commit": c.digest["gitCommit"]}),
-                vec![],
-                &mut l,
-                t,
-            )?;
-            t += Duration::minutes(3);
-            if !failed {
-                rec(
-                    DEPLOYMENT,
-                    json!({"environment": "production", "change_id": format!("CHG-{}", 4000 + s * 10 + n as usize), "rollback_plan": "runbooks/rollback.md"}),
-                    vec![],
-                    &mut l,
-                    t,
-                )?;
-                t += Duration::minutes(3);
-            }
-            recorded += 1;
-        }
+    let mut outcomes = Vec::new();
+    for (n, c) in CHANGES.iter().enumerate() {
+        let when = now - Duration::hours(8) + Duration::minutes(45 * n as i64);
+        let (i, r) = run_change(&mut l, dir, n, c, when)?;
+        outcomes.push((c.system, c.story, i, r));
     }
-    // The architecture: check the embedded demo model, record the result, compare with the evidence.
+
     let model_path = dir.join("bank.yaml");
     std::fs::write(&model_path, BANK_MODEL).map_err(|e| Failure::usage(e.to_string()))?;
     let model = plumb_model::load(&model_path).map_err(|e| Failure::usage(e.to_string()))?;
@@ -188,53 +325,66 @@ pub fn run(dir: &Path, format: Format, now: DateTime<Utc>) -> Result<ExitCode, F
     let pack_ok = plumb_ledger::pack::verify_pack(&bytes, &[l.public_key()]).is_ok();
     let rep = l.verify(VerifyOptions::default())?;
     let size = l.size()?;
+    drop(l);
     let store_s = store.display().to_string();
-    let out = emit(
+    let token = match serve {
+        Some(_) => {
+            let mut t = plumb_server::tokens::Tokens::load(&store).map_err(Failure::usage)?;
+            Some(
+                t.create(
+                    plumb_server::tokens::Role::Auditor,
+                    vec![],
+                    "demo auditor",
+                    None,
+                    now,
+                )
+                .map_err(Failure::usage)?
+                .0,
+            )
+        }
+        None => None,
+    };
+    let ok = pack_ok && rep.ok() && model_report.ok();
+    emit(
         format,
         || {
-            format!(
-                "Plumbline demo: a small bank's change evidence\n\n\
-                 store        {store_s} (embedded SQLite, log demo.plumbline.local/bank)\n\
-                 recorded     {size} signed statements for {recorded} changes across {}\n\
-                 checkpoint   tree size {} (signed note)\n\
-                 pack         {} ({} entries, {} blobs) for system payments\n\
-                 verify-pack  {}\n\
+            let mut s = String::from("Plumbline demo: a small bank's changes, proven\n\n");
+            for (sys, story, i, r) in &outcomes {
+                s.push_str(&format!(
+                    "  {sys:<12} {:<9} entry {i:<3} {story}\n",
+                    format!("{r:?}").to_uppercase()
+                ));
+            }
+            s.push_str(&format!(
+                "\nstore        {store_s} (embedded SQLite, log demo.plumbline.local/bank)\n\
+                 evidence     {size} signed statements; checkpoint at tree size {}\n\
+                 pack         {} ({} entries, {} blobs) for system payments; verify-pack {}\n\
                  verify       {} ({} entries, {} signatures)\n\
                  model        {} ({} critical or important functions, {} findings; check recorded as entry {model_entry})\n\
                  drift        {} finding(s) between the model and the recorded deployments\n\n\
                  Try:\n\
-                 \x20 plumb model check {}\n\
-                 \x20 plumb model impact {} prov-cloudco\n\
-                 \x20 plumb --store {store_s} drift --model {}\n\
                  \x20 plumb --store {store_s} log --system payments\n\
-                 \x20 plumb --store {store_s} show 0\n\
-                 \x20 plumb --store {store_s} prove 3\n\
+                 \x20 plumb --store {store_s} show {}\n\
+                 \x20 plumb model impact {} prov-cloudco\n\
                  \x20 plumb verify-pack {} --trusted-key {}\n",
-                systems.join(", "),
-                cp.size,
-                pack.display(),
-                summary.entries,
-                summary.blobs,
-                mark(pack_ok),
-                mark(rep.ok()),
-                rep.entries,
-                rep.signatures_checked,
-                mark(model_report.ok()),
-                model_report.functions.len(),
-                model_report.findings.len(),
-                drift.len(),
-                model_path.display(),
-                model_path.display(),
-                model_path.display(),
-                pack.display(),
-                pubkey.display()
-            )
+                cp.size, pack.display(), summary.entries, summary.blobs, mark(pack_ok), mark(rep.ok()), rep.entries, rep.signatures_checked,
+                mark(model_report.ok()), model_report.functions.len(), model_report.findings.len(), drift.len(),
+                outcomes[0].2, model_path.display(), pack.display(), pubkey.display()
+            ));
+            if let (Some(addr), Some(t)) = (serve, &token) {
+                s.push_str(&format!("\nweb UI       http://{addr}/ui   (log in with the auditor token below; Ctrl-C stops)\nauditor token {t}\n"));
+            }
+            s
         },
-        json!({"store": store, "entries": size, "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift}),
+        json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
+               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift,
+               "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;
-    Ok(if pack_ok && rep.ok() && model_report.ok() {
-        out
-    } else {
-        ExitCode::from(1)
-    })
+    if !ok {
+        return Ok(ExitCode::from(1));
+    }
+    if let Some(addr) = serve {
+        crate::serve::serve(&store, addr, 1000)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -83,6 +83,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             checkpoint_every_ms,
         } => serve::serve(store, *listen, *checkpoint_every_ms),
         Command::Token(t) => serve::token(store, format, t, now),
-        Command::Demo { dir } => demo::run(dir, format, now),
+        Command::Demo {
+            dir,
+            listen,
+            no_serve,
+        } => demo::run(dir, format, now, (!no_serve).then_some(*listen)),
     }
 }

@@ -589,26 +589,34 @@ fn postgres_store_through_the_binary_with_two_concurrent_writers() {
 fn demo_runs_and_help_teaches() {
     let d = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
-        .args(["--now", NOW, "demo", "--dir"])
+        .args(["--now", NOW, "demo", "--no-serve", "--dir"])
         .arg(d.path().join("demo"))
         .output()
         .unwrap();
     let out = ok(&o);
     assert!(
-        out.contains("verify-pack  ok") && out.contains("verify       ok"),
+        out.contains("verify-pack ok") && out.contains("verify       ok"),
         "{out}"
     );
+    for story in [
+        "DENY      entry",
+        "PASS      entry",
+        "OVERRIDE  entry",
+        "waived by security: passes",
+    ] {
+        assert!(out.contains(story), "{story}: {out}");
+    }
     assert!(d.path().join("demo/payments-evidence.tar").exists());
     // Running it again replaces its own directory; it never touches one it did not make.
     ok(&Command::new(env!("CARGO_BIN_EXE_plumb"))
-        .args(["demo", "--dir"])
+        .args(["demo", "--no-serve", "--dir"])
         .arg(d.path().join("demo"))
         .output()
         .unwrap());
     std::fs::create_dir_all(d.path().join("mine")).unwrap();
     std::fs::write(d.path().join("mine/notes.txt"), "keep").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
-        .args(["demo", "--dir"])
+        .args(["demo", "--no-serve", "--dir"])
         .arg(d.path().join("mine"))
         .output()
         .unwrap();

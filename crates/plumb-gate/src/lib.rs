@@ -8,6 +8,7 @@ pub mod decision;
 pub mod engine;
 pub mod error;
 pub mod render;
+pub mod samples;
 pub mod schema;
 pub mod waiver;
 

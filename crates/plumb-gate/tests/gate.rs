@@ -6,72 +6,16 @@ use serde_json::json;
 
 use plumb_gate::config::BASELINE_RULES;
 use plumb_gate::engine::BASELINE;
+use plumb_gate::samples::{COMMIT, approvals, change, junit, lcov, sarif, sbom};
 use plumb_gate::{BreakGlassRequest, GateConfig, GateRequest, Outcome, PolicySource, evaluate};
 use plumb_ingest::Kind;
-
-const COMMIT: &str = "3f2a9c1d0b8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a";
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 9, 30, 0).unwrap()
 }
 
-fn sarif(level: &str, rule: &str) -> String {
-    json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "bandit", "rules": [{"id": rule}]}},
-        "results": [{"ruleId": rule, "level": level, "message": {"text": "subprocess call with shell=True"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": "app/payments.py"}, "region": {"startLine": 12}}}]}]}]}).to_string()
-}
-
-fn junit(failures: u32) -> String {
-    let mut cases = String::new();
-    for i in 0..10 {
-        if i < failures {
-            cases.push_str(&format!(
-                "<testcase classname=\"t\" name=\"case{i}\"><failure message=\"boom\"/></testcase>"
-            ));
-        } else {
-            cases.push_str(&format!("<testcase classname=\"t\" name=\"case{i}\"/>"));
-        }
-    }
-    format!("<testsuite name=\"unit\">{cases}</testsuite>")
-}
-
-fn lcov(covered: u32, total: u32) -> String {
-    let mut s = String::from("TN:\nSF:app/payments.py\n");
-    for l in 1..=total {
-        s.push_str(&format!("DA:{l},{}\n", u32::from(l <= covered)));
-    }
-    s.push_str("end_of_record\n");
-    s
-}
-
-fn sbom() -> String {
-    json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "metadata": {"timestamp": "2026-11-20T10:00:00Z"},
-        "components": [{"type": "library", "name": "requests", "version": "2.32.3", "purl": "pkg:pypi/requests@2.32.3"}]}).to_string()
-}
-
-fn trivy(age_days: i64, severity: &str) -> String {
-    let t = (now() - chrono::Duration::days(age_days)).to_rfc3339();
-    json!({"SchemaVersion": 2, "CreatedAt": t, "ArtifactName": "payments:1.4.0", "Results": [{"Target": "requirements.txt",
-        "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-35195", "PkgName": "requests", "InstalledVersion": "2.31.0", "FixedVersion": "2.32.0",
-        "Severity": severity, "Title": "requests: session verify=False persists", "PkgIdentifier": {"PURL": "pkg:pypi/requests@2.31.0"}}]}]}).to_string()
-}
-
-fn change(env: &str, runbook: bool) -> String {
-    let mut c = json!({"author": "jmeyer", "commit": COMMIT, "environment": env, "change_id": "CHG-4711",
-        "changed_paths": ["app/payments.py", "tests/test_payments.py"]});
-    if runbook {
-        c["runbook"] = json!("https://wiki.bank.example/runbooks/payments");
-        c["rollback_plan"] = json!("https://wiki.bank.example/runbooks/payments#rollback");
-    }
-    c.to_string()
-}
-
-fn approvals(by_author_only: bool) -> String {
-    if by_author_only {
-        return json!([{"by": "jmeyer", "roles": ["code-owner", "security-reviewer"], "at": "2026-11-21T08:00:00Z", "commit": COMMIT}]).to_string();
-    }
-    json!([{"by": "akowalski", "roles": ["code-owner"], "at": "2026-11-21T08:00:00Z", "commit": COMMIT},
-           {"by": "sec-lina", "roles": ["security-reviewer"], "at": "2026-11-21T08:10:00Z", "commit": COMMIT}]).to_string()
+fn trivy_at(age_days: i64, severity: &str) -> String {
+    plumb_gate::samples::trivy(now(), age_days, severity)
 }
 
 fn config() -> GateConfig {
@@ -103,7 +47,7 @@ fn clean() -> GateRequest {
             (
                 Kind::Vulns,
                 "trivy.json".into(),
-                trivy(1, "MEDIUM").into_bytes(),
+                trivy_at(1, "MEDIUM").into_bytes(),
             ),
             (Kind::Secrets, "gitleaks.json".into(), b"[]".to_vec()),
             (
@@ -170,7 +114,7 @@ fn each_baseline_rule_denies_on_its_own() {
         ),
         (
             "DORA-VULN-001",
-            Box::new(|r| replace(r, "trivy.json", trivy(1, "CRITICAL"))),
+            Box::new(|r| replace(r, "trivy.json", trivy_at(1, "CRITICAL"))),
         ),
         (
             "DORA-SECRET-001",
@@ -204,7 +148,7 @@ fn each_baseline_rule_denies_on_its_own() {
         ),
         (
             "DORA-SCAN-002",
-            Box::new(|r| replace(r, "trivy.json", trivy(8, "LOW"))),
+            Box::new(|r| replace(r, "trivy.json", trivy_at(8, "LOW"))),
         ),
         (
             "DORA-SCAN-002",
@@ -233,7 +177,7 @@ fn each_baseline_rule_denies_on_its_own() {
     // A stale scan is fine for a system without critical or important functions.
     let mut r = clean();
     r.config.criticality = "none".into();
-    replace(&mut r, "trivy.json", trivy(30, "LOW"));
+    replace(&mut r, "trivy.json", trivy_at(30, "LOW"));
     assert!(denied_by(&r).is_empty());
     // Staging deployments need no runbook.
     let mut r = clean();
@@ -262,7 +206,7 @@ fn waivers(expires: &str, approved: Option<&str>) -> String {
 #[test]
 fn waivers_apply_until_they_expire_and_are_all_reported() {
     let mut r = clean();
-    replace(&mut r, "trivy.json", trivy(1, "HIGH"));
+    replace(&mut r, "trivy.json", trivy_at(1, "HIGH"));
     assert_eq!(denied_by(&r), vec!["DORA-VULN-001".to_string()]);
 
     r.waivers = vec![(

@@ -324,7 +324,8 @@ async fn search(
                 let st = e.statement().ok();
                 let pt = st.as_ref().map(|s| s.predicate_type.clone()).unwrap_or_default();
                 let subjects: Vec<String> = st.iter().flat_map(|s| s.subject.iter().flat_map(|x| x.digest.iter().map(|(a, v)| format!("{a}:{}", &v[..v.len().min(12)])))).collect();
-                rows.push_str(&format!("<tr><td><a href=\"/ui/entries/{i}\">{i}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(&pt), esc(&subjects.join(" "))));
+                let kind = pt.trim_end_matches('/').rsplit('/').nth(1).unwrap_or("").to_string();
+                rows.push_str(&format!("<tr data-kind=\"{}\"><td><a href=\"/ui/entries/{i}\">{i}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&kind), esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(&pt), esc(&subjects.join(" "))));
             }
         }
         format!(
@@ -361,8 +362,13 @@ fn decision_html(p: &Value) -> String {
             esc(bg["justification"].as_str().unwrap_or(""))
         ));
     }
-    h.push_str("<table><tr><th>rule</th><th>what failed</th><th>legal reference</th><th>what to do</th></tr>");
-    for v in p["violations"].as_array().into_iter().flatten() {
+    let violations = p["violations"].as_array().cloned().unwrap_or_default();
+    if violations.is_empty() {
+        h.push_str("<p class=\"pass\">No rule failed.</p><table>");
+    } else {
+        h.push_str("<table><tr><th>rule</th><th>what failed</th><th>legal reference</th><th>what to do</th></tr>");
+    }
+    for v in &violations {
         let refs: Vec<&str> = v["refs"]
             .as_array()
             .into_iter()

@@ -249,19 +249,45 @@ pub fn http(
     req.push_str("\r\n");
     s.write_all(req.as_bytes()).unwrap();
     s.write_all(body).unwrap();
+    // Read the head, then exactly the body: some servers keep the connection open anyway.
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
+    let mut buf = [0u8; 16 * 1024];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = s.read(&mut buf).unwrap();
+        assert!(n > 0, "connection closed before the response headers ended");
+        raw.extend_from_slice(&buf[..n]);
+    };
     let headers = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = headers[9..12].parse().unwrap();
+    let lower = headers.to_ascii_lowercase();
     let mut body = raw[split + 4..].to_vec();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
+    let length = lower
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let chunked = lower.contains("transfer-encoding: chunked");
+    loop {
+        let done = match length {
+            Some(n) => body.len() >= n,
+            None if chunked => body.windows(5).any(|w| w == b"0\r\n\r\n"),
+            None => false,
+        };
+        if done || method == "HEAD" || status == 204 || status == 304 {
+            break;
+        }
+        let n = s.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    if let Some(n) = length {
+        body.truncate(n);
+    }
+    if chunked {
         let mut out = Vec::new();
         let mut rest = &body[..];
         loop {
@@ -280,5 +306,201 @@ pub fn http(
         status,
         headers,
         body,
+    }
+}
+
+/// A headless Chromium driven through ChromeDriver (W3C WebDriver), for browser tests.
+pub struct Browser {
+    driver: std::process::Child,
+    addr: std::net::SocketAddr,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+impl Browser {
+    /// Starts ChromeDriver and a headless Chromium (Debian's `chromium` and `chromium-driver`).
+    pub fn start() -> Browser {
+        for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
+            assert!(
+                std::path::Path::new(bin).exists(),
+                "{bin} is missing: install Debian's chromium and chromium-driver (scripts/test does)"
+            );
+        }
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        wait_until("chromedriver", Duration::from_secs(30), || {
+            std::net::TcpStream::connect(addr).is_ok()
+        });
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--window-size=1400,1000", format!("--user-data-dir={}", profile.path().display())]}}}});
+        let r = http(
+            addr,
+            "POST",
+            "/session",
+            &[("Content-Type", "application/json")],
+            caps.to_string().as_bytes(),
+        )
+        .json();
+        let session = r["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
+            .to_string();
+        Browser {
+            driver,
+            addr,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("/session/{}{path}", self.session);
+        let r = if body.is_null() {
+            http(self.addr, method, &url, &[], b"")
+        } else {
+            http(
+                self.addr,
+                method,
+                &url,
+                &[("Content-Type", "application/json")],
+                body.to_string().as_bytes(),
+            )
+        };
+        let v = r.json();
+        assert!(r.status < 400, "WebDriver {method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    /// Opens a URL.
+    pub fn goto(&self, url: &str) {
+        self.call("POST", "/url", serde_json::json!({"url": url}));
+    }
+
+    /// The first element matching a CSS selector, waiting up to 10 s for it.
+    pub fn find(&self, css: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let r = http(
+                self.addr,
+                "POST",
+                &format!("/session/{}/element", self.session),
+                &[("Content-Type", "application/json")],
+                serde_json::json!({"using": "css selector", "value": css})
+                    .to_string()
+                    .as_bytes(),
+            );
+            if r.status < 400 {
+                let v = r.json();
+                return v["value"][ELEMENT]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("unexpected WebDriver answer for {css}: {v}"))
+                    .to_string();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no element {css}: {}",
+                r.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Types into an element.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{el}/value"),
+            serde_json::json!({"text": text}),
+        );
+    }
+
+    /// Clicks an element.
+    pub fn click(&self, css: &str) {
+        let el = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{el}/click"),
+            serde_json::json!({}),
+        );
+    }
+
+    /// The visible text of an element.
+    pub fn text(&self, css: &str) -> String {
+        let el = self.find(css);
+        self.call(
+            "GET",
+            &format!("/element/{el}/text"),
+            serde_json::Value::Null,
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Waits until an element's text contains `want`; returns the text.
+    pub fn wait_text(&self, css: &str, want: &str) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let t = self.text(css);
+            if t.contains(want) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{css} says {t:?}, expected {want:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The current URL.
+    pub fn url(&self) -> String {
+        self.call("GET", "/url", serde_json::Value::Null)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Saves a PNG screenshot.
+    pub fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let b64 = self.call("GET", "/screenshot", serde_json::Value::Null);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.as_str().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = http(
+            self.addr,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            &[],
+            b"",
+        );
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }

@@ -1,0 +1,144 @@
+//! The demo in a real headless Chromium: log in as the auditor, open a system, open a gate
+//! decision, watch the inclusion proof verify in the page, export a pack. Screenshots go to
+//! target/browser-screenshots/.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use plumb_testkit::{Browser, http};
+
+#[test]
+fn an_auditor_walks_the_demo_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args([
+            "--now",
+            "2026-11-21T10:00:00Z",
+            "demo",
+            "--listen",
+            &listen,
+            "--dir",
+        ])
+        .arg(dir.path().join("demo"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut token = None;
+    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(t) = line.strip_prefix("auditor token ") {
+            token = Some(t.trim().to_string());
+            break;
+        }
+    }
+    let token = token.expect("the demo prints an auditor token");
+    let addr: std::net::SocketAddr = listen.parse().unwrap();
+    plumb_testkit::wait_until("the demo UI", std::time::Duration::from_secs(30), || {
+        std::net::TcpStream::connect(addr).is_ok()
+    });
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
+    let base = format!("http://{listen}");
+
+    let b = Browser::start();
+    b.goto(&format!("{base}/ui"));
+    assert!(
+        b.url().ends_with("/ui/login"),
+        "not logged in: sent to the login page"
+    );
+    b.type_into("input[name=token]", &token);
+    b.screenshot(&shots.join("1-login.png"));
+    b.click("form button");
+    b.wait_text("h1", "Overview");
+    let overview = b.text("main");
+    for system in ["payments", "onboarding", "identity", "core-ledger"] {
+        assert!(overview.contains(system), "{system}: {overview}");
+    }
+    assert!(
+        overview.contains("BREAK-GLASS OVERRIDE") && overview.contains("DENY"),
+        "{overview}"
+    );
+    b.screenshot(&shots.join("2-overview.png"));
+
+    b.click("a[href='/ui/entries?q=payments']");
+    b.wait_text("h1", "Evidence search");
+    b.screenshot(&shots.join("3-payments.png"));
+    b.click("tr[data-kind='gate-decision'] a[href^='/ui/entries/']");
+    b.wait_text("h1", "Entry");
+    let entry = b.text("main");
+    assert!(entry.contains("Gate decision"), "a decision page: {entry}");
+    let proof = b.wait_text("#proof-result", "verified in your browser");
+    assert!(proof.contains("inclusion verified"), "{proof}");
+    b.screenshot(&shots.join("4-decision-with-proof.png"));
+
+    b.click("a[href='/ui/checkpoints']");
+    b.wait_text("h1", "Checkpoints");
+    assert!(b.text("main").contains("signature ok"));
+    b.screenshot(&shots.join("5-checkpoints.png"));
+
+    // Export: the form on the overview downloads a pack that verifies offline.
+    b.goto(&format!("{base}/ui"));
+    b.type_into("input[name=system]", "payments");
+    let session = {
+        // The browser holds the session cookie (HttpOnly: scripts cannot read it), so fetch the
+        // same export over HTTP with a fresh login to check the bytes.
+        let form = http(addr, "GET", "/ui/login", &[], b"");
+        let pre = form
+            .header_values("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with("plumb_csrf="))
+            .unwrap();
+        let pre = pre.split(';').next().unwrap().to_string();
+        let csrf = pre.trim_start_matches("plumb_csrf=").to_string();
+        let r = http(
+            addr,
+            "POST",
+            "/ui/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &pre),
+            ],
+            format!("token={token}&csrf={csrf}").as_bytes(),
+        );
+        r.header_values("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with("plumb_session="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let pack = http(
+        addr,
+        "GET",
+        "/ui/export?system=payments",
+        &[("Cookie", &session)],
+        b"",
+    );
+    assert_eq!(pack.status, 200);
+    let key = plumb_ledger::keys::PublicKey::parse(
+        &std::fs::read_to_string(dir.path().join("demo/signing.pub")).unwrap(),
+    )
+    .unwrap();
+    assert!(plumb_ledger::pack::verify_pack(&pack.body, &[key]).is_ok());
+    b.screenshot(&shots.join("6-export.png"));
+    drop(b);
+
+    unsafe_terminate(&mut demo);
+}
+
+/// Stops the demo's server the way an operator would (SIGTERM) and waits for it.
+fn unsafe_terminate(child: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
