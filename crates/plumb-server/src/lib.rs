@@ -218,7 +218,14 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let s = Arc::new(AppState::open(cfg.store.clone(), false)?);
+    // Store clients block (the PostgreSQL client runs its own runtime): open them off the
+    // async threads, as every handler does.
+    let store = cfg.store.clone();
+    let s = Arc::new(
+        tokio::task::spawn_blocking(move || AppState::open(store, false))
+            .await
+            .map_err(|e| e.to_string())??,
+    );
     let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every);
     let app = router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
@@ -232,9 +239,15 @@ pub async fn serve(
     for _ in 0..100 {
         match Arc::try_unwrap(s) {
             Ok(state) => {
-                let (mut ledger, _) = state.writer.finish();
-                ledger.checkpoint(Utc::now()).map_err(|e| e.to_string())?;
-                return Ok(());
+                return tokio::task::spawn_blocking(move || {
+                    let (mut ledger, _) = state.writer.finish();
+                    ledger
+                        .checkpoint(Utc::now())
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|e| e.to_string())?;
             }
             Err(again) => {
                 s = again;
