@@ -191,6 +191,12 @@ pub enum Command {
         /// Milliseconds between checkpoints while the log grows.
         #[arg(long, default_value_t = 1000)]
         checkpoint_every_ms: u64,
+        /// TLS certificate chain (PEM); with --tls-key, serve HTTPS (cookies become Secure, HSTS is sent).
+        #[arg(long, requires = "tls_key", value_name = "PEM")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert", value_name = "PEM")]
+        tls_key: Option<PathBuf>,
     },
 
     /// Create, list or revoke API tokens (stored only as hashes).

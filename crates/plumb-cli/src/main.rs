@@ -81,7 +81,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Serve {
             listen,
             checkpoint_every_ms,
-        } => serve::serve(store, *listen, *checkpoint_every_ms),
+            tls_cert,
+            tls_key,
+        } => serve::serve(
+            store,
+            *listen,
+            *checkpoint_every_ms,
+            tls_cert.clone().zip(tls_key.clone()),
+        ),
         Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo {
             dir,

@@ -6,6 +6,7 @@ pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod state;
+pub mod tls;
 pub mod tokens;
 pub mod ui;
 
@@ -37,13 +38,15 @@ pub struct ServerConfig {
     pub max_body: usize,
     /// How often a checkpoint is signed when the log has grown.
     pub checkpoint_every: Duration,
+    /// TLS certificate chain and private key (PEM); plain HTTP when absent.
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// Authentication and authorisation for API routes, from the route table. Records every
 /// success and failure in the audit trail; refuses a client after too many failures.
 async fn authorise(
     State(s): State<Arc<AppState>>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ConnectInfo(tls::ClientAddr(addr)): ConnectInfo<tls::ClientAddr>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -221,17 +224,29 @@ pub async fn serve(
     // Store clients block (the PostgreSQL client runs its own runtime): open them off the
     // async threads, as every handler does.
     let store = cfg.store.clone();
+    let secure = cfg.tls.is_some();
     let s = Arc::new(
-        tokio::task::spawn_blocking(move || AppState::open(store, false))
+        tokio::task::spawn_blocking(move || AppState::open(store, secure))
             .await
             .map_err(|e| e.to_string())??,
     );
     let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every);
-    let app = router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app =
+        router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<tls::ClientAddr>();
+    match &cfg.tls {
+        Some((cert, key)) => {
+            let listener = tls::TlsListener::new(listener, tls::acceptor(cert, key)?)
+                .map_err(|e| e.to_string())?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|e| e.to_string())?,
+    }
     // Drain the writer: queued audit records are written before the process ends.
     ticker.abort();
     let _ = ticker.await;

@@ -38,6 +38,7 @@ impl Server {
             addr: "127.0.0.1:0".parse().unwrap(),
             max_body: 70_000,
             checkpoint_every: Duration::from_millis(100),
+            tls: None,
         };
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
