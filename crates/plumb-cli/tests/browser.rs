@@ -78,6 +78,30 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     assert!(proof.contains("inclusion verified"), "{proof}");
     b.screenshot(&shots.join("4-decision-with-proof.png"));
 
+    // The audit question for one deployment.
+    b.goto(&format!("{base}/ui/entries?q=payments"));
+    b.click("tr[data-kind='deployment'] a[href^='/ui/entries/']");
+    b.click("a[href^='/ui/deployments/']");
+    let audit = b.wait_text("main", "What happened afterwards");
+    for fact in [
+        "Who approved it",
+        "akowalski",
+        "sec-lina",
+        "Which tests ran",
+        "10 tests",
+        "Waived under W-001",
+        "No later evidence",
+    ] {
+        assert!(audit.contains(fact), "{fact}: {audit}");
+    }
+    b.screenshot(&shots.join("4b-deployment-audit.png"));
+
+    b.click("a[href='/ui/architecture']");
+    let arch = b.wait_text("main", "Concentration on ICT providers");
+    assert!(arch.contains("CloudCo Europe: 3 of 4"), "{arch}");
+    b.find("main svg");
+    b.screenshot(&shots.join("4c-architecture.png"));
+
     b.click("a[href='/ui/checkpoints']");
     b.wait_text("h1", "Checkpoints");
     assert!(b.text("main").contains("signature ok"));

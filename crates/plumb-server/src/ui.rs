@@ -30,6 +30,7 @@ const PRE_CSRF: &str = "plumb_csrf";
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
 const MODEL_CHECK: &str = "https://plumbline.dev/attestation/model-check/v1";
+const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
 
 /// UI routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -41,6 +42,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/ui/entries", get(search))
         .route("/ui/entries/{index}", get(entry_page))
         .route("/ui/checkpoints", get(checkpoints))
+        .route("/ui/deployments/{index}", get(deployment))
+        .route("/ui/architecture", get(architecture))
         .route("/ui/export", get(export))
         .route(
             "/ui/static/app.css",
@@ -98,7 +101,7 @@ fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
 fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
     let nav = match sess {
         Some(s) => format!(
-            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a>\
+            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a><a href=\"/ui/architecture\">Architecture</a>\
              <form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({})</span> <button>Log out</button></form>",
             esc(&s.csrf),
             esc(&s.token.label),
@@ -450,6 +453,9 @@ async fn entry_page(
         if st.predicate_type == GATE {
             h.push_str(&decision_html(&st.predicate));
         }
+        if st.predicate_type == DEPLOYMENT {
+            h.push_str(&format!("<p class=\"card\">This is a deployment: <a href=\"/ui/deployments/{i}\">who approved it, what was tested, what was waived, and what happened afterwards</a>.</p>"));
+        }
         h.push_str(&format!("<h2>Statement</h2><pre>{}</pre>", esc(&serde_json::to_string_pretty(&st.predicate).unwrap_or_default())));
         if !e.blobs.is_empty() {
             h.push_str("<h2>Attached evidence</h2><ul>");
@@ -584,5 +590,168 @@ async fn export(
             ),
         )
             .into_response(),
+    }
+}
+
+/// The audit question for one deployment: who approved it, which tests ran, which
+/// vulnerabilities were present or waived, and what happened afterwards, each answer linked to
+/// the evidence it comes from.
+async fn deployment(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let Ok(i) = raw.parse::<u64>() else {
+        return (
+            StatusCode::BAD_REQUEST,
+            page(
+                "Deployment",
+                Some(&sess),
+                "<p class=\"bad\">Not an entry index.</p>",
+            ),
+        )
+            .into_response();
+    };
+    let body = blocking(move || -> Result<String, String> {
+        let mut l = s.reader.lock().expect("lock");
+        let (dep, dp) = predicate(&mut l, i).ok_or("no such entry")?;
+        let st = dep.statement().map_err(|e| e.to_string())?;
+        if st.predicate_type != DEPLOYMENT {
+            return Err(format!("entry {i} is not a deployment record"));
+        }
+        let commit = st.subject.iter().find_map(|x| x.digest.get("gitCommit").cloned());
+        let system = dep.system.clone().unwrap_or_default();
+        let mut h = format!(
+            "<div class=\"card\"><p>Deployment <a href=\"/ui/entries/{i}\">entry {i}</a> of <strong>{}</strong> to {} at {}, change {}, commit <code>{}</code>.</p></div>",
+            esc(&system), esc(dp["environment"].as_str().unwrap_or("?")), esc(&dep.time), esc(dp["change_id"].as_str().unwrap_or("-")), esc(commit.as_deref().unwrap_or("-"))
+        );
+        // The gate decision for the same commit, before the deployment.
+        let decision = commit.as_ref().and_then(|c| {
+            let ids = l.query(&LogQuery { subject: Some(format!("gitCommit:{c}")), predicate_type: Some(GATE.into()), newest_first: true, ..Default::default() }).ok()?;
+            ids.into_iter().find(|d| *d < i)
+        });
+        match decision.and_then(|d| predicate(&mut l, d).map(|x| (d, x))) {
+            None => h.push_str("<h2>Gate decision</h2><p class=\"bad\">No gate decision was recorded for this commit before the deployment.</p>"),
+            Some((d, (de, p))) => {
+                h.push_str(&format!("<h2>Gate decision</h2><p>{} at {} (<a href=\"/ui/entries/{d}\">entry {d}</a>)</p>", result_badge(p["result"].as_str().unwrap_or("")), esc(p["now"].as_str().unwrap_or(""))));
+                // Who approved it: the approvals file the gate read, kept as a blob.
+                h.push_str("<h2>Who approved it</h2>");
+                let approvals = de.blobs.iter().find(|b| b.name.contains("approval")).and_then(|b| l.blobs().get(&b.digest).ok().map(|data| (b.clone(), data)));
+                match approvals.and_then(|(b, data)| plumb_ingest::ingest(&[(plumb_ingest::Kind::Approvals, b.name.clone(), data)]).ok().map(|f| (b, f.approvals))) {
+                    Some((b, list)) if !list.is_empty() => {
+                        h.push_str("<table><tr><th>approver</th><th>roles</th><th>at</th><th>commit</th></tr>");
+                        for a in &list {
+                            h.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", esc(&a.by), esc(&a.roles.join(", ")), esc(&a.at), esc(&a.commit)));
+                        }
+                        h.push_str(&format!("</table><p>From {} (<code>{}</code>), attached to the decision.</p>", esc(&b.name), esc(&b.digest)));
+                    }
+                    _ => h.push_str("<p class=\"bad\">No approvals were given to the gate.</p>"),
+                }
+                h.push_str("<h2>Which tests ran</h2>");
+                match p["tests"].as_array() {
+                    Some(t) if t.len() == 5 => h.push_str(&format!("<p>{} tests: {} passed, {} failed, {} errors, {} skipped; line coverage {}%.</p>", t[0], t[1], t[2], t[3], t[4], p["coverage"])),
+                    _ => h.push_str("<p class=\"bad\">No test report was given to the gate.</p>"),
+                }
+                let f = &p["findings"];
+                h.push_str(&format!(
+                    "<h2>Vulnerabilities and findings</h2><p>Active: {} critical, {} high, {} medium, {} other; {} waived; {} suppressed by the tools.</p>",
+                    f["critical"], f["high"], f["medium"], f["other"], f["waived"], f["suppressed"]
+                ));
+                for w in p["waivers"].as_array().into_iter().flatten().filter(|w| w["covered"].as_array().is_some_and(|c| !c.is_empty())) {
+                    h.push_str(&format!("<p>Waived under <strong>{}</strong> (owner {}, approver {}, expires {}).</p>", esc(w["id"].as_str().unwrap_or("")), esc(w["owner"].as_str().unwrap_or("")), esc(w["approver"].as_str().unwrap_or("")), esc(w["expires_at"].as_str().unwrap_or(""))));
+                }
+                if let Some(bg) = p.get("break_glass").filter(|b| !b.is_null()) {
+                    h.push_str(&format!("<p class=\"override\">Released by break-glass: {} — {}</p>", esc(bg["approver"].as_str().unwrap_or("")), esc(bg["justification"].as_str().unwrap_or(""))));
+                }
+            }
+        }
+        // What happened afterwards: later evidence for the same system.
+        h.push_str("<h2>What happened afterwards</h2>");
+        let later = l.query(&LogQuery { system: Some(system.clone()), after: Some(i), limit: Some(50), ..Default::default() }).unwrap_or_default();
+        if later.is_empty() {
+            h.push_str("<p>No later evidence for this system.</p>");
+        } else {
+            h.push_str("<table><tr><th>entry</th><th>time</th><th>what</th></tr>");
+            for j in later {
+                if let Some((e, p)) = predicate(&mut l, j) {
+                    let pt = e.statement().map(|x| x.predicate_type).unwrap_or_default();
+                    let what = match pt.as_str() {
+                        DEPLOYMENT => "next deployment".to_string(),
+                        GATE => format!("gate decision: {}", p["result"].as_str().unwrap_or("")),
+                        other => other.rsplit('/').nth(1).unwrap_or(other).to_string(),
+                    };
+                    h.push_str(&format!("<tr><td><a href=\"/ui/entries/{j}\">{j}</a></td><td>{}</td><td>{}</td></tr>", esc(&e.time), esc(&what)));
+                }
+            }
+            h.push_str("</table>");
+        }
+        Ok(h)
+    })
+    .await;
+    match body {
+        Ok(b) => page("The audit question for one deployment", Some(&sess), &b).into_response(),
+        Err(e) => (
+            StatusCode::NOT_FOUND,
+            page(
+                "Deployment",
+                Some(&sess),
+                &format!("<p class=\"bad\">{}</p>", esc(&e)),
+            ),
+        )
+            .into_response(),
+    }
+}
+
+/// The architecture: the model attached to the latest recorded model check, drawn as SVG with
+/// its error findings marked, and the check's findings and concentration.
+async fn architecture(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let focus = q.get("function").cloned().filter(|f| !f.is_empty());
+    let body = blocking(move || -> Result<String, String> {
+        let mut l = s.reader.lock().expect("lock");
+        let i = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).map_err(|e| e.to_string())?.first().copied().ok_or("no model check recorded yet: run `plumb model check MODEL --record`")?;
+        let (e, _) = predicate(&mut l, i).ok_or("the model check entry does not parse")?;
+        let blob = e.blobs.first().ok_or("the model check has no model attached")?;
+        let data = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
+        let ext = std::path::Path::new(&blob.name).extension().and_then(|x| x.to_str()).unwrap_or("yaml").to_string();
+        let tmp = s.store.join("tmp").join(format!("model-{}.{ext}", random_hex(6)));
+        std::fs::create_dir_all(tmp.parent().expect("tmp")).map_err(|e| e.to_string())?;
+        std::fs::write(&tmp, &data).map_err(|e| e.to_string())?;
+        let model = plumb_model::load(&tmp).map_err(|e| e.to_string());
+        let _ = std::fs::remove_file(&tmp);
+        let model = model?;
+        let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
+        let flagged: std::collections::HashSet<String> = report.findings.iter().filter(|f| f.level == plumb_model::check::Level::Error).flat_map(|f| f.elements.clone()).collect();
+        let svg = plumb_model::svg::render(&model, focus.as_deref(), &flagged);
+        let mut h = format!("<p>{} (<a href=\"/ui/entries/{i}\">model check, entry {i}</a>, model digest <code>{}</code>).</p>", esc(&model.name), esc(&report.model_digest));
+        h.push_str("<form method=\"get\"><label>Dependency slice of <select name=\"function\"><option value=\"\">(whole model)</option>");
+        for f in &report.functions {
+            h.push_str(&format!("<option value=\"{}\">{}</option>", esc(f), esc(f)));
+        }
+        h.push_str("</select></label> <button>Show</button></form>");
+        h.push_str(&format!("<div class=\"card\">{svg}</div><h2>Findings</h2><ul>"));
+        for f in &report.findings {
+            h.push_str(&format!("<li><strong>{}</strong> {} <em>({})</em></li>", esc(&f.id), esc(&f.message), esc(&f.refs.join("; "))));
+        }
+        h.push_str("</ul><h2>Concentration on ICT providers</h2><ul>");
+        for c in &report.concentration {
+            h.push_str(&format!("<li>{}: {} of {} critical or important functions ({:.0}%)</li>", esc(&c.name), c.functions.len(), report.functions.len(), c.share * 100.0));
+        }
+        h.push_str("</ul>");
+        Ok(h)
+    })
+    .await;
+    match body {
+        Ok(b) => page("Architecture", Some(&sess), &b).into_response(),
+        Err(e) => page("Architecture", Some(&sess), &format!("<p>{}</p>", esc(&e))).into_response(),
     }
 }
