@@ -13,15 +13,10 @@ use plumb_gate::{
 };
 use plumb_ingest::Kind;
 use plumb_ledger::RecordRequest;
-use plumb_ledger::statement::Subject;
 
 use crate::cli::{Format, GateCmd, GateRun, GateSub, PolicyCmd};
 use crate::evidence::open;
 use crate::output::{Failure, emit};
-
-/// Largest predicate recorded inline; a larger decision is recorded with its lists cut short
-/// and the whole decision attached as a blob.
-const MAX_INLINE_DECISION: usize = 48 * 1024;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
@@ -177,60 +172,25 @@ fn record(
     now: DateTime<Utc>,
 ) -> Result<u64, Failure> {
     let mut l = open(store)?;
-    let mut subjects = Vec::new();
-    if let Some(c) = &d.commit {
-        // A commit id that is not a git object name is still named, by the digest of its text.
-        let digest = match plumb_ledger::statement::validate_digest("gitCommit", c) {
-            Ok(()) => ("gitCommit".to_string(), c.clone()),
-            Err(_) => (
-                "sha256".to_string(),
-                plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(c.as_bytes())),
-            ),
-        };
-        subjects.push(Subject {
-            name: format!("commit {c}"),
-            digest: [digest].into(),
-        });
-    }
-    for p in &a.artifact {
-        subjects.push(crate::evidence::artifact_subject(p)?);
-    }
-    if subjects.is_empty() {
-        // Nothing names the change: the decision is about its inputs.
-        let all: String = d.inputs.iter().map(|i| i.sha256.clone()).collect();
-        subjects.push(Subject {
-            name: "gate-inputs".into(),
-            digest: [(
-                "sha256".to_string(),
-                plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(all.as_bytes())),
-            )]
-            .into(),
-        });
-    }
-    let full = d.to_json();
+    let artifacts = a
+        .artifact
+        .iter()
+        .map(|p| crate::evidence::artifact_subject(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rec = plumb_gate::record::decision_record(d, artifacts);
     let mut attachments = attach;
-    let mut predicate: serde_json::Value = serde_json::from_slice(&full).expect("decision JSON");
-    if full.len() > MAX_INLINE_DECISION {
+    if let Some(full) = &rec.full {
         let dir = l.dir().join("tmp");
         std::fs::create_dir_all(&dir).map_err(|e| Failure::usage(e.to_string()))?;
-        let path = dir.join("decision.json");
-        std::fs::write(&path, &full).map_err(|e| Failure::usage(e.to_string()))?;
+        let path = dir.join(plumb_gate::record::FULL_DECISION_NAME);
+        std::fs::write(&path, full).map_err(|e| Failure::usage(e.to_string()))?;
         attachments.push(path);
-        for key in ["violations", "warnings"] {
-            if let Some(v) = predicate[key].as_array_mut() {
-                let total = v.len();
-                v.truncate(50);
-                predicate[format!("{key}_total")] = json!(total);
-            }
-        }
-        predicate["inputs"] = json!(d.inputs.len());
-        predicate["truncated"] = json!("the full decision is attached as decision.json");
     }
     let (index, _) = l.record(
         RecordRequest {
-            subjects,
+            subjects: rec.subjects,
             predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
-            predicate,
+            predicate: rec.predicate,
             system: d.system.clone(),
             run: a.run.clone(),
             attachments,

@@ -18,8 +18,7 @@ use crate::cli::{Format, ModelCmd};
 use crate::evidence::open;
 use crate::output::{Failure, emit, mark};
 
-/// Predicate type of recorded model checks.
-pub const MODEL_CHECK: &str = "https://plumbline.dev/attestation/model-check/v1";
+pub use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 /// Predicate type of deployment records.
 pub const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
 

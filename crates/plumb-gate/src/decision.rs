@@ -2,7 +2,7 @@
 //! Its JSON is the predicate of the signed statement recorded in the ledger; field order and
 //! list order are fixed, so the same inputs give the same bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use plumb_ingest::facts::Input;
 
@@ -13,7 +13,7 @@ use crate::waiver::WaiverUse;
 pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
 
 /// The outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Every rule passed.
@@ -27,7 +27,7 @@ pub enum Outcome {
 }
 
 /// A break-glass override.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BreakGlass {
     /// Why.
     pub justification: String,
@@ -38,7 +38,7 @@ pub struct BreakGlass {
 }
 
 /// Finding counts for the summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingCounts {
     /// Active critical.
     pub critical: usize,
@@ -55,7 +55,7 @@ pub struct FindingCounts {
 }
 
 /// Policy identity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyInfo {
     /// SHA-256 over every policy source and the configuration.
     pub digest: String,
@@ -68,7 +68,7 @@ pub struct PolicyInfo {
 }
 
 /// A gate decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// The outcome.
     pub result: Outcome,

@@ -7,10 +7,12 @@ pub mod config;
 pub mod decision;
 pub mod engine;
 pub mod error;
+pub mod record;
 pub mod render;
 pub mod samples;
 pub mod schema;
 pub mod waiver;
+pub mod wire;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;

@@ -63,7 +63,7 @@ struct WaiverFile {
 }
 
 /// A waiver's state at `now`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "state", content = "reason")]
 pub enum WaiverState {
     /// Applies.
@@ -180,7 +180,7 @@ impl Waiver {
 }
 
 /// How each waiver was used in one decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverUse {
     /// Waiver id.
     pub id: String,

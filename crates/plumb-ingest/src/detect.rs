@@ -33,6 +33,24 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 9] = [
+        Kind::Sast,
+        Kind::Sbom,
+        Kind::Vulns,
+        Kind::Secrets,
+        Kind::Tests,
+        Kind::Coverage,
+        Kind::Change,
+        Kind::Approvals,
+        Kind::Codeowners,
+    ];
+
+    /// The kind with this name, as `name` gives it.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// Its name in flags and reports.
     pub fn name(self) -> &'static str {
         match self {

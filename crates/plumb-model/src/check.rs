@@ -11,6 +11,9 @@ use crate::model::Model;
 use crate::rules;
 use crate::types::{ElementType, Layer};
 
+/// Predicate type of recorded model checks.
+pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/model-check/v1";
+
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -74,11 +74,17 @@ pub fn load(path: &std::path::Path) -> Result<Model> {
         );
     }
     let bytes = read(path)?;
-    match ext.as_str() {
-        "xml" => exchange::read(&name, &bytes),
-        "yaml" | "yml" => yaml::read(&name, plumb_ingest::util::text(&name, &bytes)?),
+    read_bytes(&name, &ext, &bytes)
+}
+
+/// Reads a model from bytes: `format` is `xml` (ArchiMate exchange) or `yaml`/`yml`. For
+/// models that arrive without a file, such as an upload to the server.
+pub fn read_bytes(name: &str, format: &str, bytes: &[u8]) -> Result<Model> {
+    match format {
+        "xml" => exchange::read(name, bytes),
+        "yaml" | "yml" => yaml::read(name, plumb_ingest::util::text(name, bytes)?),
         _ => Err(ModelError::new(
-            &name,
+            name,
             "unknown model format: use .xml (ArchiMate exchange), .yaml, or an Archi CSV export (elements.csv)",
         )),
     }

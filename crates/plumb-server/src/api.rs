@@ -23,7 +23,7 @@ use crate::tokens::{Role, TokenRecord};
 type ApiResult = Result<Response, Problem>;
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(f)
@@ -31,7 +31,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|_| Problem::internal())?
 }
 
-fn json_response(status: StatusCode, v: Value) -> Response {
+pub(crate) fn json_response(status: StatusCode, v: Value) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -91,7 +91,7 @@ pub async fn openapi() -> Response {
     json_response(StatusCode::OK, crate::openapi::document())
 }
 
-fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -119,23 +119,7 @@ pub async fn append(
 ) -> ApiResult {
     require_json(&headers)?;
     let system = label(&q, "system");
-    if who.role == Role::Recorder {
-        match &system {
-            Some(sys) if who.systems.contains(sys) => {}
-            Some(sys) => {
-                return Err(Problem::forbidden(format!(
-                    "this recorder token may write to {:?}, not {sys:?}",
-                    who.systems
-                )));
-            }
-            None => {
-                return Err(Problem::forbidden(format!(
-                    "recorder tokens must name their system (?system=), one of {:?}",
-                    who.systems
-                )));
-            }
-        }
-    }
+    in_scope(&who, system.as_deref())?;
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         return Err(Problem::bad_request(format!("body is not JSON: {e}")));
     }
@@ -159,6 +143,24 @@ pub async fn append(
         StatusCode::CREATED,
         json!({"index": index, "leaf_hash": leaf, "proof": format!("/v1/entries/{index}/proof")}),
     ))
+}
+
+/// Refuses a recorder writing outside its systems; other writers may write anywhere.
+pub fn in_scope(who: &TokenRecord, system: Option<&str>) -> Result<(), Problem> {
+    if who.role != Role::Recorder {
+        return Ok(());
+    }
+    match system {
+        Some(sys) if who.systems.iter().any(|s| s == sys) => Ok(()),
+        Some(sys) => Err(Problem::forbidden(format!(
+            "this recorder token may write to {:?}, not {sys:?}",
+            who.systems
+        ))),
+        None => Err(Problem::forbidden(format!(
+            "recorder tokens must name their system, one of {:?}",
+            who.systems
+        ))),
+    }
 }
 
 fn query_of(q: &HashMap<String, String>) -> Result<LogQuery, Problem> {

@@ -2,6 +2,7 @@
 //! trail, RFC 9457 errors, OpenAPI) and the auditors' web UI, over one evidence store.
 
 pub mod api;
+pub mod evaluate;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
@@ -169,6 +170,8 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/consistency", get(api::consistency))
         .route("/v1/blobs/{digest}", get(api::get_blob))
         .route("/v1/export", get(api::export))
+        .route("/v1/gate", post(evaluate::gate))
+        .route("/v1/model/check", post(evaluate::model_check))
         .route("/v1/tokens", get(api::list_tokens).post(api::create_token))
         .route("/v1/tokens/{id}", axum::routing::delete(api::revoke_token))
         .layer(DefaultBodyLimit::max(max_body))

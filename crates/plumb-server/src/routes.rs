@@ -89,6 +89,18 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         "Evidence pack (tar) for a selection",
     ),
     (
+        "POST",
+        "/v1/gate",
+        Access::Roles(WRITERS),
+        "Evaluate a gate request (inputs inline) at the server's time; optionally record the decision",
+    ),
+    (
+        "POST",
+        "/v1/model/check",
+        Access::Roles(WRITERS),
+        "Check an ArchiMate model (exchange XML or YAML body); optionally record the check",
+    ),
+    (
         "GET",
         "/v1/tokens",
         Access::Roles(ADMIN),

@@ -161,25 +161,34 @@ impl AppState {
             AUDIT,
             predicate,
         );
-        let env = Envelope::sign(
-            IN_TOTO_PAYLOAD_TYPE,
-            &serde_json::to_vec(&st).expect("JSON"),
-            &self.key,
-        );
-        let entry = prepare_envelope(
-            env,
-            Annotations {
-                system: Some("plumb-server".into()),
-                ..Default::default()
-            },
-            &self.trusted,
-            Utc::now(),
-        )
-        .map_err(|e| e.to_string())?;
-        let t = self.writer.submit(entry);
+        let t = self
+            .submit_statement(
+                &st,
+                Annotations {
+                    system: Some("plumb-server".into()),
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
         if wait {
             t.wait().map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+
+    /// Signs `st` with the store key and submits it for appending; wait on the ticket for
+    /// its index once durable.
+    pub fn submit_statement(
+        &self,
+        st: &Statement,
+        ann: Annotations,
+    ) -> Result<plumb_ledger::commit::Ticket, plumb_ledger::Error> {
+        let env = Envelope::sign(
+            IN_TOTO_PAYLOAD_TYPE,
+            &serde_json::to_vec(st).expect("JSON"),
+            &self.key,
+        );
+        let entry = prepare_envelope(env, ann, &self.trusted, Utc::now())?;
+        Ok(self.writer.submit(entry))
     }
 }

@@ -29,7 +29,7 @@ const SESSION: &str = "plumb_session";
 const PRE_CSRF: &str = "plumb_csrf";
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
-const MODEL_CHECK: &str = "https://plumbline.dev/attestation/model-check/v1";
+use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
 
 /// UI routes.

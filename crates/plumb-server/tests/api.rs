@@ -33,6 +33,8 @@ fn http(
     plumb_testkit::http(addr, method, path, &headers, body)
 }
 
+const BANK_MODEL: &str = include_str!("../../../examples/model/bank.yaml");
+
 fn concrete(path: &str, token_id: &str) -> String {
     path.replace("{index}", "0")
         .replace("{digest}", &format!("sha256:{}", "0".repeat(64)))
@@ -70,6 +72,8 @@ fn every_route_against_every_role() {
             format!("{p}?old=0&new=1")
         } else if *path == "/v1/entries" && *method == "POST" {
             format!("{p}?system=payments")
+        } else if *path == "/v1/model/check" {
+            format!("{p}?record=true&system=payments&name=bank.yaml")
         } else {
             p
         };
@@ -77,9 +81,15 @@ fn every_route_against_every_role() {
             ("POST", "/v1/entries") => envelope(&srv.store, 2),
             ("POST", "/v1/tokens") => br#"{"role":"auditor","label":"x"}"#.to_vec(),
             ("POST", "/v1/blobs") => b"blob".to_vec(),
+            ("POST", "/v1/gate") => br#"{"config":{"system":"payments"},"record":true}"#.to_vec(),
+            ("POST", "/v1/model/check") => BANK_MODEL.as_bytes().to_vec(),
             _ => vec![],
         };
-        let ct = Some("application/json");
+        let ct = Some(if *path == "/v1/model/check" {
+            "application/yaml"
+        } else {
+            "application/json"
+        });
         let anon = http(srv.addr, method, &p, None, ct, &body);
         match access {
             Access::Public => assert_eq!(anon.status, 200, "{method} {path}"),
