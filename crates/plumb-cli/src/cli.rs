@@ -32,6 +32,20 @@ pub struct Cli {
     #[arg(long, global = true, env = "PLUMB_NOW", value_name = "RFC3339")]
     pub now: Option<String>,
 
+    /// Send `record`, `append`, `gate`, `model check` and `export` to a plumb server instead of
+    /// the local store, e.g. https://plumb.bank.internal:8700. The token comes from
+    /// PLUMB_TOKEN or --token-file, never from the command line (process lists are public).
+    #[arg(long, global = true, env = "PLUMB_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// File holding the API token for --server (default: the PLUMB_TOKEN variable).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// PEM certificate(s) to trust for --server instead of the public web roots (a bank's own CA).
+    #[arg(long, global = true, env = "PLUMB_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }

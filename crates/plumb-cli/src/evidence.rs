@@ -16,6 +16,7 @@ use plumb_ledger::{InitOptions, Ledger, RecordRequest};
 
 use crate::cli::{AppendArgs, Format, Labels, RecordArgs, StatementArgs};
 use crate::output::{Failure, emit};
+use crate::remote::Remote;
 
 /// Opens the store, explaining how to create one when it is missing.
 pub fn open(store: &Path) -> Result<Ledger, Failure> {
@@ -173,7 +174,20 @@ pub fn record(
     format: Format,
     a: &RecordArgs,
     now: DateTime<Utc>,
+    remote: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
+    if let Some(r) = remote {
+        let l = open(store).map_err(|f| {
+            f.hint("with --server, record signs with the local store's key: run `plumb init`, then have the server trust it (plumb key show > ci.pub; on the server: plumb key trust ci.pub)")
+        })?;
+        let st = Statement::new(
+            subjects(&a.statement)?,
+            &a.statement.predicate_type,
+            read_predicate(&a.statement.predicate)?,
+        );
+        let env = serde_json::to_vec(&l.sign_statement(&st)?).expect("JSON");
+        return append_remote(r, format, &a.labels, &[("statement".into(), env)]);
+    }
     let mut l = open(store)?;
     let req = RecordRequest {
         subjects: subjects(&a.statement)?,
@@ -228,7 +242,29 @@ pub fn append(
     format: Format,
     a: &AppendArgs,
     now: DateTime<Utc>,
+    remote: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
+    if let Some(r) = remote {
+        let mut envelopes = Vec::new();
+        for f in &a.files {
+            if f.as_os_str() == "-" {
+                let mut raw = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut raw)
+                    .map_err(|e| Failure::usage(format!("standard input: {e}")))?;
+                for (n, line) in raw.split(|b| *b == b'\n').enumerate() {
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        envelopes.push((format!("line {}", n + 1), line.to_vec()));
+                    }
+                }
+            } else {
+                let raw = std::fs::read(f)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
+                envelopes.push((f.display().to_string(), raw));
+            }
+        }
+        return append_remote(r, format, &a.labels, &envelopes);
+    }
     let mut l = open(store)?;
     if a.files.iter().any(|f| f.as_os_str() == "-") {
         if a.files.len() > 1 {
@@ -272,6 +308,54 @@ pub fn append(
             s
         },
         json!({"indexes": indexes, "receipts": receipts}),
+    )
+}
+
+/// Sends envelopes to the server one by one; stops at the first refusal (those before it
+/// stay appended, as the message says).
+fn append_remote(
+    r: &Remote,
+    format: Format,
+    labels: &Labels,
+    envelopes: &[(String, Vec<u8>)],
+) -> Result<ExitCode, Failure> {
+    if !labels.attach.is_empty() {
+        return Err(Failure::usage(
+            "--attach is not sent to a server yet: upload reports through the gate (plumb gate --server --record stores its inputs) or POST /v1/blobs",
+        ));
+    }
+    let path = format!(
+        "/v1/entries{}",
+        crate::remote::query(&[
+            ("system", labels.system.clone()),
+            ("run", labels.run.clone())
+        ])
+    );
+    let mut done = Vec::new();
+    for (name, body) in envelopes {
+        let v = r.post(&path, "application/json", body).map_err(|mut f| {
+            f.message = format!("{name}: {}", f.message);
+            if !done.is_empty() {
+                f.hint = Some(format!("{} entries before it were appended", done.len()));
+            }
+            f
+        })?;
+        let index = v["index"]
+            .as_u64()
+            .ok_or_else(|| Failure::usage("the server's answer has no entry index"))?;
+        done.push((name.clone(), index));
+    }
+    emit(
+        format,
+        || {
+            let mut s = String::new();
+            for (n, i) in &done {
+                s.push_str(&format!("appended {n} as entry {i} on {}\n", r.base()));
+            }
+            s.push_str("its inclusion proof follows the server's next checkpoint: GET /v1/entries/N/proof\n");
+            s
+        },
+        json!({"server": r.base(), "indexes": done.iter().map(|d| d.1).collect::<Vec<_>>()}),
     )
 }
 

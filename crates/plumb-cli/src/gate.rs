@@ -17,6 +17,7 @@ use plumb_ledger::RecordRequest;
 use crate::cli::{Format, GateCmd, GateRun, GateSub, PolicyCmd};
 use crate::evidence::open;
 use crate::output::{Failure, emit};
+use crate::remote::Remote;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
@@ -200,11 +201,41 @@ fn record(
     Ok(index)
 }
 
+/// Sends the request (inputs inline) to the server, which evaluates it at its own time and
+/// records it when asked; the answer is the same decision a local run gives.
+fn evaluate_remote(
+    r: &Remote,
+    req: &GateRequest,
+    a: &GateRun,
+    want_record: bool,
+) -> Result<(Decision, Option<u64>), Failure> {
+    if want_record && !a.artifact.is_empty() {
+        return Err(Failure::usage(
+            "--artifact is not sent to a server yet: record the artifact's digest with `plumb record --server` instead",
+        ));
+    }
+    let wire = plumb_gate::wire::WireGateRequest::from_request(req, want_record, a.run.clone());
+    let mut v = r.post(
+        "/v1/gate",
+        "application/json",
+        &serde_json::to_vec(&wire).expect("JSON"),
+    )?;
+    let recorded = v["recorded_entry"].as_u64();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("recorded_entry");
+    }
+    let d = serde_json::from_value(v).map_err(|e| {
+        Failure::usage(format!("the server's decision is not one plumb reads: {e}"))
+    })?;
+    Ok((d, recorded))
+}
+
 pub fn run(
     store: &Path,
     format: Format,
     cmd: &GateCmd,
     now: DateTime<Utc>,
+    remote: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
     match &cmd.sub {
         Some(GateSub::Schema) => {
@@ -236,7 +267,18 @@ pub fn run(
     }
     let a = &cmd.run;
     let (req, attach, want_record) = request(a, now)?;
-    let d = evaluate(&req);
+    let (d, recorded) = match remote {
+        Some(r) => evaluate_remote(r, &req, a, want_record)?,
+        None => {
+            let d = evaluate(&req);
+            let recorded = if want_record {
+                Some(record(store, &d, a, attach, now)?)
+            } else {
+                None
+            };
+            (d, recorded)
+        }
+    };
     for (path, body) in [
         (&a.junit_out, render::junit(&d).into_bytes()),
         (&a.markdown_out, render::markdown(&d).into_bytes()),
@@ -246,11 +288,6 @@ pub fn run(
             std::fs::write(p, body).map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
         }
     }
-    let recorded = if want_record {
-        Some(record(store, &d, a, attach, now)?)
-    } else {
-        None
-    };
     match format {
         Format::Json => {
             let mut v: serde_json::Value =
@@ -264,10 +301,13 @@ pub fn run(
             let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
             print!("{}", render::human(&d, color));
             if let Some(i) = recorded {
-                println!(
-                    "  decision recorded as entry {i} (plumb --store {} show {i})",
-                    store.display()
-                );
+                match remote {
+                    Some(r) => println!("  decision recorded as entry {i} on {}", r.base()),
+                    None => println!(
+                        "  decision recorded as entry {i} (plumb --store {} show {i})",
+                        store.display()
+                    ),
+                }
             }
         }
     }

@@ -307,7 +307,35 @@ pub fn export(
     out: &Path,
     f: &Filter,
     now: DateTime<Utc>,
+    remote: Option<&crate::remote::Remote>,
 ) -> Result<ExitCode, Failure> {
+    if let Some(r) = remote {
+        let path = format!(
+            "/v1/export{}",
+            crate::remote::query(&[
+                ("subject", f.subject.clone()),
+                ("system", f.system.clone()),
+                ("predicate_type", f.predicate_type.clone()),
+                ("run", f.run.clone()),
+                ("since", f.since.clone()),
+                ("until", f.until.clone()),
+            ])
+        );
+        let bytes = r.download(&path, out)?;
+        return emit(
+            format,
+            || {
+                format!(
+                    "wrote {} ({bytes} bytes) from the server\n\
+                     verify it anywhere with: plumb verify-pack {} --trusted-key signing.pub\n\
+                     (signing.pub is the server store's public key, from its operator)\n",
+                    out.display(),
+                    out.display()
+                )
+            },
+            json!({"pack": out, "bytes": bytes}),
+        );
+    }
     let mut l = open(store)?;
     let sum = l.export(&query(f)?, out, now)?;
     emit(

@@ -8,6 +8,7 @@ mod gate;
 mod inspect;
 mod model;
 mod output;
+mod remote;
 mod serve;
 
 use std::process::ExitCode;
@@ -45,8 +46,31 @@ fn now(cli: &Cli) -> Result<DateTime<Utc>, Failure> {
     }
 }
 
+/// The server for commands that can work against one; refuses `--server` elsewhere rather than
+/// quietly answering from a local store.
+fn remote(cli: &Cli) -> Result<Option<remote::Remote>, Failure> {
+    let Some(url) = &cli.server else {
+        return Ok(None);
+    };
+    let remote_capable = match &cli.command {
+        Command::Record(_) | Command::Append(_) | Command::Export { .. } => true,
+        Command::Gate(g) => g.sub.is_none(),
+        Command::Model(m) => matches!(m, cli::ModelCmd::Check { .. }),
+        _ => false,
+    };
+    if !remote_capable {
+        return Err(Failure::usage(
+            "--server works with record, append, gate, model check and export; this command reads the local store",
+        )
+        .hint("unset PLUMB_SERVER, or use the server's API (/v1/openapi.json) or web UI"));
+    }
+    remote::Remote::new(url, cli.token_file.as_deref(), cli.ca_cert.as_deref()).map(Some)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let now = now(&cli)?;
+    let server = remote(&cli)?;
+    let server = server.as_ref();
     let (store, format) = (cli.store.as_path(), cli.format);
     match &cli.command {
         Command::Init {
@@ -57,9 +81,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Key(KeyCommand::Show) => evidence::key_show(store, format),
         Command::Key(KeyCommand::Trust { file }) => evidence::key_trust(store, format, file),
         Command::Key(KeyCommand::List) => evidence::key_list(store, format),
-        Command::Record(a) => evidence::record(store, format, a, now),
+        Command::Record(a) => evidence::record(store, format, a, now, server),
         Command::Sign(a) => evidence::sign(store, a),
-        Command::Append(a) => evidence::append(store, format, a, now),
+        Command::Append(a) => evidence::append(store, format, a, now, server),
         Command::Log(q) => inspect::log(store, format, q),
         Command::Show { index } => inspect::show(store, format, *index),
         Command::Prove { index } => inspect::prove(store, format, *index),
@@ -68,12 +92,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             no_signatures,
             no_blobs,
         } => inspect::verify(store, format, !no_signatures, !no_blobs),
-        Command::Export { out, filter } => inspect::export(store, format, out, filter, now),
+        Command::Export { out, filter } => inspect::export(store, format, out, filter, now, server),
         Command::VerifyPack { pack, trusted_key } => {
             inspect::verify_pack(format, pack, trusted_key)
         }
-        Command::Gate(g) => gate::run(store, format, g, now),
-        Command::Model(m) => model::run(store, format, m, now),
+        Command::Gate(g) => gate::run(store, format, g, now, server),
+        Command::Model(m) => model::run(store, format, m, now, server),
         Command::Drift {
             model: m,
             sarif_out,

@@ -17,6 +17,7 @@ use plumb_model::drift::Observed;
 use crate::cli::{Format, ModelCmd};
 use crate::evidence::open;
 use crate::output::{Failure, emit, mark};
+use crate::remote::Remote;
 
 pub use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 /// Predicate type of deployment records.
@@ -60,11 +61,87 @@ fn sarif_out(path: Option<&Path>, findings: &[Finding], file: &str) -> Result<()
     Ok(())
 }
 
+fn record_check(
+    store: &Path,
+    model: &Path,
+    rep: &plumb_model::check::Report,
+    now: DateTime<Utc>,
+) -> Result<u64, Failure> {
+    let mut l = open(store)?;
+    let (i, _) = l.record(
+        RecordRequest {
+            subjects: vec![Subject {
+                name: model.display().to_string(),
+                digest: [("sha256".to_string(), rep.model_digest.clone())].into(),
+            }],
+            predicate_type: MODEL_CHECK.into(),
+            predicate: serde_json::to_value(rep).expect("JSON"),
+            system: None,
+            run: None,
+            attachments: if model.is_file() {
+                vec![model.to_path_buf()]
+            } else {
+                vec![]
+            },
+        },
+        now,
+    )?;
+    Ok(i)
+}
+
+/// Sends the model file to the server's check; the answer is the same report.
+fn check_remote(
+    r: &Remote,
+    model: &Path,
+    threshold: f64,
+    record: bool,
+) -> Result<(String, plumb_model::check::Report, Option<u64>), Failure> {
+    let ext = model
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let ct = match ext.as_str() {
+        "xml" => "application/xml",
+        "yaml" | "yml" => "application/yaml",
+        _ => {
+            return Err(Failure::usage(format!(
+                "{}: --server takes one .xml (exchange) or .yaml file",
+                model.display()
+            ))
+            .hint("convert an Archi CSV export first: plumb model convert DIR --to yaml --out model.yaml"));
+        }
+    };
+    let body =
+        std::fs::read(model).map_err(|e| Failure::usage(format!("{}: {e}", model.display())))?;
+    let file = model
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let path = format!(
+        "/v1/model/check{}",
+        crate::remote::query(&[
+            ("name", Some(file)),
+            ("concentration_threshold", Some(threshold.to_string())),
+            ("record", record.then(|| "true".to_string())),
+        ])
+    );
+    let v = r.post(&path, ct, &body)?;
+    let rep = serde_json::from_value(v["report"].clone())
+        .map_err(|e| Failure::usage(format!("the server's report is not one plumb reads: {e}")))?;
+    Ok((
+        v["name"].as_str().unwrap_or_default().to_string(),
+        rep,
+        v["recorded_entry"].as_u64(),
+    ))
+}
+
 pub fn run(
     store: &Path,
     format: Format,
     cmd: &ModelCmd,
     now: DateTime<Utc>,
+    remote: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
     match cmd {
         ModelCmd::Check {
@@ -73,39 +150,26 @@ pub fn run(
             sarif_out: sarif,
             record,
         } => {
-            let m = load(model)?;
             let file = model.display().to_string();
-            let rep = check(
-                &m,
-                Options {
-                    concentration_threshold: *concentration_threshold,
-                },
-            );
-            sarif_out(sarif.as_deref(), &rep.findings, &file)?;
-            let recorded = if *record {
-                let mut l = open(store)?;
-                let (i, _) = l.record(
-                    RecordRequest {
-                        subjects: vec![Subject {
-                            name: file.clone(),
-                            digest: [("sha256".to_string(), rep.model_digest.clone())].into(),
-                        }],
-                        predicate_type: MODEL_CHECK.into(),
-                        predicate: serde_json::to_value(&rep).expect("JSON"),
-                        system: None,
-                        run: None,
-                        attachments: if model.is_file() {
-                            vec![model.clone()]
-                        } else {
-                            vec![]
+            let (name, rep, recorded) = match remote {
+                Some(r) => check_remote(r, model, *concentration_threshold, *record)?,
+                None => {
+                    let m = load(model)?;
+                    let rep = check(
+                        &m,
+                        Options {
+                            concentration_threshold: *concentration_threshold,
                         },
-                    },
-                    now,
-                )?;
-                Some(i)
-            } else {
-                None
+                    );
+                    let recorded = if *record {
+                        Some(record_check(store, model, &rep, now)?)
+                    } else {
+                        None
+                    };
+                    (m.name, rep, recorded)
+                }
             };
+            sarif_out(sarif.as_deref(), &rep.findings, &file)?;
             let ok = rep.ok();
             let code = emit(
                 format,
@@ -118,7 +182,7 @@ pub fn run(
                     let mut s = format!(
                         "plumb model check: {}  {} ({} elements, {} relationships; {} critical or important functions)\n",
                         mark(ok),
-                        m.name,
+                        name,
                         rep.size.0,
                         rep.size.1,
                         rep.functions.len()

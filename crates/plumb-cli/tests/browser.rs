@@ -17,7 +17,7 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
-    let mut demo = Command::new(env!("CARGO_BIN_EXE_plumb"))
+    let demo = Command::new(env!("CARGO_BIN_EXE_plumb"))
         .args([
             "--now",
             "2026-11-21T10:00:00Z",
@@ -31,8 +31,9 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut demo = plumb_testkit::KillOnDrop(demo);
     let mut token = None;
-    for line in BufReader::new(demo.stdout.take().unwrap()).lines() {
+    for line in BufReader::new(demo.0.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
         if let Some(t) = line.strip_prefix("auditor token ") {
             token = Some(t.trim().to_string());
@@ -156,13 +157,5 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     b.screenshot(&shots.join("6-export.png"));
     drop(b);
 
-    unsafe_terminate(&mut demo);
-}
-
-/// Stops the demo's server the way an operator would (SIGTERM) and waits for it.
-fn unsafe_terminate(child: &mut std::process::Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    demo.stop();
 }

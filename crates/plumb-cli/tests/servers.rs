@@ -45,7 +45,7 @@ fn two_servers_share_one_postgresql_log_without_forking_it() {
     .unwrap()
     .to_string();
     let ports = [free_port(), free_port()];
-    let mut servers: Vec<_> = ports
+    let servers: Vec<_> = ports
         .iter()
         .map(|p| {
             Command::new(plumb)
@@ -55,6 +55,7 @@ fn two_servers_share_one_postgresql_log_without_forking_it() {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
+                .map(plumb_testkit::KillOnDrop)
                 .unwrap()
         })
         .collect();
@@ -116,11 +117,8 @@ fn two_servers_share_one_postgresql_log_without_forking_it() {
             .flat_map(|h| h.join().unwrap())
             .collect()
     });
-    for s in &mut servers {
-        let _ = Command::new("kill")
-            .args(["-TERM", &s.id().to_string()])
-            .status();
-        let _ = s.wait();
+    for s in servers {
+        s.stop();
     }
     let mut unique = acked.clone();
     unique.sort();

@@ -7,31 +7,75 @@ use std::time::Duration;
 #[test]
 fn serve_speaks_tls_with_a_given_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let generated = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("the openssl command-line tool is needed for this test");
-    assert!(generated.success());
+    // A private CA and a server certificate it signed, as a bank would have.
+    let p = |n: &str| dir.path().join(n);
+    let (cert, key, ca) = (p("cert.pem"), p("key.pem"), p("ca.pem"));
+    std::fs::write(p("ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    let openssl = |args: &[&str]| {
+        let ok = Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .expect("the openssl command-line tool is needed for this test");
+        assert!(ok.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Test Bank CA",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "req.csr",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
     let store = dir.path().join("store");
     let plumb = env!("CARGO_BIN_EXE_plumb");
     assert!(
@@ -49,7 +93,7 @@ fn serve_speaks_tls_with_a_given_certificate() {
         .local_addr()
         .unwrap()
         .port();
-    let mut server = Command::new(plumb)
+    let server = Command::new(plumb)
         .arg("--store")
         .arg(&store)
         .args([
@@ -61,9 +105,11 @@ fn serve_speaks_tls_with_a_given_certificate() {
         .arg(&cert)
         .arg("--tls-key")
         .arg(&key)
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let server = plumb_testkit::KillOnDrop(server);
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     plumb_testkit::wait_until("plumb serve over TLS", Duration::from_secs(30), || {
         std::net::TcpStream::connect(addr).is_ok()
@@ -71,7 +117,7 @@ fn serve_speaks_tls_with_a_given_certificate() {
     let curl = |args: &[&str]| {
         Command::new("curl")
             .args(["-s", "-m", "10", "-i", "--cacert"])
-            .arg(&cert)
+            .arg(&ca)
             .args(args)
             .output()
             .expect("curl is needed for this test")
@@ -110,8 +156,43 @@ fn serve_speaks_tls_with_a_given_certificate() {
         "000",
         "plain HTTP gets no answer on the TLS port"
     );
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let _ = server.wait();
+    // The CLI's --server trusts a private CA only when told to (--ca-cert).
+    let token = String::from_utf8(
+        Command::new(plumb)
+            .arg("--store")
+            .arg(&store)
+            .args(["token", "create", "--role", "admin"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .lines()
+    .next()
+    .unwrap()
+    .to_string();
+    let model = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/model/bank.yaml"
+    );
+    let client = |ca: Option<&std::path::Path>| {
+        let mut c = Command::new(plumb);
+        c.args(["--server", &format!("https://127.0.0.1:{port}")])
+            .env("PLUMB_TOKEN", &token)
+            .env_remove("PLUMB_CA_CERT");
+        if let Some(ca) = ca {
+            c.arg("--ca-cert").arg(ca);
+        }
+        c.args(["model", "check", model]).output().unwrap()
+    };
+    let trusted = client(Some(&ca));
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let untrusted = client(None);
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("--ca-cert"));
+    server.stop();
 }

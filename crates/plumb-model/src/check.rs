@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dora;
 use crate::graph::deps;
@@ -15,7 +15,7 @@ use crate::types::{ElementType, Layer};
 pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/model-check/v1";
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Fails the check.
@@ -25,7 +25,7 @@ pub enum Level {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
     /// Check id.
     pub id: String,
@@ -42,7 +42,7 @@ pub struct Finding {
 }
 
 /// Concentration of critical or important functions on one provider.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Concentration {
     /// Provider id.
     pub provider: String,
@@ -55,7 +55,7 @@ pub struct Concentration {
 }
 
 /// The result of a check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Model digest (the subject when recorded).
     pub model_digest: String,

@@ -19,6 +19,30 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 }
 
 /// Runs a command, panicking with its output on failure; returns standard output.
+/// A child process (a server under test) that is killed when dropped, so a failing test
+/// does not leave it running and holding the test harness's output pipe open.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl KillOnDrop {
+    /// Asks the process to stop (SIGTERM, for a graceful shutdown) and waits for it.
+    pub fn stop(mut self) -> Option<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        self.0.wait().ok()
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Runs a command that must succeed and returns its standard output.
 pub fn sh(cmd: &mut Command) -> String {
     let out = cmd
         .stdin(Stdio::null())
