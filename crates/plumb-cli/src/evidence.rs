@@ -319,18 +319,19 @@ fn append_remote(
     labels: &Labels,
     envelopes: &[(String, Vec<u8>)],
 ) -> Result<ExitCode, Failure> {
-    if !labels.attach.is_empty() {
-        return Err(Failure::usage(
-            "--attach is not sent to a server yet: upload reports through the gate (plumb gate --server --record stores its inputs) or POST /v1/blobs",
-        ));
+    // Attachments go up first, so the entry can name them; a blob nobody references is harmless.
+    let mut params = vec![
+        ("system", labels.system.clone()),
+        ("run", labels.run.clone()),
+    ];
+    for f in &labels.attach {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        params.push(("blob", Some(format!("{name}@{}", r.upload(f)?))));
     }
-    let path = format!(
-        "/v1/entries{}",
-        crate::remote::query(&[
-            ("system", labels.system.clone()),
-            ("run", labels.run.clone())
-        ])
-    );
+    let path = format!("/v1/entries{}", crate::remote::query(&params));
     let mut done = Vec::new();
     for (name, body) in envelopes {
         let v = r.post(&path, "application/json", body).map_err(|mut f| {

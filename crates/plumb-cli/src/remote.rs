@@ -137,6 +137,27 @@ impl Remote {
         self.json_of(r)
     }
 
+    /// Uploads a file as a blob (streamed); returns its `sha256:` digest.
+    pub fn upload(&self, file: &Path) -> Result<String, Failure> {
+        let f = std::fs::File::open(file)
+            .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+        let r = self
+            .agent
+            .post(&self.url("/v1/blobs"))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .content_type("application/octet-stream")
+            .send(f);
+        let r = self.check(r).map_err(|mut e| {
+            e.message = format!("{}: {}", file.display(), e.message);
+            e
+        })?;
+        let v = self.json_of(r)?;
+        v["digest"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Failure::usage("the server's answer has no blob digest"))
+    }
+
     /// GETs `path` and streams the answer into `out`; returns the bytes written.
     pub fn download(&self, path: &str, out: &Path) -> Result<u64, Failure> {
         let r = self

@@ -136,7 +136,8 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
     let rec = remote(&recorder)
         .args(["record", "--subject", &format!("app.tar={digest}")])
         .args(["--predicate-type", "https://example.com/build/v1"])
-        .args(["--system", "payments"])
+        .args(["--system", "payments", "--attach"])
+        .arg(root().join("examples/sample-app/reports/junit.xml"))
         .output()
         .unwrap();
     assert!(
@@ -144,6 +145,7 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
         "{}",
         String::from_utf8_lossy(&rec.stderr)
     );
+    let recorded = json(&rec)["indexes"][0].as_u64().unwrap();
     let envelope = dir.path().join("env.json");
     std::fs::write(
         &envelope,
@@ -228,4 +230,12 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
     server.stop();
     let verify = plumb(&server_store).arg("verify").output().unwrap();
     assert!(verify.status.success());
+    // The attachment went up as a blob and the entry names it.
+    let shown = json(
+        &plumb(&server_store)
+            .args(["--format", "json", "show", &recorded.to_string()])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(shown["blobs"][0]["name"], "junit.xml", "{shown}");
 }

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use plumb_ledger::entry::{Annotations, LogEntry, parse_time};
+use plumb_ledger::entry::{Annotations, BlobRef, LogEntry, parse_time};
 use plumb_ledger::hash::hex;
 use plumb_ledger::store::Query as LogQuery;
 
@@ -110,23 +110,70 @@ fn label(q: &HashMap<String, String>, key: &str) -> Option<String> {
     q.get(key).cloned().filter(|v| !v.is_empty())
 }
 
+/// Most blobs one appended entry may reference.
+const MAX_BLOB_REFS: usize = 64;
+
+/// The `blob=NAME@sha256:HEX` parameters of an append: blobs uploaded beforehand through
+/// `POST /v1/blobs`, each of which must be in the store.
+fn blob_refs(s: &AppState, pairs: &[(String, String)]) -> Result<Vec<BlobRef>, Problem> {
+    let raw: Vec<&String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "blob")
+        .map(|p| &p.1)
+        .collect();
+    if raw.len() > MAX_BLOB_REFS {
+        return Err(Problem::bad_request(format!(
+            "at most {MAX_BLOB_REFS} blob references per entry"
+        )));
+    }
+    let l = s.reader.lock().expect("lock");
+    raw.into_iter()
+        .map(|v| {
+            let (name, digest) = v.rsplit_once('@').ok_or_else(|| {
+                Problem::bad_request(format!("blob {v:?}: expected NAME@sha256:HEX"))
+            })?;
+            let path = l.blobs().path_of(digest).map_err(|_| {
+                Problem::bad_request(format!("blob {v:?}: {digest:?} is not sha256:<64 hex>"))
+            })?;
+            let size = std::fs::metadata(&path)
+                .map_err(|_| {
+                    Problem::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "unknown-blob",
+                        format!(
+                            "blob {digest} is not in the store: upload it first (POST /v1/blobs)"
+                        ),
+                    )
+                })?
+                .len();
+            Ok(BlobRef {
+                name: crate::evaluate::base_name(name),
+                digest: digest.to_string(),
+                size,
+            })
+        })
+        .collect()
+}
+
 pub async fn append(
     State(s): State<Arc<AppState>>,
     Extension(who): Extension<TokenRecord>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult {
     require_json(&headers)?;
+    let q: HashMap<String, String> = pairs.iter().cloned().collect();
     let system = label(&q, "system");
     in_scope(&who, system.as_deref())?;
+    let blobs = blob_refs(&s, &pairs)?;
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         return Err(Problem::bad_request(format!("body is not JSON: {e}")));
     }
     let ann = Annotations {
         system,
         run: label(&q, "run"),
-        blobs: vec![],
+        blobs,
     };
     let st = s.clone();
     let (index, leaf) = blocking(move || {

@@ -23,7 +23,7 @@ use crate::state::AppState;
 use crate::tokens::TokenRecord;
 
 /// The last path component of a client-given name: attachment names never carry paths.
-fn base_name(name: &str) -> String {
+pub(crate) fn base_name(name: &str) -> String {
     let n = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if n.is_empty() || n == ".." || n == "." {
         "input".into()

@@ -38,7 +38,7 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         "POST",
         "/v1/entries",
         Access::Roles(WRITERS),
-        "Append a DSSE envelope (signature verified against the store's trusted keys)",
+        "Append a DSSE envelope (signature verified against the store's trusted keys); blob=NAME@sha256:HEX references uploaded blobs",
     ),
     (
         "GET",

@@ -269,6 +269,26 @@ fn bad_input_and_abuse_are_answered_correctly() {
         b"",
     );
     assert_eq!(r.status, 400, "path traversal in a blob name");
+    // Blob references on an append: malformed, traversal, and a blob never uploaded.
+    let unknown = format!("x@sha256:{}", "0".repeat(64));
+    for (blob, status) in [
+        ("nodigest", 400),
+        ("x@..%2F..%2Fkeys%2Fsigning.key", 400),
+        (unknown.as_str(), 422),
+    ] {
+        let r = post(
+            &format!("/v1/entries?system=payments&blob={blob}"),
+            &rec,
+            "application/json",
+            &envelope(&srv.store, 7),
+        );
+        assert_eq!(
+            r.status,
+            status,
+            "blob={blob}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
     let r = http(
         srv.addr,
         "POST",
