@@ -1,7 +1,6 @@
 //! The client side of `--server`: one HTTP(S) agent with the token, a private CA if given,
 //! and server errors (RFC 9457 problem details) turned into the CLI's failures.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,18 +168,10 @@ impl Remote {
         let tmp = out.with_extension("partial");
         let mut file = std::fs::File::create(&tmp)
             .map_err(|e| Failure::usage(format!("{}: {e}", tmp.display())))?;
-        let mut reader = r.into_body().into_reader();
-        let n = std::io::copy(&mut reader.by_ref(), &mut file);
-        let n = match n {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(Failure::usage(format!(
-                    "{}: download broke off: {e}",
-                    self.base
-                )));
-            }
-        };
+        let n = std::io::copy(&mut r.into_body().into_reader(), &mut file).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::usage(format!("{}: download broke off: {e}", self.base))
+        })?;
         file.sync_all()
             .and_then(|_| std::fs::rename(&tmp, out))
             .map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;

@@ -11,11 +11,7 @@ use plumb_testkit::{Browser, http};
 #[test]
 fn an_auditor_walks_the_demo_in_a_browser() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = plumb_testkit::free_port();
     let listen = format!("127.0.0.1:{port}");
     let demo = Command::new(env!("CARGO_BIN_EXE_plumb"))
         .args([
@@ -41,10 +37,8 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         }
     }
     let token = token.expect("the demo prints an auditor token");
+    plumb_testkit::wait_for_port("the demo UI", port);
     let addr: std::net::SocketAddr = listen.parse().unwrap();
-    plumb_testkit::wait_until("the demo UI", std::time::Duration::from_secs(30), || {
-        std::net::TcpStream::connect(addr).is_ok()
-    });
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
     let base = format!("http://{listen}");
 

@@ -54,11 +54,7 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
         &["--role", "recorder", "--system", "payments"],
     );
     let auditor = token(&server_store, &["--role", "auditor"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = plumb_testkit::free_port();
     let server = plumb(&server_store)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--checkpoint-every-ms", "100"])
@@ -67,10 +63,7 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
         .spawn()
         .unwrap();
     let server = plumb_testkit::KillOnDrop(server);
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    plumb_testkit::wait_until("plumb serve", Duration::from_secs(30), || {
-        std::net::TcpStream::connect(addr).is_ok()
-    });
+    plumb_testkit::wait_for_port("plumb serve", port);
     let url = format!("http://127.0.0.1:{port}");
     let remote = |tok: &str| {
         let mut c = plumb(&client_store);

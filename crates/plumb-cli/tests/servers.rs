@@ -2,20 +2,11 @@
 //! acknowledged entry is there exactly once, and the log verifies.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use plumb_ledger::keys::KeyPair;
 use plumb_ledger::statement::{Statement, Subject};
 use plumb_testkit::http;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn two_servers_share_one_postgresql_log_without_forking_it() {
@@ -44,7 +35,7 @@ fn two_servers_share_one_postgresql_log_without_forking_it() {
     .next()
     .unwrap()
     .to_string();
-    let ports = [free_port(), free_port()];
+    let ports = [plumb_testkit::free_port(), plumb_testkit::free_port()];
     let servers: Vec<_> = ports
         .iter()
         .map(|p| {
@@ -60,10 +51,7 @@ fn two_servers_share_one_postgresql_log_without_forking_it() {
         })
         .collect();
     for p in ports {
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{p}").parse().unwrap();
-        plumb_testkit::wait_until("plumb serve", Duration::from_secs(30), || {
-            std::net::TcpStream::connect(addr).is_ok()
-        });
+        plumb_testkit::wait_for_port("plumb serve", p);
     }
     let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
     let acked: Vec<u64> = std::thread::scope(|s| {

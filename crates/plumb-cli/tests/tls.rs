@@ -2,7 +2,6 @@
 //! port gets nothing. Uses the openssl and curl command-line tools.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 #[test]
 fn serve_speaks_tls_with_a_given_certificate() {
@@ -88,11 +87,7 @@ fn serve_speaks_tls_with_a_given_certificate() {
             .status
             .success()
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = plumb_testkit::free_port();
     let server = Command::new(plumb)
         .arg("--store")
         .arg(&store)
@@ -110,10 +105,7 @@ fn serve_speaks_tls_with_a_given_certificate() {
         .spawn()
         .unwrap();
     let server = plumb_testkit::KillOnDrop(server);
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    plumb_testkit::wait_until("plumb serve over TLS", Duration::from_secs(30), || {
-        std::net::TcpStream::connect(addr).is_ok()
-    });
+    plumb_testkit::wait_for_port("plumb serve over TLS", port);
     let curl = |args: &[&str]| {
         Command::new("curl")
             .args(["-s", "-m", "10", "-i", "--cacert"])

@@ -126,13 +126,12 @@ fn blob_refs(s: &AppState, pairs: &[(String, String)]) -> Result<Vec<BlobRef>, P
             "at most {MAX_BLOB_REFS} blob references per entry"
         )));
     }
-    let l = s.reader.lock().expect("lock");
     raw.into_iter()
         .map(|v| {
             let (name, digest) = v.rsplit_once('@').ok_or_else(|| {
                 Problem::bad_request(format!("blob {v:?}: expected NAME@sha256:HEX"))
             })?;
-            let path = l.blobs().path_of(digest).map_err(|_| {
+            let path = s.blobs.path_of(digest).map_err(|_| {
                 Problem::bad_request(format!("blob {v:?}: {digest:?} is not sha256:<64 hex>"))
             })?;
             let size = std::fs::metadata(&path)
@@ -379,8 +378,7 @@ pub async fn put_blob(State(s): State<Arc<AppState>>, body: Body) -> ApiResult {
     drop(file);
     let path = tmp.clone();
     let (digest, size) = blocking(move || {
-        let l = s.reader.lock().expect("lock");
-        let r = l.blobs().put_file(&path).map_err(Problem::from_ledger);
+        let r = s.blobs.put_file(&path).map_err(Problem::from_ledger);
         let _ = std::fs::remove_file(&path);
         r
     })
@@ -393,13 +391,12 @@ pub async fn put_blob(State(s): State<Arc<AppState>>, body: Body) -> ApiResult {
 
 pub async fn get_blob(State(s): State<Arc<AppState>>, Path(digest): Path<String>) -> ApiResult {
     let data = blocking(move || {
-        let l = s.reader.lock().expect("lock");
-        l.blobs().path_of(&digest).map_err(|_| {
+        s.blobs.path_of(&digest).map_err(|_| {
             Problem::bad_request(format!(
                 "{digest:?} is not a SHA-256 digest (sha256:<64 hex>)"
             ))
         })?;
-        l.blobs().get(&digest).map_err(Problem::from_ledger)
+        s.blobs.get(&digest).map_err(Problem::from_ledger)
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], data).into_response())

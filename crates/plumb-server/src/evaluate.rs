@@ -41,16 +41,13 @@ fn record(
     parts: Vec<(String, Vec<u8>)>,
 ) -> Result<u64, Problem> {
     let mut blobs = Vec::new();
-    {
-        let l = s.reader.lock().expect("lock");
-        for (name, bytes) in parts {
-            let (digest, size) = l.blobs().put(&bytes[..]).map_err(Problem::from_ledger)?;
-            blobs.push(BlobRef {
-                name: base_name(&name),
-                digest,
-                size,
-            });
-        }
+    for (name, bytes) in parts {
+        let (digest, size) = s.blobs.put(&bytes[..]).map_err(Problem::from_ledger)?;
+        blobs.push(BlobRef {
+            name: base_name(&name),
+            digest,
+            size,
+        });
     }
     let ann = Annotations { system, run, blobs };
     let t = s.submit_statement(&st, ann).map_err(Problem::from_ledger)?;

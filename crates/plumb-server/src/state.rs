@@ -74,6 +74,8 @@ pub struct AppState {
     pub max_envelope: usize,
     /// Blob size cap.
     pub max_blob: u64,
+    /// The blob store: content-addressed files, used without the reader's lock.
+    pub blobs: plumb_ledger::blobs::BlobStore,
     /// Log origin.
     pub origin: String,
     /// Tokens.
@@ -107,6 +109,7 @@ impl AppState {
             trusted: reader.trusted_keys().to_vec(),
             max_envelope: reader.config().max_envelope_bytes,
             max_blob: reader.config().max_blob_bytes,
+            blobs: reader.blobs().clone(),
             origin: reader.config().origin.clone(),
             store,
             reader: Mutex::new(reader),

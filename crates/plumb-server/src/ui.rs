@@ -117,6 +117,15 @@ fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
     ))
 }
 
+/// A page that refuses or fails, with the status to answer it with; `message` is HTML.
+fn refusal(status: StatusCode, title: &str, sess: Option<&Session>, message: &str) -> Response {
+    (
+        status,
+        page(title, sess, &format!("<p class=\"bad\">{message}</p>")),
+    )
+        .into_response()
+}
+
 fn need_login() -> Response {
     Redirect::to("/ui/login").into_response()
 }
@@ -148,18 +157,20 @@ async fn login(
 ) -> Response {
     let csrf_ok = matches!((cookie(&headers, PRE_CSRF), f.get("csrf")), (Some(a), Some(b)) if !a.is_empty() && &a == b);
     if !csrf_ok {
-        return (StatusCode::FORBIDDEN, page("Log in", None, "<p class=\"bad\">The form expired or came from another site. <a href=\"/ui/login\">Try again</a>.</p>")).into_response();
+        return refusal(
+            StatusCode::FORBIDDEN,
+            "Log in",
+            None,
+            "The form expired or came from another site. <a href=\"/ui/login\">Try again</a>.",
+        );
     }
     if s.limited(addr.ip()) {
-        return (
+        return refusal(
             StatusCode::TOO_MANY_REQUESTS,
-            page(
-                "Log in",
-                None,
-                "<p class=\"bad\">Too many failed attempts; wait a minute.</p>",
-            ),
-        )
-            .into_response();
+            "Log in",
+            None,
+            "Too many failed attempts; wait a minute.",
+        );
     }
     let secret = f
         .get("token")
@@ -201,7 +212,15 @@ async fn login(
             };
             let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
             let _ = s.audit(&format!("client {}", addr.ip()), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": addr.ip().to_string()}), false);
-            (StatusCode::UNAUTHORIZED, page("Log in", None, &format!("<p class=\"bad\">Login refused: {}. <a href=\"/ui/login\">Try again</a>.</p>", esc(&reason)))).into_response()
+            refusal(
+                StatusCode::UNAUTHORIZED,
+                "Log in",
+                None,
+                &format!(
+                    "Login refused: {}. <a href=\"/ui/login\">Try again</a>.",
+                    esc(&reason)
+                ),
+            )
         }
     }
 }
@@ -213,15 +232,12 @@ async fn logout(
 ) -> Response {
     if let Some(sess) = session(&s, &headers) {
         if f.get("csrf") != Some(&sess.csrf) {
-            return (
+            return refusal(
                 StatusCode::FORBIDDEN,
-                page(
-                    "Log out",
-                    Some(&sess),
-                    "<p class=\"bad\">Invalid form token.</p>",
-                ),
-            )
-                .into_response();
+                "Log out",
+                Some(&sess),
+                "Invalid form token.",
+            );
         }
         if let Some(id) = cookie(&headers, SESSION) {
             s.sessions.lock().expect("lock").remove(&id);
@@ -421,15 +437,12 @@ async fn entry_page(
         return need_login();
     };
     let Ok(i) = raw.parse::<u64>() else {
-        return (
+        return refusal(
             StatusCode::BAD_REQUEST,
-            page(
-                "Entry",
-                Some(&sess),
-                "<p class=\"bad\">Not an entry index.</p>",
-            ),
-        )
-            .into_response();
+            "Entry",
+            Some(&sess),
+            "Not an entry index.",
+        );
     };
     let body = blocking(move || -> Result<String, String> {
         let mut l = s.reader.lock().expect("lock");
@@ -482,15 +495,7 @@ async fn entry_page(
     .await;
     match body {
         Ok(b) => page(&format!("Entry {i}"), Some(&sess), &b).into_response(),
-        Err(e) => (
-            StatusCode::NOT_FOUND,
-            page(
-                "Entry",
-                Some(&sess),
-                &format!("<p class=\"bad\">{}</p>", esc(&e)),
-            ),
-        )
-            .into_response(),
+        Err(e) => refusal(StatusCode::NOT_FOUND, "Entry", Some(&sess), &esc(&e)),
     }
 }
 
@@ -537,15 +542,12 @@ async fn export(
         return need_login();
     };
     if !matches!(sess.token.role, Role::Admin | Role::Auditor) {
-        return (
+        return refusal(
             StatusCode::FORBIDDEN,
-            page(
-                "Export",
-                Some(&sess),
-                "<p class=\"bad\">Only auditors and administrators export evidence packs.</p>",
-            ),
-        )
-            .into_response();
+            "Export",
+            Some(&sess),
+            "Only auditors and administrators export evidence packs.",
+        );
     }
     let system = q.get("system").cloned().filter(|x| !x.is_empty());
     let r = blocking(move || -> Result<Vec<u8>, String> {
@@ -581,15 +583,7 @@ async fn export(
             bytes,
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::NOT_FOUND,
-            page(
-                "Export",
-                Some(&sess),
-                &format!("<p class=\"bad\">{}</p>", esc(&e)),
-            ),
-        )
-            .into_response(),
+        Err(e) => refusal(StatusCode::NOT_FOUND, "Export", Some(&sess), &esc(&e)),
     }
 }
 
@@ -605,15 +599,12 @@ async fn deployment(
         return need_login();
     };
     let Ok(i) = raw.parse::<u64>() else {
-        return (
+        return refusal(
             StatusCode::BAD_REQUEST,
-            page(
-                "Deployment",
-                Some(&sess),
-                "<p class=\"bad\">Not an entry index.</p>",
-            ),
-        )
-            .into_response();
+            "Deployment",
+            Some(&sess),
+            "Not an entry index.",
+        );
     };
     let body = blocking(move || -> Result<String, String> {
         let mut l = s.reader.lock().expect("lock");
@@ -693,15 +684,7 @@ async fn deployment(
     .await;
     match body {
         Ok(b) => page("The audit question for one deployment", Some(&sess), &b).into_response(),
-        Err(e) => (
-            StatusCode::NOT_FOUND,
-            page(
-                "Deployment",
-                Some(&sess),
-                &format!("<p class=\"bad\">{}</p>", esc(&e)),
-            ),
-        )
-            .into_response(),
+        Err(e) => refusal(StatusCode::NOT_FOUND, "Deployment", Some(&sess), &esc(&e)),
     }
 }
 

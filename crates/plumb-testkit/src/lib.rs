@@ -19,6 +19,22 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 }
 
 /// Runs a command, panicking with its output on failure; returns standard output.
+/// A loopback port that was free a moment ago, for a server the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Waits until something listens on loopback `port` (a server the test started).
+pub fn wait_for_port(what: &str, port: u16) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    wait_until(what, Duration::from_secs(30), || {
+        std::net::TcpStream::connect(addr).is_ok()
+    });
+}
+
 /// A child process (a server under test) that is killed when dropped, so a failing test
 /// does not leave it running and holding the test harness's output pipe open.
 pub struct KillOnDrop(pub std::process::Child);
@@ -352,20 +368,15 @@ impl Browser {
                 "{bin} is missing: install Debian's chromium and chromium-driver (scripts/test does)"
             );
         }
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
+        let port = free_port();
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        wait_until("chromedriver", Duration::from_secs(30), || {
-            std::net::TcpStream::connect(addr).is_ok()
-        });
+        wait_for_port("chromedriver", port);
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         let profile = tempfile::tempdir().unwrap();
         let caps = serde_json::json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
