@@ -124,12 +124,15 @@ impl Tokens {
     /// Loads `<store>/tokens.json` (absent = no tokens).
     pub fn load(store: &Path) -> Result<Self, String> {
         let path = store.join("tokens.json");
+        // Stamp before reading: if the file is replaced in between, the stamp is stale and the
+        // next refresh reads again. Stamping after reading could pair old records with the new
+        // file's stamp, and the new tokens would never be seen.
+        let loaded = stamp(&path);
         let records = match std::fs::read(&path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let loaded = stamp(&path);
         Ok(Tokens {
             path,
             records,

@@ -147,11 +147,10 @@ fn every_route_against_every_role() {
         (1, 1),
         "{events:?}"
     );
-    assert!(
-        l.verify(plumb_ledger::verify::VerifyOptions::default())
-            .unwrap()
-            .ok()
-    );
+    let report = l
+        .verify(plumb_ledger::verify::VerifyOptions::default())
+        .unwrap();
+    assert!(report.ok(), "{report:?}");
 }
 
 #[test]
@@ -268,7 +267,12 @@ fn bad_input_and_abuse_are_answered_correctly() {
         None,
         b"",
     );
-    assert_eq!(r.status, 400, "path traversal in a blob name");
+    assert_eq!(
+        r.status,
+        400,
+        "path traversal in a blob name: {}",
+        String::from_utf8_lossy(&r.body)
+    );
     // Blob references on an append: malformed, traversal, and a blob never uploaded.
     let unknown = format!("x@sha256:{}", "0".repeat(64));
     for (blob, status) in [
@@ -408,17 +412,24 @@ fn appended_entries_are_provable_and_survive_shutdown() {
         assert_eq!(r.status, 201);
         indexes.push(r.json()["index"].as_u64().unwrap());
     }
-    std::thread::sleep(Duration::from_millis(400));
     let last = *indexes.last().unwrap();
-    let p = http(
-        srv.addr,
-        "GET",
-        &format!("/v1/entries/{last}/proof"),
-        Some(&aud),
-        None,
-        b"",
-    )
-    .json();
+    let proof = || {
+        http(
+            srv.addr,
+            "GET",
+            &format!("/v1/entries/{last}/proof"),
+            Some(&aud),
+            None,
+            b"",
+        )
+    };
+    // Proofs exist once the checkpoint ticker has signed a checkpoint covering the entry.
+    plumb_testkit::wait_until(
+        "a checkpoint covering the entry",
+        Duration::from_secs(10),
+        || proof().status == 200,
+    );
+    let p = proof().json();
     assert!(
         p["receipt"]
             .as_str()
