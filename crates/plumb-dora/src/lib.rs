@@ -7,6 +7,8 @@
 
 use serde::Serialize;
 
+pub mod incident;
+
 /// A legal instrument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Instrument {
@@ -88,9 +90,18 @@ refs! {
     "RTS 2024/1774 Art. 17", Rts2024_1774, "ICT change management", "Independence between approving and requesting functions; documented changes; fall-back and abort procedures; emergency changes approved after the fact.";
     "RTS 2024/1774 Art. 20", Rts2024_1774, "Identity management", "Unique identities for people and systems, with a managed account lifecycle.";
     "RTS 2024/1774 Art. 21", Rts2024_1774, "Access control", "Least privilege, need to know, segregation of duties and periodic review of access rights.";
+    "RTS 2024/1772 Art. 1", Rts2024_1772, "Clients, financial counterparts and transactions", "How affected clients, counterparts and transactions are counted, and which are relevant.";
+    "RTS 2024/1772 Art. 2", Rts2024_1772, "Reputational impact", "Reputational impact occurs in any of four cases: media, repeated complaints, regulatory requirements missed, clients lost.";
+    "RTS 2024/1772 Art. 3", Rts2024_1772, "Duration and service downtime", "Duration runs from occurrence (or detection) to resolution; downtime from unavailability to restoration.";
+    "RTS 2024/1772 Art. 4", Rts2024_1772, "Geographical spread", "Impact in other Member States on clients, counterparts, branches, group entities, infrastructures or providers.";
+    "RTS 2024/1772 Art. 5", Rts2024_1772, "Data losses", "Impact on the availability, authenticity, integrity or confidentiality of data.";
+    "RTS 2024/1772 Art. 6", Rts2024_1772, "Critical services affected", "The incident affects services supporting critical or important functions, authorised financial services, or is a successful malicious unauthorised access.";
+    "RTS 2024/1772 Art. 7", Rts2024_1772, "Economic impact", "Direct and indirect costs and losses, without deducting recoveries; business-as-usual costs excluded.";
     "RTS 2024/1772 Art. 8", Rts2024_1772, "Major ICT-related incidents", "When an incident is major: critical services affected plus malicious unauthorised access with possible data loss, or at least two other thresholds met.";
     "RTS 2024/1772 Art. 9", Rts2024_1772, "Materiality thresholds", "The thresholds for each classification criterion.";
+    "RTS 2024/1772 Art. 10", Rts2024_1772, "Significant cyber threats", "A threat is significant if it could affect critical functions or others, is highly probable, and could meet the criticality, clients or geography criteria.";
     "RTS 2025/301 Art. 5", Rts2025_301, "Time limits for reports", "Deadlines for the initial notification, the intermediate report and the final report.";
+    "ITS 2025/302 Art. 5", Its2025_302, "Reclassification of major incidents", "A major incident is reclassified as non-major only if it at no time met the criteria for a major incident.";
     "ITS 2025/302 Annex I", Its2025_302, "Incident report template", "The data fields of the initial, intermediate and final reports.";
     "ITS 2024/2956", Its2024_2956, "Register of information", "Templates of the register of information on ICT third-party arrangements.";
 }

@@ -1,0 +1,153 @@
+//! Incident configuration: who the entity is (for field 1.x of the reports and for the clocks),
+//! its bank holidays, and the architecture model that says which systems support critical or
+//! important functions. One YAML (or JSON) file, given to `plumb serve --incidents` and to
+//! `plumb incident --config`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{Holidays, zone_of};
+use crate::clock::Profile;
+use crate::error::{Error, Result};
+
+/// A person to contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Telephone.
+    pub phone: String,
+}
+
+/// Another organisation by name and code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Name.
+    pub name: String,
+    /// Identification code (LEI where it has one).
+    pub code: String,
+}
+
+/// The financial entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entity {
+    /// Legal name (field 1.5).
+    pub name: String,
+    /// LEI (field 1.6).
+    pub lei: String,
+    /// Type of financial entity (field 1.4 value, e.g. credit_institution).
+    #[serde(rename = "type")]
+    pub entity_type: String,
+    /// Member State whose weekends and bank holidays move deadlines.
+    pub member_state: String,
+    /// IANA zone, when not the Member State's capital's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Essential or important entity under NIS2 Art. 3.
+    #[serde(default)]
+    pub nis2_entity: bool,
+    /// The competent authority disapplied the weekend rule (RTS 2025/301 Art. 5(6)).
+    #[serde(default)]
+    pub weekend_rule_disapplied: bool,
+    /// A microenterprise (the recurring-incident rule does not apply).
+    #[serde(default)]
+    pub microenterprise: bool,
+    /// Reporting currency (field 1.15).
+    #[serde(default = "eur")]
+    pub currency: String,
+    /// Primary contact (fields 1.7-1.9).
+    pub contact: Contact,
+    /// Second contact (1.10-1.12).
+    #[serde(default)]
+    pub second_contact: Option<Contact>,
+    /// Ultimate parent undertaking (1.13, 1.14).
+    #[serde(default)]
+    pub parent: Option<Party>,
+    /// Entity submitting the reports, when reporting is outsourced (1.2, 1.3).
+    #[serde(default)]
+    pub submitting: Option<Party>,
+}
+
+fn eur() -> String {
+    "EUR".into()
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The entity.
+    pub entity: Entity,
+    /// Bank holidays by Member State.
+    #[serde(default)]
+    pub holidays: Holidays,
+    /// Architecture model (relative to this file): criticality and dependencies.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads and checks a configuration file; a relative model path is resolved against it.
+    pub fn load(path: &Path) -> Result<Config> {
+        let bytes = std::fs::read(path).map_err(|e| Error::Parse {
+            what: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        let mut c = Config::parse(&bytes, &path.display().to_string())?;
+        if let Some(m) = &c.model
+            && m.is_relative()
+        {
+            c.model = Some(path.parent().unwrap_or(Path::new(".")).join(m));
+        }
+        Ok(c)
+    }
+
+    /// Parses and checks configuration bytes (YAML or JSON).
+    pub fn parse(bytes: &[u8], what: &str) -> Result<Config> {
+        let c: Config = yaml_serde::from_slice(bytes).map_err(|e| Error::Parse {
+            what: what.into(),
+            detail: e.to_string(),
+        })?;
+        c.holidays.validate()?;
+        c.profile()?;
+        if !crate::report::ENTITY_TYPES.contains(&c.entity.entity_type.as_str()) {
+            return Err(Error::invalid(
+                "entity.type",
+                format!(
+                    "{:?} is not a type of financial entity of field 1.4; one of: {}",
+                    c.entity.entity_type,
+                    crate::report::ENTITY_TYPES.join(", ")
+                ),
+            ));
+        }
+        if !plumb_model::dora::lei_is_valid(&c.entity.lei) {
+            return Err(Error::invalid(
+                "entity.lei",
+                format!("{:?} is not a valid LEI (ISO 17442: 20 characters, check digits)", c.entity.lei),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// The clock profile.
+    pub fn profile(&self) -> Result<Profile> {
+        let e = &self.entity;
+        let mut p = Profile::new(&e.member_state, &e.entity_type)?;
+        if let Some(z) = &e.time_zone {
+            p.time_zone = z.parse().map_err(|_| {
+                Error::invalid("entity.time_zone", format!("{z:?} is not an IANA time zone"))
+            })?;
+        } else if zone_of(&e.member_state).is_none() {
+            unreachable!("checked by Profile::new");
+        }
+        p.nis2_entity = e.nis2_entity;
+        p.weekend_rule_disapplied = e.weekend_rule_disapplied;
+        Ok(p)
+    }
+}

@@ -1,0 +1,516 @@
+//! Incident events and the incident they add up to. Events are the only thing stored (as ledger
+//! statements); the incident is always rebuilt by folding its events in log order, and every
+//! new event is checked against the fold before it is appended, so an impossible event (a report
+//! submitted before it was generated, a resolution before detection) is refused and never
+//! recorded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::alerts::Alert;
+use crate::classify::{Assessment, Classification, ModelFacts};
+use crate::clock::{Stage, Times};
+use crate::error::{Error, Result, fmt_time, parse_time};
+use crate::link::Link;
+
+/// Predicate type of incident events in the ledger.
+pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/incident/v1";
+
+/// One thing that happened to an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Incident id.
+    pub incident: String,
+    /// When it was recorded (the operation's `now`).
+    pub recorded_at: String,
+    /// Who did it (token name, or `alertmanager`).
+    pub actor: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// The kinds of event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Change {
+    /// The incident was opened, from alerts or by hand.
+    Opened {
+        /// Title.
+        title: String,
+        /// Description (field 2.4).
+        description: String,
+        /// When the entity became aware (field 2.2).
+        detected_at: String,
+        /// Affected services (pipeline system names).
+        services: Vec<String>,
+        /// How it was discovered (field 2.7 value).
+        discovery: String,
+        /// The alerts that opened it.
+        alerts: Vec<Alert>,
+    },
+    /// Another alert joined the incident.
+    AlertAttached {
+        /// The alert.
+        alert: Alert,
+    },
+    /// An alert of the incident resolved.
+    AlertResolved {
+        /// Its key.
+        key: String,
+        /// When it ended.
+        ends_at: String,
+    },
+    /// Regular activities recovered (every alert resolved, or stated by hand; field 3.3).
+    Mitigated {
+        /// When.
+        at: String,
+    },
+    /// Deployments that may have caused it.
+    Linked {
+        /// The links, each with its method.
+        links: Vec<Link>,
+    },
+    /// Classified under RTS 2024/1772.
+    Classified {
+        /// What the incident manager assessed.
+        assessment: Assessment,
+        /// What the model said.
+        model: ModelFacts,
+        /// The result with its explanation.
+        result: Classification,
+    },
+    /// Reclassified from major to non-major (ITS 2025/302 Art. 5).
+    Reclassified {
+        /// Why it at no time met the criteria.
+        reason: String,
+        /// The new assessment.
+        assessment: Assessment,
+        /// The new result (not major).
+        result: Classification,
+    },
+    /// A report document was generated.
+    ReportGenerated {
+        /// Which report.
+        stage: Stage,
+        /// The document (ITS 2025/302 Annex I fields).
+        report: Value,
+        /// Fields the stage requires that are not filled.
+        missing: Vec<String>,
+    },
+    /// A report was submitted to the competent authority.
+    ReportSubmitted {
+        /// Which report.
+        stage: Stage,
+        /// When.
+        submitted_at: String,
+        /// The authority's reference (field 3.1), if it gave one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        authority_reference: Option<String>,
+    },
+    /// The authority was told a deadline cannot be met (RTS 2025/301 Art. 5(3)).
+    DeadlineNotice {
+        /// Which report.
+        stage: Stage,
+        /// Why.
+        reason: String,
+    },
+    /// The incident was resolved (field 4.8).
+    Resolved {
+        /// When.
+        resolved_at: String,
+    },
+    /// The root cause was addressed (field 4.7).
+    RootCauseAddressed {
+        /// When.
+        addressed_at: String,
+        /// The root cause, in words.
+        root_cause: String,
+    },
+}
+
+impl Change {
+    /// The event's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Change::Opened { .. } => "opened",
+            Change::AlertAttached { .. } => "alert_attached",
+            Change::AlertResolved { .. } => "alert_resolved",
+            Change::Mitigated { .. } => "mitigated",
+            Change::Linked { .. } => "linked",
+            Change::Classified { .. } => "classified",
+            Change::Reclassified { .. } => "reclassified",
+            Change::ReportGenerated { .. } => "report_generated",
+            Change::ReportSubmitted { .. } => "report_submitted",
+            Change::DeadlineNotice { .. } => "deadline_notice",
+            Change::Resolved { .. } => "resolved",
+            Change::RootCauseAddressed { .. } => "root_cause_addressed",
+        }
+    }
+}
+
+/// An alert and whether it has resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertState {
+    /// The alert as received.
+    pub alert: Alert,
+    /// When it ended, once resolved.
+    pub resolved_at: Option<String>,
+}
+
+/// A report's progress.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ReportState {
+    /// Ledger index of the latest generated document.
+    pub generated: Option<u64>,
+    /// The latest document.
+    pub document: Option<Value>,
+    /// Required fields missing from it.
+    pub missing: Vec<String>,
+    /// Submission times (intermediate reports may be updated).
+    pub submitted: Vec<String>,
+    /// Deadline notices (Art. 5(3)).
+    pub notices: Vec<String>,
+}
+
+/// An incident as its events make it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Awareness time.
+    pub detected_at: String,
+    /// Affected services.
+    pub services: Vec<String>,
+    /// Discovery (field 2.7).
+    pub discovery: String,
+    /// Alerts.
+    pub alerts: Vec<AlertState>,
+    /// Regular activities recovered.
+    pub mitigated_at: Option<String>,
+    /// Resolved.
+    pub resolved_at: Option<String>,
+    /// Root cause addressed.
+    pub root_cause_addressed_at: Option<String>,
+    /// The root cause.
+    pub root_cause: Option<String>,
+    /// Linked deployments.
+    pub links: Vec<Link>,
+    /// The latest assessment.
+    pub assessment: Option<Assessment>,
+    /// The latest classification.
+    pub classification: Option<Classification>,
+    /// When it was first classified as major (field 2.3).
+    pub classified_major_at: Option<String>,
+    /// Reclassified as non-major: when and why.
+    pub reclassified: Option<(String, String)>,
+    /// The competent authority's reference code (field 3.1), once given.
+    pub authority_reference: Option<String>,
+    /// Reports by stage.
+    pub reports: BTreeMap<Stage, ReportState>,
+    /// Ledger indexes and events, in order.
+    pub timeline: Vec<(u64, Event)>,
+}
+
+impl Incident {
+    /// Open (not resolved).
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+
+    /// Currently classified major (and not reclassified).
+    pub fn is_major(&self) -> bool {
+        self.reclassified.is_none() && self.classification.as_ref().is_some_and(|c| c.major)
+    }
+
+    /// The times the reporting clocks run from.
+    pub fn times(&self) -> Times {
+        let t = |s: &str| parse_time("time", s).ok();
+        let sub = |st: Stage, last: bool| {
+            self.reports.get(&st).and_then(|r| {
+                if last {
+                    r.submitted.last()
+                } else {
+                    r.submitted.first()
+                }
+                .and_then(|s| t(s))
+            })
+        };
+        Times {
+            aware_at: t(&self.detected_at),
+            classified_major_at: self.classified_major_at.as_deref().and_then(t),
+            initial_submitted_at: sub(Stage::Initial, false),
+            intermediate_submitted_at: sub(Stage::Intermediate, true),
+            final_submitted_at: sub(Stage::Final, false),
+            reclassified_at: self.reclassified.as_ref().and_then(|(a, _)| t(a)),
+        }
+    }
+
+    /// Checks `ev` against the incident and applies it. `index` is its ledger index.
+    pub fn apply(&mut self, index: u64, ev: &Event) -> Result<()> {
+        if ev.incident != self.id {
+            return Err(Error::State(format!(
+                "event for {} applied to {}",
+                ev.incident, self.id
+            )));
+        }
+        let detected = parse_time("detected_at", &self.detected_at)?;
+        let not_before_detection = |field: &str, s: &str| -> Result<()> {
+            let t = parse_time(field, s)?;
+            if t < detected {
+                return Err(Error::invalid(
+                    field,
+                    format!(
+                        "{} is before the incident was detected ({})",
+                        fmt_time(t),
+                        self.detected_at
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        match &ev.change {
+            Change::Opened { .. } => {
+                return Err(Error::State(format!("incident {} is already open", self.id)));
+            }
+            Change::AlertAttached { alert } => {
+                if self.alerts.iter().any(|a| a.alert.key == alert.key) {
+                    return Err(Error::State(format!("alert {} already attached", alert.key)));
+                }
+                self.alerts.push(AlertState {
+                    alert: alert.clone(),
+                    resolved_at: None,
+                });
+            }
+            Change::AlertResolved { key, ends_at } => {
+                let a = self
+                    .alerts
+                    .iter_mut()
+                    .find(|a| &a.alert.key == key)
+                    .ok_or_else(|| Error::State(format!("alert {key} is not part of {}", ev.incident)))?;
+                a.resolved_at = Some(ends_at.clone());
+            }
+            Change::Mitigated { at } => {
+                not_before_detection("mitigated_at", at)?;
+                self.mitigated_at = Some(at.clone());
+            }
+            Change::Linked { links } => {
+                for l in links {
+                    if !self.links.iter().any(|x| x.entry == l.entry) {
+                        self.links.push(l.clone());
+                    }
+                }
+            }
+            Change::Classified {
+                assessment, result, ..
+            } => {
+                if self.reclassified.is_some() && result.major {
+                    // Reclassification said it never was major; a new major finding contradicts it.
+                    return Err(Error::State(format!(
+                        "{} was reclassified as non-major (it at no time met the criteria); open a new incident instead",
+                        self.id
+                    )));
+                }
+                if result.major && self.classified_major_at.is_none() {
+                    self.classified_major_at = Some(ev.recorded_at.clone());
+                }
+                self.assessment = Some(assessment.clone());
+                self.classification = Some(result.clone());
+            }
+            Change::Reclassified {
+                assessment, result, ..
+            } => {
+                if self.classified_major_at.is_none() || self.reclassified.is_some() {
+                    return Err(Error::State(format!(
+                        "{} is not classified as major, so there is nothing to reclassify",
+                        self.id
+                    )));
+                }
+                if result.major {
+                    return Err(Error::State(
+                        "the new assessment is still major; reclassification needs one that at no time met the criteria".into(),
+                    ));
+                }
+                let reason = match &ev.change {
+                    Change::Reclassified { reason, .. } => reason.clone(),
+                    _ => unreachable!(),
+                };
+                self.reclassified = Some((ev.recorded_at.clone(), reason));
+                self.assessment = Some(assessment.clone());
+                self.classification = Some(result.clone());
+            }
+            Change::ReportGenerated {
+                stage,
+                report,
+                missing,
+            } => {
+                self.require_stage_open(*stage)?;
+                let r = self.reports.entry(*stage).or_default();
+                r.generated = Some(index);
+                r.document = Some(report.clone());
+                r.missing = missing.clone();
+            }
+            Change::ReportSubmitted {
+                stage,
+                submitted_at,
+                authority_reference,
+            } => {
+                if authority_reference.is_some() {
+                    self.authority_reference = authority_reference.clone();
+                }
+                self.require_stage_open(*stage)?;
+                not_before_detection("submitted_at", submitted_at)?;
+                let r = self.reports.entry(*stage).or_default();
+                if r.generated.is_none() {
+                    return Err(Error::State(format!(
+                        "the {} has not been generated; run plumb incident report first",
+                        stage.title()
+                    )));
+                }
+                if !r.missing.is_empty() {
+                    return Err(Error::State(format!(
+                        "the {} is incomplete ({} required field(s) missing: {}); complete it and generate it again",
+                        stage.title(),
+                        r.missing.len(),
+                        r.missing.join(", ")
+                    )));
+                }
+                if *stage != Stage::Intermediate && !r.submitted.is_empty() {
+                    return Err(Error::State(format!(
+                        "the {} was already submitted",
+                        stage.title()
+                    )));
+                }
+                r.submitted.push(submitted_at.clone());
+            }
+            Change::DeadlineNotice { stage, .. } => {
+                self.require_stage_open(*stage)?;
+                let r = self.reports.entry(*stage).or_default();
+                r.notices.push(ev.recorded_at.clone());
+            }
+            Change::Resolved { resolved_at } => {
+                not_before_detection("resolved_at", resolved_at)?;
+                if self.resolved_at.is_some() {
+                    return Err(Error::State(format!("{} is already resolved", self.id)));
+                }
+                self.resolved_at = Some(resolved_at.clone());
+                if self.mitigated_at.is_none() {
+                    self.mitigated_at = Some(resolved_at.clone());
+                }
+            }
+            Change::RootCauseAddressed {
+                addressed_at,
+                root_cause,
+            } => {
+                not_before_detection("addressed_at", addressed_at)?;
+                self.root_cause_addressed_at = Some(addressed_at.clone());
+                self.root_cause = Some(root_cause.clone());
+            }
+        }
+        self.timeline.push((index, ev.clone()));
+        Ok(())
+    }
+
+    /// A report of `stage` may be worked on: the incident is major and the previous stage was
+    /// submitted.
+    pub fn require_stage_open(&self, stage: Stage) -> Result<()> {
+        if self.reclassified.is_some() {
+            return Err(Error::State(format!(
+                "{} was reclassified as non-major; no further reports are due",
+                self.id
+            )));
+        }
+        if self.classified_major_at.is_none() {
+            return Err(Error::State(format!(
+                "{} is not classified as major; reports are due only for major incidents (classify it first)",
+                self.id
+            )));
+        }
+        let prev = match stage {
+            Stage::Initial => None,
+            Stage::Intermediate => Some(Stage::Initial),
+            Stage::Final => Some(Stage::Intermediate),
+        };
+        if let Some(p) = prev
+            && self.reports.get(&p).is_none_or(|r| r.submitted.is_empty())
+        {
+            return Err(Error::State(format!(
+                "the {} comes after the {}, which has not been submitted",
+                stage.title(),
+                p.title()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Builds an incident from its events in log order. The first must be `opened`.
+pub fn fold(events: &[(u64, Event)]) -> Result<Incident> {
+    let Some((i0, first)) = events.first() else {
+        return Err(Error::State("no events".into()));
+    };
+    let Change::Opened {
+        title,
+        description,
+        detected_at,
+        services,
+        discovery,
+        alerts,
+    } = &first.change
+    else {
+        return Err(Error::State(format!(
+            "the first event of {} is {}, not opened",
+            first.incident,
+            first.change.name()
+        )));
+    };
+    let mut inc = Incident {
+        id: first.incident.clone(),
+        title: title.clone(),
+        description: description.clone(),
+        detected_at: detected_at.clone(),
+        services: services.clone(),
+        discovery: discovery.clone(),
+        alerts: alerts
+            .iter()
+            .map(|a| AlertState {
+                alert: a.clone(),
+                resolved_at: a.ends_at.clone(),
+            })
+            .collect(),
+        mitigated_at: None,
+        resolved_at: None,
+        root_cause_addressed_at: None,
+        root_cause: None,
+        links: Vec::new(),
+        assessment: None,
+        classification: None,
+        classified_major_at: None,
+        reclassified: None,
+        authority_reference: None,
+        reports: BTreeMap::new(),
+        timeline: vec![(*i0, first.clone())],
+    };
+    for (i, e) in &events[1..] {
+        inc.apply(*i, e)?;
+    }
+    Ok(inc)
+}
+
+/// Refuses a time in the future of `now` (an event cannot have happened yet).
+pub fn not_future(field: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+    if t > now {
+        return Err(Error::invalid(
+            field,
+            format!("{} is in the future (now is {})", fmt_time(t), fmt_time(now)),
+        ));
+    }
+    Ok(())
+}

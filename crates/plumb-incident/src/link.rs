@@ -1,0 +1,116 @@
+//! Which deployments may have caused an incident. Two methods, and the link records which:
+//!
+//! - **explicit**: the alert or the incident manager names a commit (or a deployment's ledger
+//!   entry); every production deployment of that commit before detection is linked;
+//! - **heuristic**: for each affected system (the services the alert names, and the systems
+//!   they depend on according to the architecture model), the last production deployment that
+//!   finished before detection.
+
+use serde::{Deserialize, Serialize};
+
+/// A deployment as the ledger records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Ledger index of the deployment record.
+    pub entry: u64,
+    /// System (service) deployed.
+    pub system: String,
+    /// Commit deployed.
+    pub commit: Option<String>,
+    /// When it was recorded (RFC 3339).
+    pub time: String,
+    /// Environment.
+    pub environment: String,
+    /// Change id.
+    pub change_id: Option<String>,
+    /// Ledger index of the gate decision it names.
+    pub gate_decision: Option<u64>,
+}
+
+/// A link from an incident to a deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The deployment's ledger entry.
+    pub entry: u64,
+    /// The system.
+    pub system: String,
+    /// The commit.
+    pub commit: Option<String>,
+    /// When it was deployed.
+    pub deployed_at: String,
+    /// Change id.
+    pub change_id: Option<String>,
+    /// Gate decision entry.
+    pub gate_decision: Option<u64>,
+    /// `explicit` or `heuristic`.
+    pub method: String,
+    /// Why this deployment.
+    pub reason: String,
+}
+
+fn link(d: &Deployment, method: &str, reason: String) -> Link {
+    Link {
+        entry: d.entry,
+        system: d.system.clone(),
+        commit: d.commit.clone(),
+        deployed_at: d.time.clone(),
+        change_id: d.change_id.clone(),
+        gate_decision: d.gate_decision,
+        method: method.into(),
+        reason,
+    }
+}
+
+fn production(d: &Deployment) -> bool {
+    matches!(d.environment.as_str(), "production" | "prod")
+}
+
+/// Links for an incident detected at `detected_at` (RFC 3339 UTC, so strings compare in time
+/// order). `named` are commits or entry numbers named explicitly; `affected` are systems with
+/// the reason each is affected.
+pub fn links(
+    deployments: &[Deployment],
+    detected_at: &str,
+    named: &[String],
+    affected: &[(String, String)],
+) -> Vec<Link> {
+    let before: Vec<&Deployment> = deployments
+        .iter()
+        .filter(|d| production(d) && d.time.as_str() <= detected_at)
+        .collect();
+    let mut out: Vec<Link> = Vec::new();
+    for n in named {
+        for d in &before {
+            let hit = d.commit.as_deref().is_some_and(|c| {
+                n.len() >= 7 && c.len() >= n.len() && c[..n.len()].eq_ignore_ascii_case(n)
+            }) || n.parse::<u64>().is_ok_and(|e| e == d.entry);
+            if hit && !out.iter().any(|l| l.entry == d.entry) {
+                out.push(link(
+                    d,
+                    "explicit",
+                    format!("named as the cause: {n}"),
+                ));
+            }
+        }
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    for (system, why) in affected {
+        if let Some(d) = before
+            .iter()
+            .filter(|d| &d.system == system)
+            .max_by(|a, b| a.time.cmp(&b.time).then(a.entry.cmp(&b.entry)))
+            && !out.iter().any(|l| l.entry == d.entry)
+        {
+            out.push(link(
+                d,
+                "heuristic",
+                format!(
+                    "last production deployment of {system} before detection; {why}"
+                ),
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,532 @@
+//! What the incident manager (and Alertmanager) can do, shared by the CLI and the server. Each
+//! operation reads the incident from the ledger, builds its events, checks them against the
+//! incident (so impossible ones are refused), and returns them for the caller to append: the
+//! CLI through its local store, the server through its writer.
+
+use chrono::{DateTime, Utc};
+use plumb_ledger::Ledger;
+use plumb_model::Model;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::alerts::Alert;
+use crate::classify::{Assessment, ModelFacts, classify};
+use crate::clock::{Deadline, Stage, deadlines};
+use crate::config::Config;
+use crate::error::{Error, Result, fmt_time, parse_time};
+use crate::event::{Change, Event, Incident, not_future};
+use crate::link::links;
+use crate::store;
+
+/// Who and when.
+pub struct Ctx<'a> {
+    /// Configuration.
+    pub config: &'a Config,
+    /// The architecture model, if configured.
+    pub model: Option<&'a Model>,
+    /// The operation's time.
+    pub now: DateTime<Utc>,
+    /// Who performs it.
+    pub actor: String,
+}
+
+/// Opening an incident by hand.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRequest {
+    /// Title.
+    pub title: String,
+    /// Description (field 2.4); the title when empty.
+    #[serde(default)]
+    pub description: String,
+    /// When the entity became aware (default: now).
+    #[serde(default)]
+    pub detected_at: Option<String>,
+    /// Affected services (pipeline system names).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// How it was discovered (field 2.7; default `staff`).
+    #[serde(default)]
+    pub discovery: Option<String>,
+    /// Commits or deployment entries named as the cause.
+    #[serde(default)]
+    pub caused_by: Vec<String>,
+}
+
+/// An operation on an existing incident.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    /// Classify under RTS 2024/1772.
+    Classify {
+        /// The assessment.
+        assessment: Assessment,
+    },
+    /// Reclassify a major incident as non-major (it at no time met the criteria).
+    Reclassify {
+        /// Why.
+        reason: String,
+        /// The new assessment.
+        assessment: Assessment,
+    },
+    /// Generate a report document.
+    Report {
+        /// Which report.
+        stage: Stage,
+        /// Fields by code that the ledger does not know.
+        #[serde(default)]
+        details: Map<String, Value>,
+    },
+    /// Record a submission to the competent authority.
+    Submit {
+        /// Which report.
+        stage: Stage,
+        /// When (default: now).
+        #[serde(default)]
+        submitted_at: Option<String>,
+        /// The authority's reference code (field 3.1).
+        #[serde(default)]
+        authority_reference: Option<String>,
+    },
+    /// Record that the authority was told a deadline cannot be met.
+    Notice {
+        /// Which report.
+        stage: Stage,
+        /// Why.
+        reason: String,
+    },
+    /// Regular activities recovered.
+    Mitigate {
+        /// When (default: now).
+        #[serde(default)]
+        at: Option<String>,
+    },
+    /// Resolved.
+    Resolve {
+        /// When (default: now).
+        #[serde(default)]
+        resolved_at: Option<String>,
+    },
+    /// Root cause addressed.
+    RootCause {
+        /// The root cause.
+        root_cause: String,
+        /// When (default: now).
+        #[serde(default)]
+        addressed_at: Option<String>,
+    },
+    /// Link deployments named explicitly.
+    Link {
+        /// Commits (7+ hex characters) or ledger entry numbers.
+        caused_by: Vec<String>,
+    },
+}
+
+fn past_time(field: &str, v: &Option<String>, now: DateTime<Utc>) -> Result<String> {
+    match v {
+        None => Ok(fmt_time(now)),
+        Some(s) => {
+            let t = parse_time(field, s)?;
+            not_future(field, t, now)?;
+            Ok(fmt_time(t))
+        }
+    }
+}
+
+/// Critical or important functions that depend on `services`, and the systems those services
+/// depend on (with why), from the model.
+pub fn model_facts(model: Option<&Model>, services: &[String]) -> (ModelFacts, Vec<(String, String)>) {
+    let mut facts = ModelFacts::default();
+    let mut affected: Vec<(String, String)> = services
+        .iter()
+        .map(|s| (s.clone(), "named by the alert".to_string()))
+        .collect();
+    let Some(m) = model else {
+        return (facts, affected);
+    };
+    let by_service = |svc: &str| {
+        m.elements
+            .iter()
+            .find(|e| plumb_model::dora::service_name(e) == svc || e.id == svc)
+    };
+    let deps = plumb_model::graph::deps(m);
+    let idx = m.index();
+    for svc in services {
+        let Some(e) = by_service(svc) else {
+            continue;
+        };
+        for imp in plumb_model::graph::impact(m, &e.id) {
+            let path: Vec<&str> = imp.path.iter().map(|s| s.name.as_str()).collect();
+            let f = format!("{} ({}) via {}", imp.name, imp.criticality, path.join(" -> "));
+            if !facts.functions.contains(&f) {
+                facts.functions.push(f);
+            }
+        }
+        let mut below: Vec<&str> = deps.closure(e.id.as_str(), None).into_iter().collect();
+        below.sort();
+        for d in below {
+            if let Some(de) = idx.elements.get(d)
+                && de.kind == plumb_model::types::ElementType::ApplicationComponent
+            {
+                let name = plumb_model::dora::service_name(de);
+                if !affected.iter().any(|(s, _)| s == &name) {
+                    affected.push((name, format!("{svc} depends on it in the architecture model")));
+                }
+            }
+        }
+    }
+    (facts, affected)
+}
+
+fn check(inc: &Incident, events: &[Event]) -> Result<()> {
+    let mut probe = inc.clone();
+    for e in events {
+        probe.apply(u64::MAX, e)?;
+    }
+    Ok(())
+}
+
+fn event(ctx: &Ctx, id: &str, change: Change) -> Event {
+    Event {
+        incident: id.into(),
+        recorded_at: fmt_time(ctx.now),
+        actor: ctx.actor.clone(),
+        change,
+    }
+}
+
+fn new_id(seed: &str) -> String {
+    format!("INC-{}", &store::digest(seed)[..10].to_uppercase())
+}
+
+/// Opens an incident by hand. Returns its id and events.
+pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec<Event>)> {
+    if req.title.trim().is_empty() || req.title.len() > 500 {
+        return Err(Error::invalid("title", "must be 1 to 500 characters"));
+    }
+    let detected = past_time("detected_at", &req.detected_at, ctx.now)?;
+    let discovery = req.discovery.clone().unwrap_or_else(|| "staff".into());
+    let id = new_id(&format!("manual\0{}\0{detected}\0{}", req.title, fmt_time(ctx.now)));
+    if !store::events(l, &id)?.is_empty() {
+        return Err(Error::State(format!("{id} exists already")));
+    }
+    let mut evs = vec![event(
+        ctx,
+        &id,
+        Change::Opened {
+            title: req.title.clone(),
+            description: if req.description.is_empty() {
+                req.title.clone()
+            } else {
+                req.description.clone()
+            },
+            detected_at: detected.clone(),
+            services: req.services.clone(),
+            discovery,
+            alerts: vec![],
+        },
+    )];
+    let inc = crate::event::fold(&[(0, evs[0].clone())])?;
+    // The discovery value must be one of field 2.7's; check it now, not at report time.
+    crate::report::build(Stage::Initial, &inc, &ctx.config.entity, &Map::new(), &detected)?;
+    let l_evs = link_events(l, ctx, &inc, &req.caused_by)?;
+    evs.extend(l_evs);
+    Ok((id, evs))
+}
+
+fn link_events(l: &mut Ledger, ctx: &Ctx, inc: &Incident, named: &[String]) -> Result<Vec<Event>> {
+    let deps = store::deployments(l)?;
+    let (_, affected) = model_facts(ctx.model, &inc.services);
+    let mut named: Vec<String> = named.to_vec();
+    for a in &inc.alerts {
+        if let Some(c) = &a.alert.commit
+            && !named.contains(c)
+        {
+            named.push(c.clone());
+        }
+    }
+    let found = links(&deps, &inc.detected_at, &named, &affected);
+    let new: Vec<_> = found
+        .into_iter()
+        .filter(|x| !inc.links.iter().any(|y| y.entry == x.entry))
+        .collect();
+    Ok(if new.is_empty() {
+        vec![]
+    } else {
+        vec![event(ctx, &inc.id, Change::Linked { links: new })]
+    })
+}
+
+/// Performs `op` on incident `id`; returns the events to append (checked).
+pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>> {
+    let inc = store::load(l, id)?;
+    let now = ctx.now;
+    let evs = match op {
+        Op::Classify { assessment } | Op::Reclassify { assessment, .. } => {
+            let (facts, _) = model_facts(ctx.model, &inc.services);
+            let detected = parse_time("detected_at", &inc.detected_at)?;
+            let resolved = inc
+                .resolved_at
+                .as_deref()
+                .map(|s| parse_time("resolved_at", s))
+                .transpose()?;
+            let result = classify(assessment, &facts, detected, resolved, now)?;
+            match op {
+                Op::Reclassify { reason, .. } => {
+                    if reason.trim().is_empty() {
+                        return Err(Error::invalid(
+                            "reason",
+                            "say why the incident at no time met the criteria (ITS 2025/302 Art. 5)",
+                        ));
+                    }
+                    vec![event(
+                        ctx,
+                        id,
+                        Change::Reclassified {
+                            reason: reason.clone(),
+                            assessment: assessment.clone(),
+                            result,
+                        },
+                    )]
+                }
+                _ => vec![event(
+                    ctx,
+                    id,
+                    Change::Classified {
+                        assessment: assessment.clone(),
+                        model: facts,
+                        result,
+                    },
+                )],
+            }
+        }
+        Op::Report { stage, details } => {
+            // Check the stage first so the error says what is wrong, not what is missing.
+            inc.require_stage_open(*stage)?;
+            let r = crate::report::build(*stage, &inc, &ctx.config.entity, details, &fmt_time(now))?;
+            vec![event(
+                ctx,
+                id,
+                Change::ReportGenerated {
+                    stage: *stage,
+                    report: r.document,
+                    missing: r.missing,
+                },
+            )]
+        }
+        Op::Submit {
+            stage,
+            submitted_at,
+            authority_reference,
+        } => vec![event(
+            ctx,
+            id,
+            Change::ReportSubmitted {
+                stage: *stage,
+                submitted_at: past_time("submitted_at", submitted_at, now)?,
+                authority_reference: authority_reference.clone(),
+            },
+        )],
+        Op::Notice { stage, reason } => {
+            if reason.trim().is_empty() {
+                return Err(Error::invalid(
+                    "reason",
+                    "the authority must be told why (RTS 2025/301 Art. 5(3))",
+                ));
+            }
+            vec![event(
+                ctx,
+                id,
+                Change::DeadlineNotice {
+                    stage: *stage,
+                    reason: reason.clone(),
+                },
+            )]
+        }
+        Op::Mitigate { at } => vec![event(
+            ctx,
+            id,
+            Change::Mitigated {
+                at: past_time("at", at, now)?,
+            },
+        )],
+        Op::Resolve { resolved_at } => vec![event(
+            ctx,
+            id,
+            Change::Resolved {
+                resolved_at: past_time("resolved_at", resolved_at, now)?,
+            },
+        )],
+        Op::RootCause {
+            root_cause,
+            addressed_at,
+        } => {
+            if root_cause.trim().is_empty() {
+                return Err(Error::invalid("root_cause", "must not be empty"));
+            }
+            vec![event(
+                ctx,
+                id,
+                Change::RootCauseAddressed {
+                    addressed_at: past_time("addressed_at", addressed_at, now)?,
+                    root_cause: root_cause.clone(),
+                },
+            )]
+        }
+        Op::Link { caused_by } => {
+            let evs = link_events(l, ctx, &inc, caused_by)?;
+            if evs.is_empty() {
+                return Err(Error::State(format!(
+                    "no production deployment before {} matches {}",
+                    inc.detected_at,
+                    caused_by.join(", ")
+                )));
+            }
+            evs
+        }
+    };
+    check(&inc, &evs)?;
+    Ok(evs)
+}
+
+/// What a batch of alerts did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AlertOutcome {
+    /// Incidents opened.
+    pub opened: Vec<String>,
+    /// Alerts attached to open incidents.
+    pub attached: Vec<String>,
+    /// Alerts already known (repeated notifications).
+    pub duplicates: Vec<String>,
+    /// Alerts resolved.
+    pub resolved: Vec<String>,
+    /// Incidents whose alerts have all resolved (mitigated).
+    pub mitigated: Vec<String>,
+    /// Resolved alerts for which no incident exists (nothing to do).
+    pub ignored: Vec<String>,
+}
+
+/// Turns alerts into incident events: a new firing alert joins the open incident of its
+/// notification group or opens one; a known alert is a duplicate; a resolved alert marks its
+/// incident mitigated once all its alerts are resolved. Resolved alerts never open incidents.
+pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, AlertOutcome)> {
+    let mut incidents = store::all(l)?;
+    let mut out = AlertOutcome::default();
+    let mut evs: Vec<Event> = Vec::new();
+    let find = |incs: &[Incident], key: &str| {
+        incs.iter()
+            .position(|i| i.alerts.iter().any(|a| a.alert.key == key))
+    };
+    for a in list {
+        match (find(&incidents, &a.key), a.firing) {
+            (Some(i), true) => {
+                out.duplicates.push(a.key.clone());
+                let _ = i;
+            }
+            (Some(i), false) => {
+                let inc = &mut incidents[i];
+                let st = inc
+                    .alerts
+                    .iter()
+                    .find(|x| x.alert.key == a.key)
+                    .expect("found");
+                if st.resolved_at.is_some() {
+                    out.duplicates.push(a.key.clone());
+                    continue;
+                }
+                let ends = a.ends_at.clone().expect("resolved alerts carry an end");
+                let e = event(ctx, &inc.id, Change::AlertResolved { key: a.key.clone(), ends_at: ends });
+                inc.apply(u64::MAX, &e)?;
+                evs.push(e);
+                out.resolved.push(a.key.clone());
+                if inc.mitigated_at.is_none() && inc.alerts.iter().all(|x| x.resolved_at.is_some()) {
+                    let at = inc
+                        .alerts
+                        .iter()
+                        .filter_map(|x| x.resolved_at.clone())
+                        .max()
+                        .expect("resolved");
+                    let at = if at < inc.detected_at { inc.detected_at.clone() } else { at };
+                    let e = event(ctx, &inc.id, Change::Mitigated { at });
+                    inc.apply(u64::MAX, &e)?;
+                    evs.push(e);
+                    out.mitigated.push(inc.id.clone());
+                }
+            }
+            (None, false) => out.ignored.push(a.key.clone()),
+            (None, true) => {
+                let group = incidents.iter().position(|i| {
+                    i.is_open()
+                        && a.group.is_some()
+                        && i.alerts.iter().any(|x| x.alert.group == a.group)
+                });
+                if let Some(gi) = group {
+                    let inc = &mut incidents[gi];
+                    let e = event(ctx, &inc.id, Change::AlertAttached { alert: a.clone() });
+                    inc.apply(u64::MAX, &e)?;
+                    evs.push(e);
+                    out.attached.push(a.key.clone());
+                    continue;
+                }
+                let id = new_id(&a.key);
+                let services: Vec<String> = a.service.iter().cloned().collect();
+                let e = event(
+                    ctx,
+                    &id,
+                    Change::Opened {
+                        title: a.summary.clone(),
+                        description: format!(
+                            "{} alert {} ({}){}: {}",
+                            a.source,
+                            a.name,
+                            a.severity.as_deref().unwrap_or("no severity"),
+                            a.service.as_deref().map(|s| format!(" on {s}")).unwrap_or_default(),
+                            a.summary
+                        ),
+                        detected_at: a.starts_at.clone(),
+                        services,
+                        discovery: "monitoring_systems".into(),
+                        alerts: vec![a.clone()],
+                    },
+                );
+                let inc = crate::event::fold(&[(u64::MAX, e.clone())])?;
+                evs.push(e);
+                evs.extend(link_events(l, ctx, &inc, &[])?);
+                out.opened.push(id);
+                incidents.push(inc);
+            }
+        }
+    }
+    Ok((evs, out))
+}
+
+/// An incident with its clocks at `now`, as `show` and `list` present it.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// The incident.
+    #[serde(flatten)]
+    pub incident: Incident,
+    /// `open`, `mitigated` or `resolved`.
+    pub status: &'static str,
+    /// Major now.
+    pub major: bool,
+    /// Reporting deadlines.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// The view of `inc` at `now`.
+pub fn view(inc: Incident, config: &Config, now: DateTime<Utc>) -> Result<View> {
+    let d = deadlines(&inc.times(), &config.profile()?, &config.holidays, now)?;
+    Ok(View {
+        status: if inc.resolved_at.is_some() {
+            "resolved"
+        } else if inc.mitigated_at.is_some() {
+            "mitigated"
+        } else {
+            "open"
+        },
+        major: inc.is_major(),
+        deadlines: d,
+        incident: inc,
+    })
+}

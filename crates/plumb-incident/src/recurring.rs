@@ -1,0 +1,150 @@
+//! Recurring incidents (RTS 2024/1772 Art. 8(2)): incidents that are not major on their own
+//! are one major incident when they occurred at least twice within six months, share the same
+//! apparent root cause, and together meet the major rule. Entities assess this monthly; the
+//! rule does not apply to microenterprises.
+//!
+//! "Together" is read as: counts, amounts, downtime and durations add up; Member States,
+//! reputational cases and data properties are united; a criterion met by one is met by the
+//! group. Shares are taken against the largest total any of them reported.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Months, Utc};
+use plumb_dora::incident as law;
+use serde::Serialize;
+
+use crate::classify::{Assessment, Classification, ModelFacts, Share, classify};
+use crate::error::{Result, fmt_time};
+
+/// A non-major incident considered for recurrence.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Incident id.
+    pub id: String,
+    /// When it occurred (or was detected).
+    pub occurred_at: DateTime<Utc>,
+    /// Its apparent root cause (compared exactly, case-insensitive).
+    pub root_cause: String,
+    /// Its assessment.
+    pub assessment: Assessment,
+    /// What the model said.
+    pub model: ModelFacts,
+    /// Its classification (duration in minutes).
+    pub classification: Classification,
+}
+
+/// A group of incidents that recur as one major incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recurring {
+    /// The shared root cause.
+    pub root_cause: String,
+    /// The incidents, oldest first.
+    pub incidents: Vec<String>,
+    /// The occurrence of the last of them (field 2.2 of the aggregated report).
+    pub last_occurred_at: String,
+    /// The classification of the group.
+    pub classification: Classification,
+}
+
+fn add(a: Option<Share>, b: Option<Share>) -> Option<Share> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(Share {
+            affected: x.affected + y.affected,
+            total: x.total.max(y.total),
+        }),
+        (x, y) => x.or(y),
+    }
+}
+
+/// The groups among `candidates` that meet Art. 8(2) at `now`. Empty for microenterprises.
+pub fn assess(candidates: &[Candidate], now: DateTime<Utc>, microenterprise: bool) -> Result<Vec<Recurring>> {
+    if microenterprise {
+        return Ok(Vec::new());
+    }
+    let since = now
+        .checked_sub_months(Months::new(law::RECURRING_WINDOW_MONTHS))
+        .unwrap_or(now);
+    let mut groups: BTreeMap<String, Vec<&Candidate>> = BTreeMap::new();
+    for c in candidates {
+        if c.classification.major || c.occurred_at < since || c.occurred_at > now {
+            continue;
+        }
+        let key = c.root_cause.trim().to_lowercase();
+        if !key.is_empty() {
+            groups.entry(key).or_default().push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for (_, mut g) in groups {
+        if g.len() < law::RECURRING_MIN_OCCURRENCES {
+            continue;
+        }
+        g.sort_by_key(|c| c.occurred_at);
+        let mut sum = Assessment::default();
+        let mut minutes = 0i64;
+        let mut functions: Vec<String> = Vec::new();
+        let mut cif = None;
+        for c in &g {
+            let a = &c.assessment;
+            sum.clients = add(sum.clients, a.clients);
+            sum.counterparts = add(sum.counterparts, a.counterparts);
+            sum.transactions = add(sum.transactions, a.transactions);
+            sum.transaction_value_eur = add(sum.transaction_value_eur, a.transaction_value_eur);
+            sum.relevant_clients_affected |= a.relevant_clients_affected;
+            sum.reputational.extend(a.reputational.iter().copied());
+            sum.member_states.extend(a.member_states.iter().cloned());
+            sum.data_losses.extend(a.data_losses.iter().copied());
+            sum.malicious_access |= a.malicious_access;
+            sum.authorised_services_affected |= a.authorised_services_affected;
+            sum.estimates |= a.estimates;
+            if let Some(d) = a.downtime_minutes {
+                sum.downtime_minutes = Some(sum.downtime_minutes.unwrap_or(0) + d);
+            }
+            if let Some(x) = a.costs_eur {
+                sum.costs_eur = Some(sum.costs_eur.unwrap_or(0) + x);
+            }
+            if let Some(v) = a.supports_critical_functions {
+                cif = Some(cif.unwrap_or(false) || v);
+            }
+            minutes += c.classification.duration_minutes;
+            for f in &c.model.functions {
+                if !functions.contains(f) {
+                    functions.push(f.clone());
+                }
+            }
+        }
+        sum.reputational.sort();
+        sum.reputational.dedup();
+        sum.data_losses.sort();
+        sum.data_losses.dedup();
+        sum.member_states.sort();
+        sum.member_states.dedup();
+        sum.supports_critical_functions = cif;
+        // The durations add up: express the sum as one span.
+        let start = g[0].occurred_at;
+        sum.occurred_at = Some(fmt_time(start));
+        sum.resolved_at = Some(fmt_time(start + Duration::minutes(minutes)));
+        let mut result = classify(&sum, &ModelFacts { functions }, start, None, now)?;
+        if !result.major {
+            continue;
+        }
+        let last = g.last().expect("two or more");
+        result.explanation.insert(
+            0,
+            format!(
+                "{} incidents with the same apparent root cause ({}) within {} months, each not major on its own, taken together ({}):",
+                g.len(),
+                last.root_cause,
+                law::RECURRING_WINDOW_MONTHS,
+                law::RECURRING_RULE
+            ),
+        );
+        out.push(Recurring {
+            root_cause: last.root_cause.clone(),
+            incidents: g.iter().map(|c| c.id.clone()).collect(),
+            last_occurred_at: fmt_time(last.occurred_at),
+            classification: result,
+        });
+    }
+    Ok(out)
+}

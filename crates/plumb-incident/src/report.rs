@@ -1,0 +1,503 @@
+//! Report documents with the fields of ITS 2025/302 Annex I (codes 1.x to 4.x): filled from the
+//! incident's events, the entity's configuration and the details the incident manager adds,
+//! then checked for the fields the stage requires. The same single template serves all three
+//! stages (ITS Art. 1); a later stage requires everything an earlier one did.
+//!
+//! Field labels after 3.5 follow a public JSON Schema of the template (IR-1.2) rather than the
+//! Official Journal annex itself; see docs/incidents.md.
+
+use plumb_dora::incident::criterion;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::classify::hm;
+use crate::clock::Stage;
+use crate::config::Entity;
+use crate::error::{Error, Result};
+use crate::event::Incident;
+
+/// Schema id of the documents.
+pub const SCHEMA: &str = "https://plumbline.dev/dora/incident-report/v1";
+
+/// When a field is required.
+#[derive(Debug, Clone, Copy)]
+enum Req {
+    /// From this stage on.
+    From(Stage),
+    /// From this stage on, when field 2.5 lists the criterion.
+    Criterion(Stage, &'static str),
+    /// From this stage on, when field `code` holds (or lists) `value`.
+    Value(Stage, &'static str, &'static str),
+    /// From this stage on, when field `code` ends with `suffix`.
+    Suffix(Stage, &'static str, &'static str),
+    /// Never required ("where applicable").
+    Optional,
+}
+
+use Req::*;
+use Stage::{Final as F, Initial as I, Intermediate as M};
+
+/// (code, label, requirement, allowed values)
+const FIELDS: &[(&str, &str, Req, &[&str])] = &[
+    ("1.1", "Type of submission", From(I), &["initial_notification", "intermediate_report", "final_report", "major_incident_reclassified_as_non-major"]),
+    ("1.2", "Name of the entity submitting the report", From(I), &[]),
+    ("1.3", "Identification code of the entity submitting the report", From(I), &[]),
+    ("1.4", "Type of financial entity affected", From(I), ENTITY_TYPES),
+    ("1.5", "Name of the financial entity affected", From(I), &[]),
+    ("1.6", "LEI code of the financial entity affected", From(I), &[]),
+    ("1.7", "Primary contact person name", From(I), &[]),
+    ("1.8", "Primary contact person email", From(I), &[]),
+    ("1.9", "Primary contact person telephone", From(I), &[]),
+    ("1.10", "Second contact person name", Optional, &[]),
+    ("1.11", "Second contact person email", Optional, &[]),
+    ("1.12", "Second contact person telephone", Optional, &[]),
+    ("1.13", "Name of the ultimate parent undertaking", Optional, &[]),
+    ("1.14", "LEI code of the ultimate parent undertaking", Optional, &[]),
+    ("1.15", "Reporting currency", From(I), &["EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK"]),
+    ("2.1", "Incident reference code assigned by the financial entity", From(I), &[]),
+    ("2.2", "Date and time of detection of the incident", From(I), &[]),
+    ("2.3", "Date and time of classification of the incident as major", From(I), &[]),
+    ("2.4", "Description of the incident", From(I), &[]),
+    ("2.5", "Classification criteria that triggered the incident report", From(I), CRITERIA),
+    ("2.6", "Materiality thresholds for the classification criterion geographical spread", Criterion(I, criterion::GEOGRAPHY), &[]),
+    ("2.7", "Discovery of the incident", From(I), &["it_security", "staff", "internal_audit", "external_audit", "clients", "financial_counterparts", "third-party_provider", "attacker", "monitoring_systems", "authority_agency_law_enforcement_body", "other"]),
+    ("2.8", "Indication whether the incident originates from a third-party provider or another financial entity", Optional, &[]),
+    ("2.9", "Activation of business continuity plan, if activated", From(I), &[]),
+    ("2.10", "Other relevant information", Optional, &[]),
+    ("3.1", "Incident reference code provided by the competent authority", Optional, &[]),
+    ("3.2", "Date and time of occurrence of the incident", From(M), &[]),
+    ("3.3", "Date and time when services, activities or operations have been recovered", Optional, &[]),
+    ("3.4", "Number of clients affected", Criterion(M, criterion::CLIENTS), &[]),
+    ("3.5", "Percentage of clients affected", Optional, &[]),
+    ("3.6", "Number of financial counterparts affected", Optional, &[]),
+    ("3.7", "Percentage of financial counterparts affected", Optional, &[]),
+    ("3.8", "Impact on relevant clients or financial counterparts", Criterion(M, criterion::CLIENTS), &[]),
+    ("3.9", "Number of affected transactions", Optional, &[]),
+    ("3.10", "Percentage of affected transactions", Optional, &[]),
+    ("3.11", "Value of affected transactions", Optional, &[]),
+    ("3.12", "Information whether the numbers are actual or estimates", Criterion(M, criterion::CLIENTS), &[]),
+    ("3.13", "Reputational impact", Criterion(M, criterion::REPUTATION), &["media", "complaints", "regulatory_requirements", "client_loss"]),
+    ("3.14", "Contextual information about the reputational impact", Criterion(M, criterion::REPUTATION), &[]),
+    ("3.15", "Duration of the incident", Criterion(M, criterion::DURATION), &[]),
+    ("3.16", "Service downtime", Criterion(M, criterion::DURATION), &[]),
+    ("3.17", "Information whether duration and downtime are actual or estimates", Criterion(M, criterion::DURATION), &["actual_figures", "estimates", "actual_figures_and_estimates", "no_information_available"]),
+    ("3.18", "Types of impact in the Member States", Criterion(M, criterion::GEOGRAPHY), &["clients", "financial_counterparts", "branch_of_the_financial_entity", "financial_entities_within_the_group_carrying_out_activities_in_the_respective_member_state", "financial_market_infrastructure", "third-party_providers_that_may_be_common_to_other_financial_entities"]),
+    ("3.19", "Description of how the incident has an impact in other Member States", Criterion(M, criterion::GEOGRAPHY), &[]),
+    ("3.20", "Materiality thresholds for the classification criterion data losses", Criterion(M, criterion::DATA), &["availability", "authenticity", "integrity", "confidentiality"]),
+    ("3.21", "Description of the data losses", Criterion(M, criterion::DATA), &[]),
+    ("3.22", "Classification criterion critical services affected", Criterion(M, criterion::CRITICAL), &[]),
+    ("3.23", "Type of the incident", From(M), &["cybersecurity-related", "process_failure", "system_failure", "external_event", "payment-related", "other"]),
+    ("3.24", "Other types of incidents", Value(M, "3.23", "other"), &[]),
+    ("3.25", "Threats and techniques used by the threat actor", Value(M, "3.23", "cybersecurity-related"), &[]),
+    ("3.26", "Other types of techniques", Value(M, "3.25", "other"), &[]),
+    ("3.27", "Information about affected functional areas and business processes", From(M), &[]),
+    ("3.28", "Affected infrastructure components supporting business processes", From(M), YES_NO),
+    ("3.29", "Information about affected infrastructure components", Value(M, "3.28", "yes"), &[]),
+    ("3.30", "Impact on the financial interest of clients", From(M), YES_NO),
+    ("3.31", "Reporting to other authorities", From(M), &["police_law_enforcement", "csirt", "data_protection_authority", "national_cybersecurity_agency", "none", "other"]),
+    ("3.32", "Specification of other authorities", Value(M, "3.31", "other"), &[]),
+    ("3.33", "Temporary actions or measures taken or planned to recover from the incident", From(M), &[]),
+    ("3.34", "Description of any temporary actions and measures", Optional, &[]),
+    ("3.35", "Indicators of compromise", Optional, &[]),
+    ("4.1", "High-level classification of root causes of the incident", From(F), &["malicious_actions", "process_failure", "system_failure_malfunction", "human_error", "external_event"]),
+    ("4.2", "Detailed classification of root causes of the incident", From(F), &[]),
+    ("4.3", "Additional classification of root causes of the incident", Optional, &[]),
+    ("4.4", "Other types of root cause types", Suffix(F, "4.2", "_other"), &[]),
+    ("4.5", "Information about the root causes of the incident", From(F), &[]),
+    ("4.6", "Incident resolution summary", From(F), &[]),
+    ("4.7", "Date and time when the incident root cause was addressed", From(F), &[]),
+    ("4.8", "Date and time when the incident was resolved", From(F), &[]),
+    ("4.9", "Information if the permanent resolution date differs from the initially planned date", Optional, &[]),
+    ("4.10", "Assessment of risk to critical functions for resolution purposes", Optional, &[]),
+    ("4.11", "Information relevant for resolution authorities", Optional, &[]),
+    ("4.12", "Materiality threshold for the classification criterion economic impact", Criterion(F, criterion::ECONOMIC), &[]),
+    ("4.13", "Amount of gross direct and indirect costs and losses", From(F), &[]),
+    ("4.14", "Amount of financial recoveries", From(F), &[]),
+    ("4.15", "Information whether the non-major incidents have been recurring", Optional, &[]),
+    ("4.16", "Date and time of occurrence of recurring incidents", Optional, &[]),
+];
+
+const YES_NO: &[&str] = &["yes", "no", "information_not_available"];
+
+const CRITERIA: &[&str] = &[
+    criterion::CLIENTS,
+    criterion::GEOGRAPHY,
+    criterion::DATA,
+    criterion::CRITICAL,
+    criterion::ECONOMIC,
+    criterion::REPUTATION,
+    criterion::DURATION,
+];
+
+/// Field 1.4 values.
+pub const ENTITY_TYPES: &[&str] = &[
+    "credit_institution",
+    "payment_institution",
+    "exempted_payment_institution",
+    "account_information_service_provider",
+    "electronic_money_institution",
+    "exempted_electronic_money_institution",
+    "investment_firm",
+    "crypto-asset_service_provider",
+    "issuer_of_asset-referenced_tokens",
+    "central_securities_depository",
+    "central_counterparty",
+    "trading_venue",
+    "trade_repository",
+    "manager_of_alternative_investment_fund",
+    "management_company",
+    "data_reporting_service_provider",
+    "insurance_and_reinsurance_undertaking",
+    "insurance_intermediary_reinsurance_intermediary_and_ancillary_insurance_intermediary",
+    "institution_for_occupational_retirement_provision",
+    "credit_rating_agency",
+    "administrator_of_critical_benchmarks",
+    "crowdfunding_service_provider",
+    "securitisation_repository",
+];
+
+/// Fields taken from the ledger, which details may not override.
+const FROM_LEDGER: &[&str] = &["1.1", "2.1", "2.2", "2.3", "2.5"];
+
+/// A generated report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The document: schema, stage, incident and fields by code.
+    pub document: Value,
+    /// Required fields not filled, as `code label`.
+    pub missing: Vec<String>,
+}
+
+/// The label of a field code.
+pub fn label(code: &str) -> Option<&'static str> {
+    FIELDS.iter().find(|f| f.0 == code).map(|f| f.1)
+}
+
+fn ddhhmm(minutes: i64) -> String {
+    format!(
+        "{:03}:{:02}:{:02}",
+        minutes / 1440,
+        (minutes % 1440) / 60,
+        minutes % 60
+    )
+}
+
+fn filled(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.trim().is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        _ => true,
+    }
+}
+
+fn holds(v: Option<&Value>, want: &str) -> bool {
+    match v {
+        Some(Value::String(s)) => s == want,
+        Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(want)),
+        _ => false,
+    }
+}
+
+fn required(req: Req, stage: Stage, f: &Map<String, Value>) -> bool {
+    match req {
+        From(s) => stage >= s,
+        Criterion(s, c) => stage >= s && holds(f.get("2.5"), c),
+        Value(s, code, v) => stage >= s && holds(f.get(code), v),
+        Suffix(s, code, suf) => {
+            stage >= s && f.get(code).and_then(Value::as_str).is_some_and(|x| x.ends_with(suf))
+        }
+        Optional => false,
+    }
+}
+
+/// What the ledger and configuration fill in.
+fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<String, Value> {
+    let mut f = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            f.insert(k.into(), v);
+        }
+    };
+    put(
+        "1.1",
+        json!(if reclassified {
+            "major_incident_reclassified_as_non-major"
+        } else {
+            stage.submission_type()
+        }),
+    );
+    let sub = e.submitting.as_ref();
+    put("1.2", json!(sub.map_or(&e.name, |s| &s.name)));
+    put("1.3", json!(sub.map_or(&e.lei, |s| &s.code)));
+    put("1.4", json!(e.entity_type));
+    put("1.5", json!(e.name));
+    put("1.6", json!(e.lei));
+    put("1.7", json!(e.contact.name));
+    put("1.8", json!(e.contact.email));
+    put("1.9", json!(e.contact.phone));
+    if let Some(c) = &e.second_contact {
+        put("1.10", json!(c.name));
+        put("1.11", json!(c.email));
+        put("1.12", json!(c.phone));
+    }
+    if let Some(p) = &e.parent {
+        put("1.13", json!(p.name));
+        put("1.14", json!(p.code));
+    }
+    put("1.15", json!(e.currency));
+    put("2.1", json!(inc.id));
+    put("2.2", json!(inc.detected_at));
+    put("2.3", json!(inc.classified_major_at));
+    put("2.4", json!(inc.description));
+    put("2.7", json!(inc.discovery));
+    if let Some(c) = &inc.classification {
+        put("2.5", json!(c.criteria_met));
+    }
+    if let Some(a) = &inc.assessment {
+        if inc
+            .classification
+            .as_ref()
+            .is_some_and(|c| c.criteria_met.iter().any(|x| x == criterion::GEOGRAPHY))
+        {
+            put("2.6", json!(a.member_states));
+        }
+        put(
+            "3.2",
+            json!(a.occurred_at.clone().unwrap_or(inc.detected_at.clone())),
+        );
+        if let Some(c) = a.clients {
+            put("3.4", json!(c.affected));
+            put(
+                "3.5",
+                json!((c.affected as f64 * 10000.0 / c.total as f64).round() / 100.0),
+            );
+        }
+        if let Some(c) = a.counterparts {
+            put("3.6", json!(c.affected));
+            put(
+                "3.7",
+                json!((c.affected as f64 * 10000.0 / c.total as f64).round() / 100.0),
+            );
+        }
+        put("3.8", json!(a.relevant_clients_affected));
+        if let Some(t) = a.transactions {
+            put("3.9", json!(t.affected));
+            put(
+                "3.10",
+                json!((t.affected as f64 * 10000.0 / t.total as f64).round() / 100.0),
+            );
+        }
+        if let Some(v) = a.transaction_value_eur {
+            put("3.11", json!(v.affected));
+        }
+        if a.clients.is_some() || a.counterparts.is_some() || a.transactions.is_some() {
+            put(
+                "3.12",
+                json!(if a.estimates { "estimates" } else { "actual" }),
+            );
+        }
+        if !a.reputational.is_empty() {
+            put("3.13", json!(a.reputational));
+        }
+        if let Some(c) = &inc.classification {
+            put("3.15", json!(ddhhmm(c.duration_minutes)));
+            put(
+                "3.17",
+                json!(if a.estimates || inc.resolved_at.is_none() {
+                    "estimates"
+                } else {
+                    "actual_figures"
+                }),
+            );
+            if c.critical_services {
+                put("3.22", json!(c.critical_services_detail));
+            }
+            if stage == Stage::Final {
+                put(
+                    "4.12",
+                    json!(c.thresholds.iter().any(|t| t.key == plumb_dora::incident::ECONOMIC_EUR.key && t.met)),
+                );
+            }
+        }
+        if let Some(d) = a.downtime_minutes {
+            put("3.16", json!(ddhhmm(d)));
+        }
+        if !a.data_losses.is_empty() {
+            put("3.20", json!(a.data_losses));
+        }
+        if let Some(c) = a.costs_eur {
+            put("4.13", json!(c));
+        }
+    }
+    put("3.1", json!(inc.authority_reference));
+    put("3.3", json!(inc.mitigated_at));
+    put("4.7", json!(inc.root_cause_addressed_at));
+    put("4.8", json!(inc.resolved_at));
+    if let Some(rc) = &inc.root_cause {
+        put("4.5", json!(rc));
+    }
+    f
+}
+
+/// Builds the `stage` report for `inc`. `details` are fields by code that the ledger cannot
+/// know (2.9, 3.23, 4.1, ...); they may not override what the ledger records (1.1, 2.1-2.3,
+/// 2.5). Unknown codes and values outside a field's enumeration are refused.
+pub fn build(
+    stage: Stage,
+    inc: &Incident,
+    entity: &Entity,
+    details: &Map<String, Value>,
+    generated_at: &str,
+) -> Result<Report> {
+    let reclassified = inc.reclassified.is_some();
+    let mut f = derived(stage, inc, entity, reclassified);
+    for (k, v) in details {
+        if label(k).is_none() {
+            return Err(Error::invalid(
+                format!("details.{k}"),
+                "not a field code of ITS 2025/302 Annex I (1.1 to 4.16)",
+            ));
+        }
+        if FROM_LEDGER.contains(&k.as_str()) {
+            return Err(Error::invalid(
+                format!("details.{k}"),
+                format!("{} comes from the ledger and cannot be given", label(k).unwrap_or(k)),
+            ));
+        }
+        f.insert(k.clone(), v.clone());
+    }
+    // Enumerations.
+    for (code, name, _, allowed) in FIELDS {
+        if allowed.is_empty() {
+            continue;
+        }
+        let vals: Vec<&Value> = match f.get(*code) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(a)) => a.iter().collect(),
+            Some(v) => vec![v],
+        };
+        for v in vals {
+            let ok = v.as_str().is_some_and(|s| allowed.contains(&s));
+            if !ok {
+                return Err(Error::invalid(
+                    format!("field {code}"),
+                    format!("{v} is not a value of \"{name}\"; allowed: {}", allowed.join(", ")),
+                ));
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for (code, name, req, _) in FIELDS {
+        if (required(*req, stage, &f) || (reclassified && *code == "2.10")) && !filled(f.get(*code)) {
+            missing.push(format!("{code} {name}"));
+        }
+    }
+    let fields: Map<String, Value> = FIELDS
+        .iter()
+        .filter_map(|(c, ..)| f.get(*c).map(|v| (c.to_string(), v.clone())))
+        .collect();
+    Ok(Report {
+        document: json!({
+            "schema": SCHEMA,
+            "template": "ITS 2025/302 Annex I",
+            "incident": inc.id,
+            "stage": stage.name(),
+            "generated_at": generated_at,
+            "fields": fields,
+        }),
+        missing,
+    })
+}
+
+/// Parses details given as JSON or YAML: an object of field codes.
+pub fn parse_details(bytes: &[u8]) -> Result<Map<String, Value>> {
+    let v: Value = if bytes.trim_ascii_start().starts_with(b"{") {
+        serde_json::from_slice(bytes).map_err(|e| Error::Parse {
+            what: "report details".into(),
+            detail: e.to_string(),
+        })?
+    } else {
+        yaml_serde::from_slice(bytes).map_err(|e| Error::Parse {
+            what: "report details".into(),
+            detail: e.to_string(),
+        })?
+    };
+    match v {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        _ => Err(Error::invalid(
+            "details",
+            "must be an object of field codes, e.g. {\"2.9\": true, \"3.23\": \"system_failure\"}",
+        )),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A readable HTML rendering of a report document (a whole page).
+pub fn html(doc: &Value, missing: &[String]) -> String {
+    let stage = doc["stage"].as_str().unwrap_or("");
+    let mut h = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\
+         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}\
+         td,th{{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}}th{{width:4em}}.missing{{color:#a00}}</style></head><body>\
+         <h1>DORA major incident report: {} {}</h1><p>Template: ITS 2025/302 Annex I. Generated {}.</p>",
+        esc(doc["incident"].as_str().unwrap_or("")),
+        esc(stage),
+        esc(stage),
+        esc(doc["incident"].as_str().unwrap_or("")),
+        esc(doc["generated_at"].as_str().unwrap_or(""))
+    );
+    if missing.is_empty() {
+        h.push_str("<p>Every field this stage requires is filled.</p>");
+    } else {
+        h.push_str(&format!(
+            "<p class=\"missing\">Incomplete: {} required field(s) missing.</p><ul class=\"missing\">",
+            missing.len()
+        ));
+        for m in missing {
+            h.push_str(&format!("<li>{}</li>", esc(m)));
+        }
+        h.push_str("</ul>");
+    }
+    for (section, title) in [
+        ("1.", "General information"),
+        ("2.", "Initial notification"),
+        ("3.", "Intermediate report"),
+        ("4.", "Final report"),
+    ] {
+        h.push_str(&format!("<h2>{title}</h2><table>"));
+        for (code, name, ..) in FIELDS.iter().filter(|f| f.0.starts_with(section)) {
+            let v = &doc["fields"][*code];
+            let text = match v {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string).unwrap_or(x.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            h.push_str(&format!(
+                "<tr><th>{code}</th><td>{}</td><td>{}</td></tr>",
+                esc(name),
+                esc(&text)
+            ));
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</body></html>");
+    h
+}
+
+/// `minutes` as the template's `DDD:HH:MM`, and in words.
+pub fn duration_text(minutes: i64) -> String {
+    format!("{} ({})", ddhhmm(minutes), hm(minutes))
+}

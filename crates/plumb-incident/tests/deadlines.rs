@@ -1,0 +1,125 @@
+//! The reporting-deadline case table (tests/cases/deadlines.yaml), states and bad input.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use plumb_incident::calendar::Holidays;
+use plumb_incident::clock::{Profile, Stage, State, Times, deadlines};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    cite: String,
+    state: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    nis2: bool,
+    #[serde(default)]
+    disapplied: bool,
+    #[serde(default)]
+    holidays: Holidays,
+    aware: String,
+    classified: String,
+    #[serde(default)]
+    initial_submitted: Option<String>,
+    #[serde(default)]
+    intermediate_submitted: Option<String>,
+    want: BTreeMap<String, String>,
+    #[serde(default)]
+    explain: Option<String>,
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+#[test]
+fn deadline_cases_from_the_legal_text() {
+    let cases: Vec<Case> =
+        yaml_serde::from_str(include_str!("cases/deadlines.yaml")).expect("case table");
+    let mut failures = Vec::new();
+    for c in &cases {
+        let mut p = Profile::new(&c.state, &c.kind).unwrap();
+        p.nis2_entity = c.nis2;
+        p.weekend_rule_disapplied = c.disapplied;
+        c.holidays.validate().unwrap();
+        let times = Times {
+            aware_at: Some(t(&c.aware)),
+            classified_major_at: Some(t(&c.classified)),
+            initial_submitted_at: c.initial_submitted.as_deref().map(t),
+            intermediate_submitted_at: c.intermediate_submitted.as_deref().map(t),
+            ..Default::default()
+        };
+        let now = t(&c.classified) + Duration::minutes(1);
+        let d = deadlines(&times, &p, &c.holidays, now).unwrap();
+        let got: BTreeMap<String, String> = d
+            .iter()
+            .map(|x| (x.stage.name().to_string(), x.due_at.clone()))
+            .collect();
+        let text: String = d.iter().flat_map(|x| x.explanation.clone()).collect::<Vec<_>>().join("\n");
+        if got != c.want {
+            failures.push(format!("{} ({}): got {got:?}, want {:?}\n{text}", c.name, c.cite, c.want));
+        }
+        if let Some(w) = &c.explain
+            && !text.contains(w.as_str())
+        {
+            failures.push(format!("{}: explanation lacks {w:?}:\n{text}", c.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn states_follow_now_and_submissions() {
+    let p = Profile::new("DE", "payment_institution").unwrap();
+    let h = Holidays::default();
+    let mut times = Times {
+        aware_at: Some(t("2026-11-16T08:00:00Z")),
+        classified_major_at: Some(t("2026-11-16T09:00:00Z")),
+        ..Default::default()
+    };
+    let at = |times: &Times, now: &str| deadlines(times, &p, &h, t(now)).unwrap();
+    let d = at(&times, "2026-11-16T12:00:00Z");
+    assert_eq!((d.len(), d[0].state, d[0].seconds_left), (1, State::Due, 3600));
+    assert!(d[0].due_local.contains("14:00 CET"), "{}", d[0].due_local);
+    let d = at(&times, "2026-11-16T13:00:01Z");
+    assert_eq!((d[0].state, d[0].seconds_left), (State::Overdue, -1));
+    times.initial_submitted_at = Some(t("2026-11-16T13:30:00Z"));
+    let d = at(&times, "2026-11-16T14:00:00Z");
+    assert_eq!(d[0].state, State::SubmittedLate);
+    assert_eq!(d[1].stage, Stage::Intermediate);
+    assert_eq!(d[1].due_at, "2026-11-19T13:30:00Z");
+    times.initial_submitted_at = Some(t("2026-11-16T12:59:00Z"));
+    assert_eq!(at(&times, "2026-11-16T14:00:00Z")[0].state, State::Submitted);
+    // Reclassified as non-major: nothing is due any more.
+    times.reclassified_at = Some(t("2026-11-16T15:00:00Z"));
+    assert!(at(&times, "2026-11-16T16:00:00Z").is_empty());
+    // Not classified as major: no clock runs.
+    let none = Times {
+        aware_at: Some(t("2026-11-16T08:00:00Z")),
+        ..Default::default()
+    };
+    assert!(at(&none, "2026-11-20T00:00:00Z").is_empty());
+}
+
+#[test]
+fn impossible_times_and_unknown_states_are_refused() {
+    let p = Profile::new("DE", "payment_institution").unwrap();
+    let times = Times {
+        aware_at: Some(t("2026-11-16T08:00:00Z")),
+        classified_major_at: Some(t("2026-11-16T07:00:00Z")),
+        ..Default::default()
+    };
+    let e = deadlines(&times, &p, &Holidays::default(), t("2026-11-16T09:00:00Z"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("before detection"), "{e}");
+    assert!(Profile::new("XX", "credit_institution").is_err());
+    assert!(Profile::new("UK", "credit_institution").is_err(), "not a Member State");
+    let h: Holidays = yaml_serde::from_str("{XX: [2026-01-01]}").unwrap();
+    assert!(h.validate().is_err());
+    assert!(yaml_serde::from_str::<Holidays>("{DE: [2026-02-30]}").is_err());
+}
