@@ -162,8 +162,11 @@ pub const RECLASSIFICATION: &str = "ITS 2025/302 Art. 5";
 /// Types of financial entity (field 1.4) for which the weekend rule does not apply to initial
 /// notifications and intermediate reports (Art. 5(5)); entities identified as essential or
 /// important under NIS2 Art. 3 are excluded too, which is a property of the entity, not a type.
-pub const WEEKEND_RULE_EXCLUDED_TYPES: &[&str] =
-    &["credit_institution", "central_counterparty", "trading_venue"];
+pub const WEEKEND_RULE_EXCLUDED_TYPES: &[&str] = &[
+    "credit_institution",
+    "central_counterparty",
+    "trading_venue",
+];
 
 #[cfg(test)]
 mod tests {

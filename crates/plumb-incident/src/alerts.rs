@@ -261,9 +261,7 @@ pub fn generic(body: &[u8]) -> Result<Vec<Alert>> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Body {
-        Many {
-            alerts: Vec<Value>,
-        },
+        Many { alerts: Vec<Value> },
         One(Value),
     }
     let parse = |what: &str, v: Value| -> Result<GenericAlert> {

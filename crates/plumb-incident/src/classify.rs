@@ -353,7 +353,10 @@ pub fn classify(
     let critical_detail = if critical {
         why_critical.join("; ")
     } else {
-        format!("not met: {}; no authorised financial services affected; no malicious unauthorised access", cif.1)
+        format!(
+            "not met: {}; no authorised financial services affected; no malicious unauthorised access",
+            cif.1
+        )
     };
     ex.push(format!(
         "Critical services affected ({}): {}.",
@@ -379,7 +382,11 @@ pub fn classify(
                 )
             }
         },
-        share_threshold(&law::COUNTERPARTS_SHARE, a.counterparts, "financial counterparts"),
+        share_threshold(
+            &law::COUNTERPARTS_SHARE,
+            a.counterparts,
+            "financial counterparts",
+        ),
         share_threshold(
             &law::TRANSACTIONS_NUMBER,
             a.transactions,

@@ -177,7 +177,9 @@ pub struct Deadline {
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%a %Y-%m-%d %H:%M %Z").to_string()
+    t.with_timezone(&tz)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The UTC instant of local `dt` in `tz`; in a spring-forward gap the first valid local time

@@ -129,7 +129,10 @@ impl Config {
         if !plumb_model::dora::lei_is_valid(&c.entity.lei) {
             return Err(Error::invalid(
                 "entity.lei",
-                format!("{:?} is not a valid LEI (ISO 17442: 20 characters, check digits)", c.entity.lei),
+                format!(
+                    "{:?} is not a valid LEI (ISO 17442: 20 characters, check digits)",
+                    c.entity.lei
+                ),
             ));
         }
         Ok(c)
@@ -141,7 +144,10 @@ impl Config {
         let mut p = Profile::new(&e.member_state, &e.entity_type)?;
         if let Some(z) = &e.time_zone {
             p.time_zone = z.parse().map_err(|_| {
-                Error::invalid("entity.time_zone", format!("{z:?} is not an IANA time zone"))
+                Error::invalid(
+                    "entity.time_zone",
+                    format!("{z:?} is not an IANA time zone"),
+                )
             })?;
         } else if zone_of(&e.member_state).is_none() {
             unreachable!("checked by Profile::new");

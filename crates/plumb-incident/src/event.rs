@@ -278,11 +278,17 @@ impl Incident {
         };
         match &ev.change {
             Change::Opened { .. } => {
-                return Err(Error::State(format!("incident {} is already open", self.id)));
+                return Err(Error::State(format!(
+                    "incident {} is already open",
+                    self.id
+                )));
             }
             Change::AlertAttached { alert } => {
                 if self.alerts.iter().any(|a| a.alert.key == alert.key) {
-                    return Err(Error::State(format!("alert {} already attached", alert.key)));
+                    return Err(Error::State(format!(
+                        "alert {} already attached",
+                        alert.key
+                    )));
                 }
                 self.alerts.push(AlertState {
                     alert: alert.clone(),
@@ -294,7 +300,9 @@ impl Incident {
                     .alerts
                     .iter_mut()
                     .find(|a| &a.alert.key == key)
-                    .ok_or_else(|| Error::State(format!("alert {key} is not part of {}", ev.incident)))?;
+                    .ok_or_else(|| {
+                        Error::State(format!("alert {key} is not part of {}", ev.incident))
+                    })?;
                 a.resolved_at = Some(ends_at.clone());
             }
             Change::Mitigated { at } => {
@@ -509,7 +517,11 @@ pub fn not_future(field: &str, t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(
     if t > now {
         return Err(Error::invalid(
             field,
-            format!("{} is in the future (now is {})", fmt_time(t), fmt_time(now)),
+            format!(
+                "{} is in the future (now is {})",
+                fmt_time(t),
+                fmt_time(now)
+            ),
         ));
     }
     Ok(())

@@ -85,11 +85,7 @@ pub fn links(
                 n.len() >= 7 && c.len() >= n.len() && c[..n.len()].eq_ignore_ascii_case(n)
             }) || n.parse::<u64>().is_ok_and(|e| e == d.entry);
             if hit && !out.iter().any(|l| l.entry == d.entry) {
-                out.push(link(
-                    d,
-                    "explicit",
-                    format!("named as the cause: {n}"),
-                ));
+                out.push(link(d, "explicit", format!("named as the cause: {n}")));
             }
         }
     }
@@ -106,9 +102,7 @@ pub fn links(
             out.push(link(
                 d,
                 "heuristic",
-                format!(
-                    "last production deployment of {system} before detection; {why}"
-                ),
+                format!("last production deployment of {system} before detection; {why}"),
             ));
         }
     }

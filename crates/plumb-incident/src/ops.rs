@@ -135,7 +135,10 @@ fn past_time(field: &str, v: &Option<String>, now: DateTime<Utc>) -> Result<Stri
 
 /// Critical or important functions that depend on `services`, and the systems those services
 /// depend on (with why), from the model.
-pub fn model_facts(model: Option<&Model>, services: &[String]) -> (ModelFacts, Vec<(String, String)>) {
+pub fn model_facts(
+    model: Option<&Model>,
+    services: &[String],
+) -> (ModelFacts, Vec<(String, String)>) {
     let mut facts = ModelFacts::default();
     let mut affected: Vec<(String, String)> = services
         .iter()
@@ -157,7 +160,12 @@ pub fn model_facts(model: Option<&Model>, services: &[String]) -> (ModelFacts, V
         };
         for imp in plumb_model::graph::impact(m, &e.id) {
             let path: Vec<&str> = imp.path.iter().map(|s| s.name.as_str()).collect();
-            let f = format!("{} ({}) via {}", imp.name, imp.criticality, path.join(" -> "));
+            let f = format!(
+                "{} ({}) via {}",
+                imp.name,
+                imp.criticality,
+                path.join(" -> ")
+            );
             if !facts.functions.contains(&f) {
                 facts.functions.push(f);
             }
@@ -170,7 +178,10 @@ pub fn model_facts(model: Option<&Model>, services: &[String]) -> (ModelFacts, V
             {
                 let name = plumb_model::dora::service_name(de);
                 if !affected.iter().any(|(s, _)| s == &name) {
-                    affected.push((name, format!("{svc} depends on it in the architecture model")));
+                    affected.push((
+                        name,
+                        format!("{svc} depends on it in the architecture model"),
+                    ));
                 }
             }
         }
@@ -206,7 +217,11 @@ pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec
     }
     let detected = past_time("detected_at", &req.detected_at, ctx.now)?;
     let discovery = req.discovery.clone().unwrap_or_else(|| "staff".into());
-    let id = new_id(&format!("manual\0{}\0{detected}\0{}", req.title, fmt_time(ctx.now)));
+    let id = new_id(&format!(
+        "manual\0{}\0{detected}\0{}",
+        req.title,
+        fmt_time(ctx.now)
+    ));
     if !store::events(l, &id)?.is_empty() {
         return Err(Error::State(format!("{id} exists already")));
     }
@@ -228,7 +243,13 @@ pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec
     )];
     let inc = crate::event::fold(&[(0, evs[0].clone())])?;
     // The discovery value must be one of field 2.7's; check it now, not at report time.
-    crate::report::build(Stage::Initial, &inc, &ctx.config.entity, &Map::new(), &detected)?;
+    crate::report::build(
+        Stage::Initial,
+        &inc,
+        &ctx.config.entity,
+        &Map::new(),
+        &detected,
+    )?;
     let l_evs = link_events(l, ctx, &inc, &req.caused_by)?;
     evs.extend(l_evs);
     Ok((id, evs))
@@ -303,7 +324,8 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
         Op::Report { stage, details } => {
             // Check the stage first so the error says what is wrong, not what is missing.
             inc.require_stage_open(*stage)?;
-            let r = crate::report::build(*stage, &inc, &ctx.config.entity, details, &fmt_time(now))?;
+            let r =
+                crate::report::build(*stage, &inc, &ctx.config.entity, details, &fmt_time(now))?;
             vec![event(
                 ctx,
                 id,
@@ -435,18 +457,30 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
                     continue;
                 }
                 let ends = a.ends_at.clone().expect("resolved alerts carry an end");
-                let e = event(ctx, &inc.id, Change::AlertResolved { key: a.key.clone(), ends_at: ends });
+                let e = event(
+                    ctx,
+                    &inc.id,
+                    Change::AlertResolved {
+                        key: a.key.clone(),
+                        ends_at: ends,
+                    },
+                );
                 inc.apply(u64::MAX, &e)?;
                 evs.push(e);
                 out.resolved.push(a.key.clone());
-                if inc.mitigated_at.is_none() && inc.alerts.iter().all(|x| x.resolved_at.is_some()) {
+                if inc.mitigated_at.is_none() && inc.alerts.iter().all(|x| x.resolved_at.is_some())
+                {
                     let at = inc
                         .alerts
                         .iter()
                         .filter_map(|x| x.resolved_at.clone())
                         .max()
                         .expect("resolved");
-                    let at = if at < inc.detected_at { inc.detected_at.clone() } else { at };
+                    let at = if at < inc.detected_at {
+                        inc.detected_at.clone()
+                    } else {
+                        at
+                    };
                     let e = event(ctx, &inc.id, Change::Mitigated { at });
                     inc.apply(u64::MAX, &e)?;
                     evs.push(e);
@@ -480,7 +514,10 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
                             a.source,
                             a.name,
                             a.severity.as_deref().unwrap_or("no severity"),
-                            a.service.as_deref().map(|s| format!(" on {s}")).unwrap_or_default(),
+                            a.service
+                                .as_deref()
+                                .map(|s| format!(" on {s}"))
+                                .unwrap_or_default(),
                             a.summary
                         ),
                         detected_at: a.starts_at.clone(),

@@ -57,7 +57,11 @@ fn add(a: Option<Share>, b: Option<Share>) -> Option<Share> {
 }
 
 /// The groups among `candidates` that meet Art. 8(2) at `now`. Empty for microenterprises.
-pub fn assess(candidates: &[Candidate], now: DateTime<Utc>, microenterprise: bool) -> Result<Vec<Recurring>> {
+pub fn assess(
+    candidates: &[Candidate],
+    now: DateTime<Utc>,
+    microenterprise: bool,
+) -> Result<Vec<Recurring>> {
     if microenterprise {
         return Ok(Vec::new());
     }

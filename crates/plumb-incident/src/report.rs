@@ -39,82 +39,443 @@ use Stage::{Final as F, Initial as I, Intermediate as M};
 
 /// (code, label, requirement, allowed values)
 const FIELDS: &[(&str, &str, Req, &[&str])] = &[
-    ("1.1", "Type of submission", From(I), &["initial_notification", "intermediate_report", "final_report", "major_incident_reclassified_as_non-major"]),
-    ("1.2", "Name of the entity submitting the report", From(I), &[]),
-    ("1.3", "Identification code of the entity submitting the report", From(I), &[]),
-    ("1.4", "Type of financial entity affected", From(I), ENTITY_TYPES),
+    (
+        "1.1",
+        "Type of submission",
+        From(I),
+        &[
+            "initial_notification",
+            "intermediate_report",
+            "final_report",
+            "major_incident_reclassified_as_non-major",
+        ],
+    ),
+    (
+        "1.2",
+        "Name of the entity submitting the report",
+        From(I),
+        &[],
+    ),
+    (
+        "1.3",
+        "Identification code of the entity submitting the report",
+        From(I),
+        &[],
+    ),
+    (
+        "1.4",
+        "Type of financial entity affected",
+        From(I),
+        ENTITY_TYPES,
+    ),
     ("1.5", "Name of the financial entity affected", From(I), &[]),
-    ("1.6", "LEI code of the financial entity affected", From(I), &[]),
+    (
+        "1.6",
+        "LEI code of the financial entity affected",
+        From(I),
+        &[],
+    ),
     ("1.7", "Primary contact person name", From(I), &[]),
     ("1.8", "Primary contact person email", From(I), &[]),
     ("1.9", "Primary contact person telephone", From(I), &[]),
     ("1.10", "Second contact person name", Optional, &[]),
     ("1.11", "Second contact person email", Optional, &[]),
     ("1.12", "Second contact person telephone", Optional, &[]),
-    ("1.13", "Name of the ultimate parent undertaking", Optional, &[]),
-    ("1.14", "LEI code of the ultimate parent undertaking", Optional, &[]),
-    ("1.15", "Reporting currency", From(I), &["EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK"]),
-    ("2.1", "Incident reference code assigned by the financial entity", From(I), &[]),
-    ("2.2", "Date and time of detection of the incident", From(I), &[]),
-    ("2.3", "Date and time of classification of the incident as major", From(I), &[]),
+    (
+        "1.13",
+        "Name of the ultimate parent undertaking",
+        Optional,
+        &[],
+    ),
+    (
+        "1.14",
+        "LEI code of the ultimate parent undertaking",
+        Optional,
+        &[],
+    ),
+    (
+        "1.15",
+        "Reporting currency",
+        From(I),
+        &[
+            "EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK",
+        ],
+    ),
+    (
+        "2.1",
+        "Incident reference code assigned by the financial entity",
+        From(I),
+        &[],
+    ),
+    (
+        "2.2",
+        "Date and time of detection of the incident",
+        From(I),
+        &[],
+    ),
+    (
+        "2.3",
+        "Date and time of classification of the incident as major",
+        From(I),
+        &[],
+    ),
     ("2.4", "Description of the incident", From(I), &[]),
-    ("2.5", "Classification criteria that triggered the incident report", From(I), CRITERIA),
-    ("2.6", "Materiality thresholds for the classification criterion geographical spread", Criterion(I, criterion::GEOGRAPHY), &[]),
-    ("2.7", "Discovery of the incident", From(I), &["it_security", "staff", "internal_audit", "external_audit", "clients", "financial_counterparts", "third-party_provider", "attacker", "monitoring_systems", "authority_agency_law_enforcement_body", "other"]),
-    ("2.8", "Indication whether the incident originates from a third-party provider or another financial entity", Optional, &[]),
-    ("2.9", "Activation of business continuity plan, if activated", From(I), &[]),
+    (
+        "2.5",
+        "Classification criteria that triggered the incident report",
+        From(I),
+        CRITERIA,
+    ),
+    (
+        "2.6",
+        "Materiality thresholds for the classification criterion geographical spread",
+        Criterion(I, criterion::GEOGRAPHY),
+        &[],
+    ),
+    (
+        "2.7",
+        "Discovery of the incident",
+        From(I),
+        &[
+            "it_security",
+            "staff",
+            "internal_audit",
+            "external_audit",
+            "clients",
+            "financial_counterparts",
+            "third-party_provider",
+            "attacker",
+            "monitoring_systems",
+            "authority_agency_law_enforcement_body",
+            "other",
+        ],
+    ),
+    (
+        "2.8",
+        "Indication whether the incident originates from a third-party provider or another financial entity",
+        Optional,
+        &[],
+    ),
+    (
+        "2.9",
+        "Activation of business continuity plan, if activated",
+        From(I),
+        &[],
+    ),
     ("2.10", "Other relevant information", Optional, &[]),
-    ("3.1", "Incident reference code provided by the competent authority", Optional, &[]),
-    ("3.2", "Date and time of occurrence of the incident", From(M), &[]),
-    ("3.3", "Date and time when services, activities or operations have been recovered", Optional, &[]),
-    ("3.4", "Number of clients affected", Criterion(M, criterion::CLIENTS), &[]),
+    (
+        "3.1",
+        "Incident reference code provided by the competent authority",
+        Optional,
+        &[],
+    ),
+    (
+        "3.2",
+        "Date and time of occurrence of the incident",
+        From(M),
+        &[],
+    ),
+    (
+        "3.3",
+        "Date and time when services, activities or operations have been recovered",
+        Optional,
+        &[],
+    ),
+    (
+        "3.4",
+        "Number of clients affected",
+        Criterion(M, criterion::CLIENTS),
+        &[],
+    ),
     ("3.5", "Percentage of clients affected", Optional, &[]),
-    ("3.6", "Number of financial counterparts affected", Optional, &[]),
-    ("3.7", "Percentage of financial counterparts affected", Optional, &[]),
-    ("3.8", "Impact on relevant clients or financial counterparts", Criterion(M, criterion::CLIENTS), &[]),
+    (
+        "3.6",
+        "Number of financial counterparts affected",
+        Optional,
+        &[],
+    ),
+    (
+        "3.7",
+        "Percentage of financial counterparts affected",
+        Optional,
+        &[],
+    ),
+    (
+        "3.8",
+        "Impact on relevant clients or financial counterparts",
+        Criterion(M, criterion::CLIENTS),
+        &[],
+    ),
     ("3.9", "Number of affected transactions", Optional, &[]),
     ("3.10", "Percentage of affected transactions", Optional, &[]),
     ("3.11", "Value of affected transactions", Optional, &[]),
-    ("3.12", "Information whether the numbers are actual or estimates", Criterion(M, criterion::CLIENTS), &[]),
-    ("3.13", "Reputational impact", Criterion(M, criterion::REPUTATION), &["media", "complaints", "regulatory_requirements", "client_loss"]),
-    ("3.14", "Contextual information about the reputational impact", Criterion(M, criterion::REPUTATION), &[]),
-    ("3.15", "Duration of the incident", Criterion(M, criterion::DURATION), &[]),
-    ("3.16", "Service downtime", Criterion(M, criterion::DURATION), &[]),
-    ("3.17", "Information whether duration and downtime are actual or estimates", Criterion(M, criterion::DURATION), &["actual_figures", "estimates", "actual_figures_and_estimates", "no_information_available"]),
-    ("3.18", "Types of impact in the Member States", Criterion(M, criterion::GEOGRAPHY), &["clients", "financial_counterparts", "branch_of_the_financial_entity", "financial_entities_within_the_group_carrying_out_activities_in_the_respective_member_state", "financial_market_infrastructure", "third-party_providers_that_may_be_common_to_other_financial_entities"]),
-    ("3.19", "Description of how the incident has an impact in other Member States", Criterion(M, criterion::GEOGRAPHY), &[]),
-    ("3.20", "Materiality thresholds for the classification criterion data losses", Criterion(M, criterion::DATA), &["availability", "authenticity", "integrity", "confidentiality"]),
-    ("3.21", "Description of the data losses", Criterion(M, criterion::DATA), &[]),
-    ("3.22", "Classification criterion critical services affected", Criterion(M, criterion::CRITICAL), &[]),
-    ("3.23", "Type of the incident", From(M), &["cybersecurity-related", "process_failure", "system_failure", "external_event", "payment-related", "other"]),
-    ("3.24", "Other types of incidents", Value(M, "3.23", "other"), &[]),
-    ("3.25", "Threats and techniques used by the threat actor", Value(M, "3.23", "cybersecurity-related"), &[]),
-    ("3.26", "Other types of techniques", Value(M, "3.25", "other"), &[]),
-    ("3.27", "Information about affected functional areas and business processes", From(M), &[]),
-    ("3.28", "Affected infrastructure components supporting business processes", From(M), YES_NO),
-    ("3.29", "Information about affected infrastructure components", Value(M, "3.28", "yes"), &[]),
-    ("3.30", "Impact on the financial interest of clients", From(M), YES_NO),
-    ("3.31", "Reporting to other authorities", From(M), &["police_law_enforcement", "csirt", "data_protection_authority", "national_cybersecurity_agency", "none", "other"]),
-    ("3.32", "Specification of other authorities", Value(M, "3.31", "other"), &[]),
-    ("3.33", "Temporary actions or measures taken or planned to recover from the incident", From(M), &[]),
-    ("3.34", "Description of any temporary actions and measures", Optional, &[]),
+    (
+        "3.12",
+        "Information whether the numbers are actual or estimates",
+        Criterion(M, criterion::CLIENTS),
+        &[],
+    ),
+    (
+        "3.13",
+        "Reputational impact",
+        Criterion(M, criterion::REPUTATION),
+        &[
+            "media",
+            "complaints",
+            "regulatory_requirements",
+            "client_loss",
+        ],
+    ),
+    (
+        "3.14",
+        "Contextual information about the reputational impact",
+        Criterion(M, criterion::REPUTATION),
+        &[],
+    ),
+    (
+        "3.15",
+        "Duration of the incident",
+        Criterion(M, criterion::DURATION),
+        &[],
+    ),
+    (
+        "3.16",
+        "Service downtime",
+        Criterion(M, criterion::DURATION),
+        &[],
+    ),
+    (
+        "3.17",
+        "Information whether duration and downtime are actual or estimates",
+        Criterion(M, criterion::DURATION),
+        &[
+            "actual_figures",
+            "estimates",
+            "actual_figures_and_estimates",
+            "no_information_available",
+        ],
+    ),
+    (
+        "3.18",
+        "Types of impact in the Member States",
+        Criterion(M, criterion::GEOGRAPHY),
+        &[
+            "clients",
+            "financial_counterparts",
+            "branch_of_the_financial_entity",
+            "financial_entities_within_the_group_carrying_out_activities_in_the_respective_member_state",
+            "financial_market_infrastructure",
+            "third-party_providers_that_may_be_common_to_other_financial_entities",
+        ],
+    ),
+    (
+        "3.19",
+        "Description of how the incident has an impact in other Member States",
+        Criterion(M, criterion::GEOGRAPHY),
+        &[],
+    ),
+    (
+        "3.20",
+        "Materiality thresholds for the classification criterion data losses",
+        Criterion(M, criterion::DATA),
+        &[
+            "availability",
+            "authenticity",
+            "integrity",
+            "confidentiality",
+        ],
+    ),
+    (
+        "3.21",
+        "Description of the data losses",
+        Criterion(M, criterion::DATA),
+        &[],
+    ),
+    (
+        "3.22",
+        "Classification criterion critical services affected",
+        Criterion(M, criterion::CRITICAL),
+        &[],
+    ),
+    (
+        "3.23",
+        "Type of the incident",
+        From(M),
+        &[
+            "cybersecurity-related",
+            "process_failure",
+            "system_failure",
+            "external_event",
+            "payment-related",
+            "other",
+        ],
+    ),
+    (
+        "3.24",
+        "Other types of incidents",
+        Value(M, "3.23", "other"),
+        &[],
+    ),
+    (
+        "3.25",
+        "Threats and techniques used by the threat actor",
+        Value(M, "3.23", "cybersecurity-related"),
+        &[],
+    ),
+    (
+        "3.26",
+        "Other types of techniques",
+        Value(M, "3.25", "other"),
+        &[],
+    ),
+    (
+        "3.27",
+        "Information about affected functional areas and business processes",
+        From(M),
+        &[],
+    ),
+    (
+        "3.28",
+        "Affected infrastructure components supporting business processes",
+        From(M),
+        YES_NO,
+    ),
+    (
+        "3.29",
+        "Information about affected infrastructure components",
+        Value(M, "3.28", "yes"),
+        &[],
+    ),
+    (
+        "3.30",
+        "Impact on the financial interest of clients",
+        From(M),
+        YES_NO,
+    ),
+    (
+        "3.31",
+        "Reporting to other authorities",
+        From(M),
+        &[
+            "police_law_enforcement",
+            "csirt",
+            "data_protection_authority",
+            "national_cybersecurity_agency",
+            "none",
+            "other",
+        ],
+    ),
+    (
+        "3.32",
+        "Specification of other authorities",
+        Value(M, "3.31", "other"),
+        &[],
+    ),
+    (
+        "3.33",
+        "Temporary actions or measures taken or planned to recover from the incident",
+        From(M),
+        &[],
+    ),
+    (
+        "3.34",
+        "Description of any temporary actions and measures",
+        Optional,
+        &[],
+    ),
     ("3.35", "Indicators of compromise", Optional, &[]),
-    ("4.1", "High-level classification of root causes of the incident", From(F), &["malicious_actions", "process_failure", "system_failure_malfunction", "human_error", "external_event"]),
-    ("4.2", "Detailed classification of root causes of the incident", From(F), &[]),
-    ("4.3", "Additional classification of root causes of the incident", Optional, &[]),
-    ("4.4", "Other types of root cause types", Suffix(F, "4.2", "_other"), &[]),
-    ("4.5", "Information about the root causes of the incident", From(F), &[]),
+    (
+        "4.1",
+        "High-level classification of root causes of the incident",
+        From(F),
+        &[
+            "malicious_actions",
+            "process_failure",
+            "system_failure_malfunction",
+            "human_error",
+            "external_event",
+        ],
+    ),
+    (
+        "4.2",
+        "Detailed classification of root causes of the incident",
+        From(F),
+        &[],
+    ),
+    (
+        "4.3",
+        "Additional classification of root causes of the incident",
+        Optional,
+        &[],
+    ),
+    (
+        "4.4",
+        "Other types of root cause types",
+        Suffix(F, "4.2", "_other"),
+        &[],
+    ),
+    (
+        "4.5",
+        "Information about the root causes of the incident",
+        From(F),
+        &[],
+    ),
     ("4.6", "Incident resolution summary", From(F), &[]),
-    ("4.7", "Date and time when the incident root cause was addressed", From(F), &[]),
-    ("4.8", "Date and time when the incident was resolved", From(F), &[]),
-    ("4.9", "Information if the permanent resolution date differs from the initially planned date", Optional, &[]),
-    ("4.10", "Assessment of risk to critical functions for resolution purposes", Optional, &[]),
-    ("4.11", "Information relevant for resolution authorities", Optional, &[]),
-    ("4.12", "Materiality threshold for the classification criterion economic impact", Criterion(F, criterion::ECONOMIC), &[]),
-    ("4.13", "Amount of gross direct and indirect costs and losses", From(F), &[]),
+    (
+        "4.7",
+        "Date and time when the incident root cause was addressed",
+        From(F),
+        &[],
+    ),
+    (
+        "4.8",
+        "Date and time when the incident was resolved",
+        From(F),
+        &[],
+    ),
+    (
+        "4.9",
+        "Information if the permanent resolution date differs from the initially planned date",
+        Optional,
+        &[],
+    ),
+    (
+        "4.10",
+        "Assessment of risk to critical functions for resolution purposes",
+        Optional,
+        &[],
+    ),
+    (
+        "4.11",
+        "Information relevant for resolution authorities",
+        Optional,
+        &[],
+    ),
+    (
+        "4.12",
+        "Materiality threshold for the classification criterion economic impact",
+        Criterion(F, criterion::ECONOMIC),
+        &[],
+    ),
+    (
+        "4.13",
+        "Amount of gross direct and indirect costs and losses",
+        From(F),
+        &[],
+    ),
     ("4.14", "Amount of financial recoveries", From(F), &[]),
-    ("4.15", "Information whether the non-major incidents have been recurring", Optional, &[]),
-    ("4.16", "Date and time of occurrence of recurring incidents", Optional, &[]),
+    (
+        "4.15",
+        "Information whether the non-major incidents have been recurring",
+        Optional,
+        &[],
+    ),
+    (
+        "4.16",
+        "Date and time of occurrence of recurring incidents",
+        Optional,
+        &[],
+    ),
 ];
 
 const YES_NO: &[&str] = &["yes", "no", "information_not_available"];
@@ -205,7 +566,10 @@ fn required(req: Req, stage: Stage, f: &Map<String, Value>) -> bool {
         Criterion(s, c) => stage >= s && holds(f.get("2.5"), c),
         Value(s, code, v) => stage >= s && holds(f.get(code), v),
         Suffix(s, code, suf) => {
-            stage >= s && f.get(code).and_then(Value::as_str).is_some_and(|x| x.ends_with(suf))
+            stage >= s
+                && f.get(code)
+                    .and_then(Value::as_str)
+                    .is_some_and(|x| x.ends_with(suf))
         }
         Optional => false,
     }
@@ -316,7 +680,11 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
             if stage == Stage::Final {
                 put(
                     "4.12",
-                    json!(c.thresholds.iter().any(|t| t.key == plumb_dora::incident::ECONOMIC_EUR.key && t.met)),
+                    json!(
+                        c.thresholds
+                            .iter()
+                            .any(|t| t.key == plumb_dora::incident::ECONOMIC_EUR.key && t.met)
+                    ),
                 );
             }
         }
@@ -362,7 +730,10 @@ pub fn build(
         if FROM_LEDGER.contains(&k.as_str()) {
             return Err(Error::invalid(
                 format!("details.{k}"),
-                format!("{} comes from the ledger and cannot be given", label(k).unwrap_or(k)),
+                format!(
+                    "{} comes from the ledger and cannot be given",
+                    label(k).unwrap_or(k)
+                ),
             ));
         }
         f.insert(k.clone(), v.clone());
@@ -382,14 +753,18 @@ pub fn build(
             if !ok {
                 return Err(Error::invalid(
                     format!("field {code}"),
-                    format!("{v} is not a value of \"{name}\"; allowed: {}", allowed.join(", ")),
+                    format!(
+                        "{v} is not a value of \"{name}\"; allowed: {}",
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
     }
     let mut missing = Vec::new();
     for (code, name, req, _) in FIELDS {
-        if (required(*req, stage, &f) || (reclassified && *code == "2.10")) && !filled(f.get(*code)) {
+        if (required(*req, stage, &f) || (reclassified && *code == "2.10")) && !filled(f.get(*code))
+        {
             missing.push(format!("{code} {name}"));
         }
     }

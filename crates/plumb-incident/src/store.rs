@@ -105,7 +105,10 @@ pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
         let st = e.statement()?;
         let p = &st.predicate;
         // Failed deployments do not ship changes; records without a status are successful.
-        if p["status"].as_str().is_some_and(|s| s != "success" && s != "succeeded") {
+        if p["status"]
+            .as_str()
+            .is_some_and(|s| s != "success" && s != "succeeded")
+        {
             continue;
         }
         out.push(Deployment {
@@ -122,4 +125,27 @@ pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
         });
     }
     Ok(out)
+}
+
+/// Ledger labels of an incident event: its run is the incident id, so an incident's events
+/// can also be selected by run (`plumb query --run INC-...`).
+pub fn annotations(ev: &Event) -> plumb_ledger::entry::Annotations {
+    plumb_ledger::entry::Annotations {
+        run: Some(ev.incident.clone()),
+        ..Default::default()
+    }
+}
+
+/// Signs `evs` with the store's key and appends them as one batch (all or nothing). Returns
+/// the index of the first.
+pub fn append(l: &mut Ledger, evs: &[Event], now: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+    let mut batch = Vec::with_capacity(evs.len());
+    for ev in evs {
+        let env = l.sign_statement(&statement(ev))?;
+        let json = serde_json::to_vec(&env).expect("envelope serialises");
+        batch.push(l.prepare(&json, annotations(ev), now)?);
+    }
+    let first = l.append(&batch)?;
+    l.checkpoint(now)?;
+    Ok(first)
 }

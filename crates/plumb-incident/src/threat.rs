@@ -45,7 +45,10 @@ pub fn assess(t: &Threat) -> ThreatResult {
             "(a) could affect critical or important functions, or other entities, providers, clients or counterparts: {}",
             yes(t.could_affect_critical_functions_or_others)
         ),
-        format!("(b) high probability of materialisation: {}", yes(t.high_probability)),
+        format!(
+            "(b) high probability of materialisation: {}",
+            yes(t.high_probability)
+        ),
         format!(
             "(c) could meet the critical-services criterion, the clients threshold (Art. 9(1)) or geographical spread (Art. 9(4)): {}",
             yes(c)

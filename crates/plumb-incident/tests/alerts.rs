@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use plumb_incident::alerts::{alertmanager, generic};
 
 fn corpus(rel: &str) -> Option<Vec<u8>> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/alertmanager").join(rel);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/alertmanager")
+        .join(rel);
     std::fs::read(&p).ok()
 }
 
@@ -23,19 +25,31 @@ fn corpus_payloads_read_as_sources_md_says() {
         ("prom2teams/without_fingerprint.json", 1, false),
         ("prometheus-msteams/large_prom_post_request.json", 19, true),
         ("prometheus-msteams/prom_post_request.json", 1, true),
-        ("prometheus-msteams/prom_post_request_2_alerts.json", 2, true),
-        ("prometheus-msteams/prom_post_request_without_common_summary.json", 1, true),
+        (
+            "prometheus-msteams/prom_post_request_2_alerts.json",
+            2,
+            true,
+        ),
+        (
+            "prometheus-msteams/prom_post_request_without_common_summary.json",
+            1,
+            true,
+        ),
     ] {
         let a = alertmanager(&corpus(f).unwrap()).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(a.len(), n, "{f}");
         assert!(a.iter().all(|x| x.firing == firing), "{f}");
-        assert!(a.iter().all(|x| !x.key.is_empty() && x.key.contains('@')), "{f}");
+        assert!(
+            a.iter().all(|x| !x.key.is_empty() && x.key.contains('@')),
+            "{f}"
+        );
         if !firing {
             assert!(a.iter().all(|x| x.ends_at.is_some()), "{f}");
         }
     }
     // Older payloads without fingerprints: the key comes from the labels, distinct per alert.
-    let a = alertmanager(&corpus("prometheus-msteams/prom_post_request_2_alerts.json").unwrap()).unwrap();
+    let a = alertmanager(&corpus("prometheus-msteams/prom_post_request_2_alerts.json").unwrap())
+        .unwrap();
     assert_ne!(a[0].key, a[1].key);
     // Start times with offsets are normalised to UTC.
     let a = alertmanager(&corpus("prometheus-msteams/prom_post_request.json").unwrap()).unwrap();
@@ -62,22 +76,58 @@ fn a_v4_webhook_is_normalised() {
 #[test]
 fn bad_webhooks_are_refused_with_the_field() {
     let cases: Vec<(String, &str)> = vec![
-        (OK.replace("\"version\":\"4\"", "\"version\":\"3\""), "version"),
+        (
+            OK.replace("\"version\":\"4\"", "\"version\":\"3\""),
+            "version",
+        ),
         (OK.replace("\"version\":\"4\",", ""), "version"),
         (OK[..OK.len() / 2].to_string(), "Alertmanager webhook"),
         ("[]".into(), "body"),
-        (OK.replace("\"status\":\"firing\",\"labels\"", "\"status\":\"burning\",\"labels\""), "alerts[0].status"),
-        (OK.replace("2026-11-16T08:00:00Z", "yesterday"), "alerts[0].startsAt"),
-        (OK.replace("\"startsAt\":\"2026-11-16T08:00:00Z\"", "\"startsAt\":\"2026-11-16T08:00:00\""), "alerts[0].startsAt"),
-        (OK.replace("\"status\":\"firing\",\"labels\"", "\"status\":\"resolved\",\"labels\""), "alerts[0].endsAt"),
         (
-            OK.replace("\"status\":\"firing\",\"labels\"", "\"status\":\"resolved\",\"labels\"")
-                .replace("0001-01-01T00:00:00Z", "2026-11-16T07:00:00Z"),
+            OK.replace(
+                "\"status\":\"firing\",\"labels\"",
+                "\"status\":\"burning\",\"labels\"",
+            ),
+            "alerts[0].status",
+        ),
+        (
+            OK.replace("2026-11-16T08:00:00Z", "yesterday"),
+            "alerts[0].startsAt",
+        ),
+        (
+            OK.replace(
+                "\"startsAt\":\"2026-11-16T08:00:00Z\"",
+                "\"startsAt\":\"2026-11-16T08:00:00\"",
+            ),
+            "alerts[0].startsAt",
+        ),
+        (
+            OK.replace(
+                "\"status\":\"firing\",\"labels\"",
+                "\"status\":\"resolved\",\"labels\"",
+            ),
             "alerts[0].endsAt",
         ),
-        (OK.replace("\"severity\":\"critical\"", "\"severity\":5"), "alerts[0].labels.severity"),
-        (OK.replace("\"fingerprint\":\"abc\"", "\"fingerprint\":7"), "alerts[0].fingerprint"),
-        (r#"{"version":"4","status":"firing","alerts":[]}"#.into(), "alerts"),
+        (
+            OK.replace(
+                "\"status\":\"firing\",\"labels\"",
+                "\"status\":\"resolved\",\"labels\"",
+            )
+            .replace("0001-01-01T00:00:00Z", "2026-11-16T07:00:00Z"),
+            "alerts[0].endsAt",
+        ),
+        (
+            OK.replace("\"severity\":\"critical\"", "\"severity\":5"),
+            "alerts[0].labels.severity",
+        ),
+        (
+            OK.replace("\"fingerprint\":\"abc\"", "\"fingerprint\":7"),
+            "alerts[0].fingerprint",
+        ),
+        (
+            r#"{"version":"4","status":"firing","alerts":[]}"#.into(),
+            "alerts",
+        ),
     ];
     for (body, field) in cases {
         let e = alertmanager(body.as_bytes()).expect_err(&body).to_string();
@@ -106,7 +156,10 @@ fn generic_alerts() {
         (one.replace("\"service\"", "\"servce\""), "unknown field"),
         (one.replace("firing", "resolved"), "alerts[0].ended_at"),
         (
-            one.replace("\"status\":\"firing\"", "\"status\":\"resolved\",\"ended_at\":\"2026-11-16T07:00:00Z\""),
+            one.replace(
+                "\"status\":\"firing\"",
+                "\"status\":\"resolved\",\"ended_at\":\"2026-11-16T07:00:00Z\"",
+            ),
             "before it started",
         ),
         (one.replace("\"chk-17\"", "\"\""), "alerts[0].id"),

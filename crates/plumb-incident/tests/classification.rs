@@ -103,11 +103,17 @@ fn impossible_assessments_are_refused_with_the_field() {
         ("{clients: {affected: -5, total: 100}}", "clients.affected"),
         ("{clients: {affected: 5, total: 0}}", "clients.total"),
         ("{clients: {affected: 500, total: 100}}", "clients.affected"),
-        ("{counterparts: {affected: 11, total: 10}}", "counterparts.affected"),
+        (
+            "{counterparts: {affected: 11, total: 10}}",
+            "counterparts.affected",
+        ),
         ("{downtime_minutes: -1}", "downtime_minutes"),
         ("{costs_eur: -100}", "costs_eur"),
         ("{member_states: [DE, XX]}", "member_states[1]"),
-        ("{occurred_at: '2026-11-16T10:00:00Z', resolved_at: '2026-11-16T09:00:00Z'}", "resolved_at"),
+        (
+            "{occurred_at: '2026-11-16T10:00:00Z', resolved_at: '2026-11-16T09:00:00Z'}",
+            "resolved_at",
+        ),
         ("{occurred_at: '2026-11-16 10:00'}", "occurred_at"),
         ("{resolved_at: '2026-11-16T07:00:00Z'}", "resolved_at"),
     ] {

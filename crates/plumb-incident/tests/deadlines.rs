@@ -59,9 +59,16 @@ fn deadline_cases_from_the_legal_text() {
             .iter()
             .map(|x| (x.stage.name().to_string(), x.due_at.clone()))
             .collect();
-        let text: String = d.iter().flat_map(|x| x.explanation.clone()).collect::<Vec<_>>().join("\n");
+        let text: String = d
+            .iter()
+            .flat_map(|x| x.explanation.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
         if got != c.want {
-            failures.push(format!("{} ({}): got {got:?}, want {:?}\n{text}", c.name, c.cite, c.want));
+            failures.push(format!(
+                "{} ({}): got {got:?}, want {:?}\n{text}",
+                c.name, c.cite, c.want
+            ));
         }
         if let Some(w) = &c.explain
             && !text.contains(w.as_str())
@@ -83,7 +90,10 @@ fn states_follow_now_and_submissions() {
     };
     let at = |times: &Times, now: &str| deadlines(times, &p, &h, t(now)).unwrap();
     let d = at(&times, "2026-11-16T12:00:00Z");
-    assert_eq!((d.len(), d[0].state, d[0].seconds_left), (1, State::Due, 3600));
+    assert_eq!(
+        (d.len(), d[0].state, d[0].seconds_left),
+        (1, State::Due, 3600)
+    );
     assert!(d[0].due_local.contains("14:00 CET"), "{}", d[0].due_local);
     let d = at(&times, "2026-11-16T13:00:01Z");
     assert_eq!((d[0].state, d[0].seconds_left), (State::Overdue, -1));
@@ -93,7 +103,10 @@ fn states_follow_now_and_submissions() {
     assert_eq!(d[1].stage, Stage::Intermediate);
     assert_eq!(d[1].due_at, "2026-11-19T13:30:00Z");
     times.initial_submitted_at = Some(t("2026-11-16T12:59:00Z"));
-    assert_eq!(at(&times, "2026-11-16T14:00:00Z")[0].state, State::Submitted);
+    assert_eq!(
+        at(&times, "2026-11-16T14:00:00Z")[0].state,
+        State::Submitted
+    );
     // Reclassified as non-major: nothing is due any more.
     times.reclassified_at = Some(t("2026-11-16T15:00:00Z"));
     assert!(at(&times, "2026-11-16T16:00:00Z").is_empty());
@@ -118,7 +131,10 @@ fn impossible_times_and_unknown_states_are_refused() {
         .to_string();
     assert!(e.contains("before detection"), "{e}");
     assert!(Profile::new("XX", "credit_institution").is_err());
-    assert!(Profile::new("UK", "credit_institution").is_err(), "not a Member State");
+    assert!(
+        Profile::new("UK", "credit_institution").is_err(),
+        "not a Member State"
+    );
     let h: Holidays = yaml_serde::from_str("{XX: [2026-01-01]}").unwrap();
     assert!(h.validate().is_err());
     assert!(yaml_serde::from_str::<Holidays>("{DE: [2026-02-30]}").is_err());
