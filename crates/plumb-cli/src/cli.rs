@@ -211,7 +211,21 @@ pub enum Command {
         /// TLS private key (PEM).
         #[arg(long, requires = "tls_cert", value_name = "PEM")]
         tls_key: Option<PathBuf>,
+        /// Incident configuration (entity, Member State, bank holidays, model): enables the
+        /// alert webhooks, /v1/incidents and the incidents pages.
+        #[arg(long, value_name = "FILE", env = "PLUMB_INCIDENT_CONFIG")]
+        incidents: Option<PathBuf>,
     },
+
+    /// Incidents: open, classify (RTS 2024/1772), report (ITS 2025/302) and resolve, with the
+    /// reporting clocks of RTS 2025/301 Art. 5.
+    ///
+    /// Every change is an event in the ledger; `show` rebuilds the incident from it. Locally
+    /// (with --config, the entity and its bank holidays) or against a server (--server, which
+    /// has its own configuration). See docs/incidents.md.
+    ///
+    /// Example: plumb incident --config examples/incident/incident.yaml classify INC-1A2B3C4D5E --assessment assessment.yaml
+    Incident(IncidentArgs),
 
     /// Create, list or revoke API tokens (stored only as hashes).
     #[command(subcommand)]
@@ -524,5 +538,164 @@ pub enum TokenCmd {
     Revoke {
         /// Token id (from `plumb token list`).
         id: String,
+    },
+}
+
+/// `plumb incident`.
+#[derive(Debug, clap::Args)]
+pub struct IncidentArgs {
+    /// Incident configuration (entity, Member State, bank holidays, model); needed without --server.
+    #[arg(long, value_name = "FILE", env = "PLUMB_INCIDENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub cmd: IncidentCmd,
+}
+
+/// A report stage.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StageArg {
+    /// Initial notification.
+    Initial,
+    /// Intermediate report.
+    Intermediate,
+    /// Final report.
+    Final,
+}
+
+/// Incident subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// Incidents with status, classification and the next deadline.
+    List,
+    /// One incident: classification explained, deadlines explained, linked deployments, timeline.
+    Show {
+        /// Incident id.
+        id: String,
+    },
+    /// Open an incident that did not come from monitoring.
+    Open {
+        /// Title.
+        #[arg(long)]
+        title: String,
+        /// Description (field 2.4).
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Affected service (pipeline system name); repeatable.
+        #[arg(long = "service")]
+        services: Vec<String>,
+        /// When the entity became aware (RFC 3339; default now).
+        #[arg(long)]
+        detected_at: Option<String>,
+        /// How it was discovered (field 2.7: staff, clients, it_security, ...).
+        #[arg(long)]
+        discovery: Option<String>,
+        /// Commit or deployment entry suspected of causing it; repeatable.
+        #[arg(long = "caused-by")]
+        caused_by: Vec<String>,
+    },
+    /// Feed an alert payload (Alertmanager webhook or generic alert JSON) as the server would.
+    Alert {
+        /// The payload file.
+        file: PathBuf,
+        /// alertmanager or generic.
+        #[arg(long, default_value = "alertmanager")]
+        kind: String,
+    },
+    /// Classify under RTS 2024/1772 from an assessment (YAML/JSON, see examples/incident/assessment.yaml).
+    Classify {
+        /// Incident id.
+        id: String,
+        /// The assessment file.
+        #[arg(long)]
+        assessment: PathBuf,
+    },
+    /// Reclassify a major incident as non-major: it at no time met the criteria (ITS 2025/302 Art. 5).
+    Reclassify {
+        /// Incident id.
+        id: String,
+        /// The new assessment.
+        #[arg(long)]
+        assessment: PathBuf,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Generate a report (ITS 2025/302 Annex I) and list what the stage still requires.
+    Report {
+        /// Incident id.
+        id: String,
+        /// Which report.
+        #[arg(long, value_enum)]
+        stage: StageArg,
+        /// Fields by code that the ledger does not know (YAML/JSON, e.g. examples/incident/initial.yaml).
+        #[arg(long)]
+        details: Option<PathBuf>,
+        /// Write the JSON document here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write a readable HTML rendering here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+    },
+    /// Record that a report was submitted to the competent authority.
+    Submit {
+        /// Incident id.
+        id: String,
+        /// Which report.
+        #[arg(long, value_enum)]
+        stage: StageArg,
+        /// When (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+        /// The authority's reference code (field 3.1).
+        #[arg(long)]
+        authority_reference: Option<String>,
+    },
+    /// Record that the authority was told a deadline cannot be met (RTS 2025/301 Art. 5(3)).
+    Notice {
+        /// Incident id.
+        id: String,
+        /// Which report.
+        #[arg(long, value_enum)]
+        stage: StageArg,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record that regular activities recovered (field 3.3).
+    Mitigate {
+        /// Incident id.
+        id: String,
+        /// When (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Resolve the incident (field 4.8).
+    Resolve {
+        /// Incident id.
+        id: String,
+        /// When (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Record the root cause as addressed (fields 4.5, 4.7).
+    RootCause {
+        /// Incident id.
+        id: String,
+        /// The root cause.
+        #[arg(long)]
+        cause: String,
+        /// When (default now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Link deployments named explicitly (commit prefix of 7+ hex digits, or entry number).
+    Link {
+        /// Incident id.
+        id: String,
+        /// Commit or entry; repeatable.
+        #[arg(long = "caused-by", required = true)]
+        caused_by: Vec<String>,
     },
 }

@@ -384,7 +384,7 @@ pub fn run(
         return Ok(ExitCode::from(1));
     }
     if let Some(addr) = serve {
-        crate::serve::serve(&store, addr, 1000, None)?;
+        crate::serve::serve(&store, addr, 1000, None, None)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod evidence;
 mod gate;
+mod incident;
 mod inspect;
 mod model;
 mod output;
@@ -56,11 +57,12 @@ fn remote(cli: &Cli) -> Result<Option<remote::Remote>, Failure> {
         Command::Record(_) | Command::Append(_) | Command::Export { .. } => true,
         Command::Gate(g) => g.sub.is_none(),
         Command::Model(m) => matches!(m, cli::ModelCmd::Check { .. }),
+        Command::Incident(_) => true,
         _ => false,
     };
     if !remote_capable {
         return Err(Failure::usage(
-            "--server works with record, append, gate, model check and export; this command reads the local store",
+            "--server works with record, append, gate, model check, incident and export; this command reads the local store",
         )
         .hint("unset PLUMB_SERVER, or use the server's API (/v1/openapi.json) or web UI"));
     }
@@ -107,12 +109,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             checkpoint_every_ms,
             tls_cert,
             tls_key,
+            incidents,
         } => serve::serve(
             store,
             *listen,
             *checkpoint_every_ms,
             tls_cert.clone().zip(tls_key.clone()),
+            incidents.clone(),
         ),
+        Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo {
             dir,

@@ -124,6 +124,17 @@ impl Remote {
             .map_err(|e| Failure::usage(format!("{}: the answer is not JSON: {e}", self.base)))
     }
 
+    /// GETs `path` and returns the JSON answer.
+    pub fn get(&self, path: &str) -> Result<Value, Failure> {
+        let r = self
+            .agent
+            .get(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.token))
+            .call();
+        let r = self.check(r)?;
+        self.json_of(r)
+    }
+
     /// POSTs `body` as `content_type` and returns the JSON answer.
     pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Value, Failure> {
         let r = self

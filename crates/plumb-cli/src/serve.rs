@@ -35,6 +35,7 @@ pub fn serve(
     listen: SocketAddr,
     checkpoint_every_ms: u64,
     tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    incidents: Option<std::path::PathBuf>,
 ) -> Result<ExitCode, Failure> {
     plumb_ledger::Ledger::open(store).map_err(|e| {
         Failure::from(e).hint(format!(
@@ -49,7 +50,7 @@ pub fn serve(
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure::usage(format!("cannot listen on {listen}: {e}")))?;
         eprintln!("{}", json!({"level": "info", "msg": "listening", "addr": listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "store": store}));
-        let cfg = plumb_server::ServerConfig { store: store.to_path_buf(), addr: listen, max_body: 128 * 1024, checkpoint_every: Duration::from_millis(checkpoint_every_ms), tls };
+        let cfg = plumb_server::ServerConfig { store: store.to_path_buf(), addr: listen, max_body: 128 * 1024, checkpoint_every: Duration::from_millis(checkpoint_every_ms), tls, incidents };
         plumb_server::serve(cfg, listener, shutdown_signal()).await.map_err(Failure::usage)
     })?;
     Ok(ExitCode::SUCCESS)

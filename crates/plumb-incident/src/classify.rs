@@ -163,6 +163,14 @@ pub struct Classification {
 }
 
 impl Assessment {
+    /// Reads an assessment from YAML or JSON, refusing unknown fields.
+    pub fn parse(bytes: &[u8], what: &str) -> Result<Assessment> {
+        yaml_serde::from_slice(bytes).map_err(|e| Error::Parse {
+            what: what.into(),
+            detail: e.to_string(),
+        })
+    }
+
     /// Refuses impossible values: negative counts, affected above total, unknown Member States,
     /// resolution before occurrence.
     pub fn validate(&self) -> Result<()> {

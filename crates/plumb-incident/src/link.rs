@@ -74,9 +74,12 @@ pub fn links(
     named: &[String],
     affected: &[(String, String)],
 ) -> Vec<Link> {
+    // Times compared as instants: ledger times carry milliseconds, alert times do not.
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let detected = at(detected_at);
     let before: Vec<&Deployment> = deployments
         .iter()
-        .filter(|d| production(d) && d.time.as_str() <= detected_at)
+        .filter(|d| production(d) && at(&d.time).is_some_and(|t| Some(t) <= detected))
         .collect();
     let mut out: Vec<Link> = Vec::new();
     for n in named {

@@ -63,12 +63,14 @@ pub async fn readyz(State(s): State<Arc<AppState>>) -> ApiResult {
 
 pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     let s2 = s.clone();
-    let size = blocking(move || {
-        s2.reader
+    let (size, incidents) = blocking(move || {
+        let size = s2
+            .reader
             .lock()
             .expect("lock")
             .size()
-            .map_err(Problem::from_ledger)
+            .map_err(Problem::from_ledger)?;
+        Ok((size, crate::incidents::metrics(&s2)))
     })
     .await?;
     let m = &s.metrics;
@@ -84,6 +86,7 @@ pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     out.push_str(&format!("# HELP plumb_auth_failures_total Failed authentications.\n# TYPE plumb_auth_failures_total counter\nplumb_auth_failures_total {}\n", m.auth_failures.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_rate_limited_total Requests refused after too many failed authentications.\n# TYPE plumb_rate_limited_total counter\nplumb_rate_limited_total {}\n", m.rate_limited.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_log_entries Entries in the evidence log.\n# TYPE plumb_log_entries gauge\nplumb_log_entries {size}\n"));
+    out.push_str(&incidents);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 

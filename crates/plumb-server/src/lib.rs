@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod evaluate;
+pub mod incidents;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     pub checkpoint_every: Duration,
     /// TLS certificate chain and private key (PEM); plain HTTP when absent.
     pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Incident configuration (entity, holidays, model); incident routes answer 503 without.
+    pub incidents: Option<std::path::PathBuf>,
 }
 
 /// Authentication and authorisation for API routes, from the route table. Records every
@@ -172,6 +175,14 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/export", get(api::export))
         .route("/v1/gate", post(evaluate::gate))
         .route("/v1/model/check", post(evaluate::model_check))
+        .route("/v1/alerts/alertmanager", post(incidents::alertmanager))
+        .route("/v1/alerts", post(incidents::generic))
+        .route("/v1/incidents", get(incidents::list).post(incidents::open))
+        .route(
+            "/v1/incidents/{id}",
+            get(incidents::show).post(incidents::operate),
+        )
+        .route("/v1/incidents/{id}/reports/{stage}", get(incidents::report))
         .route("/v1/tokens", get(api::list_tokens).post(api::create_token))
         .route("/v1/tokens/{id}", axum::routing::delete(api::revoke_token))
         .layer(DefaultBodyLimit::max(max_body))
@@ -228,10 +239,17 @@ pub async fn serve(
     // async threads, as every handler does.
     let store = cfg.store.clone();
     let secure = cfg.tls.is_some();
+    let incidents = cfg.incidents.clone();
     let s = Arc::new(
-        tokio::task::spawn_blocking(move || AppState::open(store, secure))
-            .await
-            .map_err(|e| e.to_string())??,
+        tokio::task::spawn_blocking(move || -> Result<AppState, String> {
+            let mut st = AppState::open(store, secure)?;
+            if let Some(p) = incidents {
+                st.incidents = Some(incidents::IncidentSetup::load(&p)?);
+            }
+            Ok(st)
+        })
+        .await
+        .map_err(|e| e.to_string())??,
     );
     let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every);
     let app =

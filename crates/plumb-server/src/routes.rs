@@ -22,6 +22,9 @@ const ALL: &[Role] = &[
 ];
 const ADMIN: &[Role] = &[Role::Admin];
 const EXPORTERS: &[Role] = &[Role::Admin, Role::Auditor];
+const INCIDENT_MANAGERS: &[Role] = &[Role::Admin, Role::IncidentManager];
+/// Monitoring sends alerts with a recorder or incident-manager token.
+const ALERTERS: &[Role] = &[Role::Admin, Role::IncidentManager, Role::Recorder];
 
 /// (method, path as in OpenAPI, access, summary)
 pub const ROUTES: &[(&str, &str, Access, &str)] = &[
@@ -99,6 +102,48 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         "/v1/model/check",
         Access::Roles(WRITERS),
         "Check an ArchiMate model (exchange XML or YAML body); optionally record the check",
+    ),
+    (
+        "POST",
+        "/v1/alerts/alertmanager",
+        Access::Roles(ALERTERS),
+        "Alertmanager webhook (payload version 4): opens, joins or mitigates incidents, deduplicated per alert",
+    ),
+    (
+        "POST",
+        "/v1/alerts",
+        Access::Roles(ALERTERS),
+        "Generic JSON alert(s): one object or {\"alerts\": [...]}",
+    ),
+    (
+        "GET",
+        "/v1/incidents",
+        Access::Roles(READERS),
+        "Incidents with status, classification and reporting deadlines",
+    ),
+    (
+        "POST",
+        "/v1/incidents",
+        Access::Roles(INCIDENT_MANAGERS),
+        "Open an incident by hand",
+    ),
+    (
+        "GET",
+        "/v1/incidents/{id}",
+        Access::Roles(READERS),
+        "One incident: timeline from the ledger, links, classification, reports, deadlines",
+    ),
+    (
+        "POST",
+        "/v1/incidents/{id}",
+        Access::Roles(INCIDENT_MANAGERS),
+        "An operation: classify, reclassify, report, submit, notice, mitigate, resolve, root_cause, link",
+    ),
+    (
+        "GET",
+        "/v1/incidents/{id}/reports/{stage}",
+        Access::Roles(READERS),
+        "The latest generated report document (JSON, or ?format=html)",
     ),
     (
         "GET",

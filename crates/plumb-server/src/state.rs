@@ -88,6 +88,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Whether cookies are marked Secure (TLS).
     pub secure_cookies: bool,
+    /// Incident handling, when configured.
+    pub incidents: Option<crate::incidents::IncidentSetup>,
 }
 
 /// Random hex of `n` bytes.
@@ -120,6 +122,7 @@ impl AppState {
             failures: Mutex::new(HashMap::new()),
             metrics: Metrics::default(),
             secure_cookies,
+            incidents: None,
         })
     }
 

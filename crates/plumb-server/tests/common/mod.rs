@@ -39,6 +39,7 @@ impl Server {
             max_body: 70_000,
             checkpoint_every: Duration::from_millis(100),
             tls: None,
+            incidents: None,
         };
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()

@@ -1,0 +1,527 @@
+//! `plumb incident`: the incident operations of plumb-incident against the local store (with
+//! --config) or a server (--server). Both answer with the same incident view, printed by one
+//! renderer.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use plumb_incident::clock::Stage;
+use plumb_incident::config::Config;
+use plumb_incident::ops::{self, Ctx, Op, OpenRequest};
+use plumb_incident::{alerts, report, store};
+use serde_json::{Value, json};
+
+use crate::cli::{Format, IncidentArgs, IncidentCmd, StageArg};
+use crate::output::{Failure, emit};
+use crate::remote::Remote;
+
+impl From<StageArg> for Stage {
+    fn from(s: StageArg) -> Stage {
+        match s {
+            StageArg::Initial => Stage::Initial,
+            StageArg::Intermediate => Stage::Intermediate,
+            StageArg::Final => Stage::Final,
+        }
+    }
+}
+
+fn fail(e: plumb_incident::Error) -> Failure {
+    let hint = match &e {
+        plumb_incident::Error::NotFound(_) => Some("plumb incident list shows the incidents"),
+        plumb_incident::Error::State(_) => {
+            Some("plumb incident show ID explains where the incident stands")
+        }
+        _ => None,
+    };
+    let f = Failure::usage(e.to_string());
+    match hint {
+        Some(h) => f.hint(h),
+        None => f,
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))
+}
+
+fn assessment(path: &Path) -> Result<plumb_incident::classify::Assessment, Failure> {
+    plumb_incident::classify::Assessment::parse(&read(path)?, &path.display().to_string()).map_err(
+        |e| {
+            Failure::usage(e.to_string())
+                .hint("see examples/incident/assessment.yaml for the fields")
+        },
+    )
+}
+
+/// The operation a subcommand performs on an existing incident, if it is one.
+fn op_of(cmd: &IncidentCmd) -> Result<Option<(String, Op)>, Failure> {
+    Ok(Some(match cmd {
+        IncidentCmd::Classify { id, assessment: a } => (
+            id.clone(),
+            Op::Classify {
+                assessment: assessment(a)?,
+            },
+        ),
+        IncidentCmd::Reclassify {
+            id,
+            assessment: a,
+            reason,
+        } => (
+            id.clone(),
+            Op::Reclassify {
+                reason: reason.clone(),
+                assessment: assessment(a)?,
+            },
+        ),
+        IncidentCmd::Report {
+            id, stage, details, ..
+        } => (
+            id.clone(),
+            Op::Report {
+                stage: (*stage).into(),
+                details: match details {
+                    Some(p) => report::parse_details(&read(p)?)
+                        .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?,
+                    None => Default::default(),
+                },
+            },
+        ),
+        IncidentCmd::Submit {
+            id,
+            stage,
+            at,
+            authority_reference,
+        } => (
+            id.clone(),
+            Op::Submit {
+                stage: (*stage).into(),
+                submitted_at: at.clone(),
+                authority_reference: authority_reference.clone(),
+            },
+        ),
+        IncidentCmd::Notice { id, stage, reason } => (
+            id.clone(),
+            Op::Notice {
+                stage: (*stage).into(),
+                reason: reason.clone(),
+            },
+        ),
+        IncidentCmd::Mitigate { id, at } => (id.clone(), Op::Mitigate { at: at.clone() }),
+        IncidentCmd::Resolve { id, at } => (
+            id.clone(),
+            Op::Resolve {
+                resolved_at: at.clone(),
+            },
+        ),
+        IncidentCmd::RootCause { id, cause, at } => (
+            id.clone(),
+            Op::RootCause {
+                root_cause: cause.clone(),
+                addressed_at: at.clone(),
+            },
+        ),
+        IncidentCmd::Link { id, caused_by } => (
+            id.clone(),
+            Op::Link {
+                caused_by: caused_by.clone(),
+            },
+        ),
+        _ => return Ok(None),
+    }))
+}
+
+/// The local store, configuration and model.
+struct Local {
+    l: plumb_ledger::Ledger,
+    config: Config,
+    model: Option<plumb_model::Model>,
+    now: DateTime<Utc>,
+}
+
+impl Local {
+    fn open(store: &Path, config: Option<&Path>, now: DateTime<Utc>) -> Result<Local, Failure> {
+        let path = config.ok_or_else(|| {
+            Failure::usage(
+                "plumb incident needs --config FILE (or PLUMB_INCIDENT_CONFIG) without --server",
+            )
+            .hint("start from examples/incident/incident.yaml")
+        })?;
+        let config = Config::load(path).map_err(|e| Failure::usage(e.to_string()))?;
+        let model = match &config.model {
+            Some(m) => Some(
+                plumb_model::load(m)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?,
+            ),
+            None => None,
+        };
+        let l = crate::evidence::open(store)?;
+        Ok(Local {
+            l,
+            config,
+            model,
+            now,
+        })
+    }
+
+    /// The ledger and a context, borrowed apart.
+    fn parts(&mut self) -> (&mut plumb_ledger::Ledger, Ctx<'_>) {
+        (
+            &mut self.l,
+            Ctx {
+                config: &self.config,
+                model: self.model.as_ref(),
+                now: self.now,
+                actor: std::env::var("USER").unwrap_or_else(|_| "cli".into()),
+            },
+        )
+    }
+
+    fn append(&mut self, evs: &[plumb_incident::event::Event]) -> Result<Vec<u64>, Failure> {
+        if evs.is_empty() {
+            return Ok(vec![]);
+        }
+        let first = store::append(&mut self.l, evs, self.now).map_err(fail)?;
+        Ok((first..first + evs.len() as u64).collect())
+    }
+
+    fn view(&mut self, id: &str) -> Result<Value, Failure> {
+        let inc = store::load(&mut self.l, id).map_err(fail)?;
+        let v = ops::view(inc, &self.config, self.now).map_err(fail)?;
+        Ok(serde_json::to_value(&v).expect("view JSON"))
+    }
+}
+
+pub fn run(
+    store: &Path,
+    format: Format,
+    a: &IncidentArgs,
+    now: DateTime<Utc>,
+    server: Option<&Remote>,
+) -> Result<ExitCode, Failure> {
+    let (value, human): (Value, Box<dyn Fn(&Value) -> String>) = match server {
+        Some(r) => remote(r, &a.cmd)?,
+        None => local(&mut Local::open(store, a.config.as_deref(), now)?, &a.cmd)?,
+    };
+    if let IncidentCmd::Report { out, html, .. } = &a.cmd {
+        let doc = &value["reports"][stage_name(&a.cmd)];
+        if let Some(p) = out {
+            std::fs::write(
+                p,
+                serde_json::to_vec_pretty(&doc["document"]).expect("JSON"),
+            )
+            .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+        }
+        if let Some(p) = html {
+            let missing: Vec<String> =
+                serde_json::from_value(doc["missing"].clone()).unwrap_or_default();
+            std::fs::write(p, report::html(&doc["document"], &missing))
+                .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+        }
+    }
+    emit(format, || human(&value), value.clone())
+}
+
+fn stage_name(cmd: &IncidentCmd) -> &'static str {
+    match cmd {
+        IncidentCmd::Report { stage, .. } => Stage::from(*stage).name(),
+        _ => "",
+    }
+}
+
+type Answer = (Value, Box<dyn Fn(&Value) -> String>);
+
+fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
+    if let Some((id, op)) = op_of(cmd)? {
+        let (l, ctx) = loc.parts();
+        let evs = ops::apply(l, &ctx, &id, &op).map_err(fail)?;
+        let entries = loc.append(&evs)?;
+        let mut v = loc.view(&id)?;
+        v["entries"] = json!(entries);
+        return Ok((v, Box::new(show_text)));
+    }
+    Ok(match cmd {
+        IncidentCmd::List => {
+            let all = store::all(&mut loc.l).map_err(fail)?;
+            let mut list = Vec::new();
+            for inc in all {
+                list.push(
+                    serde_json::to_value(ops::view(inc, &loc.config, loc.now).map_err(fail)?)
+                        .expect("JSON"),
+                );
+            }
+            (
+                json!({"now": plumb_incident::error::fmt_time(loc.now), "incidents": list}),
+                Box::new(list_text),
+            )
+        }
+        IncidentCmd::Show { id } => (loc.view(id)?, Box::new(show_text)),
+        IncidentCmd::Open {
+            title,
+            description,
+            services,
+            detected_at,
+            discovery,
+            caused_by,
+        } => {
+            let req = OpenRequest {
+                title: title.clone(),
+                description: description.clone(),
+                detected_at: detected_at.clone(),
+                services: services.clone(),
+                discovery: discovery.clone(),
+                caused_by: caused_by.clone(),
+            };
+            let (l, ctx) = loc.parts();
+            let (id, evs) = ops::open(l, &ctx, &req).map_err(fail)?;
+            loc.append(&evs)?;
+            (loc.view(&id)?, Box::new(show_text))
+        }
+        IncidentCmd::Alert { file, kind } => {
+            let body = read(file)?;
+            let list = parse_alerts(kind, &body)?;
+            let (l, ctx) = loc.parts();
+            let (evs, out) = ops::alerts(l, &ctx, &list).map_err(fail)?;
+            let entries = loc.append(&evs)?;
+            (
+                json!({"alerts": list.len(), "outcome": out, "entries": entries}),
+                Box::new(alert_text),
+            )
+        }
+        _ => unreachable!("operations are handled above"),
+    })
+}
+
+fn parse_alerts(kind: &str, body: &[u8]) -> Result<Vec<alerts::Alert>, Failure> {
+    match kind {
+        "alertmanager" => alerts::alertmanager(body),
+        "generic" => alerts::generic(body),
+        other => {
+            return Err(Failure::usage(format!(
+                "--kind {other:?}: alertmanager or generic"
+            )));
+        }
+    }
+    .map_err(fail)
+}
+
+fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
+    let post = |path: &str, v: &Value| {
+        r.post(
+            path,
+            "application/json",
+            &serde_json::to_vec(v).expect("JSON"),
+        )
+    };
+    if let Some((id, op)) = op_of(cmd)? {
+        let v = post(
+            &format!("/v1/incidents/{}", crate::remote::q(&id)),
+            &serde_json::to_value(&op).expect("JSON"),
+        )?;
+        return Ok((v, Box::new(show_text)));
+    }
+    Ok(match cmd {
+        IncidentCmd::List => (r.get("/v1/incidents")?, Box::new(list_text)),
+        IncidentCmd::Show { id } => (
+            r.get(&format!("/v1/incidents/{}", crate::remote::q(id)))?,
+            Box::new(show_text),
+        ),
+        IncidentCmd::Open {
+            title,
+            description,
+            services,
+            detected_at,
+            discovery,
+            caused_by,
+        } => {
+            let v = post(
+                "/v1/incidents",
+                &json!({"title": title, "description": description, "services": services, "detected_at": detected_at, "discovery": discovery, "caused_by": caused_by}),
+            )?;
+            let id = v["id"].as_str().unwrap_or_default().to_string();
+            (
+                r.get(&format!("/v1/incidents/{}", crate::remote::q(&id)))?,
+                Box::new(show_text),
+            )
+        }
+        IncidentCmd::Alert { file, kind } => {
+            let body = read(file)?;
+            parse_alerts(kind, &body)?; // refuse locally what the server would refuse
+            let path = if kind == "alertmanager" {
+                "/v1/alerts/alertmanager"
+            } else {
+                "/v1/alerts"
+            };
+            (
+                r.post(path, "application/json", &body)?,
+                Box::new(alert_text),
+            )
+        }
+        _ => unreachable!("operations are handled above"),
+    })
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("-")
+}
+
+fn next_deadline(v: &Value) -> String {
+    v["deadlines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["state"] == "due" || d["state"] == "overdue")
+        .map(|d| {
+            format!(
+                "{} {} {} ({})",
+                s(&d["stage"]),
+                s(&d["state"]),
+                s(&d["due_at"]),
+                s(&d["due_local"])
+            )
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
+fn list_text(v: &Value) -> String {
+    let list = v["incidents"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        return "no incidents\n".into();
+    }
+    let mut out = String::new();
+    for i in &list {
+        out.push_str(&format!(
+            "{}  {:<9} {:<9} {}\n    next report: {}\n",
+            s(&i["id"]),
+            s(&i["status"]),
+            if i["major"] == true {
+                "MAJOR"
+            } else if i["classification"].is_null() {
+                "unclassified"
+            } else {
+                "not major"
+            },
+            s(&i["title"]),
+            next_deadline(i)
+        ));
+    }
+    out
+}
+
+fn alert_text(v: &Value) -> String {
+    let o = &v["outcome"];
+    let n = |k: &str| o[k].as_array().map_or(0, Vec::len);
+    let mut out = format!(
+        "{} alert(s): {} incident(s) opened, {} attached, {} duplicate(s), {} resolved, {} incident(s) mitigated, {} ignored\n",
+        v["alerts"],
+        n("opened"),
+        n("attached"),
+        n("duplicates"),
+        n("resolved"),
+        n("mitigated"),
+        n("ignored")
+    );
+    for id in o["opened"].as_array().into_iter().flatten() {
+        out.push_str(&format!("  opened {}\n", s(id)));
+    }
+    out
+}
+
+fn show_text(v: &Value) -> String {
+    let mut o = format!(
+        "{}  {}\n  status {}; detected {}; services {}\n",
+        s(&v["id"]),
+        s(&v["title"]),
+        s(&v["status"]),
+        s(&v["detected_at"]),
+        v["services"]
+            .as_array()
+            .map(|a| a
+                .iter()
+                .map(|x| s(x).to_string())
+                .collect::<Vec<_>>()
+                .join(", "))
+            .unwrap_or_default()
+    );
+    match v["classification"].as_object() {
+        None => o.push_str("\nNot classified yet: plumb incident classify ID --assessment FILE\n"),
+        Some(c) => {
+            o.push_str(&format!(
+                "\nClassification: {}\n",
+                if v["major"] == true {
+                    "MAJOR"
+                } else {
+                    "not major"
+                }
+            ));
+            for l in c["explanation"].as_array().into_iter().flatten() {
+                o.push_str(&format!("  {}\n", s(l)));
+            }
+        }
+    }
+    if let Some(r) = v["reclassified"].as_array() {
+        o.push_str(&format!(
+            "  Reclassified as non-major at {}: {}\n",
+            s(&r[0]),
+            s(&r[1])
+        ));
+    }
+    let deadlines = v["deadlines"].as_array().cloned().unwrap_or_default();
+    if !deadlines.is_empty() {
+        o.push_str("\nReports (RTS 2025/301 Art. 5):\n");
+        for d in &deadlines {
+            o.push_str(&format!(
+                "  {:<13} {:<14} due {} ({}){}\n",
+                s(&d["stage"]),
+                s(&d["state"]),
+                s(&d["due_at"]),
+                s(&d["due_local"]),
+                d["submitted_at"]
+                    .as_str()
+                    .map(|x| format!(", submitted {x}"))
+                    .unwrap_or_default()
+            ));
+            for l in d["explanation"].as_array().into_iter().flatten() {
+                o.push_str(&format!("      {}\n", s(l)));
+            }
+        }
+    }
+    for (stage, r) in v["reports"].as_object().into_iter().flatten() {
+        let missing = r["missing"].as_array().cloned().unwrap_or_default();
+        if !missing.is_empty() {
+            o.push_str(&format!(
+                "\nThe {stage} report is missing {} required field(s):\n",
+                missing.len()
+            ));
+            for m in missing {
+                o.push_str(&format!("  {}\n", s(&m)));
+            }
+        }
+    }
+    let links = v["links"].as_array().cloned().unwrap_or_default();
+    if !links.is_empty() {
+        o.push_str("\nLinked deployments:\n");
+        for l in &links {
+            o.push_str(&format!(
+                "  entry {} {} {} at {} ({}): {}\n",
+                l["entry"],
+                s(&l["system"]),
+                s(&l["commit"]),
+                s(&l["deployed_at"]),
+                s(&l["method"]),
+                s(&l["reason"])
+            ));
+        }
+    }
+    o.push_str("\nTimeline (from the ledger):\n");
+    for e in v["timeline"].as_array().into_iter().flatten() {
+        o.push_str(&format!(
+            "  {:>6}  {}  {:<22} {}\n",
+            e[0],
+            s(&e[1]["recorded_at"]),
+            s(&e[1]["event"]),
+            s(&e[1]["actor"])
+        ));
+    }
+    o
+}

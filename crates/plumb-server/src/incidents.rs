@@ -1,0 +1,335 @@
+//! Incident routes: Alertmanager and generic alert webhooks, incidents and their operations,
+//! report documents, and the reporting clocks as Prometheus metrics. The logic is
+//! [`plumb_incident::ops`]; this module reads requests, serialises incident operations (one at a
+//! time, so two webhooks for the same alert cannot open two incidents), and appends the events
+//! with the store key.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use plumb_incident::clock::{Stage, State as DueState};
+use plumb_incident::config::Config;
+use plumb_incident::event::Event;
+use plumb_incident::ops::{self, Ctx, Op, OpenRequest};
+use plumb_incident::{alerts, store};
+use serde_json::json;
+
+use crate::api::{blocking, json_response, require_json};
+use crate::problem::Problem;
+use crate::state::AppState;
+use crate::tokens::TokenRecord;
+
+/// Incident handling, when the server was started with an incident configuration.
+pub struct IncidentSetup {
+    /// The configuration.
+    pub config: Config,
+    /// The architecture model it names.
+    pub model: Option<plumb_model::Model>,
+    /// Incident operations run one at a time.
+    pub lock: Mutex<()>,
+}
+
+impl IncidentSetup {
+    /// Loads the configuration file and its model.
+    pub fn load(path: &Path) -> Result<IncidentSetup, String> {
+        let config = Config::load(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let model = match &config.model {
+            Some(m) => Some(plumb_model::load(m).map_err(|e| format!("{}: {e}", m.display()))?),
+            None => None,
+        };
+        Ok(IncidentSetup {
+            config,
+            model,
+            lock: Mutex::new(()),
+        })
+    }
+}
+
+/// Maps an incident error: bad input 422, wrong state 409, unknown incident 404.
+pub fn problem(e: plumb_incident::Error) -> Problem {
+    use plumb_incident::Error as E;
+    match e {
+        E::Parse { .. } | E::Invalid { .. } => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-incident-input",
+            e.to_string(),
+        ),
+        E::State(m) => Problem::new(StatusCode::CONFLICT, "incident-state", m),
+        E::NotFound(_) => Problem::not_found(e.to_string()),
+        E::Ledger(l) => Problem::from_ledger(l),
+    }
+}
+
+fn setup(s: &AppState) -> Result<&IncidentSetup, Problem> {
+    s.incidents.as_ref().ok_or_else(|| {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "incidents-not-configured",
+            "incident handling is not configured: start plumb serve with --incidents FILE (see docs/incidents.md)",
+        )
+    })
+}
+
+fn actor(who: &TokenRecord) -> String {
+    format!("{} ({})", who.label, who.role.name())
+}
+
+/// Appends events with the store key; returns once all are durable.
+fn append(s: &AppState, evs: &[Event]) -> Result<Vec<u64>, Problem> {
+    let tickets = evs
+        .iter()
+        .map(|e| s.submit_statement(&store::statement(e), store::annotations(e)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Problem::from_ledger)?;
+    let mut out = Vec::new();
+    for t in tickets {
+        out.push(t.wait().map_err(Problem::from_ledger)?);
+        s.metrics
+            .appends
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(out)
+}
+
+/// Runs `f` with the incident lock, a reader and a context at the server's clock.
+fn with_ctx<T>(
+    s: &AppState,
+    who: &TokenRecord,
+    f: impl FnOnce(&mut plumb_ledger::Ledger, &Ctx) -> Result<T, Problem>,
+) -> Result<T, Problem> {
+    let setup = setup(s)?;
+    let _one = setup.lock.lock().expect("lock");
+    let ctx = Ctx {
+        config: &setup.config,
+        model: setup.model.as_ref(),
+        now: Utc::now(),
+        actor: actor(who),
+    };
+    let mut l = s.reader.lock().expect("lock");
+    f(&mut l, &ctx)
+}
+
+async fn ingest(
+    s: Arc<AppState>,
+    who: TokenRecord,
+    headers: HeaderMap,
+    body: Bytes,
+    parse: fn(&[u8]) -> plumb_incident::Result<Vec<alerts::Alert>>,
+) -> Result<Response, Problem> {
+    require_json(&headers)?;
+    setup(&s)?;
+    let list = parse(&body).map_err(problem)?;
+    blocking(move || {
+        let (evs, out) = with_ctx(&s, &who, |l, ctx| {
+            ops::alerts(l, ctx, &list).map_err(problem)
+        })?;
+        let entries = append(&s, &evs)?;
+        Ok(json_response(
+            StatusCode::OK,
+            json!({"alerts": list.len(), "outcome": out, "entries": entries}),
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/alerts/alertmanager`: an Alertmanager webhook (payload version 4).
+pub async fn alertmanager(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    ingest(s, who, headers, body, alerts::alertmanager).await
+}
+
+/// `POST /v1/alerts`: generic alerts.
+pub async fn generic(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    ingest(s, who, headers, body, alerts::generic).await
+}
+
+fn view_json(
+    setup: &IncidentSetup,
+    inc: plumb_incident::event::Incident,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value, Problem> {
+    let v = ops::view(inc, &setup.config, now).map_err(problem)?;
+    Ok(serde_json::to_value(&v).expect("view JSON"))
+}
+
+/// `GET /v1/incidents`: every incident with its status and deadlines (timelines left out).
+pub async fn list(State(s): State<Arc<AppState>>) -> Result<Response, Problem> {
+    setup(&s)?;
+    blocking(move || {
+        let setup = setup(&s)?;
+        let all = store::all(&mut s.reader.lock().expect("lock")).map_err(problem)?;
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for inc in all {
+            let mut v = view_json(setup, inc, now)?;
+            if let Some(o) = v.as_object_mut() {
+                o.remove("timeline");
+                o.remove("reports");
+            }
+            out.push(v);
+        }
+        Ok(json_response(
+            StatusCode::OK,
+            json!({"now": plumb_incident::error::fmt_time(now), "incidents": out}),
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/incidents`: opens an incident by hand.
+pub async fn open(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    require_json(&headers)?;
+    let req: OpenRequest = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-incident-input",
+            format!("not an incident: {e}"),
+        )
+    })?;
+    blocking(move || {
+        let (id, evs) = with_ctx(&s, &who, |l, ctx| ops::open(l, ctx, &req).map_err(problem))?;
+        let entries = append(&s, &evs)?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            json!({"id": id, "entries": entries}),
+        ))
+    })
+    .await
+}
+
+/// `GET /v1/incidents/{id}`: one incident with its timeline, reports and deadlines.
+pub async fn show(
+    State(s): State<Arc<AppState>>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, Problem> {
+    setup(&s)?;
+    blocking(move || {
+        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        Ok(json_response(
+            StatusCode::OK,
+            view_json(setup(&s)?, inc, Utc::now())?,
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/incidents/{id}`: an operation (`{"op": "classify", ...}`).
+pub async fn operate(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    require_json(&headers)?;
+    let op: Op = serde_json::from_slice(&body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-incident-input",
+            format!("not an incident operation: {e}"),
+        )
+    })?;
+    blocking(move || {
+        let evs = with_ctx(&s, &who, |l, ctx| {
+            ops::apply(l, ctx, &id, &op).map_err(problem)
+        })?;
+        let entries = append(&s, &evs)?;
+        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        let mut v = view_json(setup(&s)?, inc, Utc::now())?;
+        v["entries"] = json!(entries);
+        Ok(json_response(StatusCode::OK, v))
+    })
+    .await
+}
+
+/// `GET /v1/incidents/{id}/reports/{stage}`: the latest generated document, as JSON or (with
+/// `?format=html`) as a readable page.
+pub async fn report(
+    State(s): State<Arc<AppState>>,
+    UrlPath((id, stage)): UrlPath<(String, String)>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, Problem> {
+    let st = Stage::from_name(&stage)
+        .ok_or_else(|| Problem::not_found("stage must be initial, intermediate or final"))?;
+    blocking(move || {
+        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        let r = inc
+            .reports
+            .get(&st)
+            .and_then(|r| r.document.clone().map(|d| (d, r.missing.clone())))
+            .ok_or_else(|| {
+                Problem::not_found(format!("no {} has been generated for {id}", st.title()))
+            })?;
+        Ok(match q.get("format").map(String::as_str) {
+            Some("html") => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                plumb_incident::report::html(&r.0, &r.1),
+            )
+                .into_response(),
+            _ => json_response(StatusCode::OK, json!({"document": r.0, "missing": r.1})),
+        })
+    })
+    .await
+}
+
+/// The reporting clocks as Prometheus metrics: seconds to each report not yet submitted
+/// (negative when overdue), and counts of due and overdue reports, so alerting can page.
+pub fn metrics(s: &AppState) -> String {
+    let Some(setup) = s.incidents.as_ref() else {
+        return String::new();
+    };
+    let all = match store::all(&mut s.reader.lock().expect("lock")) {
+        Ok(a) => a,
+        Err(_) => return String::new(),
+    };
+    let now = Utc::now();
+    let (mut open, mut due, mut overdue) = (0, 0, 0);
+    let mut lines = String::new();
+    for inc in all {
+        if inc.is_open() {
+            open += 1;
+        }
+        let Ok(v) = ops::view(inc, &setup.config, now) else {
+            continue;
+        };
+        for d in v.deadlines {
+            match d.state {
+                DueState::Due => due += 1,
+                DueState::Overdue => overdue += 1,
+                _ => continue,
+            }
+            lines.push_str(&format!(
+                "plumb_incident_report_due_seconds{{incident=\"{}\",stage=\"{}\"}} {}\n",
+                v.incident.id,
+                d.stage.name(),
+                d.seconds_left
+            ));
+        }
+    }
+    format!(
+        "# HELP plumb_incidents_open Incidents not resolved.\n# TYPE plumb_incidents_open gauge\nplumb_incidents_open {open}\n\
+         # HELP plumb_incident_reports_due Regulatory reports due and not yet submitted.\n# TYPE plumb_incident_reports_due gauge\nplumb_incident_reports_due {due}\n\
+         # HELP plumb_incident_reports_overdue Regulatory reports past their deadline and not submitted.\n# TYPE plumb_incident_reports_overdue gauge\nplumb_incident_reports_overdue {overdue}\n\
+         # HELP plumb_incident_report_due_seconds Seconds until a report is due (negative: overdue).\n# TYPE plumb_incident_report_due_seconds gauge\n{lines}"
+    )
+}
