@@ -24,6 +24,71 @@ use crate::output::{Failure, emit, mark};
 
 /// The demo bank's architecture, shipped in the binary (examples/model/bank.yaml).
 const BANK_MODEL: &str = include_str!("../../../examples/model/bank.yaml");
+const INCIDENT_CONFIG: &str = include_str!("../../../examples/incident/incident.yaml");
+const ASSESSMENT: &str = include_str!("../../../examples/incident/assessment.yaml");
+const INITIAL_DETAILS: &str = include_str!("../../../examples/incident/initial.yaml");
+
+/// Monitoring fires on payments 90 minutes before `now`; the incident is opened from the
+/// Alertmanager webhook (linked to the deployments before it), classified with the example
+/// assessment an hour before `now`, and its initial notification generated but not yet
+/// submitted, so its clock is running when the UI opens. Returns the incident's view.
+fn run_incident(
+    l: &mut Ledger,
+    dir: &Path,
+    model: &plumb_model::Model,
+    now: DateTime<Utc>,
+) -> Result<(std::path::PathBuf, plumb_incident::ops::View), Failure> {
+    use plumb_incident::ops::{self, Ctx, Op};
+    let fail = |e: plumb_incident::Error| Failure::usage(e.to_string());
+    let cfg_path = dir.join("incident.yaml");
+    std::fs::write(
+        &cfg_path,
+        INCIDENT_CONFIG.replace("model: ../model/bank.yaml", "model: bank.yaml"),
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let config = plumb_incident::config::Config::load(&cfg_path).map_err(fail)?;
+    let fired = now - Duration::minutes(90);
+    let webhook = json!({"version": "4", "groupKey": "{}:{alertname=\"PaymentsErrorRate\"}", "status": "firing", "receiver": "plumbline",
+        "alerts": [{"status": "firing", "labels": {"alertname": "PaymentsErrorRate", "service": "payments", "severity": "critical", "env": "production"},
+        "annotations": {"summary": "Payments API: 38 % of card payments fail with 5xx"}, "startsAt": plumb_incident::error::fmt_time(fired),
+        "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "7d1e3c55aa10b2f4"}]});
+    let alerts =
+        plumb_incident::alerts::alertmanager(webhook.to_string().as_bytes()).map_err(fail)?;
+    let ctx = |at: DateTime<Utc>, who: &str| Ctx {
+        config: &config,
+        model: Some(model),
+        now: at,
+        actor: who.into(),
+    };
+    let at = fired + Duration::minutes(1);
+    let (evs, out) = ops::alerts(l, &ctx(at, "alertmanager (recorder)"), &alerts).map_err(fail)?;
+    plumb_incident::store::append(l, &evs, at).map_err(fail)?;
+    let id = out
+        .opened
+        .first()
+        .cloned()
+        .ok_or_else(|| Failure::usage("the demo alert opened no incident"))?;
+    let assessment =
+        plumb_incident::classify::Assessment::parse(ASSESSMENT.as_bytes(), "assessment.yaml")
+            .map_err(fail)?;
+    let details =
+        plumb_incident::report::parse_details(INITIAL_DETAILS.as_bytes()).map_err(fail)?;
+    for (at, op) in [
+        (now - Duration::minutes(60), Op::Classify { assessment }),
+        (
+            now - Duration::minutes(30),
+            Op::Report {
+                stage: plumb_incident::clock::Stage::Initial,
+                details,
+            },
+        ),
+    ] {
+        let evs = ops::apply(l, &ctx(at, "dana (incident-manager)"), &id, &op).map_err(fail)?;
+        plumb_incident::store::append(l, &evs, at).map_err(fail)?;
+    }
+    let inc = plumb_incident::store::load(l, &id).map_err(fail)?;
+    Ok((cfg_path, ops::view(inc, &config, now).map_err(fail)?))
+}
 
 /// Marks a directory as made by `plumb demo`, so a later demo may replace it.
 const MARKER: &str = ".plumb-demo";
@@ -308,6 +373,7 @@ pub fn run(
         now,
     )?;
     let drift = plumb_model::drift::drift(&model, &crate::model::observed_in(&mut l)?);
+    let (incident_cfg, incident) = run_incident(&mut l, dir, &model, now)?;
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
     let summary = l.export(
@@ -361,15 +427,19 @@ pub fn run(
                  pack         {} ({} entries, {} blobs) for system payments; verify-pack {}\n\
                  verify       {} ({} entries, {} signatures)\n\
                  model        {} ({} critical or important functions, {} findings; check recorded as entry {model_entry})\n\
-                 drift        {} finding(s) between the model and the recorded deployments\n\n\
+                 drift        {} finding(s) between the model and the recorded deployments\n\
+                 incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} show {}\n\
                  \x20 plumb model impact {} prov-cloudco\n\
+                 \x20 plumb --store {store_s} incident --config {} show {}\n\
                  \x20 plumb verify-pack {} --trusted-key {}\n",
                 cp.size, pack.display(), summary.entries, summary.blobs, mark(pack_ok), mark(rep.ok()), rep.entries, rep.signatures_checked,
                 mark(model_report.ok()), model_report.functions.len(), model_report.findings.len(), drift.len(),
-                outcomes[0].2, model_path.display(), pack.display(), pubkey.display()
+                incident.incident.id, if incident.major { "MAJOR" } else { "not major" }, incident.incident.title, incident.incident.links.len(),
+                incident.deadlines.first().map(|d| d.due_local.clone()).unwrap_or_default(),
+                outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id, pack.display(), pubkey.display()
             ));
             if let (Some(addr), Some(t)) = (serve, &token) {
                 s.push_str(&format!("\nweb UI       http://{addr}/ui   (log in with the auditor token below; Ctrl-C stops)\nauditor token {t}\n"));
@@ -377,14 +447,14 @@ pub fn run(
             s
         },
         json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
-               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift,
+               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident,
                "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;
     if !ok {
         return Ok(ExitCode::from(1));
     }
     if let Some(addr) = serve {
-        crate::serve::serve(&store, addr, 1000, None, None)?;
+        crate::serve::serve(&store, addr, 1000, None, Some(incident_cfg))?;
     }
     Ok(ExitCode::SUCCESS)
 }

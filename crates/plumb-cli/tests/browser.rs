@@ -97,6 +97,30 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     b.find("main svg");
     b.screenshot(&shots.join("4c-architecture.png"));
 
+    // Incidents: the demo's payments incident, major, with its clock and its cause.
+    b.click("a[href='/ui/incidents']");
+    let list = b.wait_text("main", "MAJOR");
+    assert!(
+        list.contains("Payments API: 38 % of card payments fail"),
+        "{list}"
+    );
+    b.find(".countdown");
+    b.click("a[href^='/ui/incidents/INC-']");
+    let inc = b.wait_text("main", "Classification (RTS 2024/1772)");
+    for fact in [
+        "RTS 2024/1772 Art. 8(1)",
+        "initial notification",
+        "RTS 2025/301 Art. 5(1)(a)",
+        "Deployments that may have caused it",
+        "heuristic",
+        "Gate decision",
+        "Timeline (from the ledger)",
+        "report_generated",
+    ] {
+        assert!(inc.contains(fact), "{fact}: {inc}");
+    }
+    b.screenshot(&shots.join("4d-incident.png"));
+
     b.click("a[href='/ui/checkpoints']");
     b.wait_text("h1", "Checkpoints");
     assert!(b.text("main").contains("signature ok"));

@@ -11,6 +11,7 @@ pub mod state;
 pub mod tls;
 pub mod tokens;
 pub mod ui;
+pub mod ui_incidents;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

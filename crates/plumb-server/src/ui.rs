@@ -54,6 +54,7 @@ pub fn router() -> Router<Arc<AppState>> {
                 )
             }),
         )
+        .merge(crate::ui_incidents::router())
         .route(
             "/ui/static/proof.js",
             get(|| async {
@@ -85,7 +86,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
+pub(crate) fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
     let id = cookie(headers, SESSION)?;
     let mut sessions = s.sessions.lock().expect("lock");
     match sessions.get(&id) {
@@ -98,10 +99,10 @@ fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
     }
 }
 
-fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
+pub(crate) fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
     let nav = match sess {
         Some(s) => format!(
-            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a><a href=\"/ui/architecture\">Architecture</a>\
+            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a><a href=\"/ui/architecture\">Architecture</a><a href=\"/ui/incidents\">Incidents</a>\
              <form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({})</span> <button>Log out</button></form>",
             esc(&s.csrf),
             esc(&s.token.label),
@@ -118,7 +119,12 @@ fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
 }
 
 /// A page that refuses or fails, with the status to answer it with; `message` is HTML.
-fn refusal(status: StatusCode, title: &str, sess: Option<&Session>, message: &str) -> Response {
+pub(crate) fn refusal(
+    status: StatusCode,
+    title: &str,
+    sess: Option<&Session>,
+    message: &str,
+) -> Response {
     (
         status,
         page(title, sess, &format!("<p class=\"bad\">{message}</p>")),
@@ -126,7 +132,7 @@ fn refusal(status: StatusCode, title: &str, sess: Option<&Session>, message: &st
         .into_response()
 }
 
-fn need_login() -> Response {
+pub(crate) fn need_login() -> Response {
     Redirect::to("/ui/login").into_response()
 }
 
@@ -251,17 +257,17 @@ async fn logout(
     r
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f).await.expect("ui task")
 }
 
-fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntry, Value)> {
+pub(crate) fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntry, Value)> {
     let e = LogEntry::parse(&l.entry(i).ok()?.bytes).ok()?;
     let p = e.statement().ok()?.predicate;
     Some((e, p))
 }
 
-fn result_badge(result: &str) -> String {
+pub(crate) fn result_badge(result: &str) -> String {
     match result {
         "pass" => "<span class=\"pass\">PASS</span>".into(),
         "override" => "<span class=\"override\">BREAK-GLASS OVERRIDE</span>".into(),
