@@ -199,7 +199,7 @@ pub fn run(
     now: DateTime<Utc>,
     server: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
-    let (value, human): (Value, Box<dyn Fn(&Value) -> String>) = match server {
+    let (value, human): Answer = match server {
         Some(r) => remote(r, &a.cmd)?,
         None => local(&mut Local::open(store, a.config.as_deref(), now)?, &a.cmd)?,
     };

@@ -424,7 +424,7 @@ pub fn classify(
                     "cases: {}",
                     a.reputational
                         .iter()
-                        .map(|r| snake(r))
+                        .map(snake)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
@@ -530,7 +530,7 @@ pub fn classify(
                 "adverse impact on {}",
                 a.data_losses
                     .iter()
-                    .map(|d| snake(d))
+                    .map(snake)
                     .collect::<Vec<_>>()
                     .join(", ")
             )

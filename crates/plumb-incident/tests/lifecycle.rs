@@ -274,7 +274,7 @@ fn from_webhook_to_final_report() {
         &list,
     )
     .unwrap();
-    assert_eq!(out.mitigated, [id.clone()]);
+    assert_eq!(out.mitigated, std::slice::from_ref(&id));
     store::append(&mut w.l, &evs, t("2026-11-17T11:20:00Z")).unwrap();
 
     // Resolution before detection is impossible; in the future too.
