@@ -91,6 +91,10 @@ pub enum Change {
         assessment: Assessment,
         /// The new result (not major).
         result: Classification,
+        /// The notice to the authority: the template with type of submission
+        /// `major_incident_reclassified_as_non-major` and the reason in 2.10.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notice: Option<Value>,
     },
     /// A report document was generated.
     ReportGenerated {
@@ -211,6 +215,8 @@ pub struct Incident {
     pub classified_major_at: Option<String>,
     /// Reclassified as non-major: when and why.
     pub reclassified: Option<(String, String)>,
+    /// The reclassification notice for the authority.
+    pub reclassification_notice: Option<Value>,
     /// The competent authority's reference code (field 3.1), once given.
     pub authority_reference: Option<String>,
     /// Reports by stage.
@@ -346,10 +352,11 @@ impl Incident {
                         "the new assessment is still major; reclassification needs one that at no time met the criteria".into(),
                     ));
                 }
-                let reason = match &ev.change {
-                    Change::Reclassified { reason, .. } => reason.clone(),
+                let (reason, notice) = match &ev.change {
+                    Change::Reclassified { reason, notice, .. } => (reason.clone(), notice.clone()),
                     _ => unreachable!(),
                 };
+                self.reclassification_notice = notice;
                 self.reclassified = Some((ev.recorded_at.clone(), reason));
                 self.assessment = Some(assessment.clone());
                 self.classification = Some(result.clone());
@@ -502,6 +509,7 @@ pub fn fold(events: &[(u64, Event)]) -> Result<Incident> {
         classification: None,
         classified_major_at: None,
         reclassified: None,
+        reclassification_notice: None,
         authority_reference: None,
         reports: BTreeMap::new(),
         timeline: vec![(*i0, first.clone())],

@@ -300,15 +300,35 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
                             "say why the incident at no time met the criteria (ITS 2025/302 Art. 5)",
                         ));
                     }
-                    vec![event(
+                    let mut ev = event(
                         ctx,
                         id,
                         Change::Reclassified {
                             reason: reason.clone(),
                             assessment: assessment.clone(),
                             result,
+                            notice: None,
                         },
-                    )]
+                    );
+                    // The notice is the template as it stands after reclassification.
+                    let mut after = inc.clone();
+                    after.apply(u64::MAX, &ev)?;
+                    let details: Map<String, Value> =
+                        [("2.10".to_string(), Value::String(reason.clone()))]
+                            .into_iter()
+                            .collect();
+                    let r = crate::report::build(
+                        Stage::Initial,
+                        &after,
+                        &ctx.config.entity,
+                        &details,
+                        &fmt_time(now),
+                    )?;
+                    if let Change::Reclassified { notice, .. } = &mut ev.change {
+                        *notice =
+                            Some(serde_json::json!({"document": r.document, "missing": r.missing}));
+                    }
+                    vec![ev]
                 }
                 _ => vec![event(
                     ctx,

@@ -465,6 +465,19 @@ fn reclassification_and_deadline_notice() {
     )
     .unwrap();
     assert!(!v.major && v.deadlines.is_empty());
+    let notice = v
+        .incident
+        .reclassification_notice
+        .as_ref()
+        .expect("reclassification notice");
+    assert_eq!(
+        notice["document"]["fields"]["1.1"],
+        "major_incident_reclassified_as_non-major"
+    );
+    assert_eq!(
+        notice["document"]["fields"]["2.10"],
+        "The logins were an authorised penetration test"
+    );
     let e = w
         .op(
             &id,

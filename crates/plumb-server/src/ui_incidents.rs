@@ -231,7 +231,10 @@ async fn show(
             }
         }
         if let Some((at, why)) = &i.reclassified {
-            h.push_str(&format!("<p>Reclassified as non-major at {}: {}</p>", esc(at), esc(why)));
+            h.push_str(&format!("<p>Reclassified as non-major at {}: {} (ITS 2025/302 Art. 5).</p>", esc(at), esc(why)));
+            if let Some(n) = &i.reclassification_notice {
+                h.push_str(&format!("<details><summary>Notice to the authority (type of submission: major incident reclassified as non-major)</summary><pre>{}</pre></details>", esc(&serde_json::to_string_pretty(&n["document"]).unwrap_or_default())));
+            }
         }
         h.push_str("<h2>Reports (RTS 2025/301 Art. 5)</h2>");
         if v.deadlines.is_empty() {

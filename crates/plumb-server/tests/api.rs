@@ -39,6 +39,7 @@ fn concrete(path: &str, token_id: &str) -> String {
     path.replace("{index}", "0")
         .replace("{digest}", &format!("sha256:{}", "0".repeat(64)))
         .replace("{id}", token_id)
+        .replace("{stage}", "initial")
 }
 
 #[test]
@@ -83,6 +84,10 @@ fn every_route_against_every_role() {
             ("POST", "/v1/blobs") => b"blob".to_vec(),
             ("POST", "/v1/gate") => br#"{"config":{"system":"payments"},"record":true}"#.to_vec(),
             ("POST", "/v1/model/check") => BANK_MODEL.as_bytes().to_vec(),
+            ("POST", "/v1/alerts/alertmanager") => br#"{"version":"4","status":"firing","alerts":[{"labels":{"alertname":"X","service":"payments"},"startsAt":"2026-01-01T00:00:00Z"}]}"#.to_vec(),
+            ("POST", "/v1/alerts") => br#"{"id":"a1","status":"firing","title":"X","started_at":"2026-01-01T00:00:00Z"}"#.to_vec(),
+            ("POST", "/v1/incidents") => br#"{"title":"opened by the role test"}"#.to_vec(),
+            ("POST", "/v1/incidents/{id}") => br#"{"op":"resolve"}"#.to_vec(),
             _ => vec![],
         };
         let ct = Some(if *path == "/v1/model/check" {

@@ -39,7 +39,10 @@ impl Server {
             max_body: 70_000,
             checkpoint_every: Duration::from_millis(100),
             tls: None,
-            incidents: None,
+            incidents: Some(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../examples/incident/incident.yaml"),
+            ),
         };
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
