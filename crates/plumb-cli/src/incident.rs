@@ -131,6 +131,28 @@ fn op_of(cmd: &IncidentCmd) -> Result<Option<(String, Op)>, Failure> {
     }))
 }
 
+/// What `open` asks for, sent as is to the server or applied locally.
+fn open_request(cmd: &IncidentCmd) -> Option<OpenRequest> {
+    match cmd {
+        IncidentCmd::Open {
+            title,
+            description,
+            services,
+            detected_at,
+            discovery,
+            caused_by,
+        } => Some(OpenRequest {
+            title: title.clone(),
+            description: description.clone(),
+            detected_at: detected_at.clone(),
+            services: services.clone(),
+            discovery: discovery.clone(),
+            caused_by: caused_by.clone(),
+        }),
+        _ => None,
+    }
+}
+
 /// The local store, configuration and model.
 struct Local {
     l: plumb_ledger::Ledger,
@@ -256,22 +278,8 @@ fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             )
         }
         IncidentCmd::Show { id } => (loc.view(id)?, Box::new(show_text)),
-        IncidentCmd::Open {
-            title,
-            description,
-            services,
-            detected_at,
-            discovery,
-            caused_by,
-        } => {
-            let req = OpenRequest {
-                title: title.clone(),
-                description: description.clone(),
-                detected_at: detected_at.clone(),
-                services: services.clone(),
-                discovery: discovery.clone(),
-                caused_by: caused_by.clone(),
-            };
+        IncidentCmd::Open { .. } => {
+            let req = open_request(cmd).expect("an open command");
             let (l, ctx) = loc.parts();
             let (id, evs) = ops::open(l, &ctx, &req).map_err(fail)?;
             loc.append(&evs)?;
@@ -326,18 +334,9 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             r.get(&format!("/v1/incidents/{}", crate::remote::q(id)))?,
             Box::new(show_text),
         ),
-        IncidentCmd::Open {
-            title,
-            description,
-            services,
-            detected_at,
-            discovery,
-            caused_by,
-        } => {
-            let v = post(
-                "/v1/incidents",
-                &json!({"title": title, "description": description, "services": services, "detected_at": detected_at, "discovery": discovery, "caused_by": caused_by}),
-            )?;
+        IncidentCmd::Open { .. } => {
+            let req = open_request(cmd).expect("an open command");
+            let v = post("/v1/incidents", &serde_json::to_value(&req).expect("JSON"))?;
             let id = v["id"].as_str().unwrap_or_default().to_string();
             (
                 r.get(&format!("/v1/incidents/{}", crate::remote::q(&id)))?,

@@ -19,9 +19,9 @@ use crate::evidence::open;
 use crate::output::{Failure, emit, mark};
 use crate::remote::Remote;
 
-pub use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 /// Predicate type of deployment records.
-pub const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
+pub use plumb_incident::store::DEPLOYMENT;
+pub use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 
 fn load(path: &Path) -> Result<plumb_model::Model, Failure> {
     plumb_model::load(path).map_err(|e| Failure::usage(e.to_string()))

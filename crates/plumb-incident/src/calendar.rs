@@ -56,11 +56,6 @@ pub fn zone_of(state: &str) -> Option<Tz> {
     STATES.iter().find(|(c, _)| *c == s).map(|(_, z)| *z)
 }
 
-/// Every Member State code known.
-pub fn states() -> impl Iterator<Item = &'static str> {
-    STATES.iter().map(|(c, _)| *c)
-}
-
 /// Bank holidays per Member State, as configured: `{DE: [2026-12-25, 2026-12-26], ...}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

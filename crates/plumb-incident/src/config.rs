@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{Holidays, zone_of};
+use crate::calendar::Holidays;
 use crate::clock::Profile;
 use crate::error::{Error, Result};
 
@@ -149,8 +149,6 @@ impl Config {
                     format!("{z:?} is not an IANA time zone"),
                 )
             })?;
-        } else if zone_of(&e.member_state).is_none() {
-            unreachable!("checked by Profile::new");
         }
         p.nis2_entity = e.nis2_entity;
         p.weekend_rule_disapplied = e.weekend_rule_disapplied;

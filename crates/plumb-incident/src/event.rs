@@ -339,7 +339,10 @@ impl Incident {
                 self.classification = Some(result.clone());
             }
             Change::Reclassified {
-                assessment, result, ..
+                reason,
+                assessment,
+                result,
+                notice,
             } => {
                 if self.classified_major_at.is_none() || self.reclassified.is_some() {
                     return Err(Error::State(format!(
@@ -352,12 +355,8 @@ impl Incident {
                         "the new assessment is still major; reclassification needs one that at no time met the criteria".into(),
                     ));
                 }
-                let (reason, notice) = match &ev.change {
-                    Change::Reclassified { reason, notice, .. } => (reason.clone(), notice.clone()),
-                    _ => unreachable!(),
-                };
-                self.reclassification_notice = notice;
-                self.reclassified = Some((ev.recorded_at.clone(), reason));
+                self.reclassification_notice = notice.clone();
+                self.reclassified = Some((ev.recorded_at.clone(), reason.clone()));
                 self.assessment = Some(assessment.clone());
                 self.classification = Some(result.clone());
             }

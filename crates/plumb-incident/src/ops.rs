@@ -217,6 +217,8 @@ pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec
     }
     let detected = past_time("detected_at", &req.detected_at, ctx.now)?;
     let discovery = req.discovery.clone().unwrap_or_else(|| "staff".into());
+    // Field 2.7 is an enumeration: refuse a bad value now, not at report time.
+    crate::report::check_value("2.7", &Value::String(discovery.clone()))?;
     let id = new_id(&format!(
         "manual\0{}\0{detected}\0{}",
         req.title,
@@ -242,16 +244,7 @@ pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec
         },
     )];
     let inc = crate::event::fold(&[(0, evs[0].clone())])?;
-    // The discovery value must be one of field 2.7's; check it now, not at report time.
-    crate::report::build(
-        Stage::Initial,
-        &inc,
-        &ctx.config.entity,
-        &Map::new(),
-        &detected,
-    )?;
-    let l_evs = link_events(l, ctx, &inc, &req.caused_by)?;
-    evs.extend(l_evs);
+    evs.extend(link_events(l, ctx, &inc, &req.caused_by)?);
     Ok((id, evs))
 }
 
@@ -461,10 +454,7 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
     };
     for a in list {
         match (find(&incidents, &a.key), a.firing) {
-            (Some(i), true) => {
-                out.duplicates.push(a.key.clone());
-                let _ = i;
-            }
+            (Some(_), true) => out.duplicates.push(a.key.clone()),
             (Some(i), false) => {
                 let inc = &mut incidents[i];
                 let st = inc

@@ -10,7 +10,6 @@ use plumb_dora::incident::criterion;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::classify::hm;
 use crate::clock::Stage;
 use crate::config::Entity;
 use crate::error::{Error, Result};
@@ -529,6 +528,33 @@ pub struct Report {
     pub missing: Vec<String>,
 }
 
+/// Refuses a value outside field `code`'s enumeration (each element, for lists).
+pub fn check_value(code: &str, v: &Value) -> Result<()> {
+    let Some((_, name, _, allowed)) = FIELDS.iter().find(|f| f.0 == code) else {
+        return Ok(());
+    };
+    if allowed.is_empty() {
+        return Ok(());
+    }
+    let vals: Vec<&Value> = match v {
+        Value::Null => vec![],
+        Value::Array(a) => a.iter().collect(),
+        v => vec![v],
+    };
+    for v in vals {
+        if !v.as_str().is_some_and(|s| allowed.contains(&s)) {
+            return Err(Error::invalid(
+                format!("field {code}"),
+                format!(
+                    "{v} is not a value of \"{name}\"; allowed: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The label of a field code.
 pub fn label(code: &str) -> Option<&'static str> {
     FIELDS.iter().find(|f| f.0 == code).map(|f| f.1)
@@ -738,27 +764,9 @@ pub fn build(
         }
         f.insert(k.clone(), v.clone());
     }
-    // Enumerations.
-    for (code, name, _, allowed) in FIELDS {
-        if allowed.is_empty() {
-            continue;
-        }
-        let vals: Vec<&Value> = match f.get(*code) {
-            None | Some(Value::Null) => continue,
-            Some(Value::Array(a)) => a.iter().collect(),
-            Some(v) => vec![v],
-        };
-        for v in vals {
-            let ok = v.as_str().is_some_and(|s| allowed.contains(&s));
-            if !ok {
-                return Err(Error::invalid(
-                    format!("field {code}"),
-                    format!(
-                        "{v} is not a value of \"{name}\"; allowed: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
+    for (code, ..) in FIELDS {
+        if let Some(v) = f.get(*code) {
+            check_value(code, v)?;
         }
     }
     let mut missing = Vec::new();
@@ -870,9 +878,4 @@ pub fn html(doc: &Value, missing: &[String]) -> String {
     }
     h.push_str("</body></html>");
     h
-}
-
-/// `minutes` as the template's `DDD:HH:MM`, and in words.
-pub fn duration_text(minutes: i64) -> String {
-    format!("{} ({})", ddhhmm(minutes), hm(minutes))
 }

@@ -50,12 +50,8 @@ fn record(
         });
     }
     let ann = Annotations { system, run, blobs };
-    let t = s.submit_statement(&st, ann).map_err(Problem::from_ledger)?;
-    let i = t.wait().map_err(Problem::from_ledger)?;
-    s.metrics
-        .appends
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    Ok(i)
+    let i = s.append_signed([(st, ann)]).map_err(Problem::from_ledger)?;
+    Ok(i[0])
 }
 
 /// Evaluates a gate request; records the decision with its inputs when asked.

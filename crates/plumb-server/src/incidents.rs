@@ -82,19 +82,11 @@ fn actor(who: &TokenRecord) -> String {
 
 /// Appends events with the store key; returns once all are durable.
 fn append(s: &AppState, evs: &[Event]) -> Result<Vec<u64>, Problem> {
-    let tickets = evs
-        .iter()
-        .map(|e| s.submit_statement(&store::statement(e), store::annotations(e)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Problem::from_ledger)?;
-    let mut out = Vec::new();
-    for t in tickets {
-        out.push(t.wait().map_err(Problem::from_ledger)?);
-        s.metrics
-            .appends
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-    Ok(out)
+    s.append_signed(
+        evs.iter()
+            .map(|e| (store::statement(e), store::annotations(e))),
+    )
+    .map_err(Problem::from_ledger)
 }
 
 /// Runs `f` with the incident lock, a reader and a context at the server's clock.

@@ -182,6 +182,24 @@ impl AppState {
         Ok(())
     }
 
+    /// Signs statements with the store key, appends them and returns their indexes once all
+    /// are durable; counted as API appends.
+    pub fn append_signed(
+        &self,
+        items: impl IntoIterator<Item = (Statement, Annotations)>,
+    ) -> Result<Vec<u64>, plumb_ledger::Error> {
+        let tickets = items
+            .into_iter()
+            .map(|(st, ann)| self.submit_statement(&st, ann))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(tickets.len());
+        for t in tickets {
+            out.push(t.wait()?);
+            self.metrics.appends.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(out)
+    }
+
     /// Signs `st` with the store key and submits it for appending; wait on the ticket for
     /// its index once durable.
     pub fn submit_statement(

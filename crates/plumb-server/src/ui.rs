@@ -29,8 +29,8 @@ const SESSION: &str = "plumb_session";
 const PRE_CSRF: &str = "plumb_csrf";
 const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
+use plumb_incident::store::DEPLOYMENT;
 use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
-const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
 
 /// UI routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -265,6 +265,41 @@ pub(crate) fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntr
     let e = LogEntry::parse(&l.entry(i).ok()?.bytes).ok()?;
     let p = e.statement().ok()?.predicate;
     Some((e, p))
+}
+
+/// The latest gate decision recorded for `commit` before entry `before`.
+pub(crate) fn decision_before(
+    l: &mut plumb_ledger::Ledger,
+    commit: &str,
+    before: u64,
+) -> Option<u64> {
+    let ids = l
+        .query(&LogQuery {
+            subject: Some(format!("gitCommit:{commit}")),
+            predicate_type: Some(GATE.into()),
+            newest_first: true,
+            ..Default::default()
+        })
+        .ok()?;
+    ids.into_iter().find(|d| *d < before)
+}
+
+/// The approvals file a gate decision read (kept as a blob), and the approvals in it.
+pub(crate) fn approvals_of(
+    l: &plumb_ledger::Ledger,
+    decision: &LogEntry,
+) -> Option<(
+    plumb_ledger::entry::BlobRef,
+    Vec<plumb_ingest::facts::Approval>,
+)> {
+    let b = decision
+        .blobs
+        .iter()
+        .find(|b| b.name.contains("approval"))?;
+    let data = l.blobs().get(&b.digest).ok()?;
+    let facts =
+        plumb_ingest::ingest(&[(plumb_ingest::Kind::Approvals, b.name.clone(), data)]).ok()?;
+    Some((b.clone(), facts.approvals))
 }
 
 pub(crate) fn result_badge(result: &str) -> String {
@@ -626,18 +661,14 @@ async fn deployment(
             esc(&system), esc(dp["environment"].as_str().unwrap_or("?")), esc(&dep.time), esc(dp["change_id"].as_str().unwrap_or("-")), esc(commit.as_deref().unwrap_or("-"))
         );
         // The gate decision for the same commit, before the deployment.
-        let decision = commit.as_ref().and_then(|c| {
-            let ids = l.query(&LogQuery { subject: Some(format!("gitCommit:{c}")), predicate_type: Some(GATE.into()), newest_first: true, ..Default::default() }).ok()?;
-            ids.into_iter().find(|d| *d < i)
-        });
+        let decision = commit.as_deref().and_then(|c| decision_before(&mut l, c, i));
         match decision.and_then(|d| predicate(&mut l, d).map(|x| (d, x))) {
             None => h.push_str("<h2>Gate decision</h2><p class=\"bad\">No gate decision was recorded for this commit before the deployment.</p>"),
             Some((d, (de, p))) => {
                 h.push_str(&format!("<h2>Gate decision</h2><p>{} at {} (<a href=\"/ui/entries/{d}\">entry {d}</a>)</p>", result_badge(p["result"].as_str().unwrap_or("")), esc(p["now"].as_str().unwrap_or(""))));
                 // Who approved it: the approvals file the gate read, kept as a blob.
                 h.push_str("<h2>Who approved it</h2>");
-                let approvals = de.blobs.iter().find(|b| b.name.contains("approval")).and_then(|b| l.blobs().get(&b.digest).ok().map(|data| (b.clone(), data)));
-                match approvals.and_then(|(b, data)| plumb_ingest::ingest(&[(plumb_ingest::Kind::Approvals, b.name.clone(), data)]).ok().map(|f| (b, f.approvals))) {
+                match approvals_of(&l, &de) {
                     Some((b, list)) if !list.is_empty() => {
                         h.push_str("<table><tr><th>approver</th><th>roles</th><th>at</th><th>commit</th></tr>");
                         for a in &list {

@@ -14,13 +14,12 @@ use chrono::Utc;
 use plumb_incident::clock::{Deadline, Stage, State as DueState};
 use plumb_incident::ops::{self, View};
 use plumb_incident::store;
-use plumb_ledger::store::Query as LogQuery;
 
 use crate::state::AppState;
-use crate::ui::{blocking, esc, need_login, page, predicate, refusal, result_badge, session};
-
-/// Predicate type of gate decisions.
-const GATE: &str = plumb_gate::decision::PREDICATE_TYPE;
+use crate::ui::{
+    approvals_of, blocking, decision_before, esc, need_login, page, predicate, refusal,
+    result_badge, session,
+};
 
 /// The routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -146,18 +145,9 @@ fn deployment_card(l: &mut plumb_ledger::Ledger, link: &plumb_incident::link::Li
         esc(&link.method),
         esc(&link.reason)
     );
-    let decision = link.gate_decision.or_else(|| {
-        let c = link.commit.as_ref()?;
-        let ids = l
-            .query(&LogQuery {
-                subject: Some(format!("gitCommit:{c}")),
-                predicate_type: Some(GATE.into()),
-                newest_first: true,
-                ..Default::default()
-            })
-            .ok()?;
-        ids.into_iter().find(|d| *d < link.entry)
-    });
+    let decision = link
+        .gate_decision
+        .or_else(|| decision_before(l, link.commit.as_deref()?, link.entry));
     match decision.and_then(|d| predicate(l, d).map(|x| (d, x))) {
         None => h.push_str("<p class=\"bad\">No gate decision was recorded for this commit.</p>"),
         Some((d, (e, p))) => {
@@ -165,21 +155,7 @@ fn deployment_card(l: &mut plumb_ledger::Ledger, link: &plumb_incident::link::Li
                 "<p>Gate decision {} (<a href=\"/ui/entries/{d}\">entry {d}</a>).</p>",
                 result_badge(p["result"].as_str().unwrap_or(""))
             ));
-            let approvals = e
-                .blobs
-                .iter()
-                .find(|b| b.name.contains("approval"))
-                .and_then(|b| {
-                    l.blobs()
-                        .get(&b.digest)
-                        .ok()
-                        .map(|data| (b.name.clone(), data))
-                })
-                .and_then(|(name, data)| {
-                    plumb_ingest::ingest(&[(plumb_ingest::Kind::Approvals, name, data)]).ok()
-                })
-                .map(|f| f.approvals)
-                .unwrap_or_default();
+            let approvals = approvals_of(l, &e).map(|x| x.1).unwrap_or_default();
             if approvals.is_empty() {
                 h.push_str("<p class=\"bad\">No approvals were given to the gate.</p>");
             } else {
