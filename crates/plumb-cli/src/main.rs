@@ -10,6 +10,7 @@ mod inspect;
 mod model;
 mod output;
 mod remote;
+mod scaffold;
 mod serve;
 
 use std::process::ExitCode;
@@ -118,6 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             incidents.clone(),
         ),
         Command::Incident(a) => incident::run(store, format, a, now, server),
+        Command::Scaffold(a) => scaffold::run(format, a),
         Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo {
             dir,

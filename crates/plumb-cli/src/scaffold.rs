@@ -1,0 +1,358 @@
+//! `plumb scaffold`: generate, update, check and verify a service repository from the model.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use plumb_scaffold::manifest::{self, Manifest};
+use plumb_scaffold::spec::Selection;
+use plumb_scaffold::sync::{self, Action};
+use plumb_scaffold::template::Catalog;
+use plumb_scaffold::{Options, ScaffoldError, verify};
+
+use crate::cli::{Format, ScaffoldArgs};
+use crate::output::{Failure, emit, mark};
+
+impl From<ScaffoldError> for Failure {
+    fn from(e: ScaffoldError) -> Self {
+        let f = Failure::usage(e.to_string());
+        match e.hint() {
+            Some(h) => f.hint(h),
+            None => f,
+        }
+    }
+}
+
+fn catalog(dir: Option<&Path>) -> Result<Catalog, Failure> {
+    Ok(match dir {
+        Some(d) => Catalog::with_dir(d)?,
+        None => Catalog::embedded(),
+    })
+}
+
+fn list(format: Format, cat: &Catalog) -> Result<ExitCode, Failure> {
+    let sets: Vec<_> = cat
+        .sets
+        .values()
+        .map(|s| {
+            json!({
+                "name": s.meta.name, "version": s.meta.version, "kind": s.meta.kind,
+                "description": s.meta.description, "language": s.meta.language,
+                "source": s.source, "digest": s.digest, "files": s.files.len(),
+                "controls": s.meta.controls,
+            })
+        })
+        .collect();
+    emit(
+        format,
+        || {
+            let mut t = String::new();
+            for s in cat.sets.values() {
+                t.push_str(&format!(
+                    "{:<16} {:<8} {:<10} {}\n",
+                    s.meta.name,
+                    s.meta.version,
+                    format!("{:?}", s.meta.kind).to_lowercase(),
+                    s.meta.description
+                ));
+                for c in &s.meta.controls {
+                    t.push_str(&format!(
+                        "    {:<10} {}  [{}]\n",
+                        c.id,
+                        c.title,
+                        c.dora.join("; ")
+                    ));
+                }
+            }
+            t.push_str("\nA component chooses one with its plumb:template property; see docs/scaffold.md.\n");
+            t
+        },
+        json!({ "templates": sets }),
+    )
+}
+
+fn action_word(a: Action) -> &'static str {
+    match a {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Unchanged => "same",
+        Action::KeepEdited => "kept",
+        Action::KeepDeleted => "deleted",
+        Action::Conflict => "CONFLICT",
+        Action::Remove => "remove",
+        Action::Orphan => "orphan",
+        Action::Overwrite => "overwrite",
+    }
+}
+
+/// Runs `plumb scaffold`.
+pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
+    if a.list_templates {
+        return list(format, &catalog(a.templates.as_deref())?);
+    }
+    let out = a.out.as_deref().ok_or_else(|| {
+        Failure::usage("give the repository directory with --out DIR")
+            .hint("e.g. plumb scaffold --model examples/model/bank.yaml --out bank-services")
+    })?;
+    let previous = if out.is_dir() {
+        Manifest::read(out)?
+    } else {
+        None
+    };
+    if a.verify && a.model.is_none() {
+        return run_verify(format, out);
+    }
+    let model_path: PathBuf = match (&a.model, &previous) {
+        (Some(m), _) => m.clone(),
+        (None, Some(p)) => PathBuf::from(&p.model.source),
+        (None, None) => {
+            return Err(
+                Failure::usage("give the architecture model with --model FILE").hint(
+                    "e.g. --model examples/model/bank.yaml (exchange .xml, .yaml or Archi CSV)",
+                ),
+            );
+        }
+    };
+    let templates_dir = a.templates.clone().or_else(|| {
+        previous
+            .as_ref()
+            .and_then(|p| p.templates_dir.clone().map(PathBuf::from))
+    });
+    let components = if a.components.is_empty() {
+        previous
+            .as_ref()
+            .map(|p| p.components.clone())
+            .unwrap_or_default()
+    } else {
+        a.components.clone()
+    };
+    let default_template = a
+        .default_template
+        .clone()
+        .or_else(|| previous.as_ref().and_then(|p| p.default_template.clone()));
+    let repository = a
+        .name
+        .clone()
+        .or_else(|| previous.as_ref().map(|p| p.repository.clone()));
+
+    let model = plumb_model::load(&model_path).map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = catalog(templates_dir.as_deref())?;
+    let opts = Options {
+        selection: Selection {
+            components,
+            default_template,
+        },
+        repository,
+        model_source: model_path.display().to_string(),
+        templates_dir: templates_dir.as_ref().map(|d| d.display().to_string()),
+    };
+    let generation = plumb_scaffold::generate(&model, &opts, &cat)?;
+    let services: Vec<_> = generation
+        .services
+        .iter()
+        .map(|s| json!({"name": s.slug, "component": s.id, "template": s.template, "criticality": s.criticality, "onboarding": s.onboarding.as_ref().map(|w| &w.name)}))
+        .collect();
+
+    if a.check {
+        let drift = sync::check(out, &generation)?;
+        let code = if drift.drift { 1 } else { 0 };
+        let value = json!({
+            "repository": out.display().to_string(), "drift": drift.drift,
+            "generated_from": drift.generated_from, "model": drift.model,
+            "templates_changed": drift.templates_changed, "entries": drift.entries,
+        });
+        emit(
+            format,
+            || {
+                let mut t = String::new();
+                if drift.generated_from != drift.model {
+                    t.push_str(&format!(
+                        "the model changed since generation (sha256 {} then, {} now)\n",
+                        &drift.generated_from[..12.min(drift.generated_from.len())],
+                        &drift.model[..12]
+                    ));
+                }
+                for (name, then, now) in &drift.templates_changed {
+                    t.push_str(&format!(
+                        "template {name} changed ({then} then, {now} now)\n"
+                    ));
+                }
+                for e in &drift.entries {
+                    let counts = match e.action {
+                        Action::KeepEdited | Action::Orphan => e.managed,
+                        _ => true,
+                    };
+                    let what = match e.action {
+                        Action::Create => "missing or new: regenerating would create it".into(),
+                        Action::Update => {
+                            "the model or templates change it: regenerating would update it".into()
+                        }
+                        Action::Remove => {
+                            "no longer generated: regenerating would remove it".into()
+                        }
+                        _ => e.note.clone().unwrap_or_default(),
+                    };
+                    t.push_str(&format!(
+                        "  {:<6} {}  {}{}\n",
+                        if counts { "drift" } else { "note" },
+                        e.path,
+                        what,
+                        if e.managed && matches!(e.action, Action::KeepEdited) {
+                            " (managed: must stay as generated)"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+                t.push_str(&format!(
+                    "{}: {} and its model {}\n",
+                    mark(!drift.drift),
+                    out.display(),
+                    if drift.drift {
+                        "have drifted apart"
+                    } else {
+                        "agree"
+                    }
+                ));
+                t
+            },
+            value,
+        )?;
+        return Ok(ExitCode::from(code));
+    }
+
+    let plan = sync::plan(out, &generation, a.force, &a.resolved)?;
+    if !a.dry_run {
+        sync::apply(out, &generation, &plan)?;
+    }
+    let conflicts = plan.count(Action::Conflict);
+    let verified = if a.verify && conflicts == 0 {
+        if format == Format::Human {
+            eprintln!("verifying {}: scripts/verify", out.display());
+        }
+        Some(verify::run(out)?)
+    } else {
+        None
+    };
+    let value = json!({
+        "verified": verified,
+        "repository": out.display().to_string(),
+        "name": generation.manifest.repository,
+        "model": generation.manifest.model,
+        "services": services,
+        "dry_run": a.dry_run,
+        "entries": plan.entries.iter().filter(|e| e.action != Action::Unchanged).collect::<Vec<_>>(),
+        "counts": {
+            "create": plan.count(Action::Create), "update": plan.count(Action::Update),
+            "unchanged": plan.count(Action::Unchanged), "kept": plan.count(Action::KeepEdited) + plan.count(Action::KeepDeleted),
+            "conflict": conflicts, "remove": plan.count(Action::Remove), "orphan": plan.count(Action::Orphan),
+            "overwrite": plan.count(Action::Overwrite),
+        },
+    });
+    emit(
+        format,
+        || {
+            let mut t = format!(
+                "{} {} from model {:?} (sha256 {})\n",
+                if a.dry_run {
+                    "would generate"
+                } else {
+                    "generated"
+                },
+                out.display(),
+                model.name,
+                &generation.manifest.model.digest[..12]
+            );
+            for s in &generation.services {
+                t.push_str(&format!(
+                    "  service {:<14} {:<15} {}{}\n",
+                    s.slug,
+                    s.template,
+                    s.criticality,
+                    s.onboarding
+                        .as_ref()
+                        .map(|w| format!(", onboarding: {} ({} states)", w.name, w.states.len()))
+                        .unwrap_or_default()
+                ));
+            }
+            for e in &plan.entries {
+                let show = !matches!(e.action, Action::Unchanged)
+                    && !(plan.fresh && e.action == Action::Create);
+                if show {
+                    t.push_str(&format!(
+                        "  {:<9} {}{}\n",
+                        action_word(e.action),
+                        e.path,
+                        e.note
+                            .as_ref()
+                            .map(|n| format!("  ({n})"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            t.push_str(&format!(
+                "{} created, {} updated, {} unchanged, {} kept as you left them, {} removed, {} conflicts\n",
+                plan.count(Action::Create) + plan.count(Action::Overwrite),
+                plan.count(Action::Update),
+                plan.count(Action::Unchanged),
+                plan.count(Action::KeepEdited) + plan.count(Action::KeepDeleted) + plan.count(Action::Orphan),
+                plan.count(Action::Remove),
+                conflicts
+            ));
+            if conflicts > 0 {
+                t.push_str(&format!(
+                    "merge the versions in {}/{}/, then run again with --resolved PATH for each\n",
+                    out.display(),
+                    manifest::PENDING
+                ));
+            } else if let Some(ok) = verified {
+                t.push_str(&format!(
+                    "{}: {} builds and passes its tests\n",
+                    mark(ok),
+                    out.display()
+                ));
+            } else if !a.dry_run {
+                t.push_str(&format!(
+                    "next: plumb scaffold --out {} --verify   (builds and tests every service against PostgreSQL)\n",
+                    out.display()
+                ));
+            }
+            t
+        },
+        value,
+    )?;
+    if conflicts > 0 {
+        return Ok(ExitCode::from(1));
+    }
+    if verified == Some(false) {
+        return Err(verify_failed(out));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_failed(out: &Path) -> Failure {
+    Failure::check(format!("the build or tests of {} failed", out.display()))
+        .hint("read the output above; scripts/verify in the repository runs the same checks")
+}
+
+fn run_verify(format: Format, out: &Path) -> Result<ExitCode, Failure> {
+    if format == Format::Human {
+        eprintln!("verifying {}: scripts/verify", out.display());
+    }
+    let ok = verify::run(out)?;
+    if format == Format::Json {
+        crate::output::json(&json!({"repository": out.display().to_string(), "verified": ok}))?;
+    } else {
+        println!(
+            "{}: {} builds and passes its tests",
+            mark(ok),
+            out.display()
+        );
+    }
+    if ok {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(verify_failed(out))
+    }
+}

@@ -1,0 +1,247 @@
+//! Architecture to code: `plumb scaffold` turns the application components of an ArchiMate
+//! model into a service repository. Each component chooses a template set (`plumb:template`);
+//! the repository set adds what surrounds the services (compose file, CI pipelines running the
+//! DORA gate, runbooks, compliance mappings derived from the model, the ArchiMate blueprint).
+//!
+//! Generation is a pure function of the model, the options and the template sets
+//! ([`generate`]); [`sync`] compares a generation with a repository on disk and its manifest,
+//! applies it without overwriting the user's edits, and reports drift; [`verify`] runs the
+//! generated project's own build and tests.
+
+pub mod blueprint;
+pub mod error;
+pub mod manifest;
+pub mod names;
+pub mod soc2;
+pub mod spec;
+pub mod sync;
+pub mod template;
+pub mod verify;
+pub mod workflow;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use plumb_model::Model;
+
+pub use error::{Result, ScaffoldError};
+use manifest::{FileRef, Manifest, ModelRef, ServiceRef, TemplateRef};
+use spec::{Selection, Service};
+use template::{Catalog, Kind, PER_SERVICE, Set};
+
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Which components, and the fallback template.
+    pub selection: Selection,
+    /// Repository name (default: the model's name as a service-style name).
+    pub repository: Option<String>,
+    /// The model's path as the user gave it (recorded in the manifest).
+    pub model_source: String,
+    /// The directory of the bank's own template sets, as given (recorded in the manifest).
+    pub templates_dir: Option<String>,
+}
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenFile {
+    /// Contents.
+    pub body: Vec<u8>,
+    /// Producing template set.
+    pub template: String,
+    /// Must stay as generated.
+    pub managed: bool,
+    /// Executable bit.
+    pub executable: bool,
+}
+
+/// A generation: every file, and the manifest describing it.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// Files by path.
+    pub files: BTreeMap<String, GenFile>,
+    /// The manifest (file digests are of the generated contents).
+    pub manifest: Manifest,
+    /// The services, as templates saw them.
+    pub services: Vec<Service>,
+}
+
+fn set_meta(set: &Set) -> Value {
+    json!({
+        "name": set.meta.name,
+        "version": set.meta.version,
+        "description": set.meta.description,
+        "language": set.meta.language,
+        "controls": set.meta.controls,
+    })
+}
+
+/// Generates the repository for `model` in memory. Nothing is read from or written to disk.
+pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Generation> {
+    let services = spec::services(model, &opts.selection, &catalog.service_templates())?;
+    let repo_name = match &opts.repository {
+        Some(n) => n.clone(),
+        None => names::suggest_service(&model.name),
+    };
+    names::check_service(&repo_name).map_err(|why| {
+        ScaffoldError::usage(
+            format!("repository name {repo_name:?} {why}"),
+            "pass --name with a lower-case name such as small-bank-services",
+        )
+    })?;
+
+    let repo_set = catalog.repository();
+    let mut used: Vec<&Set> = vec![repo_set];
+    for s in &services {
+        let set = &catalog.sets[&s.template];
+        if !used.iter().any(|u| u.meta.name == set.meta.name) {
+            used.push(set);
+        }
+    }
+    let templates: serde_json::Map<String, Value> = used
+        .iter()
+        .map(|s| (s.meta.name.clone(), set_meta(s)))
+        .collect();
+    let services_json = serde_json::to_value(&services).expect("services serialise");
+    let repo = json!({
+        "name": repo_name,
+        "title": model.name,
+        "model": {"id": model.id, "name": model.name, "digest": model.digest(), "source": opts.model_source},
+    });
+
+    let mut files: BTreeMap<String, GenFile> = BTreeMap::new();
+    for set in &used {
+        let env = set.environment()?;
+        let own: Vec<&Service> = services
+            .iter()
+            .filter(|s| set.meta.kind == Kind::Repository || s.template == set.meta.name)
+            .collect();
+        for f in &set.files {
+            let target = f.target();
+            let per_service = target.contains(PER_SERVICE);
+            let targets: Vec<(String, Option<&Service>)> = if per_service {
+                own.iter()
+                    .map(|s| (target.replace(PER_SERVICE, &s.slug), Some(*s)))
+                    .collect()
+            } else {
+                vec![(target.to_string(), None)]
+            };
+            for (path, service) in targets {
+                let body = if f.rendered() {
+                    let ctx = json!({
+                        "plumb": {"version": env!("CARGO_PKG_VERSION")},
+                        "repo": repo,
+                        "services": services_json,
+                        "own_services": own,
+                        "templates": templates,
+                        "template": set_meta(set),
+                        "service": service,
+                    });
+                    let t = env
+                        .get_template(&f.path)
+                        .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
+                    let text = t
+                        .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
+                        .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    text.into_bytes()
+                } else {
+                    f.body.clone()
+                };
+                if let Some(prev) = files.get(&path) {
+                    return Err(ScaffoldError::Template {
+                        template: set.meta.name.clone(),
+                        file: f.path.clone(),
+                        line: None,
+                        message: format!(
+                            "writes {path}, which template {} writes too",
+                            prev.template
+                        ),
+                    });
+                }
+                files.insert(
+                    path.clone(),
+                    GenFile {
+                        body,
+                        template: set.meta.name.clone(),
+                        managed: set.is_managed(&path),
+                        executable: set.is_executable(&path),
+                    },
+                );
+            }
+        }
+    }
+    let version_of = |t: &str| catalog.sets[t].meta.version.clone();
+    let bp = blueprint::build(model, &services, &repo_name, &version_of)?;
+    files.insert(
+        blueprint::PATH.into(),
+        GenFile {
+            body: plumb_model::exchange::write(&bp).into_bytes(),
+            template: template::REPOSITORY.into(),
+            managed: true,
+            executable: false,
+        },
+    );
+
+    let manifest = Manifest {
+        format: manifest::FORMAT.into(),
+        generator: format!("plumb {}", env!("CARGO_PKG_VERSION")),
+        repository: repo_name,
+        model: ModelRef {
+            id: model.id.clone(),
+            name: model.name.clone(),
+            digest: model.digest(),
+            source: opts.model_source.clone(),
+        },
+        components: opts.selection.components.clone(),
+        default_template: opts.selection.default_template.clone(),
+        templates_dir: opts.templates_dir.clone(),
+        templates: used
+            .iter()
+            .map(|s| TemplateRef {
+                name: s.meta.name.clone(),
+                version: s.meta.version.clone(),
+                digest: s.digest.clone(),
+                source: s.source.clone(),
+            })
+            .collect(),
+        services: services
+            .iter()
+            .map(|s| ServiceRef {
+                name: s.slug.clone(),
+                component: s.id.clone(),
+                template: s.template.clone(),
+            })
+            .collect(),
+        files: files
+            .iter()
+            .map(|(p, f)| FileRef {
+                path: p.clone(),
+                sha256: sha256(&f.body),
+                template: f.template.clone(),
+                managed: f.managed,
+                executable: f.executable,
+                pending: None,
+            })
+            .collect(),
+    };
+    Ok(Generation {
+        files,
+        manifest,
+        services,
+    })
+}

@@ -1,0 +1,534 @@
+//! What the model says about each application component to be generated: the template it
+//! chooses, the critical or important functions it supports with their recovery objectives, the
+//! ICT third-party providers it depends on, the requirements it realises, the data it accesses,
+//! the services it calls and its onboarding workflow. Templates see exactly this.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use plumb_model::graph::{self, deps};
+use plumb_model::model::Index;
+use plumb_model::{Element, ElementType, Layer, Model, RelType, dora};
+
+use crate::error::{Result, ScaffoldError};
+use crate::names;
+use crate::workflow::{self, Workflow};
+
+/// The property by which a component chooses its template.
+pub const TEMPLATE: &str = "plumb:template";
+/// GDPR properties read from data objects for the records of processing.
+pub const GDPR_PURPOSE: &str = "gdpr:purpose";
+/// Categories of data subjects.
+pub const GDPR_SUBJECTS: &str = "gdpr:data-subjects";
+/// Retention period.
+pub const GDPR_RETENTION: &str = "gdpr:retention";
+/// Legal basis (GDPR Art. 6(1)).
+pub const GDPR_LEGAL_BASIS: &str = "gdpr:legal-basis";
+
+/// A critical or important function the service supports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Function {
+    /// Element id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `critical` or `important`.
+    pub criticality: String,
+    /// Recovery time objective in hours, as the model gives it.
+    pub rto_hours: Option<String>,
+    /// Recovery point objective in hours.
+    pub rpo_hours: Option<String>,
+    /// How the function depends on the service (element names from the function down).
+    pub path: Vec<String>,
+}
+
+/// An ICT third-party provider the service depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provider {
+    /// Element id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Legal Entity Identifier, if the model has it.
+    pub lei: Option<String>,
+    /// Contracts associated with the provider.
+    pub contracts: Vec<String>,
+    /// What the provider operates for the service: (element name, ICT service type).
+    pub services: Vec<ProvidedService>,
+}
+
+/// One provider-operated element the service depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvidedService {
+    /// Element id.
+    pub id: String,
+    /// Element name.
+    pub name: String,
+    /// Element type.
+    pub kind: String,
+    /// ICT service type (ITS 2024/2956 S01..S19), if given.
+    pub service_type: Option<String>,
+}
+
+/// A requirement the service realises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Requirement {
+    /// Element id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The element realising it: the component itself or something it serves.
+    pub via: String,
+}
+
+/// A data object the service accesses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Data {
+    /// Element id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Documentation (describes the categories of data).
+    pub documentation: String,
+    /// `dora:data-sensitivity`.
+    pub sensitivity: Option<String>,
+    /// Whether it holds personal data (sensitivity `personal` or a `gdpr:` property).
+    pub personal: bool,
+    /// Access type (Read, Write, ReadWrite, Access).
+    pub access: String,
+    /// `gdpr:purpose`.
+    pub purpose: Option<String>,
+    /// `gdpr:data-subjects`.
+    pub subjects: Option<String>,
+    /// `gdpr:retention`.
+    pub retention: Option<String>,
+    /// `gdpr:legal-basis`.
+    pub legal_basis: Option<String>,
+}
+
+/// An element in the service's dependency closure (technology, other applications).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dependency {
+    /// Element id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Element type.
+    pub kind: String,
+    /// Service name, for application components.
+    pub service: Option<String>,
+    /// Operating provider, if any.
+    pub provider: Option<String>,
+}
+
+/// Everything a template knows about one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    /// The component's element id.
+    pub id: String,
+    /// The component's name.
+    pub name: String,
+    /// Documentation.
+    pub documentation: String,
+    /// Service name (`plumb:service`): the directory, crate or package, container, database
+    /// and ledger system name.
+    pub slug: String,
+    /// The service name as an identifier (hyphens as underscores).
+    pub ident: String,
+    /// Template name.
+    pub template: String,
+    /// The port the service is published on by docker compose (8081 upwards, in order).
+    pub port: u16,
+    /// Highest criticality of the functions it supports: `critical`, `important` or `none`.
+    pub criticality: String,
+    /// Tightest RTO over those functions, in hours.
+    pub rto_hours: Option<String>,
+    /// Tightest RPO, in hours.
+    pub rpo_hours: Option<String>,
+    /// Critical or important functions depending on it.
+    pub functions: Vec<Function>,
+    /// Providers it depends on.
+    pub providers: Vec<Provider>,
+    /// Requirements it realises.
+    pub requirements: Vec<Requirement>,
+    /// Data it accesses.
+    pub data: Vec<Data>,
+    /// Whether any of it is personal.
+    pub personal_data: bool,
+    /// Technology it runs on or uses.
+    pub technology: Vec<Dependency>,
+    /// Other application components it depends on.
+    pub depends_on: Vec<Dependency>,
+    /// Application components that depend on it.
+    pub used_by: Vec<Dependency>,
+    /// Its onboarding workflow, if the model gives one.
+    pub onboarding: Option<Workflow>,
+}
+
+/// Which components to generate and how.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Component ids or service names; empty means every component that chooses a template.
+    pub components: Vec<String>,
+    /// Template for components without `plumb:template`.
+    pub default_template: Option<String>,
+}
+
+fn opt(e: &Element, key: &str) -> Option<String> {
+    Model::prop(e, key)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+fn at(e: &Element) -> String {
+    e.line.map(|l| format!(" (line {l})")).unwrap_or_default()
+}
+
+fn hours(v: &Option<String>) -> f64 {
+    v.as_deref()
+        .and_then(|h| h.parse::<f64>().ok())
+        .unwrap_or(f64::INFINITY)
+}
+
+/// The services to generate, in model order. `templates` are the template names available.
+pub fn services(m: &Model, sel: &Selection, templates: &[String]) -> Result<Vec<Service>> {
+    let idx = m.index();
+    let components: Vec<&Element> = m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::ApplicationComponent)
+        .collect();
+    if components.is_empty() {
+        return Err(ScaffoldError::model(
+            format!(
+                "model {:?} has no application components, so there is nothing to generate",
+                m.name
+            ),
+            "add ApplicationComponent elements with plumb:service and plumb:template properties",
+        ));
+    }
+    let mut chosen: Vec<(&Element, String)> = Vec::new();
+    if sel.components.is_empty() {
+        for c in &components {
+            if let Some(t) = opt(c, TEMPLATE).or_else(|| sel.default_template.clone()) {
+                chosen.push((c, t));
+            }
+        }
+        if chosen.is_empty() {
+            return Err(ScaffoldError::model(
+                format!(
+                    "none of the {} application components chooses a template",
+                    components.len()
+                ),
+                format!(
+                    "set plumb:template ({}) on the components to generate, or pass --default-template",
+                    templates.join(" or ")
+                ),
+            ));
+        }
+    } else {
+        for wanted in &sel.components {
+            let c = components
+                .iter()
+                .find(|c| c.id == *wanted || dora::service_name(c) == *wanted)
+                .ok_or_else(|| {
+                    ScaffoldError::usage(
+                        format!("no application component has the id or service name {wanted:?}"),
+                        format!(
+                            "components in the model: {}",
+                            components
+                                .iter()
+                                .map(|c| format!("{} ({})", c.id, dora::service_name(c)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            let t = opt(c, TEMPLATE)
+                .or_else(|| sel.default_template.clone())
+                .ok_or_else(|| {
+                    ScaffoldError::model(
+                        format!(
+                            "component {} {:?}{} chooses no template",
+                            c.id,
+                            c.name,
+                            at(c)
+                        ),
+                        format!(
+                            "set its plumb:template property ({}) or pass --default-template",
+                            templates.join(" or ")
+                        ),
+                    )
+                })?;
+            if !chosen.iter().any(|(x, _)| x.id == c.id) {
+                chosen.push((c, t));
+            }
+        }
+        chosen.sort_by_key(|(c, _)| components.iter().position(|x| x.id == c.id));
+    }
+
+    let d = deps(m);
+    let mut out: Vec<Service> = Vec::new();
+    for (i, (c, template)) in chosen.into_iter().enumerate() {
+        if !templates.contains(&template) {
+            return Err(ScaffoldError::model(
+                format!(
+                    "component {} {:?}{} names template {template:?}, which does not exist",
+                    c.id,
+                    c.name,
+                    at(c)
+                ),
+                format!(
+                    "available templates: {} (a bank's own templates come with --templates DIR)",
+                    templates.join(", ")
+                ),
+            ));
+        }
+        let slug = match opt(c, dora::SERVICE) {
+            Some(s) => s,
+            None => c.name.clone(),
+        };
+        if let Err(why) = names::check_service(&slug) {
+            return Err(ScaffoldError::model(
+                format!(
+                    "component {} {:?}{}: service name {slug:?} {why}",
+                    c.id,
+                    c.name,
+                    at(c)
+                ),
+                format!(
+                    "set its plumb:service property to an identifier such as {:?}",
+                    names::suggest_service(&c.name)
+                ),
+            ));
+        }
+        if let Some(other) = out.iter().find(|s| s.slug == slug) {
+            return Err(ScaffoldError::model(
+                format!(
+                    "components {} and {} both have the service name {slug:?}",
+                    other.id, c.id
+                ),
+                "give each component its own plumb:service",
+            ));
+        }
+        out.push(service(m, &idx, &d, c, slug, template, 8081 + i as u16)?);
+    }
+    Ok(out)
+}
+
+fn service(
+    m: &Model,
+    idx: &Index<'_>,
+    d: &graph::Deps<'_>,
+    c: &Element,
+    slug: String,
+    template: String,
+    port: u16,
+) -> Result<Service> {
+    let mut functions: Vec<Function> = graph::impact(m, &c.id)
+        .into_iter()
+        .map(|imp| {
+            let f = idx.elements[imp.function.as_str()];
+            Function {
+                id: imp.function,
+                name: imp.name,
+                criticality: imp.criticality,
+                rto_hours: opt(f, dora::RTO),
+                rpo_hours: opt(f, dora::RPO),
+                path: imp.path.into_iter().map(|s| s.name).collect(),
+            }
+        })
+        .collect();
+    functions.sort_by(|a, b| a.id.cmp(&b.id));
+    let criticality = if functions.iter().any(|f| f.criticality == "critical") {
+        "critical"
+    } else if functions.is_empty() {
+        "none"
+    } else {
+        "important"
+    };
+    let tightest = |get: fn(&Function) -> &Option<String>| {
+        functions
+            .iter()
+            .map(get)
+            .filter(|v| v.is_some())
+            .min_by(|a, b| hours(a).total_cmp(&hours(b)))
+            .cloned()
+            .flatten()
+    };
+    let rto_hours = tightest(|f| &f.rto_hours);
+    let rpo_hours = tightest(|f| &f.rpo_hours);
+
+    let closure = d.closure(&c.id, None);
+    let mut in_order: Vec<&Element> = m
+        .elements
+        .iter()
+        .filter(|e| closure.contains(e.id.as_str()))
+        .collect();
+    in_order.sort_by(|a, b| a.id.cmp(&b.id));
+    let dependency = |e: &Element| Dependency {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        kind: e.kind.name().into(),
+        service: (e.kind == ElementType::ApplicationComponent).then(|| dora::service_name(e)),
+        provider: opt(e, dora::PROVIDER),
+    };
+    let technology = in_order
+        .iter()
+        .filter(|e| matches!(e.kind.layer(), Layer::Technology | Layer::Physical))
+        .map(|e| dependency(e))
+        .collect();
+    let depends_on = in_order
+        .iter()
+        .filter(|e| e.kind == ElementType::ApplicationComponent)
+        .map(|e| dependency(e))
+        .collect();
+    let mut users: Vec<&Element> = m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::ApplicationComponent && e.id != c.id)
+        .filter(|e| d.closure(&e.id, None).contains(c.id.as_str()))
+        .collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let used_by = users.into_iter().map(dependency).collect();
+
+    let mut providers = Vec::new();
+    for p in in_order.iter().filter(|e| dora::is_provider(e)) {
+        let contracts = m
+            .relationships
+            .iter()
+            .filter(|r| r.source == p.id || r.target == p.id)
+            .filter_map(|r| {
+                let other = if r.source == p.id {
+                    &r.target
+                } else {
+                    &r.source
+                };
+                idx.elements.get(other.as_str())
+            })
+            .filter(|e| e.kind == ElementType::Contract)
+            .map(|e| e.name.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let services = in_order
+            .iter()
+            .filter(|e| Model::prop(e, dora::PROVIDER) == Some(p.id.as_str()))
+            .map(|e| ProvidedService {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                kind: e.kind.name().into(),
+                service_type: opt(e, dora::SERVICE_TYPE),
+            })
+            .collect();
+        providers.push(Provider {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            lei: opt(p, dora::LEI),
+            contracts,
+            services,
+        });
+    }
+
+    // Requirements realised by the component or by what depends on it (the functions and
+    // processes it serves).
+    let mut realisers: BTreeSet<&str> = BTreeSet::from([c.id.as_str()]);
+    let mut frontier = vec![c.id.as_str()];
+    while let Some(x) = frontier.pop() {
+        for (y, _) in d.up.get(x).into_iter().flatten() {
+            if realisers.insert(*y) {
+                frontier.push(*y);
+            }
+        }
+    }
+    let mut requirements: BTreeMap<String, Requirement> = BTreeMap::new();
+    for r in m
+        .relationships
+        .iter()
+        .filter(|r| r.kind == RelType::Realization)
+    {
+        if !realisers.contains(r.source.as_str()) {
+            continue;
+        }
+        let Some(req) = idx.elements.get(r.target.as_str()) else {
+            continue;
+        };
+        if req.kind != ElementType::Requirement {
+            continue;
+        }
+        requirements.entry(req.id.clone()).or_insert(Requirement {
+            id: req.id.clone(),
+            name: req.name.clone(),
+            via: idx
+                .elements
+                .get(r.source.as_str())
+                .map(|e| e.name.clone())
+                .unwrap_or_default(),
+        });
+    }
+
+    let mut data = Vec::new();
+    for r in m
+        .relationships
+        .iter()
+        .filter(|r| r.kind == RelType::Access && r.source == c.id)
+    {
+        let Some(o) = idx.elements.get(r.target.as_str()) else {
+            continue;
+        };
+        if !matches!(
+            o.kind,
+            ElementType::DataObject | ElementType::BusinessObject
+        ) {
+            continue;
+        }
+        let sensitivity = opt(o, dora::DATA_SENSITIVITY);
+        let gdpr = [
+            GDPR_PURPOSE,
+            GDPR_SUBJECTS,
+            GDPR_RETENTION,
+            GDPR_LEGAL_BASIS,
+        ];
+        let personal = sensitivity
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().contains("personal"))
+            || gdpr.iter().any(|k| opt(o, k).is_some());
+        data.push(Data {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            documentation: o.documentation.clone().unwrap_or_default(),
+            sensitivity,
+            personal,
+            access: r.access_type.clone().unwrap_or_else(|| "Access".into()),
+            purpose: opt(o, GDPR_PURPOSE),
+            subjects: opt(o, GDPR_SUBJECTS),
+            retention: opt(o, GDPR_RETENTION),
+            legal_basis: opt(o, GDPR_LEGAL_BASIS),
+        });
+    }
+    data.sort_by(|a, b| a.id.cmp(&b.id));
+
+    Ok(Service {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        documentation: c.documentation.clone().unwrap_or_default(),
+        ident: names::ident(&slug),
+        slug,
+        template,
+        port,
+        criticality: criticality.into(),
+        rto_hours,
+        rpo_hours,
+        functions,
+        providers,
+        requirements: requirements.into_values().collect(),
+        personal_data: data.iter().any(|x| x.personal),
+        data,
+        technology,
+        depends_on,
+        used_by,
+        onboarding: workflow::of_component(m, idx, c)?,
+    })
+}
