@@ -1,0 +1,98 @@
+//! Configuration, from the environment only (twelve-factor): nothing is read from files, so
+//! the same image runs in every environment.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `DATABASE_URL` | `postgresql://user:password@host:port/database` | required |
+//! | `PORT` | port to listen on | 8080 |
+//! | `BIND` | address to listen on | 0.0.0.0 |
+//! | `SESSION_TTL_HOURS` | lifetime of a signed-in session | 8 |
+//! | `LOG_LEVEL` | `error`, `warn`, `info`, `debug` | info |
+
+use std::net::{IpAddr, SocketAddr};
+
+/// The service's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// PostgreSQL connection URL.
+    pub database_url: String,
+    /// Listening address.
+    pub bind: SocketAddr,
+    /// Lifetime of a signed-in session, in hours.
+    pub session_ttl_hours: i64,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, String> {
+        Config::from_vars(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get` (the environment, or a table in tests).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let database_url = get("DATABASE_URL").filter(|v| !v.is_empty()).ok_or(
+            "DATABASE_URL is not set: give the PostgreSQL URL, e.g. postgresql://app@db:5432/app",
+        )?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
+        {
+            return Err("DATABASE_URL must start with postgresql:// (or postgres://)".into());
+        }
+        let port: u16 = match get("PORT") {
+            None => 8080,
+            Some(p) => p
+                .parse()
+                .map_err(|_| format!("PORT {p:?} is not a port number"))?,
+        };
+        let ip: IpAddr = match get("BIND") {
+            None => IpAddr::from([0, 0, 0, 0]),
+            Some(b) => b
+                .parse()
+                .map_err(|_| format!("BIND {b:?} is not an IP address"))?,
+        };
+        let session_ttl_hours = match get("SESSION_TTL_HOURS") {
+            None => 8,
+            Some(h) => match h.parse::<i64>() {
+                Ok(n) if (1..=24 * 30).contains(&n) => n,
+                _ => return Err(format!("SESSION_TTL_HOURS {h:?} is not 1 to 720")),
+            },
+        };
+        Ok(Config {
+            database_url,
+            bind: SocketAddr::new(ip, port),
+            session_ttl_hours,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, String> {
+        Config::from_vars(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_and_errors() {
+        let c = with(&[("DATABASE_URL", "postgresql://a@b/c")]).unwrap();
+        assert_eq!(c.bind.port(), 8080);
+        assert_eq!(c.session_ttl_hours, 8);
+        assert!(with(&[]).unwrap_err().contains("DATABASE_URL"));
+        assert!(with(&[("DATABASE_URL", "mysql://x")]).is_err());
+        assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("PORT", "http")]).is_err());
+        assert!(
+            with(&[("DATABASE_URL", "postgres://a@b/c"), ("SESSION_TTL_HOURS", "0")]).is_err()
+        );
+        let c = with(&[
+            ("DATABASE_URL", "postgres://a@b/c"),
+            ("PORT", "9000"),
+            ("BIND", "127.0.0.1"),
+        ])
+        .unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:9000");
+    }
+}
