@@ -115,6 +115,21 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
         .map(|s| (s.meta.name.clone(), set_meta(s)))
         .collect();
     let services_json = serde_json::to_value(&services).expect("services serialise");
+    // The titles of everything the used templates cite, for the compliance documents.
+    let mut references = serde_json::Map::new();
+    let mut soc2_titles = serde_json::Map::new();
+    for c in used.iter().flat_map(|s| &s.meta.controls) {
+        for r in &c.dora {
+            if let Some(x) = plumb_dora::lookup(r) {
+                references.insert(r.clone(), json!({"title": x.title, "summary": x.summary}));
+            }
+        }
+        for r in &c.soc2 {
+            if let Some(t) = soc2::title(r) {
+                soc2_titles.insert(r.clone(), json!(t));
+            }
+        }
+    }
     let repo = json!({
         "name": repo_name,
         "title": model.name,
@@ -147,6 +162,8 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
                         "own_services": own,
                         "templates": templates,
                         "template": set_meta(set),
+                        "references": references,
+                        "soc2": soc2_titles,
                         "service": service,
                     });
                     let t = env

@@ -17,6 +17,8 @@ use crate::workflow::{self, Workflow};
 
 /// The property by which a component chooses its template.
 pub const TEMPLATE: &str = "plumb:template";
+/// The team or people owning a component (CODEOWNERS syntax, e.g. `@bank/payments-team`).
+pub const OWNER: &str = "plumb:owner";
 /// GDPR properties read from data objects for the records of processing.
 pub const GDPR_PURPOSE: &str = "gdpr:purpose";
 /// Categories of data subjects.
@@ -138,6 +140,8 @@ pub struct Service {
     pub ident: String,
     /// Template name.
     pub template: String,
+    /// Owners (`plumb:owner`, CODEOWNERS syntax), if the model names them.
+    pub owner: Option<String>,
     /// The port the service is published on by docker compose (8081 upwards, in order).
     pub port: u16,
     /// Highest criticality of the functions it supports: `critical`, `important` or `none`.
@@ -517,6 +521,7 @@ fn service(
         ident: names::ident(&slug),
         slug,
         template,
+        owner: opt(c, OWNER),
         port,
         criticality: criticality.into(),
         rto_hours,
