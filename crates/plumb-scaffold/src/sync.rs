@@ -114,8 +114,8 @@ pub fn plan(
     force: bool,
     resolved: &[String],
 ) -> Result<Plan> {
-    let previous = Manifest::read(root)?;
     let fresh = is_empty_dir(root)?;
+    let previous = Manifest::read(root)?;
     if previous.is_none() && !fresh && !force {
         return Err(ScaffoldError::usage(
             format!(

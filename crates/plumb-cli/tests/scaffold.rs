@@ -1,0 +1,266 @@
+//! `plumb scaffold` through the real binary: generate the demo bank's services, check drift,
+//! regenerate after a model change without losing edits, refuse bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plumb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn out(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const BANK: &str = "examples/model/bank.yaml";
+
+#[test]
+fn generate_check_and_regenerate_after_a_model_change() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    let o = plumb(&["scaffold", "--model", BANK, "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = out(&o);
+    assert!(text.contains("service payments       rust-axum       critical, onboarding: Merchant onboarding (4 states)"), "{text}");
+    assert!(
+        text.contains("service onboarding     python-fastapi"),
+        "{text}"
+    );
+    assert!(text.contains("0 conflicts"));
+    assert!(repo.join("services/payments/src/workflow.rs").is_file());
+    assert!(repo.join(".plumb/scaffold.json").is_file());
+
+    // Model and repository agree; the manifest remembers the model.
+    let o = plumb(&["scaffold", "--out", s(&repo), "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("agree"));
+
+    // The architect shortens the payments RTO.
+    let model = d.path().join("bank.yaml");
+    let yaml = std::fs::read_to_string(root().join(BANK)).unwrap();
+    let changed = yaml.replace(
+        "name: Payments, properties: {dora:criticality: critical, dora:rto-hours: \"2\"",
+        "name: Payments, properties: {dora:criticality: critical, dora:rto-hours: \"1\"",
+    );
+    assert_ne!(yaml, changed);
+    std::fs::write(&model, changed).unwrap();
+    let o = plumb(&[
+        "--format",
+        "json",
+        "scaffold",
+        "--model",
+        s(&model),
+        "--out",
+        s(&repo),
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "drift: {}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["drift"], true);
+    let paths: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"compliance/payments/dora.md"), "{paths:?}");
+    assert!(paths.contains(&"runbooks/payments.md"));
+    assert!(
+        !paths.contains(&"compliance/onboarding/dora.md"),
+        "unaffected"
+    );
+
+    // Meanwhile the team changed their service code.
+    let main = repo.join("services/payments/src/health.rs");
+    let mine = std::fs::read_to_string(&main).unwrap() + "\n// tuned by the payments team\n";
+    std::fs::write(&main, &mine).unwrap();
+    let o = plumb(&["scaffold", "--model", s(&model), "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = out(&o);
+    assert!(
+        text.contains("update    compliance/payments/dora.md"),
+        "{text}"
+    );
+    assert!(
+        text.contains("kept      services/payments/src/health.rs"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&main).unwrap(),
+        mine,
+        "the team's edit survives"
+    );
+    let dora = std::fs::read_to_string(repo.join("compliance/payments/dora.md")).unwrap();
+    assert!(
+        dora.contains("| Payments (`fn-payments`) | critical | 1 | 0.25 |"),
+        "{dora}"
+    );
+    // Back in agreement (the edited service code is the team's, not drift).
+    let o = plumb(&["scaffold", "--out", s(&repo), "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    // A managed document edited by hand, then changed by the model: a conflict.
+    let rb = repo.join("runbooks/payments.md");
+    std::fs::write(
+        &rb,
+        std::fs::read_to_string(&rb).unwrap() + "\nPage Ana first.\n",
+    )
+    .unwrap();
+    let o = plumb(&["scaffold", "--out", s(&repo), "--check"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an edited managed file is drift: {}",
+        out(&o)
+    );
+    std::fs::write(
+        &model,
+        std::fs::read_to_string(&model)
+            .unwrap()
+            .replace("dora:rto-hours: \"1\"", "dora:rto-hours: \"3\""),
+    )
+    .unwrap();
+    let o = plumb(&["scaffold", "--model", s(&model), "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("CONFLICT  runbooks/payments.md"),
+        "{}",
+        out(&o)
+    );
+    assert!(
+        std::fs::read_to_string(&rb)
+            .unwrap()
+            .contains("Page Ana first.")
+    );
+    let pending = repo.join(".plumb/pending/runbooks/payments.md");
+    let merged = std::fs::read_to_string(&pending).unwrap() + "\nPage Ana first.\n";
+    std::fs::write(&rb, merged).unwrap();
+    let o = plumb(&[
+        "scaffold",
+        "--out",
+        s(&repo),
+        "--resolved",
+        "runbooks/payments.md",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(!pending.exists());
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("x");
+    let o = plumb(&["scaffold", "--model", BANK]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("--out"));
+    let o = plumb(&["scaffold", "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("--model"));
+
+    let model = d.path().join("m.yaml");
+    let yaml = std::fs::read_to_string(root().join(BANK)).unwrap();
+    std::fs::write(
+        &model,
+        yaml.replace("plumb:template: rust-axum", "plumb:template: cobol"),
+    )
+    .unwrap();
+    let o = plumb(&["scaffold", "--model", s(&model), "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("names template \"cobol\", which does not exist"),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains("hint: available templates"));
+    assert!(!repo.exists(), "nothing written");
+
+    std::fs::write(
+        &model,
+        yaml.replace("plumb:service: payments,", "plumb:service: Payments API,"),
+    )
+    .unwrap();
+    let o = plumb(&["scaffold", "--model", s(&model), "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("service name \"Payments API\""),
+        "{}",
+        out(&o)
+    );
+    assert!(!repo.exists());
+
+    std::fs::write(
+        &model,
+        "id: m\nname: Empty\nelements:\n  - {id: r, type: Requirement, name: R}\n",
+    )
+    .unwrap();
+    let o = plumb(&["scaffold", "--model", s(&model), "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("has no application components"),
+        "{}",
+        out(&o)
+    );
+
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("notes.txt"), "mine").unwrap();
+    let o = plumb(&["scaffold", "--model", BANK, "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("is not empty"), "{}", out(&o));
+    assert_eq!(std::fs::read_dir(&repo).unwrap().count(), 1);
+
+    let o = plumb(&["scaffold", "--out", s(&repo), "--check", "--model", BANK]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out(&o).contains("holds no generation manifest"));
+}
+
+#[test]
+fn templates_are_listed_and_generation_can_be_previewed() {
+    let o = plumb(&["--format", "json", "scaffold", "--list-templates"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = v["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["python-fastapi", "repository", "rust-axum"]);
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("r");
+    let o = plumb(&[
+        "--format",
+        "json",
+        "scaffold",
+        "--model",
+        BANK,
+        "--out",
+        s(&repo),
+        "--dry-run",
+        "--component",
+        "identity",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["services"].as_array().unwrap().len(), 1);
+    assert!(v["counts"]["create"].as_u64().unwrap() > 20);
+    assert!(!repo.exists(), "a dry run writes nothing");
+}
