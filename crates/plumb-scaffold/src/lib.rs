@@ -88,6 +88,46 @@ fn set_meta(set: &Set) -> Value {
     })
 }
 
+/// The controls that apply to one service: the repository's and its template's, without those
+/// for an onboarding workflow it does not have, with `__service__` resolved in their files.
+fn service_controls(used: &[&Set], s: &Service) -> Vec<Value> {
+    used.iter()
+        .filter(|set| set.meta.kind == Kind::Repository || set.meta.name == s.template)
+        .flat_map(|set| &set.meta.controls)
+        .filter(|c| !c.onboarding || s.onboarding.is_some())
+        .map(|c| {
+            let mut files: Vec<String> = c.files.clone();
+            if s.onboarding.is_some() {
+                files.extend(c.onboarding_files.iter().cloned());
+            }
+            files.dedup();
+            json!({
+                "id": c.id, "title": c.title, "description": c.description,
+                "files": files.iter().map(|f| f.replace(PER_SERVICE, &s.slug)).collect::<Vec<_>>(),
+                "dora": c.dora, "soc2": c.soc2,
+            })
+        })
+        .collect()
+}
+
+/// The SOC 2 criteria a service's controls cite, in the table's order, each with its controls.
+fn soc2_rows(controls: &[Value]) -> Vec<Value> {
+    soc2::CRITERIA
+        .iter()
+        .filter_map(|(id, title)| {
+            let cs: Vec<&Value> = controls
+                .iter()
+                .filter(|c| {
+                    c["soc2"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x == id))
+                })
+                .collect();
+            (!cs.is_empty()).then(|| json!({"id": id, "title": title, "controls": cs}))
+        })
+        .collect()
+}
+
 /// Generates the repository for `model` in memory. Nothing is read from or written to disk.
 pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Generation> {
     let services = spec::services(model, &opts.selection, &catalog.service_templates())?;
@@ -162,6 +202,8 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
                         "own_services": own,
                         "templates": templates,
                         "template": set_meta(set),
+                        "controls": service.map(|s| service_controls(&used, s)),
+                        "soc2_rows": service.map(|s| soc2_rows(&service_controls(&used, s))),
                         "references": references,
                         "soc2": soc2_titles,
                         "service": service,

@@ -51,6 +51,12 @@ pub struct Control {
     /// Generated files that implement it (paths may hold `__service__`).
     #[serde(default)]
     pub files: Vec<String>,
+    /// Further files, generated only for services with an onboarding workflow.
+    #[serde(default)]
+    pub onboarding_files: Vec<String>,
+    /// The control exists only for services with an onboarding workflow.
+    #[serde(default)]
+    pub onboarding: bool,
     /// DORA and technical-standard references (checked against plumb-dora).
     #[serde(default)]
     pub dora: Vec<String>,

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `DATABASE_URL` | `postgresql://user:password@host:port/database` | required |
 //! | `PORT` | port to listen on | 8080 |
-//! | `BIND` | address to listen on | 0.0.0.0 |
+//! | `BIND` | address to listen on | 127.0.0.1 (0.0.0.0 in the container) |
 //! | `SESSION_TTL_HOURS` | lifetime of a signed-in session | 8 |
 //! | `LOG_LEVEL` | `error`, `warn`, `info`, `debug` | info |
 
@@ -44,7 +44,7 @@ impl Config {
                 .map_err(|_| format!("PORT {p:?} is not a port number"))?,
         };
         let ip: IpAddr = match get("BIND") {
-            None => IpAddr::from([0, 0, 0, 0]),
+            None => IpAddr::from([127, 0, 0, 1]),
             Some(b) => b
                 .parse()
                 .map_err(|_| format!("BIND {b:?} is not an IP address"))?,

@@ -1,0 +1,109 @@
+"""The initial schema.
+
+Once applied, a migration never changes (this file is managed: an edit shows as drift); add
+0002_... for the next change. The onboarding tables exist whether or not the architecture model
+gives this service an onboarding process, so a model change never needs an applied migration to
+change. Workflow states are checked by the application (they come from the model), not by a
+constraint.
+
+Revision ID: 0001
+Revises:
+"""
+
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+UPGRADE = (
+    """
+    CREATE TABLE users (
+        id            BIGSERIAL PRIMARY KEY,
+        email         TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
+    "CREATE UNIQUE INDEX users_email_key ON users (lower(email))",
+    # Only the SHA-256 of the session token is stored: a copy of this table opens no session.
+    """
+    CREATE TABLE sessions (
+        id_hash    TEXT PRIMARY KEY,
+        user_id    BIGINT REFERENCES users (id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        expires_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    "CREATE INDEX sessions_expires_at ON sessions (expires_at)",
+    """
+    CREATE TABLE auth_events (
+        id      BIGSERIAL PRIMARY KEY,
+        user_id BIGINT REFERENCES users (id),
+        email   TEXT NOT NULL,
+        event   TEXT NOT NULL,
+        at      TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE onboarding_cases (
+        id         BIGSERIAL PRIMARY KEY,
+        user_id    BIGINT NOT NULL REFERENCES users (id),
+        state      TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
+    "CREATE INDEX onboarding_cases_user ON onboarding_cases (user_id)",
+    """
+    CREATE TABLE onboarding_audit (
+        id            BIGSERIAL PRIMARY KEY,
+        case_id       BIGINT NOT NULL REFERENCES onboarding_cases (id),
+        from_state    TEXT,
+        to_state      TEXT NOT NULL,
+        transition    TEXT NOT NULL,
+        actor_user_id BIGINT NOT NULL REFERENCES users (id),
+        at            TIMESTAMPTZ NOT NULL DEFAULT now()
+    )
+    """,
+    "CREATE INDEX onboarding_audit_case ON onboarding_audit (case_id)",
+    # Audit records are evidence: the database itself refuses to change or remove them.
+    """
+    CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION USING MESSAGE =
+            'audit records are append-only (' || TG_OP || ' on ' || TG_TABLE_NAME || ')';
+    END;
+    $$
+    """,
+    """
+    CREATE TRIGGER onboarding_audit_append_only BEFORE UPDATE OR DELETE ON onboarding_audit
+        FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()
+    """,
+    """
+    CREATE TRIGGER auth_events_append_only BEFORE UPDATE OR DELETE ON auth_events
+        FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()
+    """,
+)
+
+# Dropping a table does not fire its row triggers, so the fall-back can remove the audit tables.
+DOWNGRADE = (
+    "DROP TABLE onboarding_audit",
+    "DROP TABLE onboarding_cases",
+    "DROP TABLE auth_events",
+    "DROP FUNCTION refuse_audit_change()",
+    "DROP TABLE sessions",
+    "DROP TABLE users",
+)
+
+
+def upgrade() -> None:
+    for statement in UPGRADE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in DOWNGRADE:
+        op.execute(statement)

@@ -1,0 +1,143 @@
+"""Integration tests: registration, sign-in, sessions, CSRF and the auth event record."""
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import text
+
+from app import TITLE, security
+from helpers import PASSWORD, csrf, login, new_email, register, signed_up
+
+pytestmark = pytest.mark.integration
+
+
+def _session_cookie(response) -> str:
+    cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith("session=")]
+    assert len(cookies) == 1, response.headers
+    return cookies[0]
+
+
+def _events(db, email: str) -> list[tuple]:
+    with db.connect() as conn:
+        return conn.execute(
+            text("SELECT event, user_id IS NOT NULL FROM auth_events WHERE lower(email) = lower(:e) ORDER BY id"),
+            {"e": email},
+        ).all()
+
+
+def test_register_sign_in_and_sign_out(client, db):
+    home = client.get("/")
+    assert home.status_code == 200 and TITLE in home.text and "Signed in as" not in home.text
+    email = new_email()
+
+    r = register(client, email)
+    assert r.status_code == 303 and r.headers["location"] == "/login?registered=1"
+    assert "Registered." in client.get("/login?registered=1").text
+    anonymous = client.cookies["session"]
+
+    r = login(client, email)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = _session_cookie(r)
+    for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=28800"]:
+        assert attribute in cookie, cookie
+    signed_in = client.cookies["session"]
+    assert signed_in != anonymous, "sign-in issues a new session"
+    with db.connect() as conn:
+        stored = conn.execute(text("SELECT id_hash, user_id IS NOT NULL FROM sessions")).all()
+    assert (security.token_hash(signed_in), True) in stored
+    assert security.token_hash(anonymous) not in {h for h, _ in stored}, "the anonymous session is gone"
+    assert signed_in not in {h for h, _ in stored}, "only the token's hash is stored"
+
+    home = client.get("/")
+    assert f"Signed in as {email}" in home.text
+    assert 'action="/logout"' in home.text
+
+    r = client.post("/logout", data={"csrf_token": csrf(client, "/")})
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert "Max-Age=0" in _session_cookie(r)
+    assert "session" not in client.cookies, "the browser dropped the cookie"
+    replayed = client.get("/", headers={"Cookie": f"session={signed_in}"})
+    assert "Signed in as" not in replayed.text, "the old session no longer authenticates"
+    assert _events(db, email) == [("register", True), ("login_success", True), ("logout", True)]
+
+
+def test_posts_without_a_matching_csrf_token_are_refused(client):
+    email = signed_up(client)
+    token = csrf(client, "/")
+    for data in [{}, {"csrf_token": ""}, {"csrf_token": token + "x"}, {"csrf_token": security.new_token()}]:
+        r = client.post("/logout", data=data)
+        assert r.status_code == 403, data
+        assert "CSRF check failed" in r.text
+    r = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert r.status_code == 403
+    assert f"Signed in as {email}" in client.get("/").text, "nothing happened"
+
+
+def test_posts_without_a_session_are_refused(client):
+    token = csrf(client, "/register")
+    client.cookies.clear()
+    r = client.post("/register", data={"email": new_email(), "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 403 and "CSRF check failed" in r.text
+
+
+def test_a_wrong_password_is_401_and_recorded(client, db):
+    email = new_email()
+    assert register(client, email).status_code == 303
+    r = login(client, email, PASSWORD + "!")
+    assert r.status_code == 401
+    assert "Wrong email or password." in r.text
+    assert "set-cookie" not in r.headers
+    assert "Signed in as" not in client.get("/").text
+    r = login(client, new_email())
+    assert r.status_code == 401, "an unknown email gets the same answer"
+    assert _events(db, email) == [("register", True), ("login_failure", True)]
+    metrics = client.get("/metrics").text
+    assert 'auth_logins_total{result="failure"} 2.0' in metrics
+    assert 'auth_logins_total{result="success"} 0.0' in metrics
+
+
+def test_email_letter_case_does_not_matter(client, db):
+    email = new_email()
+    assert register(client, email).status_code == 303
+    r = register(client, email.upper())
+    assert r.status_code == 400
+    assert "could not register with these details" in r.text
+    assert login(client, email.upper()).status_code == 303
+    assert ("register_refused", False) in _events(db, email)
+
+
+@pytest.mark.parametrize(
+    "email,password,message",
+    [
+        ("no-at-sign.example.eu", PASSWORD, "enter a valid email address"),
+        ("a" * 250 + "@b.eu", PASSWORD, "enter a valid email address"),
+        (None, "short", "use at least 12 characters"),
+        (None, "x" * 257, "use at most 256 characters"),
+    ],
+)
+def test_invalid_registrations_are_400_with_the_form(client, db, email, password, message):
+    email = email or new_email()
+    r = client.post("/register", data={"email": email, "password": password, "csrf_token": csrf(client, "/register")})
+    assert r.status_code == 400
+    assert message in r.text and 'name="csrf_token"' in r.text
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users WHERE email = :e"), {"e": email}).scalar() == 0
+
+
+def test_what_users_type_is_escaped_in_pages(client):
+    email = f"<b>{new_email()}"
+    assert register(client, email).status_code == 303
+    assert login(client, email).status_code == 303
+    home = client.get("/").text
+    assert "&lt;b&gt;" in home and "<b>" not in home
+
+
+def test_a_hash_with_older_parameters_is_renewed_at_sign_in(client, db):
+    email = new_email()
+    older = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    with db.begin() as conn:
+        conn.execute(text("INSERT INTO users (email, password_hash) VALUES (:e, :h)"), {"e": email, "h": older})
+    assert login(client, email).status_code == 303
+    with db.connect() as conn:
+        renewed = conn.execute(text("SELECT password_hash FROM users WHERE email = :e"), {"e": email}).scalar_one()
+    assert renewed != older and not security.needs_rehash(renewed)
+    assert security.verify_password(renewed, PASSWORD)

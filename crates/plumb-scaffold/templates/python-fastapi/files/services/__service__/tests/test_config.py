@@ -1,0 +1,44 @@
+"""Unit tests: configuration from the environment."""
+
+import pytest
+
+from app.config import ConfigError, Settings
+from app.db import sqlalchemy_url
+
+
+def test_database_url_is_required_with_a_clear_message():
+    with pytest.raises(ConfigError, match="DATABASE_URL is not set"):
+        Settings.from_env({})
+
+
+def test_defaults_and_overrides():
+    s = Settings.from_env({"DATABASE_URL": "postgresql://app@db:5432/app"})
+    assert (s.host, s.port, s.session_ttl_hours, s.log_level) == ("127.0.0.1", 8080, 8, "INFO")
+    env = {
+        "DATABASE_URL": "postgresql://x@y/z",
+        "BIND": "::",
+        "PORT": "9000",
+        "SESSION_TTL_HOURS": "2",
+        "LOG_LEVEL": "debug",
+    }
+    s = Settings.from_env(env)
+    assert (s.host, s.port, s.session_ttl_hours, s.log_level) == ("::", 9000, 2, "DEBUG")
+
+
+@pytest.mark.parametrize(
+    "name,value", [("PORT", "eighty"), ("PORT", "70000"), ("SESSION_TTL_HOURS", "0"), ("LOG_LEVEL", "LOUD")]
+)
+def test_malformed_values_are_refused(name, value):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({"DATABASE_URL": "postgresql://x@y/z", name: value})
+
+
+def test_database_urls_get_the_psycopg_driver():
+    for given in ["postgresql://u:p@h:5/d", "postgres://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d"]:
+        u = sqlalchemy_url(given)
+        assert u.drivername == "postgresql+psycopg"
+        assert (u.username, u.password, u.host, u.port, u.database) == ("u", "p", "h", 5, "d")
+    tls = sqlalchemy_url("postgresql://u@h/d?sslmode=verify-full")
+    assert tls.query == {"sslmode": "verify-full"}, "TLS settings reach the driver"
+    with pytest.raises(ValueError):
+        sqlalchemy_url("mysql://u@h/d")
