@@ -240,21 +240,29 @@ fn browse(repo: &Path) {
         b.wait_text("header", &format!("ana@{name}.example"));
         b.goto(&format!("{base}/onboarding"));
         b.click("main form button");
-        b.wait_text("h1", "Onboarding case");
-        let page = b.text("main");
+        b.wait_text("h1", " #");
+        let mut page = b.wait_text("main", "Audit trail");
         assert!(
             page.contains(step),
             "{name}: the first step's button: {page}"
         );
-        b.click("main form:has(input[name=transition]) button");
-        b.wait_text("main", "Audit trail");
-        // Follow the first available step until the case is complete.
+        // Take the first available step until the case is complete; after each click, wait for
+        // the page to show the new audit record.
         for _ in 0..10 {
-            if b.text("main").contains("This onboarding is complete.") {
+            if page.contains("This onboarding is complete.") {
                 break;
             }
             b.click("main form:has(input[name=transition]) button");
-            std::thread::sleep(std::time::Duration::from_millis(200));
+            let before = page.clone();
+            let start = std::time::Instant::now();
+            while page == before {
+                assert!(
+                    start.elapsed().as_secs() < 15,
+                    "{name}: the step did not happen: {page}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                page = b.wait_text("main", "Audit trail");
+            }
         }
         let done = b.wait_text("main", "This onboarding is complete.");
         assert!(

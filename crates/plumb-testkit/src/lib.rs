@@ -487,11 +487,26 @@ impl Browser {
         .to_string()
     }
 
-    /// Waits until an element's text contains `want`; returns the text.
+    /// The visible text of an element, or None if the page replaced it meanwhile (a navigation
+    /// between finding the element and reading it makes the reference stale).
+    fn try_text(&self, css: &str) -> Option<String> {
+        let el = self.find(css);
+        let r = http(
+            self.addr,
+            "GET",
+            &format!("/session/{}/element/{el}/text", self.session),
+            &[],
+            b"",
+        );
+        (r.status < 400).then(|| r.json()["value"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until an element's text contains `want`; returns the text. Survives navigations
+    /// in progress.
     pub fn wait_text(&self, css: &str, want: &str) -> String {
         let start = std::time::Instant::now();
         loop {
-            let t = self.text(css);
+            let t = self.try_text(css).unwrap_or_default();
             if t.contains(want) {
                 return t;
             }
