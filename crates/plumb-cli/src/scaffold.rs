@@ -277,8 +277,10 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
                 ));
             }
             for e in &plan.entries {
-                let show = !matches!(e.action, Action::Unchanged)
-                    && !(plan.fresh && e.action == Action::Create);
+                // A fresh repository would list every file; say only what is not routine.
+                let routine =
+                    e.action == Action::Unchanged || (plan.fresh && e.action == Action::Create);
+                let show = !routine;
                 if show {
                     t.push_str(&format!(
                         "  {:<9} {}{}\n",

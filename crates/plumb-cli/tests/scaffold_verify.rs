@@ -69,6 +69,13 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         text.contains("ok: ") && text.contains("builds and passes its tests"),
         "{text}"
     );
+    // The generated Rust is formatted as rustfmt would.
+    let o = Command::new("cargo")
+        .args(["fmt", "--check"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
     // The Python tests left their JUnit and coverage reports where the gate reads them.
     for f in ["junit.xml", "coverage.xml"] {
         assert!(repo.join("reports/onboarding").join(f).is_file(), "{f}");

@@ -83,11 +83,12 @@ pub fn build(
     for r in &m.relationships {
         let (s, t) = (r.source.as_str(), r.target.as_str());
         let target_is = |k: ElementType| idx.elements.get(t).is_some_and(|e| e.kind == k);
-        if r.kind == RelType::Realization && keep.contains(t) && target_is(ElementType::Requirement)
+        if r.kind == RelType::Realization
+            && keep.contains(t)
+            && target_is(ElementType::Requirement)
+            && let Some((id, _)) = idx.elements.get_key_value(s)
         {
-            if let Some((id, _)) = idx.elements.get_key_value(s) {
-                keep.insert(id);
-            }
+            keep.insert(id);
         }
         let provider = |x: &str| {
             idx.elements
@@ -98,10 +99,9 @@ pub fn build(
             && provider(s)
             && keep.contains(s)
             && target_is(ElementType::Contract)
+            && let Some((id, _)) = idx.elements.get_key_value(t)
         {
-            if let Some((id, _)) = idx.elements.get_key_value(t) {
-                keep.insert(id);
-            }
+            keep.insert(id);
         }
     }
 

@@ -393,9 +393,12 @@ fn set(m: &mut Model, id: &str, key: &str, value: &str) {
     e.properties.push((key.into(), value.into()));
 }
 
+/// A change to the demo model.
+type Edit = Box<dyn Fn(&mut Model)>;
+
 #[test]
 fn broken_onboarding_processes_are_refused() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Model)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "no initial step",
             Box::new(|m: &mut Model| {

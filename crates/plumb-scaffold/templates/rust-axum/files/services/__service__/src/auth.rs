@@ -55,7 +55,12 @@ fn with_cookie(mut res: Response, cookie: Option<String>) -> Response {
     res
 }
 
-async fn record(state: &AppState, user: Option<i64>, email: &str, event: &str) -> Result<(), AppError> {
+async fn record(
+    state: &AppState,
+    user: Option<i64>,
+    email: &str,
+    event: &str,
+) -> Result<(), AppError> {
     let client = state.pool.get().await?;
     client
         .execute(
@@ -84,7 +89,9 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
                 ""
             }
         ),
-        None => "<p><a href=\"/login\">Sign in</a> or <a href=\"/register\">register</a>.</p>".into(),
+        None => {
+            "<p><a href=\"/login\">Sign in</a> or <a href=\"/register\">register</a>.</p>".into()
+        }
     };
     Ok(with_cookie(
         page(crate::TITLE, signed_in(&s), &body).into_response(),
@@ -98,15 +105,25 @@ fn credentials_form(action: &str, button: &str, csrf: &str, email: &str, message
         csrf_field(csrf),
         esc(email),
         password::MIN_LEN,
-        if action == "/register" { "new-password" } else { "current-password" },
+        if action == "/register" {
+            "new-password"
+        } else {
+            "current-password"
+        },
     )
 }
 
 /// The registration form.
-pub async fn register_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn register_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let (s, cookie) = session::ensure(&state, &headers).await?;
     let body = credentials_form("/register", "Register", &s.csrf, "", "");
-    Ok(with_cookie(page("Register", signed_in(&s), &body).into_response(), cookie))
+    Ok(with_cookie(
+        page("Register", signed_in(&s), &body).into_response(),
+        cookie,
+    ))
 }
 
 fn email_problem(email: &str) -> Option<&'static str> {
@@ -141,7 +158,11 @@ pub async fn register(
             &email,
             &format!("<p class=\"error\">{}</p>", esc(msg)),
         );
-        (StatusCode::BAD_REQUEST, page("Register", signed_in(&s), &body)).into_response()
+        (
+            StatusCode::BAD_REQUEST,
+            page("Register", signed_in(&s), &body),
+        )
+            .into_response()
     };
     if let Some(p) = problem {
         return Ok(refuse(&p));
@@ -179,7 +200,10 @@ pub async fn login_form(
         ""
     };
     let body = credentials_form("/login", "Sign in", &s.csrf, "", notice);
-    Ok(with_cookie(page("Sign in", signed_in(&s), &body).into_response(), cookie))
+    Ok(with_cookie(
+        page("Sign in", signed_in(&s), &body).into_response(),
+        cookie,
+    ))
 }
 
 /// Signs in: a new session replaces the anonymous one.
@@ -239,7 +263,10 @@ pub async fn logout(
 }
 
 /// The signed-in user of a request, or a redirect to the sign-in page.
-pub async fn require_user(state: &AppState, headers: &HeaderMap) -> Result<Result<(User, Session), Response>, AppError> {
+pub async fn require_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Result<(User, Session), Response>, AppError> {
     match session::current(state, headers).await? {
         Some(s) => match s.user.clone() {
             Some(u) => Ok(Ok((u, s))),

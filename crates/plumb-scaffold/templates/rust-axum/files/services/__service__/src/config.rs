@@ -33,8 +33,7 @@ impl Config {
         let database_url = get("DATABASE_URL").filter(|v| !v.is_empty()).ok_or(
             "DATABASE_URL is not set: give the PostgreSQL URL, e.g. postgresql://app@db:5432/app",
         )?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://"))
-        {
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err("DATABASE_URL must start with postgresql:// (or postgres://)".into());
         }
         let port: u16 = match get("PORT") {
@@ -85,7 +84,11 @@ mod tests {
         assert!(with(&[("DATABASE_URL", "mysql://x")]).is_err());
         assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("PORT", "http")]).is_err());
         assert!(
-            with(&[("DATABASE_URL", "postgres://a@b/c"), ("SESSION_TTL_HOURS", "0")]).is_err()
+            with(&[
+                ("DATABASE_URL", "postgres://a@b/c"),
+                ("SESSION_TTL_HOURS", "0")
+            ])
+            .is_err()
         );
         let c = with(&[
             ("DATABASE_URL", "postgres://a@b/c"),

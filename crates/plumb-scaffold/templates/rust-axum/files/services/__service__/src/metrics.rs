@@ -11,7 +11,9 @@ use axum::response::IntoResponse;
 use crate::AppState;
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -36,7 +38,9 @@ pub struct Metrics {
 }
 
 fn label(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -51,7 +55,10 @@ impl Metrics {
             *m.requests
                 .entry((method.into(), route.into(), status))
                 .or_default() += 1;
-            let h = m.durations.entry((method.into(), route.into())).or_default();
+            let h = m
+                .durations
+                .entry((method.into(), route.into()))
+                .or_default();
             for (i, le) in BUCKETS.iter().enumerate() {
                 if seconds <= *le {
                     h.buckets[i] += 1;
@@ -64,7 +71,11 @@ impl Metrics {
 
     /// Counts a sign-in attempt.
     pub fn login(&self, ok: bool) {
-        self.with(|m| *m.logins.entry(if ok { "success" } else { "failure" }).or_default() += 1);
+        self.with(|m| {
+            *m.logins
+                .entry(if ok { "success" } else { "failure" })
+                .or_default() += 1
+        });
     }
 
     /// Counts a registration.
@@ -94,9 +105,17 @@ impl Metrics {
         for ((method, route), h) in &g.durations {
             let l = format!("method=\"{}\",route=\"{}\"", label(method), label(route));
             for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(o, "http_request_duration_seconds_bucket{{{l},le=\"{le}\"}} {}", h.buckets[i]);
+                let _ = writeln!(
+                    o,
+                    "http_request_duration_seconds_bucket{{{l},le=\"{le}\"}} {}",
+                    h.buckets[i]
+                );
             }
-            let _ = writeln!(o, "http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                o,
+                "http_request_duration_seconds_bucket{{{l},le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(o, "http_request_duration_seconds_sum{{{l}}} {}", h.sum);
             let _ = writeln!(o, "http_request_duration_seconds_count{{{l}}} {}", h.count);
         }
@@ -113,7 +132,11 @@ impl Metrics {
         if crate::HAS_ONBOARDING {
             o.push_str("# HELP onboarding_transitions_total Onboarding steps taken, by transition.\n# TYPE onboarding_transitions_total counter\n");
             for (k, n) in &g.transitions {
-                let _ = writeln!(o, "onboarding_transitions_total{{transition=\"{}\"}} {n}", label(k));
+                let _ = writeln!(
+                    o,
+                    "onboarding_transitions_total{{transition=\"{}\"}} {n}",
+                    label(k)
+                );
             }
         }
         o
@@ -123,7 +146,10 @@ impl Metrics {
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.text(),
     )
 }
@@ -138,7 +164,10 @@ mod tests {
         m.request("GET", "/", 200, 0.02);
         m.request("GET", "/", 200, 3.0);
         let t = m.text();
-        assert!(t.contains("http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"), "{t}");
+        assert!(
+            t.contains("http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"),
+            "{t}"
+        );
         assert!(t.contains("le=\"0.01\"} 0"));
         assert!(t.contains("le=\"0.025\"} 1"));
         assert!(t.contains("le=\"5\"} 2"));

@@ -127,7 +127,12 @@ pub async fn create(state: &AppState, user: Option<User>) -> Result<(Session, St
         .execute(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)
              VALUES ($1, $2, $3, now() + make_interval(hours => $4::int))",
-            &[&id_hash, &user.as_ref().map(|u| u.id), &csrf, &(hours as i32)],
+            &[
+                &id_hash,
+                &user.as_ref().map(|u| u.id),
+                &csrf,
+                &(hours as i32),
+            ],
         )
         .await?;
     Ok((
@@ -192,7 +197,13 @@ mod tests {
     #[test]
     fn cookie_has_the_security_attributes() {
         let c = cookie("abc", 3600);
-        for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=3600"] {
+        for attr in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+            "Path=/",
+            "Max-Age=3600",
+        ] {
             assert!(c.contains(attr), "{c} lacks {attr}");
         }
         assert!(expired_cookie().contains("Max-Age=0"));
@@ -212,7 +223,10 @@ mod tests {
     #[test]
     fn the_session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, "theme=dark; session=tok123; other=1".parse().unwrap());
+        h.insert(
+            COOKIE,
+            "theme=dark; session=tok123; other=1".parse().unwrap(),
+        );
         assert_eq!(token_from(&h).as_deref(), Some("tok123"));
         let mut h = HeaderMap::new();
         h.insert(COOKIE, "sessionx=no".parse().unwrap());

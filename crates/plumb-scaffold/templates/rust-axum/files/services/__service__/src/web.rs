@@ -51,8 +51,15 @@ impl IntoResponse for AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "Not found.".to_string()),
             AppError::Conflict(why) => (StatusCode::CONFLICT, why),
         };
-        let body = format!("<p class=\"error\">{}</p><p><a href=\"/\">Home</a></p>", esc(&text));
-        (status, page(status.canonical_reason().unwrap_or("Error"), None, &body)).into_response()
+        let body = format!(
+            "<p class=\"error\">{}</p><p><a href=\"/\">Home</a></p>",
+            esc(&text)
+        );
+        (
+            status,
+            page(status.canonical_reason().unwrap_or("Error"), None, &body),
+        )
+            .into_response()
     }
 }
 
@@ -136,7 +143,8 @@ fn request_id(req: &Request) -> String {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     match given {
         Some(v) => v.to_string(),
@@ -163,7 +171,9 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let mut res = next.run(req).await;
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
-    state.metrics.request(&method, &route, status, elapsed.as_secs_f64());
+    state
+        .metrics
+        .request(&method, &route, status, elapsed.as_secs_f64());
     tracing::info!(
         request_id = %id,
         method = %method,
@@ -180,9 +190,15 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'"),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     res
 }
 
