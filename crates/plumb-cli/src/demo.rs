@@ -373,6 +373,23 @@ pub fn run(
         now,
     )?;
     let drift = plumb_model::drift::drift(&model, &crate::model::observed_in(&mut l)?);
+    // Architecture to code: the services the model marks for generation.
+    let services_dir = dir.join("bank-services");
+    let generation = plumb_scaffold::generate(
+        &model,
+        &plumb_scaffold::Options {
+            model_source: model_path.display().to_string(),
+            ..Default::default()
+        },
+        &plumb_scaffold::template::Catalog::embedded(),
+    )?;
+    let plan = plumb_scaffold::sync::plan(&services_dir, &generation, false, &[])?;
+    plumb_scaffold::sync::apply(&services_dir, &generation, &plan)?;
+    let scaffolded: Vec<String> = generation
+        .services
+        .iter()
+        .map(|s| format!("{} ({})", s.slug, s.template))
+        .collect();
     let (incident_cfg, incident) = run_incident(&mut l, dir, &model, now)?;
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
@@ -428,18 +445,22 @@ pub fn run(
                  verify       {} ({} entries, {} signatures)\n\
                  model        {} ({} critical or important functions, {} findings; check recorded as entry {model_entry})\n\
                  drift        {} finding(s) between the model and the recorded deployments\n\
+                 scaffold     {} generated from the model into {} ({} files)\n\
                  incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} show {}\n\
                  \x20 plumb model impact {} prov-cloudco\n\
                  \x20 plumb --store {store_s} incident --config {} show {}\n\
-                 \x20 plumb verify-pack {} --trusted-key {}\n",
+                 \x20 plumb verify-pack {} --trusted-key {}\n\
+                 \x20 plumb scaffold --out {} --verify\n",
                 cp.size, pack.display(), summary.entries, summary.blobs, mark(pack_ok), mark(rep.ok()), rep.entries, rep.signatures_checked,
                 mark(model_report.ok()), model_report.functions.len(), model_report.findings.len(), drift.len(),
+                scaffolded.join(", "), services_dir.display(), generation.files.len(),
                 incident.incident.id, if incident.major { "MAJOR" } else { "not major" }, incident.incident.title, incident.incident.links.len(),
                 incident.deadlines.first().map(|d| d.due_local.clone()).unwrap_or_default(),
-                outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id, pack.display(), pubkey.display()
+                outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id, pack.display(), pubkey.display(),
+                services_dir.display()
             ));
             if let (Some(addr), Some(t)) = (serve, &token) {
                 s.push_str(&format!("\nweb UI       http://{addr}/ui   (log in with the auditor token below; Ctrl-C stops)\nauditor token {t}\n"));
@@ -448,6 +469,7 @@ pub fn run(
         },
         json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
                "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident,
+               "scaffold": {"dir": services_dir, "services": scaffolded, "files": generation.files.len()},
                "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;
     if !ok {
