@@ -16,30 +16,14 @@ use plumb_model::{Element, ElementType, Model, RelType, Relationship};
 
 fn el(id: String, kind: ElementType, props: Vec<(String, String)>) -> Element {
     Element {
-        name: id.clone(),
-        id,
-        kind,
-        documentation: None,
         properties: props,
-        line: None,
+        ..Element::new(id.clone(), kind, id)
     }
 }
 
 fn rel(n: &mut usize, kind: RelType, source: &str, target: &str) -> Relationship {
     *n += 1;
-    Relationship {
-        id: format!("r{n}"),
-        kind,
-        source: source.into(),
-        target: target.into(),
-        name: String::new(),
-        documentation: None,
-        properties: vec![],
-        access_type: None,
-        modifier: None,
-        directed: None,
-        line: None,
-    }
+    Relationship::new(format!("r{n}"), kind, source, target)
 }
 
 /// 100,000 elements: 1,000 functions (30% critical or important), 1,000 requirements and their

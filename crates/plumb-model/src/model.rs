@@ -55,6 +55,44 @@ pub struct Relationship {
     pub line: Option<u64>,
 }
 
+impl Element {
+    /// An element with an id, a type and a name, and nothing else.
+    pub fn new(id: impl Into<String>, kind: ElementType, name: impl Into<String>) -> Element {
+        Element {
+            id: id.into(),
+            kind,
+            name: name.into(),
+            documentation: None,
+            properties: Vec::new(),
+            line: None,
+        }
+    }
+}
+
+impl Relationship {
+    /// A relationship with an id, a type, a source and a target, and nothing else.
+    pub fn new(
+        id: impl Into<String>,
+        kind: RelType,
+        source: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Relationship {
+        Relationship {
+            id: id.into(),
+            kind,
+            source: source.into(),
+            target: target.into(),
+            name: String::new(),
+            documentation: None,
+            properties: Vec::new(),
+            access_type: None,
+            modifier: None,
+            directed: None,
+            line: None,
+        }
+    }
+}
+
 /// A folder or a reference in the organisation tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgItem {

@@ -112,17 +112,13 @@ fn each_traceability_rule_fires_on_its_own_defect() {
 fn invalid_relationships_name_what_is_allowed() {
     let mut m = bank();
     m.relationships.push(plumb_model::Relationship {
-        id: "rel-bad".into(),
-        kind: plumb_model::RelType::Realization,
-        source: "prov-cloudco".into(),
-        target: "node-k8s".into(),
-        name: String::new(),
-        documentation: None,
-        properties: vec![],
-        access_type: None,
-        modifier: None,
-        directed: None,
         line: Some(42),
+        ..plumb_model::Relationship::new(
+            "rel-bad",
+            plumb_model::RelType::Realization,
+            "prov-cloudco",
+            "node-k8s",
+        )
     });
     let r = check(&m, Options::default());
     let f = r

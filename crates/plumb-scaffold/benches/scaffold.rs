@@ -17,31 +17,18 @@ use plumb_scaffold::{Options, generate, sync};
 
 fn el(id: String, kind: ElementType, props: &[(&str, &str)]) -> Element {
     Element {
-        name: id.replace('-', " "),
-        id,
-        kind,
-        documentation: None,
         properties: props
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        line: None,
+        ..Element::new(id.clone(), kind, id.replace('-', " "))
     }
 }
 
 fn rel(id: String, kind: RelType, s: &str, t: &str, name: &str) -> Relationship {
     Relationship {
-        id,
-        kind,
-        source: s.into(),
-        target: t.into(),
         name: name.into(),
-        documentation: None,
-        properties: vec![],
-        access_type: None,
-        modifier: None,
-        directed: None,
-        line: None,
+        ..Relationship::new(id, kind, s, t)
     }
 }
 

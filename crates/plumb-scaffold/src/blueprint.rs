@@ -17,29 +17,18 @@ pub const PATH: &str = "architecture/blueprint.xml";
 
 fn element(id: String, kind: ElementType, name: String, props: Vec<(&str, String)>) -> Element {
     Element {
-        id,
-        kind,
-        name,
-        documentation: None,
         properties: props.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-        line: None,
+        ..Element::new(id, kind, name)
     }
 }
 
 fn realization(source: &str, target: &str) -> Relationship {
-    Relationship {
-        id: format!("gen-rel-{source}-{target}"),
-        kind: RelType::Realization,
-        source: source.into(),
-        target: target.into(),
-        name: String::new(),
-        documentation: None,
-        properties: Vec::new(),
-        access_type: None,
-        modifier: None,
-        directed: None,
-        line: None,
-    }
+    Relationship::new(
+        format!("gen-rel-{source}-{target}"),
+        RelType::Realization,
+        source,
+        target,
+    )
 }
 
 /// Builds the blueprint model. `versions` gives each service template's version.

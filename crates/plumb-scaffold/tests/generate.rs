@@ -31,6 +31,14 @@ fn text(g: &plumb_scaffold::Generation, path: &str) -> String {
     .unwrap()
 }
 
+/// (service name, template) of each generated service.
+fn services_of(g: &plumb_scaffold::Generation) -> Vec<(&str, &str)> {
+    g.services
+        .iter()
+        .map(|s| (s.slug.as_str(), s.template.as_str()))
+        .collect()
+}
+
 fn err(m: &Model, o: &Options) -> ScaffoldError {
     generate(m, o, &Catalog::embedded()).expect_err("must be refused")
 }
@@ -38,11 +46,7 @@ fn err(m: &Model, o: &Options) -> ScaffoldError {
 #[test]
 fn the_demo_bank_becomes_three_services_with_everything_around_them() {
     let g = generate(&bank(), &opts(), &Catalog::embedded()).unwrap();
-    let names: Vec<(&str, &str)> = g
-        .services
-        .iter()
-        .map(|s| (s.slug.as_str(), s.template.as_str()))
-        .collect();
+    let names = services_of(&g);
     assert_eq!(
         names,
         [
@@ -272,11 +276,7 @@ fn selection_by_component_and_default_template() {
         ..opts()
     };
     let g = generate(&bank(), &o, &Catalog::embedded()).unwrap();
-    let names: Vec<(&str, &str)> = g
-        .services
-        .iter()
-        .map(|s| (s.slug.as_str(), s.template.as_str()))
-        .collect();
+    let names = services_of(&g);
     assert_eq!(
         names,
         [("identity", "rust-axum"), ("core-ledger", "python-fastapi")],
@@ -490,17 +490,5 @@ fn broken_onboarding_processes_are_refused() {
 }
 
 fn rel(id: &str, kind: plumb_model::RelType, s: &str, t: &str) -> plumb_model::Relationship {
-    plumb_model::Relationship {
-        id: id.into(),
-        kind,
-        source: s.into(),
-        target: t.into(),
-        name: String::new(),
-        documentation: None,
-        properties: vec![],
-        access_type: None,
-        modifier: None,
-        directed: None,
-        line: None,
-    }
+    plumb_model::Relationship::new(id, kind, s, t)
 }
