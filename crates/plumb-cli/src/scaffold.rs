@@ -72,6 +72,12 @@ fn list(format: Format, cat: &Catalog) -> Result<ExitCode, Failure> {
     )
 }
 
+/// The first 12 characters of a digest (all of a shorter or non-ASCII one from a tampered
+/// manifest).
+fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
+}
+
 fn action_word(a: Action) -> &'static str {
     match a {
         Action::Create => "create",
@@ -95,6 +101,10 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         Failure::usage("give the repository directory with --out DIR")
             .hint("e.g. plumb scaffold --model examples/model/bank.yaml --out bank-services")
     })?;
+    // `--out .` works like any other directory.
+    let out_abs =
+        std::path::absolute(out).map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+    let out = out_abs.as_path();
     let previous = if out.is_dir() {
         Manifest::read(out)?
     } else {
@@ -105,7 +115,7 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
     }
     let model_path: PathBuf = match (&a.model, &previous) {
         (Some(m), _) => m.clone(),
-        (None, Some(p)) => PathBuf::from(&p.model.source),
+        (None, Some(p)) => manifest::resolve(out, &p.model.source),
         (None, None) => {
             return Err(
                 Failure::usage("give the architecture model with --model FILE").hint(
@@ -115,9 +125,11 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         }
     };
     let templates_dir = a.templates.clone().or_else(|| {
-        previous
-            .as_ref()
-            .and_then(|p| p.templates_dir.clone().map(PathBuf::from))
+        previous.as_ref().and_then(|p| {
+            p.templates_dir
+                .as_deref()
+                .map(|d| manifest::resolve(out, d))
+        })
     });
     let components = if a.components.is_empty() {
         previous
@@ -136,6 +148,20 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         .clone()
         .or_else(|| previous.as_ref().map(|p| p.repository.clone()));
 
+    if format == Format::Human
+        && (a.model.is_none() || (a.templates.is_none() && templates_dir.is_some()))
+    {
+        // Say where the manifest led: the model and templates decide what counts as drift.
+        eprintln!(
+            "using model {}{} (from {})",
+            model_path.display(),
+            templates_dir
+                .as_ref()
+                .map(|d| format!(" and templates in {}", d.display()))
+                .unwrap_or_default(),
+            out.join(manifest::PATH).display()
+        );
+    }
     let model = plumb_model::load(&model_path).map_err(|e| Failure::usage(e.to_string()))?;
     let cat = catalog(templates_dir.as_deref())?;
     let opts = Options {
@@ -144,8 +170,8 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
             default_template,
         },
         repository,
-        model_source: model_path.display().to_string(),
-        templates_dir: templates_dir.as_ref().map(|d| d.display().to_string()),
+        model_source: manifest::portable(out, &model_path),
+        templates_dir: templates_dir.as_ref().map(|d| manifest::portable(out, d)),
     };
     let generation = plumb_scaffold::generate(&model, &opts, &cat)?;
     let services: Vec<_> = generation
@@ -169,8 +195,8 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
                 if drift.generated_from != drift.model {
                     t.push_str(&format!(
                         "the model changed since generation (sha256 {} then, {} now)\n",
-                        &drift.generated_from[..12.min(drift.generated_from.len())],
-                        &drift.model[..12]
+                        short(&drift.generated_from),
+                        short(&drift.model)
                     ));
                 }
                 for (name, then, now) in &drift.templates_changed {
@@ -262,7 +288,7 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
                 },
                 out.display(),
                 model.name,
-                &generation.manifest.model.digest[..12]
+                short(&generation.manifest.model.digest)
             );
             for s in &generation.services {
                 t.push_str(&format!(

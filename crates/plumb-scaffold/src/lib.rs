@@ -130,7 +130,7 @@ fn soc2_rows(controls: &[Value]) -> Vec<Value> {
 
 /// Generates the repository for `model` in memory. Nothing is read from or written to disk.
 pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Generation> {
-    let services = spec::services(model, &opts.selection, &catalog.service_templates())?;
+    let services = spec::services(model, &opts.selection, &catalog.reserved_names())?;
     let repo_name = match &opts.repository {
         Some(n) => n.clone(),
         None => names::suggest_service(&model.name),
@@ -243,6 +243,14 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
                 );
             }
         }
+    }
+    if let Some(f) = files.get(blueprint::PATH) {
+        return Err(ScaffoldError::Template {
+            template: f.template.clone(),
+            file: blueprint::PATH.into(),
+            line: None,
+            message: "the blueprint is written by plumb itself; no template may write it".into(),
+        });
     }
     let version_of = |t: &str| catalog.sets[t].meta.version.clone();
     let bp = blueprint::build(model, &services, &repo_name, &version_of)?;

@@ -25,7 +25,8 @@ pub struct ModelRef {
     pub name: String,
     /// SHA-256 of its canonical form (the same digest `plumb model check` records).
     pub digest: String,
-    /// The path it was read from, as given.
+    /// The path it was read from, relative to the repository where it can be (so later runs
+    /// from any directory find it), else absolute.
     pub source: String,
 }
 
@@ -73,6 +74,52 @@ pub struct FileRef {
     pub pending: Option<String>,
 }
 
+/// `path` as recorded in the manifest of the repository at `root`: relative to the repository
+/// when both have absolute forms, so the record survives running plumb from elsewhere.
+pub fn portable(root: &Path, path: &Path) -> String {
+    let (Ok(r), Ok(p)) = (std::path::absolute(root), std::path::absolute(path)) else {
+        return path.display().to_string();
+    };
+    let (r, p) = (normal(&r), normal(&p));
+    let common = r.iter().zip(&p).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return p.join("/");
+    }
+    let mut parts: Vec<String> = vec!["..".into(); r.len() - common];
+    parts.extend(p[common..].iter().cloned());
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// A path recorded by [`portable`], as a path usable from the current directory.
+pub fn resolve(root: &Path, recorded: &str) -> std::path::PathBuf {
+    let p = Path::new(recorded);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// The components of an absolute path with `.` and `..` folded.
+fn normal(p: &Path) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::Normal(s) => out.push(s.to_string_lossy().into_owned()),
+            std::path::Component::RootDir => out.push(String::new()),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -90,7 +137,7 @@ pub struct Manifest {
     /// Template for components without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_template: Option<String>,
-    /// A directory of the bank's own template sets, as given.
+    /// A directory of the bank's own template sets (relative to the repository, like the model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates_dir: Option<String>,
     /// Template sets used.
@@ -146,10 +193,39 @@ impl Manifest {
     }
 
     /// The entry for a path.
+    ///
+    /// (The files are kept sorted by path.)
     pub fn file(&self, path: &str) -> Option<&FileRef> {
         self.files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
             .map(|i| &self.files[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_paths_are_relative_to_the_repository() {
+        let root = Path::new("/work/bank/services");
+        assert_eq!(
+            portable(root, Path::new("/work/bank/model/bank.yaml")),
+            "../model/bank.yaml"
+        );
+        assert_eq!(
+            portable(root, Path::new("/work/bank/services/arch/m.xml")),
+            "arch/m.xml"
+        );
+        assert_eq!(
+            portable(root, Path::new("/work/bank/services/../m.yaml")),
+            "../m.yaml"
+        );
+        assert_eq!(
+            resolve(root, "../model/bank.yaml"),
+            Path::new("/work/bank/services/../model/bank.yaml")
+        );
+        assert_eq!(resolve(root, "/abs/m.yaml"), Path::new("/abs/m.yaml"));
     }
 }

@@ -190,14 +190,32 @@ fn at(e: &Element) -> String {
     e.line.map(|l| format!(" (line {l})")).unwrap_or_default()
 }
 
+/// Sensitivities that mean personal data (GDPR Art. 4(1), and special categories of Art. 9).
+pub const PERSONAL: &[&str] = &[
+    "personal",
+    "personal-data",
+    "special-category",
+    "sensitive-personal",
+];
+
+fn is_personal(sensitivity: &str) -> bool {
+    PERSONAL.contains(&sensitivity.trim().to_ascii_lowercase().as_str())
+}
+
 fn hours(v: &Option<String>) -> f64 {
     v.as_deref()
         .and_then(|h| h.parse::<f64>().ok())
         .unwrap_or(f64::INFINITY)
 }
 
-/// The services to generate, in model order. `templates` are the template names available.
-pub fn services(m: &Model, sel: &Selection, templates: &[String]) -> Result<Vec<Service>> {
+/// The services to generate, in model order. `available` maps each template name to the
+/// service names it cannot generate.
+pub fn services(
+    m: &Model,
+    sel: &Selection,
+    available: &BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Service>> {
+    let templates: Vec<String> = available.keys().cloned().collect();
     let idx = m.index();
     let components: Vec<&Element> = m
         .elements
@@ -276,7 +294,7 @@ pub fn services(m: &Model, sel: &Selection, templates: &[String]) -> Result<Vec<
     let d = deps(m);
     let mut out: Vec<Service> = Vec::new();
     for (i, (c, template)) in chosen.into_iter().enumerate() {
-        if !templates.contains(&template) {
+        let Some(reserved) = available.get(&template) else {
             return Err(ScaffoldError::model(
                 format!(
                     "component {} {:?}{} names template {template:?}, which does not exist",
@@ -289,7 +307,7 @@ pub fn services(m: &Model, sel: &Selection, templates: &[String]) -> Result<Vec<
                     templates.join(", ")
                 ),
             ));
-        }
+        };
         let slug = match opt(c, dora::SERVICE) {
             Some(s) => s,
             None => c.name.clone(),
@@ -305,6 +323,20 @@ pub fn services(m: &Model, sel: &Selection, templates: &[String]) -> Result<Vec<
                 format!(
                     "set its plumb:service property to an identifier such as {:?}",
                     names::suggest_service(&c.name)
+                ),
+            ));
+        }
+        if reserved.contains(&slug) {
+            return Err(ScaffoldError::model(
+                format!(
+                    "component {} {:?}{}: service name {slug:?} is reserved by template {template} (a keyword of its language or a package it uses)",
+                    c.id,
+                    c.name,
+                    at(c)
+                ),
+                format!(
+                    "set its plumb:service property to another name, such as {:?}",
+                    format!("{slug}-service")
                 ),
             ));
         }
@@ -495,9 +527,7 @@ fn service(
             GDPR_RETENTION,
             GDPR_LEGAL_BASIS,
         ];
-        let personal = sensitivity
-            .as_deref()
-            .is_some_and(|s| s.to_ascii_lowercase().contains("personal"))
+        let personal = sensitivity.as_deref().is_some_and(is_personal)
             || gdpr.iter().any(|k| opt(o, k).is_some());
         data.push(Data {
             id: o.id.clone(),

@@ -84,13 +84,70 @@ impl Plan {
     }
 }
 
-fn disk_digest(path: &Path) -> Result<Option<String>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(sha256(&b))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(Some(String::new())),
-        Err(e) => Err(ScaffoldError::io(path, e)),
+/// What is on disk at a generated path: None if nothing, else the content digest and whether
+/// it is executable. Refuses what plumb must never write through or over: a symbolic link on
+/// the way (it could lead out of the repository) and a directory where a file belongs.
+fn on_disk(root: &Path, rel: &str) -> Result<Option<(String, bool)>> {
+    let mut p = root.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        p.push(part);
+        let meta = match std::fs::symlink_metadata(&p) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+                return Err(ScaffoldError::usage(
+                    format!(
+                        "{}: a file stands where the generator needs a directory",
+                        p.display()
+                    ),
+                    "move it out of the way",
+                ));
+            }
+            Err(e) => return Err(ScaffoldError::io(&p, e)),
+        };
+        if meta.file_type().is_symlink() {
+            return Err(ScaffoldError::usage(
+                format!("{} is a symbolic link", p.display()),
+                "plumb scaffold does not write through links (one could lead out of the repository); replace it with the real directory or file",
+            ));
+        }
+        let last = i + 1 == parts.len();
+        if last && meta.is_dir() {
+            return Err(ScaffoldError::usage(
+                format!(
+                    "{} is a directory, where the generator writes a file",
+                    p.display()
+                ),
+                "move it out of the way",
+            ));
+        }
+        if !last && !meta.is_dir() {
+            return Err(ScaffoldError::usage(
+                format!(
+                    "{}: a file stands where the generator needs a directory",
+                    p.display()
+                ),
+                "move it out of the way",
+            ));
+        }
+        if last {
+            let bytes = std::fs::read(&p).map_err(|e| ScaffoldError::io(&p, e))?;
+            return Ok(Some((sha256(&bytes), is_executable(&meta))));
+        }
     }
+    Ok(None)
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// Whether a directory is missing or empty.
@@ -147,16 +204,25 @@ pub fn plan(
     for path in paths {
         let new = generation.files.get(path);
         let old = previous.as_ref().and_then(|m| m.file(path));
-        let on_disk = disk_digest(&root.join(path))?;
+        let disk = on_disk(root, path)?;
+        // A generated file whose executable bit is wrong is not as generated.
+        let mode_ok = match (new, &disk) {
+            (Some(f), Some((_, x))) => f.executable == *x || cfg!(not(unix)),
+            _ => true,
+        };
+        let on_disk = disk.map(|(d, _)| d);
         let new_digest = new.map(|f| sha256(&f.body));
         // After --resolved, the version the user merged becomes the base.
-        let base: Option<String> = old.map(|o| {
-            if resolved.iter().any(|r| r == path) {
-                o.pending.clone().unwrap_or_else(|| o.sha256.clone())
-            } else {
-                o.sha256.clone()
-            }
-        });
+        // An empty digest records a file that was in the way and never generated.
+        let base: Option<String> = old
+            .map(|o| {
+                if resolved.iter().any(|r| r == path) {
+                    o.pending.clone().unwrap_or_else(|| o.sha256.clone())
+                } else {
+                    o.sha256.clone()
+                }
+            })
+            .filter(|b| !b.is_empty());
         let managed = new
             .map(|f| f.managed)
             .or(old.map(|o| o.managed))
@@ -164,7 +230,8 @@ pub fn plan(
         let mut note = None;
         let mut pending = None;
         let action = match (&new_digest, &base, &on_disk) {
-            (Some(n), _, Some(d)) if n == d => Action::Unchanged,
+            (Some(n), _, Some(d)) if n == d && mode_ok => Action::Unchanged,
+            (Some(n), _, Some(d)) if n == d => Action::Update,
             (Some(_), None, None) => Action::Create,
             (Some(_), None, Some(_)) => {
                 if force {
@@ -262,15 +329,39 @@ fn write_atomic(path: &Path, body: &[u8], executable: bool) -> Result<()> {
     Ok(())
 }
 
+/// Every file below a directory (none if it does not exist); links are not followed.
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(ScaffoldError::io(&d, e)),
+        };
+        for e in entries {
+            let e = e.map_err(|err| ScaffoldError::io(&d, err))?;
+            let t = e
+                .file_type()
+                .map_err(|err| ScaffoldError::io(e.path(), err))?;
+            if t.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Applies a plan. A new repository is built in a staging directory beside `root` and renamed
 /// into place, so it appears whole or not at all; an existing one has each file replaced
 /// atomically and the manifest written last.
 pub fn apply(root: &Path, generation: &Generation, plan: &Plan) -> Result<()> {
+    // `--out .` has no name to stage beside: work on the absolute path.
+    let root = &std::path::absolute(root).map_err(|e| ScaffoldError::io(root, e))?;
     let target: PathBuf = if plan.fresh {
-        let parent = root
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = root.parent().unwrap_or(Path::new("/"));
         std::fs::create_dir_all(parent).map_err(|e| ScaffoldError::io(parent, e))?;
         let name = root
             .file_name()
@@ -284,57 +375,69 @@ pub fn apply(root: &Path, generation: &Generation, plan: &Plan) -> Result<()> {
     } else {
         root.to_path_buf()
     };
-    let result = (|| {
-        for e in &plan.entries {
-            let p = target.join(&e.path);
-            match e.action {
-                Action::Create | Action::Update | Action::Overwrite => {
-                    let f = &generation.files[&e.path];
-                    write_atomic(&p, &f.body, f.executable)?;
-                }
-                Action::Remove => {
-                    std::fs::remove_file(&p).map_err(|err| ScaffoldError::io(&p, err))?;
-                }
-                Action::Conflict => {
-                    let f = &generation.files[&e.path];
-                    let pending = target.join(manifest::PENDING).join(&e.path);
-                    write_atomic(&pending, &f.body, f.executable)?;
-                }
-                _ => {}
-            }
-        }
-        // Pending versions that are no longer waiting are removed.
-        for f in &plan.manifest.files {
-            if f.pending.is_none() {
-                let p = target.join(manifest::PENDING).join(&f.path);
-                if p.exists() {
-                    std::fs::remove_file(&p).map_err(|err| ScaffoldError::io(&p, err))?;
-                }
-            }
-        }
-        write_atomic(
-            &target.join(manifest::PATH),
-            &plan.manifest.to_bytes(),
-            false,
-        )
-    })();
-    if plan.fresh {
-        if let Err(e) = result {
-            let _ = std::fs::remove_dir_all(&target);
-            return Err(e);
-        }
+    let result = write_plan(&target, generation, plan);
+    if !plan.fresh {
+        return result;
+    }
+    let placed = result.and_then(|()| {
         if root.exists() {
             // Empty (checked by plan); rename cannot replace a directory on every platform.
             std::fs::remove_dir(root).map_err(|e| ScaffoldError::io(root, e))?;
         }
-        std::fs::rename(&target, root).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&target);
-            ScaffoldError::io(root, e)
-        })?;
-        Ok(())
-    } else {
-        result
+        std::fs::rename(&target, root).map_err(|e| ScaffoldError::io(root, e))
+    });
+    if placed.is_err() {
+        let _ = std::fs::remove_dir_all(&target);
+        if !root.exists() {
+            let _ = std::fs::create_dir_all(root);
+        }
     }
+    placed
+}
+
+fn write_plan(target: &Path, generation: &Generation, plan: &Plan) -> Result<()> {
+    for e in &plan.entries {
+        let p = target.join(&e.path);
+        match e.action {
+            Action::Create | Action::Update | Action::Overwrite => {
+                let f = &generation.files[&e.path];
+                write_atomic(&p, &f.body, f.executable)?;
+            }
+            Action::Remove => {
+                std::fs::remove_file(&p).map_err(|err| ScaffoldError::io(&p, err))?;
+            }
+            Action::Conflict => {
+                let f = &generation.files[&e.path];
+                let pending = target.join(manifest::PENDING).join(&e.path);
+                write_atomic(&pending, &f.body, f.executable)?;
+            }
+            _ => {}
+        }
+    }
+    // Pending versions that are no longer waiting are removed.
+    let waiting: std::collections::BTreeSet<&str> = plan
+        .manifest
+        .files
+        .iter()
+        .filter(|f| f.pending.is_some())
+        .map(|f| f.path.as_str())
+        .collect();
+    let pending_root = target.join(manifest::PENDING);
+    for p in files_under(&pending_root)? {
+        let rel = p
+            .strip_prefix(&pending_root)
+            .expect("under the pending directory")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !waiting.contains(rel.as_str()) {
+            std::fs::remove_file(&p).map_err(|err| ScaffoldError::io(&p, err))?;
+        }
+    }
+    write_atomic(
+        &target.join(manifest::PATH),
+        &plan.manifest.to_bytes(),
+        false,
+    )
 }
 
 /// Drift between a model's generation and a repository.

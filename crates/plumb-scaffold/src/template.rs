@@ -84,6 +84,10 @@ pub struct Meta {
     /// drift for `plumb scaffold --check`. Other files are starting points the team owns.
     #[serde(default)]
     pub managed: Vec<String>,
+    /// Service names this template cannot generate (keywords of its language, the crates or
+    /// packages it depends on).
+    #[serde(default)]
+    pub reserved: Vec<String>,
     /// Generated paths (patterns) written with the executable bit.
     #[serde(default)]
     pub executable: Vec<String>,
@@ -143,7 +147,8 @@ fn terr(template: &str, file: &str, message: impl Into<String>) -> ScaffoldError
 }
 
 /// Checks a relative path inside a template or a generated repository: forward slashes, no
-/// empty, `.` or `..` segments, not absolute, not under `.plumb/` (the manifest's place).
+/// empty, `.` or `..` segments, not absolute, not under `.plumb/` (the manifest's place) or
+/// `.git/` (whatever case: some file systems do not tell them apart).
 pub fn check_relative(path: &str) -> std::result::Result<(), String> {
     if path.is_empty() || path.starts_with('/') || path.contains('\\') || path.contains('\0') {
         return Err(format!("{path:?} is not a relative path"));
@@ -154,10 +159,14 @@ pub fn check_relative(path: &str) -> std::result::Result<(), String> {
     {
         return Err(format!("{path:?} holds an empty, . or .. segment"));
     }
-    if path == ".plumb" || path.starts_with(".plumb/") {
+    let first = path.split('/').next().unwrap_or("").to_ascii_lowercase();
+    if first == ".plumb" {
         return Err(format!(
             "{path:?} is under .plumb/, which holds the generation manifest"
         ));
+    }
+    if first == ".git" {
+        return Err(format!("{path:?} is under .git/, which belongs to git"));
     }
     Ok(())
 }
@@ -308,6 +317,10 @@ fn json_str(v: minijinja::Value) -> std::result::Result<String, minijinja::Error
     Ok(serde_json::to_string(&j).expect("JSON value"))
 }
 
+fn oneline(s: String) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn md(s: String) -> String {
     s.replace('\\', "\\\\")
         .replace('|', "\\|")
@@ -331,7 +344,7 @@ fn html(s: String) -> String {
 
 /// The environment every set renders in: Plumbline's delimiters, strict undefined values, no
 /// auto-escaping (templates choose the escaping of the language they write with the filters
-/// `rust_str`, `json`, `md` and `html`).
+/// `rust_str`, `json`, `md` and `html`; `oneline` folds text into one line for comments).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(
@@ -350,6 +363,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("rust_str", rust_str);
     env.add_filter("json", json_str);
     env.add_filter("md", md);
+    env.add_filter("oneline", oneline);
     env.add_filter("html", html);
     env
 }
@@ -425,10 +439,15 @@ impl Catalog {
 
     /// Names of the service template sets.
     pub fn service_templates(&self) -> Vec<String> {
+        self.reserved_names().into_keys().collect()
+    }
+
+    /// Each service template set with the service names it cannot generate.
+    pub fn reserved_names(&self) -> BTreeMap<String, Vec<String>> {
         self.sets
             .values()
             .filter(|s| s.meta.kind == Kind::Service)
-            .map(|s| s.meta.name.clone())
+            .map(|s| (s.meta.name.clone(), s.meta.reserved.clone()))
             .collect()
     }
 

@@ -17,6 +17,8 @@ use crate::names;
 pub const WORKFLOW: &str = "plumb:workflow";
 /// Overrides the key derived from a step's or transition's name.
 pub const KEY: &str = "plumb:key";
+/// The transition key audit trails use for opening a case (no model transition may use it).
+pub const START: &str = "start";
 
 /// A state of the workflow (one step of the process).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,6 +91,7 @@ pub fn of_component(m: &Model, idx: &Index<'_>, component: &Element) -> Result<O
         .filter_map(|r| idx.elements.get(r.target.as_str()).copied())
         .filter(|e| Model::prop(e, WORKFLOW).is_some_and(|v| v.eq_ignore_ascii_case("onboarding")))
         .collect();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
     found.dedup_by(|a, b| a.id == b.id);
     match found.as_slice() {
         [] => Ok(None),
@@ -128,12 +131,16 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
             "mark a BusinessProcess with plumb:workflow: onboarding",
         ));
     }
-    let step_ids: Vec<&str> = m
+    let mut step_ids: Vec<&str> = Vec::new();
+    for r in m
         .relationships
         .iter()
         .filter(|r| r.kind == RelType::Composition && r.source == process.id)
-        .map(|r| r.target.as_str())
-        .collect();
+    {
+        if !step_ids.contains(&r.target.as_str()) {
+            step_ids.push(r.target.as_str());
+        }
+    }
     let mut states = Vec::new();
     let mut by_id: BTreeMap<&str, String> = BTreeMap::new();
     let mut seen_keys = BTreeSet::new();
@@ -210,6 +217,16 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
                 "give the Triggering relationship a plumb:key property (e.g. approve)",
             )
         })?;
+        if key == START {
+            return Err(err(
+                process,
+                format!(
+                    "transition {}: the key {START:?} is what the audit trail calls opening a case",
+                    r.id
+                ),
+                "rename the Triggering relationship, or give it another plumb:key",
+            ));
+        }
         if transitions.iter().any(|t| t.from == *from && t.key == key) {
             return Err(err(
                 process,
@@ -263,6 +280,37 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
                 queue.push_back(t.to.clone());
             }
         }
+    }
+    // And from every step a final one must be reachable, or cases could get stuck.
+    let mut finishing: BTreeSet<String> = states
+        .iter()
+        .filter(|s| !transitions.iter().any(|t| t.from == s.key))
+        .map(|s| s.key.clone())
+        .collect();
+    if finishing.is_empty() {
+        return Err(err(
+            process,
+            "has no final step (every step triggers another), so no case could ever finish".into(),
+            "let the last steps trigger nothing",
+        ));
+    }
+    loop {
+        let before = finishing.len();
+        for t in &transitions {
+            if finishing.contains(&t.to) {
+                finishing.insert(t.from.clone());
+            }
+        }
+        if finishing.len() == before {
+            break;
+        }
+    }
+    if let Some(stuck) = states.iter().find(|s| !finishing.contains(&s.key)) {
+        return Err(err(
+            process,
+            format!("from step {:?} no final step can be reached", stuck.key),
+            "add a Triggering relationship that leads out of the loop towards a final step",
+        ));
     }
     if let Some(lost) = states.iter().find(|s| !reached.contains(&s.key)) {
         return Err(err(

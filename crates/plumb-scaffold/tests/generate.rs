@@ -124,6 +124,27 @@ fn the_demo_bank_becomes_three_services_with_everything_around_them() {
 }
 
 #[test]
+fn documentation_spanning_lines_stays_in_comments() {
+    let mut m = bank();
+    for e in &mut m.elements {
+        if e.id == "app-payments" {
+            e.documentation = Some(
+                "Takes card payments.\n    let x = 1; // not code\n```rust\npanic!()\n```".into(),
+            );
+        }
+    }
+    let g = generate(&m, &opts(), &Catalog::embedded()).unwrap();
+    let lib = text(&g, "services/payments/src/lib.rs");
+    for line in lib.lines().take_while(|l| !l.starts_with("pub mod")) {
+        assert!(
+            line.is_empty() || line.starts_with("//!"),
+            "escaped the doc comment: {line:?}"
+        );
+    }
+    assert!(lib.contains("//! Takes card payments. let x = 1; // not code ```rust panic!() ```"));
+}
+
+#[test]
 fn generation_is_deterministic() {
     let a = generate(&bank(), &opts(), &Catalog::embedded()).unwrap();
     let b = generate(&bank(), &opts(), &Catalog::embedded()).unwrap();
@@ -343,6 +364,17 @@ fn bad_models_are_refused_with_a_reason_and_a_fix() {
         e.hint()
     );
 
+    // A name the template's language or dependencies own.
+    for reserved in ["match", "tokio"] {
+        let mut m = bank();
+        set(&mut m, "app-payments", "plumb:service", reserved);
+        let e = err(&m, &opts());
+        assert!(
+            e.to_string().contains("is reserved by template rust-axum"),
+            "{e}"
+        );
+    }
+
     // Two components with one service name.
     let mut m = bank();
     set(&mut m, "app-identity", "plumb:service", "payments");
@@ -398,7 +430,7 @@ type Edit = Box<dyn Fn(&mut Model)>;
 
 #[test]
 fn broken_onboarding_processes_are_refused() {
-    let cases: Vec<(&str, Edit)> = vec![
+    let mut cases: Vec<(&str, Edit)> = vec![
         (
             "no initial step",
             Box::new(|m: &mut Model| {
@@ -469,6 +501,41 @@ fn broken_onboarding_processes_are_refused() {
             }),
         ),
     ];
+    cases.push((
+        "no final step can be reached",
+        Box::new(|m: &mut Model| {
+            m.relationships
+                .retain(|r| r.id != "rel-merch-t2" && r.id != "rel-merch-t3");
+            m.relationships.push(rel(
+                "loop1",
+                plumb_model::RelType::Triggering,
+                "step-merch-kyb",
+                "step-merch-active",
+            ));
+            m.relationships.push(rel(
+                "loop2",
+                plumb_model::RelType::Triggering,
+                "step-merch-active",
+                "step-merch-kyb",
+            ));
+            m.relationships.push(rel(
+                "fin",
+                plumb_model::RelType::Triggering,
+                "step-merch-applied",
+                "step-merch-declined",
+            ));
+        }),
+    ));
+    cases.push((
+        "the key \"start\" is what the audit trail calls opening a case",
+        Box::new(|m: &mut Model| {
+            for r in &mut m.relationships {
+                if r.id == "rel-merch-t1" {
+                    r.name = "Start".into();
+                }
+            }
+        }),
+    ));
     for (expect, edit) in cases {
         let mut m = bank();
         edit(&mut m);

@@ -281,3 +281,72 @@ fn resolving_what_is_not_pending_and_broken_manifests_are_refused() {
             .contains(". or .. segment")
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn links_and_directories_in_the_way_are_refused_before_anything_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("repo");
+    let g = gen_of(&bank());
+    run(&out, &g, &[]);
+    let outside = d.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    // A directory of generated files replaced by a link out of the repository.
+    let src = out.join("services/payments/src");
+    std::fs::remove_dir_all(&src).unwrap();
+    std::os::unix::fs::symlink(&outside, &src).unwrap();
+    let e = plan(&out, &g, false, &[]).unwrap_err();
+    assert!(e.to_string().contains("is a symbolic link"), "{e}");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written through it"
+    );
+    std::fs::remove_file(&src).unwrap();
+    // A directory where a generated file belongs.
+    std::fs::remove_file(out.join("README.md")).unwrap();
+    std::fs::create_dir_all(out.join("README.md")).unwrap();
+    let e = plan(&out, &g, false, &[]).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("is a directory, where the generator writes a file"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_new_executable_bit_is_applied() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("repo");
+    let g = gen_of(&bank());
+    run(&out, &g, &[]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let verify = out.join("scripts/verify");
+        std::fs::set_permissions(&verify, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let p = run(&out, &g, &[]);
+        assert_eq!(action(&p, "scripts/verify"), Some(Action::Update));
+        let mode = std::fs::metadata(&verify).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111);
+    }
+}
+
+#[test]
+fn an_empty_directory_given_as_dot_is_generated_into() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("empty");
+    std::fs::create_dir_all(&out).unwrap();
+    let g = gen_of(&bank());
+    // `out/.` has no file name of its own.
+    let dot = out.join(".");
+    run(&dot, &g, &[]);
+    assert!(out.join("scripts/verify").is_file());
+    assert!(
+        !d.path().read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("staging"))
+    );
+}

@@ -16,6 +16,11 @@ install llvm-cov cargo-llvm-cov@0.9.1
 install cyclonedx cargo-cyclonedx@0.5.9
 install clippy-sarif clippy-sarif@0.8.0
 if ! command -v trivy >/dev/null 2>&1; then
+  # Into the user's own bin directory: CI runners do not run as root.
+  bin="${HOME}/.local/bin"
+  mkdir -p "$bin"
   curl -sSfL https://raw.githubusercontent.com/aquasecurity/trivy/v0.58.1/contrib/install.sh \
-    | sh -s -- -b /usr/local/bin v0.58.1
+    | sh -s -- -b "$bin" v0.58.1
+  if [ -n "${GITHUB_PATH:-}" ]; then echo "$bin" >> "$GITHUB_PATH"; fi
+  export PATH="$bin:$PATH"
 fi

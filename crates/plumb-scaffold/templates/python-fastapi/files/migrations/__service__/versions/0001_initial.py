@@ -86,6 +86,14 @@ UPGRADE = (
     CREATE TRIGGER auth_events_append_only BEFORE UPDATE OR DELETE ON auth_events
         FOR EACH ROW EXECUTE FUNCTION refuse_audit_change()
     """,
+    """
+    CREATE TRIGGER onboarding_audit_no_truncate BEFORE TRUNCATE ON onboarding_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change()
+    """,
+    """
+    CREATE TRIGGER auth_events_no_truncate BEFORE TRUNCATE ON auth_events
+        FOR EACH STATEMENT EXECUTE FUNCTION refuse_audit_change()
+    """,
 )
 
 # Dropping a table does not fire its row triggers, so the fall-back can remove the audit tables.

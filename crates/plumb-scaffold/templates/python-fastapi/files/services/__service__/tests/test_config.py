@@ -34,7 +34,7 @@ def test_malformed_values_are_refused(name, value):
 
 
 def test_database_urls_get_the_psycopg_driver():
-    for given in ["postgresql://u:p@h:5/d", "postgres://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d"]:
+    for given in ["postgresql://u:p@h:5/d", "postgres://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d"]:  # pragma: allowlist secret
         u = sqlalchemy_url(given)
         assert u.drivername == "postgresql+psycopg"
         assert (u.username, u.password, u.host, u.port, u.database) == ("u", "p", "h", 5, "d")

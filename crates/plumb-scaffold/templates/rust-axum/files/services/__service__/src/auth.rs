@@ -68,7 +68,8 @@ async fn record(
             &[&user, &email, &event],
         )
         .await?;
-    tracing::info!(event, email, "auth event");
+    // The address stays in the database; logs carry the event and the account id only.
+    tracing::info!(event, user_id = user, "auth event");
     Ok(())
 }
 
@@ -167,7 +168,7 @@ pub async fn register(
     if let Some(p) = problem {
         return Ok(refuse(&p));
     }
-    let hash = password::hash(&f.password).map_err(AppError::Internal)?;
+    let hash = password::hash_off_thread(f.password.clone()).await?;
     let client = state.pool.get().await?;
     let row = client
         .query_opt(
@@ -222,12 +223,17 @@ pub async fn login(
         )
         .await?;
     drop(client);
-    let user = row.and_then(|r| {
-        let hash: String = r.get(2);
-        password::verify(&f.password, &hash).then(|| User {
-            id: r.get(0),
-            email: r.get(1),
-        })
+    // An unknown address costs one verification too, so timing does not tell which accounts
+    // exist.
+    let (known, hash) = match &row {
+        Some(r) => (true, r.get::<_, String>(2)),
+        None => (false, password::dummy_hash().to_string()),
+    };
+    let matches = password::verify_off_thread(f.password.clone(), hash).await? && known;
+    let row = row.filter(|_| matches);
+    let user = row.map(|r| User {
+        id: r.get(0),
+        email: r.get(1),
     });
     let Some(user) = user else {
         state.metrics.login(false);

@@ -3,11 +3,11 @@
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
-//! | `DATABASE_URL` | `postgresql://user:password@host:port/database` | required |
+//! | `DATABASE_URL` | `postgresql://user:{password}@host:port/database` | required |
 //! | `PORT` | port to listen on | 8080 |
 //! | `BIND` | address to listen on | 127.0.0.1 (0.0.0.0 in the container) |
 //! | `SESSION_TTL_HOURS` | lifetime of a signed-in session | 8 |
-//! | `LOG_LEVEL` | `error`, `warn`, `info`, `debug` | info |
+//! | `LOG_LEVEL` | `error`, `warn` (or `warning`), `info`, `debug`, `trace` | info |
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -55,11 +55,30 @@ impl Config {
                 _ => return Err(format!("SESSION_TTL_HOURS {h:?} is not 1 to 720")),
             },
         };
+        if let Some(l) = get("LOG_LEVEL")
+            && log_filter(&l).is_none()
+        {
+            return Err(format!(
+                "LOG_LEVEL {l:?} is not one of error, warn, info, debug, trace"
+            ));
+        }
         Ok(Config {
             database_url,
             bind: SocketAddr::new(ip, port),
             session_ttl_hours,
         })
+    }
+}
+
+/// The log filter for a LOG_LEVEL value (case-insensitive; `warning` as Python spells it).
+pub fn log_filter(level: &str) -> Option<&'static str> {
+    match level.trim().to_ascii_lowercase().as_str() {
+        "error" => Some("error"),
+        "warn" | "warning" => Some("warn"),
+        "info" => Some("info"),
+        "debug" => Some("debug"),
+        "trace" => Some("trace"),
+        _ => None,
     }
 }
 
@@ -90,6 +109,8 @@ mod tests {
             ])
             .is_err()
         );
+        assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("LOG_LEVEL", "loud")]).is_err());
+        assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("LOG_LEVEL", "WARNING")]).is_ok());
         let c = with(&[
             ("DATABASE_URL", "postgres://a@b/c"),
             ("PORT", "9000"),

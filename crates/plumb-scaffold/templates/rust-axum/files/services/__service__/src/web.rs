@@ -124,8 +124,12 @@ pub async fn not_found() -> AppError {
 
 /// JSON logs on standard output, one object per line; level from LOG_LEVEL (default info).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // An unknown level is refused by the configuration right after; until then, info.
+    let level = std::env::var("LOG_LEVEL")
+        .ok()
+        .and_then(|l| crate::config::log_filter(&l))
+        .unwrap_or("info");
+    let filter = tracing_subscriber::EnvFilter::new(level);
     let _ = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
@@ -199,6 +203,10 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    // Pages carry CSRF tokens and account data: no cache may keep them.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }
 
