@@ -264,3 +264,109 @@ fn templates_are_listed_and_generation_can_be_previewed() {
     assert!(v["counts"]["create"].as_u64().unwrap() > 20);
     assert!(!repo.exists(), "a dry run writes nothing");
 }
+
+#[test]
+fn the_generated_change_step_counts_only_current_approvals_of_the_gated_commit() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("r");
+    let o = plumb(&[
+        "scaffold",
+        "--model",
+        BANK,
+        "--out",
+        s(&repo),
+        "--component",
+        "identity",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    std::fs::write(
+        repo.join("ci/security-reviewers.txt"),
+        "# security\nsec-lina\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_AUTHOR_NAME", "Bo")
+            .env("GIT_AUTHOR_EMAIL", "bo@bank.example")
+            .env("GIT_COMMITTER_NAME", "Bo")
+            .env("GIT_COMMITTER_EMAIL", "bo@bank.example")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", out(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "generated"]);
+    std::fs::write(repo.join("services/identity/src/extra.rs"), "// more\n").unwrap();
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "change"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let old = git(&["rev-parse", "HEAD^"]);
+    // GitHub's review list: ana approved the head; bo approved, then asked for changes; cy
+    // approved an older commit; lina (a security reviewer) approved the head.
+    let review = |who: &str, state: &str, commit: &str, at: &str| serde_json::json!({"user": {"login": who}, "state": state, "commit_id": commit, "submitted_at": at});
+    let reviews = serde_json::json!([
+        review("ana", "APPROVED", &head, "2026-11-29T09:00:00Z"),
+        review("ana", "COMMENTED", &head, "2026-11-29T10:00:00Z"),
+        review("bo", "APPROVED", &head, "2026-11-29T09:00:00Z"),
+        review("bo", "CHANGES_REQUESTED", &head, "2026-11-29T11:00:00Z"),
+        review("cy", "APPROVED", &old, "2026-11-29T08:00:00Z"),
+        review("sec-lina", "APPROVED", &head, "2026-11-29T09:30:00Z"),
+    ]);
+    let file = d.path().join("reviews.json");
+    std::fs::write(&file, reviews.to_string()).unwrap();
+    let o = Command::new("bash")
+        .arg("ci/change.sh")
+        .current_dir(&repo)
+        .env("GITHUB_SHA", "0000000000000000000000000000000000000001") // the test merge commit
+        .env("PR_HEAD_SHA", &head)
+        .env("PR_NUMBER", "12")
+        .env("PR_AUTHOR", "dev-bo")
+        .env("GITHUB_BASE_REF", "main")
+        .env("BASE", &old)
+        .env("REVIEWS_FILE", &file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    let approvals: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.join("reports/approvals.json")).unwrap())
+            .unwrap();
+    let who: Vec<(&str, Vec<&str>)> = approvals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["by"].as_str().unwrap(),
+                a["roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("ana", vec!["reviewer"]),
+            ("sec-lina", vec!["reviewer", "security-reviewer"])
+        ]
+    );
+    let change: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.join("reports/change.json")).unwrap()).unwrap();
+    assert_eq!(
+        change["commit"],
+        head.as_str(),
+        "the reviewed head, not the test merge"
+    );
+    assert_eq!(change["author"], "dev-bo");
+    assert_eq!(
+        change["changed_paths"],
+        serde_json::json!(["services/identity/src/extra.rs"])
+    );
+}

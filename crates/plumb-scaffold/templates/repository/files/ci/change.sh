@@ -146,7 +146,7 @@ jq -n --arg author "$author" --arg commit "$commit" --arg pr "$request" --arg en
        + (if $pr != "" then {pull_request: $pr} else {} end)
        + (if $change_id != "" then {change_id: $change_id} else {} end)' > reports/change.json
 
-security="$(grep -v '^#' ci/security-reviewers.txt 2>/dev/null | sed '/^[[:space:]]*$/d' | jq -R . | jq -s . || echo '[]')"
+security="$({ grep -v '^#' ci/security-reviewers.txt 2>/dev/null || true; } | sed '/^[[:space:]]*$/d' | jq -R . | jq -s .)"
 jq --argjson sec "$security" \
   '[.[] | .roles = (((.roles // []) + ["reviewer"] + (if (.by | IN($sec[])) then ["security-reviewer"] else [] end)) | unique)]' \
   <<<"$approvals" > reports/approvals.json

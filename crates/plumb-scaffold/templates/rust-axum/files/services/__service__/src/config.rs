@@ -110,7 +110,13 @@ mod tests {
             .is_err()
         );
         assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("LOG_LEVEL", "loud")]).is_err());
-        assert!(with(&[("DATABASE_URL", "postgres://a@b/c"), ("LOG_LEVEL", "WARNING")]).is_ok());
+        assert!(
+            with(&[
+                ("DATABASE_URL", "postgres://a@b/c"),
+                ("LOG_LEVEL", "WARNING")
+            ])
+            .is_ok()
+        );
         let c = with(&[
             ("DATABASE_URL", "postgres://a@b/c"),
             ("PORT", "9000"),

@@ -50,7 +50,10 @@ pub async fn hash_off_thread(password: String) -> Result<String, crate::web::App
 }
 
 /// [`verify`] on the blocking pool.
-pub async fn verify_off_thread(password: String, stored: String) -> Result<bool, crate::web::AppError> {
+pub async fn verify_off_thread(
+    password: String,
+    stored: String,
+) -> Result<bool, crate::web::AppError> {
     tokio::task::spawn_blocking(move || verify(&password, &stored))
         .await
         .map_err(|e| crate::web::AppError::Internal(e.to_string()))
