@@ -176,6 +176,35 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
         "model": {"id": model.id, "name": model.name, "digest": model.digest(), "source": opts.model_source},
     });
 
+    let to_value = |v: &Value| minijinja::Value::from(minijinja::value::Serde(v));
+    // What every file of a run sees, converted once (contexts are shared, not copied, per file:
+    // a repository of hundreds of services renders thousands of files).
+    let common = to_value(&json!({
+        "plumb": {"version": env!("CARGO_PKG_VERSION")},
+        "repo": repo,
+        "services": services_json,
+        "templates": templates,
+        "references": references,
+        "soc2": soc2_titles,
+    }));
+    // What each service's files see of it.
+    let service_ctx: BTreeMap<&str, (minijinja::Value, minijinja::Value, minijinja::Value)> =
+        services
+            .iter()
+            .map(|s| {
+                let controls = service_controls(&used, s);
+                let rows = soc2_rows(&controls);
+                (
+                    s.slug.as_str(),
+                    (
+                        to_value(&serde_json::to_value(s).expect("service serialises")),
+                        to_value(&Value::from(controls)),
+                        to_value(&Value::from(rows)),
+                    ),
+                )
+            })
+            .collect();
+
     let mut files: BTreeMap<String, GenFile> = BTreeMap::new();
     for set in &used {
         let env = set.environment()?;
@@ -183,6 +212,11 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
             .iter()
             .filter(|s| set.meta.kind == Kind::Repository || s.template == set.meta.name)
             .collect();
+        let set_ctx = minijinja::context! {
+            own_services => to_value(&serde_json::to_value(&own).expect("services serialise")),
+            template => to_value(&set_meta(set)),
+            ..common.clone()
+        };
         for f in &set.files {
             let target = f.target();
             let per_service = target.contains(PER_SERVICE);
@@ -195,24 +229,22 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
             };
             for (path, service) in targets {
                 let body = if f.rendered() {
-                    let ctx = json!({
-                        "plumb": {"version": env!("CARGO_PKG_VERSION")},
-                        "repo": repo,
-                        "services": services_json,
-                        "own_services": own,
-                        "templates": templates,
-                        "template": set_meta(set),
-                        "controls": service.map(|s| service_controls(&used, s)),
-                        "soc2_rows": service.map(|s| soc2_rows(&service_controls(&used, s))),
-                        "references": references,
-                        "soc2": soc2_titles,
-                        "service": service,
-                    });
+                    let none = minijinja::Value::from(());
+                    let (svc, controls, rows) = match service {
+                        Some(s) => service_ctx[s.slug.as_str()].clone(),
+                        None => (none.clone(), none.clone(), none),
+                    };
+                    let ctx = minijinja::context! {
+                        service => svc,
+                        controls => controls,
+                        soc2_rows => rows,
+                        ..set_ctx.clone()
+                    };
                     let t = env
                         .get_template(&f.path)
                         .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
                     let text = t
-                        .render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
+                        .render(ctx)
                         .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
                     if text.trim().is_empty() {
                         continue;
