@@ -213,6 +213,7 @@ pub enum Command {
     ///   plumb scaffold --out bank-services --check        # model and repository still agree?
     ///   plumb scaffold --out bank-services --verify       # build and test what was generated
     ///   plumb scaffold --list-templates
+    #[command(verbatim_doc_comment)]
     Scaffold(ScaffoldArgs),
 
     /// Serve the evidence API and the web UI over the store.
