@@ -205,10 +205,7 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
                     ));
                 }
                 for e in &drift.entries {
-                    let counts = match e.action {
-                        Action::KeepEdited | Action::Orphan => e.managed,
-                        _ => true,
-                    };
+                    let counts = e.is_drift();
                     let what = match e.action {
                         Action::Create => "missing or new: regenerating would create it".into(),
                         Action::Update => {
@@ -248,16 +245,13 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(code));
     }
 
-    let plan = sync::plan(out, &generation, a.force, &a.resolved)?;
+    let plan = sync::plan_with(out, &generation, previous.as_ref(), a.force, &a.resolved)?;
     if !a.dry_run {
         sync::apply(out, &generation, &plan)?;
     }
     let conflicts = plan.count(Action::Conflict);
     let verified = if a.verify && conflicts == 0 {
-        if format == Format::Human {
-            eprintln!("verifying {}: scripts/verify", out.display());
-        }
-        Some(verify::run(out)?)
+        Some(verify_repo(format, out)?)
     } else {
         None
     };
@@ -335,11 +329,8 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
                     manifest::PENDING
                 ));
             } else if let Some(ok) = verified {
-                t.push_str(&format!(
-                    "{}: {} builds and passes its tests\n",
-                    mark(ok),
-                    out.display()
-                ));
+                t.push_str(&verified_line(ok, out));
+                t.push('\n');
             } else if !a.dry_run {
                 t.push_str(&format!(
                     "next: plumb scaffold --out {} --verify   (builds and tests every service against PostgreSQL)\n",
@@ -364,19 +355,28 @@ fn verify_failed(out: &Path) -> Failure {
         .hint("read the output above; scripts/verify in the repository runs the same checks")
 }
 
-fn run_verify(format: Format, out: &Path) -> Result<ExitCode, Failure> {
+/// Runs the repository's `scripts/verify` (its output goes to standard error).
+fn verify_repo(format: Format, out: &Path) -> Result<bool, Failure> {
     if format == Format::Human {
         eprintln!("verifying {}: scripts/verify", out.display());
     }
-    let ok = verify::run(out)?;
+    Ok(verify::run(out)?)
+}
+
+fn verified_line(ok: bool, out: &Path) -> String {
+    format!(
+        "{}: {} builds and passes its tests",
+        mark(ok),
+        out.display()
+    )
+}
+
+fn run_verify(format: Format, out: &Path) -> Result<ExitCode, Failure> {
+    let ok = verify_repo(format, out)?;
     if format == Format::Json {
         crate::output::json(&json!({"repository": out.display().to_string(), "verified": ok}))?;
     } else {
-        println!(
-            "{}: {} builds and passes its tests",
-            mark(ok),
-            out.display()
-        );
+        println!("{}", verified_line(ok, out));
     }
     if ok {
         Ok(ExitCode::SUCCESS)

@@ -170,10 +170,12 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
             }
         }
     }
+    // The canonical form of a large model takes a while to build: once per run.
+    let model_digest = model.digest();
     let repo = json!({
         "name": repo_name,
         "title": model.name,
-        "model": {"id": model.id, "name": model.name, "digest": model.digest(), "source": opts.model_source},
+        "model": {"id": model.id, "name": model.name, "digest": model_digest, "source": opts.model_source},
     });
 
     let to_value = |v: &Value| minijinja::Value::from(minijinja::value::Serde(v));
@@ -207,7 +209,7 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
 
     let mut files: BTreeMap<String, GenFile> = BTreeMap::new();
     for set in &used {
-        let env = set.environment()?;
+        let env = set.environment();
         let own: Vec<&Service> = services
             .iter()
             .filter(|s| set.meta.kind == Kind::Repository || s.template == set.meta.name)
@@ -285,7 +287,7 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
         });
     }
     let version_of = |t: &str| catalog.sets[t].meta.version.clone();
-    let bp = blueprint::build(model, &services, &repo_name, &version_of)?;
+    let bp = blueprint::build(model, &model_digest, &services, &repo_name, &version_of)?;
     files.insert(
         blueprint::PATH.into(),
         GenFile {
@@ -303,7 +305,7 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
         model: ModelRef {
             id: model.id.clone(),
             name: model.name.clone(),
-            digest: model.digest(),
+            digest: model_digest,
             source: opts.model_source.clone(),
         },
         components: opts.selection.components.clone(),

@@ -128,6 +128,8 @@ pub struct Set {
     pub source: String,
     /// SHA-256 over the manifest and every file (path and bytes): changes when anything does.
     pub digest: String,
+    /// The rendered files, parsed once when the set is loaded.
+    env: Environment<'static>,
 }
 
 /// The template sets available to a run.
@@ -251,26 +253,25 @@ impl Set {
             h.update(&f.body);
         }
         let digest = crate::hex(&h.finalize());
-        let set = Set {
+        // Parse every template now, so a broken set fails before anything is generated.
+        let mut env = environment();
+        for f in files.iter().filter(|f| f.rendered()) {
+            let src = String::from_utf8(f.body.clone()).expect("checked UTF-8");
+            env.add_template_owned(f.path.clone(), src)
+                .map_err(|e| template_error(&name, &f.path, &e))?;
+        }
+        Ok(Set {
             meta,
             files,
             source,
             digest,
-        };
-        // Parse every template now, so a broken set fails before anything is generated.
-        set.environment()?;
-        Ok(set)
+            env,
+        })
     }
 
-    /// A MiniJinja environment holding the set's rendered files.
-    pub fn environment(&self) -> Result<Environment<'static>> {
-        let mut env = environment();
-        for f in self.files.iter().filter(|f| f.rendered()) {
-            let src = String::from_utf8(f.body.clone()).expect("checked UTF-8");
-            env.add_template_owned(f.path.clone(), src)
-                .map_err(|e| template_error(&self.meta.name, &f.path, &e))?;
-        }
-        Ok(env)
+    /// The MiniJinja environment holding the set's rendered files.
+    pub fn environment(&self) -> &Environment<'static> {
+        &self.env
     }
 
     /// Whether a generated path is managed (must stay as generated).
