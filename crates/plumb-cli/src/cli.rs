@@ -46,6 +46,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "PLUMB_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
 
+    /// Allow --server http:// to a host other than this machine. The token then crosses the
+    /// network in clear text; use it only inside a trusted network segment.
+    #[arg(long, global = true)]
+    pub insecure_http: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -239,6 +244,18 @@ pub enum Command {
         /// alert webhooks, /v1/incidents and the incidents pages.
         #[arg(long, value_name = "FILE", env = "PLUMB_INCIDENT_CONFIG")]
         incidents: Option<PathBuf>,
+        /// Minutes after which an idle web UI session ends (it also ends when its token is
+        /// revoked or expires, and after 8 hours in any case).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=480))]
+        session_idle_minutes: u64,
+        /// Seconds between the signed summaries of routine access (authenticated machine
+        /// requests, requests without a token, failed authentications).
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        audit_every_secs: u64,
+        /// A reverse proxy whose X-Forwarded-For names the client (repeatable). Without it,
+        /// the peer address is the client, which behind a proxy makes every client one.
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
 
     /// Incidents: open, classify (RTS 2024/1772), report (ITS 2025/302) and resolve, with the
@@ -590,8 +607,8 @@ pub enum TokenCmd {
     ///
     /// Example: plumb token create --role recorder --system payments --label github-actions
     Create {
-        /// admin, recorder, auditor or incident-manager.
-        #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager"])]
+        /// admin, recorder, auditor, incident-manager or metrics (Prometheus' scrape token).
+        #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager", "metrics"])]
         role: String,
         /// Systems a recorder may write to (repeatable; required for recorders).
         #[arg(long = "system")]
@@ -599,7 +616,8 @@ pub enum TokenCmd {
         /// Who or what it is for.
         #[arg(long, default_value = "")]
         label: String,
-        /// Lifetime in hours (default: 1 for recorders, 720 otherwise).
+        /// Lifetime in hours, 1 to 8784 (one year); default 1 for recorders, 2160 for metrics,
+        /// 720 otherwise.
         #[arg(long)]
         ttl_hours: Option<i64>,
     },

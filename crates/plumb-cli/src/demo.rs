@@ -476,7 +476,10 @@ pub fn run(
         return Ok(ExitCode::from(1));
     }
     if let Some(addr) = serve {
-        crate::serve::serve(&store, addr, 1000, None, Some(incident_cfg))?;
+        crate::serve::serve(plumb_server::ServerConfig {
+            incidents: Some(incident_cfg),
+            ..plumb_server::ServerConfig::new(store.clone(), addr)
+        })?;
     }
     Ok(ExitCode::SUCCESS)
 }

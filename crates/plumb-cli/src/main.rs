@@ -67,7 +67,13 @@ fn remote(cli: &Cli) -> Result<Option<remote::Remote>, Failure> {
         )
         .hint("unset PLUMB_SERVER, or use the server's API (/v1/openapi.json) or web UI"));
     }
-    remote::Remote::new(url, cli.token_file.as_deref(), cli.ca_cert.as_deref()).map(Some)
+    remote::Remote::new(
+        url,
+        cli.token_file.as_deref(),
+        cli.ca_cert.as_deref(),
+        cli.insecure_http,
+    )
+    .map(Some)
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
@@ -111,13 +117,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             tls_cert,
             tls_key,
             incidents,
-        } => serve::serve(
-            store,
-            *listen,
-            *checkpoint_every_ms,
-            tls_cert.clone().zip(tls_key.clone()),
-            incidents.clone(),
-        ),
+            session_idle_minutes,
+            audit_every_secs,
+            trusted_proxies,
+        } => serve::serve(plumb_server::ServerConfig {
+            checkpoint_every: std::time::Duration::from_millis(*checkpoint_every_ms),
+            tls: tls_cert.clone().zip(tls_key.clone()),
+            incidents: incidents.clone(),
+            session_idle: std::time::Duration::from_secs(session_idle_minutes * 60),
+            audit_every: std::time::Duration::from_secs(*audit_every_secs),
+            trusted_proxies: trusted_proxies.clone(),
+            ..plumb_server::ServerConfig::new(store.to_path_buf(), *listen)
+        }),
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Token(t) => serve::token(store, format, t, now),

@@ -42,14 +42,47 @@ fn roots(ca: &Path) -> Result<RootCerts, Failure> {
     Ok(RootCerts::Specific(Arc::new(certs)))
 }
 
+/// Whether the host of `authority` (`host[:port]/...`) is this machine: `localhost`, an
+/// address in 127.0.0.0/8, or `[::1]`.
+fn is_loopback_authority(authority: &str) -> bool {
+    let hostport = authority.split(['/', '?', '#']).next().unwrap_or("");
+    let hostport = hostport.rsplit_once('@').map_or(hostport, |(_, h)| h);
+    let host = if let Some(v6) = hostport.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        hostport.split(':').next().unwrap_or("")
+    };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    host.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl Remote {
-    /// Connects lazily to `url` with the token from `token_file` or PLUMB_TOKEN.
-    pub fn new(url: &str, token_file: Option<&Path>, ca: Option<&Path>) -> Result<Self, Failure> {
+    /// Connects lazily to `url` with the token from `token_file` or PLUMB_TOKEN. Plain HTTP
+    /// is refused for any host but this machine unless `insecure_http`: the token would cross
+    /// the network in clear text.
+    pub fn new(
+        url: &str,
+        token_file: Option<&Path>,
+        ca: Option<&Path>,
+        insecure_http: bool,
+    ) -> Result<Self, Failure> {
         let base = url.trim_end_matches('/').to_string();
         if !(base.starts_with("https://") || base.starts_with("http://")) {
             return Err(Failure::usage(format!(
                 "--server {url:?} is not an http(s) URL"
             )));
+        }
+        if let Some(rest) = base.strip_prefix("http://")
+            && !insecure_http
+            && !is_loopback_authority(rest)
+        {
+            return Err(Failure::usage(format!(
+                "--server {url:?} is plain HTTP to another machine: the API token would cross the network unencrypted"
+            ))
+            .hint("use https:// (plumb serve --tls-cert/--tls-key), or pass --insecure-http inside a trusted network segment"));
         }
         let token = match token_file {
             Some(p) => std::fs::read_to_string(p)
@@ -212,5 +245,34 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
         String::new()
     } else {
         format!("?{}", parts.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_authority;
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for ok in [
+            "127.0.0.1:8700",
+            "localhost:1/x",
+            "[::1]:8700",
+            "127.9.9.9",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in [
+            "plumb.bank.example:8700",
+            "10.0.0.1:8700",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "evil.example/127.0.0.1",
+            "127.0.0.1@evil.example",
+            "[::2]:1",
+        ] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
     }
 }

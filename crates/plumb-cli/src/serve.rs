@@ -1,9 +1,7 @@
 //! `plumb serve` and `plumb token`.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -30,14 +28,9 @@ async fn shutdown_signal() {
 
 /// Serves until SIGINT or SIGTERM; acknowledged appends are durable, queued audit records are
 /// written before exit.
-pub fn serve(
-    store: &Path,
-    listen: SocketAddr,
-    checkpoint_every_ms: u64,
-    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
-    incidents: Option<std::path::PathBuf>,
-) -> Result<ExitCode, Failure> {
-    plumb_ledger::Ledger::open(store).map_err(|e| {
+pub fn serve(cfg: plumb_server::ServerConfig) -> Result<ExitCode, Failure> {
+    let (store, listen) = (cfg.store.clone(), cfg.addr);
+    plumb_ledger::Ledger::open(&store).map_err(|e| {
         Failure::from(e).hint(format!(
             "run `plumb init --store {}` first",
             store.display()
@@ -50,7 +43,6 @@ pub fn serve(
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| Failure::usage(format!("cannot listen on {listen}: {e}")))?;
         eprintln!("{}", json!({"level": "info", "msg": "listening", "addr": listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "store": store}));
-        let cfg = plumb_server::ServerConfig { store: store.to_path_buf(), addr: listen, max_body: 128 * 1024, checkpoint_every: Duration::from_millis(checkpoint_every_ms), tls, incidents };
         plumb_server::serve(cfg, listener, shutdown_signal()).await.map_err(Failure::usage)
     })?;
     Ok(ExitCode::SUCCESS)
@@ -89,13 +81,17 @@ pub fn token(
             label,
             ttl_hours,
         } => {
-            let role = Role::parse(role).expect("clap checked the role");
+            let role = Role::parse(role)
+                .ok_or_else(|| Failure::usage(format!("unknown role {role:?}")))?;
             let (secret, rec) = tokens
                 .create(
                     role,
                     systems.clone(),
                     label,
-                    ttl_hours.map(chrono::Duration::hours),
+                    ttl_hours
+                        .map(plumb_server::tokens::ttl_from_hours)
+                        .transpose()
+                        .map_err(Failure::usage)?,
                     now,
                 )
                 .map_err(Failure::usage)?;

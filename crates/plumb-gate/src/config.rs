@@ -166,6 +166,10 @@ fn default_security_roles() -> Vec<String> {
 fn default_waiver_days() -> u32 {
     90
 }
+/// The longest a policy evaluation may run, whatever a configuration asks: a gate that takes
+/// longer is stuck, and the evaluation holds a worker thread.
+pub const MAX_POLICY_TIMEOUT_MS: u64 = 10_000;
+
 fn default_timeout() -> u64 {
     2000
 }
@@ -221,6 +225,12 @@ impl GateConfig {
             return Err(GateError::Usage(format!(
                 "criticality {:?} must be critical, important or none",
                 self.criticality
+            )));
+        }
+        if !(1..=MAX_POLICY_TIMEOUT_MS).contains(&self.policy_timeout_ms) {
+            return Err(GateError::Usage(format!(
+                "policy_timeout_ms must be between 1 and {MAX_POLICY_TIMEOUT_MS}, got {}",
+                self.policy_timeout_ms
             )));
         }
         if !(0.0..=100.0).contains(&self.coverage_threshold) {

@@ -149,6 +149,8 @@ impl PolicyEngine {
         config: &Value,
         timeout_ms: u64,
     ) -> Result<Self, GateError> {
+        // Capped here too, so no caller (a server request, a library user) can lift it.
+        let timeout_ms = timeout_ms.min(crate::config::MAX_POLICY_TIMEOUT_MS);
         let mut engine = regorus::Engine::new();
         engine.set_strict_builtin_errors(true);
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {

@@ -37,18 +37,43 @@ pub fn statement(ev: &Event) -> Statement {
     )
 }
 
-fn event_at(l: &mut Ledger, i: u64) -> Result<Option<Event>> {
-    let e = LogEntry::parse(&l.entry(i)?.bytes)?;
-    let st = e.statement()?;
-    if st.predicate_type != PREDICATE_TYPE {
-        return Ok(None);
-    }
-    serde_json::from_value(st.predicate)
-        .map(Some)
-        .map_err(|e| Error::State(format!("entry {i}: not an incident event ({e})")))
+/// A stored record that readers did not believe or could not read, and why. It stays in the
+/// append-only log; readers skip it and report it, so one bad record never stops the list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Its index in the log (the first event, for an incident that does not fold).
+    pub entry: u64,
+    /// Why it was skipped.
+    pub reason: String,
 }
 
-/// The events of incident `id`, in log order.
+/// The incident event at `i`: `Ok(Err(reason))` when it is not signed by the store key or
+/// does not decode; `Err` only when the store itself fails.
+fn event_at(l: &mut Ledger, i: u64) -> Result<std::result::Result<Event, String>> {
+    let e = match LogEntry::parse(&l.entry(i)?.bytes) {
+        Ok(e) => e,
+        Err(err) => return Ok(Err(format!("entry does not parse: {err}"))),
+    };
+    // Incident events are the server's own records: only the store key's signature counts,
+    // whatever other keys the store trusts for pipeline evidence.
+    if e.envelope.verify(&[l.public_key()]).is_err() {
+        return Ok(Err("not signed by the store key".into()));
+    }
+    let st = match e.statement() {
+        Ok(st) => st,
+        Err(err) => return Ok(Err(format!("statement does not parse: {err}"))),
+    };
+    if st.predicate_type != PREDICATE_TYPE {
+        return Ok(Err(format!(
+            "predicate type {} is not an incident event",
+            st.predicate_type
+        )));
+    }
+    Ok(serde_json::from_value(st.predicate).map_err(|e| format!("not an incident event: {e}")))
+}
+
+/// The events of incident `id`, in log order; records that are not believable incident events
+/// are skipped.
 pub fn events(l: &mut Ledger, id: &str) -> Result<Vec<(u64, Event)>> {
     let mut out = Vec::new();
     for i in l.query(&Query {
@@ -56,7 +81,7 @@ pub fn events(l: &mut Ledger, id: &str) -> Result<Vec<(u64, Event)>> {
         predicate_type: Some(PREDICATE_TYPE.into()),
         ..Default::default()
     })? {
-        if let Some(ev) = event_at(l, i)?
+        if let Ok(ev) = event_at(l, i)?
             && ev.incident == id
         {
             out.push((i, ev));
@@ -76,21 +101,36 @@ pub fn load(l: &mut Ledger, id: &str) -> Result<Incident> {
 
 /// Every incident, rebuilt from the ledger, newest first.
 pub fn all(l: &mut Ledger) -> Result<Vec<Incident>> {
+    scan(l).map(|(incidents, _)| incidents)
+}
+
+/// Every incident, newest first, and the records skipped on the way: events that are not
+/// signed by the store key or do not decode, and incidents whose events do not fold.
+pub fn scan(l: &mut Ledger) -> Result<(Vec<Incident>, Vec<Skipped>)> {
     let mut by: BTreeMap<String, Vec<(u64, Event)>> = BTreeMap::new();
+    let mut skipped = Vec::new();
     for i in l.query(&Query {
         predicate_type: Some(PREDICATE_TYPE.into()),
         ..Default::default()
     })? {
-        if let Some(ev) = event_at(l, i)? {
-            by.entry(ev.incident.clone()).or_default().push((i, ev));
+        match event_at(l, i)? {
+            Ok(ev) => by.entry(ev.incident.clone()).or_default().push((i, ev)),
+            Err(reason) => skipped.push(Skipped { entry: i, reason }),
         }
     }
-    let mut out = by
-        .values()
-        .map(|evs| fold(evs))
-        .collect::<Result<Vec<_>>>()?;
-    out.sort_by(|a, b| b.timeline[0].0.cmp(&a.timeline[0].0));
-    Ok(out)
+    let mut out = Vec::new();
+    for evs in by.values() {
+        match fold(evs) {
+            Ok(inc) => out.push(inc),
+            Err(e) => skipped.push(Skipped {
+                entry: evs.first().map_or(0, |x| x.0),
+                reason: format!("incident does not fold: {e}"),
+            }),
+        }
+    }
+    out.sort_by_key(|inc| std::cmp::Reverse(inc.timeline.first().map_or(0, |t| t.0)));
+    skipped.sort_by_key(|s| s.entry);
+    Ok((out, skipped))
 }
 
 /// Production and other deployments recorded in the ledger.

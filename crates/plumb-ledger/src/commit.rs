@@ -132,6 +132,23 @@ impl GroupCommit {
         Ticket(rx)
     }
 
+    /// Queues an entry without ever blocking: when the queue is full the entry is refused with
+    /// [`Error::Busy`], so an async server can answer 503 instead of stalling a worker thread.
+    pub fn try_submit(&self, entry: NewEntry) -> Result<Ticket> {
+        let (done, rx) = mpsc::channel();
+        let tx = self
+            .tx
+            .as_ref()
+            .ok_or_else(|| Error::State("the log writer stopped".into()))?;
+        match tx.try_send(Job { entry, done }) {
+            Ok(()) => Ok(Ticket(rx)),
+            Err(mpsc::TrySendError::Full(_)) => Err(Error::Busy),
+            Err(mpsc::TrySendError::Disconnected(_)) => {
+                Err(Error::State("the log writer stopped".into()))
+            }
+        }
+    }
+
     /// Queues an entry and waits until it is durable.
     pub fn append(&self, entry: NewEntry) -> Result<u64> {
         self.submit(entry).wait()

@@ -52,6 +52,9 @@ pub enum Error {
     /// The request cannot be carried out in the store's current state.
     #[error("{0}")]
     State(String),
+    /// The writer's queue is full; try again shortly.
+    #[error("the log writer is busy; try again shortly")]
+    Busy,
 }
 
 impl Error {

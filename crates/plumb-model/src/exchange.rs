@@ -121,8 +121,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                     ("organizations" | "item", "item") => {
                         org_labels.push(None);
                         orgs.push(Vec::new());
-                        if let Some(r) = e.attr("identifierRef") {
-                            orgs.last_mut().expect("pushed").push(OrgItem {
+                        if let Some(r) = e.attr("identifierRef")
+                            && let Some(level) = orgs.last_mut()
+                        {
+                            level.push(OrgItem {
                                 label: None,
                                 reference: Some(r.to_string()),
                                 items: vec![],
@@ -198,10 +200,19 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                             finish(file, p, &mut m)?;
                         }
                     }
-                    "item" => {
+                    // Only an item opened inside organizations or another item pushed a level
+                    // (see the start handler); any other `</item>` closes nothing here.
+                    "item"
+                        if stack
+                            .last()
+                            .is_some_and(|p| p == "organizations" || p == "item")
+                            && orgs.len() > 1 =>
+                    {
                         let children = orgs.pop().unwrap_or_default();
                         let label = org_labels.pop().flatten();
-                        let parent = orgs.last_mut().expect("root level");
+                        let Some(parent) = orgs.last_mut() else {
+                            return Ok(());
+                        };
                         if label.is_some()
                             || children
                                 .iter()

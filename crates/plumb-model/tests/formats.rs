@@ -190,3 +190,29 @@ fn hostile_and_broken_models_are_refused_with_the_line() {
     let e = plumb_model::yaml::read("m.yaml", "id: m\nname: m\ncolour: blue\n").unwrap_err();
     assert!(e.message.contains("colour") && e.line.is_some(), "{e}");
 }
+
+/// Regression (issue 13): an `</item>` closing an item outside `<organizations>` panicked the
+/// reader ("root level"), and the server parses recorded models for the architecture page.
+#[test]
+fn items_outside_organizations_do_not_panic() {
+    for body in [
+        format!("{HEAD}<item></item></model>"),
+        format!("{HEAD}<elements><item/></elements></model>"),
+        format!(
+            "{HEAD}<organizations><item><label>a</label><x><item/></x></item></organizations></model>"
+        ),
+        format!("{HEAD}<organizations></item></organizations></model>"),
+    ] {
+        let r = std::panic::catch_unwind(|| plumb_model::exchange::read("m.xml", body.as_bytes()));
+        assert!(r.is_ok(), "panicked on {body}");
+    }
+    let ok = plumb_model::exchange::read(
+        "m.xml",
+        format!(
+            "{HEAD}<organizations><item><label>L</label><item/></item></organizations></model>"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(ok.organizations.len(), 1);
+}

@@ -17,7 +17,7 @@ use plumb_ledger::hash::hex;
 use plumb_ledger::store::Query as LogQuery;
 
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::state::{AppState, lock};
 use crate::tokens::{Role, TokenRecord};
 
 type ApiResult = Result<Response, Problem>;
@@ -44,9 +44,10 @@ pub async fn healthz() -> Response {
     json_response(StatusCode::OK, json!({"status": "ok"}))
 }
 
+/// Readiness: the store answers. Public, so it says nothing about the data.
 pub async fn readyz(State(s): State<Arc<AppState>>) -> ApiResult {
-    let size = blocking(move || {
-        s.reader.lock().expect("lock").size().map_err(|_| {
+    blocking(move || {
+        lock(&s.reader).size().map_err(|_| {
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "not-ready",
@@ -55,21 +56,13 @@ pub async fn readyz(State(s): State<Arc<AppState>>) -> ApiResult {
         })
     })
     .await?;
-    Ok(json_response(
-        StatusCode::OK,
-        json!({"status": "ready", "entries": size}),
-    ))
+    Ok(json_response(StatusCode::OK, json!({"status": "ready"})))
 }
 
 pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     let s2 = s.clone();
     let (size, incidents) = blocking(move || {
-        let size = s2
-            .reader
-            .lock()
-            .expect("lock")
-            .size()
-            .map_err(Problem::from_ledger)?;
+        let size = lock(&s2.reader).size().map_err(Problem::from_ledger)?;
         Ok((size, crate::incidents::metrics(&s2)))
     })
     .await?;
@@ -85,6 +78,8 @@ pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     out.push_str(&format!("# HELP plumb_appends_total Entries appended through the API.\n# TYPE plumb_appends_total counter\nplumb_appends_total {}\n", m.appends.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_auth_failures_total Failed authentications.\n# TYPE plumb_auth_failures_total counter\nplumb_auth_failures_total {}\n", m.auth_failures.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_rate_limited_total Requests refused after too many failed authentications.\n# TYPE plumb_rate_limited_total counter\nplumb_rate_limited_total {}\n", m.rate_limited.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_forbidden_total Requests refused for their role or scope.\n# TYPE plumb_forbidden_total counter\nplumb_forbidden_total {}\n", m.forbidden.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_handler_panics_total Handlers that panicked (answered 500).\n# TYPE plumb_handler_panics_total counter\nplumb_handler_panics_total {}\n", m.panics.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_log_entries Entries in the evidence log.\n# TYPE plumb_log_entries gauge\nplumb_log_entries {size}\n"));
     out.push_str(&incidents);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
@@ -178,12 +173,26 @@ pub async fn append(
         blobs,
     };
     let st = s.clone();
+    let who2 = who.clone();
     let (index, leaf) = blocking(move || {
-        let entry =
-            plumb_ledger::entry::prepare(&body, ann, &st.trusted, st.max_envelope, Utc::now())
-                .map_err(Problem::from_ledger)?;
+        let envelope = plumb_ledger::dsse::Envelope::parse(&body, st.max_envelope)
+            .map_err(Problem::from_ledger)?;
+        let store_signed = envelope.verify(&[st.key.public()]).is_ok();
+        let entry = plumb_ledger::entry::prepare_envelope(envelope, ann, &st.trusted, Utc::now())
+            .map_err(Problem::from_ledger)?;
+        if crate::state::RESERVED_TYPES.contains(&entry.predicate_type.as_str()) && !store_signed {
+            crate::authz::refuse(&st, &who2, "POST", "/v1/entries");
+            return Err(Problem::forbidden(format!(
+                "{} records are written by the server itself (signed with the store key); they cannot be appended",
+                entry.predicate_type
+            )));
+        }
         let leaf = hex(&entry.leaf_hash);
-        let i = st.writer.append(entry).map_err(Problem::from_ledger)?;
+        let i = st
+            .writer
+            .try_submit(entry)
+            .and_then(|t| t.wait())
+            .map_err(Problem::from_ledger)?;
         Ok((i, leaf))
     })
     .await?;
@@ -268,7 +277,7 @@ pub async fn list(
 ) -> ApiResult {
     let query = query_of(&q)?;
     let v = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let ids = l.query(&query).map_err(Problem::from_ledger)?;
         let items = ids
             .iter()
@@ -292,14 +301,14 @@ fn index_of(raw: &str) -> Result<u64, Problem> {
 
 pub async fn get_entry(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
     let i = index_of(&raw)?;
-    let v = blocking(move || entry_json(&mut s.reader.lock().expect("lock"), i)).await?;
+    let v = blocking(move || entry_json(&mut lock(&s.reader), i)).await?;
     Ok(json_response(StatusCode::OK, v))
 }
 
 pub async fn proof(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
     let i = index_of(&raw)?;
     let v = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let r = l.prove(i).map_err(Problem::from_ledger)?;
         Ok(json!({"index": i, "proof": r.proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "checkpoint": r.checkpoint, "receipt": r.to_text()}))
     })
@@ -309,7 +318,7 @@ pub async fn proof(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> A
 
 pub async fn checkpoint(State(s): State<Arc<AppState>>) -> ApiResult {
     let v = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         match l.latest_checkpoint().map_err(Problem::from_ledger)? {
             Some((stored, cp)) => Ok(json!({"size": cp.size, "root_hash": hex(&cp.root), "note": stored.note, "time": stored.time})),
             None => Err(Problem::not_found("no checkpoint yet")),
@@ -330,7 +339,7 @@ pub async fn consistency(
     };
     let (old, new) = (n("old")?, n("new")?);
     let v = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let size = l.size().map_err(Problem::from_ledger)?;
         if old > new || new > size {
             return Err(Problem::bad_request(format!(
@@ -415,7 +424,7 @@ pub async fn export(
         let tmp = s.store.join("tmp");
         std::fs::create_dir_all(&tmp).map_err(|_| Problem::internal())?;
         let out = tmp.join(format!("export-{}.tar", crate::state::random_hex(8)));
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         l.export(&query, &out, Utc::now())
             .map_err(Problem::from_ledger)?;
         let b = std::fs::read(&out).map_err(|_| Problem::internal());
@@ -437,7 +446,7 @@ pub async fn export(
 }
 
 pub async fn list_tokens(State(s): State<Arc<AppState>>) -> ApiResult {
-    let t = s.tokens.lock().expect("lock");
+    let t = lock(&s.tokens);
     let items: Vec<Value> = t.list().iter().map(|r| json!({"id": r.id, "role": r.role, "systems": r.systems, "label": r.label, "created": r.created, "expires": r.expires, "revoked": r.revoked})).collect();
     Ok(json_response(StatusCode::OK, json!({"items": items})))
 }
@@ -456,7 +465,9 @@ pub async fn create_token(
         .and_then(Value::as_str)
         .and_then(Role::parse)
         .ok_or_else(|| {
-            Problem::bad_request("role must be admin, recorder, auditor or incident-manager")
+            Problem::bad_request(
+                "role must be admin, recorder, auditor, incident-manager or metrics",
+            )
         })?;
     let systems: Vec<String> = v
         .get("systems")
@@ -472,14 +483,15 @@ pub async fn create_token(
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let ttl = v
-        .get("ttl_hours")
-        .and_then(Value::as_i64)
-        .map(chrono::Duration::hours);
-    let (secret, rec) = s
-        .tokens
-        .lock()
-        .expect("lock")
+    let ttl = match v.get("ttl_hours") {
+        None | Some(Value::Null) => None,
+        Some(h) => Some(
+            h.as_i64()
+                .ok_or_else(|| Problem::bad_request("ttl_hours must be a whole number of hours"))
+                .and_then(|h| crate::tokens::ttl_from_hours(h).map_err(Problem::bad_request))?,
+        ),
+    };
+    let (secret, rec) = lock(&s.tokens)
         .create(role, systems, &label, ttl, Utc::now())
         .map_err(Problem::bad_request)?;
     s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "token.create", "token": rec.id, "role": rec.role, "systems": rec.systems, "by": who.id}), true).map_err(|_| Problem::internal())?;
@@ -494,10 +506,7 @@ pub async fn revoke_token(
     Extension(who): Extension<TokenRecord>,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let rec = s
-        .tokens
-        .lock()
-        .expect("lock")
+    let rec = lock(&s.tokens)
         .revoke(&id, Utc::now())
         .map_err(Problem::not_found)?;
     s.audit(
@@ -510,5 +519,35 @@ pub async fn revoke_token(
     Ok(json_response(
         StatusCode::OK,
         json!({"id": rec.id, "revoked": rec.revoked}),
+    ))
+}
+
+/// `GET /v1/sessions`: live UI sessions (never their cookie values).
+pub async fn list_sessions(State(s): State<Arc<AppState>>) -> ApiResult {
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"items": s.list_sessions()}),
+    ))
+}
+
+/// `DELETE /v1/sessions/{id}`: ends a UI session; audited.
+pub async fn revoke_session(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let info = s
+        .revoke_session(&id)
+        .ok_or_else(|| Problem::not_found(format!("no live session {id}")))?;
+    s.audit(
+        &format!("session {}", info.id),
+        &plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(info.id.as_bytes())),
+        json!({"event": "session.revoke", "session": info.id, "token": info.token, "by": who.id}),
+        true,
+    )
+    .map_err(|_| Problem::busy())?;
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"id": info.id, "ended": true}),
     ))
 }

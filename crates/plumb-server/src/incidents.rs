@@ -22,8 +22,8 @@ use serde_json::json;
 
 use crate::api::{blocking, json_response, require_json};
 use crate::problem::Problem;
-use crate::state::AppState;
-use crate::tokens::TokenRecord;
+use crate::state::{AppState, lock};
+use crate::tokens::{Role, TokenRecord};
 
 /// Incident handling, when the server was started with an incident configuration.
 pub struct IncidentSetup {
@@ -89,22 +89,54 @@ fn append(s: &AppState, evs: &[Event]) -> Result<Vec<u64>, Problem> {
     .map_err(Problem::from_ledger)
 }
 
-/// Runs `f` with the incident lock, a reader and a context at the server's clock.
+/// Runs the operation `f` with the incident lock, a reader and a context at the server's
+/// clock, and appends the events it produces before the lock is released: the next operation
+/// sees them, so two identical webhooks arriving together open one incident, not two.
 fn with_ctx<T>(
     s: &AppState,
     who: &TokenRecord,
-    f: impl FnOnce(&mut plumb_ledger::Ledger, &Ctx) -> Result<T, Problem>,
-) -> Result<T, Problem> {
+    f: impl FnOnce(&mut plumb_ledger::Ledger, &Ctx) -> Result<(T, Vec<Event>), Problem>,
+) -> Result<(T, Vec<Event>, Vec<u64>), Problem> {
     let setup = setup(s)?;
-    let _one = setup.lock.lock().expect("lock");
+    let _one = lock(&setup.lock);
     let ctx = Ctx {
         config: &setup.config,
         model: setup.model.as_ref(),
         now: Utc::now(),
         actor: actor(who),
     };
-    let mut l = s.reader.lock().expect("lock");
-    f(&mut l, &ctx)
+    let (out, evs) = {
+        let mut l = lock(&s.reader);
+        f(&mut l, &ctx)?
+    };
+    let entries = append(s, &evs)?;
+    Ok((out, evs, entries))
+}
+
+/// A recorder (a monitoring system's token) may raise alerts only for its own systems: every
+/// alert must name a service it is scoped to.
+fn alerts_in_scope(who: &TokenRecord, list: &[alerts::Alert]) -> Result<(), Problem> {
+    if who.role != Role::Recorder {
+        return Ok(());
+    }
+    for a in list {
+        match &a.service {
+            Some(sys) if who.systems.iter().any(|x| x == sys) => {}
+            Some(sys) => {
+                return Err(Problem::forbidden(format!(
+                    "this token may raise alerts for {:?}, not {sys:?} (alert {})",
+                    who.systems, a.name
+                )));
+            }
+            None => {
+                return Err(Problem::forbidden(format!(
+                    "alert {} names no service; a recorder token may raise alerts only for {:?} (label service, app or job)",
+                    a.name, who.systems
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn ingest(
@@ -117,11 +149,15 @@ async fn ingest(
     require_json(&headers)?;
     setup(&s)?;
     let list = parse(&body).map_err(problem)?;
+    if let Err(p) = alerts_in_scope(&who, &list) {
+        crate::authz::refuse(&s, &who, "POST", "/v1/alerts");
+        return Err(p);
+    }
     blocking(move || {
-        let (evs, out) = with_ctx(&s, &who, |l, ctx| {
-            ops::alerts(l, ctx, &list).map_err(problem)
+        let (out, _, entries) = with_ctx(&s, &who, |l, ctx| {
+            let (evs, out) = ops::alerts(l, ctx, &list).map_err(problem)?;
+            Ok((out, evs))
         })?;
-        let entries = append(&s, &evs)?;
         Ok(json_response(
             StatusCode::OK,
             json!({"alerts": list.len(), "outcome": out, "entries": entries}),
@@ -156,7 +192,7 @@ fn view_json(
     now: DateTime<Utc>,
 ) -> Result<serde_json::Value, Problem> {
     let v = ops::view(inc, &setup.config, now).map_err(problem)?;
-    Ok(serde_json::to_value(&v).expect("view JSON"))
+    serde_json::to_value(&v).map_err(|_| Problem::internal())
 }
 
 /// `GET /v1/incidents`: every incident with its status and deadlines (timelines left out).
@@ -164,7 +200,7 @@ pub async fn list(State(s): State<Arc<AppState>>) -> Result<Response, Problem> {
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
-        let all = store::all(&mut s.reader.lock().expect("lock")).map_err(problem)?;
+        let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
         let now = Utc::now();
         let mut out = Vec::new();
         for inc in all {
@@ -199,8 +235,8 @@ pub async fn open(
         )
     })?;
     blocking(move || {
-        let (id, evs) = with_ctx(&s, &who, |l, ctx| ops::open(l, ctx, &req).map_err(problem))?;
-        let entries = append(&s, &evs)?;
+        let (id, _, entries) =
+            with_ctx(&s, &who, |l, ctx| ops::open(l, ctx, &req).map_err(problem))?;
         Ok(json_response(
             StatusCode::CREATED,
             json!({"id": id, "entries": entries}),
@@ -216,7 +252,7 @@ pub async fn show(
 ) -> Result<Response, Problem> {
     setup(&s)?;
     blocking(move || {
-        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
         Ok(json_response(
             StatusCode::OK,
             view_json(setup(&s)?, inc, Utc::now())?,
@@ -242,11 +278,10 @@ pub async fn operate(
         )
     })?;
     blocking(move || {
-        let evs = with_ctx(&s, &who, |l, ctx| {
-            ops::apply(l, ctx, &id, &op).map_err(problem)
+        let ((), _, entries) = with_ctx(&s, &who, |l, ctx| {
+            Ok(((), ops::apply(l, ctx, &id, &op).map_err(problem)?))
         })?;
-        let entries = append(&s, &evs)?;
-        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
         let mut v = view_json(setup(&s)?, inc, Utc::now())?;
         v["entries"] = json!(entries);
         Ok(json_response(StatusCode::OK, v))
@@ -264,7 +299,7 @@ pub async fn report(
     let st = Stage::from_name(&stage)
         .ok_or_else(|| Problem::not_found("stage must be initial, intermediate or final"))?;
     blocking(move || {
-        let inc = store::load(&mut s.reader.lock().expect("lock"), &id).map_err(problem)?;
+        let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
         let r = inc
             .reports
             .get(&st)
@@ -290,7 +325,7 @@ pub fn metrics(s: &AppState) -> String {
     let Some(setup) = s.incidents.as_ref() else {
         return String::new();
     };
-    let all = match store::all(&mut s.reader.lock().expect("lock")) {
+    let all = match store::all(&mut lock(&s.reader)) {
         Ok(a) => a,
         Err(_) => return String::new(),
     };

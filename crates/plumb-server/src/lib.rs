@@ -2,11 +2,14 @@
 //! trail, RFC 9457 errors, OpenAPI) and the auditors' web UI, over one evidence store.
 
 pub mod api;
+pub mod audit;
+pub mod authz;
 pub mod evaluate;
 pub mod incidents;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod sessions;
 pub mod state;
 pub mod tls;
 pub mod tokens;
@@ -18,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -27,8 +30,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use problem::Problem;
-use routes::{Access, access};
-use state::AppState;
+use state::{AppState, lock};
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -45,84 +47,31 @@ pub struct ServerConfig {
     pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     /// Incident configuration (entity, holidays, model); incident routes answer 503 without.
     pub incidents: Option<std::path::PathBuf>,
+    /// Idle timeout of UI sessions.
+    pub session_idle: Duration,
+    /// How often the access summary is written (when anything happened).
+    pub audit_every: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (for the failure limiter and the
+    /// access trail).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Failed authentications a client may make per minute before it is held back (429).
+    pub max_auth_failures: u32,
 }
 
-/// Authentication and authorisation for API routes, from the route table. Records every
-/// success and failure in the audit trail; refuses a client after too many failures.
-async fn authorise(
-    State(s): State<Arc<AppState>>,
-    ConnectInfo(tls::ClientAddr(addr)): ConnectInfo<tls::ClientAddr>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let path = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
-    let method = req.method().as_str().to_string();
-    let Some(Access::Roles(roles)) = access(&method, &path) else {
-        return next.run(req).await;
-    };
-    let ip = addr.ip();
-    if s.limited(ip) {
-        s.metrics
-            .rate_limited
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut r = Problem::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "too many failed authentications from this address; wait a minute",
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-        return r;
-    }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .map(str::to_string);
-    let Some(secret) = presented else {
-        // Audited and counted, but not held against the address: the limiter is for guessing.
-        s.metrics
-            .auth_failures
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let _ = s.audit(&format!("client {ip}"), &plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(ip.to_string().as_bytes())), json!({"event": "auth.failure", "reason": "no token", "method": method, "route": path, "client": ip.to_string()}), false);
-        return Problem::unauthorized("send an API token: Authorization: Bearer plumb_...")
-            .into_response();
-    };
-    let checked = {
-        let mut t = s.tokens.lock().expect("lock");
-        if let Err(e) = t.refresh() {
-            eprintln!(
-                "{}",
-                json!({"level": "error", "msg": "token file unreadable", "error": e})
-            );
-        }
-        t.check(&secret, Utc::now())
-    };
-    let secret_digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
-    match checked {
-        Err(e) => {
-            s.failed(ip);
-            let _ = s.audit(&format!("client {ip}"), &secret_digest, json!({"event": "auth.failure", "reason": e.to_string(), "method": method, "route": path, "client": ip.to_string()}), false);
-            Problem::unauthorized(e.to_string()).into_response()
-        }
-        Ok(rec) => {
-            let _ = s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.success", "token": rec.id, "role": rec.role, "method": method, "route": path, "client": ip.to_string()}), false);
-            if !roles.contains(&rec.role) {
-                return Problem::forbidden(format!(
-                    "role {} may not {method} {path}",
-                    rec.role.name()
-                ))
-                .into_response();
-            }
-            req.extensions_mut().insert(rec);
-            next.run(req).await
+impl ServerConfig {
+    /// A configuration with the documented defaults for everything but the store and address.
+    pub fn new(store: std::path::PathBuf, addr: SocketAddr) -> Self {
+        ServerConfig {
+            store,
+            addr,
+            max_body: 1024 * 1024,
+            checkpoint_every: Duration::from_secs(1),
+            tls: None,
+            incidents: None,
+            session_idle: state::DEFAULT_SESSION_IDLE,
+            audit_every: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
+            max_auth_failures: state::MAX_FAILURES,
         }
     }
 }
@@ -134,7 +83,9 @@ async fn envelope(State(s): State<Arc<AppState>>, req: Request, next: Next) -> R
     let (method, uri) = (req.method().clone(), req.uri().path().to_string());
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert("x-request-id", HeaderValue::from_str(&id).expect("hex"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        h.insert("x-request-id", v);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -158,6 +109,28 @@ async fn envelope(State(s): State<Arc<AppState>>, req: Request, next: Next) -> R
         json!({"ts": Utc::now().to_rfc3339(), "level": "info", "request_id": id, "method": method.as_str(), "path": uri, "status": r.status().as_u16(), "ms": started.elapsed().as_secs_f64() * 1000.0})
     );
     r
+}
+
+/// Turns a panic in a handler into a 500 problem (logged), so one bad request never drops the
+/// connection without an answer; the locks it held recover (see [`state::lock`]).
+async fn catch_panic(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => {
+            s.metrics
+                .panics
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "{}",
+                json!({"level": "error", "msg": "a handler panicked; answered 500"})
+            );
+            Problem::internal().into_response()
+        }
+    }
 }
 
 async fn not_found() -> Problem {
@@ -186,12 +159,18 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/incidents/{id}/reports/{stage}", get(incidents::report))
         .route("/v1/tokens", get(api::list_tokens).post(api::create_token))
         .route("/v1/tokens/{id}", axum::routing::delete(api::revoke_token))
+        .route("/v1/sessions", get(api::list_sessions))
+        .route(
+            "/v1/sessions/{id}",
+            axum::routing::delete(api::revoke_session),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .route(
             "/v1/blobs",
             post(api::put_blob).layer(DefaultBodyLimit::disable()),
-        )
-        .route_layer(middleware::from_fn_with_state(s.clone(), authorise));
+        );
+    // The route table decides who may call what before routing: authorise is the outer layer
+    // of every route and of the fallbacks, so nothing reaches a handler unchecked.
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
@@ -207,19 +186,33 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
                 "this route does not take that method",
             )
         })
+        .layer(middleware::from_fn_with_state(s.clone(), catch_panic))
+        .layer(middleware::from_fn_with_state(s.clone(), authz::authorise))
         .layer(middleware::from_fn_with_state(s.clone(), envelope))
         .with_state(s)
 }
 
 /// Signs a checkpoint whenever the log has grown, so proofs become available shortly after an
-/// append.
-fn spawn_checkpointer(s: Arc<AppState>, every: Duration) -> tokio::task::JoinHandle<()> {
+/// append, and writes the access summary every `audit_every`.
+fn spawn_checkpointer(
+    s: Arc<AppState>,
+    every: Duration,
+    audit_every: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let mut last_summary = Instant::now();
         loop {
             tokio::time::sleep(every).await;
             let s2 = s.clone();
+            let summary_due = last_summary.elapsed() >= audit_every;
+            if summary_due {
+                last_summary = Instant::now();
+            }
             let _ = tokio::task::spawn_blocking(move || {
-                let mut l = s2.reader.lock().expect("lock");
+                if summary_due {
+                    s2.flush_access(true);
+                }
+                let mut l = lock(&s2.reader);
                 if let Err(e) = l.checkpoint(Utc::now()) {
                     eprintln!("{}", json!({"level": "error", "msg": "checkpoint failed", "error": e.to_string()}));
                 }
@@ -241,9 +234,17 @@ pub async fn serve(
     let store = cfg.store.clone();
     let secure = cfg.tls.is_some();
     let incidents = cfg.incidents.clone();
+    let (idle, proxies, max_failures) = (
+        cfg.session_idle,
+        cfg.trusted_proxies.clone(),
+        cfg.max_auth_failures,
+    );
     let s = Arc::new(
         tokio::task::spawn_blocking(move || -> Result<AppState, String> {
             let mut st = AppState::open(store, secure)?;
+            st.session_idle = idle;
+            st.trusted_proxies = proxies;
+            st.max_failures = max_failures;
             if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
             }
@@ -252,7 +253,7 @@ pub async fn serve(
         .await
         .map_err(|e| e.to_string())??,
     );
-    let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every);
+    let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every, cfg.audit_every);
     let app =
         router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<tls::ClientAddr>();
     match &cfg.tls {
@@ -269,9 +270,14 @@ pub async fn serve(
             .await
             .map_err(|e| e.to_string())?,
     }
-    // Drain the writer: queued audit records are written before the process ends.
+    // Drain the writer: the last access summary and queued audit records are written before
+    // the process ends.
     ticker.abort();
     let _ = ticker.await;
+    {
+        let s2 = s.clone();
+        let _ = tokio::task::spawn_blocking(move || s2.flush_access(true)).await;
+    }
     let mut s = s;
     for _ in 0..100 {
         match Arc::try_unwrap(s) {

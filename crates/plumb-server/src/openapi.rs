@@ -32,6 +32,8 @@ pub fn document() -> Value {
                 op["security"] = json!([{"bearer": []}]);
                 op["x-roles"] = json!(roles.iter().map(|r| r.name()).collect::<Vec<_>>());
             }
+            // Web UI pages are not part of the API document.
+            Access::Session(_) => continue,
         }
         paths.entry(path.to_string()).or_insert_with(|| json!({}))[method.to_lowercase()] = op;
     }

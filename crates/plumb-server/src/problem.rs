@@ -50,6 +50,15 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, "not-found", detail)
     }
 
+    /// 503: the append queue is full. The response carries `Retry-After`.
+    pub fn busy() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the evidence log is busy; retry after a second",
+        )
+    }
+
     /// 500, with no internal detail.
     pub fn internal() -> Self {
         Self::new(
@@ -77,6 +86,7 @@ impl Problem {
             ),
             E::NotFound(m) => Self::not_found(m),
             E::State(m) => Self::new(StatusCode::CONFLICT, "state", m),
+            E::Busy => Self::busy(),
             other => {
                 eprintln!(
                     "{}",
@@ -90,16 +100,20 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
+        let busy = self.status == 503 && self.kind.ends_with("/busy");
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = (
-            status,
-            serde_json::to_string(&self).expect("problem serialises"),
-        )
-            .into_response();
+        // Four strings and a number always serialise; the fallback is there so that no path
+        // of the error handler itself can panic.
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        let mut r = (status, body).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if busy {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         r
     }
 }

@@ -1,15 +1,19 @@
-//! The API's routes in one table: the router is checked against it, the OpenAPI document must
-//! list exactly these, and the role-matrix test walks it.
+//! Every route the server answers, API and web UI, in one table. Authorisation is decided from
+//! it before any handler runs (see [`crate::authz`]): a method and path that are not in it are
+//! refused, HEAD is authorised exactly as GET, OPTIONS answers without data. The OpenAPI
+//! document lists exactly its API rows, and the role-matrix test walks every row.
 
 use crate::tokens::Role;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// No authentication (health, metrics, the OpenAPI document).
+    /// No authentication (health, readiness, the OpenAPI document, the login page, static files).
     Public,
-    /// Only these roles.
+    /// An API token (`Authorization: Bearer`) of one of these roles.
     Roles(&'static [Role]),
+    /// A web UI session (cookie) whose token has one of these roles.
+    Session(&'static [Role]),
 }
 
 const READERS: &[Role] = &[Role::Admin, Role::Auditor, Role::IncidentManager];
@@ -20,8 +24,12 @@ const ALL: &[Role] = &[
     Role::IncidentManager,
     Role::Recorder,
 ];
+/// Every role that may log in to the web UI.
+const UI: &[Role] = &[Role::Admin, Role::Auditor, Role::IncidentManager];
 const ADMIN: &[Role] = &[Role::Admin];
 const EXPORTERS: &[Role] = &[Role::Admin, Role::Auditor];
+/// Prometheus scrapes with a metrics token.
+const SCRAPERS: &[Role] = &[Role::Admin, Role::Metrics];
 const INCIDENT_MANAGERS: &[Role] = &[Role::Admin, Role::IncidentManager];
 /// Monitoring sends alerts with a recorder or incident-manager token.
 const ALERTERS: &[Role] = &[Role::Admin, Role::IncidentManager, Role::Recorder];
@@ -35,7 +43,12 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         Access::Public,
         "Readiness: the store answers",
     ),
-    ("GET", "/metrics", Access::Public, "Prometheus metrics"),
+    (
+        "GET",
+        "/metrics",
+        Access::Roles(SCRAPERS),
+        "Prometheus metrics (a metrics or admin token)",
+    ),
     ("GET", "/v1/openapi.json", Access::Public, "This document"),
     (
         "POST",
@@ -158,12 +171,197 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         Access::Roles(ADMIN),
         "Revoke a token",
     ),
+    (
+        "GET",
+        "/v1/sessions",
+        Access::Roles(ADMIN),
+        "Live web UI sessions (never their cookies)",
+    ),
+    (
+        "DELETE",
+        "/v1/sessions/{id}",
+        Access::Roles(ADMIN),
+        "End a web UI session",
+    ),
 ];
 
-/// The access rule of a route.
-pub fn access(method: &str, path: &str) -> Option<Access> {
-    ROUTES
-        .iter()
-        .find(|(m, p, _, _)| *m == method && *p == path)
-        .map(|r| r.2)
+/// The web UI's routes: pages need a session, the login page and static files do not.
+pub const UI_ROUTES: &[(&str, &str, Access, &str)] = &[
+    ("GET", "/", Access::Public, "Redirect to the UI"),
+    ("GET", "/ui/", Access::Public, "Redirect to the UI"),
+    ("GET", "/ui/login", Access::Public, "Login form"),
+    ("POST", "/ui/login", Access::Public, "Log in with a token"),
+    ("GET", "/ui/static/app.css", Access::Public, "Style sheet"),
+    (
+        "GET",
+        "/ui/static/proof.js",
+        Access::Public,
+        "In-browser proof check",
+    ),
+    (
+        "GET",
+        "/ui/static/countdown.js",
+        Access::Public,
+        "Deadline countdowns",
+    ),
+    ("POST", "/ui/logout", Access::Session(UI), "Log out"),
+    ("GET", "/ui", Access::Session(UI), "Overview"),
+    ("GET", "/ui/entries", Access::Session(UI), "Evidence search"),
+    (
+        "GET",
+        "/ui/entries/{index}",
+        Access::Session(UI),
+        "One entry",
+    ),
+    ("GET", "/ui/checkpoints", Access::Session(UI), "Checkpoints"),
+    (
+        "GET",
+        "/ui/deployments/{index}",
+        Access::Session(UI),
+        "One deployment",
+    ),
+    (
+        "GET",
+        "/ui/architecture",
+        Access::Session(UI),
+        "Architecture",
+    ),
+    (
+        "GET",
+        "/ui/export",
+        Access::Session(EXPORTERS),
+        "Evidence pack",
+    ),
+    ("GET", "/ui/incidents", Access::Session(UI), "Incidents"),
+    (
+        "GET",
+        "/ui/incidents/{id}",
+        Access::Session(UI),
+        "One incident",
+    ),
+    (
+        "GET",
+        "/ui/incidents/{id}/reports/{stage}",
+        Access::Session(UI),
+        "A report document",
+    ),
+];
+
+/// Every row: the API's, then the UI's.
+pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, Access, &'static str)> {
+    ROUTES.iter().chain(UI_ROUTES)
+}
+
+/// Whether a concrete request path matches a table path (`{name}` matches one non-empty
+/// segment).
+pub fn matches(pattern: &str, path: &str) -> bool {
+    let mut p = pattern.split('/');
+    let mut q = path.split('/');
+    loop {
+        match (p.next(), q.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) => {
+                let param = a.starts_with('{') && a.ends_with('}');
+                if !(a == b || (param && !b.is_empty())) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// What the table says of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The route and its access rule.
+    Found(&'static str, Access),
+    /// The path exists, but not with this method; these methods it takes.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No such path.
+    NotFound,
+}
+
+/// Looks a request up in the table. HEAD is looked up as GET; literal segments win over
+/// parameters (`/ui/static/app.css` before any `{param}`).
+pub fn lookup(method: &str, path: &str) -> Lookup {
+    let method = if method == "HEAD" { "GET" } else { method };
+    let candidates: Vec<_> = all().filter(|r| matches(r.1, path)).collect();
+    if candidates.is_empty() {
+        return Lookup::NotFound;
+    }
+    let mut best: Option<&(&str, &str, Access, &str)> = None;
+    for r in candidates.iter().filter(|r| r.0 == method) {
+        let literal = |p: &str| p.split('/').filter(|s| !s.starts_with('{')).count();
+        if best.is_none_or(|b| literal(r.1) > literal(b.1)) {
+            best = Some(r);
+        }
+    }
+    match best {
+        Some(r) => Lookup::Found(r.1, r.2),
+        None => {
+            let mut methods: Vec<&'static str> = candidates.iter().map(|r| r.0).collect();
+            methods.sort_unstable();
+            methods.dedup();
+            Lookup::MethodNotAllowed(methods)
+        }
+    }
+}
+
+/// The methods a path takes, for `Allow` and OPTIONS (HEAD wherever GET, and OPTIONS).
+pub fn allowed(path: &str) -> Vec<&'static str> {
+    let mut m: Vec<&'static str> = all().filter(|r| matches(r.1, path)).map(|r| r.0).collect();
+    if m.contains(&"GET") {
+        m.push("HEAD");
+    }
+    if !m.is_empty() {
+        m.push("OPTIONS");
+    }
+    m.sort_unstable();
+    m.dedup();
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_segment_by_segment() {
+        assert!(matches("/v1/entries/{index}", "/v1/entries/7"));
+        assert!(!matches("/v1/entries/{index}", "/v1/entries/"));
+        assert!(!matches("/v1/entries/{index}", "/v1/entries/7/proof"));
+        assert!(!matches("/v1/entries", "/v1/entries/"));
+        assert!(matches("/", "/"));
+        assert!(!matches("/ui", "/ui/"));
+    }
+
+    #[test]
+    fn head_is_get_and_unknown_methods_are_refused() {
+        assert_eq!(
+            lookup("HEAD", "/v1/export"),
+            Lookup::Found("/v1/export", Access::Roles(EXPORTERS))
+        );
+        assert_eq!(
+            lookup("PUT", "/v1/export"),
+            Lookup::MethodNotAllowed(vec!["GET"])
+        );
+        assert_eq!(lookup("GET", "/v1/nothing"), Lookup::NotFound);
+        assert_eq!(
+            allowed("/v1/entries"),
+            vec!["GET", "HEAD", "OPTIONS", "POST"]
+        );
+        assert!(matches!(
+            lookup("GET", "/ui/static/app.css"),
+            Lookup::Found("/ui/static/app.css", Access::Public)
+        ));
+    }
+
+    #[test]
+    fn every_path_is_unique_per_method() {
+        let mut seen = std::collections::HashSet::new();
+        for r in all() {
+            assert!(seen.insert((r.0, r.1)), "{} {} twice", r.0, r.1);
+        }
+    }
 }

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -20,10 +20,37 @@ use crate::tokens::{TokenRecord, Tokens};
 
 /// Predicate type of audit records.
 pub const AUDIT: &str = "https://plumbline.dev/attestation/audit/v1";
+/// Predicate types only the server writes, signed with the store key: incident events, audit
+/// records (which include token and session events), gate decisions and model checks. An
+/// envelope of one of these types is refused on `POST /v1/entries` unless the store key
+/// signed it, and readers believe such records only when the store key signed them.
+pub const RESERVED_TYPES: &[&str] = &[
+    plumb_incident::event::PREDICATE_TYPE,
+    AUDIT,
+    plumb_gate::decision::PREDICATE_TYPE,
+    plumb_model::check::PREDICATE_TYPE,
+];
+
 /// Failed authentications allowed per client address per window.
 pub const MAX_FAILURES: u32 = 10;
 /// The failed-authentication window.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// Client addresses the failure limiter remembers at most; the oldest are forgotten first, so
+/// a flood of addresses cannot exhaust memory.
+pub const MAX_LIMITED_CLIENTS: usize = 10_000;
+/// UI sessions held at most; the least recently used is ended first.
+pub const MAX_SESSIONS: usize = 10_000;
+/// Default idle timeout of a UI session.
+pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+/// Longest a UI session lives, idle or not.
+pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+
+/// Locks a mutex, recovering it if a thread panicked while holding it: the data behind the
+/// server's locks (a reader connection, counters, sessions) stays usable, and one bad request
+/// must not turn every later one into a 500.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Counters for /metrics.
 #[derive(Debug, Default)]
@@ -36,6 +63,10 @@ pub struct Metrics {
     pub auth_failures: AtomicU64,
     /// Requests refused by the limiter.
     pub rate_limited: AtomicU64,
+    /// Requests refused for their role or scope.
+    pub forbidden: AtomicU64,
+    /// Handlers that panicked (answered 500).
+    pub panics: AtomicU64,
 }
 
 impl Metrics {
@@ -50,12 +81,18 @@ impl Metrics {
 /// A logged-in UI session.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// The token behind it.
+    /// Public id (a hash prefix of the cookie value), for listing and revoking.
+    pub id: String,
+    /// The token behind it, as it was at login; checked again on every request.
     pub token: TokenRecord,
     /// CSRF token for its forms.
     pub csrf: String,
-    /// Expiry.
+    /// When it began (RFC 3339).
+    pub created: String,
+    /// Hard expiry.
     pub expires: Instant,
+    /// Last request.
+    pub last_seen: Instant,
 }
 
 /// Everything the handlers share.
@@ -82,8 +119,16 @@ pub struct AppState {
     pub tokens: Mutex<Tokens>,
     /// UI sessions by id.
     pub sessions: Mutex<HashMap<String, Session>>,
-    /// Failed authentications by client address.
+    /// Failed authentications by client address (bounded, see [`MAX_LIMITED_CLIENTS`]).
     pub failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+    /// Failed authentications per client per window before it is held back.
+    pub max_failures: u32,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Idle timeout of UI sessions.
+    pub session_idle: Duration,
+    /// Routine access, counted and summarised.
+    pub access: crate::audit::AccessLog,
     /// Counters.
     pub metrics: Metrics,
     /// Whether cookies are marked Secure (TLS).
@@ -92,10 +137,12 @@ pub struct AppState {
     pub incidents: Option<crate::incidents::IncidentSetup>,
 }
 
-/// Random hex of `n` bytes.
+/// Random hex of `n` bytes from the operating system. Without randomness the server cannot
+/// issue sessions or CSRF tokens safely, so a failing source is fatal rather than weak.
 pub fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
-    getrandom::getrandom(&mut b).expect("randomness");
+    #[allow(clippy::expect_used)]
+    getrandom::getrandom(&mut b).expect("the operating system's random source failed");
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
@@ -120,17 +167,40 @@ impl AppState {
             tokens: Mutex::new(tokens),
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            max_failures: MAX_FAILURES,
+            trusted_proxies: Vec::new(),
+            session_idle: DEFAULT_SESSION_IDLE,
+            access: crate::audit::AccessLog::new(Utc::now()),
             metrics: Metrics::default(),
             secure_cookies,
             incidents: None,
         })
     }
 
+    /// The client's address: the peer, or, when the peer is a trusted proxy, the right-most
+    /// address in `X-Forwarded-For` that is not itself a trusted proxy.
+    pub fn client_of(&self, peer: IpAddr, headers: &axum::http::HeaderMap) -> IpAddr {
+        if !self.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        let hops: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        hops.into_iter()
+            .rev()
+            .find(|a| !self.trusted_proxies.contains(a))
+            .unwrap_or(peer)
+    }
+
     /// Whether a client address is over its failed-authentication budget.
     pub fn limited(&self, ip: IpAddr) -> bool {
-        let mut f = self.failures.lock().expect("lock");
+        let mut f = lock(&self.failures);
         match f.get(&ip) {
-            Some((n, since)) if since.elapsed() < FAILURE_WINDOW => *n >= MAX_FAILURES,
+            Some((n, since)) if since.elapsed() < FAILURE_WINDOW => *n >= self.max_failures,
             Some(_) => {
                 f.remove(&ip);
                 false
@@ -142,7 +212,19 @@ impl AppState {
     /// Counts a failed authentication.
     pub fn failed(&self, ip: IpAddr) {
         self.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
-        let mut f = self.failures.lock().expect("lock");
+        let mut f = lock(&self.failures);
+        if f.len() >= MAX_LIMITED_CLIENTS && !f.contains_key(&ip) {
+            f.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+            if f.len() >= MAX_LIMITED_CLIENTS {
+                let oldest = f
+                    .iter()
+                    .min_by_key(|(_, (_, since))| *since)
+                    .map(|(k, _)| *k);
+                if let Some(k) = oldest {
+                    f.remove(&k);
+                }
+            }
+        }
         let e = f.entry(ip).or_insert((0, Instant::now()));
         if e.1.elapsed() >= FAILURE_WINDOW {
             *e = (0, Instant::now());
@@ -150,8 +232,51 @@ impl AppState {
         e.0 += 1;
     }
 
+    /// Writes a security event (login, first use of a token, a refusal) unless this minute's
+    /// cap is reached, in which case the next access summary counts it. Never blocks.
+    pub fn security_event(
+        &self,
+        subject_name: &str,
+        subject_sha256: &str,
+        predicate: serde_json::Value,
+    ) {
+        if self.access.allow_event()
+            && let Err(e) = self.audit(subject_name, subject_sha256, predicate, false)
+        {
+            eprintln!(
+                "{}",
+                serde_json::json!({"level": "warn", "msg": "security event not written", "error": e})
+            );
+        }
+    }
+
+    /// Writes the access summary of the interval just ended, if anything happened in it.
+    pub fn flush_access(&self, wait: bool) {
+        let Some(summary) = self.access.take(Utc::now()) else {
+            return;
+        };
+        let Ok(predicate) = serde_json::to_value(&summary) else {
+            return;
+        };
+        let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(
+            format!("access summary {}", summary.from).as_bytes(),
+        ));
+        if let Err(e) = self.audit(
+            &format!("access summary {} .. {}", summary.from, summary.to),
+            &digest,
+            predicate,
+            wait,
+        ) {
+            eprintln!(
+                "{}",
+                serde_json::json!({"level": "error", "msg": "access summary not written", "error": e})
+            );
+        }
+    }
+
     /// Appends an audit statement signed by the store key. `wait` makes the call return only
-    /// once it is durable (token management); authentication events are not waited for.
+    /// once it is durable (token management). Never blocks on a full queue: the record is
+    /// refused instead (and the caller answers 503 where that matters).
     pub fn audit(
         &self,
         subject_name: &str,
@@ -200,19 +325,17 @@ impl AppState {
         Ok(out)
     }
 
-    /// Signs `st` with the store key and submits it for appending; wait on the ticket for
-    /// its index once durable.
+    /// Signs `st` with the store key and submits it for appending without blocking (a full
+    /// queue is [`plumb_ledger::Error::Busy`]); wait on the ticket for its index once durable.
     pub fn submit_statement(
         &self,
         st: &Statement,
         ann: Annotations,
     ) -> Result<plumb_ledger::commit::Ticket, plumb_ledger::Error> {
-        let env = Envelope::sign(
-            IN_TOTO_PAYLOAD_TYPE,
-            &serde_json::to_vec(st).expect("JSON"),
-            &self.key,
-        );
+        let payload = serde_json::to_vec(st)
+            .map_err(|e| plumb_ledger::Error::Malformed(format!("statement: {e}")))?;
+        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &payload, &self.key);
         let entry = prepare_envelope(env, ann, &self.trusted, Utc::now())?;
-        Ok(self.writer.submit(entry))
+        self.writer.try_submit(entry)
     }
 }

@@ -26,6 +26,8 @@ pub enum Role {
     Auditor,
     /// Read, and manage incidents.
     IncidentManager,
+    /// Scrape `/metrics`; nothing else (Prometheus' bearer token).
+    Metrics,
 }
 
 impl Role {
@@ -36,6 +38,7 @@ impl Role {
             "recorder" => Some(Role::Recorder),
             "auditor" => Some(Role::Auditor),
             "incident-manager" => Some(Role::IncidentManager),
+            "metrics" => Some(Role::Metrics),
             _ => None,
         }
     }
@@ -47,16 +50,32 @@ impl Role {
             Role::Recorder => "recorder",
             Role::Auditor => "auditor",
             Role::IncidentManager => "incident-manager",
+            Role::Metrics => "metrics",
         }
     }
 
-    /// Default lifetime: short for pipeline (recorder) tokens.
+    /// Default lifetime: short for pipeline (recorder) tokens, long for the scraper.
     pub fn default_ttl(self) -> Duration {
         match self {
             Role::Recorder => Duration::hours(1),
+            Role::Metrics => Duration::days(90),
             _ => Duration::days(30),
         }
     }
+}
+
+/// The longest lifetime a token may be given, in hours (one year): a token that never
+/// expires is a credential nobody remembers to rotate.
+pub const MAX_TTL_HOURS: i64 = 366 * 24;
+
+/// A requested lifetime in hours, checked against [`MAX_TTL_HOURS`].
+pub fn ttl_from_hours(hours: i64) -> Result<Duration, String> {
+    if !(1..=MAX_TTL_HOURS).contains(&hours) {
+        return Err(format!(
+            "ttl_hours must be between 1 and {MAX_TTL_HOURS} (one year), got {hours}"
+        ));
+    }
+    Ok(Duration::hours(hours))
 }
 
 /// A stored token (never the secret).
@@ -112,6 +131,18 @@ fn hash_hex(secret: &str) -> String {
         .collect()
 }
 
+/// `r` if it is neither revoked nor expired at `now`.
+fn valid_at(r: &TokenRecord, now: DateTime<Utc>) -> Result<TokenRecord, AuthError> {
+    if r.revoked.is_some() {
+        return Err(AuthError::Revoked(r.id.clone()));
+    }
+    let exp = DateTime::parse_from_rfc3339(&r.expires).map_err(|_| AuthError::Unknown)?;
+    if exp <= now {
+        return Err(AuthError::Expired(r.id.clone()));
+    }
+    Ok(r.clone())
+}
+
 /// The token file of a store.
 #[derive(Debug)]
 pub struct Tokens {
@@ -165,7 +196,8 @@ impl Tokens {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| e.to_string())?;
-        f.write_all(&serde_json::to_vec_pretty(&self.records).expect("JSON"))
+        let json = serde_json::to_vec_pretty(&self.records).map_err(|e| e.to_string())?;
+        f.write_all(&json)
             .and_then(|_| f.sync_all())
             .map_err(|e| e.to_string())?;
         std::fs::rename(&tmp, &self.path).map_err(|e| e.to_string())?;
@@ -185,18 +217,27 @@ impl Tokens {
         if role == Role::Recorder && systems.is_empty() {
             return Err("a recorder token needs at least one system".into());
         }
+        let ttl = ttl.unwrap_or(role.default_ttl());
+        if ttl <= Duration::zero() || ttl > Duration::hours(MAX_TTL_HOURS) {
+            return Err(format!(
+                "a token lives between one hour and {MAX_TTL_HOURS} hours (one year)"
+            ));
+        }
+        let expires = now
+            .checked_add_signed(ttl)
+            .ok_or("the expiry is out of range")?;
         let mut raw = [0u8; 32];
         getrandom::getrandom(&mut raw).map_err(|e| e.to_string())?;
         let secret = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
         let hash = hash_hex(&secret);
         let rec = TokenRecord {
-            id: hash[..12].to_string(),
+            id: hash.get(..12).unwrap_or(&hash).to_string(),
             hash,
             role,
             systems,
             label: label.to_string(),
             created: now.to_rfc3339(),
-            expires: (now + ttl.unwrap_or(role.default_ttl())).to_rfc3339(),
+            expires: expires.to_rfc3339(),
             revoked: None,
         };
         self.records.push(rec.clone());
@@ -230,15 +271,18 @@ impl Tokens {
                 found = Some(r);
             }
         }
-        let r = found.ok_or(AuthError::Unknown)?;
-        if r.revoked.is_some() {
-            return Err(AuthError::Revoked(r.id.clone()));
-        }
-        let exp = DateTime::parse_from_rfc3339(&r.expires).map_err(|_| AuthError::Unknown)?;
-        if exp <= now {
-            return Err(AuthError::Expired(r.id.clone()));
-        }
-        Ok(r.clone())
+        valid_at(found.ok_or(AuthError::Unknown)?, now)
+    }
+
+    /// The record with public id `id` if it is still valid at `now` (not revoked, not
+    /// expired): a UI session ends with its token.
+    pub fn still_valid(&self, id: &str, now: DateTime<Utc>) -> Result<TokenRecord, AuthError> {
+        let r = self
+            .records
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or(AuthError::Unknown)?;
+        valid_at(r, now)
     }
 
     /// All records.

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
@@ -22,12 +21,11 @@ use plumb_ledger::hash::hex;
 use plumb_ledger::merkle::verify_consistency;
 use plumb_ledger::store::Query as LogQuery;
 
-use crate::state::{AppState, Session, random_hex};
+use crate::authz::{SESSION_COOKIE as SESSION, cookie};
+use crate::state::{AppState, Session, lock, random_hex};
 use crate::tokens::Role;
 
-const SESSION: &str = "plumb_session";
 const PRE_CSRF: &str = "plumb_csrf";
-const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
 use plumb_incident::store::DEPLOYMENT;
 use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
@@ -36,6 +34,7 @@ use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/ui") }))
+        .route("/ui/", get(|| async { Redirect::to("/ui") }))
         .route("/ui", get(overview))
         .route("/ui/login", get(login_form).post(login))
         .route("/ui/logout", post(logout))
@@ -75,27 +74,17 @@ pub fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+/// The live session of a request (the router's authorisation has already required one for
+/// every page; handlers ask again for the session's details).
+pub(crate) fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
+    s.session_of(&cookie(headers, SESSION)?)
 }
 
-pub(crate) fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let id = cookie(headers, SESSION)?;
-    let mut sessions = s.sessions.lock().expect("lock");
-    match sessions.get(&id) {
-        Some(sess) if sess.expires > Instant::now() => Some(sess.clone()),
-        Some(_) => {
-            sessions.remove(&id);
-            None
-        }
-        None => None,
+/// A `Set-Cookie` value; cookie values here are hex, so this never fails in practice, and a
+/// failure drops the cookie rather than the response.
+fn set_cookie(r: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
@@ -145,12 +134,9 @@ async fn login_form(State(s): State<Arc<AppState>>) -> Response {
     );
     let mut r = page("Log in", None, &body).into_response();
     let secure = if s.secure_cookies { "; Secure" } else { "" };
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&format!(
-            "{PRE_CSRF}={csrf}; HttpOnly; SameSite=Strict; Path=/ui{secure}"
-        ))
-        .expect("ascii"),
+    set_cookie(
+        &mut r,
+        &format!("{PRE_CSRF}={csrf}; HttpOnly; SameSite=Strict; Path=/ui{secure}"),
     );
     r
 }
@@ -183,41 +169,35 @@ async fn login(
         .map(|t| t.trim().to_string())
         .unwrap_or_default();
     let checked = {
-        let mut t = s.tokens.lock().expect("lock");
+        let mut t = lock(&s.tokens);
         let _ = t.refresh();
         t.check(&secret, Utc::now())
     };
     match checked {
-        Ok(rec) if rec.role != Role::Recorder => {
-            let _ = s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.success", "via": "ui-login", "token": rec.id, "role": rec.role, "client": addr.ip().to_string()}), false);
-            let id = random_hex(32);
-            s.sessions.lock().expect("lock").insert(
-                id.clone(),
-                Session {
-                    token: rec,
-                    csrf: random_hex(16),
-                    expires: Instant::now() + SESSION_TTL,
-                },
-            );
+        Ok(rec)
+            if matches!(
+                rec.role,
+                Role::Admin | Role::Auditor | Role::IncidentManager
+            ) =>
+        {
+            let (id, sess) = s.start_session(rec.clone());
+            s.security_event(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.login", "via": "ui-login", "token": rec.id, "role": rec.role, "session": sess.id, "client": addr.ip().to_string()}));
             let mut r = Redirect::to("/ui").into_response();
             let secure = if s.secure_cookies { "; Secure" } else { "" };
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                HeaderValue::from_str(&format!(
-                    "{SESSION}={id}; HttpOnly; SameSite=Strict; Path=/{secure}"
-                ))
-                .expect("ascii"),
+            set_cookie(
+                &mut r,
+                &format!("{SESSION}={id}; HttpOnly; SameSite=Strict; Path=/{secure}"),
             );
             r
         }
         other => {
             s.failed(addr.ip());
             let reason = match other {
-                Ok(_) => "recorder tokens can only append evidence".to_string(),
+                Ok(r) => format!("{} tokens cannot log in to the web UI", r.role.name()),
                 Err(e) => e.to_string(),
             };
             let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
-            let _ = s.audit(&format!("client {}", addr.ip()), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": addr.ip().to_string()}), false);
+            s.security_event(&format!("client {}", addr.ip()), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": addr.ip().to_string()}));
             refusal(
                 StatusCode::UNAUTHORIZED,
                 "Log in",
@@ -246,7 +226,7 @@ async fn logout(
             );
         }
         if let Some(id) = cookie(&headers, SESSION) {
-            s.sessions.lock().expect("lock").remove(&id);
+            s.end_session(&id);
         }
     }
     let mut r = Redirect::to("/ui/login").into_response();
@@ -257,8 +237,23 @@ async fn logout(
     r
 }
 
+/// Runs page work off the async threads. A panic inside is re-raised here, where the
+/// router's panic layer answers it with a 500 (the reader lock recovers).
 pub(crate) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f).await.expect("ui task")
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => std::panic::panic_any("a page task was cancelled"),
+    }
+}
+
+/// At most `n` characters of `s`, cut on a character boundary (stored values are hostile:
+/// a byte slice could fall inside a character and panic).
+pub(crate) fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
 }
 
 pub(crate) fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntry, Value)> {
@@ -267,21 +262,52 @@ pub(crate) fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntr
     Some((e, p))
 }
 
-/// The latest gate decision recorded for `commit` before entry `before`.
+/// Whether entry `i` is a gate decision the server believes for `system` and `commit`: signed
+/// by the store key (pipelines cannot write decisions, see `RESERVED_TYPES`), of the same
+/// system, naming the same commit.
+fn is_decision_for(l: &mut plumb_ledger::Ledger, i: u64, system: &str, commit: &str) -> bool {
+    let key = l.public_key();
+    let Some((e, _)) = predicate(l, i) else {
+        return false;
+    };
+    let Ok(st) = e.statement() else { return false };
+    st.predicate_type == GATE
+        && e.system.as_deref() == Some(system)
+        && e.envelope.verify(&[key]).is_ok()
+        && st
+            .subject
+            .iter()
+            .any(|x| x.digest.get("gitCommit").map(String::as_str) == Some(commit))
+}
+
+/// The gate decision for a deployment of `system` at `commit` recorded before entry
+/// `before`: the one the deployment names if it really is a decision for that system and
+/// commit, else the latest such decision. Matching by commit alone would let one system's
+/// pipeline place the decision shown for another's deployment.
 pub(crate) fn decision_before(
     l: &mut plumb_ledger::Ledger,
+    system: &str,
     commit: &str,
+    named: Option<u64>,
     before: u64,
 ) -> Option<u64> {
+    if let Some(d) = named.filter(|d| *d < before)
+        && is_decision_for(l, d, system, commit)
+    {
+        return Some(d);
+    }
     let ids = l
         .query(&LogQuery {
             subject: Some(format!("gitCommit:{commit}")),
             predicate_type: Some(GATE.into()),
+            system: Some(system.to_string()),
             newest_first: true,
             ..Default::default()
         })
         .ok()?;
-    ids.into_iter().find(|d| *d < before)
+    ids.into_iter()
+        .filter(|d| *d < before)
+        .find(|d| is_decision_for(l, *d, system, commit))
 }
 
 /// The approvals file a gate decision read (kept as a blob), and the approvals in it.
@@ -315,7 +341,7 @@ async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Respons
         return need_login();
     };
     let body = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let size = l.size().unwrap_or(0);
         let mut systems: std::collections::BTreeMap<String, (String, Option<(u64, Value)>)> = Default::default();
         for i in (0..size).rev() {
@@ -368,7 +394,7 @@ async fn search(
     let term = q.get("q").cloned().unwrap_or_default();
     let t2 = term.clone();
     let body = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let digest_like = |x: &str| x.split(':').next_back().is_some_and(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
         let query = if t2.is_empty() {
             LogQuery { newest_first: true, limit: Some(50), ..Default::default() }
@@ -383,7 +409,7 @@ async fn search(
             if let Some((e, _)) = predicate(&mut l, *i) {
                 let st = e.statement().ok();
                 let pt = st.as_ref().map(|s| s.predicate_type.clone()).unwrap_or_default();
-                let subjects: Vec<String> = st.iter().flat_map(|s| s.subject.iter().flat_map(|x| x.digest.iter().map(|(a, v)| format!("{a}:{}", &v[..v.len().min(12)])))).collect();
+                let subjects: Vec<String> = st.iter().flat_map(|s| s.subject.iter().flat_map(|x| x.digest.iter().map(|(a, v)| format!("{a}:{}", prefix(v, 12))))).collect();
                 let kind = pt.trim_end_matches('/').rsplit('/').nth(1).unwrap_or("").to_string();
                 rows.push_str(&format!("<tr data-kind=\"{}\"><td><a href=\"/ui/entries/{i}\">{i}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&kind), esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(&pt), esc(&subjects.join(" "))));
             }
@@ -486,7 +512,7 @@ async fn entry_page(
         );
     };
     let body = blocking(move || -> Result<String, String> {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let stored = l.entry(i).map_err(|e| e.to_string())?;
         let e = LogEntry::parse(&stored.bytes).map_err(|e| e.to_string())?;
         let st = e.statement().map_err(|e| e.to_string())?;
@@ -545,7 +571,7 @@ async fn checkpoints(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Resp
         return need_login();
     };
     let body = blocking(move || {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let cps = l.checkpoints().unwrap_or_default();
         let key = [s.key.public()];
         let mut rows = String::new();
@@ -596,8 +622,8 @@ async fn export(
             .store
             .join("tmp")
             .join(format!("ui-export-{}.tar", random_hex(8)));
-        std::fs::create_dir_all(out.parent().expect("tmp")).map_err(|e| e.to_string())?;
-        let mut l = s.reader.lock().expect("lock");
+        std::fs::create_dir_all(s.store.join("tmp")).map_err(|e| e.to_string())?;
+        let mut l = lock(&s.reader);
         l.export(
             &LogQuery {
                 system,
@@ -648,7 +674,7 @@ async fn deployment(
         );
     };
     let body = blocking(move || -> Result<String, String> {
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let (dep, dp) = predicate(&mut l, i).ok_or("no such entry")?;
         let st = dep.statement().map_err(|e| e.to_string())?;
         if st.predicate_type != DEPLOYMENT {
@@ -661,7 +687,8 @@ async fn deployment(
             esc(&system), esc(dp["environment"].as_str().unwrap_or("?")), esc(&dep.time), esc(dp["change_id"].as_str().unwrap_or("-")), esc(commit.as_deref().unwrap_or("-"))
         );
         // The gate decision for the same commit, before the deployment.
-        let decision = commit.as_deref().and_then(|c| decision_before(&mut l, c, i));
+        let named = dp["gate_decision"].as_u64();
+        let decision = commit.as_deref().and_then(|c| decision_before(&mut l, &system, c, named, i));
         match decision.and_then(|d| predicate(&mut l, d).map(|x| (d, x))) {
             None => h.push_str("<h2>Gate decision</h2><p class=\"bad\">No gate decision was recorded for this commit before the deployment.</p>"),
             Some((d, (de, p))) => {
@@ -737,14 +764,19 @@ async fn architecture(
     };
     let focus = q.get("function").cloned().filter(|f| !f.is_empty());
     let body = blocking(move || -> Result<String, String> {
-        let mut l = s.reader.lock().expect("lock");
-        let i = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).map_err(|e| e.to_string())?.first().copied().ok_or("no model check recorded yet: run `plumb model check MODEL --record`")?;
-        let (e, _) = predicate(&mut l, i).ok_or("the model check entry does not parse")?;
-        let blob = e.blobs.first().ok_or("the model check has no model attached")?;
-        let data = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
-        let ext = std::path::Path::new(&blob.name).extension().and_then(|x| x.to_str()).unwrap_or("yaml").to_string();
+        // Only the look-up holds the reader lock; the model (hostile as any stored data) is
+        // parsed after it is released.
+        let (i, blob, data) = {
+            let mut l = lock(&s.reader);
+            let i = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).map_err(|e| e.to_string())?.first().copied().ok_or("no model check recorded yet: run `plumb model check MODEL --record`")?;
+            let (e, _) = predicate(&mut l, i).ok_or("the model check entry does not parse")?;
+            let blob = e.blobs.first().cloned().ok_or("the model check has no model attached")?;
+            let data = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
+            (i, blob, data)
+        };
+        let ext = std::path::Path::new(&blob.name).extension().and_then(|x| x.to_str()).filter(|x| x.chars().all(|c| c.is_ascii_alphanumeric())).unwrap_or("yaml").to_string();
+        std::fs::create_dir_all(s.store.join("tmp")).map_err(|e| e.to_string())?;
         let tmp = s.store.join("tmp").join(format!("model-{}.{ext}", random_hex(6)));
-        std::fs::create_dir_all(tmp.parent().expect("tmp")).map_err(|e| e.to_string())?;
         std::fs::write(&tmp, &data).map_err(|e| e.to_string())?;
         let model = plumb_model::load(&tmp).map_err(|e| e.to_string());
         let _ = std::fs::remove_file(&tmp);

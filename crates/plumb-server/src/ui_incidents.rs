@@ -16,6 +16,7 @@ use plumb_incident::ops::{self, View};
 use plumb_incident::store;
 
 use crate::state::AppState;
+use crate::state::lock;
 use crate::ui::{
     approvals_of, blocking, decision_before, esc, need_login, page, predicate, refusal,
     result_badge, session,
@@ -68,7 +69,7 @@ fn views(s: &AppState) -> Result<Vec<View>, String> {
         .incidents
         .as_ref()
         .ok_or("Incident handling is not configured: start plumb serve with --incidents FILE.")?;
-    let all = store::all(&mut s.reader.lock().expect("lock")).map_err(|e| e.to_string())?;
+    let all = store::all(&mut lock(&s.reader)).map_err(|e| e.to_string())?;
     let now = Utc::now();
     all.into_iter()
         .map(|i| ops::view(i, &setup.config, now).map_err(|e| e.to_string()))
@@ -146,8 +147,9 @@ fn deployment_card(l: &mut plumb_ledger::Ledger, link: &plumb_incident::link::Li
         esc(&link.reason)
     );
     let decision = link
-        .gate_decision
-        .or_else(|| decision_before(l, link.commit.as_deref()?, link.entry));
+        .commit
+        .as_deref()
+        .and_then(|c| decision_before(l, &link.system, c, link.gate_decision, link.entry));
     match decision.and_then(|d| predicate(l, d).map(|x| (d, x))) {
         None => h.push_str("<p class=\"bad\">No gate decision was recorded for this commit.</p>"),
         Some((d, (e, p))) => {
@@ -181,7 +183,7 @@ async fn show(
     };
     let r = blocking(move || -> Result<String, (StatusCode, String)> {
         let setup = s.incidents.as_ref().ok_or((StatusCode::SERVICE_UNAVAILABLE, "Incident handling is not configured.".to_string()))?;
-        let mut l = s.reader.lock().expect("lock");
+        let mut l = lock(&s.reader);
         let inc = store::load(&mut l, &id).map_err(|e| (StatusCode::NOT_FOUND, e.to_string()))?;
         let v = ops::view(inc, &setup.config, Utc::now()).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         let i = &v.incident;
@@ -284,8 +286,7 @@ async fn report(
         );
     };
     let r = blocking(move || {
-        let inc =
-            store::load(&mut s.reader.lock().expect("lock"), &id).map_err(|e| e.to_string())?;
+        let inc = store::load(&mut lock(&s.reader), &id).map_err(|e| e.to_string())?;
         inc.reports
             .get(&st)
             .and_then(|r| {

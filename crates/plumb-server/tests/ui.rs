@@ -5,51 +5,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, envelope};
+use common::{Server, cookie_value, envelope, hidden_csrf, login, set_cookie};
 use plumb_server::tokens::Role;
-use plumb_testkit::{Resp, http};
-
-fn set_cookie(r: &Resp, name: &str) -> String {
-    r.header_values("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie in {}", r.headers))
-}
-
-fn cookie_value(set: &str) -> String {
-    set.split(';').next().unwrap().to_string()
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    html[i..i + 32].to_string()
-}
-
-fn login(srv: &Server, token: &str) -> (String, String) {
-    let form = http(srv.addr, "GET", "/ui/login", &[], b"");
-    let pre = cookie_value(&set_cookie(&form, "plumb_csrf"));
-    let csrf = hidden_csrf(&form.text());
-    let body = format!("token={token}&csrf={csrf}");
-    let r = http(
-        srv.addr,
-        "POST",
-        "/ui/login",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &pre),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(r.status, 303, "{}", r.text());
-    let set = set_cookie(&r, "plumb_session");
-    assert!(
-        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-        "{set}"
-    );
-    let session = cookie_value(&set);
-    let page = http(srv.addr, "GET", "/ui", &[("Cookie", &session)], b"");
-    (session, hidden_csrf(&page.text()))
-}
+use plumb_testkit::http;
 
 #[test]
 fn an_auditor_logs_in_browses_checks_and_exports() {
@@ -170,8 +128,98 @@ fn login_refuses_forged_forms_bad_tokens_and_recorders() {
     );
     let r = post(&pre, format!("token={rec}&csrf={csrf}"));
     assert_eq!(r.status, 401);
-    assert!(r.text().contains("recorder tokens can only append"));
+    assert!(r.text().contains("recorder tokens cannot log in"));
     let css = http(srv.addr, "GET", "/ui/static/app.css", &[], b"");
     assert!(css.headers.to_ascii_lowercase().contains("text/css"));
+    srv.stop();
+}
+
+/// Sessions end with their token (revoked or expired), after the idle timeout, and when an
+/// administrator ends them; administrators see them without their cookie values.
+#[test]
+fn sessions_end_with_their_token_and_can_be_listed_and_ended() {
+    let srv = Server::start_with(|c| c.session_idle = Duration::from_millis(1500));
+    let (aud, aud_id) = srv.token(Role::Auditor, &[]);
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let bearer = format!("Bearer {admin}");
+    let admin_h = [("Authorization", bearer.as_str())];
+    // Revoking the token ends the session at once.
+    let (session, _) = login(&srv, &aud);
+    let c = [("Cookie", session.as_str())];
+    assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 200);
+    let listed = http(srv.addr, "GET", "/v1/sessions", &admin_h, b"").json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["token"], aud_id.as_str());
+    let cookie_secret = session.split('=').nth(1).unwrap();
+    assert!(
+        !listed.to_string().contains(cookie_secret),
+        "the cookie value is never listed"
+    );
+    let r = http(
+        srv.addr,
+        "DELETE",
+        &format!("/v1/tokens/{aud_id}"),
+        &admin_h,
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        http(srv.addr, "GET", "/ui", &c, b"").status,
+        303,
+        "a revoked token's session is over"
+    );
+    // An administrator ends a session by its public id.
+    let (aud2, _) = srv.token(Role::Auditor, &[]);
+    let (session2, _) = login(&srv, &aud2);
+    let c2 = [("Cookie", session2.as_str())];
+    let listed = http(srv.addr, "GET", "/v1/sessions", &admin_h, b"").json();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_string();
+    let r = http(
+        srv.addr,
+        "DELETE",
+        &format!("/v1/sessions/{id}"),
+        &admin_h,
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(http(srv.addr, "GET", "/ui", &c2, b"").status, 303);
+    // An idle session times out; an active one does not.
+    let (session3, _) = login(&srv, &aud2);
+    let c3 = [("Cookie", session3.as_str())];
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(http(srv.addr, "GET", "/ui", &c3, b"").status, 200, "active");
+    }
+    std::thread::sleep(Duration::from_millis(1800));
+    assert_eq!(
+        http(srv.addr, "GET", "/ui", &c3, b"").status,
+        303,
+        "idle past the timeout"
+    );
+    srv.stop();
+}
+
+/// A session whose token expires ends with it.
+#[test]
+fn a_session_ends_when_its_token_expires() {
+    let srv = Server::start();
+    // A token that expires in a moment: created an hour (its shortest life) ago, less 2 s.
+    let mut t = plumb_server::tokens::Tokens::load(&srv.store).unwrap();
+    let created = chrono::Utc::now() - chrono::Duration::hours(1) + chrono::Duration::seconds(2);
+    let (secret, _) = t
+        .create(
+            Role::Auditor,
+            vec![],
+            "short",
+            Some(chrono::Duration::hours(1)),
+            created,
+        )
+        .unwrap();
+    let (session, _) = login(&srv, &secret);
+    let c = [("Cookie", session.as_str())];
+    assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 200);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 303);
     srv.stop();
 }

@@ -10,6 +10,7 @@ use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use plumb_ledger::keys::KeyPair;
 use plumb_ledger::statement::{Statement, Subject};
 use plumb_server::tokens::{Role, Tokens};
+use plumb_testkit::{Resp, http};
 
 pub struct Server {
     pub addr: SocketAddr,
@@ -21,6 +22,11 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Server {
+        Self::start_with(|_| {})
+    }
+
+    /// A server whose configuration `f` adjusts first.
+    pub fn start_with(f: impl FnOnce(&mut plumb_server::ServerConfig)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         plumb_ledger::Ledger::init(
@@ -34,16 +40,17 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let cfg = plumb_server::ServerConfig {
-            store: store.clone(),
-            addr: "127.0.0.1:0".parse().unwrap(),
             max_body: 70_000,
             checkpoint_every: Duration::from_millis(100),
-            tls: None,
             incidents: Some(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("../../examples/incident/incident.yaml"),
             ),
+            audit_every: Duration::from_millis(200),
+            ..plumb_server::ServerConfig::new(store.clone(), "127.0.0.1:0".parse().unwrap())
         };
+        let mut cfg = cfg;
+        f(&mut cfg);
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -111,4 +118,46 @@ pub fn envelope(store: &std::path::Path, n: u32) -> Vec<u8> {
         &key,
     ))
     .unwrap()
+}
+
+pub fn set_cookie(r: &Resp, name: &str) -> String {
+    r.header_values("set-cookie")
+        .into_iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {}", r.headers))
+}
+
+pub fn cookie_value(set: &str) -> String {
+    set.split(';').next().unwrap().to_string()
+}
+
+pub fn hidden_csrf(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[i..i + 32].to_string()
+}
+
+pub fn login(srv: &Server, token: &str) -> (String, String) {
+    let form = http(srv.addr, "GET", "/ui/login", &[], b"");
+    let pre = cookie_value(&set_cookie(&form, "plumb_csrf"));
+    let csrf = hidden_csrf(&form.text());
+    let body = format!("token={token}&csrf={csrf}");
+    let r = http(
+        srv.addr,
+        "POST",
+        "/ui/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &pre),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let set = set_cookie(&r, "plumb_session");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let session = cookie_value(&set);
+    let page = http(srv.addr, "GET", "/ui", &[("Cookie", &session)], b"");
+    (session, hidden_csrf(&page.text()))
 }

@@ -1,0 +1,244 @@
+//! Authentication and authorisation of every request, decided from the route table
+//! ([`crate::routes`]) before any handler runs. Fail closed: a method and path that are not in
+//! the table never reach a handler (401 without credentials, 404 or 405 with them); HEAD is
+//! authorised exactly as GET; OPTIONS on a known path answers `Allow` and nothing else.
+//!
+//! A valid token is never refused by the failed-authentication limiter: the limiter only holds
+//! back clients that fail, keyed by their address (or the address a trusted proxy names).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde_json::json;
+
+use crate::problem::Problem;
+use crate::routes::{self, Access, Lookup};
+use crate::state::{AppState, lock};
+use crate::tokens::{Role, TokenRecord};
+
+/// The UI's session cookie.
+pub const SESSION_COOKIE: &str = "plumb_session";
+
+/// A cookie's value from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string())
+}
+
+fn rate_limited(s: &AppState) -> Response {
+    s.metrics
+        .rate_limited
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut r = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "too many failed authentications from this address; wait a minute",
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    r
+}
+
+/// Checks a presented token; the limiter is consulted only when it is not valid.
+fn check_token(s: &AppState, secret: &str) -> Result<TokenRecord, crate::tokens::AuthError> {
+    let mut t = lock(&s.tokens);
+    if let Err(e) = t.refresh() {
+        eprintln!(
+            "{}",
+            json!({"level": "error", "msg": "token file unreadable", "error": e})
+        );
+    }
+    t.check(secret, Utc::now())
+}
+
+/// Whether the caller holds any valid credential (a token or a live session); used only to
+/// decide between 401 and 404/405 for requests the table does not know.
+fn authenticated(s: &AppState, headers: &HeaderMap) -> bool {
+    if let Some(secret) = bearer(headers) {
+        return check_token(s, &secret).is_ok();
+    }
+    cookie(headers, SESSION_COOKIE).is_some_and(|c| s.session_of(&c).is_some())
+}
+
+/// The middleware.
+pub async fn authorise(
+    State(s): State<Arc<AppState>>,
+    ConnectInfo(crate::tls::ClientAddr(peer)): ConnectInfo<crate::tls::ClientAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let client = s.client_of(peer.ip(), req.headers());
+    if method == "OPTIONS" {
+        let allow = routes::allowed(&path);
+        if !allow.is_empty() {
+            return options(&allow);
+        }
+    }
+    match routes::lookup(&method, &path) {
+        Lookup::Found(_, Access::Public) => next.run(req).await,
+        Lookup::Found(route, Access::Roles(roles)) => {
+            match api_caller(&s, client, &method, route, roles, req.headers()) {
+                Ok(rec) => {
+                    req.extensions_mut().insert(rec);
+                    next.run(req).await
+                }
+                Err(r) => r,
+            }
+        }
+        Lookup::Found(route, Access::Session(roles)) => {
+            let sess = cookie(req.headers(), SESSION_COOKIE).and_then(|c| s.session_of(&c));
+            match sess {
+                None if method == "GET" || method == "HEAD" => {
+                    Redirect::to("/ui/login").into_response()
+                }
+                None => Problem::unauthorized("log in first: /ui/login").into_response(),
+                Some(sess) if !roles.contains(&sess.token.role) => {
+                    refuse(&s, &sess.token, &method, route);
+                    crate::ui::refusal(
+                        StatusCode::FORBIDDEN,
+                        "Not allowed",
+                        Some(&sess),
+                        &format!(
+                            "The role {} may not open this page.",
+                            sess.token.role.name()
+                        ),
+                    )
+                }
+                Some(sess) => {
+                    req.extensions_mut().insert(sess);
+                    next.run(req).await
+                }
+            }
+        }
+        Lookup::MethodNotAllowed(methods) => {
+            if !authenticated(&s, req.headers()) {
+                return unknown_anonymous(&s, client, &method);
+            }
+            let mut r = Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                format!("{path} takes {}", methods.join(", ")),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&routes::allowed(&path).join(", ")) {
+                r.headers_mut().insert(header::ALLOW, v);
+            }
+            r
+        }
+        Lookup::NotFound => {
+            if !authenticated(&s, req.headers()) {
+                return unknown_anonymous(&s, client, &method);
+            }
+            Problem::not_found("no such route; the API is described at /v1/openapi.json")
+                .into_response()
+        }
+    }
+}
+
+fn options(allow: &[&str]) -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+        r.headers_mut().insert(header::ALLOW, v);
+    }
+    r
+}
+
+/// An anonymous request for something the table does not have: answered like any anonymous
+/// request to a protected route, so nothing about the server's routes leaks.
+fn unknown_anonymous(s: &AppState, client: IpAddr, method: &str) -> Response {
+    s.access
+        .count(&format!("client {client}"), method, "(unknown)", "no-token");
+    Problem::unauthorized("send an API token: Authorization: Bearer plumb_...").into_response()
+}
+
+/// Records a role or scope refusal as an individual security event.
+pub fn refuse(s: &AppState, who: &TokenRecord, method: &str, route: &str) {
+    s.metrics
+        .forbidden
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    s.security_event(
+        &format!("token {}", who.id),
+        &who.hash,
+        json!({"event": "auth.forbidden", "token": who.id, "role": who.role, "method": method, "route": route}),
+    );
+}
+
+/// Authenticates an API request and checks its role.
+fn api_caller(
+    s: &AppState,
+    client: IpAddr,
+    method: &str,
+    route: &str,
+    roles: &[Role],
+    headers: &HeaderMap,
+) -> Result<TokenRecord, Response> {
+    let Some(secret) = bearer(headers) else {
+        if s.limited(client) {
+            return Err(rate_limited(s));
+        }
+        s.metrics
+            .auth_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        s.access
+            .count(&format!("client {client}"), method, route, "no-token");
+        return Err(
+            Problem::unauthorized("send an API token: Authorization: Bearer plumb_...")
+                .into_response(),
+        );
+    };
+    match check_token(s, &secret) {
+        Err(e) => {
+            if s.limited(client) {
+                return Err(rate_limited(s));
+            }
+            s.failed(client);
+            s.access
+                .count(&format!("client {client}"), method, route, "bad-token");
+            Err(Problem::unauthorized(e.to_string()).into_response())
+        }
+        Ok(rec) => {
+            if s.access.first_use(&rec.id) {
+                s.security_event(
+                    &format!("token {}", rec.id),
+                    &rec.hash,
+                    json!({"event": "token.first-use", "token": rec.id, "role": rec.role, "method": method, "route": route, "client": client.to_string()}),
+                );
+            }
+            if !roles.contains(&rec.role) {
+                refuse(s, &rec, method, route);
+                s.access
+                    .count(&format!("token {}", rec.id), method, route, "forbidden");
+                return Err(Problem::forbidden(format!(
+                    "role {} may not {method} {route}",
+                    rec.role.name()
+                ))
+                .into_response());
+            }
+            s.access
+                .count(&format!("token {}", rec.id), method, route, "ok");
+            Ok(rec)
+        }
+    }
+}
