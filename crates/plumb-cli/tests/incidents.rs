@@ -207,7 +207,14 @@ fn a_webhook_opens_a_linked_incident_with_its_clock() {
 
     // The clock on /metrics, for alerting.
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let metrics = plumb_testkit::http(addr, "GET", "/metrics", &[], b"").text();
+    let scraper = format!("Bearer {}", token(&store, "metrics"));
+    assert_eq!(
+        plumb_testkit::http(addr, "GET", "/metrics", &[], b"").status,
+        401,
+        "the clocks name incidents: not public"
+    );
+    let metrics =
+        plumb_testkit::http(addr, "GET", "/metrics", &[("Authorization", &scraper)], b"").text();
     assert!(
         metrics.contains("plumb_incident_reports_due 1"),
         "{metrics}"

@@ -93,8 +93,18 @@ pub fn read(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
         }
         None => return Err(IngestError::new(file, "not a SARIF log: no `version`")),
     }
-    for run in arr(file, v, "runs")? {
-        let driver = run.get("tool").and_then(|t| t.get("driver"));
+    for (n, run) in arr(file, v, "runs")?.iter().enumerate() {
+        // SARIF 2.1.0 requires runs[].tool.driver: a log without it cannot say which scanner
+        // ran or whether it ran at all, so it is refused rather than read as a clean scan.
+        let Some(driver) = run.get("tool").and_then(|t| t.get("driver")) else {
+            return Err(IngestError::new(
+                file,
+                format!(
+                    "runs[{n}].tool.driver is missing (required by SARIF 2.1.0): which tool produced this log?"
+                ),
+            ));
+        };
+        let driver = Some(driver);
         let tool = driver
             .and_then(|d| s(d, "name"))
             .unwrap_or("unknown SARIF tool")

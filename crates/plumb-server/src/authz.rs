@@ -104,7 +104,7 @@ pub async fn authorise(
                     req.extensions_mut().insert(rec);
                     next.run(req).await
                 }
-                Err(r) => r,
+                Err(r) => *r,
             }
         }
         Lookup::Found(route, Access::Session(roles)) => {
@@ -193,30 +193,32 @@ fn api_caller(
     route: &str,
     roles: &[Role],
     headers: &HeaderMap,
-) -> Result<TokenRecord, Response> {
+) -> Result<TokenRecord, Box<Response>> {
     let Some(secret) = bearer(headers) else {
         if s.limited(client) {
-            return Err(rate_limited(s));
+            return Err(Box::new(rate_limited(s)));
         }
         s.metrics
             .auth_failures
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         s.access
             .count(&format!("client {client}"), method, route, "no-token");
-        return Err(
+        return Err(Box::new(
             Problem::unauthorized("send an API token: Authorization: Bearer plumb_...")
                 .into_response(),
-        );
+        ));
     };
     match check_token(s, &secret) {
         Err(e) => {
             if s.limited(client) {
-                return Err(rate_limited(s));
+                return Err(Box::new(rate_limited(s)));
             }
             s.failed(client);
             s.access
                 .count(&format!("client {client}"), method, route, "bad-token");
-            Err(Problem::unauthorized(e.to_string()).into_response())
+            Err(Box::new(
+                Problem::unauthorized(e.to_string()).into_response(),
+            ))
         }
         Ok(rec) => {
             if s.access.first_use(&rec.id) {
@@ -230,11 +232,13 @@ fn api_caller(
                 refuse(s, &rec, method, route);
                 s.access
                     .count(&format!("token {}", rec.id), method, route, "forbidden");
-                return Err(Problem::forbidden(format!(
-                    "role {} may not {method} {route}",
-                    rec.role.name()
-                ))
-                .into_response());
+                return Err(Box::new(
+                    Problem::forbidden(format!(
+                        "role {} may not {method} {route}",
+                        rec.role.name()
+                    ))
+                    .into_response(),
+                ));
             }
             s.access
                 .count(&format!("token {}", rec.id), method, route, "ok");
