@@ -235,6 +235,26 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
     let incidents = t.call("GET", "/v1/incidents", Some(&admin), b"");
     assert_eq!(incidents.status, 200, "{}", incidents.text());
     assert_eq!(incidents.json()["incidents"].as_array().unwrap().len(), 0);
+    // A store-signed record taken from the log and replayed (it would re-open an incident and
+    // break its fold for ever) is refused too.
+    let alert = br#"{"id":"r-1","status":"firing","title":"Replay","service":"payments","started_at":"2026-11-30T08:00:00Z"}"#;
+    let opened = t.call("POST", "/v1/alerts", Some(&rec), alert).json();
+    let first = opened["entries"][0].as_u64().unwrap();
+    let entry = t
+        .call("GET", &format!("/v1/entries/{first}"), Some(&admin), b"")
+        .json();
+    let replay = serde_json::to_vec(&entry["envelope"]).unwrap();
+    for who in [&rec, &admin] {
+        let r = t.call("POST", "/v1/entries?system=payments", Some(who), &replay);
+        assert_eq!(
+            r.status,
+            403,
+            "replayed store-signed incident event: {}",
+            r.text()
+        );
+    }
+    let list = t.call("GET", "/v1/incidents", Some(&admin), b"").json();
+    assert_eq!(list["incidents"].as_array().unwrap().len(), 1, "{list}");
 }
 
 #[test]

@@ -175,15 +175,15 @@ pub async fn append(
     let st = s.clone();
     let who2 = who.clone();
     let (index, leaf) = blocking(move || {
-        let envelope = plumb_ledger::dsse::Envelope::parse(&body, st.max_envelope)
-            .map_err(Problem::from_ledger)?;
-        let store_signed = envelope.verify(&[st.key.public()]).is_ok();
-        let entry = plumb_ledger::entry::prepare_envelope(envelope, ann, &st.trusted, Utc::now())
-            .map_err(Problem::from_ledger)?;
-        if crate::state::RESERVED_TYPES.contains(&entry.predicate_type.as_str()) && !store_signed {
+        let entry =
+            plumb_ledger::entry::prepare(&body, ann, &st.trusted, st.max_envelope, Utc::now())
+                .map_err(Problem::from_ledger)?;
+        // Refused whoever signed them: a store-signed envelope taken from an export and
+        // replayed would otherwise re-open an incident or re-label a decision.
+        if crate::state::RESERVED_TYPES.contains(&entry.predicate_type.as_str()) {
             crate::authz::refuse(&st, &who2, "POST", "/v1/entries");
             return Err(Problem::forbidden(format!(
-                "{} records are written by the server itself (signed with the store key); they cannot be appended",
+                "{} records are written by the server itself; they cannot be appended through the API",
                 entry.predicate_type
             )));
         }

@@ -71,11 +71,24 @@ fn check_token(s: &AppState, secret: &str) -> Result<TokenRecord, crate::tokens:
     t.check(secret, Utc::now())
 }
 
-/// Whether the caller holds any valid credential (a token or a live session); used only to
-/// decide between 401 and 404/405 for requests the table does not know.
-fn authenticated(s: &AppState, headers: &HeaderMap) -> bool {
+/// Whether the caller holds a valid credential (a token or a live session); used only to
+/// decide between 401 and 404/405 for requests the table does not know. A wrong token here
+/// counts against the client like anywhere else, so unknown paths are no free oracle.
+fn authenticated(s: &AppState, client: IpAddr, method: &str, headers: &HeaderMap) -> bool {
     if let Some(secret) = bearer(headers) {
-        return check_token(s, &secret).is_ok();
+        if check_token(s, &secret).is_ok() {
+            return true;
+        }
+        if !s.limited(client) {
+            s.failed(client);
+        }
+        s.access.count(
+            &format!("client {client}"),
+            method,
+            "(unknown)",
+            "bad-token",
+        );
+        return false;
     }
     cookie(headers, SESSION_COOKIE).is_some_and(|c| s.session_of(&c).is_some())
 }
@@ -133,7 +146,12 @@ pub async fn authorise(
             }
         }
         Lookup::MethodNotAllowed(methods) => {
-            if !authenticated(&s, req.headers()) {
+            if s.limited(client)
+                && bearer(req.headers()).is_some_and(|t| check_token(&s, &t).is_err())
+            {
+                return rate_limited(&s);
+            }
+            if !authenticated(&s, client, &method, req.headers()) {
                 return unknown_anonymous(&s, client, &method);
             }
             let mut r = Problem::new(
@@ -148,7 +166,12 @@ pub async fn authorise(
             r
         }
         Lookup::NotFound => {
-            if !authenticated(&s, req.headers()) {
+            if s.limited(client)
+                && bearer(req.headers()).is_some_and(|t| check_token(&s, &t).is_err())
+            {
+                return rate_limited(&s);
+            }
+            if !authenticated(&s, client, &method, req.headers()) {
                 return unknown_anonymous(&s, client, &method);
             }
             Problem::not_found("no such route; the API is described at /v1/openapi.json")

@@ -22,8 +22,9 @@ use crate::tokens::{TokenRecord, Tokens};
 pub const AUDIT: &str = "https://plumbline.dev/attestation/audit/v1";
 /// Predicate types only the server writes, signed with the store key: incident events, audit
 /// records (which include token and session events), gate decisions and model checks. An
-/// envelope of one of these types is refused on `POST /v1/entries` unless the store key
-/// signed it, and readers believe such records only when the store key signed them.
+/// envelope of one of these types is refused on `POST /v1/entries` whoever signed it (a
+/// store-signed one could be a replay from an export), and readers believe such records only
+/// when the store key signed them.
 pub const RESERVED_TYPES: &[&str] = &[
     plumb_incident::event::PREDICATE_TYPE,
     AUDIT,
@@ -183,17 +184,25 @@ impl AppState {
         if !self.trusted_proxies.contains(&peer) {
             return peer;
         }
-        let hops: Vec<IpAddr> = headers
+        // Walk from the right (the hop our proxy added) and stop at the first address that is not
+        // a trusted proxy; a hop that does not parse ends the walk at the last trusted one, so
+        // a client cannot hide behind garbage it wrote further left.
+        let hops: Vec<&str> = headers
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
+            .map(str::trim)
             .collect();
-        hops.into_iter()
-            .rev()
-            .find(|a| !self.trusted_proxies.contains(a))
-            .unwrap_or(peer)
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(a) if self.trusted_proxies.contains(&a) => client = a,
+                Ok(a) => return a,
+                Err(_) => return client,
+            }
+        }
+        client
     }
 
     /// Whether a client address is over its failed-authentication budget.

@@ -156,14 +156,7 @@ async fn login(
             "The form expired or came from another site. <a href=\"/ui/login\">Try again</a>.",
         );
     }
-    if s.limited(addr.ip()) {
-        return refusal(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Log in",
-            None,
-            "Too many failed attempts; wait a minute.",
-        );
-    }
+    let client = s.client_of(addr.ip(), &headers);
     let secret = f
         .get("token")
         .map(|t| t.trim().to_string())
@@ -181,7 +174,7 @@ async fn login(
             ) =>
         {
             let (id, sess) = s.start_session(rec.clone());
-            s.security_event(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.login", "via": "ui-login", "token": rec.id, "role": rec.role, "session": sess.id, "client": addr.ip().to_string()}));
+            s.security_event(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.login", "via": "ui-login", "token": rec.id, "role": rec.role, "session": sess.id, "client": client.to_string()}));
             let mut r = Redirect::to("/ui").into_response();
             let secure = if s.secure_cookies { "; Secure" } else { "" };
             set_cookie(
@@ -190,14 +183,20 @@ async fn login(
             );
             r
         }
+        _ if s.limited(client) => refusal(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Log in",
+            None,
+            "Too many failed attempts; wait a minute.",
+        ),
         other => {
-            s.failed(addr.ip());
+            s.failed(client);
             let reason = match other {
                 Ok(r) => format!("{} tokens cannot log in to the web UI", r.role.name()),
                 Err(e) => e.to_string(),
             };
             let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
-            s.security_event(&format!("client {}", addr.ip()), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": addr.ip().to_string()}));
+            s.security_event(&format!("client {client}"), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": client.to_string()}));
             refusal(
                 StatusCode::UNAUTHORIZED,
                 "Log in",
