@@ -71,26 +71,39 @@ fn check_token(s: &AppState, secret: &str) -> Result<TokenRecord, crate::tokens:
     t.check(secret, Utc::now())
 }
 
-/// Whether the caller holds a valid credential (a token or a live session); used only to
-/// decide between 401 and 404/405 for requests the table does not know. A wrong token here
-/// counts against the client like anywhere else, so unknown paths are no free oracle.
-fn authenticated(s: &AppState, client: IpAddr, method: &str, headers: &HeaderMap) -> bool {
+/// For a request the table does not know: `None` when the caller holds a valid credential
+/// (a token or a live session), so it may learn that the route is missing (404/405); else the
+/// answer to give. A wrong token counts against the client like anywhere else (so unknown
+/// paths are no free oracle) and is checked once.
+fn unknown_route_refusal(
+    s: &AppState,
+    client: IpAddr,
+    method: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
     if let Some(secret) = bearer(headers) {
         if check_token(s, &secret).is_ok() {
-            return true;
+            return None;
         }
-        if !s.limited(client) {
-            s.failed(client);
+        if s.limited(client) {
+            return Some(rate_limited(s));
         }
+        s.failed(client);
         s.access.count(
             &format!("client {client}"),
             method,
             "(unknown)",
             "bad-token",
         );
-        return false;
+        return Some(
+            Problem::unauthorized("send an API token: Authorization: Bearer plumb_...")
+                .into_response(),
+        );
     }
-    cookie(headers, SESSION_COOKIE).is_some_and(|c| s.session_of(&c).is_some())
+    if cookie(headers, SESSION_COOKIE).is_some_and(|c| s.session_of(&c).is_some()) {
+        return None;
+    }
+    Some(unknown_anonymous(s, client, method))
 }
 
 /// The middleware.
@@ -146,13 +159,8 @@ pub async fn authorise(
             }
         }
         Lookup::MethodNotAllowed(methods) => {
-            if s.limited(client)
-                && bearer(req.headers()).is_some_and(|t| check_token(&s, &t).is_err())
-            {
-                return rate_limited(&s);
-            }
-            if !authenticated(&s, client, &method, req.headers()) {
-                return unknown_anonymous(&s, client, &method);
+            if let Some(r) = unknown_route_refusal(&s, client, &method, req.headers()) {
+                return r;
             }
             let mut r = Problem::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -166,13 +174,8 @@ pub async fn authorise(
             r
         }
         Lookup::NotFound => {
-            if s.limited(client)
-                && bearer(req.headers()).is_some_and(|t| check_token(&s, &t).is_err())
-            {
-                return rate_limited(&s);
-            }
-            if !authenticated(&s, client, &method, req.headers()) {
-                return unknown_anonymous(&s, client, &method);
+            if let Some(r) = unknown_route_refusal(&s, client, &method, req.headers()) {
+                return r;
             }
             Problem::not_found("no such route; the API is described at /v1/openapi.json")
                 .into_response()

@@ -35,6 +35,18 @@ fn public_id(secret: &str) -> String {
     h.get(..16).unwrap_or(&h).to_string()
 }
 
+/// What an administrator sees of a session at `now`.
+fn info(s: &Session, now: Instant) -> SessionInfo {
+    SessionInfo {
+        id: s.id.clone(),
+        token: s.token.id.clone(),
+        role: s.token.role.name().to_string(),
+        label: s.token.label.clone(),
+        created: s.created.clone(),
+        idle_seconds: now.duration_since(s.last_seen).as_secs(),
+    }
+}
+
 impl AppState {
     /// Starts a session for `token`; returns the cookie value (secret) and the session.
     pub fn start_session(&self, token: TokenRecord) -> (String, Session) {
@@ -112,14 +124,7 @@ impl AppState {
         let mut out: Vec<SessionInfo> = lock(&self.sessions)
             .values()
             .filter(|s| s.expires > now && now.duration_since(s.last_seen) < self.session_idle)
-            .map(|s| SessionInfo {
-                id: s.id.clone(),
-                token: s.token.id.clone(),
-                role: s.token.role.name().to_string(),
-                label: s.token.label.clone(),
-                created: s.created.clone(),
-                idle_seconds: now.duration_since(s.last_seen).as_secs(),
-            })
+            .map(|s| info(s, now))
             .collect();
         out.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
         out
@@ -132,14 +137,6 @@ impl AppState {
             .iter()
             .find(|(_, s)| s.id == id)
             .map(|(k, _)| k.clone())?;
-        let s = all.remove(&key)?;
-        Some(SessionInfo {
-            id: s.id,
-            token: s.token.id.clone(),
-            role: s.token.role.name().to_string(),
-            label: s.token.label,
-            created: s.created,
-            idle_seconds: Instant::now().duration_since(s.last_seen).as_secs(),
-        })
+        all.remove(&key).map(|s| info(&s, Instant::now()))
     }
 }
