@@ -41,6 +41,10 @@ fn sh(repo: &Path, script: &str, env: &[(&str, &str)]) -> Output {
         .current_dir(repo)
         .envs(env.iter().copied())
         .env("CARGO_TARGET_DIR", target_dir())
+        // The services are built only to be tested: no debug info and no incremental state
+        // keeps their target directory small on a CI machine's disk.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -59,6 +63,10 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         .arg(&repo)
         .arg("--verify")
         .env("CARGO_TARGET_DIR", target_dir())
+        // The services are built only to be tested: no debug info and no incremental state
+        // keeps their target directory small on a CI machine's disk.
+        .env("CARGO_PROFILE_DEV_DEBUG", "0")
+        .env("CARGO_INCREMENTAL", "0")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
