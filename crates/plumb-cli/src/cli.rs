@@ -226,7 +226,10 @@ pub enum Command {
     /// Pipelines append with recorder tokens; auditors read with auditor tokens. Create tokens
     /// with `plumb token create` (local access to the store is the bootstrap).
     ///
-    /// Example: plumb --store /srv/plumb serve --listen 0.0.0.0:8700
+    /// Examples:
+    ///   plumb --store /srv/plumb serve --listen 0.0.0.0:8700
+    ///   plumb --store /srv/plumb serve --gate-config /etc/plumb/gate --incidents /etc/plumb/incident.yaml
+    #[command(verbatim_doc_comment)]
     Serve {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8700")]
@@ -256,6 +259,13 @@ pub enum Command {
         /// the peer address is the client, which behind a proxy makes every client one.
         #[arg(long = "trusted-proxy", value_name = "IP")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Directory of gate configurations, one SYSTEM.yaml per system (the format of
+        /// `plumb gate --config`, without inputs) and optionally default.yaml. Pipelines calling
+        /// POST /v1/gate send only their inputs; criticality, thresholds, rules, policies,
+        /// waivers and break-glass executives come from here. Without it every system gets the
+        /// built-in default: every baseline rule on, criticality critical. Read at start.
+        #[arg(long, value_name = "DIR", env = "PLUMB_GATE_CONFIG")]
+        gate_config: Option<PathBuf>,
     },
 
     /// Incidents: open, classify (RTS 2024/1772), report (ITS 2025/302) and resolve, with the

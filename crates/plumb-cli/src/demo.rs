@@ -295,6 +295,7 @@ fn run_change(
             justification: "INC-2211 identity outage: hotfix must ship now".into(),
             approver: "cto-maria".into(),
         }),
+        origin: None,
     };
     let d = plumb_gate::evaluate(&req);
     let subject = |c: &str| Subject {

@@ -8,9 +8,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use plumb_gate::{
-    BreakGlassRequest, Decision, GateConfig, GateRequest, Outcome, PolicySource, evaluate, render,
-};
+use plumb_gate::{BreakGlassRequest, Decision, GateConfig, GateRequest, Outcome, evaluate, render};
 use plumb_ingest::Kind;
 use plumb_ledger::RecordRequest;
 
@@ -24,35 +22,6 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
         Failure::usage(format!("{}: {e}", path.display()))
             .hint("the gate fails closed: every named input must be readable")
     })
-}
-
-fn policies(paths: &[PathBuf]) -> Result<Vec<PolicySource>, Failure> {
-    let mut out = Vec::new();
-    for p in paths {
-        let files: Vec<PathBuf> = if p.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.extension().is_some_and(|x| x == "rego")
-                        && !f.to_string_lossy().ends_with("_test.rego")
-                })
-                .collect();
-            v.sort();
-            v
-        } else {
-            vec![p.clone()]
-        };
-        for f in files {
-            let text = String::from_utf8(read(&f)?)
-                .map_err(|_| Failure::usage(format!("{}: not UTF-8", f.display())))?;
-            out.push(PolicySource {
-                name: f.display().to_string(),
-                text,
-            });
-        }
-    }
-    Ok(out)
 }
 
 fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>, bool), Failure> {
@@ -141,7 +110,10 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
     }
     let mut policy_paths = config.policies.clone();
     policy_paths.extend(a.policy.iter().cloned());
-    let policies = policies(&policy_paths)?;
+    let policies = plumb_gate::held::read_policies(&policy_paths).map_err(|e| {
+        Failure::usage(e.to_string())
+            .hint("the gate fails closed: every named policy must be readable")
+    })?;
     let break_glass = a
         .break_glass
         .as_ref()
@@ -159,6 +131,7 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
             policies,
             now,
             break_glass,
+            origin: None,
         },
         attach,
         record,
@@ -214,6 +187,26 @@ fn evaluate_remote(
             "--artifact is not sent to a server yet: record the artifact's digest with `plumb record --server` instead",
         ));
     }
+    if req.config.system.is_none() {
+        return Err(Failure::usage(
+            "a server gates a named system: give --system (or system: in the configuration)",
+        ));
+    }
+    // Rules only: what names the system, the environment and the inputs is sent.
+    let rules = GateConfig {
+        system: None,
+        environment: None,
+        inputs: Default::default(),
+        record: false,
+        ..req.config.clone()
+    };
+    let digest = plumb_gate::held::config_digest;
+    if digest(&rules, &req.policies, &req.waivers) != digest(&GateConfig::default(), &[], &[]) {
+        eprintln!(
+            "note: the server applies its own gate configuration for {}; the local criticality, thresholds, rules, policies and waivers are not sent",
+            req.config.system.as_deref().unwrap_or_default()
+        );
+    }
     let wire = plumb_gate::wire::WireGateRequest::from_request(req, want_record, a.run.clone());
     let mut v = r.post(
         "/v1/gate",
@@ -223,6 +216,7 @@ fn evaluate_remote(
     let recorded = v["recorded_entry"].as_u64();
     if let Some(o) = v.as_object_mut() {
         o.remove("recorded_entry");
+        o.remove("signer");
     }
     let d = serde_json::from_value(v).map_err(|e| {
         Failure::usage(format!("the server's decision is not one plumb reads: {e}"))

@@ -120,7 +120,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             session_idle_minutes,
             audit_every_secs,
             trusted_proxies,
+            gate_config,
         } => serve::serve(plumb_server::ServerConfig {
+            gate_config: gate_config.clone(),
             checkpoint_every: std::time::Duration::from_millis(*checkpoint_every_ms),
             tls: tls_cert.clone().zip(tls_key.clone()),
             incidents: incidents.clone(),

@@ -57,7 +57,8 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
     let port = plumb_testkit::free_port();
     let server = plumb(&server_store)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--checkpoint-every-ms", "100"])
+        .args(["--checkpoint-every-ms", "100", "--gate-config"])
+        .arg(root().join("examples/gate/server"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -72,7 +73,8 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
         c
     };
 
-    // Gate: the server's decision equals the local one for the same configuration.
+    // Gate: the server applies its own configuration for payments (the same rules as the
+    // example's local file), so its decision equals the local one.
     let config = root().join("examples/gate/plumb-gate.yaml");
     let md = dir.path().join("gate.md");
     let there = remote(&recorder)
@@ -96,10 +98,20 @@ fn cli_commands_work_against_a_server_as_they_do_locally() {
         "tests",
         "coverage",
         "inputs",
-        "policy",
+        "waivers",
+        "criticality",
+        "disabled_rules",
     ] {
         assert_eq!(there_d[key], here_d[key], "{key}");
     }
+    assert_eq!(there_d["configuration"]["held_by"], "server");
+    assert_eq!(there_d["configuration"]["source"], "payments.yaml");
+    assert_eq!(here_d["configuration"]["held_by"], "client");
+    assert!(
+        String::from_utf8_lossy(&there.stderr)
+            .contains("the server applies its own gate configuration"),
+        "the pipeline is told its local rules were not sent"
+    );
     let gate_entry = there_d["recorded_entry"]
         .as_u64()
         .expect("recorded on the server");

@@ -90,6 +90,7 @@ fn main() {
         policies: vec![],
         now,
         break_glass: None,
+        origin: None,
     };
     let mut best = f64::MAX;
     let mut decision = None;

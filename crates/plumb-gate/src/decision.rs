@@ -104,6 +104,10 @@ pub struct Decision {
     pub inputs: Vec<Input>,
     /// The policy.
     pub policy: PolicyInfo,
+    /// Who held the configuration that decided, and its digest (absent in decisions recorded
+    /// before it was kept).
+    #[serde(default)]
+    pub configuration: Option<crate::held::ConfigOrigin>,
 }
 
 impl Decision {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod decision;
 pub mod engine;
 pub mod error;
+pub mod held;
 pub mod record;
 pub mod render;
 pub mod samples;
@@ -51,6 +52,9 @@ pub struct GateRequest {
     pub now: DateTime<Utc>,
     /// Break-glass, if requested.
     pub break_glass: Option<BreakGlassRequest>,
+    /// Where the configuration came from, when a server applied its own
+    /// ([`held::HeldConfig::request`]); `None` for the caller's own configuration.
+    pub origin: Option<held::ConfigOrigin>,
 }
 
 fn hex(b: &[u8]) -> String {
@@ -139,6 +143,11 @@ pub fn evaluate(req: &GateRequest) -> Decision {
             })
             .collect(),
         policy,
+        configuration: Some(req.origin.clone().unwrap_or_else(|| held::ConfigOrigin {
+            held_by: "client".into(),
+            source: "caller".into(),
+            digest: held::config_digest(&req.config, &req.policies, &req.waivers),
+        })),
     };
     match decide(req, &mut d, &policies, &cfg_value) {
         Ok(()) => d,

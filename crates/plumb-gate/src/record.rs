@@ -15,6 +15,9 @@ pub const MAX_INLINE_DECISION: usize = 48 * 1024;
 /// Name of the attachment holding a decision too large to record inline.
 pub const FULL_DECISION_NAME: &str = "decision.json";
 
+/// Name of the attachment holding the configuration a server applied.
+pub const CONFIG_NAME: &str = "gate-config.json";
+
 /// A decision ready to be signed.
 #[derive(Debug, Clone)]
 pub struct DecisionRecord {

@@ -1,6 +1,7 @@
 //! A gate request as JSON, for `POST /v1/gate`: the same request the CLI evaluates locally,
 //! with the file contents inline instead of paths. The server supplies `now` (its own clock),
-//! so a pipeline cannot backdate a decision to make a stale scan look fresh.
+//! so a pipeline cannot backdate a decision to make a stale scan look fresh; and the server
+//! supplies the configuration (see [`crate::held`]), so a pipeline cannot loosen the rules.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -9,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use plumb_ingest::Kind;
 
-use crate::{BreakGlassRequest, GateConfig, GateError, GateRequest, PolicySource};
+use crate::held::HeldConfigs;
+use crate::{BreakGlassRequest, GateError, GateRequest};
 
 /// One input file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,24 +46,31 @@ pub struct WireBreakGlass {
     pub approver: String,
 }
 
-/// The request body of `POST /v1/gate`.
+/// The request body of `POST /v1/gate`: the system, its inputs and the change, nothing that
+/// says how strict the gate is. The server applies the configuration it holds for the system
+/// ([`crate::held`]); a request carrying a configuration, waivers or policies is refused.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireGateRequest {
-    /// Configuration; file lists in it (inputs, waivers, policies) must be empty, their
-    /// contents travel in the fields below.
+    /// The system gated (required: it selects the configuration and scopes the record).
     #[serde(default)]
-    pub config: Option<GateConfig>,
+    pub system: Option<String>,
+    /// Target environment (else the change metadata's).
+    #[serde(default)]
+    pub environment: Option<String>,
+    /// Refused when present: the server holds the configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
     /// Input files.
     #[serde(default)]
     pub inputs: Vec<WireInput>,
-    /// Waiver files.
-    #[serde(default)]
+    /// Refused when not empty: waivers are part of the server's configuration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<WireText>,
-    /// The user's Rego policies.
-    #[serde(default)]
+    /// Refused when not empty: policies are part of the server's configuration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<WireText>,
-    /// Break-glass.
+    /// Break-glass (the server's configuration says who may approve it).
     #[serde(default)]
     pub break_glass: Option<WireBreakGlass>,
     /// Record the decision in the server's ledger.
@@ -72,17 +81,17 @@ pub struct WireGateRequest {
     pub run: Option<String>,
 }
 
+/// Longest environment name accepted.
+const MAX_ENVIRONMENT: usize = 64;
+
 impl WireGateRequest {
-    /// The wire form of a request evaluated locally (paths in the configuration dropped: their
-    /// contents are already in the request).
+    /// The wire form of a request evaluated locally: its system, environment, inputs and
+    /// break-glass. Its configuration, waivers and policies stay behind: the server has its own.
     pub fn from_request(req: &GateRequest, record: bool, run: Option<String>) -> Self {
-        let mut config = req.config.clone();
-        config.waivers.clear();
-        config.policies.clear();
-        config.inputs = Default::default();
-        config.record = false;
         WireGateRequest {
-            config: Some(config),
+            system: req.config.system.clone(),
+            environment: req.config.environment.clone(),
+            config: None,
             inputs: req
                 .inputs
                 .iter()
@@ -92,22 +101,8 @@ impl WireGateRequest {
                     content: STANDARD.encode(b),
                 })
                 .collect(),
-            waivers: req
-                .waivers
-                .iter()
-                .map(|(name, text)| WireText {
-                    name: name.clone(),
-                    text: text.clone(),
-                })
-                .collect(),
-            policies: req
-                .policies
-                .iter()
-                .map(|p| WireText {
-                    name: p.name.clone(),
-                    text: p.text.clone(),
-                })
-                .collect(),
+            waivers: vec![],
+            policies: vec![],
             break_glass: req.break_glass.as_ref().map(|b| WireBreakGlass {
                 justification: b.justification.clone(),
                 approver: b.approver.clone(),
@@ -117,32 +112,33 @@ impl WireGateRequest {
         }
     }
 
-    /// The request to evaluate at `now`. Refuses file paths in the configuration: a server
-    /// must never read its own disk on a client's behalf.
-    pub fn into_request(self, now: DateTime<Utc>) -> Result<GateRequest, GateError> {
-        let config = self.config.unwrap_or_default();
-        let i = &config.inputs;
-        let has_paths = !config.waivers.is_empty()
-            || !config.policies.is_empty()
-            || [
-                &i.sast,
-                &i.sbom,
-                &i.vulns,
-                &i.secrets,
-                &i.tests,
-                &i.coverage,
-            ]
-            .iter()
-            .any(|v| !v.is_empty())
-            || i.change.is_some()
-            || i.approvals.is_some()
-            || i.codeowners.is_some();
-        if has_paths {
+    /// The request to evaluate at `now` under the configuration `held` has for its system.
+    pub fn into_request(
+        self,
+        held: &HeldConfigs,
+        now: DateTime<Utc>,
+    ) -> Result<GateRequest, GateError> {
+        if self.config.is_some() || !self.waivers.is_empty() || !self.policies.is_empty() {
             return Err(GateError::Usage(
-                "config names files (inputs, waivers or policies): send their contents in the request's inputs, waivers and policies instead".into(),
+                "the server holds each system's gate configuration (criticality, thresholds, rules, policies, waivers, executives): send only system, environment, inputs and break_glass".into(),
             ));
         }
-        config.validate()?;
+        let system = self.system.ok_or_else(|| {
+            GateError::Usage("system is required: it selects the gate configuration".into())
+        })?;
+        plumb_ledger::entry::check_label("system", &system)
+            .map_err(|e| GateError::Usage(e.to_string()))?;
+        if let Some(e) = &self.environment
+            && (e.is_empty()
+                || e.len() > MAX_ENVIRONMENT
+                || !e
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        {
+            return Err(GateError::Usage(format!(
+                "environment {e:?} must be 1 to {MAX_ENVIRONMENT} letters, digits, '-', '_' or '.'"
+            )));
+        }
         let mut inputs = Vec::with_capacity(self.inputs.len());
         for w in self.inputs {
             let kind = Kind::from_name(&w.kind).ok_or_else(|| {
@@ -158,23 +154,12 @@ impl WireGateRequest {
             })?;
             inputs.push((kind, w.name, bytes));
         }
-        Ok(GateRequest {
-            config,
-            inputs,
-            waivers: self.waivers.into_iter().map(|w| (w.name, w.text)).collect(),
-            policies: self
-                .policies
-                .into_iter()
-                .map(|p| PolicySource {
-                    name: p.name,
-                    text: p.text,
-                })
-                .collect(),
-            now,
-            break_glass: self.break_glass.map(|b| BreakGlassRequest {
-                justification: b.justification,
-                approver: b.approver,
-            }),
-        })
+        let break_glass = self.break_glass.map(|b| BreakGlassRequest {
+            justification: b.justification,
+            approver: b.approver,
+        });
+        Ok(held
+            .for_system(&system)
+            .request(&system, self.environment, inputs, break_glass, now))
     }
 }

@@ -65,6 +65,7 @@ fn clean() -> GateRequest {
         policies: vec![],
         now: now(),
         break_glass: None,
+        origin: None,
     }
 }
 

@@ -64,19 +64,30 @@ pub async fn gate(
     require_json(&headers)?;
     let wire: WireGateRequest = serde_json::from_slice(&body)
         .map_err(|e| Problem::bad_request(format!("not a gate request: {e}")))?;
-    let system = wire.config.as_ref().and_then(|c| c.system.clone());
-    in_scope(&who, system.as_deref())?;
+    in_scope(&who, wire.system.as_deref())?;
     let (want, run) = (wire.record, wire.run.clone());
     let req = wire
-        .into_request(Utc::now())
+        .into_request(&s.gate_configs, Utc::now())
         .map_err(|e| Problem::bad_request(e.to_string()))?;
     let v = blocking(move || {
         let d = plumb_gate::evaluate(&req);
-        let mut v: serde_json::Value = serde_json::from_slice(&d.to_json()).expect("JSON");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&d.to_json()).map_err(|e| Problem::internal_logged(&e))?;
         if want {
             let rec = plumb_gate::record::decision_record(&d, vec![]);
+            // The inputs, and the configuration that judged them with its policies and
+            // waivers: enough for an auditor to evaluate the decision again.
             let mut parts: Vec<(String, Vec<u8>)> =
                 req.inputs.into_iter().map(|(_, n, b)| (n, b)).collect();
+            parts.push((
+                plumb_gate::record::CONFIG_NAME.into(),
+                serde_json::to_vec_pretty(&req.config).map_err(|e| Problem::internal_logged(&e))?,
+            ));
+            parts.extend(
+                req.policies
+                    .into_iter()
+                    .map(|p| (p.name, p.text.into_bytes())),
+            );
             parts.extend(req.waivers.into_iter().map(|(n, t)| (n, t.into_bytes())));
             if let Some(full) = rec.full {
                 parts.push((plumb_gate::record::FULL_DECISION_NAME.into(), full));
@@ -87,6 +98,7 @@ pub async fn gate(
                 rec.predicate,
             );
             v["recorded_entry"] = json!(record(&s, st, d.system.clone(), run, parts)?);
+            v["signer"] = json!(s.key.public().dsse_key_id());
         }
         Ok(v)
     })

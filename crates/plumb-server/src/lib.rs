@@ -56,6 +56,9 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Failed authentications a client may make per minute before it is held back (429).
     pub max_auth_failures: u32,
+    /// Directory of per-system gate configurations (see [`plumb_gate::held`]); without it
+    /// every system is gated by the built-in default (every rule on, criticality critical).
+    pub gate_config: Option<std::path::PathBuf>,
 }
 
 impl ServerConfig {
@@ -72,6 +75,7 @@ impl ServerConfig {
             audit_every: Duration::from_secs(60),
             trusted_proxies: Vec::new(),
             max_auth_failures: state::MAX_FAILURES,
+            gate_config: None,
         }
     }
 }
@@ -234,6 +238,7 @@ pub async fn serve(
     let store = cfg.store.clone();
     let secure = cfg.tls.is_some();
     let incidents = cfg.incidents.clone();
+    let gate_config = cfg.gate_config.clone();
     let (idle, proxies, max_failures) = (
         cfg.session_idle,
         cfg.trusted_proxies.clone(),
@@ -247,6 +252,10 @@ pub async fn serve(
             st.max_failures = max_failures;
             if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
+            }
+            if let Some(d) = gate_config {
+                st.gate_configs = plumb_gate::held::HeldConfigs::load(&d)
+                    .map_err(|e| format!("gate configuration: {e}"))?;
             }
             Ok(st)
         })

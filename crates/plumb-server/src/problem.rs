@@ -68,6 +68,15 @@ impl Problem {
         )
     }
 
+    /// 500 for an error that should not happen; the error is logged, never shown.
+    pub fn internal_logged(e: &dyn std::fmt::Display) -> Self {
+        eprintln!(
+            "{}",
+            serde_json::json!({"level": "error", "msg": "internal error", "error": e.to_string()})
+        );
+        Self::internal()
+    }
+
     /// Maps a ledger error: input problems are the client's (400/404/413/422), integrity and
     /// storage failures are internal (logged, never shown).
     pub fn from_ledger(e: plumb_ledger::Error) -> Self {

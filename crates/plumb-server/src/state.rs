@@ -136,6 +136,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Incident handling, when configured.
     pub incidents: Option<crate::incidents::IncidentSetup>,
+    /// The gate configuration of every system: pipelines send inputs, the server decides how
+    /// strict the gate is.
+    pub gate_configs: plumb_gate::held::HeldConfigs,
 }
 
 /// Random hex of `n` bytes from the operating system. Without randomness the server cannot
@@ -175,6 +178,7 @@ impl AppState {
             metrics: Metrics::default(),
             secure_cookies,
             incidents: None,
+            gate_configs: Default::default(),
         })
     }
 

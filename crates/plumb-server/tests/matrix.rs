@@ -63,7 +63,7 @@ fn request(
         ("POST", "/v1/entries") => envelope(&srv.store, 2),
         ("POST", "/v1/tokens") => br#"{"role":"auditor","label":"x"}"#.to_vec(),
         ("POST", "/v1/blobs") => b"blob".to_vec(),
-        ("POST", "/v1/gate") => br#"{"config":{"system":"payments"},"record":true}"#.to_vec(),
+        ("POST", "/v1/gate") => br#"{"system":"payments","record":true}"#.to_vec(),
         ("POST", "/v1/model/check") => BANK_MODEL.as_bytes().to_vec(),
         ("POST", "/v1/alerts/alertmanager") => br#"{"version":"4","status":"firing","alerts":[{"labels":{"alertname":"X","service":"payments"},"startsAt":"2026-01-01T00:00:00Z"}]}"#.to_vec(),
         ("POST", "/v1/alerts") => br#"{"id":"a1","status":"firing","title":"X","service":"payments","started_at":"2026-01-01T00:00:00Z"}"#.to_vec(),
