@@ -615,12 +615,17 @@ pub enum ModelCmd {
 pub enum TokenCmd {
     /// Create a token; its secret is printed once.
     ///
-    /// Example: plumb token create --role recorder --system payments --label github-actions
+    /// Examples:
+    ///   plumb token create --role recorder --system payments --label github-actions
+    ///   plumb token create --role auditor --system payments --label "external audit 2026"
+    #[command(verbatim_doc_comment)]
     Create {
         /// admin, recorder, auditor, incident-manager or metrics (Prometheus' scrape token).
         #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager", "metrics"])]
         role: String,
-        /// Systems a recorder may write to (repeatable; required for recorders).
+        /// Systems the token is limited to (repeatable): a recorder writes only for them
+        /// (required); an auditor or incident manager reads only them (every system without).
+        /// Admin and metrics tokens cannot be limited.
         #[arg(long = "system")]
         systems: Vec<String>,
         /// Who or what it is for.

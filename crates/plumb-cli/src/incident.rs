@@ -237,8 +237,9 @@ pub fn run(
         if let Some(p) = html {
             let missing: Vec<String> =
                 serde_json::from_value(doc["missing"].clone()).unwrap_or_default();
-            std::fs::write(p, report::html(&doc["document"], &missing))
-                .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+            let page = report::html(&doc["document"], &missing, None)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            std::fs::write(p, page).map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
         }
     }
     emit(format, || human(&value), value.clone())

@@ -816,66 +816,97 @@ pub fn parse_details(bytes: &[u8]) -> Result<Map<String, Value>> {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// A report document laid out for reading: the fields given, by section, and what is missing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportPage {
+    /// Incident id.
+    pub incident: String,
+    /// Stage name.
+    pub stage: String,
+    /// When the document was generated.
+    pub generated_at: String,
+    /// Required fields not filled.
+    pub missing: Vec<String>,
+    /// Sections 1 to 4, each with its filled fields.
+    pub sections: Vec<ReportSection>,
+    /// A stylesheet to link instead of the inline style (a server's CSP forbids inline style).
+    pub stylesheet: Option<String>,
 }
 
-/// A readable HTML rendering of a report document (a whole page).
-pub fn html(doc: &Value, missing: &[String]) -> String {
-    let stage = doc["stage"].as_str().unwrap_or("");
-    let mut h = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} — {}</title>\
-         <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse;width:100%}}\
-         td,th{{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}}th{{width:4em}}.missing{{color:#a00}}</style></head><body>\
-         <h1>DORA major incident report: {} {}</h1><p>Template: ITS 2025/302 Annex I. Generated {}.</p>",
-        esc(doc["incident"].as_str().unwrap_or("")),
-        esc(stage),
-        esc(stage),
-        esc(doc["incident"].as_str().unwrap_or("")),
-        esc(doc["generated_at"].as_str().unwrap_or(""))
-    );
-    if missing.is_empty() {
-        h.push_str("<p>Every field this stage requires is filled.</p>");
-    } else {
-        h.push_str(&format!(
-            "<p class=\"missing\">Incomplete: {} required field(s) missing.</p><ul class=\"missing\">",
-            missing.len()
-        ));
-        for m in missing {
-            h.push_str(&format!("<li>{}</li>", esc(m)));
-        }
-        h.push_str("</ul>");
-    }
-    for (section, title) in [
+/// One section of a [`ReportPage`].
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportSection {
+    /// Its title.
+    pub title: &'static str,
+    /// (field code, field name, value as text) of every filled field.
+    pub rows: Vec<ReportRow>,
+}
+
+/// One filled field.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportRow {
+    /// Field code, e.g. 2.3.
+    pub code: &'static str,
+    /// Field name.
+    pub name: &'static str,
+    /// Value, as text.
+    pub text: String,
+}
+
+/// The page for a report document.
+pub fn page(doc: &Value, missing: &[String], stylesheet: Option<&str>) -> ReportPage {
+    let text = |k: &str| doc[k].as_str().unwrap_or("").to_string();
+    let sections = [
         ("1.", "General information"),
         ("2.", "Initial notification"),
         ("3.", "Intermediate report"),
         ("4.", "Final report"),
-    ] {
-        h.push_str(&format!("<h2>{title}</h2><table>"));
-        for (code, name, ..) in FIELDS.iter().filter(|f| f.0.starts_with(section)) {
-            let v = &doc["fields"][*code];
-            let text = match v {
-                Value::Null => continue,
-                Value::String(s) => s.clone(),
-                Value::Array(a) => a
-                    .iter()
-                    .map(|x| x.as_str().map(str::to_string).unwrap_or(x.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            h.push_str(&format!(
-                "<tr><th>{code}</th><td>{}</td><td>{}</td></tr>",
-                esc(name),
-                esc(&text)
-            ));
-        }
-        h.push_str("</table>");
+    ]
+    .into_iter()
+    .map(|(section, title)| ReportSection {
+        title,
+        rows: FIELDS
+            .iter()
+            .filter(|f| f.0.starts_with(section))
+            .filter_map(|(code, name, ..)| {
+                let text = match &doc["fields"][*code] {
+                    Value::Null => return None,
+                    Value::String(s) => s.clone(),
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| x.as_str().map(str::to_string).unwrap_or(x.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                Some(ReportRow { code, name, text })
+            })
+            .collect(),
+    })
+    .collect();
+    ReportPage {
+        incident: text("incident"),
+        stage: text("stage"),
+        generated_at: text("generated_at"),
+        missing: missing.to_vec(),
+        sections,
+        stylesheet: stylesheet.map(str::to_string),
     }
-    h.push_str("</body></html>");
-    h
+}
+
+/// The report page's template (autoescaped HTML).
+pub const PAGE_TEMPLATE: &str = include_str!("../templates/report.html");
+
+/// A readable HTML rendering of a report document (a whole page, styled inline unless
+/// `stylesheet` names one to link), rendered with autoescaping.
+pub fn html(doc: &Value, missing: &[String], stylesheet: Option<&str>) -> Result<String> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let render = || -> std::result::Result<String, minijinja::Error> {
+        env.template_from_str(PAGE_TEMPLATE)?
+            .render(minijinja::Value::from(minijinja::value::Serde(page(
+                doc, missing, stylesheet,
+            ))))
+    };
+    render().map_err(|e| Error::invalid("report page", e.to_string()))
 }

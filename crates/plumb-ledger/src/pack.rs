@@ -170,6 +170,9 @@ fn describe(q: &Query) -> String {
             parts.push(format!("{k} {v}"));
         }
     }
+    if let Some(list) = &q.systems_in {
+        parts.push(format!("systems {}", list.join(", ")));
+    }
     if parts.is_empty() {
         "all entries".into()
     } else {

@@ -74,6 +74,38 @@ fn appends_are_queryable_and_provable(kind: Kind) {
         ),
         vec![0, 2, 4, 6]
     );
+    // A reader's scope: entries of the listed systems only; an empty scope sees nothing.
+    assert_eq!(
+        q(
+            l,
+            Query {
+                systems_in: Some(vec!["payments".into(), "nowhere".into()]),
+                ..Default::default()
+            }
+        ),
+        vec![0, 2, 4, 6]
+    );
+    assert_eq!(
+        q(
+            l,
+            Query {
+                systems_in: Some(vec![]),
+                ..Default::default()
+            }
+        ),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        q(
+            l,
+            Query {
+                systems_in: Some(vec!["payments".into()]),
+                run: Some("run-1".into()),
+                ..Default::default()
+            }
+        ),
+        vec![4]
+    );
     assert_eq!(
         q(
             l,

@@ -17,6 +17,7 @@ use plumb_ledger::hash::hex;
 use plumb_ledger::store::Query as LogQuery;
 
 use crate::problem::Problem;
+use crate::scope::Scope;
 use crate::state::{AppState, lock};
 use crate::tokens::{Role, TokenRecord};
 
@@ -248,6 +249,7 @@ fn query_of(q: &HashMap<String, String>) -> Result<LogQuery, Problem> {
         after: num("after")?,
         newest_first: q.get("order").is_some_and(|o| o == "newest"),
         limit: Some(limit),
+        systems_in: None,
     })
 }
 
@@ -273,9 +275,11 @@ pub fn entry_json(l: &mut plumb_ledger::Ledger, index: u64) -> Result<Value, Pro
 
 pub async fn list(
     State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
-    let query = query_of(&q)?;
+    let mut query = query_of(&q)?;
+    Scope::of(&who).narrow(&mut query)?;
     let v = blocking(move || {
         let mut l = lock(&s.reader);
         let ids = l.query(&query).map_err(Problem::from_ledger)?;
@@ -299,16 +303,30 @@ fn index_of(raw: &str) -> Result<u64, Problem> {
         .map_err(|_| Problem::bad_request(format!("entry index {raw:?} is not a number")))
 }
 
-pub async fn get_entry(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
-    let i = index_of(&raw)?;
-    let v = blocking(move || entry_json(&mut lock(&s.reader), i)).await?;
-    Ok(json_response(StatusCode::OK, v))
-}
-
-pub async fn proof(State(s): State<Arc<AppState>>, Path(raw): Path<String>) -> ApiResult {
+pub async fn get_entry(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Path(raw): Path<String>,
+) -> ApiResult {
     let i = index_of(&raw)?;
     let v = blocking(move || {
         let mut l = lock(&s.reader);
+        Scope::of(&who).entry(&mut l, i)?;
+        entry_json(&mut l, i)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, v))
+}
+
+pub async fn proof(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Path(raw): Path<String>,
+) -> ApiResult {
+    let i = index_of(&raw)?;
+    let v = blocking(move || {
+        let mut l = lock(&s.reader);
+        Scope::of(&who).entry(&mut l, i)?;
         let r = l.prove(i).map_err(Problem::from_ledger)?;
         Ok(json!({"index": i, "proof": r.proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "checkpoint": r.checkpoint, "receipt": r.to_text()}))
     })
@@ -401,13 +419,42 @@ pub async fn put_blob(State(s): State<Arc<AppState>>, body: Body) -> ApiResult {
     ))
 }
 
-pub async fn get_blob(State(s): State<Arc<AppState>>, Path(digest): Path<String>) -> ApiResult {
+/// Query of `GET /v1/blobs/{digest}`.
+#[derive(Debug, serde::Deserialize)]
+pub struct BlobQuery {
+    /// The entry that attaches the blob: required of readers limited to systems, whose scope
+    /// is checked on that entry.
+    entry: Option<u64>,
+}
+
+pub async fn get_blob(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    Path(digest): Path<String>,
+    Query(q): Query<BlobQuery>,
+) -> ApiResult {
     let data = blocking(move || {
         s.blobs.path_of(&digest).map_err(|_| {
             Problem::bad_request(format!(
                 "{digest:?} is not a SHA-256 digest (sha256:<64 hex>)"
             ))
         })?;
+        let scope = Scope::of(&who);
+        if scope != Scope::All {
+            // A blob is content-addressed and may be shared by entries of several systems:
+            // a scoped reader names the entry it reads it through.
+            let i = q.entry.ok_or_else(|| {
+                Problem::bad_request(
+                    "this token reads only some systems: name the entry that attaches the blob (?entry=N)",
+                )
+            })?;
+            let e = scope.entry(&mut lock(&s.reader), i)?;
+            if !e.blobs.iter().any(|b| b.digest == digest) {
+                return Err(Problem::not_found(format!(
+                    "entry {i} attaches no blob {digest}"
+                )));
+            }
+        }
         s.blobs.get(&digest).map_err(Problem::from_ledger)
     })
     .await?;
@@ -416,10 +463,12 @@ pub async fn get_blob(State(s): State<Arc<AppState>>, Path(digest): Path<String>
 
 pub async fn export(
     State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult {
     let mut query = query_of(&q)?;
     query.limit = None;
+    Scope::of(&who).narrow(&mut query)?;
     let bytes = blocking(move || {
         let tmp = s.store.join("tmp");
         std::fs::create_dir_all(&tmp).map_err(|_| Problem::internal())?;

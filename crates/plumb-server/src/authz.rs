@@ -142,7 +142,7 @@ pub async fn authorise(
                 None => Problem::unauthorized("log in first: /ui/login").into_response(),
                 Some(sess) if !roles.contains(&sess.token.role) => {
                     refuse(&s, &sess.token, &method, route);
-                    crate::ui::refusal(
+                    crate::templates::message(
                         StatusCode::FORBIDDEN,
                         "Not allowed",
                         Some(&sess),
@@ -150,6 +150,7 @@ pub async fn authorise(
                             "The role {} may not open this page.",
                             sess.token.role.name()
                         ),
+                        None,
                     )
                 }
                 Some(sess) => {

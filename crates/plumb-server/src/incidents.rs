@@ -22,6 +22,7 @@ use serde_json::json;
 
 use crate::api::{blocking, json_response, require_json};
 use crate::problem::Problem;
+use crate::scope::Scope;
 use crate::state::{AppState, lock};
 use crate::tokens::{Role, TokenRecord};
 
@@ -195,15 +196,35 @@ fn view_json(
     serde_json::to_value(&v).map_err(|_| Problem::internal())
 }
 
-/// `GET /v1/incidents`: every incident with its status and deadlines (timelines left out).
-pub async fn list(State(s): State<Arc<AppState>>) -> Result<Response, Problem> {
+/// Loads incident `id` if `who` may read it: a reader limited to systems sees an incident only
+/// if one of its services is one of them; any other is "not found", like one that does not
+/// exist.
+pub(crate) fn load_in_scope(
+    l: &mut plumb_ledger::Ledger,
+    who: &TokenRecord,
+    id: &str,
+) -> Result<plumb_incident::event::Incident, Problem> {
+    let inc = store::load(l, id).map_err(problem)?;
+    if !Scope::of(who).allows_any(&inc.services) {
+        return Err(Problem::not_found(format!("no incident {id}")));
+    }
+    Ok(inc)
+}
+
+/// `GET /v1/incidents`: every incident the token may read, with its status and deadlines
+/// (timelines left out).
+pub async fn list(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+) -> Result<Response, Problem> {
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
         let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
         let now = Utc::now();
+        let scope = Scope::of(&who);
         let mut out = Vec::new();
-        for inc in all {
+        for inc in all.into_iter().filter(|i| scope.allows_any(&i.services)) {
             let mut v = view_json(setup, inc, now)?;
             if let Some(o) = v.as_object_mut() {
                 o.remove("timeline");
@@ -234,6 +255,13 @@ pub async fn open(
             format!("not an incident: {e}"),
         )
     })?;
+    if let Scope::Systems(list) = Scope::of(&who)
+        && (req.services.is_empty() || !req.services.iter().all(|x| list.contains(x)))
+    {
+        return Err(Problem::forbidden(format!(
+            "this token handles incidents of {list:?} only: name the affected services among them"
+        )));
+    }
     blocking(move || {
         let (id, _, entries) =
             with_ctx(&s, &who, |l, ctx| ops::open(l, ctx, &req).map_err(problem))?;
@@ -248,11 +276,12 @@ pub async fn open(
 /// `GET /v1/incidents/{id}`: one incident with its timeline, reports and deadlines.
 pub async fn show(
     State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
     UrlPath(id): UrlPath<String>,
 ) -> Result<Response, Problem> {
     setup(&s)?;
     blocking(move || {
-        let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
+        let inc = load_in_scope(&mut lock(&s.reader), &who, &id)?;
         Ok(json_response(
             StatusCode::OK,
             view_json(setup(&s)?, inc, Utc::now())?,
@@ -279,6 +308,8 @@ pub async fn operate(
     })?;
     blocking(move || {
         let ((), _, entries) = with_ctx(&s, &who, |l, ctx| {
+            // Checked under the incident lock, on the incident as the operation will see it.
+            load_in_scope(l, &who, &id)?;
             Ok(((), ops::apply(l, ctx, &id, &op).map_err(problem)?))
         })?;
         let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
@@ -293,13 +324,14 @@ pub async fn operate(
 /// `?format=html`) as a readable page.
 pub async fn report(
     State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
     UrlPath((id, stage)): UrlPath<(String, String)>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, Problem> {
     let st = Stage::from_name(&stage)
         .ok_or_else(|| Problem::not_found("stage must be initial, intermediate or final"))?;
     blocking(move || {
-        let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
+        let inc = load_in_scope(&mut lock(&s.reader), &who, &id)?;
         let r = inc
             .reports
             .get(&st)
@@ -310,7 +342,8 @@ pub async fn report(
         Ok(match q.get("format").map(String::as_str) {
             Some("html") => (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                plumb_incident::report::html(&r.0, &r.1),
+                plumb_incident::report::html(&r.0, &r.1, Some(crate::ui::REPORT_CSS))
+                    .map_err(problem)?,
             )
                 .into_response(),
             _ => json_response(StatusCode::OK, json!({"document": r.0, "missing": r.1})),

@@ -139,6 +139,8 @@ pub struct AppState {
     /// The gate configuration of every system: pipelines send inputs, the server decides how
     /// strict the gate is.
     pub gate_configs: plumb_gate::held::HeldConfigs,
+    /// The overview page's figures, read incrementally (lock it before the reader).
+    pub overview: Mutex<crate::overview::Overview>,
 }
 
 /// Random hex of `n` bytes from the operating system. Without randomness the server cannot
@@ -179,6 +181,7 @@ impl AppState {
             secure_cookies,
             incidents: None,
             gate_configs: Default::default(),
+            overview: Default::default(),
         })
     }
 

@@ -87,7 +87,8 @@ pub struct TokenRecord {
     pub hash: String,
     /// Role.
     pub role: Role,
-    /// Systems a recorder may write to.
+    /// Systems a recorder may write to; for auditors and incident managers, the systems they
+    /// may read (empty: every system). See `scope.rs`.
     #[serde(default)]
     pub systems: Vec<String>,
     /// Who or what it is for.
@@ -216,6 +217,15 @@ impl Tokens {
     ) -> Result<(String, TokenRecord), String> {
         if role == Role::Recorder && systems.is_empty() {
             return Err("a recorder token needs at least one system".into());
+        }
+        if matches!(role, Role::Admin | Role::Metrics) && !systems.is_empty() {
+            return Err(format!(
+                "{} tokens are not limited to systems; limit recorder, auditor and incident-manager tokens",
+                role.name()
+            ));
+        }
+        for sys in &systems {
+            plumb_ledger::entry::check_label("system", sys).map_err(|e| e.to_string())?;
         }
         let ttl = ttl.unwrap_or(role.default_ttl());
         if ttl <= Duration::zero() || ttl > Duration::hours(MAX_TTL_HOURS) {

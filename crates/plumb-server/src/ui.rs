@@ -1,7 +1,9 @@
-//! The auditors' web UI: server-rendered HTML, no build step, no CDN, no inline script (the
-//! only script, the in-browser proof check, is served from this server). Login with a token,
-//! then a session cookie (HttpOnly, SameSite=Strict, Secure under TLS); every form carries a
-//! CSRF token.
+//! The auditors' web UI: server-rendered HTML from autoescaping templates (`templates.rs`),
+//! no build step, no CDN, no inline script or style (the only scripts, the in-browser proof
+//! check and the countdown, are served from this server). Login with a token, then a session
+//! cookie (HttpOnly, SameSite=Strict, Secure under TLS); every form carries a CSRF token. Every
+//! page reads through the session's scope (`scope.rs`): a reader limited to systems sees only
+//! them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use chrono::Utc;
@@ -22,13 +24,21 @@ use plumb_ledger::merkle::verify_consistency;
 use plumb_ledger::store::Query as LogQuery;
 
 use crate::authz::{SESSION_COOKIE as SESSION, cookie};
+use crate::scope::Scope;
 use crate::state::{AppState, Session, lock, random_hex};
+use crate::templates::{message, query_value, render};
 use crate::tokens::Role;
 
 const PRE_CSRF: &str = "plumb_csrf";
-const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
+pub(crate) const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
 use plumb_incident::store::DEPLOYMENT;
 use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
+
+/// The stylesheet report pages link (the CSP forbids inline style).
+pub const REPORT_CSS: &str = "/ui/static/app.css";
+
+/// Entries on one page of the evidence list.
+const PAGE_SIZE: u64 = 50;
 
 /// UI routes.
 pub fn router() -> Router<Arc<AppState>> {
@@ -65,15 +75,6 @@ pub fn router() -> Router<Arc<AppState>> {
         )
 }
 
-/// HTML-escapes text.
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
-
 /// The live session of a request (the router's authorisation has already required one for
 /// every page; handlers ask again for the session's details).
 pub(crate) fn session(s: &AppState, headers: &HeaderMap) -> Option<Session> {
@@ -88,51 +89,19 @@ fn set_cookie(r: &mut Response, value: &str) {
     }
 }
 
-pub(crate) fn page(title: &str, sess: Option<&Session>, body: &str) -> Html<String> {
-    let nav = match sess {
-        Some(s) => format!(
-            "<a href=\"/ui\">Overview</a><a href=\"/ui/entries\">Evidence</a><a href=\"/ui/checkpoints\">Checkpoints</a><a href=\"/ui/architecture\">Architecture</a><a href=\"/ui/incidents\">Incidents</a>\
-             <form method=\"post\" action=\"/ui/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({})</span> <button>Log out</button></form>",
-            esc(&s.csrf),
-            esc(&s.token.label),
-            s.token.role.name()
-        ),
-        None => String::new(),
-    };
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · Plumbline</title><link rel=\"stylesheet\" href=\"/ui/static/app.css\"></head>\
-         <body><header><strong>Plumbline</strong>{nav}</header><main><h1>{}</h1>{body}</main></body></html>",
-        esc(title),
-        esc(title)
-    ))
-}
-
-/// A page that refuses or fails, with the status to answer it with; `message` is HTML.
-pub(crate) fn refusal(
-    status: StatusCode,
-    title: &str,
-    sess: Option<&Session>,
-    message: &str,
-) -> Response {
-    (
-        status,
-        page(title, sess, &format!("<p class=\"bad\">{message}</p>")),
-    )
-        .into_response()
-}
-
 pub(crate) fn need_login() -> Response {
     Redirect::to("/ui/login").into_response()
 }
 
 async fn login_form(State(s): State<Arc<AppState>>) -> Response {
     let csrf = random_hex(16);
-    let body = format!(
-        "<div class=\"card\"><form method=\"post\" action=\"/ui/login\"><p><label>API token<br><input type=\"password\" name=\"token\" autocomplete=\"off\" placeholder=\"plumb_...\"></label></p>\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button>Log in</button></form></div>\
-         <p>Auditors, administrators and incident managers log in with their token (created with <code>plumb token create</code>).</p>"
+    let mut r = render(
+        StatusCode::OK,
+        "login.html",
+        "Log in",
+        None,
+        json!({"csrf": csrf}),
     );
-    let mut r = page("Log in", None, &body).into_response();
     let secure = if s.secure_cookies { "; Secure" } else { "" };
     set_cookie(
         &mut r,
@@ -149,11 +118,12 @@ async fn login(
 ) -> Response {
     let csrf_ok = matches!((cookie(&headers, PRE_CSRF), f.get("csrf")), (Some(a), Some(b)) if !a.is_empty() && &a == b);
     if !csrf_ok {
-        return refusal(
+        return message(
             StatusCode::FORBIDDEN,
             "Log in",
             None,
-            "The form expired or came from another site. <a href=\"/ui/login\">Try again</a>.",
+            "The form expired or came from another site.",
+            Some(("/ui/login", "Try again")),
         );
     }
     let client = s.client_of(addr.ip(), &headers);
@@ -183,11 +153,12 @@ async fn login(
             );
             r
         }
-        _ if s.limited(client) => refusal(
+        _ if s.limited(client) => message(
             StatusCode::TOO_MANY_REQUESTS,
             "Log in",
             None,
             "Too many failed attempts; wait a minute.",
+            None,
         ),
         other => {
             s.failed(client);
@@ -197,14 +168,12 @@ async fn login(
             };
             let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
             s.security_event(&format!("client {client}"), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": client.to_string()}));
-            refusal(
+            message(
                 StatusCode::UNAUTHORIZED,
                 "Log in",
                 None,
-                &format!(
-                    "Login refused: {}. <a href=\"/ui/login\">Try again</a>.",
-                    esc(&reason)
-                ),
+                &format!("Login refused: {reason}."),
+                Some(("/ui/login", "Try again")),
             )
         }
     }
@@ -217,11 +186,12 @@ async fn logout(
 ) -> Response {
     if let Some(sess) = session(&s, &headers) {
         if f.get("csrf") != Some(&sess.csrf) {
-            return refusal(
+            return message(
                 StatusCode::FORBIDDEN,
                 "Log out",
                 Some(&sess),
                 "Invalid form token.",
+                None,
             );
         }
         if let Some(id) = cookie(&headers, SESSION) {
@@ -327,59 +297,114 @@ pub(crate) fn approvals_of(
     Some((b.clone(), facts.approvals))
 }
 
-pub(crate) fn result_badge(result: &str) -> String {
-    match result {
-        "pass" => "<span class=\"pass\">PASS</span>".into(),
-        "override" => "<span class=\"override\">BREAK-GLASS OVERRIDE</span>".into(),
-        other => format!("<span class=\"deny\">{}</span>", esc(&other.to_uppercase())),
-    }
+/// The gate decision shown on deployment and incident pages: its entry, predicate, signer,
+/// the approvals it read and its test totals.
+pub(crate) fn decision_view(l: &mut plumb_ledger::Ledger, d: u64) -> Option<Value> {
+    let (e, p) = predicate(l, d)?;
+    let signer = e
+        .envelope
+        .signatures
+        .first()
+        .map(|s| s.keyid.clone())
+        .unwrap_or_default();
+    let (blob, approvals) = approvals_of(l, &e).unwrap_or_else(|| {
+        (
+            plumb_ledger::entry::BlobRef {
+                name: String::new(),
+                digest: String::new(),
+                size: 0,
+            },
+            vec![],
+        )
+    });
+    // Test totals are recorded as a list of five numbers.
+    let tests = p["tests"].as_array().filter(|t| t.len() == 5).map(
+        |t| json!({"total": t[0], "passed": t[1], "failed": t[2], "errors": t[3], "skipped": t[4]}),
+    );
+    Some(json!({
+        "index": d,
+        "result": p["result"],
+        "signer": signer,
+        "approvals": approvals,
+        "approvals_blob": {"name": blob.name, "digest": blob.digest},
+        "tests": tests,
+        "predicate": p,
+    }))
+}
+
+/// A refusal for a page asked of something outside the reader's scope or absent: the same
+/// answer for both.
+fn not_found(title: &str, sess: &Session, what: &str) -> Response {
+    message(StatusCode::NOT_FOUND, title, Some(sess), what, None)
 }
 
 async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let Some(sess) = session(&s, &headers) else {
         return need_login();
     };
-    let body = blocking(move || {
+    let scope = Scope::of(&sess.token);
+    let ctx = blocking(move || {
+        let mut o = lock(&s.overview);
         let mut l = lock(&s.reader);
-        let size = l.size().unwrap_or(0);
-        let mut systems: std::collections::BTreeMap<String, (String, Option<(u64, Value)>)> = Default::default();
-        for i in (0..size).rev() {
-            let Some((e, p)) = predicate(&mut l, i) else { continue };
-            let Some(sys) = e.system.clone().filter(|s| s != "plumb-server") else { continue };
-            let slot = systems.entry(sys).or_insert_with(|| (e.time.clone(), None));
-            if slot.1.is_none() && l.entry(i).map(|x| x.predicate_type == GATE).unwrap_or(false) {
-                slot.1 = Some((i, p));
-            }
-        }
-        let model = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).ok().and_then(|v| v.first().copied()).and_then(|i| predicate(&mut l, i).map(|x| (i, x.1)));
-        let mut rows = String::new();
-        for (sys, (fresh, gate)) in &systems {
-            let (decision, failing) = match gate {
-                Some((i, p)) => {
-                    let mut ids: Vec<&str> = p["violations"].as_array().into_iter().flatten().filter_map(|v| v["id"].as_str()).collect();
-                    ids.dedup();
-                    (format!("<a href=\"/ui/entries/{i}\">{}</a> {}", result_badge(p["result"].as_str().unwrap_or("")), esc(p["now"].as_str().unwrap_or(""))), esc(&ids.join(", ")))
-                }
-                None => ("no gate decision recorded".into(), String::new()),
-            };
-            rows.push_str(&format!("<tr><td><a href=\"/ui/entries?q={}\">{}</a></td><td>{decision}</td><td>{}</td><td>{failing}</td></tr>", esc(sys), esc(sys), esc(fresh)));
-        }
-        let model_html = match model {
-            Some((i, p)) => {
-                let findings = p["findings"].as_array().cloned().unwrap_or_default();
-                let errors = findings.iter().filter(|f| f["level"] == "error").count();
-                format!("<p>Latest model check: <a href=\"/ui/entries/{i}\">entry {i}</a>: {} errors, {} warnings.</p><ul>{}</ul>", errors, findings.len() - errors, findings.iter().map(|f| format!("<li>{} {}</li>", esc(f["id"].as_str().unwrap_or("")), esc(f["message"].as_str().unwrap_or("")))).collect::<String>())
-            }
-            None => "<p>No model check recorded yet (<code>plumb model check MODEL --record</code>).</p>".into(),
-        };
-        format!(
-            "<p>{size} entries in log <code>{}</code>.</p><table><tr><th>system</th><th>last gate decision</th><th>latest evidence</th><th>failing rules</th></tr>{rows}</table><h2>Architecture traceability</h2>{model_html}\
-             <h2>Export</h2><form method=\"get\" action=\"/ui/export\"><label>System <input type=\"text\" name=\"system\"></label> <button>Download evidence pack</button></form>",
-            esc(&s.origin)
-        )
+        o.catch_up(&mut l);
+        let systems: Vec<Value> = o
+            .systems(&scope)
+            .map(|(name, row)| json!({"name": name, "query": query_value(name), "latest": row.latest, "gate": row.gate}))
+            .collect();
+        let model = o.model_check(&scope).and_then(|i| {
+            let (_, p) = predicate(&mut l, i)?;
+            let findings = p["findings"].as_array().cloned().unwrap_or_default();
+            let errors = findings.iter().filter(|f| f["level"] == "error").count();
+            Some(json!({"index": i, "errors": errors, "warnings": findings.len() - errors, "findings": findings}))
+        });
+        json!({
+            "size": o.size(),
+            "origin": s.origin,
+            "systems": systems,
+            "model": model,
+            "scoped": scope != Scope::All,
+        })
     })
     .await;
-    page("Overview", Some(&sess), &body).into_response()
+    let mut ctx = ctx;
+    ctx["can_export"] = json!(matches!(sess.token.role, Role::Admin | Role::Auditor));
+    render(
+        StatusCode::OK,
+        "overview.html",
+        "Overview",
+        Some(&sess),
+        ctx,
+    )
+}
+
+/// One row of the evidence list.
+fn entry_row(l: &mut plumb_ledger::Ledger, i: u64) -> Option<Value> {
+    let (e, _) = predicate(l, i)?;
+    let st = e.statement().ok()?;
+    let subjects: Vec<String> = st
+        .subject
+        .iter()
+        .flat_map(|x| {
+            x.digest
+                .iter()
+                .map(|(a, v)| format!("{a}:{}", prefix(v, 12)))
+        })
+        .collect();
+    let kind = st
+        .predicate_type
+        .trim_end_matches('/')
+        .rsplit('/')
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    Some(json!({
+        "index": i,
+        "time": e.time,
+        "system": e.system,
+        "predicate_type": st.predicate_type,
+        "subjects": subjects,
+        "kind": kind,
+    }))
 }
 
 async fn search(
@@ -391,107 +416,106 @@ async fn search(
         return need_login();
     };
     let term = q.get("q").cloned().unwrap_or_default();
-    let t2 = term.clone();
-    let body = blocking(move || {
+    let after = q.get("after").and_then(|a| a.parse::<u64>().ok());
+    let digest_like = |x: &str| {
+        x.split(':')
+            .next_back()
+            .is_some_and(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let mut query = LogQuery {
+        newest_first: true,
+        limit: Some(PAGE_SIZE),
+        after,
+        ..Default::default()
+    };
+    if digest_like(&term) {
+        query.subject = Some(term.clone());
+    } else if !term.is_empty() {
+        query.system = Some(term.clone());
+    }
+    if let Err(p) = Scope::of(&sess.token).narrow(&mut query) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Evidence",
+            Some(&sess),
+            &p.detail,
+            None,
+        );
+    }
+    let rows = blocking(move || {
         let mut l = lock(&s.reader);
-        let digest_like = |x: &str| x.split(':').next_back().is_some_and(|h| h.len() >= 40 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-        let query = if t2.is_empty() {
-            LogQuery { newest_first: true, limit: Some(50), ..Default::default() }
-        } else if digest_like(&t2) {
-            LogQuery { subject: Some(t2.clone()), newest_first: true, limit: Some(200), ..Default::default() }
-        } else {
-            LogQuery { system: Some(t2.clone()), newest_first: true, limit: Some(200), ..Default::default() }
-        };
         let ids = l.query(&query).unwrap_or_default();
-        let mut rows = String::new();
-        for i in &ids {
-            if let Some((e, _)) = predicate(&mut l, *i) {
-                let st = e.statement().ok();
-                let pt = st.as_ref().map(|s| s.predicate_type.clone()).unwrap_or_default();
-                let subjects: Vec<String> = st.iter().flat_map(|s| s.subject.iter().flat_map(|x| x.digest.iter().map(|(a, v)| format!("{a}:{}", prefix(v, 12))))).collect();
-                let kind = pt.trim_end_matches('/').rsplit('/').nth(1).unwrap_or("").to_string();
-                rows.push_str(&format!("<tr data-kind=\"{}\"><td><a href=\"/ui/entries/{i}\">{i}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&kind), esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(&pt), esc(&subjects.join(" "))));
-            }
-        }
-        format!(
-            "<form method=\"get\"><input type=\"text\" name=\"q\" value=\"{}\" placeholder=\"commit, artifact digest (sha256:...) or system\"> <button>Search</button></form>\
-             <p>{} entries.</p><table><tr><th>index</th><th>time</th><th>system</th><th>predicate type</th><th>subjects</th></tr>{rows}</table>",
-            esc(&t2),
-            ids.len()
-        )
+        let next = (ids.len() as u64 == PAGE_SIZE)
+            .then(|| ids.last().copied())
+            .flatten();
+        let rows: Vec<Value> = ids.iter().filter_map(|i| entry_row(&mut l, *i)).collect();
+        (rows, next)
     })
     .await;
-    page(
-        if term.is_empty() {
-            "Evidence"
-        } else {
-            "Evidence search"
-        },
+    let title = if term.is_empty() {
+        "Evidence"
+    } else {
+        "Evidence search"
+    };
+    render(
+        StatusCode::OK,
+        "entries.html",
+        title,
         Some(&sess),
-        &body,
+        json!({"q": term, "q_query": query_value(&term), "rows": rows.0, "next_after": rows.1}),
     )
-    .into_response()
 }
 
-fn decision_html(p: &Value) -> String {
-    let mut h = format!(
-        "<div class=\"card\"><p>Gate decision: {} for <code>{}</code> at {}</p>",
-        result_badge(p["result"].as_str().unwrap_or("")),
-        esc(p["commit"].as_str().unwrap_or("-")),
-        esc(p["now"].as_str().unwrap_or(""))
-    );
-    if let Some(bg) = p.get("break_glass").filter(|b| !b.is_null()) {
-        h.push_str(&format!(
-            "<p class=\"override\">Break-glass by {}: {}</p>",
-            esc(bg["approver"].as_str().unwrap_or("")),
-            esc(bg["justification"].as_str().unwrap_or(""))
-        ));
-    }
-    let violations = p["violations"].as_array().cloned().unwrap_or_default();
-    if violations.is_empty() {
-        h.push_str("<p class=\"pass\">No rule failed.</p><table>");
-    } else {
-        h.push_str("<table><tr><th>rule</th><th>what failed</th><th>legal reference</th><th>what to do</th></tr>");
-    }
-    for v in &violations {
-        let refs: Vec<&str> = v["refs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        h.push_str(&format!(
-            "<tr><td class=\"deny\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(v["id"].as_str().unwrap_or("")),
-            esc(v["msg"].as_str().unwrap_or("")),
-            esc(&refs.join("; ")),
-            esc(v["fix"].as_str().unwrap_or(""))
-        ));
-    }
-    h.push_str("</table><h3>Waivers</h3><table><tr><th>waiver</th><th>state</th><th>owner</th><th>approver</th><th>expires</th><th>findings covered</th></tr>");
-    for w in p["waivers"].as_array().into_iter().flatten() {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(w["id"].as_str().unwrap_or("")),
-            esc(w["state"].as_str().unwrap_or("")),
-            esc(w["owner"].as_str().unwrap_or("")),
-            esc(w["approver"].as_str().unwrap_or("")),
-            esc(w["expires_at"].as_str().unwrap_or("")),
-            w["covered"].as_array().map_or(0, Vec::len)
-        ));
-    }
-    h.push_str("</table><h3>Inputs</h3><table><tr><th>file</th><th>kind</th><th>format</th><th>SHA-256</th></tr>");
-    for i in p["inputs"].as_array().into_iter().flatten() {
-        h.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            esc(i["path"].as_str().unwrap_or("")),
-            esc(i["kind"].as_str().unwrap_or("")),
-            esc(i["format"].as_str().unwrap_or("")),
-            esc(i["sha256"].as_str().unwrap_or(""))
-        ));
-    }
-    h.push_str("</table></div>");
-    h
+/// The entry page's values for entry `i`, if `scope` may read it.
+fn entry_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, String> {
+    let mut l = lock(&s.reader);
+    let e = scope.entry(&mut l, i).map_err(|p| p.detail)?;
+    let stored = l.entry(i).map_err(|e| e.to_string())?;
+    let st = e.statement().map_err(|e| e.to_string())?;
+    let signed = e.envelope.verify(&s.trusted).map(|k| {
+        k.iter()
+            .map(|k| k.name.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let subjects: Vec<Value> = st
+        .subject
+        .iter()
+        .flat_map(|sub| {
+            sub.digest.iter().map(|(a, v)| {
+                let d = format!("{a}:{v}");
+                json!({"name": sub.name, "digest": d, "query": query_value(&d)})
+            })
+        })
+        .collect();
+    let proof = l.prove(i).map_err(|e| e.to_string()).and_then(|r| {
+        let (cp, _) =
+            Checkpoint::open(&r.checkpoint, &[s.key.public()]).map_err(|e| e.to_string())?;
+        let data = json!({"index": i, "size": cp.size, "root": hex(&cp.root), "proof": r.proof.iter().map(|x| hex(x)).collect::<Vec<_>>(), "entry_b64": base64::engine::general_purpose::STANDARD.encode(&stored.bytes)});
+        // The page embeds this JSON in a data block, which the browser does not entity-decode:
+        // it goes in unescaped (`safe`), with every `<` written as \u003c so nothing in it can
+        // close the element.
+        Ok(json!({"data": data.to_string().replace('<', "\\u003c"), "receipt": r.to_text()}))
+    });
+    let is_gate = st.predicate_type == GATE;
+    Ok(json!({
+        "index": i,
+        "time": e.time,
+        "system": e.system,
+        "run": e.run,
+        "predicate_type": st.predicate_type,
+        "signed_by": signed.as_ref().ok(),
+        "signature_error": signed.as_ref().err().map(|e| e.to_string()),
+        "leaf_hash": hex(&stored.leaf_hash),
+        "subjects": subjects,
+        "decision": is_gate.then(|| st.predicate.clone()),
+        "signer": e.envelope.signatures.first().map(|s| s.keyid.clone()),
+        "is_deployment": st.predicate_type == DEPLOYMENT,
+        "statement": serde_json::to_string_pretty(&st.predicate).unwrap_or_default(),
+        "blobs": e.blobs,
+        "proof": proof.as_ref().ok(),
+        "proof_error": proof.as_ref().err(),
+    }))
 }
 
 async fn entry_page(
@@ -503,65 +527,24 @@ async fn entry_page(
         return need_login();
     };
     let Ok(i) = raw.parse::<u64>() else {
-        return refusal(
+        return message(
             StatusCode::BAD_REQUEST,
             "Entry",
             Some(&sess),
             "Not an entry index.",
+            None,
         );
     };
-    let body = blocking(move || -> Result<String, String> {
-        let mut l = lock(&s.reader);
-        let stored = l.entry(i).map_err(|e| e.to_string())?;
-        let e = LogEntry::parse(&stored.bytes).map_err(|e| e.to_string())?;
-        let st = e.statement().map_err(|e| e.to_string())?;
-        let sig_ok = e.envelope.verify(&s.trusted).map(|k| k.iter().map(|k| k.name.clone()).collect::<Vec<_>>().join(", "));
-        let mut h = format!(
-            "<table><tr><th>time</th><td>{}</td></tr><tr><th>system</th><td>{}</td></tr><tr><th>run</th><td>{}</td></tr><tr><th>predicate type</th><td>{}</td></tr><tr><th>signature</th><td>{}</td></tr><tr><th>leaf hash</th><td><code>{}</code></td></tr></table>",
-            esc(&e.time), esc(e.system.as_deref().unwrap_or("-")), esc(e.run.as_deref().unwrap_or("-")), esc(&st.predicate_type),
-            match &sig_ok { Ok(names) => format!("<span class=\"pass\">verified</span> (signed by {})", esc(names)), Err(err) => format!("<span class=\"bad\">{}</span>", esc(&err.to_string())) },
-            hex(&stored.leaf_hash)
-        );
-        h.push_str("<h2>Subjects</h2><ul>");
-        for sub in &st.subject {
-            for (a, v) in &sub.digest {
-                h.push_str(&format!("<li>{} <a href=\"/ui/entries?q={}:{}\"><code>{}:{}</code></a></li>", esc(&sub.name), esc(a), esc(v), esc(a), esc(v)));
-            }
-        }
-        h.push_str("</ul>");
-        if st.predicate_type == GATE {
-            h.push_str(&decision_html(&st.predicate));
-        }
-        if st.predicate_type == DEPLOYMENT {
-            h.push_str(&format!("<p class=\"card\">This is a deployment: <a href=\"/ui/deployments/{i}\">who approved it, what was tested, what was waived, and what happened afterwards</a>.</p>"));
-        }
-        h.push_str(&format!("<h2>Statement</h2><pre>{}</pre>", esc(&serde_json::to_string_pretty(&st.predicate).unwrap_or_default())));
-        if !e.blobs.is_empty() {
-            h.push_str("<h2>Attached evidence</h2><ul>");
-            for b in &e.blobs {
-                h.push_str(&format!("<li>{} ({} bytes) <code>{}</code></li>", esc(&b.name), b.size, esc(&b.digest)));
-            }
-            h.push_str("</ul>");
-        }
-        match l.prove(i) {
-            Ok(r) => {
-                let (cp, _) = Checkpoint::open(&r.checkpoint, &[s.key.public()]).map_err(|e| e.to_string())?;
-                let data = json!({"index": i, "size": cp.size, "root": hex(&cp.root), "proof": r.proof.iter().map(|x| hex(x)).collect::<Vec<_>>(), "entry_b64": base64::engine::general_purpose::STANDARD.encode(&stored.bytes)});
-                h.push_str(&format!(
-                    "<h2>Inclusion proof</h2><p id=\"proof-result\">checking in your browser…</p><script type=\"application/json\" id=\"proof\">{}</script><script src=\"/ui/static/proof.js\"></script><pre>{}</pre>",
-                    // Script data blocks are not entity-decoded: embed the JSON raw, with `<` escaped
-                    // so nothing can close the element.
-                    data.to_string().replace('<', "\\u003c"), esc(&r.to_text())
-                ));
-            }
-            Err(err) => h.push_str(&format!("<h2>Inclusion proof</h2><p>{}</p>", esc(&err.to_string()))),
-        }
-        Ok(h)
-    })
-    .await;
-    match body {
-        Ok(b) => page(&format!("Entry {i}"), Some(&sess), &b).into_response(),
-        Err(e) => refusal(StatusCode::NOT_FOUND, "Entry", Some(&sess), &esc(&e)),
+    let scope = Scope::of(&sess.token);
+    match blocking(move || entry_context(&s, &scope, i)).await {
+        Ok(ctx) => render(
+            StatusCode::OK,
+            "entry.html",
+            &format!("Entry {i}"),
+            Some(&sess),
+            ctx,
+        ),
+        Err(e) => not_found("Entry", &sess, &e),
     }
 }
 
@@ -569,34 +552,41 @@ async fn checkpoints(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     let Some(sess) = session(&s, &headers) else {
         return need_login();
     };
-    let body = blocking(move || {
+    let rows = blocking(move || {
         let mut l = lock(&s.reader);
         let cps = l.checkpoints().unwrap_or_default();
         let key = [s.key.public()];
-        let mut rows = String::new();
+        let mut rows = Vec::new();
         let mut prev: Option<Checkpoint> = None;
-        for c in cps.iter().rev().take(200).collect::<Vec<_>>().into_iter().rev() {
-            let opened = Checkpoint::open(&c.note, &key);
-            let (sig, consistent) = match &opened {
-                Ok((cp, _)) => {
-                    let cons = match &prev {
-                        Some(p) => match l.consistency_proof(p.size, cp.size) {
-                            Ok(proof) => if verify_consistency(p.size, cp.size, &p.root, &cp.root, &proof).is_ok() { "<span class=\"pass\">consistent with previous</span>" } else { "<span class=\"bad\">NOT consistent</span>" },
-                            Err(_) => "<span class=\"bad\">no proof</span>",
-                        },
-                        None => "first shown",
-                    };
-                    ("<span class=\"pass\">signature ok</span>", cons)
-                }
-                Err(_) => ("<span class=\"bad\">bad signature</span>", ""),
+        for c in cps.iter().skip(cps.len().saturating_sub(200)) {
+            let opened = Checkpoint::open(&c.note, &key).ok().map(|x| x.0);
+            let consistency = match (&opened, &prev) {
+                (None, _) => "",
+                (Some(_), None) => "first",
+                (Some(cp), Some(p)) => match l.consistency_proof(p.size, cp.size) {
+                    Ok(proof)
+                        if verify_consistency(p.size, cp.size, &p.root, &cp.root, &proof)
+                            .is_ok() =>
+                    {
+                        "consistent"
+                    }
+                    Ok(_) => "inconsistent",
+                    Err(_) => "no-proof",
+                },
             };
-            rows.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{sig}</td><td>{consistent}</td></tr>", c.size, esc(&c.time)));
-            prev = opened.ok().map(|x| x.0);
+            rows.push(json!({"size": c.size, "time": c.time, "signature_ok": opened.is_some(), "consistency": consistency}));
+            prev = opened;
         }
-        format!("<p>Each checkpoint is a C2SP signed note; every one is checked against the log key and proven consistent with the one before it.</p><table><tr><th>tree size</th><th>signed at</th><th>signature</th><th>consistency</th></tr>{rows}</table>")
+        rows
     })
     .await;
-    page("Checkpoints", Some(&sess), &body).into_response()
+    render(
+        StatusCode::OK,
+        "checkpoints.html",
+        "Checkpoints",
+        Some(&sess),
+        json!({ "rows": rows }),
+    )
 }
 
 async fn export(
@@ -608,14 +598,27 @@ async fn export(
         return need_login();
     };
     if !matches!(sess.token.role, Role::Admin | Role::Auditor) {
-        return refusal(
+        return message(
             StatusCode::FORBIDDEN,
             "Export",
             Some(&sess),
             "Only auditors and administrators export evidence packs.",
+            None,
         );
     }
-    let system = q.get("system").cloned().filter(|x| !x.is_empty());
+    let mut query = LogQuery {
+        system: q.get("system").cloned().filter(|x| !x.is_empty()),
+        ..Default::default()
+    };
+    if let Err(p) = Scope::of(&sess.token).narrow(&mut query) {
+        return message(
+            StatusCode::FORBIDDEN,
+            "Export",
+            Some(&sess),
+            &p.detail,
+            None,
+        );
+    }
     let r = blocking(move || -> Result<Vec<u8>, String> {
         let out = s
             .store
@@ -623,15 +626,8 @@ async fn export(
             .join(format!("ui-export-{}.tar", random_hex(8)));
         std::fs::create_dir_all(s.store.join("tmp")).map_err(|e| e.to_string())?;
         let mut l = lock(&s.reader);
-        l.export(
-            &LogQuery {
-                system,
-                ..Default::default()
-            },
-            &out,
-            Utc::now(),
-        )
-        .map_err(|e| e.to_string())?;
+        l.export(&query, &out, Utc::now())
+            .map_err(|e| e.to_string())?;
         let b = std::fs::read(&out).map_err(|e| e.to_string());
         let _ = std::fs::remove_file(&out);
         b
@@ -649,8 +645,61 @@ async fn export(
             bytes,
         )
             .into_response(),
-        Err(e) => refusal(StatusCode::NOT_FOUND, "Export", Some(&sess), &esc(&e)),
+        Err(e) => not_found("Export", &sess, &e),
     }
+}
+
+/// The deployment page's values for entry `i`.
+fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, String> {
+    let mut l = lock(&s.reader);
+    let dep = scope.entry(&mut l, i).map_err(|p| p.detail)?;
+    let st = dep.statement().map_err(|e| e.to_string())?;
+    if st.predicate_type != DEPLOYMENT {
+        return Err(format!("entry {i} is not a deployment record"));
+    }
+    let dp = &st.predicate;
+    let commit = st
+        .subject
+        .iter()
+        .find_map(|x| x.digest.get("gitCommit").cloned());
+    let system = dep.system.clone().unwrap_or_default();
+    // The gate decision for the same system and commit, before the deployment.
+    let named = dp["gate_decision"].as_u64();
+    let decision = commit
+        .as_deref()
+        .and_then(|c| decision_before(&mut l, &system, c, named, i))
+        .and_then(|d| decision_view(&mut l, d));
+    // What happened afterwards: later evidence for the same system.
+    let later_ids = l
+        .query(&LogQuery {
+            system: Some(system.clone()),
+            after: Some(i),
+            limit: Some(50),
+            ..Default::default()
+        })
+        .unwrap_or_default();
+    let mut later = Vec::new();
+    for j in later_ids {
+        if let Some((e, p)) = predicate(&mut l, j) {
+            let pt = e.statement().map(|x| x.predicate_type).unwrap_or_default();
+            let what = match pt.as_str() {
+                DEPLOYMENT => "next deployment".to_string(),
+                GATE => format!("gate decision: {}", p["result"].as_str().unwrap_or("")),
+                other => other.rsplit('/').nth(1).unwrap_or(other).to_string(),
+            };
+            later.push(json!({"index": j, "time": e.time, "what": what}));
+        }
+    }
+    Ok(json!({
+        "index": i,
+        "system": system,
+        "environment": dp["environment"],
+        "time": dep.time,
+        "change_id": dp["change_id"],
+        "commit": commit,
+        "decision": decision,
+        "later": later,
+    }))
 }
 
 /// The audit question for one deployment: who approved it, which tests ran, which
@@ -665,90 +714,89 @@ async fn deployment(
         return need_login();
     };
     let Ok(i) = raw.parse::<u64>() else {
-        return refusal(
+        return message(
             StatusCode::BAD_REQUEST,
             "Deployment",
             Some(&sess),
             "Not an entry index.",
+            None,
         );
     };
-    let body = blocking(move || -> Result<String, String> {
-        let mut l = lock(&s.reader);
-        let (dep, dp) = predicate(&mut l, i).ok_or("no such entry")?;
-        let st = dep.statement().map_err(|e| e.to_string())?;
-        if st.predicate_type != DEPLOYMENT {
-            return Err(format!("entry {i} is not a deployment record"));
-        }
-        let commit = st.subject.iter().find_map(|x| x.digest.get("gitCommit").cloned());
-        let system = dep.system.clone().unwrap_or_default();
-        let mut h = format!(
-            "<div class=\"card\"><p>Deployment <a href=\"/ui/entries/{i}\">entry {i}</a> of <strong>{}</strong> to {} at {}, change {}, commit <code>{}</code>.</p></div>",
-            esc(&system), esc(dp["environment"].as_str().unwrap_or("?")), esc(&dep.time), esc(dp["change_id"].as_str().unwrap_or("-")), esc(commit.as_deref().unwrap_or("-"))
-        );
-        // The gate decision for the same commit, before the deployment.
-        let named = dp["gate_decision"].as_u64();
-        let decision = commit.as_deref().and_then(|c| decision_before(&mut l, &system, c, named, i));
-        match decision.and_then(|d| predicate(&mut l, d).map(|x| (d, x))) {
-            None => h.push_str("<h2>Gate decision</h2><p class=\"bad\">No gate decision was recorded for this commit before the deployment.</p>"),
-            Some((d, (de, p))) => {
-                h.push_str(&format!("<h2>Gate decision</h2><p>{} at {} (<a href=\"/ui/entries/{d}\">entry {d}</a>)</p>", result_badge(p["result"].as_str().unwrap_or("")), esc(p["now"].as_str().unwrap_or(""))));
-                // Who approved it: the approvals file the gate read, kept as a blob.
-                h.push_str("<h2>Who approved it</h2>");
-                match approvals_of(&l, &de) {
-                    Some((b, list)) if !list.is_empty() => {
-                        h.push_str("<table><tr><th>approver</th><th>roles</th><th>at</th><th>commit</th></tr>");
-                        for a in &list {
-                            h.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", esc(&a.by), esc(&a.roles.join(", ")), esc(&a.at), esc(&a.commit)));
-                        }
-                        h.push_str(&format!("</table><p>From {} (<code>{}</code>), attached to the decision.</p>", esc(&b.name), esc(&b.digest)));
-                    }
-                    _ => h.push_str("<p class=\"bad\">No approvals were given to the gate.</p>"),
-                }
-                h.push_str("<h2>Which tests ran</h2>");
-                match p["tests"].as_array() {
-                    Some(t) if t.len() == 5 => h.push_str(&format!("<p>{} tests: {} passed, {} failed, {} errors, {} skipped; line coverage {}%.</p>", t[0], t[1], t[2], t[3], t[4], p["coverage"])),
-                    _ => h.push_str("<p class=\"bad\">No test report was given to the gate.</p>"),
-                }
-                let f = &p["findings"];
-                h.push_str(&format!(
-                    "<h2>Vulnerabilities and findings</h2><p>Active: {} critical, {} high, {} medium, {} other; {} waived; {} suppressed by the tools.</p>",
-                    f["critical"], f["high"], f["medium"], f["other"], f["waived"], f["suppressed"]
-                ));
-                for w in p["waivers"].as_array().into_iter().flatten().filter(|w| w["covered"].as_array().is_some_and(|c| !c.is_empty())) {
-                    h.push_str(&format!("<p>Waived under <strong>{}</strong> (owner {}, approver {}, expires {}).</p>", esc(w["id"].as_str().unwrap_or("")), esc(w["owner"].as_str().unwrap_or("")), esc(w["approver"].as_str().unwrap_or("")), esc(w["expires_at"].as_str().unwrap_or(""))));
-                }
-                if let Some(bg) = p.get("break_glass").filter(|b| !b.is_null()) {
-                    h.push_str(&format!("<p class=\"override\">Released by break-glass: {} — {}</p>", esc(bg["approver"].as_str().unwrap_or("")), esc(bg["justification"].as_str().unwrap_or(""))));
-                }
-            }
-        }
-        // What happened afterwards: later evidence for the same system.
-        h.push_str("<h2>What happened afterwards</h2>");
-        let later = l.query(&LogQuery { system: Some(system.clone()), after: Some(i), limit: Some(50), ..Default::default() }).unwrap_or_default();
-        if later.is_empty() {
-            h.push_str("<p>No later evidence for this system.</p>");
-        } else {
-            h.push_str("<table><tr><th>entry</th><th>time</th><th>what</th></tr>");
-            for j in later {
-                if let Some((e, p)) = predicate(&mut l, j) {
-                    let pt = e.statement().map(|x| x.predicate_type).unwrap_or_default();
-                    let what = match pt.as_str() {
-                        DEPLOYMENT => "next deployment".to_string(),
-                        GATE => format!("gate decision: {}", p["result"].as_str().unwrap_or("")),
-                        other => other.rsplit('/').nth(1).unwrap_or(other).to_string(),
-                    };
-                    h.push_str(&format!("<tr><td><a href=\"/ui/entries/{j}\">{j}</a></td><td>{}</td><td>{}</td></tr>", esc(&e.time), esc(&what)));
-                }
-            }
-            h.push_str("</table>");
-        }
-        Ok(h)
-    })
-    .await;
-    match body {
-        Ok(b) => page("The audit question for one deployment", Some(&sess), &b).into_response(),
-        Err(e) => refusal(StatusCode::NOT_FOUND, "Deployment", Some(&sess), &esc(&e)),
+    let scope = Scope::of(&sess.token);
+    match blocking(move || deployment_context(&s, &scope, i)).await {
+        Ok(ctx) => render(
+            StatusCode::OK,
+            "deployment.html",
+            "The audit question for one deployment",
+            Some(&sess),
+            ctx,
+        ),
+        Err(e) => not_found("Deployment", &sess, &e),
     }
+}
+
+/// The architecture page's values: the model of the latest model check `scope` may read.
+fn architecture_context(
+    s: &AppState,
+    scope: &Scope,
+    focus: Option<String>,
+) -> Result<Value, String> {
+    // Only the look-up holds the reader lock; the model (hostile as any stored data) is
+    // parsed after it is released.
+    let (i, blob, data) = {
+        let mut l = lock(&s.reader);
+        let mut q = LogQuery {
+            predicate_type: Some(MODEL_CHECK.into()),
+            newest_first: true,
+            limit: Some(1),
+            ..Default::default()
+        };
+        scope.narrow(&mut q).map_err(|p| p.detail)?;
+        let i = l
+            .query(&q)
+            .map_err(|e| e.to_string())?
+            .first()
+            .copied()
+            .ok_or("no model check recorded yet: run `plumb model check MODEL --record`")?;
+        let (e, _) = predicate(&mut l, i).ok_or("the model check entry does not parse")?;
+        let blob = e
+            .blobs
+            .first()
+            .cloned()
+            .ok_or("the model check has no model attached")?;
+        let data = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
+        (i, blob, data)
+    };
+    let ext = std::path::Path::new(&blob.name)
+        .extension()
+        .and_then(|x| x.to_str())
+        .filter(|x| x.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or("yaml");
+    let format = if ext == "xml" { "xml" } else { "yaml" };
+    let model = plumb_model::read_bytes(&blob.name, format, &data).map_err(|e| e.to_string())?;
+    let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
+    let flagged: std::collections::HashSet<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.level == plumb_model::check::Level::Error)
+        .flat_map(|f| f.elements.clone())
+        .collect();
+    let svg = plumb_model::svg::render(&model, focus.as_deref(), &flagged);
+    let concentration: Vec<Value> = report
+        .concentration
+        .iter()
+        .map(|c| json!({"name": c.name, "count": c.functions.len(), "percent": (c.share * 100.0).round()}))
+        .collect();
+    Ok(json!({
+        "index": i,
+        "name": model.name,
+        "digest": report.model_digest,
+        "functions": report.functions,
+        "focus": focus,
+        "svg": svg,
+        "findings": report.findings,
+        "concentration": concentration,
+    }))
 }
 
 /// The architecture: the model attached to the latest recorded model check, drawn as SVG with
@@ -762,47 +810,15 @@ async fn architecture(
         return need_login();
     };
     let focus = q.get("function").cloned().filter(|f| !f.is_empty());
-    let body = blocking(move || -> Result<String, String> {
-        // Only the look-up holds the reader lock; the model (hostile as any stored data) is
-        // parsed after it is released.
-        let (i, blob, data) = {
-            let mut l = lock(&s.reader);
-            let i = l.query(&LogQuery { predicate_type: Some(MODEL_CHECK.into()), newest_first: true, limit: Some(1), ..Default::default() }).map_err(|e| e.to_string())?.first().copied().ok_or("no model check recorded yet: run `plumb model check MODEL --record`")?;
-            let (e, _) = predicate(&mut l, i).ok_or("the model check entry does not parse")?;
-            let blob = e.blobs.first().cloned().ok_or("the model check has no model attached")?;
-            let data = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
-            (i, blob, data)
-        };
-        let ext = std::path::Path::new(&blob.name).extension().and_then(|x| x.to_str()).filter(|x| x.chars().all(|c| c.is_ascii_alphanumeric())).unwrap_or("yaml").to_string();
-        std::fs::create_dir_all(s.store.join("tmp")).map_err(|e| e.to_string())?;
-        let tmp = s.store.join("tmp").join(format!("model-{}.{ext}", random_hex(6)));
-        std::fs::write(&tmp, &data).map_err(|e| e.to_string())?;
-        let model = plumb_model::load(&tmp).map_err(|e| e.to_string());
-        let _ = std::fs::remove_file(&tmp);
-        let model = model?;
-        let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
-        let flagged: std::collections::HashSet<String> = report.findings.iter().filter(|f| f.level == plumb_model::check::Level::Error).flat_map(|f| f.elements.clone()).collect();
-        let svg = plumb_model::svg::render(&model, focus.as_deref(), &flagged);
-        let mut h = format!("<p>{} (<a href=\"/ui/entries/{i}\">model check, entry {i}</a>, model digest <code>{}</code>).</p>", esc(&model.name), esc(&report.model_digest));
-        h.push_str("<form method=\"get\"><label>Dependency slice of <select name=\"function\"><option value=\"\">(whole model)</option>");
-        for f in &report.functions {
-            h.push_str(&format!("<option value=\"{}\">{}</option>", esc(f), esc(f)));
-        }
-        h.push_str("</select></label> <button>Show</button></form>");
-        h.push_str(&format!("<div class=\"card\">{svg}</div><h2>Findings</h2><ul>"));
-        for f in &report.findings {
-            h.push_str(&format!("<li><strong>{}</strong> {} <em>({})</em></li>", esc(&f.id), esc(&f.message), esc(&f.refs.join("; "))));
-        }
-        h.push_str("</ul><h2>Concentration on ICT providers</h2><ul>");
-        for c in &report.concentration {
-            h.push_str(&format!("<li>{}: {} of {} critical or important functions ({:.0}%)</li>", esc(&c.name), c.functions.len(), report.functions.len(), c.share * 100.0));
-        }
-        h.push_str("</ul>");
-        Ok(h)
-    })
-    .await;
-    match body {
-        Ok(b) => page("Architecture", Some(&sess), &b).into_response(),
-        Err(e) => page("Architecture", Some(&sess), &format!("<p>{}</p>", esc(&e))).into_response(),
-    }
+    let scope = Scope::of(&sess.token);
+    let ctx = blocking(move || architecture_context(&s, &scope, focus))
+        .await
+        .unwrap_or_else(|e| json!({ "error": e }));
+    render(
+        StatusCode::OK,
+        "architecture.html",
+        "Architecture",
+        Some(&sess),
+        ctx,
+    )
 }

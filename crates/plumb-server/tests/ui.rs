@@ -38,7 +38,7 @@ fn an_auditor_logs_in_browses_checks_and_exports() {
     let overview = http(srv.addr, "GET", "/ui", &c, b"").text();
     assert!(overview.contains(">payments</a>"), "{overview}");
     let list = http(srv.addr, "GET", "/ui/entries?q=payments", &c, b"").text();
-    assert!(list.contains("<p>3 entries.</p>"), "{list}");
+    assert!(list.contains("<caption>3 entries for payments,"), "{list}");
     let first = list
         .find("<a href=\"/ui/entries/")
         .map(|i| &list[i + 21..])

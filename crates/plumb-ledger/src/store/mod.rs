@@ -54,6 +54,9 @@ pub struct Query {
     pub predicate_type: Option<String>,
     /// System label.
     pub system: Option<String>,
+    /// Only entries of one of these systems (a reader's scope); an empty list matches nothing,
+    /// and neither does an entry without a system.
+    pub systems_in: Option<Vec<String>>,
     /// Pipeline run label.
     pub run: Option<String>,
     /// Earliest integration time (inclusive), in stored form.
@@ -103,6 +106,16 @@ impl Query {
             if let Some(v) = v {
                 conds.push((sql.into(), vec![text(v)]));
             }
+        }
+        if let Some(list) = &self.systems_in {
+            conds.push(if list.is_empty() {
+                ("1 = 0".into(), vec![])
+            } else {
+                (
+                    format!("e.system IN ({})", vec!["?"; list.len()].join(", ")),
+                    list.iter().map(|v| text(v)).collect(),
+                )
+            });
         }
         if let Some(a) = self.after {
             let op = if self.newest_first { "<" } else { ">" };
