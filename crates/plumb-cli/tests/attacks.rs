@@ -363,6 +363,56 @@ fn identical_alerts_at_once_open_one_incident_and_scope_holds() {
         pairs,
         "nothing opened"
     );
+    // identity's monitoring opens an incident; payments' monitoring repeats its alert id
+    // (the key) as resolved, and as firing again: identity's incident is neither mitigated nor
+    // reopened, the repeat is payments' own incident.
+    let idm = token(&t.store, &["--role", "recorder", "--system", "identity"]);
+    let fire = |svc: &str, status: &str| {
+        let ended = if status == "resolved" {
+            r#","ended_at":"2026-11-30T08:30:00Z""#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"id":"login-errors","status":"{status}","title":"Login errors","service":"{svc}","started_at":"2026-11-30T08:00:00Z"{ended}}}"#
+        )
+    };
+    let r = t.call(
+        "POST",
+        "/v1/alerts",
+        Some(&idm),
+        fire("identity", "firing").as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = t.call(
+        "POST",
+        "/v1/alerts",
+        Some(&mon),
+        fire("payments", "resolved").as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json()["outcome"]["resolved"],
+        serde_json::json!([]),
+        "{}",
+        r.text()
+    );
+    let r = t.call(
+        "POST",
+        "/v1/alerts",
+        Some(&mon),
+        fire("payments", "firing").as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = t.call("GET", "/v1/incidents", Some(&im), b"").json();
+    let all = list["incidents"].as_array().unwrap();
+    assert_eq!(all.len(), pairs + 2, "{list}");
+    let identity: Vec<_> = all
+        .iter()
+        .filter(|i| i["services"] == serde_json::json!(["identity"]))
+        .collect();
+    assert_eq!(identity.len(), 1, "{list}");
+    assert_eq!(identity[0]["status"], "open", "{list}");
 }
 
 #[test]

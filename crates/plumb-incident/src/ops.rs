@@ -448,19 +448,24 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
     let mut incidents = store::all(l)?;
     let mut out = AlertOutcome::default();
     let mut evs: Vec<Event> = Vec::new();
-    let find = |incs: &[Incident], key: &str| {
-        incs.iter()
-            .position(|i| i.alerts.iter().any(|a| a.alert.key == key))
+    // An alert is the same alert only with the same key and the same service: a sender scoped
+    // to one service cannot resolve or join another service's incident by repeating its key.
+    let find = |incs: &[Incident], a: &Alert| {
+        incs.iter().position(|i| {
+            i.alerts
+                .iter()
+                .any(|x| x.alert.key == a.key && x.alert.service == a.service)
+        })
     };
     for a in list {
-        match (find(&incidents, &a.key), a.firing) {
+        match (find(&incidents, a), a.firing) {
             (Some(_), true) => out.duplicates.push(a.key.clone()),
             (Some(i), false) => {
                 let inc = &mut incidents[i];
                 let st = inc
                     .alerts
                     .iter()
-                    .find(|x| x.alert.key == a.key)
+                    .find(|x| x.alert.key == a.key && x.alert.service == a.service)
                     .expect("found");
                 if st.resolved_at.is_some() {
                     out.duplicates.push(a.key.clone());
@@ -502,7 +507,9 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
                 let group = incidents.iter().position(|i| {
                     i.is_open()
                         && a.group.is_some()
-                        && i.alerts.iter().any(|x| x.alert.group == a.group)
+                        && i.alerts
+                            .iter()
+                            .any(|x| x.alert.group == a.group && x.alert.service == a.service)
                 });
                 if let Some(gi) = group {
                     let inc = &mut incidents[gi];
@@ -512,7 +519,13 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
                     out.attached.push(a.key.clone());
                     continue;
                 }
-                let id = new_id(&a.key);
+                // The service is part of the seed: the same key from another service is another
+                // incident, never a second opening of this one.
+                let id = new_id(&format!(
+                    "{}\u{0}{}",
+                    a.service.as_deref().unwrap_or(""),
+                    a.key
+                ));
                 let services: Vec<String> = a.service.iter().cloned().collect();
                 let e = event(
                     ctx,

@@ -32,8 +32,10 @@ impl Default for BatchOptions {
     }
 }
 
+/// Entries appended together (in one transaction, at consecutive indexes); the reply is the
+/// index of the first.
 struct Job {
-    entry: NewEntry,
+    entries: Vec<NewEntry>,
     done: mpsc::Sender<Result<u64>>,
 }
 
@@ -75,35 +77,42 @@ impl GroupCommit {
             .spawn(move || {
                 let mut stats = BatchStats::default();
                 while let Ok(first) = rx.recv() {
+                    let mut count = first.entries.len();
                     let mut jobs = vec![first];
                     let deadline = Instant::now() + opts.max_wait;
-                    while jobs.len() < opts.max_batch {
-                        match rx.try_recv() {
-                            Ok(j) => jobs.push(j),
+                    while count < opts.max_batch {
+                        let next = match rx.try_recv() {
+                            Ok(j) => j,
                             Err(_) => match rx
                                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                             {
-                                Ok(j) => jobs.push(j),
+                                Ok(j) => j,
                                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                                     break;
                                 }
                             },
-                        }
+                        };
+                        count += next.entries.len();
+                        jobs.push(next);
                     }
-                    let (entries, replies): (Vec<NewEntry>, Vec<_>) =
-                        jobs.into_iter().map(|j| (j.entry, j.done)).unzip();
+                    let mut entries = Vec::with_capacity(count);
+                    let mut replies = Vec::with_capacity(jobs.len());
+                    for j in jobs {
+                        replies.push((entries.len() as u64, j.done));
+                        entries.extend(j.entries);
+                    }
                     match ledger.append(&entries) {
                         Ok(start) => {
                             stats.batches += 1;
                             stats.entries += entries.len() as u64;
                             stats.largest = stats.largest.max(entries.len());
-                            for (i, r) in replies.into_iter().enumerate() {
-                                let _ = r.send(Ok(start + i as u64));
+                            for (offset, r) in replies {
+                                let _ = r.send(Ok(start + offset));
                             }
                         }
                         Err(e) => {
                             let msg = e.to_string();
-                            for r in replies {
+                            for (_, r) in replies {
                                 let _ = r.send(Err(Error::Database(format!(
                                     "batch was not written: {msg}"
                                 ))));
@@ -124,7 +133,10 @@ impl GroupCommit {
     pub fn submit(&self, entry: NewEntry) -> Ticket {
         let (done, rx) = mpsc::channel();
         let tx = self.tx.as_ref().expect("writer running");
-        if let Err(mpsc::SendError(job)) = tx.send(Job { entry, done }) {
+        if let Err(mpsc::SendError(job)) = tx.send(Job {
+            entries: vec![entry],
+            done,
+        }) {
             let _ = job
                 .done
                 .send(Err(Error::State("the log writer stopped".into())));
@@ -135,12 +147,19 @@ impl GroupCommit {
     /// Queues an entry without ever blocking: when the queue is full the entry is refused with
     /// [`Error::Busy`], so an async server can answer 503 instead of stalling a worker thread.
     pub fn try_submit(&self, entry: NewEntry) -> Result<Ticket> {
+        self.try_submit_all(vec![entry])
+    }
+
+    /// Queues entries that must be written together, in one transaction at consecutive
+    /// indexes, or not at all; never blocks (a full queue is [`Error::Busy`] and nothing of
+    /// them is queued). The ticket gives the index of the first.
+    pub fn try_submit_all(&self, entries: Vec<NewEntry>) -> Result<Ticket> {
         let (done, rx) = mpsc::channel();
         let tx = self
             .tx
             .as_ref()
             .ok_or_else(|| Error::State("the log writer stopped".into()))?;
-        match tx.try_send(Job { entry, done }) {
+        match tx.try_send(Job { entries, done }) {
             Ok(()) => Ok(Ticket(rx)),
             Err(mpsc::TrySendError::Full(_)) => Err(Error::Busy),
             Err(mpsc::TrySendError::Disconnected(_)) => {

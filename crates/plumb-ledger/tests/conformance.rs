@@ -578,6 +578,61 @@ mod group_commit {
         assert_clean(&mut s);
     }
 
+    /// With the writer stuck (another connection holds SQLite's write lock) and the queue full,
+    /// `try_submit` refuses at once with `Busy` instead of blocking the caller, a pair submitted
+    /// together is refused whole; once the lock goes, what was queued is written.
+    #[test]
+    fn a_full_queue_refuses_without_blocking() {
+        let s = store(Kind::Sqlite);
+        let TestStore { dir, ledger, raw } = s;
+        let Raw::Sqlite(db) = &raw else {
+            unreachable!("a SQLite store")
+        };
+        let trusted = ledger.trusted_keys().to_vec();
+        let entry = |n: u32| {
+            let st = Statement::new(vec![commit(n)], TEST, serde_json::json!({"n": n}));
+            let e = serde_json::to_vec(&ledger.sign_statement(&st).unwrap()).unwrap();
+            plumb_ledger::entry::prepare(&e, Annotations::default(), &trusted, 65536, now())
+                .unwrap()
+        };
+        let entries: Vec<_> = (0..4).map(entry).collect();
+        let blocker = rusqlite::Connection::open(db).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let gc = GroupCommit::start(
+            ledger,
+            BatchOptions {
+                max_batch: 1,
+                max_wait: Duration::from_millis(1),
+                queue: 1,
+            },
+        );
+        let mut entries = entries.into_iter();
+        // The writer takes the first and waits for the lock; the second fills the queue.
+        let first = gc.try_submit(entries.next().unwrap()).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let second = gc.try_submit(entries.next().unwrap()).unwrap();
+        // Were this to block, the test would hang: the lock is released only below. Two
+        // entries submitted together are refused together.
+        let third = gc.try_submit_all(entries.by_ref().take(2).collect());
+        assert!(
+            matches!(third, Err(plumb_ledger::Error::Busy)),
+            "{:?}",
+            third.map(|_| ())
+        );
+        blocker.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(first.wait().unwrap(), 0);
+        assert_eq!(second.wait().unwrap(), 1);
+        let (ledger, _) = gc.finish();
+        let mut s = TestStore { dir, ledger, raw };
+        assert_eq!(
+            s.ledger.size().unwrap(),
+            2,
+            "the refused entry was not written"
+        );
+        s.ledger.checkpoint(now()).unwrap();
+        assert_clean(&mut s);
+    }
+
     #[test]
     fn sqlite_concurrent_producers_share_batches() {
         concurrent_producers_share_batches(Kind::Sqlite)

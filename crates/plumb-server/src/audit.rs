@@ -20,6 +20,9 @@ use crate::state::lock;
 pub const MAX_ROWS: usize = 4096;
 /// Individual security events written per minute at most.
 pub const MAX_EVENTS_PER_MINUTE: u32 = 120;
+/// Individual records of failed authentications a minute, a budget of their own: failures from
+/// many addresses cannot use up the budget that records logins, token changes and refusals.
+pub const MAX_FAILURE_EVENTS_PER_MINUTE: u32 = 60;
 /// Tokens remembered as already used (the first use of each is an individual event).
 const MAX_SEEN_TOKENS: usize = 65_536;
 
@@ -62,6 +65,7 @@ struct Inner {
     seen: HashSet<String>,
     minute: Instant,
     events: u32,
+    failure_events: u32,
     suppressed: u64,
 }
 
@@ -78,6 +82,7 @@ impl AccessLog {
             seen: HashSet::new(),
             minute: Instant::now(),
             events: 0,
+            failure_events: 0,
             suppressed: 0,
         }))
     }
@@ -122,15 +127,22 @@ impl AccessLog {
     }
 
     /// Whether one more individual security event may be written this minute; when not, it is
-    /// counted as suppressed in the next summary.
-    pub fn allow_event(&self) -> bool {
+    /// counted as suppressed in the next summary. Failed authentications (`failure`) have a
+    /// budget of their own.
+    pub fn allow_event(&self, failure: bool) -> bool {
         let mut g = lock(&self.0);
         if g.minute.elapsed() >= Duration::from_secs(60) {
             g.minute = Instant::now();
             g.events = 0;
+            g.failure_events = 0;
         }
-        if g.events < MAX_EVENTS_PER_MINUTE {
-            g.events += 1;
+        let (used, cap) = if failure {
+            (&mut g.failure_events, MAX_FAILURE_EVENTS_PER_MINUTE)
+        } else {
+            (&mut g.events, MAX_EVENTS_PER_MINUTE)
+        };
+        if *used < cap {
+            *used += 1;
             true
         } else {
             g.suppressed += 1;
@@ -208,9 +220,15 @@ mod tests {
     #[test]
     fn individual_events_are_capped_per_minute() {
         let log = AccessLog::new(Utc::now());
-        let allowed = (0..500).filter(|_| log.allow_event()).count();
+        // Failures first: they cannot use up the budget of the other events.
+        let failures = (0..500).filter(|_| log.allow_event(true)).count();
+        assert_eq!(failures, MAX_FAILURE_EVENTS_PER_MINUTE as usize);
+        let allowed = (0..500).filter(|_| log.allow_event(false)).count();
         assert_eq!(allowed, MAX_EVENTS_PER_MINUTE as usize);
-        assert_eq!(log.take(Utc::now()).unwrap().events_suppressed, 380);
+        assert_eq!(
+            log.take(Utc::now()).unwrap().events_suppressed,
+            1000 - 60 - 120
+        );
         assert!(log.first_use("t1"));
         assert!(!log.first_use("t1"));
     }

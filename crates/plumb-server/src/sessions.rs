@@ -8,7 +8,9 @@ use std::time::Instant;
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::state::{AppState, MAX_SESSIONS, SESSION_TTL, Session, lock, random_hex};
+use crate::state::{
+    AppState, MAX_SESSIONS, MAX_SESSIONS_PER_TOKEN, SESSION_TTL, Session, lock, random_hex,
+};
 use crate::tokens::TokenRecord;
 
 /// A session as an administrator sees it (never the cookie value).
@@ -61,6 +63,18 @@ impl AppState {
             last_seen: now,
         };
         let mut all = lock(&self.sessions);
+        // One token's logins cannot push out everyone else's sessions: past its own cap, the
+        // token's oldest session makes room.
+        let mine: Vec<(String, Instant)> = all
+            .iter()
+            .filter(|(_, s)| s.token.id == sess.token.id)
+            .map(|(k, s)| (k.clone(), s.last_seen))
+            .collect();
+        if mine.len() >= MAX_SESSIONS_PER_TOKEN
+            && let Some((k, _)) = mine.iter().min_by_key(|(_, seen)| *seen)
+        {
+            all.remove(k);
+        }
         if all.len() >= MAX_SESSIONS {
             all.retain(|_, s| {
                 s.expires > now && now.duration_since(s.last_seen) < self.session_idle

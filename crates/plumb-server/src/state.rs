@@ -41,6 +41,8 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 pub const MAX_LIMITED_CLIENTS: usize = 10_000;
 /// UI sessions held at most; the least recently used is ended first.
 pub const MAX_SESSIONS: usize = 10_000;
+/// Live UI sessions one token may hold; logging in again past it ends the token's oldest.
+pub const MAX_SESSIONS_PER_TOKEN: usize = 16;
 /// Default idle timeout of a UI session.
 pub const DEFAULT_SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
 /// Longest a UI session lives, idle or not.
@@ -256,7 +258,8 @@ impl AppState {
         subject_sha256: &str,
         predicate: serde_json::Value,
     ) {
-        if self.access.allow_event()
+        let failure = predicate["event"] == "auth.failure";
+        if self.access.allow_event(failure)
             && let Err(e) = self.audit(subject_name, subject_sha256, predicate, false)
         {
             eprintln!(
@@ -329,16 +332,30 @@ impl AppState {
         &self,
         items: impl IntoIterator<Item = (Statement, Annotations)>,
     ) -> Result<Vec<u64>, plumb_ledger::Error> {
-        let tickets = items
+        // One job: the records of one operation are written together or not at all.
+        let entries = items
             .into_iter()
-            .map(|(st, ann)| self.submit_statement(&st, ann))
+            .map(|(st, ann)| self.signed_entry(&st, ann))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(tickets.len());
-        for t in tickets {
-            out.push(t.wait()?);
-            self.metrics.appends.fetch_add(1, Ordering::Relaxed);
+        let n = entries.len() as u64;
+        if n == 0 {
+            return Ok(vec![]);
         }
-        Ok(out)
+        let first = self.writer.try_submit_all(entries)?.wait()?;
+        self.metrics.appends.fetch_add(n, Ordering::Relaxed);
+        Ok((first..first + n).collect())
+    }
+
+    /// `st` signed with the store key, ready to append.
+    fn signed_entry(
+        &self,
+        st: &Statement,
+        ann: Annotations,
+    ) -> Result<plumb_ledger::entry::NewEntry, plumb_ledger::Error> {
+        let payload = serde_json::to_vec(st)
+            .map_err(|e| plumb_ledger::Error::Malformed(format!("statement: {e}")))?;
+        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &payload, &self.key);
+        prepare_envelope(env, ann, &self.trusted, Utc::now())
     }
 
     /// Signs `st` with the store key and submits it for appending without blocking (a full
@@ -348,10 +365,6 @@ impl AppState {
         st: &Statement,
         ann: Annotations,
     ) -> Result<plumb_ledger::commit::Ticket, plumb_ledger::Error> {
-        let payload = serde_json::to_vec(st)
-            .map_err(|e| plumb_ledger::Error::Malformed(format!("statement: {e}")))?;
-        let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &payload, &self.key);
-        let entry = prepare_envelope(env, ann, &self.trusted, Utc::now())?;
-        self.writer.try_submit(entry)
+        self.writer.try_submit(self.signed_entry(st, ann)?)
     }
 }

@@ -5,10 +5,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
 use serde_json::{Value, json};
 
-use plumb_gate::samples::{approvals, change, junit, lcov, sarif, sbom, trivy};
+use plumb_gate::samples::junit;
 use plumb_server::tokens::Role;
 
 mod common;
@@ -34,21 +33,7 @@ fn input(kind: &str, name: &str, text: &str) -> Value {
 
 /// A change that passes the baseline, for the system `payments`.
 fn clean_request(record: bool) -> Value {
-    json!({
-        "system": "payments",
-        "inputs": [
-            input("sast", "reports/bandit.sarif", &sarif("note", "B101")),
-            input("tests", "junit.xml", &junit(0)),
-            input("coverage", "lcov.info", &lcov(90, 100)),
-            input("sbom", "sbom.json", &sbom()),
-            input("vulns", "trivy.json", &trivy(Utc::now(), 0, "MEDIUM")),
-            input("secrets", "gitleaks.json", "[]"),
-            input("change", "change.json", &change("production", true)),
-            input("approvals", "approvals.json", &approvals(false)),
-        ],
-        "record": record,
-        "run": "ci-77",
-    })
+    common::gate_body("payments", 0, record)
 }
 
 #[test]

@@ -223,3 +223,97 @@ fn a_session_ends_when_its_token_expires() {
     assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 303);
     srv.stop();
 }
+
+/// Two systems gated at the same commit: a deployment page shows the decision of its own
+/// system, even when the deployment record names the other system's decision.
+#[test]
+fn a_deployment_page_shows_the_decision_of_its_own_system() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let (aud, _) = srv.token(Role::Auditor, &[]);
+    let bearer = format!("Bearer {admin}");
+    let h = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let gate = |system: &str, failed: u32| {
+        let body = common::gate_body(system, failed, true).to_string();
+        let r = http(srv.addr, "POST", "/v1/gate", &h, body.as_bytes());
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["recorded_entry"].as_u64().unwrap()
+    };
+    let payments = gate("payments", 0);
+    let cards = gate("cards", 2);
+    let commit = plumb_gate::samples::COMMIT;
+    let dep = common::statement(
+        &srv.store,
+        plumb_incident::store::DEPLOYMENT,
+        commit,
+        serde_json::json!({"environment": "production", "result": "succeeded", "gate_decision": cards}),
+    );
+    let r = http(srv.addr, "POST", "/v1/entries?system=payments", &h, &dep);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let index = r.json()["index"].as_u64().unwrap();
+    let (session, _) = login(&srv, &aud);
+    let page = http(
+        srv.addr,
+        "GET",
+        &format!("/ui/deployments/{index}"),
+        &[("Cookie", session.as_str())],
+        b"",
+    )
+    .text();
+    assert!(
+        page.contains(&format!("href=\"/ui/entries/{payments}\"")),
+        "payments' own decision: {page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/ui/entries/{cards}\"")),
+        "never cards' decision: {page}"
+    );
+    assert!(page.contains("<span class=\"pass\">PASS</span>"), "{page}");
+    assert!(
+        page.contains("built-in default"),
+        "the configuration is named: {page}"
+    );
+    srv.stop();
+}
+
+/// One token logging in over and over holds at most its own share of sessions: its oldest
+/// make room, and nobody else's session is pushed out.
+#[test]
+fn one_token_cannot_crowd_out_other_sessions() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let (aud, aud_id) = srv.token(Role::Auditor, &[]);
+    let (other, _) = srv.token(Role::Auditor, &[]);
+    let (theirs, _) = login(&srv, &other);
+    let first = login(&srv, &aud).0;
+    for _ in 0..plumb_server::state::MAX_SESSIONS_PER_TOKEN + 4 {
+        login(&srv, &aud);
+    }
+    let bearer = format!("Bearer {admin}");
+    let listed = http(
+        srv.addr,
+        "GET",
+        "/v1/sessions",
+        &[("Authorization", bearer.as_str())],
+        b"",
+    )
+    .json();
+    let mine = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["token"] == aud_id.as_str())
+        .count();
+    assert_eq!(
+        mine,
+        plumb_server::state::MAX_SESSIONS_PER_TOKEN,
+        "{listed}"
+    );
+    let ui = |c: &str| http(srv.addr, "GET", "/ui", &[("Cookie", c)], b"").status;
+    assert_eq!(ui(&theirs), 200, "another token's session is untouched");
+    assert_eq!(ui(&first), 303, "the token's oldest session made room");
+    srv.stop();
+}

@@ -102,6 +102,52 @@ impl Server {
     }
 }
 
+/// A gate request for `system` whose inputs pass the baseline unless `failed_tests` fail.
+pub fn gate_body(system: &str, failed_tests: u32, record: bool) -> serde_json::Value {
+    use base64::Engine as _;
+    use plumb_gate::samples::{approvals, change, junit, lcov, sarif, sbom, trivy};
+    let input = |kind: &str, name: &str, text: &str| serde_json::json!({"kind": kind, "name": name, "content": base64::engine::general_purpose::STANDARD.encode(text)});
+    serde_json::json!({
+        "system": system,
+        "inputs": [
+            input("sast", "reports/bandit.sarif", &sarif("note", "B101")),
+            input("tests", "junit.xml", &junit(failed_tests)),
+            input("coverage", "lcov.info", &lcov(90, 100)),
+            input("sbom", "sbom.json", &sbom()),
+            input("vulns", "trivy.json", &trivy(Utc::now(), 0, "MEDIUM")),
+            input("secrets", "gitleaks.json", "[]"),
+            input("change", "change.json", &change("production", true)),
+            input("approvals", "approvals.json", &approvals(false)),
+        ],
+        "record": record,
+        "run": "ci-77",
+    })
+}
+
+/// A statement of `predicate_type` about `commit`, signed with the store's key.
+pub fn statement(
+    store: &std::path::Path,
+    predicate_type: &str,
+    commit: &str,
+    predicate: serde_json::Value,
+) -> Vec<u8> {
+    let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
+    let st = Statement::new(
+        vec![Subject {
+            name: format!("commit {commit}"),
+            digest: [("gitCommit".to_string(), commit.to_string())].into(),
+        }],
+        predicate_type,
+        predicate,
+    );
+    serde_json::to_vec(&Envelope::sign(
+        IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&st).unwrap(),
+        &key,
+    ))
+    .unwrap()
+}
+
 pub fn envelope(store: &std::path::Path, n: u32) -> Vec<u8> {
     let key = KeyPair::read_private(&store.join("keys/signing.key")).unwrap();
     let st = Statement::new(
