@@ -328,6 +328,28 @@ fn an_undecodable_incident_record_is_skipped_not_fatal() {
     assert_eq!(r.status, 200, "{}", r.text());
     let r = t.call("GET", "/v1/incidents", Some(&im), b"");
     assert_eq!(r.json()["incidents"].as_array().unwrap().len(), 1);
+    // The skipped record is reported: counted on /metrics, listed by plumb verify (which
+    // still passes: the log is intact, the record is only unreadable).
+    let scraper = token(&t.store, &["--role", "metrics"]);
+    let m = t.call("GET", "/metrics", Some(&scraper), b"").text();
+    assert!(m.contains("plumb_incident_records_skipped 1"), "{m}");
+    let out = plumb(&t.store, &["--format", "json", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let skipped = v["skipped_records"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{v}");
+    assert_eq!(skipped[0]["entry"], 0, "{v}");
+    let out = plumb(&t.store, &["verify"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("entry 0 is passed over by incident readers"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -276,11 +276,18 @@ impl Ledger {
             Ok(())
         })?;
         flush(&mut chunk, &mut rep, &mut fingerprints);
+        // The log may be growing while it is verified (a running server): everything below is
+        // checked against the entries read above, and rows written since are left for the next
+        // verification.
+        let bound = expected;
 
         // Subject rows must say exactly what the signed statements say.
         let mut current: Option<(u64, Vec<(String, String)>)> = None;
         let mut stored_fps: Vec<(u64, [u8; 8])> = Vec::new();
         self.backend_mut().scan_subjects(&mut |idx, alg, value| {
+            if idx >= bound {
+                return Ok(());
+            }
             match &mut current {
                 Some((i, v)) if *i == idx => v.push((alg, value)),
                 _ => {
@@ -299,6 +306,9 @@ impl Ledger {
         let empty = subjects_fingerprint(Vec::new());
         let mut row = 0u64;
         self.backend_mut().scan(0, &mut |e: StoredEntry| {
+            if e.index >= bound {
+                return Ok(());
+            }
             let fp = fingerprints.get(row as usize).copied().unwrap_or(empty);
             row += 1;
             while by_index.peek().is_some_and(|(i, _)| *i < e.index) {
@@ -323,6 +333,14 @@ impl Ledger {
         computed.sort_by_key(|n| (n.level, n.index));
         let mut want = computed.into_iter().peekable();
         self.backend_mut().scan_nodes(&mut |level, index, hash| {
+            // A node over entries written after the first pass is newer than this check.
+            if index
+                .checked_add(1)
+                .and_then(|i| i.checked_shl(level))
+                .is_none_or(|end| end > bound)
+            {
+                return Ok(());
+            }
             rep.nodes_checked += 1;
             while want.peek().is_some_and(|n| (n.level, n.index) < (level, index)) {
                 let n = want.next().expect("peeked");

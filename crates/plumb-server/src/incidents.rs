@@ -358,7 +358,7 @@ pub fn metrics(s: &AppState) -> String {
     let Some(setup) = s.incidents.as_ref() else {
         return String::new();
     };
-    let all = match store::all(&mut lock(&s.reader)) {
+    let (all, skipped) = match store::scan(&mut lock(&s.reader)) {
         Ok(a) => a,
         Err(_) => return String::new(),
     };
@@ -390,6 +390,8 @@ pub fn metrics(s: &AppState) -> String {
         "# HELP plumb_incidents_open Incidents not resolved.\n# TYPE plumb_incidents_open gauge\nplumb_incidents_open {open}\n\
          # HELP plumb_incident_reports_due Regulatory reports due and not yet submitted.\n# TYPE plumb_incident_reports_due gauge\nplumb_incident_reports_due {due}\n\
          # HELP plumb_incident_reports_overdue Regulatory reports past their deadline and not submitted.\n# TYPE plumb_incident_reports_overdue gauge\nplumb_incident_reports_overdue {overdue}\n\
-         # HELP plumb_incident_report_due_seconds Seconds until a report is due (negative: overdue).\n# TYPE plumb_incident_report_due_seconds gauge\n{lines}"
+         # HELP plumb_incident_records_skipped Incident records readers pass over (not signed by the store key, undecodable, or not folding); plumb verify lists them.\n# TYPE plumb_incident_records_skipped gauge\nplumb_incident_records_skipped {}\n\
+         # HELP plumb_incident_report_due_seconds Seconds until a report is due (negative: overdue).\n# TYPE plumb_incident_report_due_seconds gauge\n{lines}",
+        skipped.len()
     )
 }
