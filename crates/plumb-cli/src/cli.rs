@@ -266,6 +266,18 @@ pub enum Command {
         /// built-in default: every baseline rule on, criticality critical. Read at start.
         #[arg(long, value_name = "DIR", env = "PLUMB_GATE_CONFIG")]
         gate_config: Option<PathBuf>,
+        /// Connections open at once (TLS handshakes included); past it a new connection is
+        /// closed at once and counted in /metrics.
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections: u64,
+        /// Seconds a client may take to send a request's headers; also how long an idle
+        /// keep-alive connection stays open. TLS handshakes get the same.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        header_timeout_secs: u64,
+        /// Seconds a whole request may take, body included (blob uploads too); past it the
+        /// answer is 408.
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        request_timeout_secs: u64,
     },
 
     /// Incidents: open, classify (RTS 2024/1772), report (ITS 2025/302) and resolve, with the

@@ -121,8 +121,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             audit_every_secs,
             trusted_proxies,
             gate_config,
+            max_connections,
+            header_timeout_secs,
+            request_timeout_secs,
         } => serve::serve(plumb_server::ServerConfig {
             gate_config: gate_config.clone(),
+            limits: plumb_server::listen::Limits {
+                max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
+                handshake_timeout: std::time::Duration::from_secs(*header_timeout_secs),
+                header_read_timeout: std::time::Duration::from_secs(*header_timeout_secs),
+            },
+            request_timeout: std::time::Duration::from_secs(*request_timeout_secs),
             checkpoint_every: std::time::Duration::from_millis(*checkpoint_every_ms),
             tls: tls_cert.clone().zip(tls_key.clone()),
             incidents: incidents.clone(),

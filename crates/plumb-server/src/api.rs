@@ -81,6 +81,8 @@ pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     out.push_str(&format!("# HELP plumb_rate_limited_total Requests refused after too many failed authentications.\n# TYPE plumb_rate_limited_total counter\nplumb_rate_limited_total {}\n", m.rate_limited.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_forbidden_total Requests refused for their role or scope.\n# TYPE plumb_forbidden_total counter\nplumb_forbidden_total {}\n", m.forbidden.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_handler_panics_total Handlers that panicked (answered 500).\n# TYPE plumb_handler_panics_total counter\nplumb_handler_panics_total {}\n", m.panics.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_connections_refused_total Connections closed on arrival at the connection cap.\n# TYPE plumb_connections_refused_total counter\nplumb_connections_refused_total {}\n", m.connections_refused.load(Ordering::Relaxed)));
+    out.push_str(&format!("# HELP plumb_request_timeouts_total Requests that ran past the request timeout (408).\n# TYPE plumb_request_timeouts_total counter\nplumb_request_timeouts_total {}\n", m.timeouts.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_log_entries Entries in the evidence log.\n# TYPE plumb_log_entries gauge\nplumb_log_entries {size}\n"));
     out.push_str(&incidents);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())

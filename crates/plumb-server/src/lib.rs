@@ -6,6 +6,7 @@ pub mod audit;
 pub mod authz;
 pub mod evaluate;
 pub mod incidents;
+pub mod listen;
 pub mod openapi;
 pub mod overview;
 pub mod problem;
@@ -62,6 +63,10 @@ pub struct ServerConfig {
     /// Directory of per-system gate configurations (see [`plumb_gate::held`]); without it
     /// every system is gated by the built-in default (every rule on, criticality critical).
     pub gate_config: Option<std::path::PathBuf>,
+    /// Connection cap and TLS handshake and header-read timeouts.
+    pub limits: listen::Limits,
+    /// Longest a request may take, body included.
+    pub request_timeout: Duration,
 }
 
 impl ServerConfig {
@@ -79,6 +84,8 @@ impl ServerConfig {
             trusted_proxies: Vec::new(),
             max_auth_failures: state::MAX_FAILURES,
             gate_config: None,
+            limits: listen::Limits::default(),
+            request_timeout: state::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -140,6 +147,28 @@ async fn catch_panic(State(s): State<Arc<AppState>>, req: Request, next: Next) -
     }
 }
 
+/// Bounds a whole request, body included: past the server's request timeout it is answered
+/// 408 and its work dropped, so a client trickling a body cannot hold a worker for ever.
+async fn deadline(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(s.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            s.metrics
+                .timeouts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Problem::new(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                format!(
+                    "the request took longer than {} s",
+                    s.request_timeout.as_secs()
+                ),
+            )
+            .into_response()
+        }
+    }
+}
+
 async fn not_found() -> Problem {
     Problem::not_found("no such route; the API is described at /v1/openapi.json")
 }
@@ -194,6 +223,7 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
             )
         })
         .layer(middleware::from_fn_with_state(s.clone(), catch_panic))
+        .layer(middleware::from_fn_with_state(s.clone(), deadline))
         .layer(middleware::from_fn_with_state(s.clone(), authz::authorise))
         .layer(middleware::from_fn_with_state(s.clone(), envelope))
         .with_state(s)
@@ -242,6 +272,7 @@ pub async fn serve(
     let secure = cfg.tls.is_some();
     let incidents = cfg.incidents.clone();
     let gate_config = cfg.gate_config.clone();
+    let request_timeout = cfg.request_timeout;
     let (idle, proxies, max_failures) = (
         cfg.session_idle,
         cfg.trusted_proxies.clone(),
@@ -253,6 +284,7 @@ pub async fn serve(
             st.session_idle = idle;
             st.trusted_proxies = proxies;
             st.max_failures = max_failures;
+            st.request_timeout = request_timeout;
             if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
             }
@@ -266,22 +298,21 @@ pub async fn serve(
         .map_err(|e| e.to_string())??,
     );
     let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every, cfg.audit_every);
-    let app =
-        router(s.clone(), cfg.max_body).into_make_service_with_connect_info::<tls::ClientAddr>();
-    match &cfg.tls {
-        Some((cert, key)) => {
-            let listener = tls::TlsListener::new(listener, tls::acceptor(cert, key)?)
-                .map_err(|e| e.to_string())?;
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        None => axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|e| e.to_string())?,
-    }
+    let tls = match &cfg.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
+    let app = router(s.clone(), cfg.max_body);
+    listen::serve(
+        listener,
+        tls,
+        app,
+        s.clone(),
+        cfg.limits,
+        shutdown,
+        Duration::from_secs(30),
+    )
+    .await;
     // Drain the writer: the last access summary and queued audit records are written before
     // the process ends.
     ticker.abort();

@@ -39,6 +39,8 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Client addresses the failure limiter remembers at most; the oldest are forgotten first, so
 /// a flood of addresses cannot exhaust memory.
 pub const MAX_LIMITED_CLIENTS: usize = 10_000;
+/// Longest a request may take by default, body included (a blob upload too).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// UI sessions held at most; the least recently used is ended first.
 pub const MAX_SESSIONS: usize = 10_000;
 /// Live UI sessions one token may hold; logging in again past it ends the token's oldest.
@@ -70,6 +72,10 @@ pub struct Metrics {
     pub forbidden: AtomicU64,
     /// Handlers that panicked (answered 500).
     pub panics: AtomicU64,
+    /// Connections closed on arrival because the connection cap was reached.
+    pub connections_refused: AtomicU64,
+    /// Requests that ran past the request timeout (answered 408).
+    pub timeouts: AtomicU64,
 }
 
 impl Metrics {
@@ -143,6 +149,8 @@ pub struct AppState {
     pub gate_configs: plumb_gate::held::HeldConfigs,
     /// The overview page's figures, read incrementally (lock it before the reader).
     pub overview: Mutex<crate::overview::Overview>,
+    /// Longest a request may take, body included.
+    pub request_timeout: Duration,
 }
 
 /// Random hex of `n` bytes from the operating system. Without randomness the server cannot
@@ -184,6 +192,7 @@ impl AppState {
             incidents: None,
             gate_configs: Default::default(),
             overview: Default::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         })
     }
 

@@ -1,0 +1,97 @@
+//! Connection limits against a real server: the connection cap closes connections past it and
+//! counts them, a client that does not finish its headers (or idles on a keep-alive
+//! connection) is dropped after the header timeout, and a request whose body trickles is
+//! answered 408 at the request timeout.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use plumb_server::listen::Limits;
+use plumb_server::tokens::Role;
+use plumb_testkit::http;
+
+mod common;
+
+use common::Server;
+
+/// Reads until the server closes the connection (or `within` passes); returns what it sent
+/// and whether it closed.
+fn read_until_closed(s: &mut TcpStream, within: Duration) -> (String, bool) {
+    s.set_read_timeout(Some(within)).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&out).into_owned(), true),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&out).into_owned(), true);
+            }
+            Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+        }
+    }
+}
+
+#[test]
+fn connections_past_the_cap_are_closed_and_idle_ones_time_out() {
+    let srv = Server::start_with(|c| {
+        c.limits = Limits {
+            max_connections: 2,
+            header_read_timeout: Duration::from_secs(1),
+            ..Limits::default()
+        };
+    });
+    let (scraper, _) = srv.token(Role::Metrics, &[]);
+    // Two connections that send nothing take both slots; a third is closed on arrival.
+    let mut idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = TcpStream::connect(srv.addr).unwrap();
+    let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (said, closed) = read_until_closed(&mut third, Duration::from_secs(5));
+    assert!(closed && said.is_empty(), "past the cap: {said:?}");
+    // The idle ones are dropped after the header timeout, which frees their slots.
+    for s in &mut idle {
+        let (_, closed) = read_until_closed(s, Duration::from_secs(10));
+        assert!(closed, "an idle connection is closed by the server");
+    }
+    // A client that starts its headers and never finishes them is dropped too.
+    let mut slow = TcpStream::connect(srv.addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        .unwrap();
+    let (said, closed) = read_until_closed(&mut slow, Duration::from_secs(10));
+    assert!(closed, "unfinished headers: {said:?}");
+    // The server still answers, and counted the refusal.
+    let auth = format!("Bearer {scraper}");
+    let m = http(
+        srv.addr,
+        "GET",
+        "/metrics",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(m.status, 200, "{}", m.text());
+    assert!(
+        m.text().contains("plumb_connections_refused_total 1"),
+        "{}",
+        m.text()
+    );
+    srv.stop();
+}
+
+#[test]
+fn a_trickling_body_is_answered_408_at_the_request_timeout() {
+    let srv = Server::start_with(|c| c.request_timeout = Duration::from_secs(1));
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let head = format!(
+        "POST /v1/entries?system=payments HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {admin}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"payload"
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let (said, _) = read_until_closed(&mut s, Duration::from_secs(10));
+    assert!(said.starts_with("HTTP/1.1 408"), "{said}");
+    assert!(said.contains("request-timeout"), "{said}");
+    srv.stop();
+}
