@@ -116,6 +116,42 @@ impl Target {
         r.json()["items"][0]["index"].as_u64().map_or(0, |i| i + 1)
     }
 
+    /// A UI session cookie (`plumb_session=...`) for `token`, through the login form.
+    fn ui_session(&self, token: &str) -> String {
+        let form = http(self.addr, "GET", "/ui/login", &[], b"");
+        let pre = form
+            .header_values("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with("plumb_csrf="))
+            .unwrap();
+        let pre = pre.split(';').next().unwrap().to_string();
+        let html = form.text();
+        let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = &html[i..i + 32];
+        let r = http(
+            self.addr,
+            "POST",
+            "/ui/login",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &pre),
+            ],
+            format!("token={token}&csrf={csrf}").as_bytes(),
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let session = r
+            .header_values("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with("plumb_session="))
+            .unwrap();
+        session.split(';').next().unwrap().to_string()
+    }
+
+    /// A UI page with a session cookie.
+    fn page(&self, session: &str, path: &str) -> Resp {
+        http(self.addr, "GET", path, &[("Cookie", session)], b"")
+    }
+
     /// An envelope signed by the pipeline's key.
     fn envelope(
         &self,
@@ -438,6 +474,93 @@ fn identical_alerts_at_once_open_one_incident_and_scope_holds() {
 }
 
 #[test]
+fn readers_pages_and_sessions_hold_the_trust_model() {
+    let t = Target::start(|_| {});
+    let admin = token(&t.store, &["--role", "admin"]);
+    let pay = token(&t.store, &["--role", "recorder", "--system", "payments"]);
+    let cards = token(&t.store, &["--role", "recorder", "--system", "cards"]);
+    let scoped = token(&t.store, &["--role", "auditor", "--system", "payments"]);
+    let commit = "c".repeat(40);
+    // Both systems gate the same commit on the server; payments' deployment names cards'
+    // decision (a pipeline may write any number there).
+    let decide = |tok: &str, system: &str| {
+        use base64::Engine as _;
+        let change = base64::engine::general_purpose::STANDARD
+            .encode(format!(r#"{{"author":"dev","commit":"{commit}"}}"#));
+        let body = format!(
+            r#"{{"system":"{system}","record":true,"inputs":[{{"kind":"change","name":"change.json","content":"{change}"}}]}}"#
+        );
+        let r = t.call("POST", "/v1/gate", Some(tok), body.as_bytes());
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()["recorded_entry"].as_u64().unwrap()
+    };
+    let pay_decision = decide(&pay, "payments");
+    let cards_decision = decide(&cards, "cards");
+    let dep = t.envelope(
+        "https://plumbline.dev/attestation/deployment/v1",
+        ("gitCommit", &commit),
+        serde_json::json!({"environment": "production", "result": "succeeded", "gate_decision": cards_decision, "note": "<script>alert(1)</script>"}),
+    );
+    let r = t.call("POST", "/v1/entries?system=payments", Some(&pay), &dep);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let deployment = r.json()["index"].as_u64().unwrap();
+
+    // The payments auditor reads payments, and nothing of cards, through the API and the UI.
+    let ui = t.ui_session(&scoped);
+    let page = t.page(&ui, &format!("/ui/deployments/{deployment}")).text();
+    assert!(
+        page.contains(&format!("href=\"/ui/entries/{pay_decision}\"")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/ui/entries/{cards_decision}\"")),
+        "cards' decision is never shown for payments: {page}"
+    );
+    for path in [
+        format!("/v1/entries/{cards_decision}"),
+        format!("/v1/entries/{cards_decision}/proof"),
+    ] {
+        assert_eq!(
+            t.call("GET", &path, Some(&scoped), b"").status,
+            404,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        t.call("GET", "/v1/export?system=cards", Some(&scoped), b"")
+            .status,
+        403
+    );
+    assert_eq!(
+        t.page(&ui, &format!("/ui/entries/{cards_decision}")).status,
+        404
+    );
+    // A stored value is text on every page, never markup.
+    let entry = t.page(&ui, &format!("/ui/entries/{deployment}")).text();
+    assert!(entry.contains("&lt;script&gt;alert(1)"), "{entry}");
+    assert!(!entry.contains("<script>alert"), "{entry}");
+
+    // A session ends with its token: revoked through the API, the next page is the login.
+    let created = t
+        .call(
+            "POST",
+            "/v1/tokens",
+            Some(&admin),
+            br#"{"role":"auditor","label":"temporary"}"#,
+        )
+        .json();
+    let (secret, id) = (
+        created["token"].as_str().unwrap(),
+        created["id"].as_str().unwrap(),
+    );
+    let session = t.ui_session(secret);
+    assert_eq!(t.page(&session, "/ui").status, 200);
+    let r = t.call("DELETE", &format!("/v1/tokens/{id}"), Some(&admin), b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(t.page(&session, "/ui").status, 303);
+}
+
+#[test]
 fn hostile_values_do_not_take_the_server_down() {
     let t = Target::start(|_| {});
     let admin = token(&t.store, &["--role", "admin"]);
@@ -455,33 +578,7 @@ fn hostile_values_do_not_take_the_server_down() {
             .status,
         201
     );
-    let form = http(t.addr, "GET", "/ui/login", &[], b"");
-    let pre = form
-        .header_values("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("plumb_csrf="))
-        .unwrap();
-    let pre = pre.split(';').next().unwrap().to_string();
-    let html = form.text();
-    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &html[i..i + 32];
-    let r = http(
-        t.addr,
-        "POST",
-        "/ui/login",
-        &[
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("Cookie", &pre),
-        ],
-        format!("token={aud}&csrf={csrf}").as_bytes(),
-    );
-    assert_eq!(r.status, 303);
-    let session = r
-        .header_values("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("plumb_session="))
-        .unwrap();
-    let session = session.split(';').next().unwrap().to_string();
+    let session = t.ui_session(&aud);
     for _ in 0..3 {
         let page = http(t.addr, "GET", "/ui/entries", &[("Cookie", &session)], b"");
         assert_eq!(page.status, 200, "{}", page.text());
