@@ -87,6 +87,31 @@ fn serve_speaks_tls_with_a_given_certificate() {
             .status
             .success()
     );
+    // Certificate and key files that are not what they should be: a clear error, exit 2, no
+    // server.
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    std::fs::write(p("truncated.pem"), &pem[..pem.len() / 2]).unwrap();
+    std::fs::write(p("garbage.pem"), b"\x00\xffnot pem at all").unwrap();
+    for (c, k, says) in [
+        (p("key.pem"), key.clone(), "no PEM certificate found"),
+        (cert.clone(), cert.clone(), "no PEM private key found"),
+        (p("truncated.pem"), key.clone(), "truncated.pem"),
+        (p("garbage.pem"), key.clone(), "garbage.pem"),
+        (cert.clone(), p("ca.key"), "do not form a usable pair"),
+    ] {
+        let out = Command::new(plumb)
+            .arg("--store")
+            .arg(&store)
+            .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
+            .arg(&c)
+            .arg("--tls-key")
+            .arg(&k)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{c:?} {k:?}: {err}");
+        assert!(err.contains(says), "{c:?} {k:?}: {err}");
+    }
     let port = plumb_testkit::free_port();
     let server = Command::new(plumb)
         .arg("--store")

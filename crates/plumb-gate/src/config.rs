@@ -185,8 +185,7 @@ impl GateConfig {
     pub fn load(path: &Path) -> Result<Self, GateError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| GateError::Usage(format!("{}: {e}", path.display())))?;
-        let mut c: GateConfig = yaml_serde::from_str(&text)
-            .map_err(|e| GateError::Usage(format!("{}: {e}", path.display())))?;
+        let mut c = Self::parse(&path.display().to_string(), &text)?;
         let base = path.parent().unwrap_or(Path::new(""));
         let fix = |p: &mut PathBuf| {
             if p.is_relative() {
@@ -215,6 +214,15 @@ impl GateConfig {
         {
             fix(p);
         }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Parses a configuration's text (`name` for messages) without resolving its paths, and
+    /// checks it.
+    pub fn parse(name: &str, text: &str) -> Result<Self, GateError> {
+        let c: GateConfig =
+            yaml_serde::from_str(text).map_err(|e| GateError::Usage(format!("{name}: {e}")))?;
         c.validate()?;
         Ok(c)
     }

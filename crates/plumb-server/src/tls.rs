@@ -13,16 +13,21 @@ pub struct ClientAddr(pub SocketAddr);
 
 /// Builds a TLS acceptor from a PEM certificate chain and private key.
 pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    let certs = rustls_pemfile::certs(&mut &read(cert)?[..])
+    let certs = CertificateDer::pem_slice_iter(&read(cert)?)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{}: {e}", cert.display()))?;
     if certs.is_empty() {
         return Err(format!("{}: no PEM certificate found", cert.display()));
     }
-    let key_der = rustls_pemfile::private_key(&mut &read(key)?[..])
-        .map_err(|e| format!("{}: {e}", key.display()))?
-        .ok_or_else(|| format!("{}: no PEM private key found", key.display()))?;
+    let key_der = PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => {
+            format!("{}: no PEM private key found", key.display())
+        }
+        other => format!("{}: {other}", key.display()),
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

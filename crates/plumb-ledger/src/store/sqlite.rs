@@ -328,3 +328,17 @@ impl Backend for SqliteBackend {
             .optional()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The bundled SQLite carries the fixes up to 3.50.2 (memory-safety advisories of earlier
+    /// releases); a downgrade of rusqlite would fail here.
+    #[test]
+    fn the_bundled_sqlite_is_recent_enough() {
+        assert!(
+            rusqlite::version_number() >= 3_050_002,
+            "bundled SQLite {} is older than 3.50.2",
+            rusqlite::version()
+        );
+    }
+}
