@@ -18,10 +18,21 @@ use crate::output::{Failure, emit};
 use crate::remote::Remote;
 
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
+    let fail = |e: String| {
         Failure::usage(format!("{}: {e}", path.display()))
             .hint("the gate fails closed: every named input must be readable")
-    })
+    };
+    // Refused before reading: a file over the limit is never loaded whole into memory.
+    let len = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    let max = plumb_ingest::util::MAX_INPUT_BYTES as u64;
+    if len > max {
+        return Err(fail(format!(
+            "input is {len} bytes, over the {max}-byte limit"
+        )));
+    }
+    std::fs::read(path).map_err(|e| fail(e.to_string()))
 }
 
 fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>, bool), Failure> {

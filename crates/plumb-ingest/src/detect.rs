@@ -147,6 +147,15 @@ pub fn ingest(inputs: &[(Kind, String, Vec<u8>)]) -> Result<Facts> {
     for (kind, file, bytes) in order {
         let (kind, file) = (*kind, file.as_str());
         let format = read_one(kind, file, bytes, &mut facts, &mut lines)?;
+        if facts.findings.len() > crate::util::MAX_FINDINGS {
+            return Err(IngestError::new(
+                file,
+                format!(
+                    "the inputs hold more than {} findings; the gate does not evaluate that many (split the scan, or fix or baseline the findings first)",
+                    crate::util::MAX_FINDINGS
+                ),
+            ));
+        }
         have_coverage |= kind == Kind::Coverage;
         let sha = Sha256::digest(bytes)
             .iter()

@@ -4,8 +4,13 @@ use serde_json::Value;
 
 use crate::error::{IngestError, Result};
 
-/// Largest input file read (256 MiB).
-pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+/// Largest input file read (32 MiB): a JSON input is held as a tree while it is read, up to
+/// about 30 times its size (a 50 MB SARIF of 268,000 results peaked at 1.4 GB), and the gate
+/// must stay under 1 GiB on a CI runner.
+pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
+/// Most findings a gate evaluates, all inputs together: past it the inputs are refused before
+/// the policy input is built (the policy engine's copy is the largest).
+pub const MAX_FINDINGS: usize = 50_000;
 /// Deepest XML element nesting accepted.
 pub const MAX_XML_DEPTH: usize = 256;
 
@@ -152,6 +157,17 @@ pub fn xml_events(
     };
     let mut depth = 0usize;
     let mut seen_root = false;
+    // Text arrives in pieces (character data, CDATA and each entity reference are events of
+    // their own): gathered here and handed on as one text when the next tag comes.
+    let mut pending = String::new();
+    let flush = |pending: &mut String, f: &mut dyn FnMut(XmlEvent) -> Result<()>| {
+        let t = std::mem::take(pending);
+        if t.trim().is_empty() {
+            Ok(())
+        } else {
+            f(XmlEvent::Text(t))
+        }
+    };
     loop {
         let pos = reader.buffer_position() as usize;
         let ev = reader.read_event().map_err(|e| {
@@ -162,19 +178,18 @@ pub fn xml_events(
             )
         })?;
         let start = |e: &quick_xml::events::BytesStart<'_>| -> Result<XmlStart> {
-            let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+            let name = e.local_name().as_ref().to_string();
             let mut attrs = Vec::new();
             for a in e.attributes() {
                 let a = a.map_err(|e| {
                     IngestError::at(file, line_of(pos), format!("bad XML attribute: {e}"))
                 })?;
-                let v = a.unescape_value().map_err(|e| {
-                    IngestError::at(file, line_of(pos), format!("bad XML attribute value: {e}"))
-                })?;
-                attrs.push((
-                    String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(),
-                    v.into_owned(),
-                ));
+                let v = a
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| {
+                        IngestError::at(file, line_of(pos), format!("bad XML attribute value: {e}"))
+                    })?;
+                attrs.push((a.key.local_name().as_ref().to_string(), v.into_owned()));
             }
             Ok(XmlStart {
                 name,
@@ -183,17 +198,15 @@ pub fn xml_events(
             })
         };
         match ev {
-            Event::DocType(d) => {
-                let d = String::from_utf8_lossy(&d);
-                if d.contains("<!ENTITY") || d.contains("<!entity") {
-                    return Err(IngestError::at(
-                        file,
-                        line_of(pos),
-                        "XML entity declarations are refused (entity expansion and external entities are not allowed)",
-                    ));
-                }
+            Event::DocType(d) if d.contains("<!ENTITY") || d.contains("<!entity") => {
+                return Err(IngestError::at(
+                    file,
+                    line_of(pos),
+                    "XML entity declarations are refused (entity expansion and external entities are not allowed)",
+                ));
             }
             Event::Start(e) => {
+                flush(&mut pending, &mut f)?;
                 depth += 1;
                 if depth > MAX_XML_DEPTH {
                     return Err(IngestError::at(
@@ -206,6 +219,7 @@ pub fn xml_events(
                 f(XmlEvent::Start(start(&e)?))?;
             }
             Event::Empty(e) => {
+                flush(&mut pending, &mut f)?;
                 seen_root = true;
                 let s = start(&e)?;
                 let name = s.name.clone();
@@ -213,20 +227,32 @@ pub fn xml_events(
                 f(XmlEvent::End(name))?;
             }
             Event::End(e) => {
+                flush(&mut pending, &mut f)?;
                 depth = depth.saturating_sub(1);
-                f(XmlEvent::End(
-                    String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-                ))?;
+                f(XmlEvent::End(e.local_name().as_ref().to_string()))?;
             }
-            Event::Text(e) => {
-                let v = e.unescape().map_err(|e| {
-                    IngestError::at(file, line_of(pos), format!("bad XML text: {e}"))
-                })?;
-                if !v.trim().is_empty() {
-                    f(XmlEvent::Text(v.into_owned()))?;
+            Event::Text(e) => pending.push_str(&e.xml10_content()),
+            Event::CData(e) => pending.push_str(&e),
+            Event::GeneralRef(r) => {
+                let resolved = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten().map(String::from)
+                } else {
+                    quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string)
+                };
+                match resolved {
+                    Some(t) => pending.push_str(&t),
+                    None => {
+                        return Err(IngestError::at(
+                            file,
+                            line_of(pos),
+                            format!(
+                                "the reference &{}; is not a character or predefined entity (entities are not expanded)",
+                                &*r
+                            ),
+                        ));
+                    }
                 }
             }
-            Event::CData(e) => f(XmlEvent::Text(String::from_utf8_lossy(&e).into_owned()))?,
             Event::Eof => break,
             _ => {}
         }
@@ -251,10 +277,47 @@ pub fn xml_root(bytes: &[u8]) -> Option<String> {
     loop {
         match reader.read_event().ok()? {
             Event::Start(e) | Event::Empty(e) => {
-                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+                return Some(e.local_name().as_ref().to_string());
             }
             Event::Eof => return None,
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(xml: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        xml_events("t.xml", xml.as_bytes(), |e| {
+            if let XmlEvent::Text(t) = e {
+                out.push(t);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn references_join_their_text_and_only_predefined_ones_resolve() {
+        let t = texts("<a>x &amp; y &#65;&#x42; <![CDATA[<z>]]></a>").unwrap();
+        assert_eq!(t, ["x & y AB <z>"]);
+        let t = texts("<a>one<b>two</b>three</a>").unwrap();
+        assert_eq!(t, ["one", "two", "three"]);
+        let e = texts("<a>&custom;</a>").unwrap_err().to_string();
+        assert!(e.contains("&custom;"), "{e}");
+        let e = texts("<a>&#0;</a>").unwrap_err().to_string();
+        assert!(e.contains("&#0;"), "{e}");
+        let mut attrs = Vec::new();
+        xml_events("t.xml", br#"<a m="1 &lt; 2"/>"#, |e| {
+            if let XmlEvent::Start(s) = e {
+                attrs = s.attrs;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(attrs, [("m".to_string(), "1 < 2".to_string())]);
     }
 }

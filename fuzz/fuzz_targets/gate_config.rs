@@ -1,0 +1,7 @@
+//! The gate configuration.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = plumb_gate::GateConfig::parse("plumb-gate.yaml", text);
+    }
+});

@@ -1,0 +1,7 @@
+//! Waiver files.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = plumb_gate::waiver::load("waivers.yaml", text);
+    }
+});

@@ -1,0 +1,5 @@
+//! Every secrets format `plumb gate --secrets` reads (detected from the bytes): a clear error, never a panic.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = plumb_ingest::ingest(&[(plumb_ingest::Kind::Secrets, "input".into(), data.to_vec())]);
+});

@@ -1,0 +1,7 @@
+//! Public keys in note-verifier text form.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = plumb_ledger::keys::PublicKey::parse(text);
+    }
+});
