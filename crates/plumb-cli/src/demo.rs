@@ -318,7 +318,14 @@ fn run_change(
             RecordRequest {
                 subjects: vec![subject(&commit)],
                 predicate_type: DEPLOYMENT.into(),
-                predicate: json!({"environment": "production", "change_id": format!("CHG-{}", 4700 + n), "gate_decision": index, "rollback_plan": "https://wiki.bank.example/runbooks/rollback"}),
+                predicate: plumb_records::Record::to_predicate(
+                    &plumb_records::deployment::Deployment {
+                        change_id: Some(format!("CHG-{}", 4700 + n)),
+                        gate_decision: Some(index),
+                        rollback_plan: Some("https://wiki.bank.example/runbooks/rollback".into()),
+                        ..plumb_records::deployment::Deployment::new("production")
+                    },
+                ),
                 system: Some(c.system.into()),
                 run: Some(format!("{}-pipeline-{}", c.system, 100 + n)),
                 attachments: vec![],

@@ -134,6 +134,15 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
             approver: w.clone(),
         });
     let record = a.record || config.record;
+    // A local decision names the configuration it was made under: the file, or the flags.
+    let origin = plumb_gate::held::ConfigOrigin {
+        held_by: "client".into(),
+        source: a.config.as_ref().map_or_else(
+            || "flags and defaults".to_string(),
+            |p| p.display().to_string(),
+        ),
+        digest: plumb_gate::held::config_digest(&config, &policies, &waivers),
+    };
     Ok((
         GateRequest {
             config,
@@ -142,7 +151,7 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
             policies,
             now,
             break_glass,
-            origin: None,
+            origin: Some(origin),
         },
         attach,
         record,

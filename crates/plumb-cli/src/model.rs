@@ -10,7 +10,6 @@ use serde_json::json;
 use plumb_ledger::RecordRequest;
 use plumb_ledger::entry::LogEntry;
 use plumb_ledger::statement::Subject;
-use plumb_ledger::store::Query;
 use plumb_model::check::{Finding, Level, Options, check};
 use plumb_model::drift::Observed;
 
@@ -316,16 +315,16 @@ fn observed(store: &Path) -> Result<Observed, Failure> {
 /// Reads deployments and SBOM components out of an open ledger.
 pub fn observed_in(l: &mut plumb_ledger::Ledger) -> Result<Observed, Failure> {
     let mut seen = Observed::default();
-    for i in l.query(&Query {
-        predicate_type: Some(DEPLOYMENT.into()),
-        ..Default::default()
-    })? {
-        let e = l.entry(i)?;
-        if let Some(sys) = e.system {
-            let slot = seen.deployments.entry(sys).or_insert((0, String::new()));
-            slot.0 += 1;
-            slot.1 = slot.1.clone().max(e.time.clone());
-        }
+    // The deployments that shipped, read as the incident linker reads them (one rule).
+    let deployed =
+        plumb_incident::store::deployments(l).map_err(|e| Failure::usage(e.to_string()))?;
+    for d in deployed.into_iter().filter(|d| !d.system.is_empty()) {
+        let slot = seen
+            .deployments
+            .entry(d.system)
+            .or_insert((0, String::new()));
+        slot.0 += 1;
+        slot.1 = slot.1.clone().max(d.time);
     }
     let size = l.size()?;
     for i in 0..size {

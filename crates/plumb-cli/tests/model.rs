@@ -97,13 +97,12 @@ fn a_broken_model_fails_the_check_and_bad_input_exits_2() {
     let o = plumb(&["model", "check", broken.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("DORA-MODEL-003"));
-    let o = plumb(&[
-        "model",
-        "check",
-        "../shared/corpus/archimate/archi-tools-rb/archisurance.xml",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("ArchiMate 2.1"));
+    if let Some(corpus) = plumb_testkit::corpus() {
+        let old = corpus.join("archimate/archi-tools-rb/archisurance.xml");
+        let o = plumb(&["model", "check", old.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("ArchiMate 2.1"));
+    }
     let o = plumb(&["model", "impact", BANK, "no-such-element"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -180,7 +179,11 @@ fn impact_view_and_convert() {
     let b = plumb_model::load(&yaml).unwrap();
     assert_eq!(a.canonical(), b.canonical());
     // Archisurance from Archi goes through check, impact and view.
-    let archisurance = "../shared/corpus/archimate/archi/archisurance.xml";
+    let Some(corpus) = plumb_testkit::corpus() else {
+        return;
+    };
+    let archisurance = corpus.join("archimate/archi/archisurance.xml");
+    let archisurance = archisurance.to_str().unwrap();
     let o = plumb(&["model", "check", archisurance, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(
@@ -211,6 +214,9 @@ fn drift_reads_deployments_and_sboms_from_the_ledger() {
     assert!(plumb(&["--store", s, "init"]).status.success());
     let sbom = d.path().join("sbom.json");
     std::fs::write(&sbom, r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"stripe","version":"7.1.0","purl":"pkg:pypi/stripe@7.1.0"}]}"#).unwrap();
+    // Deployment records as the type defines them (docs/schemas/deployment.schema.json).
+    let record = d.path().join("deployment.json");
+    std::fs::write(&record, r#"{"environment":"production","status":"succeeded"}"#).unwrap();
     for system in ["payments", "fraud-scoring"] {
         let o = plumb(&[
             "--store",
@@ -220,6 +226,8 @@ fn drift_reads_deployments_and_sboms_from_the_ledger() {
             "gitCommit:0123456789abcdef0123456789abcdef01234567",
             "--predicate-type",
             "https://plumbline.dev/attestation/deployment/v1",
+            "--predicate",
+            record.to_str().unwrap(),
             "--system",
             system,
             "--attach",

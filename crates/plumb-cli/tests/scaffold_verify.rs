@@ -224,6 +224,27 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         String::from_utf8_lossy(&log.stdout).contains("gate-decision"),
         "the decision is recorded"
     );
+    // The deployment step writes Plumbline's deployment record, read back through its type
+    // as the incident linker and drift read it.
+    let o = Command::new("bash")
+        .args(["ci/record-deployment.sh", "production"])
+        .current_dir(&repo)
+        .env("PLUMB", plumb)
+        .env("PLUMB_STORE", &store)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let deployed =
+        plumb_incident::store::deployments(&mut plumb_ledger::Ledger::open(&store).unwrap())
+            .unwrap();
+    assert!(
+        deployed.len() >= 2
+            && deployed
+                .iter()
+                .all(|x| x.production && x.commit.as_deref() == Some(commit)),
+        "{deployed:?}"
+    );
 
     browse(&repo);
 }

@@ -145,7 +145,7 @@ pub fn evaluate(req: &GateRequest) -> Decision {
         policy,
         configuration: Some(req.origin.clone().unwrap_or_else(|| held::ConfigOrigin {
             held_by: "client".into(),
-            source: "caller".into(),
+            source: "the caller's configuration".into(),
             digest: held::config_digest(&req.config, &req.policies, &req.waivers),
         })),
     };

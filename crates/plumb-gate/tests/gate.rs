@@ -188,6 +188,9 @@ fn each_baseline_rule_denies_on_its_own() {
 
 #[test]
 fn an_unsuccessful_scanner_run_is_never_a_clean_scan() {
+    let Some(_corpus) = plumb_testkit::corpus() else {
+        return;
+    };
     let mut r = clean();
     let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/sarif/sarif-tutorials/ExceptionalConditions__Catastrophic-configuration-error.sarif")).unwrap();
     r.inputs

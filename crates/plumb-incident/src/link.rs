@@ -25,6 +25,8 @@ pub struct Deployment {
     pub change_id: Option<String>,
     /// Ledger index of the gate decision it names.
     pub gate_decision: Option<u64>,
+    /// Whether it reached production (the record's own rule).
+    pub production: bool,
 }
 
 /// A link from an incident to a deployment.
@@ -62,7 +64,7 @@ fn link(d: &Deployment, method: &str, reason: String) -> Link {
 }
 
 fn production(d: &Deployment) -> bool {
-    matches!(d.environment.as_str(), "production" | "prod")
+    d.production
 }
 
 /// Links for an incident detected at `detected_at` (RFC 3339 UTC, so strings compare in time

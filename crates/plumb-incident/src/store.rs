@@ -15,7 +15,8 @@ use crate::event::{Event, Incident, PREDICATE_TYPE, fold};
 use crate::link::Deployment;
 
 /// Predicate type of deployment records (written by pipelines and `plumb demo`).
-pub const DEPLOYMENT: &str = "https://plumbline.dev/attestation/deployment/v1";
+pub const DEPLOYMENT: &str =
+    <plumb_records::deployment::Deployment as plumb_records::Record>::PREDICATE_TYPE;
 
 /// SHA-256 of an incident id, hex: the subject digest of its events.
 pub fn digest(id: &str) -> String {
@@ -133,8 +134,12 @@ pub fn scan(l: &mut Ledger) -> Result<(Vec<Incident>, Vec<Skipped>)> {
     Ok((out, skipped))
 }
 
-/// Production and other deployments recorded in the ledger.
+/// Deployments recorded in the ledger that shipped their change (failed ones are left out here,
+/// the one place that decides it), with the typed record of each. A record that does not fit
+/// the deployment type is passed over.
 pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
+    use plumb_records::Record;
+    use plumb_records::deployment::Deployment as Record_;
     let mut out = Vec::new();
     for i in l.query(&Query {
         predicate_type: Some(DEPLOYMENT.into()),
@@ -143,12 +148,10 @@ pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
         let stored = l.entry(i)?;
         let e = LogEntry::parse(&stored.bytes)?;
         let st = e.statement()?;
-        let p = &st.predicate;
-        // Failed deployments do not ship changes; records without a status are successful.
-        if p["status"]
-            .as_str()
-            .is_some_and(|s| s != "success" && s != "succeeded")
-        {
+        let Ok(rec) = Record_::from_predicate(&st.predicate) else {
+            continue;
+        };
+        if !rec.shipped() {
             continue;
         }
         out.push(Deployment {
@@ -159,9 +162,10 @@ pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
                 .iter()
                 .find_map(|s| s.digest.get("gitCommit").cloned()),
             time: e.time.clone(),
-            environment: p["environment"].as_str().unwrap_or("").to_string(),
-            change_id: p["change_id"].as_str().map(str::to_string),
-            gate_decision: p["gate_decision"].as_u64(),
+            environment: rec.environment.clone(),
+            change_id: rec.change_id.clone(),
+            gate_decision: rec.gate_decision,
+            production: rec.is_production(),
         });
     }
     Ok(out)

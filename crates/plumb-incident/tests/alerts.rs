@@ -13,8 +13,7 @@ fn corpus(rel: &str) -> Option<Vec<u8>> {
 
 #[test]
 fn corpus_payloads_read_as_sources_md_says() {
-    let Some(_) = corpus("prom2teams/all_ok.json") else {
-        eprintln!("../shared/corpus not present; skipped");
+    let Some(_corpus) = plumb_testkit::corpus() else {
         return;
     };
     // (file, alerts, firing, has group key)

@@ -159,6 +159,9 @@ fn impact_follows_dependencies_up_to_the_functions() {
 
 #[test]
 fn real_models_check_without_panicking_and_their_relationships_are_allowed() {
+    let Some(_corpus) = plumb_testkit::corpus() else {
+        return;
+    };
     for rel in [
         "archimate/archi/archisurance.xml",
         "archimate/archi-tools-rb/everything.xml",

@@ -92,6 +92,23 @@ pub async fn openapi() -> Response {
     json_response(StatusCode::OK, crate::openapi::document())
 }
 
+/// `GET /v1/schemas/{name}`: the JSON Schema of a record type, with its predicate type.
+pub async fn schema(Path(name): Path<String>) -> ApiResult {
+    plumb_records::schemas()
+        .into_iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(n, uri, schema)| {
+            json_response(
+                StatusCode::OK,
+                json!({"name": n, "predicate_type": uri, "schema": schema}),
+            )
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = plumb_records::schemas().iter().map(|s| s.0).collect();
+            Problem::not_found(format!("no record type {name:?}; there are {names:?}"))
+        })
+}
+
 pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), Problem> {
     let ct = headers
         .get(header::CONTENT_TYPE)

@@ -212,6 +212,7 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))
         .route("/v1/openapi.json", get(api::openapi))
+        .route("/v1/schemas/{name}", get(api::schema))
         .merge(api)
         .merge(ui::router())
         .fallback(not_found)

@@ -51,6 +51,12 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     ("GET", "/v1/openapi.json", Access::Public, "This document"),
     (
+        "GET",
+        "/v1/schemas/{name}",
+        Access::Public,
+        "The JSON Schema of an evidence record type (e.g. deployment), as plumb-records defines it",
+    ),
+    (
         "POST",
         "/v1/entries",
         Access::Roles(WRITERS),

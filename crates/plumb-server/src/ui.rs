@@ -657,14 +657,16 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
     if st.predicate_type != DEPLOYMENT {
         return Err(format!("entry {i} is not a deployment record"));
     }
-    let dp = &st.predicate;
+    let dp = <plumb_records::deployment::Deployment as plumb_records::Record>::from_predicate(
+        &st.predicate,
+    )?;
     let commit = st
         .subject
         .iter()
         .find_map(|x| x.digest.get("gitCommit").cloned());
     let system = dep.system.clone().unwrap_or_default();
     // The gate decision for the same system and commit, before the deployment.
-    let named = dp["gate_decision"].as_u64();
+    let named = dp.gate_decision;
     let decision = commit
         .as_deref()
         .and_then(|c| decision_before(&mut l, &system, c, named, i))
@@ -693,9 +695,10 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
     Ok(json!({
         "index": i,
         "system": system,
-        "environment": dp["environment"],
+        "environment": dp.environment,
+        "status": dp.status,
         "time": dep.time,
-        "change_id": dp["change_id"],
+        "change_id": dp.change_id,
         "commit": commit,
         "decision": decision,
         "later": later,

@@ -380,3 +380,23 @@ fn appended_entries_are_provable_and_survive_shutdown() {
             .ok()
     );
 }
+
+/// The record schemas are served as plumb-records defines them; unknown names are 404.
+#[test]
+fn record_schemas_are_served() {
+    let srv = Server::start();
+    let r = plumb_testkit::http(srv.addr, "GET", "/v1/schemas/deployment", &[], b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        v["schema"],
+        <plumb_records::deployment::Deployment as plumb_records::Record>::schema()
+    );
+    assert_eq!(
+        v["predicate_type"],
+        "https://plumbline.dev/attestation/deployment/v1"
+    );
+    let r = plumb_testkit::http(srv.addr, "GET", "/v1/schemas/nothing", &[], b"");
+    assert_eq!(r.status, 404);
+    srv.stop();
+}

@@ -43,6 +43,7 @@ fn concrete(path: &str, id: &str) -> String {
         .replace("{digest}", &format!("sha256:{}", "0".repeat(64)))
         .replace("{id}", id)
         .replace("{stage}", "initial")
+        .replace("{name}", "deployment")
 }
 
 /// A request that the handler can act on, for each API row.

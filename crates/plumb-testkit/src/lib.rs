@@ -554,3 +554,23 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// The shared conformance corpus (`../shared/corpus` beside the repository). When it is
+/// absent the test is skipped with a notice, so a fresh clone passes its tests; with
+/// `PLUMB_REQUIRE_CORPUS=1` (set by `.ci/run`) its absence fails the test instead.
+pub fn corpus() -> Option<std::path::PathBuf> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if p.join("SOURCES.md").exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("PLUMB_REQUIRE_CORPUS").as_deref() != Ok("1"),
+        "the conformance corpus is required (PLUMB_REQUIRE_CORPUS=1) but {} is absent",
+        p.display()
+    );
+    eprintln!(
+        "notice: {} is absent (no ../shared beside the repository); corpus test skipped",
+        p.display()
+    );
+    None
+}
