@@ -118,33 +118,7 @@ impl Target {
 
     /// A UI session cookie (`plumb_session=...`) for `token`, through the login form.
     fn ui_session(&self, token: &str) -> String {
-        let form = http(self.addr, "GET", "/ui/login", &[], b"");
-        let pre = form
-            .header_values("set-cookie")
-            .into_iter()
-            .find(|c| c.starts_with("plumb_csrf="))
-            .unwrap();
-        let pre = pre.split(';').next().unwrap().to_string();
-        let html = form.text();
-        let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
-        let csrf = &html[i..i + 32];
-        let r = http(
-            self.addr,
-            "POST",
-            "/ui/login",
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Cookie", &pre),
-            ],
-            format!("token={token}&csrf={csrf}").as_bytes(),
-        );
-        assert_eq!(r.status, 303, "{}", r.text());
-        let session = r
-            .header_values("set-cookie")
-            .into_iter()
-            .find(|c| c.starts_with("plumb_session="))
-            .unwrap();
-        session.split(';').next().unwrap().to_string()
+        plumb_testkit::ui_login(self.addr, token).0
     }
 
     /// A UI page with a session cookie.

@@ -129,36 +129,9 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     // Export: the form on the overview downloads a pack that verifies offline.
     b.goto(&format!("{base}/ui"));
     b.type_into("input[name=system]", "payments");
-    let session = {
-        // The browser holds the session cookie (HttpOnly: scripts cannot read it), so fetch the
-        // same export over HTTP with a fresh login to check the bytes.
-        let form = http(addr, "GET", "/ui/login", &[], b"");
-        let pre = form
-            .header_values("set-cookie")
-            .into_iter()
-            .find(|c| c.starts_with("plumb_csrf="))
-            .unwrap();
-        let pre = pre.split(';').next().unwrap().to_string();
-        let csrf = pre.trim_start_matches("plumb_csrf=").to_string();
-        let r = http(
-            addr,
-            "POST",
-            "/ui/login",
-            &[
-                ("Content-Type", "application/x-www-form-urlencoded"),
-                ("Cookie", &pre),
-            ],
-            format!("token={token}&csrf={csrf}").as_bytes(),
-        );
-        r.header_values("set-cookie")
-            .into_iter()
-            .find(|c| c.starts_with("plumb_session="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_string()
-    };
+    // The browser holds the session cookie (HttpOnly: scripts cannot read it), so fetch the
+    // same export over HTTP with a fresh login to check the bytes.
+    let session = plumb_testkit::ui_login(addr, &token).0;
     let pack = http(
         addr,
         "GET",

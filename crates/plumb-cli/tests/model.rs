@@ -216,7 +216,11 @@ fn drift_reads_deployments_and_sboms_from_the_ledger() {
     std::fs::write(&sbom, r#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"stripe","version":"7.1.0","purl":"pkg:pypi/stripe@7.1.0"}]}"#).unwrap();
     // Deployment records as the type defines them (docs/schemas/deployment.schema.json).
     let record = d.path().join("deployment.json");
-    std::fs::write(&record, r#"{"environment":"production","status":"succeeded"}"#).unwrap();
+    std::fs::write(
+        &record,
+        r#"{"environment":"production","status":"succeeded"}"#,
+    )
+    .unwrap();
     for system in ["payments", "fraud-scoring"] {
         let o = plumb(&[
             "--store",

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -55,10 +55,22 @@ fn views(s: &AppState, scope: &Scope) -> Result<Vec<View>, String> {
         .collect()
 }
 
-async fn list(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+/// Incidents on one page of the list.
+const PAGE_SIZE: usize = 50;
+
+async fn list(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let Some(sess) = session(&s, &headers) else {
         return need_login();
     };
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let scope = Scope::of(&sess.token);
     let scoped = scope != Scope::All;
     let vs = match blocking(move || views(&s, &scope)).await {
@@ -73,8 +85,12 @@ async fn list(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
             );
         }
     };
+    // Newest first (the store's order); the page's slice only.
+    let total = vs.len();
     let incidents: Vec<Value> = vs
         .iter()
+        .skip((page - 1).saturating_mul(PAGE_SIZE))
+        .take(PAGE_SIZE)
         .map(|v| {
             let next = v
                 .deadlines
@@ -100,7 +116,14 @@ async fn list(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Response {
         "incidents.html",
         "Incidents",
         Some(&sess),
-        json!({"incidents": incidents, "scoped": scoped}),
+        json!({
+            "incidents": incidents,
+            "scoped": scoped,
+            "total": total,
+            "page": page,
+            "previous": (page > 1).then(|| page - 1),
+            "next": (page * PAGE_SIZE < total).then(|| page + 1),
+        }),
     )
 }
 

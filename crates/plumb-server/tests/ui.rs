@@ -317,3 +317,51 @@ fn one_token_cannot_crowd_out_other_sessions() {
     assert_eq!(ui(&first), 303, "the token's oldest session made room");
     srv.stop();
 }
+
+/// The incidents list comes in pages of 50, newest first, with links between them.
+#[test]
+fn the_incidents_list_is_paged() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let bearer = format!("Bearer {admin}");
+    for n in 0..55 {
+        let r = http(
+            srv.addr,
+            "POST",
+            "/v1/incidents",
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            format!(r#"{{"title":"outage number {n}","services":["payments"]}}"#).as_bytes(),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let (session, _) = login(&srv, &admin);
+    let page = |q: &str| {
+        http(
+            srv.addr,
+            "GET",
+            &format!("/ui/incidents{q}"),
+            &[("Cookie", session.as_str())],
+            b"",
+        )
+        .text()
+    };
+    let rows = |html: &str| html.matches("<a href=\"/ui/incidents/INC-").count();
+    let first = page("");
+    assert_eq!(rows(&first), 50, "{first}");
+    assert!(
+        first.contains("1 to 50 of 55") && first.contains("?page=2"),
+        "{first}"
+    );
+    assert!(first.contains("outage number 54"), "newest first: {first}");
+    let second = page("?page=2");
+    assert_eq!(rows(&second), 5, "{second}");
+    assert!(
+        second.contains("outage number 0") && second.contains("?page=1"),
+        "{second}"
+    );
+    assert_eq!(rows(&page("?page=9")), 0);
+    srv.stop();
+}

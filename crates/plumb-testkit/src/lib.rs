@@ -574,3 +574,45 @@ pub fn corpus() -> Option<std::path::PathBuf> {
     );
     None
 }
+
+/// Logs in to a `plumb serve` web UI with `token` through its login form (CSRF cookie and
+/// field) and returns the session cookie (`plumb_session=...`) and the page's CSRF value.
+pub fn ui_login(addr: std::net::SocketAddr, token: &str) -> (String, String) {
+    let cookie_of = |r: &Resp, name: &str| {
+        r.header_values("set-cookie")
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie in {}", r.headers))
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let form = http(addr, "GET", "/ui/login", &[], b"");
+    let pre = cookie_of(&form, "plumb_csrf");
+    let html = form.text();
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .map(|i| i + 19)
+        .expect("a CSRF field on the login form");
+    let csrf = html.get(at..at + 32).expect("a 32-character CSRF value");
+    let r = http(
+        addr,
+        "POST",
+        "/ui/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &pre),
+        ],
+        format!("token={token}&csrf={csrf}").as_bytes(),
+    );
+    assert_eq!(r.status, 303, "login refused: {}", r.text());
+    let session = cookie_of(&r, "plumb_session");
+    let page = http(addr, "GET", "/ui", &[("Cookie", &session)], b"").text();
+    let csrf = page
+        .find("name=\"csrf\" value=\"")
+        .and_then(|i| page.get(i + 19..i + 51))
+        .unwrap_or_default()
+        .to_string();
+    (session, csrf)
+}
