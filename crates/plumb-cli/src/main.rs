@@ -77,6 +77,14 @@ fn remote(cli: &Cli) -> Result<Option<remote::Remote>, Failure> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    // A server keeps the time of every request from its own clock (decisions, incidents,
+    // sessions); a fixed --now would stamp days of evidence with one instant.
+    if cli.now.is_some() && matches!(cli.command, Command::Serve { .. }) {
+        return Err(Failure::usage(
+            "--now cannot be given to serve: a server takes each request's time from its clock",
+        )
+        .hint("unset PLUMB_NOW, or use --now with the commands that record evidence"));
+    }
     let now = now(&cli)?;
     let server = remote(&cli)?;
     let server = server.as_ref();

@@ -247,6 +247,14 @@ fn auditor_walk_through_record_export_verify_elsewhere() {
 fn bad_input_exits_2_and_writes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let store = init(d.path(), &[]);
+    // A server takes its time from its clock: --now (which plumb() always passes) is refused.
+    let o = plumb(&store, &["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--now cannot be given to serve"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     ok(&plumb(
         &store,
         &[
