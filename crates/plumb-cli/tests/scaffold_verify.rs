@@ -21,6 +21,8 @@ fn target_dir() -> PathBuf {
     root().join("target/scaffold-verify")
 }
 
+use plumb_testkit::isolated;
+
 fn show(o: &Output) -> String {
     let tail = |b: &[u8]| {
         let s = String::from_utf8_lossy(b).to_string();
@@ -36,7 +38,7 @@ fn show(o: &Output) -> String {
 }
 
 fn sh(repo: &Path, script: &str, env: &[(&str, &str)]) -> Output {
-    Command::new("bash")
+    isolated("bash")
         .arg(script)
         .current_dir(repo)
         .envs(env.iter().copied())
@@ -52,12 +54,22 @@ fn sh(repo: &Path, script: &str, env: &[(&str, &str)]) -> Output {
 
 #[test]
 fn the_demo_bank_is_generated_built_tested_gated_and_served() {
+    // The generated services are built by a cargo of their own. It must not take the outer
+    // cargo's jobserver: the descriptors named in CARGO_MAKEFLAGS are not the jobserver's in
+    // this process, and a nested cargo reading and writing tokens on them corrupted whatever
+    // they were (the CI runner's own channel: runs died here with no message).
+    // SAFETY: this binary's only test, before any thread of its own is started.
+    unsafe {
+        for var in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS"] {
+            std::env::remove_var(var);
+        }
+    }
     let d = tempfile::tempdir().unwrap();
     let repo = d.path().join("bank-services");
     let plumb = env!("CARGO_BIN_EXE_plumb");
 
     // Generate and verify in one command: every service's build and tests against PostgreSQL.
-    let o = Command::new(plumb)
+    let o = isolated(plumb)
         .current_dir(root())
         .args(["scaffold", "--model", "examples/model/bank.yaml", "--out"])
         .arg(&repo)
@@ -78,7 +90,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         "{text}"
     );
     // The generated Rust is formatted as rustfmt would.
-    let o = Command::new("cargo")
+    let o = isolated("cargo")
         .args(["fmt", "--check"])
         .current_dir(&repo)
         .output()
@@ -88,7 +100,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
     for f in ["junit.xml", "coverage.xml"] {
         assert!(repo.join("reports/onboarding").join(f).is_file(), "{f}");
     }
-    let nextest = Command::new("cargo")
+    let nextest = isolated("cargo")
         .args(["nextest", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
@@ -104,7 +116,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
     // gates must fail closed on the missing reports.
     let o = sh(&repo, "scripts/setup-python-fastapi.sh", &[]);
     assert!(o.status.success(), "{}", show(&o));
-    let o = Command::new(repo.join(".venv-ci/bin/pip"))
+    let o = isolated(repo.join(".venv-ci/bin/pip"))
         .args([
             "install",
             "-q",
@@ -127,7 +139,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
 
     // The repository as its first commit: every file is a changed path.
     let git = |args: &[&str]| {
-        let o = Command::new("git")
+        let o = isolated("git")
             .args(args)
             .current_dir(&repo)
             .env("GIT_AUTHOR_NAME", "Bo Dev")
@@ -171,7 +183,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         "a first commit changes every file: {change}"
     );
     let store = d.path().join("store");
-    let o = Command::new(plumb)
+    let o = isolated(plumb)
         .arg("--store")
         .arg(&store)
         .arg("init")
@@ -214,7 +226,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         Some("deny") => assert!(failed.iter().all(|r| *r == "DORA-VULN-001"), "{decision:#}"),
         other => panic!("no decision ({other:?}): {decision:#}"),
     }
-    let log = Command::new(plumb)
+    let log = isolated(plumb)
         .arg("--store")
         .arg(&store)
         .args(["--format", "json", "log", "--system", "onboarding"])
@@ -226,7 +238,7 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
     );
     // The deployment step writes Plumbline's deployment record, read back through its type
     // as the incident linker and drift read it.
-    let o = Command::new("bash")
+    let o = isolated("bash")
         .args(["ci/record-deployment.sh", "production"])
         .current_dir(&repo)
         .env("PLUMB", plumb)
@@ -261,7 +273,7 @@ fn browse(repo: &Path) {
          wait",
         payments = target_dir().join("debug/payments").display(),
     );
-    let child = Command::new("bash")
+    let child = isolated("bash")
         .args(["scripts/with-postgres", "bash", "-c", &script])
         .current_dir(repo)
         .stdin(Stdio::null())

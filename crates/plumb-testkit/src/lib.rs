@@ -369,7 +369,7 @@ impl Browser {
             );
         }
         let port = free_port();
-        let driver = Command::new("/usr/bin/chromedriver")
+        let driver = isolated("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -553,6 +553,22 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// A command whose process tree sees only standard input, output and error: descriptors the
+/// test inherited from whatever runs it (a CI runner's or a shell's channels) are closed
+/// before the program starts, so nothing a test starts (browsers, databases, nested builds,
+/// generated services) can read or write them. A test run through the generated repository
+/// killed the shell that ran it without this.
+pub fn isolated(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new("bash");
+    c.args([
+        "-c",
+        "for fd in /proc/$$/fd/*; do n=${fd##*/}; if [ \"$n\" -gt 2 ] 2>/dev/null; then eval \"exec $n>&-\" 2>/dev/null; fi; done; exec \"$@\"",
+        "isolated",
+    ])
+    .arg(program);
+    c
 }
 
 /// The shared conformance corpus (`../shared/corpus` beside the repository). When it is
