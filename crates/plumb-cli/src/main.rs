@@ -23,9 +23,18 @@ use output::Failure;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = matches!(cli.format, cli::Format::Json);
     match run(cli) {
         Ok(code) => code,
         Err(f) => {
+            // Under --format json a program reads stdout: the error is there too, in one
+            // stable shape, besides the message for people on stderr.
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"message": f.message, "hint": f.hint, "exit": f.code}})
+                );
+            }
             eprintln!("error: {}", f.message);
             if let Some(hint) = f.hint {
                 eprintln!("hint: {hint}");

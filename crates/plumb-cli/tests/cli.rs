@@ -247,6 +247,29 @@ fn auditor_walk_through_record_export_verify_elsewhere() {
 fn bad_input_exits_2_and_writes_nothing() {
     let d = tempfile::tempdir().unwrap();
     let store = init(d.path(), &[]);
+    // Under --format json the error is JSON on stdout, in one shape, and on stderr for people.
+    let o = plumb(
+        &store,
+        &[
+            "--format",
+            "json",
+            "verify-pack",
+            "/nonexistent/pack.tar",
+            "--trusted-key",
+            "/nonexistent/k.pub",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    assert_eq!(v["error"]["exit"], 2, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/nonexistent/")),
+        "{v}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
     // A server takes its time from its clock: --now (which plumb() always passes) is refused.
     let o = plumb(&store, &["serve", "--listen", "127.0.0.1:0"]);
     assert_eq!(o.status.code(), Some(2));
