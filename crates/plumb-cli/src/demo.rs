@@ -386,7 +386,9 @@ pub fn run(
     let generation = plumb_scaffold::generate(
         &model,
         &plumb_scaffold::Options {
-            model_source: model_path.display().to_string(),
+            // Recorded relative to the generated repository, as `plumb scaffold` records it, so
+            // `plumb scaffold --out DIR --check` agrees from any working directory.
+            model_source: plumb_scaffold::manifest::portable(&services_dir, &model_path),
             ..Default::default()
         },
         &plumb_scaffold::template::Catalog::embedded(),

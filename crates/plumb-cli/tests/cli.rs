@@ -638,6 +638,16 @@ fn demo_runs_and_help_teaches() {
         assert!(out.contains(story), "{story}: {out}");
     }
     assert!(d.path().join("demo/payments-evidence.tar").exists());
+    // The scaffold check the demo suggests passes, from another working directory too.
+    for cwd in [d.path().to_path_buf(), d.path().join("demo/bank-services")] {
+        let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
+            .current_dir(&cwd)
+            .args(["scaffold", "--check", "--out"])
+            .arg(d.path().join("demo/bank-services"))
+            .output()
+            .unwrap();
+        ok(&o);
+    }
     // Running it again replaces its own directory; it never touches one it did not make.
     ok(&Command::new(env!("CARGO_BIN_EXE_plumb"))
         .args(["demo", "--no-serve", "--dir"])
