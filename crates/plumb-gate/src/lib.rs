@@ -57,9 +57,7 @@ pub struct GateRequest {
     pub origin: Option<held::ConfigOrigin>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use plumb_base::hex;
 
 fn strip_nulls(v: &mut Value) {
     match v {

@@ -98,10 +98,7 @@ fn label_hash(labels: &BTreeMap<String, String>) -> String {
         h.update(v.as_bytes());
         h.update([0]);
     }
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    plumb_base::hex(&h.finalize()[..8])
 }
 
 /// Reads an Alertmanager webhook body (payload version 4).

@@ -8,7 +8,6 @@ use plumb_ledger::Ledger;
 use plumb_ledger::entry::LogEntry;
 use plumb_ledger::statement::{Statement, Subject};
 use plumb_ledger::store::Query;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::event::{Event, Incident, PREDICATE_TYPE, fold};
@@ -20,10 +19,7 @@ pub const DEPLOYMENT: &str =
 
 /// SHA-256 of an incident id, hex: the subject digest of its events.
 pub fn digest(id: &str) -> String {
-    Sha256::digest(id.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    plumb_base::sha256_hex(id.as_bytes())
 }
 
 /// The statement recording `ev`.

@@ -1,7 +1,6 @@
 //! Input kinds, format detection by content, and the one entry point [`ingest`].
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::coverage::{self, LineMap};
 use crate::error::{IngestError, Result};
@@ -157,10 +156,7 @@ pub fn ingest(inputs: &[(Kind, String, Vec<u8>)]) -> Result<Facts> {
             ));
         }
         have_coverage |= kind == Kind::Coverage;
-        let sha = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha = plumb_base::sha256_hex(bytes);
         records.push((
             file.to_string(),
             Input {

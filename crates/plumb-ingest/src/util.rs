@@ -89,11 +89,7 @@ pub fn fingerprint(parts: &[&str]) -> String {
         h.update(p.as_bytes());
         h.update([0]);
     }
-    h.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    plumb_base::hex(&h.finalize()[..16])
 }
 
 /// An XML element as the readers see it: name, attributes, depth.

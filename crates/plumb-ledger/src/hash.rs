@@ -12,16 +12,8 @@ pub fn sha256(data: &[u8]) -> Hash {
     Sha256::digest(data).into()
 }
 
-/// Lowercase hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
-}
+/// Lowercase hexadecimal (one definition for every crate: `plumb_base::hex`).
+pub use plumb_base::hex;
 
 /// Parses hexadecimal (either case) into bytes.
 pub fn unhex(s: &str) -> Result<Vec<u8>> {

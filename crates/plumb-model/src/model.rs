@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::types::{ElementType, RelType};
 
@@ -211,9 +210,6 @@ impl Model {
 
     /// SHA-256 of the canonical form (hex): the model's identity in the ledger.
     pub fn digest(&self) -> String {
-        Sha256::digest(self.canonical().as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        plumb_base::sha256_hex(self.canonical().as_bytes())
     }
 }

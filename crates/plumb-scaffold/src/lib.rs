@@ -22,7 +22,6 @@ pub mod workflow;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use plumb_model::Model;
 
@@ -32,13 +31,11 @@ use spec::{Selection, Service};
 use template::{Catalog, Kind, PER_SERVICE, Set};
 
 /// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use plumb_base::hex;
 
 /// SHA-256 of bytes, hex.
 pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
+    plumb_base::sha256_hex(bytes)
 }
 
 /// What to generate.

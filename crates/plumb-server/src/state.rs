@@ -159,7 +159,7 @@ pub fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     #[allow(clippy::expect_used)]
     getrandom::getrandom(&mut b).expect("the operating system's random source failed");
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    plumb_base::hex(&b)
 }
 
 impl AppState {

@@ -8,7 +8,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// Prefix of every token, so leaked tokens are easy to recognise and scan for.
@@ -126,10 +125,7 @@ fn stamp(path: &Path) -> Option<(std::time::SystemTime, u64)> {
 }
 
 fn hash_hex(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    plumb_base::sha256_hex(secret.as_bytes())
 }
 
 /// `r` if it is neither revoked nor expired at `now`.
