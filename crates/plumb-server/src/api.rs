@@ -488,29 +488,7 @@ pub async fn export(
     let mut query = query_of(&q)?;
     query.limit = None;
     Scope::of(&who).narrow(&mut query)?;
-    let bytes = blocking(move || {
-        let tmp = s.store.join("tmp");
-        std::fs::create_dir_all(&tmp).map_err(|_| Problem::internal())?;
-        let out = tmp.join(format!("export-{}.tar", crate::state::random_hex(8)));
-        let mut l = lock(&s.reader);
-        l.export(&query, &out, Utc::now())
-            .map_err(Problem::from_ledger)?;
-        let b = std::fs::read(&out).map_err(|_| Problem::internal());
-        let _ = std::fs::remove_file(&out);
-        b
-    })
-    .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/x-tar"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"evidence-pack.tar\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    crate::download::export(s, query).await
 }
 
 pub async fn list_tokens(State(s): State<Arc<AppState>>) -> ApiResult {

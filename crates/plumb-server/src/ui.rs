@@ -619,33 +619,9 @@ async fn export(
             None,
         );
     }
-    let r = blocking(move || -> Result<Vec<u8>, String> {
-        let out = s
-            .store
-            .join("tmp")
-            .join(format!("ui-export-{}.tar", random_hex(8)));
-        std::fs::create_dir_all(s.store.join("tmp")).map_err(|e| e.to_string())?;
-        let mut l = lock(&s.reader);
-        l.export(&query, &out, Utc::now())
-            .map_err(|e| e.to_string())?;
-        let b = std::fs::read(&out).map_err(|e| e.to_string());
-        let _ = std::fs::remove_file(&out);
-        b
-    })
-    .await;
-    match r {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "application/x-tar"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"evidence-pack.tar\"",
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => not_found("Export", &sess, &e),
+    match crate::download::export(s, query).await {
+        Ok(r) => r,
+        Err(p) => not_found("Export", &sess, &p.detail),
     }
 }
 

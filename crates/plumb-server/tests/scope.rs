@@ -116,6 +116,17 @@ fn an_auditor_of_payments_reads_payments_only() {
     assert_eq!(r.status, 403, "{}", r.text());
     let r = call(&srv, "GET", "/v1/export", &pay, b"");
     assert_eq!(r.status, 200, "{}", r.text());
+    // Streamed from a file that is already gone from the store's tmp directory.
+    assert_eq!(
+        r.header_values("content-length"),
+        [r.body.len().to_string()],
+        "{}",
+        r.headers
+    );
+    let left: Vec<_> = std::fs::read_dir(srv.store.join("tmp"))
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
     let mut pack = tar::Archive::new(&r.body[..]);
     let mut entries = 0;
     for f in pack.entries().unwrap() {

@@ -1,0 +1,81 @@
+//! Evidence packs to the client without a second copy in memory: the pack is written to a
+//! temporary file under the reader lock, the file is unlinked at once (the open handle keeps it
+//! until the download ends, and nothing is left behind if the client goes away), and it is sent
+//! in 64 KiB chunks read off the async threads. (The ledger still builds a pack in memory while
+//! writing it; see docs/security.md.)
+
+use std::io::Read;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use plumb_ledger::store::Query as LogQuery;
+
+use crate::problem::Problem;
+use crate::state::{AppState, lock, random_hex};
+
+/// Chunk read from the pack file per step.
+const CHUNK: usize = 64 * 1024;
+
+/// Writes the pack for `query` and opens it; a ledger refusal (nothing matches) keeps its
+/// status, anything else is a logged 500.
+pub fn write_pack(s: &AppState, query: &LogQuery) -> Result<std::fs::File, Problem> {
+    let tmp = s.store.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| Problem::internal_logged(&e))?;
+    let out = tmp.join(format!("export-{}.tar", random_hex(8)));
+    let written = lock(&s.reader).export(query, &out, Utc::now());
+    let file = written
+        .map_err(Problem::from_ledger)
+        .and_then(|_| std::fs::File::open(&out).map_err(|e| Problem::internal_logged(&e)));
+    let _ = std::fs::remove_file(&out);
+    file
+}
+
+/// The pack file as a streamed `application/x-tar` attachment.
+pub fn pack_response(file: std::fs::File) -> Response {
+    let len = file.metadata().map(|m| m.len()).ok();
+    let chunks = futures_util::stream::unfold(Some(file), |state| async move {
+        let mut f = state?;
+        let read = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; CHUNK];
+            let n = f.read(&mut buf);
+            (f, buf, n)
+        })
+        .await;
+        match read {
+            Ok((f, mut buf, Ok(n))) if n > 0 => {
+                buf.truncate(n);
+                Some((Ok::<Bytes, std::io::Error>(Bytes::from(buf)), Some(f)))
+            }
+            Ok((_, _, Ok(_))) => None,
+            Ok((_, _, Err(e))) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+        }
+    });
+    let mut r = (
+        [
+            (header::CONTENT_TYPE, "application/x-tar"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"evidence-pack.tar\"",
+            ),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response();
+    if let Some(n) = len
+        && let Ok(v) = header::HeaderValue::from_str(&n.to_string())
+    {
+        r.headers_mut().insert(header::CONTENT_LENGTH, v);
+    }
+    r
+}
+
+/// Writes and streams the pack for `query` (for the API and the UI alike).
+pub async fn export(s: Arc<AppState>, query: LogQuery) -> Result<Response, Problem> {
+    let file = crate::ui::blocking(move || write_pack(&s, &query)).await?;
+    Ok(pack_response(file))
+}
