@@ -17,6 +17,18 @@ pub const BASELINE_NAME: &str = "plumb/baseline.rego";
 /// The engine, as recorded in decisions.
 pub const ENGINE: &str = "regorus 0.14.1 (Rego v1)";
 
+/// Ceiling on the process's heap while a policy is evaluated: 1 GiB.
+///
+/// regorus is built with `allocator-memory-limits`, which makes its mimalloc the global
+/// allocator and counts live heap bytes; its evaluator checks the count as it goes (also inside
+/// builtins such as `numbers.range`) and stops with an error past the ceiling. The count is the
+/// whole process's, not the evaluation's own: in a busy server an evaluation can be stopped by
+/// other work's memory, which ends in an error decision (the gate fails closed) rather than in a
+/// process killed for lack of memory. Chosen over evaluating in a child process under rlimits,
+/// which would cost a process start and a policy compilation per decision and lose the
+/// server's prepared engines. See docs/security.md.
+pub const POLICY_HEAP_LIMIT: u64 = 1 << 30;
+
 /// Builtins whose result depends on something other than the inputs; policies using them are
 /// refused so that a decision is a function of its inputs.
 const NON_DETERMINISTIC: [&str; 10] = [
@@ -151,6 +163,8 @@ impl PolicyEngine {
     ) -> Result<Self, GateError> {
         // Capped here too, so no caller (a server request, a library user) can lift it.
         let timeout_ms = timeout_ms.min(crate::config::MAX_POLICY_TIMEOUT_MS);
+        // Process-wide and idempotent: every engine applies the same ceiling.
+        regorus::set_global_memory_limit(Some(POLICY_HEAP_LIMIT));
         let mut engine = regorus::Engine::new();
         engine.set_strict_builtin_errors(true);
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
@@ -198,17 +212,7 @@ impl PolicyEngine {
                 let results = self
                     .engine
                     .eval_query(format!("{pkg}.{rule}"), false)
-                    .map_err(|e| {
-                        let m = e.to_string();
-                        if m.contains("time limit")
-                            || m.contains("execution time")
-                            || m.contains("exceeded")
-                        {
-                            GateError::Timeout(timeout_ms)
-                        } else {
-                            GateError::Policy(format!("{file}: evaluating {rule}: {m}"))
-                        }
-                    })?;
+                    .map_err(|e| limit_error(e.as_ref(), timeout_ms, file, rule))?;
                 for r in results.result {
                     for ex in r.expressions {
                         let json: Value = serde_json::from_str(
@@ -239,6 +243,32 @@ impl PolicyEngine {
         warn.sort();
         warn.dedup();
         Ok((deny, warn))
+    }
+}
+
+/// Names an evaluation error: a time or memory limit by its type, anything else as a policy
+/// error naming the file and rule.
+fn limit_error(
+    e: &(dyn std::error::Error + Send + Sync + 'static),
+    timeout_ms: u64,
+    file: &str,
+    rule: &str,
+) -> GateError {
+    match e.downcast_ref::<regorus::LimitError>() {
+        Some(regorus::LimitError::MemoryLimitExceeded { usage, limit }) => GateError::MemoryLimit {
+            usage: *usage,
+            limit: *limit,
+        },
+        Some(regorus::LimitError::TimeLimitExceeded { .. }) => GateError::Timeout(timeout_ms),
+        _ => {
+            let m = e.to_string();
+            // Limits raised inside builtins may arrive as text only.
+            if m.contains("time limit") || m.contains("execution time") {
+                GateError::Timeout(timeout_ms)
+            } else {
+                GateError::Policy(format!("{file}: evaluating {rule}: {m}"))
+            }
+        }
     }
 }
 

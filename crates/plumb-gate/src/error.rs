@@ -15,4 +15,15 @@ pub enum GateError {
     /// Evaluation ran over its time limit.
     #[error("policy evaluation exceeded its time limit of {0} ms")]
     Timeout(u64),
+    /// The process's heap grew past the ceiling while a policy was evaluated
+    /// ([`crate::engine::POLICY_HEAP_LIMIT`]).
+    #[error(
+        "policy evaluation stopped: the process heap reached {usage} bytes, over the ceiling of {limit} bytes"
+    )]
+    MemoryLimit {
+        /// Heap in use when the check stopped the evaluation.
+        usage: u64,
+        /// The ceiling.
+        limit: u64,
+    },
 }
