@@ -414,8 +414,10 @@ pub fn run(
     let pubkey = dir.join("signing.pub");
     std::fs::write(&pubkey, format!("{}\n", l.public_key().to_text()))
         .map_err(|e| Failure::usage(e.to_string()))?;
-    let bytes = std::fs::read(&pack).map_err(|e| Failure::usage(e.to_string()))?;
-    let pack_ok = plumb_ledger::pack::verify_pack(&bytes, &[l.public_key()]).is_ok();
+    let file = std::fs::File::open(&pack).map_err(|e| Failure::usage(e.to_string()))?;
+    let pack_ok =
+        plumb_ledger::pack::verify_pack_from(std::io::BufReader::new(file), &[l.public_key()])
+            .is_ok();
     let rep = l.verify(VerifyOptions::default())?;
     let size = l.size()?;
     drop(l);

@@ -392,9 +392,12 @@ pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<Exit
             pack.display()
         )));
     }
-    let bytes =
-        std::fs::read(pack).map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?;
-    match plumb_ledger::pack::verify_pack(&bytes, &trusted) {
+    // Read from the file as the checks need it, never whole into memory.
+    let file = std::io::BufReader::new(
+        std::fs::File::open(pack)
+            .map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?,
+    );
+    match plumb_ledger::pack::verify_pack_from(file, &trusted) {
         Ok(rep) => emit(
             format,
             || {

@@ -357,3 +357,71 @@ fn the_server_answers_hostile_bodies_with_problems_and_writes_nothing() {
     }
     assert_eq!(size(), 0, "nothing was appended for payments");
 }
+
+/// A pack bigger than the memory either side may use: three 200 MiB blobs. Export holds one
+/// blob at a time and verification none, so both stay far below the pack's size.
+#[test]
+fn a_large_pack_is_exported_and_verified_without_holding_it_in_memory() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("store").display().to_string();
+    assert!(run(&["--store", &s, "init"]).0.status.success());
+    const BLOB_MIB: usize = 200;
+    for i in 0..3u8 {
+        let blob = d.path().join(format!("blob{i}.bin"));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&blob).unwrap());
+        f.write_all(&[i]).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..BLOB_MIB {
+            f.write_all(&zeros).unwrap();
+        }
+        f.flush().unwrap();
+        drop(f);
+        let (out, _) = run(&[
+            "--store",
+            &s,
+            "record",
+            "--subject",
+            &format!("gitCommit:{}", format!("{i:02x}").repeat(20)),
+            "--predicate-type",
+            "https://in-toto.io/attestation/test-result/v0.1",
+            "--attach",
+            &blob.display().to_string(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::remove_file(&blob).unwrap();
+    }
+    let pack = d.path().join("pack.tar").display().to_string();
+    let (out, export_rss) = run(&["--store", &s, "export", "--out", &pack]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let size = std::fs::metadata(&pack).unwrap().len();
+    assert!(size > (3 * BLOB_MIB as u64) << 20, "{size}");
+    let key = d.path().join("key.pub");
+    let pubkey = Command::new(PLUMB)
+        .args(["--store", &s, "key", "show"])
+        .output()
+        .unwrap();
+    std::fs::write(&key, &pubkey.stdout).unwrap();
+    let (out, verify_rss) = run(&[
+        "verify-pack",
+        &pack,
+        "--trusted-key",
+        &key.display().to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("pack {size} bytes: export peak {export_rss} KiB, verify-pack peak {verify_rss} KiB");
+    // One blob (200 MiB) at a time for export; verification holds no blob at all.
+    assert!(export_rss < 400 * 1024, "export peak {export_rss} KiB");
+    assert!(verify_rss < 100 * 1024, "verify-pack peak {verify_rss} KiB");
+}

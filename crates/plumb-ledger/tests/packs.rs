@@ -151,3 +151,34 @@ fn truncated_extended_and_hostile_packs_are_refused() {
     let err = verify_pack(&evil, &keys).unwrap_err().to_string();
     assert!(err.contains("unsafe path"), "{err}");
 }
+
+#[test]
+fn an_export_over_its_size_cap_stops_and_leaves_no_file() {
+    let mut s = store(Kind::Sqlite);
+    for n in 0..3 {
+        record(
+            &mut s.ledger,
+            n,
+            "payments",
+            "https://in-toto.io/attestation/test-result/v0.1",
+        );
+    }
+    let out = s.dir.path().join("pack.tar");
+    let q = Query::default();
+    let err = s.ledger.export_within(&q, &out, now(), 4096).unwrap_err();
+    assert!(
+        matches!(err, plumb_ledger::Error::TooLarge { limit: 4096, .. }),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("pack"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    // The same selection fits under the default cap.
+    let summary = s.ledger.export(&q, &out, now()).unwrap();
+    assert!(summary.bytes > 4096);
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), summary.bytes);
+}

@@ -1,8 +1,8 @@
 //! Evidence packs to the client without a second copy in memory: the pack is written to a
 //! temporary file under the reader lock, the file is unlinked at once (the open handle keeps it
 //! until the download ends, and nothing is left behind if the client goes away), and it is sent
-//! in 64 KiB chunks read off the async threads. (The ledger still builds a pack in memory while
-//! writing it; see docs/security.md.)
+//! in 64 KiB chunks read off the async threads. The ledger writes the pack member by member, so
+//! no step holds a whole pack in memory.
 
 use std::io::Read;
 use std::sync::Arc;
