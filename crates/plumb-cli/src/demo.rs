@@ -302,11 +302,13 @@ fn run_change(
         name: format!("commit {c}"),
         digest: [("gitCommit".to_string(), c.to_string())].into(),
     };
+    // Recorded as `plumb gate --record` and the server record it: one builder for all three.
+    let rec = plumb_gate::record::decision_record(&d, vec![]);
     let (index, _) = l.record(
         RecordRequest {
-            subjects: vec![subject(&commit)],
+            subjects: rec.subjects,
             predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
-            predicate: serde_json::from_slice(&d.to_json()).expect("decision JSON"),
+            predicate: plumb_records::Record::to_predicate(&rec.predicate),
             system: Some(c.system.into()),
             run: Some(format!("{}-pipeline-{}", c.system, 100 + n)),
             attachments: files,

@@ -184,7 +184,7 @@ fn record(
         RecordRequest {
             subjects: rec.subjects,
             predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
-            predicate: rec.predicate,
+            predicate: plumb_records::Record::to_predicate(&rec.predicate),
             system: d.system.clone(),
             run: a.run.clone(),
             attachments,

@@ -5,7 +5,6 @@
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::GateError;
@@ -53,22 +52,7 @@ pub struct PolicySource {
     pub text: String,
 }
 
-/// One deny or warn result.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Violation {
-    /// Rule id.
-    pub id: String,
-    /// What is wrong.
-    pub msg: String,
-    /// Legal references.
-    pub refs: Vec<String>,
-    /// What to do.
-    pub fix: Option<String>,
-    /// Finding fingerprint, when the rule is about one finding.
-    pub fingerprint: Option<String>,
-    /// Package that produced it.
-    pub policy: String,
-}
+pub use plumb_records::gate::Violation;
 
 /// Text without comments and string literals, for scanning identifiers.
 fn code_only(text: &str) -> String {

@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::config::GateConfig;
@@ -26,19 +25,7 @@ pub const BUILTIN: &str = "built-in default";
 /// Largest configuration, policy or waiver file read from the directory.
 const MAX_FILE: u64 = 4 * 1024 * 1024;
 
-/// Where the configuration that decided came from; recorded in the decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigOrigin {
-    /// `server` when the server applied its own configuration, `client` when the caller's
-    /// configuration was used (a local `plumb gate`).
-    pub held_by: String,
-    /// The file it came from (a file name in the server's directory, or the caller's path), or
-    /// `built-in default`.
-    pub source: String,
-    /// SHA-256 over the configuration, every policy and every waiver file, so an auditor can
-    /// tell two decisions made under the same rules from two made under different ones.
-    pub digest: String,
-}
+pub use plumb_records::gate::ConfigOrigin;
 
 /// One system's configuration with the files it names, already read.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod decision;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod held;
 pub mod record;
 pub mod render;
@@ -146,6 +147,9 @@ pub fn evaluate(req: &GateRequest) -> Decision {
             source: "the caller's configuration".into(),
             digest: held::config_digest(&req.config, &req.policies, &req.waivers),
         })),
+        violations_total: None,
+        warnings_total: None,
+        truncated: None,
     };
     match decide(req, &mut d, &policies, &cfg_value) {
         Ok(()) => d,
@@ -194,10 +198,13 @@ fn decide(
             _ => c.other += 1,
         }
     }
-    d.tests = facts
-        .tests
-        .as_ref()
-        .map(|t| (t.total, t.passed, t.failed, t.errors, t.skipped));
+    d.tests = facts.tests.as_ref().map(|t| decision::TestTotals {
+        total: t.total,
+        passed: t.passed,
+        failed: t.failed,
+        errors: t.errors,
+        skipped: t.skipped,
+    });
     d.coverage = facts.coverage.as_ref().map(|c| c.percent);
 
     let mut input = serde_json::to_value(&facts).expect("facts serialise");

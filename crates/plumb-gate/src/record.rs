@@ -1,8 +1,6 @@
 //! What a recorded decision says: its subjects and predicate. Shared by `plumb gate --record`
 //! and the server's `POST /v1/gate`, so a decision recorded either way reads the same.
 
-use serde_json::{Value, json};
-
 use plumb_ledger::hash::{hex, sha256};
 use plumb_ledger::statement::{Subject, validate_digest};
 
@@ -23,8 +21,9 @@ pub const CONFIG_NAME: &str = "gate-config.json";
 pub struct DecisionRecord {
     /// The commit, the given artifacts, or else the inputs taken together.
     pub subjects: Vec<Subject>,
-    /// The predicate: the decision, shortened when it is too large.
-    pub predicate: Value,
+    /// The predicate: the decision, shortened when it is too large (sign it with
+    /// `plumb_records::Record::to_predicate`).
+    pub predicate: Decision,
     /// The whole decision, when the predicate was shortened: attach it.
     pub full: Option<Vec<u8>>,
 }
@@ -53,28 +52,16 @@ pub fn decision_record(d: &Decision, artifacts: Vec<Subject>) -> DecisionRecord 
         });
     }
     let full = d.to_json();
-    let mut predicate: Value = serde_json::from_slice(&full).expect("decision JSON");
     if full.len() <= MAX_INLINE_DECISION {
         return DecisionRecord {
             subjects,
-            predicate,
+            predicate: d.clone(),
             full: None,
         };
     }
-    for key in ["violations", "warnings"] {
-        if let Some(v) = predicate[key].as_array_mut() {
-            let total = v.len();
-            v.truncate(50);
-            predicate[format!("{key}_total")] = json!(total);
-        }
-    }
-    predicate["inputs"] = json!(d.inputs.len());
-    predicate["truncated"] = json!(format!(
-        "the full decision is attached as {FULL_DECISION_NAME}"
-    ));
     DecisionRecord {
         subjects,
-        predicate,
+        predicate: d.shortened(FULL_DECISION_NAME),
         full: Some(full),
     }
 }

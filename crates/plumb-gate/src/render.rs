@@ -104,8 +104,11 @@ pub fn human(d: &Decision, color: bool) -> String {
         "  findings: {} critical, {} high, {} medium, {} other active; {} waived; {} suppressed by tools\n",
         f.critical, f.high, f.medium, f.other, f.waived, f.suppressed
     ));
-    if let Some((total, passed, failed, errors, skipped)) = d.tests {
-        out.push_str(&format!("  tests: {total} ({passed} passed, {failed} failed, {errors} errors, {skipped} skipped)"));
+    if let Some(t) = d.tests {
+        out.push_str(&format!(
+            "  tests: {} ({} passed, {} failed, {} errors, {} skipped)",
+            t.total, t.passed, t.failed, t.errors, t.skipped
+        ));
         out.push_str(
             &d.coverage
                 .map(|c| format!("; line coverage {c}%\n"))

@@ -62,17 +62,7 @@ struct WaiverFile {
     waivers: Vec<Waiver>,
 }
 
-/// A waiver's state at `now`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "state", content = "reason")]
-pub enum WaiverState {
-    /// Applies.
-    Active,
-    /// Past its expiry.
-    Expired,
-    /// Never applies, for the reason given.
-    Invalid(String),
-}
+pub use plumb_records::gate::{WaiverState, WaiverUse};
 
 fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
@@ -177,24 +167,6 @@ impl Waiver {
                     .is_some_and(|p| plumb_ingest::change::pattern_matches(g, p))
             })
     }
-}
-
-/// How each waiver was used in one decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaiverUse {
-    /// Waiver id.
-    pub id: String,
-    /// Owner.
-    pub owner: String,
-    /// Approver.
-    pub approver: String,
-    /// Expiry.
-    pub expires_at: String,
-    /// State at `now`.
-    #[serde(flatten)]
-    pub state: WaiverState,
-    /// Fingerprints of the findings it covered.
-    pub covered: Vec<String>,
 }
 
 /// Marks findings covered by active waivers and reports every waiver's use.

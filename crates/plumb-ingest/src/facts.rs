@@ -252,18 +252,8 @@ pub struct CodeOwners {
     pub unowned_paths: Vec<String>,
 }
 
-/// One input file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Input {
-    /// Path as given.
-    pub path: String,
-    /// What it was given as (sast, sbom, ...).
-    pub kind: String,
-    /// Format recognised.
-    pub format: String,
-    /// SHA-256 of its bytes (hex).
-    pub sha256: String,
-}
+/// One input file (the record type, shared with the gate decision that lists it).
+pub use plumb_records::gate::Input;
 
 /// Everything the gate knows about a change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,7 @@
 //! of the ledger, only of the records' content.
 
 pub mod deployment;
+pub mod gate;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -35,10 +36,8 @@ pub trait Record: Serialize + DeserializeOwned + schemars::JsonSchema {
 
 /// The schemas of every record type, by name (for the API and the docs).
 pub fn schemas() -> Vec<(&'static str, &'static str, serde_json::Value)> {
-    use deployment::Deployment;
-    vec![(
-        Deployment::NAME,
-        Deployment::PREDICATE_TYPE,
-        Deployment::schema(),
-    )]
+    fn entry<R: Record>() -> (&'static str, &'static str, serde_json::Value) {
+        (R::NAME, R::PREDICATE_TYPE, R::schema())
+    }
+    vec![entry::<deployment::Deployment>(), entry::<gate::Decision>()]
 }

@@ -95,7 +95,7 @@ pub async fn gate(
             let st = Statement::new(
                 rec.subjects,
                 plumb_gate::decision::PREDICATE_TYPE,
-                rec.predicate,
+                plumb_records::Record::to_predicate(&rec.predicate),
             );
             v["recorded_entry"] = json!(record(&s, st, d.system.clone(), run, parts)?);
             v["signer"] = json!(s.key.public().dsse_key_id());

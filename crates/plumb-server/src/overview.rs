@@ -3,6 +3,7 @@
 //! kept is small (one row per system and the latest model check per system); the page applies
 //! the reader's scope when it shows them.
 
+use plumb_records::Record;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -68,19 +69,14 @@ impl Overview {
             row.latest = e.time.clone();
             if st.predicate_type == crate::ui::GATE
                 && e.envelope.verify(std::slice::from_ref(&key)).is_ok()
+                && let Ok(d) = plumb_gate::Decision::from_predicate(&st.predicate)
             {
-                let p = &st.predicate;
-                let mut failing: Vec<String> = p["violations"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v["id"].as_str().map(str::to_string))
-                    .collect();
+                let mut failing: Vec<String> = d.violations.into_iter().map(|v| v.id).collect();
                 failing.dedup();
                 row.gate = Some(GateRow {
                     index: i,
-                    result: p["result"].as_str().unwrap_or("").to_string(),
-                    now: p["now"].as_str().unwrap_or("").to_string(),
+                    result: d.result.name().to_string(),
+                    now: d.now,
                     failing,
                 });
             }

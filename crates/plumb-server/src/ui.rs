@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use chrono::Utc;
+use plumb_records::Record;
 use serde_json::{Value, json};
 
 use plumb_ledger::checkpoint::Checkpoint;
@@ -231,83 +232,20 @@ pub(crate) fn predicate(l: &mut plumb_ledger::Ledger, i: u64) -> Option<(LogEntr
     Some((e, p))
 }
 
-/// Whether entry `i` is a gate decision the server believes for `system` and `commit`: signed
-/// by the store key (pipelines cannot write decisions, see `RESERVED_TYPES`), of the same
-/// system, naming the same commit.
-fn is_decision_for(l: &mut plumb_ledger::Ledger, i: u64, system: &str, commit: &str) -> bool {
-    let key = l.public_key();
-    let Some((e, _)) = predicate(l, i) else {
-        return false;
-    };
-    let Ok(st) = e.statement() else { return false };
-    st.predicate_type == GATE
-        && e.system.as_deref() == Some(system)
-        && e.envelope.verify(&[key]).is_ok()
-        && st
-            .subject
-            .iter()
-            .any(|x| x.digest.get("gitCommit").map(String::as_str) == Some(commit))
-}
-
-/// The gate decision for a deployment of `system` at `commit` recorded before entry
-/// `before`: the one the deployment names if it really is a decision for that system and
-/// commit, else the latest such decision. Matching by commit alone would let one system's
-/// pipeline place the decision shown for another's deployment.
-pub(crate) fn decision_before(
-    l: &mut plumb_ledger::Ledger,
-    system: &str,
-    commit: &str,
-    named: Option<u64>,
-    before: u64,
-) -> Option<u64> {
-    if let Some(d) = named.filter(|d| *d < before)
-        && is_decision_for(l, d, system, commit)
-    {
-        return Some(d);
-    }
-    let ids = l
-        .query(&LogQuery {
-            subject: Some(format!("gitCommit:{commit}")),
-            predicate_type: Some(GATE.into()),
-            system: Some(system.to_string()),
-            newest_first: true,
-            ..Default::default()
-        })
-        .ok()?;
-    ids.into_iter()
-        .filter(|d| *d < before)
-        .find(|d| is_decision_for(l, *d, system, commit))
-}
-
-/// The approvals file a gate decision read (kept as a blob), and the approvals in it.
-pub(crate) fn approvals_of(
-    l: &plumb_ledger::Ledger,
-    decision: &LogEntry,
-) -> Option<(
-    plumb_ledger::entry::BlobRef,
-    Vec<plumb_ingest::facts::Approval>,
-)> {
-    let b = decision
-        .blobs
-        .iter()
-        .find(|b| b.name.contains("approval"))?;
-    let data = l.blobs().get(&b.digest).ok()?;
-    let facts =
-        plumb_ingest::ingest(&[(plumb_ingest::Kind::Approvals, b.name.clone(), data)]).ok()?;
-    Some((b.clone(), facts.approvals))
-}
+pub(crate) use plumb_gate::evidence::decision_before;
 
 /// The gate decision shown on deployment and incident pages: its entry, predicate, signer,
 /// the approvals it read and its test totals.
 pub(crate) fn decision_view(l: &mut plumb_ledger::Ledger, d: u64) -> Option<Value> {
-    let (e, p) = predicate(l, d)?;
-    let signer = e
+    let r = plumb_gate::evidence::read_decision(l, d)?;
+    let signer = r
+        .entry
         .envelope
         .signatures
         .first()
         .map(|s| s.keyid.clone())
         .unwrap_or_default();
-    let (blob, approvals) = approvals_of(l, &e).unwrap_or_else(|| {
+    let (blob, approvals) = plumb_gate::evidence::approvals_of(l, &r.entry).unwrap_or_else(|| {
         (
             plumb_ledger::entry::BlobRef {
                 name: String::new(),
@@ -317,18 +255,14 @@ pub(crate) fn decision_view(l: &mut plumb_ledger::Ledger, d: u64) -> Option<Valu
             vec![],
         )
     });
-    // Test totals are recorded as a list of five numbers.
-    let tests = p["tests"].as_array().filter(|t| t.len() == 5).map(
-        |t| json!({"total": t[0], "passed": t[1], "failed": t[2], "errors": t[3], "skipped": t[4]}),
-    );
     Some(json!({
         "index": d,
-        "result": p["result"],
+        "result": r.decision.result,
         "signer": signer,
         "approvals": approvals,
         "approvals_blob": {"name": blob.name, "digest": blob.digest},
-        "tests": tests,
-        "predicate": p,
+        "tests": r.decision.tests,
+        "predicate": r.decision,
     }))
 }
 
@@ -508,7 +442,10 @@ fn entry_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, String> {
         "signature_error": signed.as_ref().err().map(|e| e.to_string()),
         "leaf_hash": hex(&stored.leaf_hash),
         "subjects": subjects,
-        "decision": is_gate.then(|| st.predicate.clone()),
+        // Read through the type; a record that does not fit is shown only as its statement.
+        "decision": is_gate
+            .then(|| plumb_gate::Decision::from_predicate(&st.predicate).ok())
+            .flatten(),
         "signer": e.envelope.signatures.first().map(|s| s.keyid.clone()),
         "is_deployment": st.predicate_type == DEPLOYMENT,
         "statement": serde_json::to_string_pretty(&st.predicate).unwrap_or_default(),
@@ -662,7 +599,10 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
             let pt = e.statement().map(|x| x.predicate_type).unwrap_or_default();
             let what = match pt.as_str() {
                 DEPLOYMENT => "next deployment".to_string(),
-                GATE => format!("gate decision: {}", p["result"].as_str().unwrap_or("")),
+                GATE => match plumb_records::gate::Decision::from_predicate(&p) {
+                    Ok(d) => format!("gate decision: {}", d.result.name()),
+                    Err(_) => "gate decision (unreadable)".to_string(),
+                },
                 other => other.rsplit('/').nth(1).unwrap_or(other).to_string(),
             };
             later.push(json!({"index": j, "time": e.time, "what": what}));
