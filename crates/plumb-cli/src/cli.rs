@@ -582,9 +582,10 @@ pub enum ModelCmd {
     Check {
         /// The model (.xml exchange file, .yaml, or Archi CSV elements.csv / directory).
         model: PathBuf,
-        /// Share of critical or important functions on one provider that is reported (DORA Art. 29).
-        #[arg(long, default_value_t = 0.5)]
-        concentration_threshold: f64,
+        /// Share of critical or important functions on one provider that is reported (DORA
+        /// Art. 29), above 0 and at most 1 [default: 0.5]
+        #[arg(long, value_name = "SHARE")]
+        concentration_threshold: Option<f64>,
         /// Also write the findings as SARIF (`-` for standard output).
         #[arg(long, value_name = "FILE")]
         sarif_out: Option<PathBuf>,

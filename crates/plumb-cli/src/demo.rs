@@ -69,7 +69,7 @@ fn run_incident(
         .cloned()
         .ok_or_else(|| Failure::usage("the demo alert opened no incident"))?;
     let assessment =
-        plumb_incident::classify::Assessment::parse(ASSESSMENT.as_bytes(), "assessment.yaml")
+        plumb_incident::classify::parse_assessment(ASSESSMENT.as_bytes(), "assessment.yaml")
             .map_err(fail)?;
     let details =
         plumb_incident::report::parse_details(INITIAL_DETAILS.as_bytes()).map_err(fail)?;
@@ -370,12 +370,9 @@ pub fn run(
     let model_report = plumb_model::check::check(&model, plumb_model::check::Options::default());
     let (model_entry, _) = l.record(
         RecordRequest {
-            subjects: vec![Subject {
-                name: "bank.yaml".into(),
-                digest: [("sha256".to_string(), model_report.model_digest.clone())].into(),
-            }],
+            subjects: vec![model_report.subject("bank.yaml")],
             predicate_type: crate::model::MODEL_CHECK.into(),
-            predicate: serde_json::to_value(&model_report).expect("JSON"),
+            predicate: plumb_records::Record::to_predicate(&model_report),
             system: None,
             run: None,
             attachments: vec![model_path.clone()],

@@ -46,7 +46,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 fn assessment(path: &Path) -> Result<plumb_incident::classify::Assessment, Failure> {
-    plumb_incident::classify::Assessment::parse(&read(path)?, &path.display().to_string()).map_err(
+    plumb_incident::classify::parse_assessment(&read(path)?, &path.display().to_string()).map_err(
         |e| {
             Failure::usage(e.to_string())
                 .hint("see examples/incident/assessment.yaml for the fields")

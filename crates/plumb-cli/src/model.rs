@@ -9,7 +9,6 @@ use serde_json::json;
 
 use plumb_ledger::RecordRequest;
 use plumb_ledger::entry::LogEntry;
-use plumb_ledger::statement::Subject;
 use plumb_model::check::{Finding, Level, Options, check};
 use plumb_model::drift::Observed;
 
@@ -69,12 +68,9 @@ fn record_check(
     let mut l = open(store)?;
     let (i, _) = l.record(
         RecordRequest {
-            subjects: vec![Subject {
-                name: model.display().to_string(),
-                digest: [("sha256".to_string(), rep.model_digest.clone())].into(),
-            }],
+            subjects: vec![rep.subject(&model.display().to_string())],
             predicate_type: MODEL_CHECK.into(),
-            predicate: serde_json::to_value(rep).expect("JSON"),
+            predicate: plumb_records::Record::to_predicate(rep),
             system: None,
             run: None,
             attachments: if model.is_file() {
@@ -150,16 +146,12 @@ pub fn run(
             record,
         } => {
             let file = model.display().to_string();
+            let options = Options::new(*concentration_threshold).map_err(Failure::usage)?;
             let (name, rep, recorded) = match remote {
-                Some(r) => check_remote(r, model, *concentration_threshold, *record)?,
+                Some(r) => check_remote(r, model, options.concentration_threshold, *record)?,
                 None => {
                     let m = load(model)?;
-                    let rep = check(
-                        &m,
-                        Options {
-                            concentration_threshold: *concentration_threshold,
-                        },
-                    );
+                    let rep = check(&m, options);
                     let recorded = if *record {
                         Some(record_check(store, model, &rep, now)?)
                     } else {
@@ -182,8 +174,8 @@ pub fn run(
                         "plumb model check: {}  {} ({} elements, {} relationships; {} critical or important functions)\n",
                         mark(ok),
                         name,
-                        rep.size.0,
-                        rep.size.1,
+                        rep.size.elements,
+                        rep.size.relationships,
                         rep.functions.len()
                     );
                     s.push_str(&findings_text(&rep.findings, &file));

@@ -18,7 +18,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     let now: DateTime<Utc> = "2026-11-16T12:00:00Z".parse().unwrap();
-    let a: Assessment = Assessment::parse(
+    let a: Assessment = plumb_incident::classify::parse_assessment(
         include_bytes!("../../../examples/incident/assessment.yaml"),
         "assessment",
     )

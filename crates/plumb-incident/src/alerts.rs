@@ -9,51 +9,16 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result, fmt_time};
 
+pub use plumb_records::incident::Alert;
+
 /// Most alerts accepted in one payload.
 pub const MAX_ALERTS: usize = 1000;
-
-/// One alert, whatever its source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Alert {
-    /// `alertmanager` or `generic`.
-    pub source: String,
-    /// Deduplication key: `<fingerprint>@<start time>`.
-    pub key: String,
-    /// The notification group it came in (Alertmanager `groupKey`), if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    /// Firing (true) or resolved.
-    pub firing: bool,
-    /// Alert name.
-    pub name: String,
-    /// One-line summary.
-    pub summary: String,
-    /// When it started firing.
-    pub starts_at: String,
-    /// When it stopped, for resolved alerts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ends_at: Option<String>,
-    /// The affected service (label `service`, else `app`, else `job`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// Environment (label `env` or `environment`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub environment: Option<String>,
-    /// Severity label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// A commit named by the alert (label or annotation `commit`, `git_commit`, `revision`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    /// Labels as sent.
-    pub labels: BTreeMap<String, String>,
-}
 
 fn bad(field: impl Into<String>, detail: impl Into<String>) -> Error {
     Error::invalid(field, detail)

@@ -10,170 +10,31 @@
 
 use chrono::{DateTime, Utc};
 use plumb_dora::incident::{self as law, Bound, Threshold, criterion};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result, parse_time};
 
-/// Affected against total, for a share threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Share {
-    /// How many were affected (or the amount affected, for values).
-    pub affected: i64,
-    /// The total of the service: all its clients or counterparts, or the daily average number
-    /// or value of its transactions.
-    pub total: i64,
+pub use plumb_records::incident::{
+    Assessment, Classification, DataProperty, ModelFacts, Reputation, Share, ThresholdResult,
+};
+
+/// Reads an assessment from YAML or JSON, refusing unknown fields.
+pub fn parse_assessment(bytes: &[u8], what: &str) -> Result<Assessment> {
+    yaml_serde::from_slice(bytes).map_err(|e| Error::Parse {
+        what: what.into(),
+        detail: e.to_string(),
+    })
 }
 
-/// The four cases of reputational impact (Art. 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reputation {
-    /// (a) The incident has been reflected in the media.
-    Media,
-    /// (b) Repetitive complaints from different clients or counterparts.
-    Complaints,
-    /// (c) The entity will not or is likely not to meet regulatory requirements.
-    RegulatoryRequirements,
-    /// (d) The entity will or is likely to lose clients or counterparts with material impact.
-    ClientLoss,
-}
-
-/// The data properties of Art. 5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DataProperty {
-    /// Data inaccessible or unusable.
-    Availability,
-    /// Trustworthiness of the source compromised.
-    Authenticity,
-    /// Unauthorised modification.
-    Integrity,
-    /// Accessed by or disclosed to an unauthorised party.
-    Confidentiality,
-}
-
-/// What the incident manager knows about the incident, criterion by criterion. Counts and
-/// amounts may be estimates (say so with `estimates`); unknown criteria are left out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Assessment {
-    /// Clients affected against all clients using the affected service (Art. 9(1)(a), (b)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clients: Option<Share>,
-    /// Financial counterparts affected against all counterparts of the service (9(1)(c)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counterparts: Option<Share>,
-    /// Transactions affected against the daily average number for the service (9(1)(d)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transactions: Option<Share>,
-    /// Amount of affected transactions against the daily average value, in EUR (9(1)(e)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction_value_eur: Option<Share>,
-    /// Relevant clients or counterparts (Art. 1(3)) are affected (9(1)(f)).
-    #[serde(default)]
-    pub relevant_clients_affected: bool,
-    /// Cases of reputational impact (Art. 2).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reputational: Vec<Reputation>,
-    /// When the incident occurred, if known and earlier than detection (Art. 3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub occurred_at: Option<String>,
-    /// When it was (or is estimated to be) resolved; otherwise the duration so far is used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resolved_at: Option<String>,
-    /// Service downtime in minutes (Art. 3).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub downtime_minutes: Option<i64>,
-    /// Member States (ISO 3166 alpha-2) where the incident had an impact of Art. 4, the
-    /// entity's own included.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub member_states: Vec<String>,
-    /// Data properties impacted with an adverse effect on business objectives or on meeting
-    /// regulatory requirements (9(5)(a)).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub data_losses: Vec<DataProperty>,
-    /// A successful, malicious and unauthorised access to network and information systems
-    /// that may result in data losses (9(5)(b), and Art. 6(c)).
-    #[serde(default)]
-    pub malicious_access: bool,
-    /// The affected services support critical or important functions (Art. 6(a)). Leave out to
-    /// take it from the architecture model.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supports_critical_functions: Option<bool>,
-    /// The incident affects financial services that require authorisation or registration, or
-    /// are supervised (Art. 6(b)).
-    #[serde(default)]
-    pub authorised_services_affected: bool,
-    /// Direct and indirect costs and losses in EUR, exceeded or likely, without deducting
-    /// recoveries (Art. 7).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub costs_eur: Option<i64>,
-    /// Some numbers are estimates.
-    #[serde(default)]
-    pub estimates: bool,
-}
-
-/// What the architecture model says about the affected systems.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelFacts {
-    /// Critical or important functions that depend on the affected systems, each as
-    /// `name (criticality) via a -> b -> c`.
-    pub functions: Vec<String>,
-}
-
-/// One evaluated threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThresholdResult {
-    /// The threshold's key.
-    pub key: String,
-    /// Its criterion (field 2.5 name).
-    pub criterion: String,
-    /// The citation.
-    pub reference: String,
-    /// Whether it is met.
-    pub met: bool,
-    /// The numbers, in words.
-    pub detail: String,
-}
-
-/// The classification of one incident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Classification {
-    /// Major under Art. 8(1).
-    pub major: bool,
-    /// Art. 6: critical services affected.
-    pub critical_services: bool,
-    /// Why (or why not) critical services are affected.
-    pub critical_services_detail: String,
-    /// Art. 9(5)(b) met.
-    pub malicious_access: bool,
-    /// Thresholds (Art. 9 paragraphs other than 9(5)(b)) met, by paragraph.
-    pub other_thresholds_met: Vec<String>,
-    /// Every threshold evaluated.
-    pub thresholds: Vec<ThresholdResult>,
-    /// Criteria met, as field 2.5 lists them.
-    pub criteria_met: Vec<String>,
-    /// The decision in sentences, each with its citation.
-    pub explanation: Vec<String>,
-    /// The assessment contains estimates.
-    pub estimates: bool,
-    /// Incident duration in minutes used for Art. 9(3)(a) (so far, when not resolved).
-    pub duration_minutes: i64,
-}
-
-impl Assessment {
-    /// Reads an assessment from YAML or JSON, refusing unknown fields.
-    pub fn parse(bytes: &[u8], what: &str) -> Result<Assessment> {
-        yaml_serde::from_slice(bytes).map_err(|e| Error::Parse {
-            what: what.into(),
-            detail: e.to_string(),
-        })
-    }
-
+/// The checks an assessment must pass before it is classified or recorded.
+pub trait AssessmentRules {
     /// Refuses impossible values: negative counts, affected above total, unknown Member States,
     /// resolution before occurrence.
-    pub fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<()>;
+}
+
+impl AssessmentRules for Assessment {
+    fn validate(&self) -> Result<()> {
         for (name, s) in [
             ("clients", self.clients),
             ("counterparts", self.counterparts),

@@ -10,54 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::{Holidays, zone_of};
 use crate::error::{Error, Result, fmt_time};
 
-/// The three reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Initial notification.
-    Initial,
-    /// Intermediate report.
-    Intermediate,
-    /// Final report.
-    Final,
-}
-
-impl Stage {
-    /// All stages in order.
-    pub const ALL: [Stage; 3] = [Stage::Initial, Stage::Intermediate, Stage::Final];
-
-    /// Name as used on the command line and in URLs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Initial => "initial",
-            Stage::Intermediate => "intermediate",
-            Stage::Final => "final",
-        }
-    }
-
-    /// Parses [`Stage::name`].
-    pub fn from_name(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|x| x.name() == s)
-    }
-
-    /// Field 1.1 value.
-    pub fn submission_type(self) -> &'static str {
-        match self {
-            Stage::Initial => "initial_notification",
-            Stage::Intermediate => "intermediate_report",
-            Stage::Final => "final_report",
-        }
-    }
-
-    /// In words.
-    pub fn title(self) -> &'static str {
-        match self {
-            Stage::Initial => "initial notification",
-            Stage::Intermediate => "intermediate report",
-            Stage::Final => "final report",
-        }
-    }
-}
+pub use plumb_records::incident::Stage;
 
 /// Who the entity is, for the clocks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,154 +7,19 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::alerts::Alert;
-use crate::classify::{Assessment, Classification, ModelFacts};
+use crate::classify::{Assessment, Classification};
 use crate::clock::{Stage, Times};
 use crate::error::{Error, Result, fmt_time, parse_time};
 use crate::link::Link;
 
+pub use plumb_records::incident::{Change, Event};
+
 /// Predicate type of incident events in the ledger.
-pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/incident/v1";
-
-/// One thing that happened to an incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// Incident id.
-    pub incident: String,
-    /// When it was recorded (the operation's `now`).
-    pub recorded_at: String,
-    /// Who did it (token name, or `alertmanager`).
-    pub actor: String,
-    /// What happened.
-    #[serde(flatten)]
-    pub change: Change,
-}
-
-/// The kinds of event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Change {
-    /// The incident was opened, from alerts or by hand.
-    Opened {
-        /// Title.
-        title: String,
-        /// Description (field 2.4).
-        description: String,
-        /// When the entity became aware (field 2.2).
-        detected_at: String,
-        /// Affected services (pipeline system names).
-        services: Vec<String>,
-        /// How it was discovered (field 2.7 value).
-        discovery: String,
-        /// The alerts that opened it.
-        alerts: Vec<Alert>,
-    },
-    /// Another alert joined the incident.
-    AlertAttached {
-        /// The alert.
-        alert: Alert,
-    },
-    /// An alert of the incident resolved.
-    AlertResolved {
-        /// Its key.
-        key: String,
-        /// When it ended.
-        ends_at: String,
-    },
-    /// Regular activities recovered (every alert resolved, or stated by hand; field 3.3).
-    Mitigated {
-        /// When.
-        at: String,
-    },
-    /// Deployments that may have caused it.
-    Linked {
-        /// The links, each with its method.
-        links: Vec<Link>,
-    },
-    /// Classified under RTS 2024/1772.
-    Classified {
-        /// What the incident manager assessed.
-        assessment: Assessment,
-        /// What the model said.
-        model: ModelFacts,
-        /// The result with its explanation.
-        result: Classification,
-    },
-    /// Reclassified from major to non-major (ITS 2025/302 Art. 5).
-    Reclassified {
-        /// Why it at no time met the criteria.
-        reason: String,
-        /// The new assessment.
-        assessment: Assessment,
-        /// The new result (not major).
-        result: Classification,
-        /// The notice to the authority: the template with type of submission
-        /// `major_incident_reclassified_as_non-major` and the reason in 2.10.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        notice: Option<Value>,
-    },
-    /// A report document was generated.
-    ReportGenerated {
-        /// Which report.
-        stage: Stage,
-        /// The document (ITS 2025/302 Annex I fields).
-        report: Value,
-        /// Fields the stage requires that are not filled.
-        missing: Vec<String>,
-    },
-    /// A report was submitted to the competent authority.
-    ReportSubmitted {
-        /// Which report.
-        stage: Stage,
-        /// When.
-        submitted_at: String,
-        /// The authority's reference (field 3.1), if it gave one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        authority_reference: Option<String>,
-    },
-    /// The authority was told a deadline cannot be met (RTS 2025/301 Art. 5(3)).
-    DeadlineNotice {
-        /// Which report.
-        stage: Stage,
-        /// Why.
-        reason: String,
-    },
-    /// The incident was resolved (field 4.8).
-    Resolved {
-        /// When.
-        resolved_at: String,
-    },
-    /// The root cause was addressed (field 4.7).
-    RootCauseAddressed {
-        /// When.
-        addressed_at: String,
-        /// The root cause, in words.
-        root_cause: String,
-    },
-}
-
-impl Change {
-    /// The event's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Change::Opened { .. } => "opened",
-            Change::AlertAttached { .. } => "alert_attached",
-            Change::AlertResolved { .. } => "alert_resolved",
-            Change::Mitigated { .. } => "mitigated",
-            Change::Linked { .. } => "linked",
-            Change::Classified { .. } => "classified",
-            Change::Reclassified { .. } => "reclassified",
-            Change::ReportGenerated { .. } => "report_generated",
-            Change::ReportSubmitted { .. } => "report_submitted",
-            Change::DeadlineNotice { .. } => "deadline_notice",
-            Change::Resolved { .. } => "resolved",
-            Change::RootCauseAddressed { .. } => "root_cause_addressed",
-        }
-    }
-}
+pub const PREDICATE_TYPE: &str = <Event as plumb_records::Record>::PREDICATE_TYPE;
 
 /// An alert and whether it has resolved.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -29,26 +29,7 @@ pub struct Deployment {
     pub production: bool,
 }
 
-/// A link from an incident to a deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Link {
-    /// The deployment's ledger entry.
-    pub entry: u64,
-    /// The system.
-    pub system: String,
-    /// The commit.
-    pub commit: Option<String>,
-    /// When it was deployed.
-    pub deployed_at: String,
-    /// Change id.
-    pub change_id: Option<String>,
-    /// Gate decision entry.
-    pub gate_decision: Option<u64>,
-    /// `explicit` or `heuristic`.
-    pub method: String,
-    /// Why this deployment.
-    pub reason: String,
-}
+pub use plumb_records::incident::Link;
 
 fn link(d: &Deployment, method: &str, reason: String) -> Link {
     Link {

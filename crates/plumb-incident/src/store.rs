@@ -30,7 +30,7 @@ pub fn statement(ev: &Event) -> Statement {
             digest: [("sha256".to_string(), digest(&ev.incident))].into(),
         }],
         PREDICATE_TYPE,
-        serde_json::to_value(ev).expect("event JSON"),
+        plumb_records::Record::to_predicate(ev),
     )
 }
 
@@ -66,7 +66,9 @@ fn event_at(l: &mut Ledger, i: u64) -> Result<std::result::Result<Event, String>
             st.predicate_type
         )));
     }
-    Ok(serde_json::from_value(st.predicate).map_err(|e| format!("not an incident event: {e}")))
+    Ok(<Event as plumb_records::Record>::from_predicate(
+        &st.predicate,
+    ))
 }
 
 /// The events of incident `id`, in log order; records that are not believable incident events

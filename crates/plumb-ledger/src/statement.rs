@@ -1,7 +1,5 @@
 //! in-toto Statement v1: what an evidence record says, about which artifacts.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -25,15 +23,8 @@ pub struct Statement {
     pub predicate: serde_json::Value,
 }
 
-/// A subject: a name and its digests by algorithm.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Subject {
-    /// Optional name (path, image reference).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
-    /// Digests keyed by algorithm (`sha256`, `sha512`, `gitCommit`, ...).
-    pub digest: BTreeMap<String, String>,
-}
+/// A subject: a name and its digests by algorithm (the type is `plumb_records::Subject`).
+pub use plumb_records::Subject;
 
 /// Expected hex length of well-known digest algorithms.
 fn hex_len(alg: &str) -> Option<usize> {

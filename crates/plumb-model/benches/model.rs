@@ -147,7 +147,7 @@ fn main() {
             .clone();
         let _ = impact(&m, &node);
         best = best.min(t.elapsed().as_secs_f64());
-        assert!(r.size.0 == 122);
+        assert!(r.size.elements == 122);
     }
     println!("## Architecture model\n\n| measure | value |\n|---|---|");
     println!(

@@ -3,78 +3,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::dora;
 use crate::graph::deps;
 use crate::model::Model;
 use crate::rules;
 use crate::types::{ElementType, Layer};
 
+pub use plumb_records::model_check::{Concentration, Finding, Level, ModelSize, Report};
+
 /// Predicate type of recorded model checks.
-pub const PREDICATE_TYPE: &str = "https://plumbline.dev/attestation/model-check/v1";
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Fails the check.
-    Error,
-    /// Reported, does not fail.
-    Warning,
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Finding {
-    /// Check id.
-    pub id: String,
-    /// Severity.
-    pub level: Level,
-    /// What is wrong.
-    pub message: String,
-    /// The elements or relationships concerned.
-    pub elements: Vec<String>,
-    /// Legal references (or the standard, for relationship rules).
-    pub refs: Vec<String>,
-    /// Line in the source file, where known.
-    pub line: Option<u64>,
-}
-
-/// Concentration of critical or important functions on one provider.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Concentration {
-    /// Provider id.
-    pub provider: String,
-    /// Provider name.
-    pub name: String,
-    /// Functions depending on it.
-    pub functions: Vec<String>,
-    /// Share of all critical or important functions (0..1).
-    pub share: f64,
-}
-
-/// The result of a check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// Model digest (the subject when recorded).
-    pub model_digest: String,
-    /// Number of elements and relationships.
-    pub size: (usize, usize),
-    /// Critical or important functions.
-    pub functions: Vec<String>,
-    /// Provider concentration.
-    pub concentration: Vec<Concentration>,
-    /// Findings, errors first.
-    pub findings: Vec<Finding>,
-}
-
-impl Report {
-    /// Whether the model passes (no error-level finding).
-    pub fn ok(&self) -> bool {
-        !self.findings.iter().any(|f| f.level == Level::Error)
-    }
-}
+pub const PREDICATE_TYPE: &str = <Report as plumb_records::Record>::PREDICATE_TYPE;
 
 /// Check options.
 #[derive(Debug, Clone, Copy)]
@@ -83,10 +21,31 @@ pub struct Options {
     pub concentration_threshold: f64,
 }
 
+/// The concentration threshold when none is given: half of the critical or important
+/// functions on one provider.
+pub const DEFAULT_CONCENTRATION_THRESHOLD: f64 = 0.5;
+
 impl Default for Options {
     fn default() -> Self {
         Options {
-            concentration_threshold: 0.5,
+            concentration_threshold: DEFAULT_CONCENTRATION_THRESHOLD,
+        }
+    }
+}
+
+impl Options {
+    /// Options with the given threshold, or the default; a threshold outside (0, 1] is refused
+    /// (the CLI and the server both check through here).
+    pub fn new(concentration_threshold: Option<f64>) -> Result<Options, String> {
+        let t = concentration_threshold.unwrap_or(DEFAULT_CONCENTRATION_THRESHOLD);
+        if t > 0.0 && t <= 1.0 {
+            Ok(Options {
+                concentration_threshold: t,
+            })
+        } else {
+            Err(format!(
+                "the concentration threshold must be above 0 and at most 1, got {t}"
+            ))
         }
     }
 }
@@ -422,7 +381,10 @@ pub fn check(m: &Model, opts: Options) -> Report {
     out.sort_by(|a, b| (a.level, &a.id, &a.elements).cmp(&(b.level, &b.id, &b.elements)));
     Report {
         model_digest: m.digest(),
-        size: (m.elements.len(), m.relationships.len()),
+        size: ModelSize {
+            elements: m.elements.len(),
+            relationships: m.relationships.len(),
+        },
         functions: functions.iter().map(|e| e.id.clone()).collect(),
         concentration,
         findings: out,

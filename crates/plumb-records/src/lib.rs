@@ -4,11 +4,27 @@
 //! code's (`docs/schemas/`, checked by a test). This crate sits at the bottom: it knows nothing
 //! of the ledger, only of the records' content.
 
+pub mod audit;
 pub mod deployment;
 pub mod gate;
+pub mod incident;
+pub mod model_check;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+/// The subject of an in-toto statement: a name and its digests by algorithm. Defined here so
+/// a record can say what it is about; the ledger validates and signs statements over it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, Serialize, schemars::JsonSchema)]
+pub struct Subject {
+    /// Optional name (path, image reference).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// Digests keyed by algorithm (`sha256`, `sha512`, `gitCommit`, ...).
+    pub digest: BTreeMap<String, String>,
+}
 
 /// A predicate Plumbline records.
 pub trait Record: Serialize + DeserializeOwned + schemars::JsonSchema {
@@ -39,5 +55,11 @@ pub fn schemas() -> Vec<(&'static str, &'static str, serde_json::Value)> {
     fn entry<R: Record>() -> (&'static str, &'static str, serde_json::Value) {
         (R::NAME, R::PREDICATE_TYPE, R::schema())
     }
-    vec![entry::<deployment::Deployment>(), entry::<gate::Decision>()]
+    vec![
+        entry::<audit::AuditEvent>(),
+        entry::<deployment::Deployment>(),
+        entry::<gate::Decision>(),
+        entry::<incident::Event>(),
+        entry::<model_check::Report>(),
+    ]
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/v1`, plus health, readiness and metrics.
 
+use plumb_records::audit::AuditEvent;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -540,7 +541,18 @@ pub async fn create_token(
     let (secret, rec) = lock(&s.tokens)
         .create(role, systems, &label, ttl, Utc::now())
         .map_err(Problem::bad_request)?;
-    s.audit(&format!("token {}", rec.id), &rec.hash, json!({"event": "token.create", "token": rec.id, "role": rec.role, "systems": rec.systems, "by": who.id}), true).map_err(|_| Problem::internal())?;
+    s.audit(
+        &format!("token {}", rec.id),
+        &rec.hash,
+        AuditEvent::TokenCreate {
+            token: rec.id.clone(),
+            role: rec.role.name().into(),
+            systems: rec.systems.clone(),
+            by: who.id.clone(),
+        },
+        true,
+    )
+    .map_err(|_| Problem::internal())?;
     Ok(json_response(
         StatusCode::CREATED,
         json!({"token": secret, "id": rec.id, "role": rec.role, "expires": rec.expires}),
@@ -558,7 +570,10 @@ pub async fn revoke_token(
     s.audit(
         &format!("token {}", rec.id),
         &rec.hash,
-        json!({"event": "token.revoke", "token": rec.id, "by": who.id}),
+        AuditEvent::TokenRevoke {
+            token: rec.id.clone(),
+            by: who.id.clone(),
+        },
         true,
     )
     .map_err(|_| Problem::internal())?;
@@ -588,7 +603,11 @@ pub async fn revoke_session(
     s.audit(
         &format!("session {}", info.id),
         &plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(info.id.as_bytes())),
-        json!({"event": "session.revoke", "session": info.id, "token": info.token, "by": who.id}),
+        AuditEvent::SessionRevoke {
+            session: info.id.clone(),
+            token: info.token.clone(),
+            by: who.id.clone(),
+        },
         true,
     )
     .map_err(|_| Problem::busy())?;

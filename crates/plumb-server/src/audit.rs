@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use plumb_records::audit::AuditEvent;
 
 use crate::state::lock;
 
@@ -26,26 +26,12 @@ pub const MAX_FAILURE_EVENTS_PER_MINUTE: u32 = 60;
 /// Tokens remembered as already used (the first use of each is an individual event).
 const MAX_SEEN_TOKENS: usize = 65_536;
 
-/// One row of a summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Row {
-    /// `token <id>` or `client <address>`.
-    pub principal: String,
-    /// HTTP method.
-    pub method: String,
-    /// The route from the route table (never the raw path, so rows stay few).
-    pub route: String,
-    /// `ok`, `no-token`, `bad-token`, `forbidden`, `rate-limited`.
-    pub outcome: String,
-    /// Requests in the interval.
-    pub count: u64,
-}
+/// One row of a summary (the record type).
+pub use plumb_records::audit::AccessRow as Row;
 
-/// What one summary says (the predicate of an `access.summary` audit record).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What one summary says; written as [`AuditEvent::AccessSummary`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
-    /// Always `access.summary`.
-    pub event: &'static str,
     /// Start of the interval (RFC 3339).
     pub from: String,
     /// End of the interval.
@@ -56,6 +42,19 @@ pub struct Summary {
     pub overflow: u64,
     /// Security events not written individually because of the per-minute cap.
     pub events_suppressed: u64,
+}
+
+impl Summary {
+    /// The audit record that carries it.
+    pub fn into_event(self) -> AuditEvent {
+        AuditEvent::AccessSummary {
+            from: self.from,
+            to: self.to,
+            rows: self.rows,
+            overflow: self.overflow,
+            events_suppressed: self.events_suppressed,
+        }
+    }
 }
 
 struct Inner {
@@ -169,7 +168,6 @@ impl AccessLog {
             })
             .collect();
         let s = Summary {
-            event: "access.summary",
             from: plumb_ledger::entry::format_time(g.since),
             to: plumb_ledger::entry::format_time(now),
             rows,

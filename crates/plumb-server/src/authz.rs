@@ -6,6 +6,7 @@
 //! A valid token is never refused by the failed-authentication limiter: the limiter only holds
 //! back clients that fail, keyed by their address (or the address a trusted proxy names).
 
+use plumb_records::audit::AuditEvent;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -208,7 +209,12 @@ pub fn refuse(s: &AppState, who: &TokenRecord, method: &str, route: &str) {
     s.security_event(
         &format!("token {}", who.id),
         &who.hash,
-        json!({"event": "auth.forbidden", "token": who.id, "role": who.role, "method": method, "route": route}),
+        AuditEvent::AuthForbidden {
+            token: who.id.clone(),
+            role: who.role.name().into(),
+            method: method.to_string(),
+            route: route.to_string(),
+        },
     );
 }
 
@@ -252,7 +258,13 @@ fn api_caller(
                 s.security_event(
                     &format!("token {}", rec.id),
                     &rec.hash,
-                    json!({"event": "token.first-use", "token": rec.id, "role": rec.role, "method": method, "route": route, "client": client.to_string()}),
+                    AuditEvent::TokenFirstUse {
+                        token: rec.id.clone(),
+                        role: rec.role.name().into(),
+                        method: method.to_string(),
+                        route: route.to_string(),
+                        client: client.to_string(),
+                    },
                 );
             }
             if !roles.contains(&rec.role) {

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use plumb_gate::wire::WireGateRequest;
 use plumb_ledger::entry::{Annotations, BlobRef};
-use plumb_ledger::statement::{Statement, Subject};
+use plumb_ledger::statement::Statement;
 
 use crate::api::{blocking, in_scope, json_response, require_json};
 use crate::problem::Problem;
@@ -151,30 +151,18 @@ pub async fn model_check(
         in_scope(&who, q.system.as_deref())?;
     }
     let name = q.name.clone().unwrap_or_else(|| format!("model.{format}"));
-    let threshold = q.concentration_threshold.unwrap_or(0.5);
-    if !(threshold > 0.0 && threshold <= 1.0) {
-        return Err(Problem::bad_request(
-            "concentration_threshold must be in (0, 1]",
-        ));
-    }
+    let options = plumb_model::check::Options::new(q.concentration_threshold)
+        .map_err(|e| Problem::bad_request(format!("concentration_threshold: {e}")))?;
     let v = blocking(move || {
         let m = plumb_model::read_bytes(&name, format, &body)
             .map_err(|e| Problem::bad_request(e.to_string()))?;
-        let rep = plumb_model::check::check(
-            &m,
-            plumb_model::check::Options {
-                concentration_threshold: threshold,
-            },
-        );
+        let rep = plumb_model::check::check(&m, options);
         let mut recorded = None;
         if q.record {
             let st = Statement::new(
-                vec![Subject {
-                    name: name.clone(),
-                    digest: [("sha256".to_string(), rep.model_digest.clone())].into(),
-                }],
+                vec![rep.subject(&name)],
                 plumb_model::check::PREDICATE_TYPE,
-                serde_json::to_value(&rep).expect("JSON"),
+                plumb_records::Record::to_predicate(&rep),
             );
             recorded = Some(record(
                 &s,

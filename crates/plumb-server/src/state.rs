@@ -17,9 +17,10 @@ use plumb_ledger::keys::{KeyPair, PublicKey};
 use plumb_ledger::statement::{Statement, Subject};
 
 use crate::tokens::{TokenRecord, Tokens};
+use plumb_records::audit::AuditEvent;
 
 /// Predicate type of audit records.
-pub const AUDIT: &str = "https://plumbline.dev/attestation/audit/v1";
+pub const AUDIT: &str = <AuditEvent as plumb_records::Record>::PREDICATE_TYPE;
 /// Predicate types only the server writes, signed with the store key: incident events, audit
 /// records (which include token and session events), gate decisions and model checks. An
 /// envelope of one of these types is refused on `POST /v1/entries` whoever signed it (a
@@ -261,13 +262,8 @@ impl AppState {
 
     /// Writes a security event (login, first use of a token, a refusal) unless this minute's
     /// cap is reached, in which case the next access summary counts it. Never blocks.
-    pub fn security_event(
-        &self,
-        subject_name: &str,
-        subject_sha256: &str,
-        predicate: serde_json::Value,
-    ) {
-        let failure = predicate["event"] == "auth.failure";
+    pub fn security_event(&self, subject_name: &str, subject_sha256: &str, predicate: AuditEvent) {
+        let failure = predicate.is_failure();
         if self.access.allow_event(failure)
             && let Err(e) = self.audit(subject_name, subject_sha256, predicate, false)
         {
@@ -283,18 +279,11 @@ impl AppState {
         let Some(summary) = self.access.take(Utc::now()) else {
             return;
         };
-        let Ok(predicate) = serde_json::to_value(&summary) else {
-            return;
-        };
         let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(
             format!("access summary {}", summary.from).as_bytes(),
         ));
-        if let Err(e) = self.audit(
-            &format!("access summary {} .. {}", summary.from, summary.to),
-            &digest,
-            predicate,
-            wait,
-        ) {
+        let name = format!("access summary {} .. {}", summary.from, summary.to);
+        if let Err(e) = self.audit(&name, &digest, summary.into_event(), wait) {
             eprintln!(
                 "{}",
                 serde_json::json!({"level": "error", "msg": "access summary not written", "error": e})
@@ -309,7 +298,7 @@ impl AppState {
         &self,
         subject_name: &str,
         subject_sha256: &str,
-        predicate: serde_json::Value,
+        predicate: AuditEvent,
         wait: bool,
     ) -> Result<(), String> {
         let st = Statement::new(
@@ -318,7 +307,7 @@ impl AppState {
                 digest: [("sha256".to_string(), subject_sha256.to_string())].into(),
             }],
             AUDIT,
-            predicate,
+            plumb_records::Record::to_predicate(&predicate),
         );
         let t = self
             .submit_statement(

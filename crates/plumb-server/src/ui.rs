@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use chrono::Utc;
 use plumb_records::Record;
+use plumb_records::audit::AuditEvent;
 use serde_json::{Value, json};
 
 use plumb_ledger::checkpoint::Checkpoint;
@@ -31,7 +32,7 @@ use crate::templates::{message, query_value, render};
 use crate::tokens::Role;
 
 const PRE_CSRF: &str = "plumb_csrf";
-pub(crate) const GATE: &str = "https://plumbline.dev/attestation/gate-decision/v1";
+pub(crate) use plumb_gate::decision::PREDICATE_TYPE as GATE;
 use plumb_incident::store::DEPLOYMENT;
 use plumb_model::check::PREDICATE_TYPE as MODEL_CHECK;
 
@@ -145,7 +146,17 @@ async fn login(
             ) =>
         {
             let (id, sess) = s.start_session(rec.clone());
-            s.security_event(&format!("token {}", rec.id), &rec.hash, json!({"event": "auth.login", "via": "ui-login", "token": rec.id, "role": rec.role, "session": sess.id, "client": client.to_string()}));
+            s.security_event(
+                &format!("token {}", rec.id),
+                &rec.hash,
+                AuditEvent::AuthLogin {
+                    via: "ui-login".into(),
+                    token: rec.id.clone(),
+                    role: rec.role.name().into(),
+                    session: sess.id.clone(),
+                    client: client.to_string(),
+                },
+            );
             let mut r = Redirect::to("/ui").into_response();
             let secure = if s.secure_cookies { "; Secure" } else { "" };
             set_cookie(
@@ -168,7 +179,15 @@ async fn login(
                 Err(e) => e.to_string(),
             };
             let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(secret.as_bytes()));
-            s.security_event(&format!("client {client}"), &digest, json!({"event": "auth.failure", "via": "ui-login", "reason": reason, "client": client.to_string()}));
+            s.security_event(
+                &format!("client {client}"),
+                &digest,
+                AuditEvent::AuthFailure {
+                    via: "ui-login".into(),
+                    reason: reason.to_string(),
+                    client: client.to_string(),
+                },
+            );
             message(
                 StatusCode::UNAUTHORIZED,
                 "Log in",
@@ -287,9 +306,9 @@ async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Respons
             .collect();
         let model = o.model_check(&scope).and_then(|i| {
             let (_, p) = predicate(&mut l, i)?;
-            let findings = p["findings"].as_array().cloned().unwrap_or_default();
-            let errors = findings.iter().filter(|f| f["level"] == "error").count();
-            Some(json!({"index": i, "errors": errors, "warnings": findings.len() - errors, "findings": findings}))
+            let rep = plumb_model::check::Report::from_predicate(&p).ok()?;
+            let errors = rep.errors();
+            Some(json!({"index": i, "errors": errors, "warnings": rep.findings.len() - errors, "findings": rep.findings}))
         });
         json!({
             "size": o.size(),
