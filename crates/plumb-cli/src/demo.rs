@@ -379,7 +379,11 @@ pub fn run(
         },
         now,
     )?;
-    let drift = plumb_model::drift::drift(&model, &crate::model::observed_in(&mut l)?);
+    let drift = plumb_model::drift::drift(
+        &model,
+        &plumb_incident::observed::observed_in(&mut l)
+            .map_err(|e| Failure::usage(e.to_string()))?,
+    );
     // Architecture to code: the services the model marks for generation.
     let services_dir = dir.join("bank-services");
     let generation = plumb_scaffold::generate(

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use plumb_ledger::RecordRequest;
-use plumb_ledger::entry::LogEntry;
 use plumb_model::check::{Finding, Level, Options, check};
 use plumb_model::drift::Observed;
 
@@ -301,43 +300,8 @@ pub fn run(
 
 /// Reads deployments and SBOM components out of the ledger.
 fn observed(store: &Path) -> Result<Observed, Failure> {
-    observed_in(&mut open(store)?)
-}
-
-/// Reads deployments and SBOM components out of an open ledger.
-pub fn observed_in(l: &mut plumb_ledger::Ledger) -> Result<Observed, Failure> {
-    let mut seen = Observed::default();
-    // The deployments that shipped, read as the incident linker reads them (one rule).
-    let deployed =
-        plumb_incident::store::deployments(l).map_err(|e| Failure::usage(e.to_string()))?;
-    for d in deployed.into_iter().filter(|d| !d.system.is_empty()) {
-        let slot = seen
-            .deployments
-            .entry(d.system)
-            .or_insert((0, String::new()));
-        slot.0 += 1;
-        slot.1 = slot.1.clone().max(d.time);
-    }
-    let size = l.size()?;
-    for i in 0..size {
-        let e = LogEntry::parse(&l.entry(i)?.bytes)?;
-        let system = e.system.clone().unwrap_or_default();
-        for b in &e.blobs {
-            let Ok(data) = l.blobs().get(&b.digest) else {
-                continue;
-            };
-            if let Ok(facts) =
-                plumb_ingest::ingest(&[(plumb_ingest::Kind::Sbom, b.name.clone(), data)])
-            {
-                for c in facts.components {
-                    if let Some(p) = c.purl {
-                        seen.components.insert((system.clone(), p));
-                    }
-                }
-            }
-        }
-    }
-    Ok(seen)
+    plumb_incident::observed::observed_in(&mut open(store)?)
+        .map_err(|e| Failure::usage(e.to_string()))
 }
 
 pub fn drift(

@@ -1,15 +1,14 @@
 //! `plumb scaffold`: generate, update, check and verify a service repository from the model.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use serde_json::json;
 
 use plumb_scaffold::manifest::{self, Manifest};
-use plumb_scaffold::spec::Selection;
 use plumb_scaffold::sync::{self, Action};
 use plumb_scaffold::template::Catalog;
-use plumb_scaffold::{Options, ScaffoldError, verify};
+use plumb_scaffold::{ScaffoldError, verify};
 
 use crate::cli::{Format, ScaffoldArgs};
 use crate::output::{Failure, emit, mark};
@@ -113,67 +112,34 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
     if a.verify && a.model.is_none() {
         return run_verify(format, out);
     }
-    let model_path: PathBuf = match (&a.model, &previous) {
-        (Some(m), _) => m.clone(),
-        (None, Some(p)) => manifest::resolve(out, &p.model.source),
-        (None, None) => {
-            return Err(
-                Failure::usage("give the architecture model with --model FILE").hint(
-                    "e.g. --model examples/model/bank.yaml (exchange .xml, .yaml or Archi CSV)",
-                ),
-            );
-        }
-    };
-    let templates_dir = a.templates.clone().or_else(|| {
-        previous.as_ref().and_then(|p| {
-            p.templates_dir
-                .as_deref()
-                .map(|d| manifest::resolve(out, d))
-        })
-    });
-    let components = if a.components.is_empty() {
-        previous
-            .as_ref()
-            .map(|p| p.components.clone())
-            .unwrap_or_default()
-    } else {
-        a.components.clone()
-    };
-    let default_template = a
-        .default_template
-        .clone()
-        .or_else(|| previous.as_ref().and_then(|p| p.default_template.clone()));
-    let repository = a
-        .name
-        .clone()
-        .or_else(|| previous.as_ref().map(|p| p.repository.clone()));
-
-    if format == Format::Human
-        && (a.model.is_none() || (a.templates.is_none() && templates_dir.is_some()))
-    {
+    let resolved = plumb_scaffold::resolve::resolve(
+        out,
+        &plumb_scaffold::resolve::Requested {
+            model: a.model.clone(),
+            templates: a.templates.clone(),
+            components: a.components.clone(),
+            default_template: a.default_template.clone(),
+            name: a.name.clone(),
+        },
+        previous.as_ref(),
+    )?;
+    if format == Format::Human && resolved.from_manifest {
         // Say where the manifest led: the model and templates decide what counts as drift.
         eprintln!(
             "using model {}{} (from {})",
-            model_path.display(),
-            templates_dir
+            resolved.model_path.display(),
+            resolved
+                .templates_dir
                 .as_ref()
                 .map(|d| format!(" and templates in {}", d.display()))
                 .unwrap_or_default(),
             out.join(manifest::PATH).display()
         );
     }
-    let model = plumb_model::load(&model_path).map_err(|e| Failure::usage(e.to_string()))?;
-    let cat = catalog(templates_dir.as_deref())?;
-    let opts = Options {
-        selection: Selection {
-            components,
-            default_template,
-        },
-        repository,
-        model_source: manifest::portable(out, &model_path),
-        templates_dir: templates_dir.as_ref().map(|d| manifest::portable(out, d)),
-    };
-    let generation = plumb_scaffold::generate(&model, &opts, &cat)?;
+    let model =
+        plumb_model::load(&resolved.model_path).map_err(|e| Failure::usage(e.to_string()))?;
+    let cat = catalog(resolved.templates_dir.as_deref())?;
+    let generation = plumb_scaffold::generate(&model, &resolved.options, &cat)?;
     let services: Vec<_> = generation
         .services
         .iter()
@@ -181,68 +147,7 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         .collect();
 
     if a.check {
-        let drift = sync::check(out, &generation)?;
-        let code = if drift.drift { 1 } else { 0 };
-        let value = json!({
-            "repository": out.display().to_string(), "drift": drift.drift,
-            "generated_from": drift.generated_from, "model": drift.model,
-            "templates_changed": drift.templates_changed, "entries": drift.entries,
-        });
-        emit(
-            format,
-            || {
-                let mut t = String::new();
-                if drift.generated_from != drift.model {
-                    t.push_str(&format!(
-                        "the model changed since generation (sha256 {} then, {} now)\n",
-                        short(&drift.generated_from),
-                        short(&drift.model)
-                    ));
-                }
-                for (name, then, now) in &drift.templates_changed {
-                    t.push_str(&format!(
-                        "template {name} changed ({then} then, {now} now)\n"
-                    ));
-                }
-                for e in &drift.entries {
-                    let counts = e.is_drift();
-                    let what = match e.action {
-                        Action::Create => "missing or new: regenerating would create it".into(),
-                        Action::Update => {
-                            "the model or templates change it: regenerating would update it".into()
-                        }
-                        Action::Remove => {
-                            "no longer generated: regenerating would remove it".into()
-                        }
-                        _ => e.note.clone().unwrap_or_default(),
-                    };
-                    t.push_str(&format!(
-                        "  {:<6} {}  {}{}\n",
-                        if counts { "drift" } else { "note" },
-                        e.path,
-                        what,
-                        if e.managed && matches!(e.action, Action::KeepEdited) {
-                            " (managed: must stay as generated)"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-                t.push_str(&format!(
-                    "{}: {} and its model {}\n",
-                    mark(!drift.drift),
-                    out.display(),
-                    if drift.drift {
-                        "have drifted apart"
-                    } else {
-                        "agree"
-                    }
-                ));
-                t
-            },
-            value,
-        )?;
-        return Ok(ExitCode::from(code));
+        return check(format, out, &generation);
     }
 
     let plan = sync::plan_with(out, &generation, previous.as_ref(), a.force, &a.resolved)?;
@@ -348,6 +253,74 @@ pub fn run(format: Format, a: &ScaffoldArgs) -> Result<ExitCode, Failure> {
         return Err(verify_failed(out));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--check`: what regenerating would change, without writing; exit 1 on drift.
+fn check(
+    format: Format,
+    out: &Path,
+    generation: &plumb_scaffold::Generation,
+) -> Result<ExitCode, Failure> {
+    let drift = sync::check(out, generation)?;
+    let code = if drift.drift { 1 } else { 0 };
+    let value = json!({
+        "repository": out.display().to_string(), "drift": drift.drift,
+        "generated_from": drift.generated_from, "model": drift.model,
+        "templates_changed": drift.templates_changed, "entries": drift.entries,
+    });
+    emit(
+        format,
+        || {
+            let mut t = String::new();
+            if drift.generated_from != drift.model {
+                t.push_str(&format!(
+                    "the model changed since generation (sha256 {} then, {} now)\n",
+                    short(&drift.generated_from),
+                    short(&drift.model)
+                ));
+            }
+            for (name, then, now) in &drift.templates_changed {
+                t.push_str(&format!(
+                    "template {name} changed ({then} then, {now} now)\n"
+                ));
+            }
+            for e in &drift.entries {
+                let counts = e.is_drift();
+                let what = match e.action {
+                    Action::Create => "missing or new: regenerating would create it".into(),
+                    Action::Update => {
+                        "the model or templates change it: regenerating would update it".into()
+                    }
+                    Action::Remove => "no longer generated: regenerating would remove it".into(),
+                    _ => e.note.clone().unwrap_or_default(),
+                };
+                t.push_str(&format!(
+                    "  {:<6} {}  {}{}\n",
+                    if counts { "drift" } else { "note" },
+                    e.path,
+                    what,
+                    if e.managed && matches!(e.action, Action::KeepEdited) {
+                        " (managed: must stay as generated)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            t.push_str(&format!(
+                "{}: {} and its model {}\n",
+                mark(!drift.drift),
+                out.display(),
+                if drift.drift {
+                    "have drifted apart"
+                } else {
+                    "agree"
+                }
+            ));
+            t
+        },
+        value,
+    )?;
+    Ok(ExitCode::from(code))
 }
 
 fn verify_failed(out: &Path) -> Failure {

@@ -22,6 +22,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod link;
+pub mod observed;
 pub mod ops;
 pub mod recurring;
 pub mod report;

@@ -12,6 +12,7 @@ pub mod blueprint;
 pub mod error;
 pub mod manifest;
 pub mod names;
+pub mod resolve;
 pub mod soc2;
 pub mod spec;
 pub mod sync;

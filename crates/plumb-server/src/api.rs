@@ -10,7 +10,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use plumb_ledger::entry::{Annotations, BlobRef, LogEntry, parse_time};
@@ -197,7 +196,7 @@ pub async fn append(
     let who2 = who.clone();
     let (index, leaf) = blocking(move || {
         let entry =
-            plumb_ledger::entry::prepare(&body, ann, &st.trusted, st.max_envelope, Utc::now())
+            plumb_ledger::entry::prepare(&body, ann, &st.trusted, st.max_envelope, st.now())
                 .map_err(Problem::from_ledger)?;
         // Refused whoever signed them: a store-signed envelope taken from an export and
         // replayed would otherwise re-open an incident or re-label a decision.
@@ -539,7 +538,7 @@ pub async fn create_token(
         ),
     };
     let (secret, rec) = lock(&s.tokens)
-        .create(role, systems, &label, ttl, Utc::now())
+        .create(role, systems, &label, ttl, s.now())
         .map_err(Problem::bad_request)?;
     s.audit(
         &format!("token {}", rec.id),
@@ -565,7 +564,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> ApiResult {
     let rec = lock(&s.tokens)
-        .revoke(&id, Utc::now())
+        .revoke(&id, s.now())
         .map_err(Problem::not_found)?;
     s.audit(
         &format!("token {}", rec.id),

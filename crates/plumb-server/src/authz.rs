@@ -14,7 +14,6 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use serde_json::json;
 
 use crate::problem::Problem;
@@ -69,7 +68,7 @@ fn check_token(s: &AppState, secret: &str) -> Result<TokenRecord, crate::tokens:
             json!({"level": "error", "msg": "token file unreadable", "error": e})
         );
     }
-    t.check(secret, Utc::now())
+    t.check(secret, s.now())
 }
 
 /// For a request the table does not know: `None` when the caller holds a valid credential

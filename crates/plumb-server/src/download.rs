@@ -10,7 +10,6 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 
 use plumb_ledger::store::Query as LogQuery;
 
@@ -26,7 +25,7 @@ pub fn write_pack(s: &AppState, query: &LogQuery) -> Result<std::fs::File, Probl
     let tmp = s.store.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| Problem::internal_logged(&e))?;
     let out = tmp.join(format!("export-{}.tar", random_hex(8)));
-    let written = lock(&s.reader).export(query, &out, Utc::now());
+    let written = lock(&s.reader).export(query, &out, s.now());
     let file = written
         .map_err(Problem::from_ledger)
         .and_then(|_| std::fs::File::open(&out).map_err(|e| Problem::internal_logged(&e)));

@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -67,7 +66,7 @@ pub async fn gate(
     in_scope(&who, wire.system.as_deref())?;
     let (want, run) = (wire.record, wire.run.clone());
     let req = wire
-        .into_request(&s.gate_configs, Utc::now())
+        .into_request(&s.gate_configs, s.now())
         .map_err(|e| Problem::bad_request(e.to_string()))?;
     let v = blocking(move || {
         let d = plumb_gate::evaluate(&req);

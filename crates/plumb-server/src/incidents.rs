@@ -103,7 +103,7 @@ fn with_ctx<T>(
     let ctx = Ctx {
         config: &setup.config,
         model: setup.model.as_ref(),
-        now: Utc::now(),
+        now: s.now(),
         actor: actor(who),
     };
     let (out, evs) = {
@@ -221,7 +221,7 @@ pub async fn list(
     blocking(move || {
         let setup = setup(&s)?;
         let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
-        let now = Utc::now();
+        let now = s.now();
         let scope = Scope::of(&who);
         let mut out = Vec::new();
         for inc in all.into_iter().filter(|i| scope.allows_any(&i.services)) {
@@ -284,7 +284,7 @@ pub async fn show(
         let inc = load_in_scope(&mut lock(&s.reader), &who, &id)?;
         Ok(json_response(
             StatusCode::OK,
-            view_json(setup(&s)?, inc, Utc::now())?,
+            view_json(setup(&s)?, inc, s.now())?,
         ))
     })
     .await
@@ -313,7 +313,7 @@ pub async fn operate(
             Ok(((), ops::apply(l, ctx, &id, &op).map_err(problem)?))
         })?;
         let inc = store::load(&mut lock(&s.reader), &id).map_err(problem)?;
-        let mut v = view_json(setup(&s)?, inc, Utc::now())?;
+        let mut v = view_json(setup(&s)?, inc, s.now())?;
         v["entries"] = json!(entries);
         Ok(json_response(StatusCode::OK, v))
     })
@@ -362,7 +362,7 @@ pub fn metrics(s: &AppState) -> String {
         Ok(a) => a,
         Err(_) => return String::new(),
     };
-    let now = Utc::now();
+    let now = s.now();
     let (mut open, mut due, mut overdue) = (0, 0, 0);
     let mut lines = String::new();
     for inc in all {

@@ -31,7 +31,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
 use serde_json::json;
 
 use problem::Problem;
@@ -68,6 +67,8 @@ pub struct ServerConfig {
     pub limits: listen::Limits,
     /// Longest a request may take, body included.
     pub request_timeout: Duration,
+    /// The clock the server reads (the wall clock unless a test gives another).
+    pub clock: state::Clock,
 }
 
 impl ServerConfig {
@@ -87,6 +88,7 @@ impl ServerConfig {
             gate_config: None,
             limits: listen::Limits::default(),
             request_timeout: state::DEFAULT_REQUEST_TIMEOUT,
+            clock: state::Clock::system(),
         }
     }
 }
@@ -121,7 +123,7 @@ async fn envelope(State(s): State<Arc<AppState>>, req: Request, next: Next) -> R
     s.metrics.count(r.status().as_u16());
     eprintln!(
         "{}",
-        json!({"ts": Utc::now().to_rfc3339(), "level": "info", "request_id": id, "method": method.as_str(), "path": uri, "status": r.status().as_u16(), "ms": started.elapsed().as_secs_f64() * 1000.0})
+        json!({"ts": s.now().to_rfc3339(), "level": "info", "request_id": id, "method": method.as_str(), "path": uri, "status": r.status().as_u16(), "ms": started.elapsed().as_secs_f64() * 1000.0})
     );
     r
 }
@@ -252,7 +254,7 @@ fn spawn_checkpointer(
                     s2.flush_access(true);
                 }
                 let mut l = lock(&s2.reader);
-                if let Err(e) = l.checkpoint(Utc::now()) {
+                if let Err(e) = l.checkpoint(s2.now()) {
                     eprintln!("{}", json!({"level": "error", "msg": "checkpoint failed", "error": e.to_string()}));
                 }
             })
@@ -275,6 +277,7 @@ pub async fn serve(
     let incidents = cfg.incidents.clone();
     let gate_config = cfg.gate_config.clone();
     let request_timeout = cfg.request_timeout;
+    let clock = cfg.clock.clone();
     let (idle, proxies, max_failures) = (
         cfg.session_idle,
         cfg.trusted_proxies.clone(),
@@ -282,7 +285,7 @@ pub async fn serve(
     );
     let s = Arc::new(
         tokio::task::spawn_blocking(move || -> Result<AppState, String> {
-            let mut st = AppState::open(store, secure)?;
+            let mut st = AppState::open(store, secure, clock)?;
             st.session_idle = idle;
             st.trusted_proxies = proxies;
             st.max_failures = max_failures;
@@ -328,9 +331,10 @@ pub async fn serve(
         match Arc::try_unwrap(s) {
             Ok(state) => {
                 return tokio::task::spawn_blocking(move || {
+                    let now = state.now();
                     let (mut ledger, _) = state.writer.finish();
                     ledger
-                        .checkpoint(Utc::now())
+                        .checkpoint(now)
                         .map(|_| ())
                         .map_err(|e| e.to_string())
                 })

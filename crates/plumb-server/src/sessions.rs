@@ -5,7 +5,6 @@
 
 use std::time::Instant;
 
-use chrono::Utc;
 use serde::Serialize;
 
 use crate::state::{
@@ -58,7 +57,7 @@ impl AppState {
             id: public_id(&secret),
             token,
             csrf: random_hex(16),
-            created: plumb_ledger::entry::format_time(Utc::now()),
+            created: plumb_ledger::entry::format_time(self.now()),
             expires: now + SESSION_TTL,
             last_seen: now,
         };
@@ -104,7 +103,7 @@ impl AppState {
         let token = {
             let mut t = lock(&self.tokens);
             let _ = t.refresh();
-            t.still_valid(&token_id, Utc::now())
+            t.still_valid(&token_id, self.now())
         };
         let mut all = lock(&self.sessions);
         let alive = match all.get(secret) {

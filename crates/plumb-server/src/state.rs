@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use plumb_ledger::Ledger;
 use plumb_ledger::commit::{BatchOptions, GroupCommit};
 use plumb_ledger::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
@@ -152,6 +152,36 @@ pub struct AppState {
     pub overview: Mutex<crate::overview::Overview>,
     /// Longest a request may take, body included.
     pub request_timeout: Duration,
+    /// The clock every handler reads.
+    pub clock: Clock,
+}
+
+/// The one clock the server reads: every request, checkpoint, token and session takes its
+/// time from here. The wall clock in production; tests give a fixed or stepped one.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>);
+
+impl Clock {
+    /// The system's wall clock.
+    pub fn system() -> Clock {
+        Clock(Arc::new(Utc::now))
+    }
+
+    /// A clock that answers `f()`.
+    pub fn from_fn(f: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    /// The time now.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
 }
 
 /// Random hex of `n` bytes from the operating system. Without randomness the server cannot
@@ -165,7 +195,7 @@ pub fn random_hex(n: usize) -> String {
 
 impl AppState {
     /// Opens the store: a reader, a writer (group commit) and the key.
-    pub fn open(store: PathBuf, secure_cookies: bool) -> Result<Self, String> {
+    pub fn open(store: PathBuf, secure_cookies: bool, clock: Clock) -> Result<Self, String> {
         let reader = Ledger::open(&store).map_err(|e| e.to_string())?;
         let writer = Ledger::open(&store).map_err(|e| e.to_string())?;
         let key =
@@ -187,14 +217,20 @@ impl AppState {
             max_failures: MAX_FAILURES,
             trusted_proxies: Vec::new(),
             session_idle: DEFAULT_SESSION_IDLE,
-            access: crate::audit::AccessLog::new(Utc::now()),
+            access: crate::audit::AccessLog::new(clock.now()),
             metrics: Metrics::default(),
             secure_cookies,
             incidents: None,
             gate_configs: Default::default(),
             overview: Default::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            clock,
         })
+    }
+
+    /// The time now, from the server's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// The client's address: the peer, or, when the peer is a trusted proxy, the right-most
@@ -276,7 +312,7 @@ impl AppState {
 
     /// Writes the access summary of the interval just ended, if anything happened in it.
     pub fn flush_access(&self, wait: bool) {
-        let Some(summary) = self.access.take(Utc::now()) else {
+        let Some(summary) = self.access.take(self.now()) else {
             return;
         };
         let digest = plumb_ledger::hash::hex(&plumb_ledger::hash::sha256(
@@ -353,7 +389,7 @@ impl AppState {
         let payload = serde_json::to_vec(st)
             .map_err(|e| plumb_ledger::Error::Malformed(format!("statement: {e}")))?;
         let env = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &payload, &self.key);
-        prepare_envelope(env, ann, &self.trusted, Utc::now())
+        prepare_envelope(env, ann, &self.trusted, self.now())
     }
 
     /// Signs `st` with the store key and submits it for appending without blocking (a full

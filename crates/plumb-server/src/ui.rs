@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use chrono::Utc;
 use plumb_records::Record;
 use plumb_records::audit::AuditEvent;
 use serde_json::{Value, json};
@@ -136,7 +135,7 @@ async fn login(
     let checked = {
         let mut t = lock(&s.tokens);
         let _ = t.refresh();
-        t.check(&secret, Utc::now())
+        t.check(&secret, s.now())
     };
     match checked {
         Ok(rec)

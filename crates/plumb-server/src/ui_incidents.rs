@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use plumb_incident::clock::{Stage, State as DueState};
@@ -48,7 +47,7 @@ const NOT_CONFIGURED: &str =
 fn views(s: &AppState, scope: &Scope) -> Result<Vec<View>, String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
     let all = store::all(&mut lock(&s.reader)).map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = s.now();
     all.into_iter()
         .filter(|i| scope.allows_any(&i.services))
         .map(|i| ops::view(i, &setup.config, now).map_err(|e| e.to_string()))
@@ -140,7 +139,7 @@ fn incident_context(
     let mut l = lock(&s.reader);
     let inc = crate::incidents::load_in_scope(&mut l, who, id)
         .map_err(|p| (StatusCode::NOT_FOUND, p.detail))?;
-    let v = ops::view(inc, &setup.config, Utc::now())
+    let v = ops::view(inc, &setup.config, s.now())
         .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let i = &v.incident;
     let deadlines: Vec<Value> = v

@@ -400,3 +400,39 @@ fn record_schemas_are_served() {
     assert_eq!(r.status, 404);
     srv.stop();
 }
+
+/// The server reads one clock, the one it is given: entries, checkpoints and the access trail
+/// are stamped with its time, not the machine's.
+#[test]
+fn the_server_takes_its_time_from_the_clock_it_is_given() {
+    let fixed = chrono::Utc::now() - chrono::Duration::days(30);
+    let srv =
+        Server::start_with(move |c| c.clock = plumb_server::state::Clock::from_fn(move || fixed));
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let (aud, _) = srv.token(Role::Auditor, &[]);
+    let r = http(
+        srv.addr,
+        "POST",
+        "/v1/entries?system=payments",
+        Some(&rec),
+        Some("application/json"),
+        &envelope(&srv.store, 1),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let i = r.json()["index"].as_u64().unwrap();
+    let e = http(
+        srv.addr,
+        "GET",
+        &format!("/v1/entries/{i}"),
+        Some(&aud),
+        None,
+        b"",
+    )
+    .json();
+    let day = fixed.format("%Y-%m-%d").to_string();
+    assert!(
+        e["time"].as_str().unwrap_or("").starts_with(&day),
+        "entry time {} is not the server clock's day {day}",
+        e["time"]
+    );
+}
