@@ -576,6 +576,10 @@ pub struct GateRun {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCmd {
+    /// List the model checks: id, level, what each finds, the law it applies and the fix.
+    ///
+    /// Example: plumb model rules --format json
+    Rules,
     /// Check DORA traceability and the ArchiMate 3.2 relationship rules; exit 1 on errors.
     ///
     /// Example: plumb model check examples/model/bank.yaml --sarif-out model.sarif --record

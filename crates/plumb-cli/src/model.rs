@@ -195,6 +195,7 @@ pub fn run(
             )?;
             Ok(if ok { code } else { ExitCode::from(1) })
         }
+        ModelCmd::Rules => rules(format),
         ModelCmd::Impact { model, element } => {
             let m = load(model)?;
             if !m.elements.iter().any(|e| &e.id == element)
@@ -296,6 +297,33 @@ pub fn run(
             )
         }
     }
+}
+
+/// `plumb model rules`: the registry of model checks.
+fn rules(format: Format) -> Result<ExitCode, Failure> {
+    let rules = plumb_model::check::RULES;
+    emit(
+        format,
+        || {
+            let mut s = String::new();
+            for r in rules {
+                s.push_str(&format!(
+                    "{:<18} {:<8} {}\n{:<27} refs: {}\n{:<27} fix: {}\n",
+                    r.id,
+                    r.level.name(),
+                    r.title,
+                    "",
+                    r.refs.join("; "),
+                    "",
+                    r.fix
+                ));
+            }
+            s
+        },
+        json!({"rules": rules.iter().map(|r| json!({
+            "id": r.id, "level": r.level, "title": r.title, "refs": r.refs, "fix": r.fix,
+        })).collect::<Vec<_>>()}),
+    )
 }
 
 /// Reads deployments and SBOM components out of the ledger.

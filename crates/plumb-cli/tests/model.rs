@@ -253,3 +253,21 @@ fn drift_reads_deployments_and_sboms_from_the_ledger() {
         "{ids:?}"
     );
 }
+
+#[test]
+fn the_model_rules_are_listed_with_their_law_and_an_invalid_threshold_is_refused() {
+    let o = plumb(&["--format", "json", "model", "rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rules = v["rules"].as_array().unwrap();
+    let service_type = rules
+        .iter()
+        .find(|r| r["id"] == "DORA-MODEL-012")
+        .expect("the service-type rule is listed");
+    assert_eq!(service_type["level"], "error");
+    assert_eq!(service_type["refs"][0], "ITS 2024/2956");
+    assert!(rules.iter().all(|r| !r["fix"].as_str().unwrap_or("").is_empty()));
+    let o = plumb(&["model", "check", BANK, "--concentration-threshold", "1.5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at most 1"));
+}
