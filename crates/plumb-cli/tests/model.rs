@@ -266,7 +266,11 @@ fn the_model_rules_are_listed_with_their_law_and_an_invalid_threshold_is_refused
         .expect("the service-type rule is listed");
     assert_eq!(service_type["level"], "error");
     assert_eq!(service_type["refs"][0], "ITS 2024/2956");
-    assert!(rules.iter().all(|r| !r["fix"].as_str().unwrap_or("").is_empty()));
+    assert!(
+        rules
+            .iter()
+            .all(|r| !r["fix"].as_str().unwrap_or("").is_empty())
+    );
     let o = plumb(&["model", "check", BANK, "--concentration-threshold", "1.5"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at most 1"));

@@ -9,8 +9,7 @@
 //! its own, and only with critical services affected.
 
 use chrono::{DateTime, Utc};
-use plumb_dora::incident::{self as law, Bound, Threshold, criterion};
-use serde::Serialize;
+use plumb_dora::incident::{self as law, criterion};
 
 use crate::error::{Error, Result, parse_time};
 
@@ -118,60 +117,6 @@ impl AssessmentRules for Assessment {
     }
 }
 
-/// `affected` exceeds `pct` per cent of `total`, in integers (exactly `pct` % is not above).
-fn share_above(s: Share, pct: u64) -> bool {
-    (s.affected as i128) * 100 > (s.total as i128) * pct as i128
-}
-
-fn pct(s: Share) -> String {
-    format!("{:.2} %", s.affected as f64 * 100.0 / s.total as f64)
-}
-
-fn eval(t: &Threshold, met: bool, detail: String) -> ThresholdResult {
-    ThresholdResult {
-        key: t.key.into(),
-        criterion: t.criterion.into(),
-        reference: t.reference.into(),
-        met,
-        detail,
-    }
-}
-
-fn bound_pct(t: &Threshold) -> u64 {
-    match t.bound {
-        Bound::PercentAbove(p) => p,
-        _ => unreachable!("{} is a share threshold", t.key),
-    }
-}
-
-fn bound_n(t: &Threshold) -> u64 {
-    match t.bound {
-        Bound::Above(n) | Bound::AtLeast(n) => n,
-        _ => unreachable!("{} is a number threshold", t.key),
-    }
-}
-
-fn share_threshold(t: &Threshold, s: Option<Share>, unit: &str) -> ThresholdResult {
-    match s {
-        None => eval(t, false, format!("{unit}: not assessed")),
-        Some(s) => {
-            let p = bound_pct(t);
-            let met = share_above(s, p);
-            eval(
-                t,
-                met,
-                format!(
-                    "{} of {} {unit} = {} ({} {p} %)",
-                    s.affected,
-                    s.total,
-                    pct(s),
-                    if met { "above" } else { "not above" }
-                ),
-            )
-        }
-    }
-}
-
 /// Classifies an incident. `detected_at` anchors the duration when the occurrence is unknown
 /// (Art. 3); `resolved_at` is the incident's resolution if recorded; `now` measures the
 /// duration so far when it is not resolved.
@@ -183,10 +128,70 @@ pub fn classify(
     now: DateTime<Utc>,
 ) -> Result<Classification> {
     a.validate()?;
-    let mut ex = Vec::new();
+    let cs = critical_services(a, model);
+    let mut ex = vec![format!(
+        "Critical services affected ({}): {}.",
+        law::CRITICAL_SERVICES,
+        cs.detail
+    )];
+    let span = duration(a, detected_at, resolved_at, now)?;
+    let results = crate::thresholds::evaluate(&crate::thresholds::Inputs {
+        assessment: a,
+        supports_critical_functions: cs.supports_functions,
+        duration_minutes: span.minutes,
+        from_occurrence: a.occurred_at.is_some(),
+        resolved: span.resolved,
+    });
+    let paragraphs = paragraphs_met(&results);
+    let malicious = a.malicious_access;
+    let enough = paragraphs.len() >= law::MAJOR_MIN_OTHER_THRESHOLDS;
+    let major = cs.met && (malicious || enough);
+    for r in &results {
+        if r.met {
+            ex.push(format!("Met {}: {}.", r.reference, r.detail));
+        } else if !r.detail.ends_with("not assessed") {
+            ex.push(format!("Not met {}: {}.", r.reference, r.detail));
+        }
+    }
+    ex.push(major_sentence(major, cs.met, malicious, &paragraphs));
+    let mut criteria: Vec<String> = Vec::new();
+    if cs.met {
+        criteria.push(criterion::CRITICAL.into());
+    }
+    for r in results.iter().filter(|r| r.met) {
+        if !criteria.contains(&r.criterion) {
+            criteria.push(r.criterion.clone());
+        }
+    }
+    Ok(Classification {
+        major,
+        critical_services: cs.met,
+        critical_services_detail: cs.detail,
+        malicious_access: malicious,
+        other_thresholds_met: paragraphs,
+        thresholds: results,
+        criteria_met: criteria,
+        explanation: ex,
+        estimates: a.estimates,
+        duration_minutes: span.minutes,
+    })
+}
 
-    // Art. 6: the condition every major incident must meet.
-    let cif = match a.supports_critical_functions {
+/// The condition of Art. 6, with its reasons.
+struct CriticalServices {
+    /// Art. 6 is met.
+    met: bool,
+    /// Art. 6(a): the affected services support critical or important functions.
+    supports_functions: bool,
+    /// Why, or why not.
+    detail: String,
+}
+
+/// Art. 6: the condition every major incident must meet: (a) critical or important functions
+/// supported (stated, else from the model), (b) authorised services affected, (c) malicious
+/// access.
+fn critical_services(a: &Assessment, model: &ModelFacts) -> CriticalServices {
+    let (supports, why_functions) = match a.supports_critical_functions {
         Some(v) => (
             v,
             format!(
@@ -206,94 +211,46 @@ pub fn classify(
             ),
         ),
     };
-    let mut why_critical = Vec::new();
-    if cif.0 {
-        why_critical.push(format!("(a) {}", cif.1));
+    let mut why = Vec::new();
+    if supports {
+        why.push(format!("(a) {why_functions}"));
     }
     if a.authorised_services_affected {
-        why_critical.push("(b) financial services requiring authorisation or registration, or supervised, are affected".into());
+        why.push("(b) financial services requiring authorisation or registration, or supervised, are affected".into());
     }
     if a.malicious_access {
-        why_critical.push(
+        why.push(
             "(c) the incident is a successful, malicious and unauthorised access to the network and information systems".into(),
         );
     }
-    let critical = !why_critical.is_empty();
-    let critical_detail = if critical {
-        why_critical.join("; ")
+    let met = !why.is_empty();
+    let detail = if met {
+        why.join("; ")
     } else {
         format!(
-            "not met: {}; no authorised financial services affected; no malicious unauthorised access",
-            cif.1
+            "not met: {why_functions}; no authorised financial services affected; no malicious unauthorised access"
         )
     };
-    ex.push(format!(
-        "Critical services affected ({}): {}.",
-        law::CRITICAL_SERVICES,
-        critical_detail
-    ));
+    CriticalServices {
+        met,
+        supports_functions: supports,
+        detail,
+    }
+}
 
-    let mut results = vec![
-        share_threshold(&law::CLIENTS_SHARE, a.clients, "clients"),
-        match a.clients {
-            None => eval(&law::CLIENTS_NUMBER, false, "clients: not assessed".into()),
-            Some(s) => {
-                let n = bound_n(&law::CLIENTS_NUMBER);
-                let met = s.affected as u64 > n;
-                eval(
-                    &law::CLIENTS_NUMBER,
-                    met,
-                    format!(
-                        "{} clients affected ({} {n})",
-                        s.affected,
-                        if met { "above" } else { "not above" }
-                    ),
-                )
-            }
-        },
-        share_threshold(
-            &law::COUNTERPARTS_SHARE,
-            a.counterparts,
-            "financial counterparts",
-        ),
-        share_threshold(
-            &law::TRANSACTIONS_NUMBER,
-            a.transactions,
-            "transactions (daily average)",
-        ),
-        share_threshold(
-            &law::TRANSACTIONS_VALUE,
-            a.transaction_value_eur,
-            "EUR of transactions (daily average value)",
-        ),
-        eval(
-            &law::RELEVANT_CLIENTS,
-            a.relevant_clients_affected,
-            if a.relevant_clients_affected {
-                "relevant clients or counterparts are affected".into()
-            } else {
-                "no relevant clients or counterparts affected".into()
-            },
-        ),
-        eval(
-            &law::REPUTATION,
-            !a.reputational.is_empty(),
-            if a.reputational.is_empty() {
-                "no case of Art. 2".into()
-            } else {
-                format!(
-                    "cases: {}",
-                    a.reputational
-                        .iter()
-                        .map(snake)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            },
-        ),
-    ];
+/// How long the incident lasted (Art. 3).
+struct Span {
+    minutes: i64,
+    resolved: bool,
+}
 
-    // Duration (Art. 3): from occurrence, else detection; to resolution, else now (so far).
+/// From occurrence, else detection; to resolution, else now (so far).
+fn duration(
+    a: &Assessment,
+    detected_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Span> {
     let start = match a.occurred_at.as_deref() {
         Some(s) => parse_time("occurred_at", s)?,
         None => detected_at,
@@ -313,117 +270,16 @@ pub fn classify(
             ),
         ));
     }
-    let minutes = (until - start).num_minutes();
-    let dh = bound_n(&law::DURATION_HOURS) as i64;
-    let dmet = minutes > dh * 60;
-    results.push(eval(
-        &law::DURATION_HOURS,
-        dmet,
-        format!(
-            "{} from {} to {} ({} {dh} h){}",
-            hm(minutes),
-            if a.occurred_at.is_some() {
-                "occurrence"
-            } else {
-                "detection"
-            },
-            if end.is_some() {
-                "resolution"
-            } else {
-                "now, not yet resolved"
-            },
-            if dmet { "above" } else { "not above" },
-            if end.is_none() && !dmet {
-                "; re-assess while it lasts"
-            } else {
-                ""
-            }
-        ),
-    ));
-    let dt = bound_n(&law::DOWNTIME_HOURS) as i64;
-    results.push(match a.downtime_minutes {
-        None => eval(&law::DOWNTIME_HOURS, false, "downtime: not assessed".into()),
-        Some(m) if !cif.0 => eval(
-            &law::DOWNTIME_HOURS,
-            false,
-            format!(
-                "{} of downtime, but this threshold applies only to ICT services supporting critical or important functions",
-                hm(m)
-            ),
-        ),
-        Some(m) => {
-            let met = m > dt * 60;
-            eval(
-                &law::DOWNTIME_HOURS,
-                met,
-                format!(
-                    "{} of downtime of a service supporting critical or important functions ({} {dt} h)",
-                    hm(m),
-                    if met { "above" } else { "not above" }
-                ),
-            )
-        }
-    });
-    let mut states = a.member_states.clone();
-    states.sort();
-    states.dedup();
-    let ms = bound_n(&law::MEMBER_STATES) as usize;
-    results.push(eval(
-        &law::MEMBER_STATES,
-        states.len() >= ms,
-        format!(
-            "impact in {} Member State(s){} (at least {ms} needed)",
-            states.len(),
-            if states.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", states.join(", "))
-            }
-        ),
-    ));
-    results.push(eval(
-        &law::DATA_LOSS,
-        !a.data_losses.is_empty(),
-        if a.data_losses.is_empty() {
-            "no adverse impact on data".into()
-        } else {
-            format!(
-                "adverse impact on {}",
-                a.data_losses
-                    .iter()
-                    .map(snake)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        },
-    ));
-    results.push(eval(
-        &law::MALICIOUS_ACCESS,
-        a.malicious_access,
-        if a.malicious_access {
-            "successful, malicious and unauthorised access that may result in data losses".into()
-        } else {
-            "no malicious unauthorised access".into()
-        },
-    ));
-    let eur = bound_n(&law::ECONOMIC_EUR);
-    results.push(match a.costs_eur {
-        None => eval(&law::ECONOMIC_EUR, false, "costs: not assessed".into()),
-        Some(c) => {
-            let met = c as u64 > eur;
-            eval(
-                &law::ECONOMIC_EUR,
-                met,
-                format!(
-                    "EUR {c} costs and losses ({} EUR {eur})",
-                    if met { "above" } else { "not above" }
-                ),
-            )
-        }
-    });
+    Ok(Span {
+        minutes: (until - start).num_minutes(),
+        resolved: end.is_some(),
+    })
+}
 
-    // Count by paragraph: 9(1) once however many of its points are met; 9(5)(a) apart from
-    // 9(5)(b), which is the one that suffices on its own.
+/// The paragraphs of Art. 9 with a threshold met, counted once each: 9(1) once however many of
+/// its points are met; 9(5)(a) apart from 9(5)(b), which suffices on its own and is not
+/// counted here.
+fn paragraphs_met(results: &[ThresholdResult]) -> Vec<String> {
     let mut paragraphs: Vec<String> = Vec::new();
     for r in results.iter().filter(|r| r.met) {
         if r.key == law::MALICIOUS_ACCESS.key {
@@ -434,61 +290,36 @@ pub fn classify(
             paragraphs.push(para);
         }
     }
-    let malicious = a.malicious_access;
+    paragraphs
+}
+
+/// The major rule of Art. 8(1), in a sentence.
+fn major_sentence(major: bool, critical: bool, malicious: bool, paragraphs: &[String]) -> String {
     let enough = paragraphs.len() >= law::MAJOR_MIN_OTHER_THRESHOLDS;
-    let major = critical && (malicious || enough);
-    for r in &results {
-        if r.met {
-            ex.push(format!("Met {}: {}.", r.reference, r.detail));
-        } else if !r.detail.ends_with("not assessed") {
-            ex.push(format!("Not met {}: {}.", r.reference, r.detail));
-        }
-    }
-    ex.push(format!(
-        "{} ({}): {}",
+    let why = match (critical, malicious, enough) {
+        (false, _, _) => format!(
+            "critical services are not affected, so the incident is not major whatever else is met ({} other threshold(s) met).",
+            paragraphs.len()
+        ),
+        (true, true, _) => "critical services are affected and a successful malicious unauthorised access that may result in data losses (Art. 9(5)(b)) is enough on its own.".into(),
+        (true, false, true) => format!(
+            "critical services are affected and {} thresholds are met ({}); at least {} are needed, and criticality is not one of them.",
+            paragraphs.len(),
+            paragraphs.join(", "),
+            law::MAJOR_MIN_OTHER_THRESHOLDS
+        ),
+        (true, false, false) => format!(
+            "critical services are affected but only {} threshold(s) met{}; at least {} are needed, and criticality is not one of them.",
+            paragraphs.len(),
+            if paragraphs.is_empty() { String::new() } else { format!(" ({})", paragraphs.join(", ")) },
+            law::MAJOR_MIN_OTHER_THRESHOLDS
+        ),
+    };
+    format!(
+        "{} ({}): {why}",
         if major { "MAJOR" } else { "Not major" },
-        law::MAJOR_RULE,
-        match (critical, malicious, enough) {
-            (false, _, _) => format!(
-                "critical services are not affected, so the incident is not major whatever else is met ({} other threshold(s) met).",
-                paragraphs.len()
-            ),
-            (true, true, _) => "critical services are affected and a successful malicious unauthorised access that may result in data losses (Art. 9(5)(b)) is enough on its own.".into(),
-            (true, false, true) => format!(
-                "critical services are affected and {} thresholds are met ({}); at least {} are needed, and criticality is not one of them.",
-                paragraphs.len(),
-                paragraphs.join(", "),
-                law::MAJOR_MIN_OTHER_THRESHOLDS
-            ),
-            (true, false, false) => format!(
-                "critical services are affected but only {} threshold(s) met{}; at least {} are needed, and criticality is not one of them.",
-                paragraphs.len(),
-                if paragraphs.is_empty() { String::new() } else { format!(" ({})", paragraphs.join(", ")) },
-                law::MAJOR_MIN_OTHER_THRESHOLDS
-            ),
-        }
-    ));
-    let mut criteria: Vec<String> = Vec::new();
-    if critical {
-        criteria.push(criterion::CRITICAL.into());
-    }
-    for r in results.iter().filter(|r| r.met) {
-        if !criteria.contains(&r.criterion) {
-            criteria.push(r.criterion.clone());
-        }
-    }
-    Ok(Classification {
-        major,
-        critical_services: critical,
-        critical_services_detail: critical_detail,
-        malicious_access: malicious,
-        other_thresholds_met: paragraphs,
-        thresholds: results,
-        criteria_met: criteria,
-        explanation: ex,
-        estimates: a.estimates,
-        duration_minutes: minutes,
-    })
+        law::MAJOR_RULE
+    )
 }
 
 /// The Art. 9 paragraph a threshold belongs to: `RTS 2024/1772 Art. 9(1)(b)` -> `Art. 9(1)`,
@@ -502,14 +333,6 @@ fn paragraph(reference: &str) -> String {
         Some((i, _)) => art[..=i].to_string(),
         None => art.to_string(),
     }
-}
-
-/// The serialised (snake_case) name of an enumeration value.
-fn snake<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|x| x.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// `95` -> `1 h 35 min`.

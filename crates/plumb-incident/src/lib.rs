@@ -28,5 +28,6 @@ pub mod recurring;
 pub mod report;
 pub mod store;
 pub mod threat;
+pub mod thresholds;
 
 pub use error::{Error, Result};
