@@ -1,7 +1,16 @@
-//! What every Plumbline crate needs and none should define again. It sits at the bottom and
-//! depends only on `sha2`, so a crate that needs a digest does not pull in the ledger's storage
-//! or the scanners' readers for it. Issue 14 moves the rest here (time parsing and formatting,
-//! escaping, safe XML events, glob patterns, criticality).
+//! What every Plumbline crate needs and none should define again: hex and digests, reading
+//! untrusted input text, safe XML events, escaping, CODEOWNERS-style patterns, RFC 3339 times
+//! and criticality. It sits at the bottom (sha2, quick-xml, chrono, thiserror), so a crate that
+//! needs one of these does not pull in the ledger's storage or the scanners' readers for it.
+
+pub mod criticality;
+pub mod escape;
+pub mod glob;
+pub mod input;
+pub mod time;
+pub mod xml;
+
+pub use criticality::Criticality;
 
 use sha2::{Digest, Sha256};
 

@@ -540,7 +540,7 @@ pub struct GateRun {
     #[arg(long)]
     pub system: Option<String>,
     /// Criticality of the functions the system supports.
-    #[arg(long, value_parser = ["critical", "important", "none"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(plumb_base::Criticality::ALL.map(|c| c.name())))]
     pub criticality: Option<String>,
     /// Target environment (e.g. production).
     #[arg(long)]

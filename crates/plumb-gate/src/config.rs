@@ -229,7 +229,7 @@ impl GateConfig {
 
     /// Checks values that serde cannot.
     pub fn validate(&self) -> Result<(), GateError> {
-        if !["critical", "important", "none"].contains(&self.criticality.as_str()) {
+        if plumb_base::Criticality::from_name(&self.criticality).is_none() {
             return Err(GateError::Usage(format!(
                 "criticality {:?} must be critical, important or none",
                 self.criticality

@@ -4,6 +4,7 @@
 use crate::config::BASELINE_RULES;
 use crate::decision::{Decision, Outcome};
 use crate::waiver::WaiverState;
+use plumb_base::escape::xml;
 
 fn headline(d: &Decision) -> String {
     let what = match d.result {
@@ -118,7 +119,7 @@ pub fn human(d: &Decision, color: bool) -> String {
     out.push_str(&format!(
         "  inputs: {} files; policy {} ({})\n",
         d.inputs.len(),
-        &d.policy.digest[..16],
+        short_digest(&d.policy.digest),
         d.policy.engine
     ));
     out
@@ -189,16 +190,9 @@ pub fn markdown(d: &Decision) -> String {
     let f = &d.findings;
     out.push_str(&format!(
         "Findings: {} critical, {} high, {} medium, {} other active; {} waived; {} suppressed by tools. Policy `{}`, {} inputs, evaluated at {}.\n",
-        f.critical, f.high, f.medium, f.other, f.waived, f.suppressed, &d.policy.digest[..16], d.inputs.len(), d.now
+        f.critical, f.high, f.medium, f.other, f.waived, f.suppressed, short_digest(&d.policy.digest), d.inputs.len(), d.now
     ));
     out
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// JUnit XML: one test case per rule (baseline rules always listed), failed when violated.
@@ -261,4 +255,10 @@ pub fn junit(d: &Decision) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// The first 16 characters of a digest, for display (all of a shorter one: a decision read
+/// back from a server is not trusted to be well-formed).
+fn short_digest(d: &str) -> &str {
+    d.get(..16).unwrap_or(d)
 }

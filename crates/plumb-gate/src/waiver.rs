@@ -2,7 +2,7 @@
 //! and an expiry. Expired or over-long waivers never apply; every decision lists the waivers
 //! used, unused, expired and invalid.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use plumb_ingest::facts::Finding;
@@ -64,8 +64,8 @@ struct WaiverFile {
 
 pub use plumb_records::gate::{WaiverState, WaiverUse};
 
-fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(s).ok()
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    plumb_base::time::parse_rfc3339(s).ok()
 }
 
 /// Parses a waiver file (YAML or JSON) and checks each waiver's fields.
@@ -120,7 +120,13 @@ pub fn load(name: &str, text: &str) -> Result<Vec<Waiver>, GateError> {
 impl Waiver {
     /// Its state at `now`, given the maximum lifetime.
     pub fn state(&self, now: DateTime<Utc>, max_days: u32) -> WaiverState {
-        let expires = parse_time(&self.expires_at).expect("validated on load");
+        // Checked on load; a waiver built another way with an unreadable expiry never applies.
+        let Some(expires) = parse_time(&self.expires_at) else {
+            return WaiverState::Invalid(format!(
+                "expires_at {:?} is not an RFC 3339 time",
+                self.expires_at
+            ));
+        };
         let max = chrono::Duration::days(max_days as i64);
         if let Some(approved) = self.approved_at.as_deref().and_then(parse_time) {
             if expires.signed_duration_since(approved) > max {
@@ -133,10 +139,10 @@ impl Waiver {
                 return WaiverState::Invalid("approved in the future".into());
             }
         }
-        if expires.with_timezone(&Utc) <= now {
+        if expires <= now {
             return WaiverState::Expired;
         }
-        if expires.with_timezone(&Utc).signed_duration_since(now) > max {
+        if expires.signed_duration_since(now) > max {
             return WaiverState::Invalid(format!("expires more than {max_days} days from now"));
         }
         WaiverState::Active

@@ -46,17 +46,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Parses an RFC 3339 time with an explicit offset (a time without one is refused: the
 /// reporting clocks depend on it).
 pub fn parse_time(field: &str, s: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| {
-            Error::invalid(
-                field,
-                format!("{s:?} is not an RFC 3339 time with a zone offset ({e}), e.g. 2026-11-21T09:30:00Z"),
-            )
-        })
+    plumb_base::time::parse_rfc3339(s).map_err(|e| Error::invalid(field, e))
 }
 
 /// Formats a time as RFC 3339 UTC to the second.
 pub fn fmt_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    plumb_base::time::format_seconds(t)
 }

@@ -45,12 +45,8 @@ pub fn criticality(e: &Element) -> Option<&'static str> {
     ) {
         return None;
     }
-    match Model::prop(e, CRITICALITY)
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("critical") => Some("critical"),
-        Some("important") => Some("important"),
+    match Model::prop(e, CRITICALITY).map(str::parse::<plumb_base::Criticality>) {
+        Some(Ok(c)) if c.is_critical_or_important() => Some(c.name()),
         _ if Model::prop(e, "Specialization") == Some("Critical or Important Function") => {
             Some("critical")
         }

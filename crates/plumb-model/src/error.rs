@@ -33,8 +33,8 @@ impl ModelError {
     }
 }
 
-impl From<plumb_ingest::IngestError> for ModelError {
-    fn from(e: plumb_ingest::IngestError) -> Self {
+impl From<plumb_base::input::InputError> for ModelError {
+    fn from(e: plumb_base::input::InputError) -> Self {
         ModelError {
             file: e.file,
             line: e.line,

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use plumb_ingest::util::{XmlEvent, xml_events};
+use plumb_base::escape::xml as esc;
+use plumb_base::xml::{XmlEvent, xml_events};
 
 use crate::error::{ModelError, Result};
 use crate::model::{Element, Model, OrgItem, Properties, Relationship};
@@ -30,7 +31,7 @@ struct Pending {
 
 /// Reads an exchange-format document.
 pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
-    let text = plumb_ingest::util::text(file, bytes)?;
+    let text = plumb_base::input::text(file, bytes)?;
     let mut m = Model::default();
     let mut stack: Vec<String> = Vec::new();
     let mut pending: Option<Pending> = None;
@@ -50,7 +51,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                 stack.push(e.name.clone());
                 if stack.len() == 1 {
                     if e.name != "model" {
-                        return Err(plumb_ingest::IngestError::at(
+                        return Err(plumb_base::input::InputError::at(
                             file,
                             e.line,
                             format!(
@@ -62,7 +63,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                     match e.attr("xmlns") {
                         Some(NAMESPACE) => {}
                         Some(ns) if ns.trim_end_matches('/') == OLD_NAMESPACE => {
-                            return Err(plumb_ingest::IngestError::at(
+                            return Err(plumb_base::input::InputError::at(
                                 file,
                                 e.line,
                                 format!(
@@ -71,7 +72,7 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                             ));
                         }
                         other => {
-                            return Err(plumb_ingest::IngestError::at(
+                            return Err(plumb_base::input::InputError::at(
                                 file,
                                 e.line,
                                 format!(
@@ -306,8 +307,8 @@ fn finish(
     file: &str,
     p: Pending,
     m: &mut Model,
-) -> std::result::Result<(), plumb_ingest::IngestError> {
-    let bad = |msg: String| plumb_ingest::IngestError::at(file, p.line, msg);
+) -> std::result::Result<(), plumb_base::input::InputError> {
+    let bad = |msg: String| plumb_base::input::InputError::at(file, p.line, msg);
     if p.id.is_empty() {
         return Err(bad(format!("{} without an identifier", p.kind)));
     }
@@ -370,13 +371,6 @@ fn finish(
         });
     }
     Ok(())
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Property definition ids: one per distinct key, in first-use order.

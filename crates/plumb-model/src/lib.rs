@@ -57,7 +57,7 @@ pub fn load(path: &std::path::Path) -> Result<Model> {
             let b = read(&p)?;
             Ok((
                 p.display().to_string(),
-                plumb_ingest::util::text(&p.display().to_string(), &b)?.to_string(),
+                plumb_base::input::text(&p.display().to_string(), &b)?.to_string(),
             ))
         };
         let e = text(part("elements"))?;
@@ -82,7 +82,7 @@ pub fn load(path: &std::path::Path) -> Result<Model> {
 pub fn read_bytes(name: &str, format: &str, bytes: &[u8]) -> Result<Model> {
     match format {
         "xml" => exchange::read(name, bytes),
-        "yaml" | "yml" => yaml::read(name, plumb_ingest::util::text(name, bytes)?),
+        "yaml" | "yml" => yaml::read(name, plumb_base::input::text(name, bytes)?),
         _ => Err(ModelError::new(
             name,
             "unknown model format: use .xml (ArchiMate exchange), .yaml, or an Archi CSV export (elements.csv)",

@@ -2,6 +2,7 @@
 //! Technology, Physical, Implementation) of the whole model or of one function's dependency
 //! slice. Static SVG: readable in any browser, no script.
 
+use plumb_base::escape::xml as esc;
 use std::collections::{HashMap, HashSet};
 
 use crate::graph::deps;
@@ -26,13 +27,6 @@ fn colour(l: Layer) -> &'static str {
         Layer::Implementation => "#ffe0e0",
         Layer::Other => "#eeeeee",
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn short(s: &str, n: usize) -> String {

@@ -84,9 +84,9 @@ pub fn exchange_structure(xml: &str) -> std::result::Result<(), String> {
     let mut order = Vec::new();
     let mut depth = 0usize;
     let mut bad = None;
-    plumb_ingest::util::xml_events("export.xml", xml.as_bytes(), |ev| {
+    plumb_base::xml::xml_events("export.xml", xml.as_bytes(), |ev| {
         match ev {
-            plumb_ingest::util::XmlEvent::Start(e) => {
+            plumb_base::xml::XmlEvent::Start(e) => {
                 depth += 1;
                 if depth == 2 {
                     order.push(e.name.clone());
@@ -111,8 +111,8 @@ pub fn exchange_structure(xml: &str) -> std::result::Result<(), String> {
                     ));
                 }
             }
-            plumb_ingest::util::XmlEvent::End(_) => depth -= 1,
-            plumb_ingest::util::XmlEvent::Text(_) => {}
+            plumb_base::xml::XmlEvent::End(_) => depth -= 1,
+            plumb_base::xml::XmlEvent::Text(_) => {}
         }
         Ok(())
     })

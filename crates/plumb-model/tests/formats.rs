@@ -33,7 +33,7 @@ fn svg_views_show_the_layers_and_the_slice() {
     );
     assert!(slice.contains("#d00000"), "flagged elements are marked");
     // Well-formed XML, with nothing that needs a script.
-    plumb_ingest::util::xml_events("view.svg", slice.as_bytes(), |_| Ok(())).unwrap();
+    plumb_base::xml::xml_events("view.svg", slice.as_bytes(), |_| Ok(())).unwrap();
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn hostile_and_broken_models_are_refused_with_the_line() {
         "</x>".repeat(300)
     );
     assert!(xml_err(&deep).message.contains("nesting deeper"));
-    let huge = vec![b' '; plumb_ingest::util::MAX_INPUT_BYTES + 1];
+    let huge = vec![b' '; plumb_base::input::MAX_INPUT_BYTES + 1];
     assert!(plumb_model::exchange::read("m.xml", &huge).is_err());
 
     let dangling = format!(

@@ -279,7 +279,7 @@ impl Set {
         self.meta
             .managed
             .iter()
-            .any(|p| plumb_ingest::change::pattern_matches(p, path))
+            .any(|p| plumb_base::glob::pattern_matches(p, path))
     }
 
     /// Whether a generated path is executable.
@@ -287,7 +287,7 @@ impl Set {
         self.meta
             .executable
             .iter()
-            .any(|p| plumb_ingest::change::pattern_matches(p, path))
+            .any(|p| plumb_base::glob::pattern_matches(p, path))
     }
 }
 
@@ -328,21 +328,6 @@ fn md(s: String) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-fn html(s: String) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 /// The environment every set renders in: Plumbline's delimiters, strict undefined values, no
 /// auto-escaping (templates choose the escaping of the language they write with the filters
 /// `rust_str`, `json`, `md` and `html`; `oneline` folds text into one line for comments).
@@ -365,7 +350,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("json", json_str);
     env.add_filter("md", md);
     env.add_filter("oneline", oneline);
-    env.add_filter("html", html);
+    env.add_filter("html", |s: String| plumb_base::escape::xml(&s));
     env
 }
 

@@ -371,7 +371,7 @@ fn provider_concentration(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>) {
 fn criticality_value(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>) {
     for e in &cx.model.elements {
         if let Some(v) = Model::prop(e, dora::CRITICALITY)
-            && !["critical", "important", "none"].contains(&v.to_ascii_lowercase().as_str())
+            && v.parse::<plumb_base::Criticality>().is_err()
         {
             out.push(about(
                 rule,
