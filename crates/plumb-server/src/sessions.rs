@@ -3,7 +3,7 @@
 //! the configured idle timeout, and every session ends after [`SESSION_TTL`]. Administrators
 //! list sessions and end them (`GET /v1/sessions`, `DELETE /v1/sessions/{id}`).
 
-use std::time::Instant;
+use chrono::{DateTime, Utc};
 
 use serde::Serialize;
 
@@ -37,34 +37,45 @@ fn public_id(secret: &str) -> String {
 }
 
 /// What an administrator sees of a session at `now`.
-fn info(s: &Session, now: Instant) -> SessionInfo {
+fn info(s: &Session, now: DateTime<Utc>) -> SessionInfo {
     SessionInfo {
         id: s.id.clone(),
         token: s.token.id.clone(),
         role: s.token.role.name().to_string(),
         label: s.token.label.clone(),
         created: s.created.clone(),
-        idle_seconds: now.duration_since(s.last_seen).as_secs(),
+        idle_seconds: idle(s, now).as_secs(),
     }
 }
 
+/// How long the session has been idle at `now` (zero if the clock went back).
+fn idle(s: &Session, now: DateTime<Utc>) -> std::time::Duration {
+    (now - s.last_seen).to_std().unwrap_or_default()
+}
+
 impl AppState {
+    /// Whether session `s` is alive at `now`: before its expiry and not idle too long.
+    fn alive(&self, s: &Session, now: DateTime<Utc>) -> bool {
+        s.expires > now && idle(s, now) < self.session_idle
+    }
+
     /// Starts a session for `token`; returns the cookie value (secret) and the session.
     pub fn start_session(&self, token: TokenRecord) -> (String, Session) {
         let secret = random_hex(32);
-        let now = Instant::now();
+        let now = self.now();
         let sess = Session {
             id: public_id(&secret),
             token,
             csrf: random_hex(16),
-            created: plumb_ledger::entry::format_time(self.now()),
-            expires: now + SESSION_TTL,
+            created: plumb_ledger::entry::format_time(now),
+            expires: now
+                + chrono::Duration::from_std(SESSION_TTL).unwrap_or(chrono::Duration::hours(8)),
             last_seen: now,
         };
         let mut all = lock(&self.sessions);
         // One token's logins cannot push out everyone else's sessions: past its own cap, the
         // token's oldest session makes room.
-        let mine: Vec<(String, Instant)> = all
+        let mine: Vec<(String, DateTime<Utc>)> = all
             .iter()
             .filter(|(_, s)| s.token.id == sess.token.id)
             .map(|(k, s)| (k.clone(), s.last_seen))
@@ -75,9 +86,7 @@ impl AppState {
             all.remove(k);
         }
         if all.len() >= MAX_SESSIONS {
-            all.retain(|_, s| {
-                s.expires > now && now.duration_since(s.last_seen) < self.session_idle
-            });
+            all.retain(|_, s| self.alive(s, now));
             if all.len() >= MAX_SESSIONS {
                 let oldest = all
                     .iter()
@@ -95,7 +104,7 @@ impl AppState {
     /// The live session behind a cookie value, its token checked again; a session that is
     /// past its expiry, idle too long, or whose token was revoked or expired is ended here.
     pub fn session_of(&self, secret: &str) -> Option<Session> {
-        let now = Instant::now();
+        let now = self.now();
         let token_id = {
             let all = lock(&self.sessions);
             all.get(secret)?.token.id.clone()
@@ -103,15 +112,11 @@ impl AppState {
         let token = {
             let mut t = lock(&self.tokens);
             let _ = t.refresh();
-            t.still_valid(&token_id, self.now())
+            t.still_valid(&token_id, now)
         };
         let mut all = lock(&self.sessions);
         let alive = match all.get(secret) {
-            Some(s) => {
-                token.is_ok()
-                    && s.expires > now
-                    && now.duration_since(s.last_seen) < self.session_idle
-            }
+            Some(s) => token.is_ok() && self.alive(s, now),
             None => return None,
         };
         if !alive {
@@ -133,10 +138,10 @@ impl AppState {
 
     /// Live sessions, oldest first.
     pub fn list_sessions(&self) -> Vec<SessionInfo> {
-        let now = Instant::now();
+        let now = self.now();
         let mut out: Vec<SessionInfo> = lock(&self.sessions)
             .values()
-            .filter(|s| s.expires > now && now.duration_since(s.last_seen) < self.session_idle)
+            .filter(|s| self.alive(s, now))
             .map(|s| info(s, now))
             .collect();
         out.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
@@ -150,6 +155,6 @@ impl AppState {
             .iter()
             .find(|(_, s)| s.id == id)
             .map(|(k, _)| k.clone())?;
-        all.remove(&key).map(|s| info(&s, Instant::now()))
+        all.remove(&key).map(|s| info(&s, self.now()))
     }
 }

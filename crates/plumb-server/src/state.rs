@@ -100,9 +100,9 @@ pub struct Session {
     /// When it began (RFC 3339).
     pub created: String,
     /// Hard expiry.
-    pub expires: Instant,
+    pub expires: DateTime<Utc>,
     /// Last request.
-    pub last_seen: Instant,
+    pub last_seen: DateTime<Utc>,
 }
 
 /// Everything the handlers share.

@@ -35,7 +35,12 @@ fn sent_to_login(b: &Browser, base: &str) {
 
 #[test]
 fn browser_sessions_end_with_their_token_an_admin_idleness_and_log_out() {
-    let srv = Server::start_with(|c| c.session_idle = Duration::from_secs(3));
+    let clock = common::TestClock::default();
+    let c2 = clock.clone();
+    let srv = Server::start_with(move |c| {
+        c.session_idle = Duration::from_secs(3);
+        c.clock = c2.clock();
+    });
     let (admin, _) = srv.token(Role::Admin, &[]);
     let bearer = format!("Bearer {admin}");
     let admin_h = [("Authorization", bearer.as_str())];
@@ -104,11 +109,11 @@ fn browser_sessions_end_with_their_token_an_admin_idleness_and_log_out() {
     // An idle session times out; one in use does not.
     log_in(&b, &base, &aud);
     for _ in 0..3 {
-        std::thread::sleep(Duration::from_millis(1500));
+        clock.advance(Duration::from_millis(1500));
         b.goto(&format!("{base}/ui/checkpoints"));
         b.wait_text("h1", "Checkpoints");
     }
-    std::thread::sleep(Duration::from_millis(3500));
+    clock.advance(Duration::from_millis(3500));
     sent_to_login(&b, &base);
     b.screenshot(&shots().join("sessions-2-timed-out.png"));
 

@@ -60,7 +60,7 @@ fn an_auditor_of_payments_reads_payments_only() {
     let (_, shared) = record(&srv, &admin, "identity", 3, b"payments report");
     assert_eq!(p_blob, shared, "one blob, attached by both systems");
     // Proofs need a checkpoint covering the entries (signed every 100 ms here).
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    common::wait_for_checkpoint(&srv, &all, i + 2);
 
     // Lists and filters.
     let v = call(&srv, "GET", "/v1/entries", &pay, b"").json();

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, cookie_value, envelope, hidden_csrf, login, set_cookie};
+use common::{Server, TestClock, cookie_value, envelope, hidden_csrf, login, set_cookie};
 use plumb_server::tokens::Role;
 use plumb_testkit::http;
 
@@ -27,7 +27,7 @@ fn an_auditor_logs_in_browses_checks_and_exports() {
         );
         assert_eq!(r.status, 201);
     }
-    std::thread::sleep(Duration::from_millis(300));
+    common::wait_for_checkpoint(&srv, &aud, 3);
     assert_eq!(
         http(srv.addr, "GET", "/ui", &[], b"").status,
         303,
@@ -138,7 +138,12 @@ fn login_refuses_forged_forms_bad_tokens_and_recorders() {
 /// administrator ends them; administrators see them without their cookie values.
 #[test]
 fn sessions_end_with_their_token_and_can_be_listed_and_ended() {
-    let srv = Server::start_with(|c| c.session_idle = Duration::from_millis(1500));
+    let clock = TestClock::default();
+    let c2 = clock.clone();
+    let srv = Server::start_with(move |c| {
+        c.session_idle = Duration::from_millis(1500);
+        c.clock = c2.clock();
+    });
     let (aud, aud_id) = srv.token(Role::Auditor, &[]);
     let (admin, _) = srv.token(Role::Admin, &[]);
     let bearer = format!("Bearer {admin}");
@@ -188,10 +193,10 @@ fn sessions_end_with_their_token_and_can_be_listed_and_ended() {
     let (session3, _) = login(&srv, &aud2);
     let c3 = [("Cookie", session3.as_str())];
     for _ in 0..3 {
-        std::thread::sleep(Duration::from_millis(700));
+        clock.advance(Duration::from_millis(700));
         assert_eq!(http(srv.addr, "GET", "/ui", &c3, b"").status, 200, "active");
     }
-    std::thread::sleep(Duration::from_millis(1800));
+    clock.advance(Duration::from_millis(1800));
     assert_eq!(
         http(srv.addr, "GET", "/ui", &c3, b"").status,
         303,
@@ -203,7 +208,9 @@ fn sessions_end_with_their_token_and_can_be_listed_and_ended() {
 /// A session whose token expires ends with it.
 #[test]
 fn a_session_ends_when_its_token_expires() {
-    let srv = Server::start();
+    let clock = TestClock::default();
+    let c2 = clock.clone();
+    let srv = Server::start_with(move |c| c.clock = c2.clock());
     // A token that expires in a moment: created an hour (its shortest life) ago, less 2 s.
     let mut t = plumb_server::tokens::Tokens::load(&srv.store).unwrap();
     let created = chrono::Utc::now() - chrono::Duration::hours(1) + chrono::Duration::seconds(2);
@@ -219,7 +226,7 @@ fn a_session_ends_when_its_token_expires() {
     let (session, _) = login(&srv, &secret);
     let c = [("Cookie", session.as_str())];
     assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 200);
-    std::thread::sleep(Duration::from_millis(2500));
+    clock.advance(Duration::from_millis(2500));
     assert_eq!(http(srv.addr, "GET", "/ui", &c, b"").status, 303);
     srv.stop();
 }

@@ -207,3 +207,43 @@ pub fn login(srv: &Server, token: &str) -> (String, String) {
     let page = http(srv.addr, "GET", "/ui", &[("Cookie", &session)], b"");
     (session, hidden_csrf(&page.text()))
 }
+
+/// A server clock the test moves forward instead of sleeping: the wall clock plus an offset.
+#[derive(Clone, Default)]
+pub struct TestClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl TestClock {
+    /// Moves the server's time forward by `d`.
+    pub fn advance(&self, d: Duration) {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The clock to give the server.
+    pub fn clock(&self) -> plumb_server::state::Clock {
+        let offset = self.0.clone();
+        plumb_server::state::Clock::from_fn(move || {
+            Utc::now()
+                + chrono::Duration::milliseconds(offset.load(std::sync::atomic::Ordering::SeqCst))
+        })
+    }
+}
+
+/// Waits until the server has signed a checkpoint covering `size` entries (it signs one every
+/// `checkpoint_every`), instead of sleeping for a guessed time.
+pub fn wait_for_checkpoint(srv: &Server, token: &str, size: u64) {
+    plumb_testkit::wait_until(
+        "a checkpoint covering the entries",
+        Duration::from_secs(10),
+        || {
+            let r = http(
+                srv.addr,
+                "GET",
+                "/v1/checkpoint",
+                &[("Authorization", &format!("Bearer {token}"))],
+                b"",
+            );
+            r.status == 200 && r.json()["size"].as_u64().is_some_and(|s| s >= size)
+        },
+    );
+}
