@@ -1,8 +1,7 @@
 //! Conformance over the real third-party files in `../shared/corpus/`: every file of a format
-//! the gate reads is ingested, and the outcome is checked against the kind its SOURCES.md row
-//! gives (positive and edge files parse; negative files are rejected with a clear error, or,
-//! where the row says so, parse but report an unsuccessful scan). Then the facts that the rows
-//! state are checked file by file.
+//! the gate reads is ingested and checked against its row in `tests/corpus.tsv` (the kind it is
+//! read as; accept, reject with a clear error, incomplete scan, or either; and the numbers it
+//! must give). Then facts that need more than a number are checked file by file.
 
 use std::path::PathBuf;
 
@@ -37,50 +36,106 @@ fn read(kind: Kind, rel: &str) -> Result<Facts, IngestError> {
     ingest(&[(kind, rel.to_string(), bytes)])
 }
 
-struct Row {
-    format: String,
+/// One row of `corpus.tsv`: a file, the kind it is read as, and what must come of it.
+struct Expected {
     file: String,
-    kind: String,
-    text: String,
+    kind: Kind,
+    outcome: String,
+    /// Named numbers the facts must have (`findings`, `active`, ...), and `error`, a text the
+    /// error must contain.
+    facts: Vec<(String, String)>,
 }
 
-fn rows() -> Vec<Row> {
-    let md = std::fs::read_to_string(corpus().join("SOURCES.md")).unwrap();
-    md.lines()
-        .filter_map(|l| {
-            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            if cells.len() < 9 || !cells[2].starts_with('`') {
-                return None;
+fn kind_named(name: &str) -> Kind {
+    match name {
+        "sast" => Kind::Sast,
+        "sbom" => Kind::Sbom,
+        "vulns" => Kind::Vulns,
+        "secrets" => Kind::Secrets,
+        "tests" => Kind::Tests,
+        "coverage" => Kind::Coverage,
+        other => panic!("corpus.tsv: unknown kind {other}"),
+    }
+}
+
+/// The expectations table kept in the repository (`tests/corpus.tsv`).
+fn expectations() -> Vec<Expected> {
+    let text = include_str!("corpus.tsv");
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let header: Vec<&str> = lines.next().expect("a header").split('\t').collect();
+    lines
+        .map(|l| {
+            let cells: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cells.len(), header.len(), "corpus.tsv: {l}");
+            Expected {
+                file: cells[0].into(),
+                kind: kind_named(cells[1]),
+                outcome: cells[3].into(),
+                facts: header[4..]
+                    .iter()
+                    .zip(&cells[4..])
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             }
-            let text = cells[cells.len() - 2].to_string();
-            let kind = text.split("**").nth(1)?.to_string();
-            Some(Row {
-                format: cells[1].into(),
-                file: cells[2].trim_matches('`').into(),
-                kind,
-                text,
-            })
         })
         .collect()
 }
 
-/// Trivy's outputs are filed under `trivy` but some are CycloneDX or SARIF; read them as what
-/// they are, the way a pipeline would pass them.
-fn kind_of_file(row: &Row) -> Option<Kind> {
-    if row.file.ends_with(".sarif") {
-        return Some(if row.format == "gitleaks" {
-            Kind::Secrets
-        } else {
-            Kind::Sast
-        });
+/// The number a fact column names, read from the facts.
+fn fact(f: &Facts, name: &str) -> u64 {
+    let n = match name {
+        "findings" => f.findings.len(),
+        "active" => active(f),
+        "components" => f.components.len(),
+        "tests" => f.tests.as_ref().map_or(0, |t| t.total as usize),
+        "passed" => f.tests.as_ref().map_or(0, |t| t.passed as usize),
+        "failed" => f.tests.as_ref().map_or(0, |t| t.failed as usize),
+        "lines" => f.coverage.as_ref().map_or(0, |c| c.lines_total as usize),
+        "covered" => f.coverage.as_ref().map_or(0, |c| c.lines_covered as usize),
+        "files" => f.coverage.as_ref().map_or(0, |c| c.files as usize),
+        other => panic!("corpus.tsv: unknown fact column {other}"),
+    };
+    n as u64
+}
+
+/// What one file gave, against its row; `None` when it matches.
+fn misread(e: &Expected, result: &Result<Facts, IngestError>) -> Option<String> {
+    let error_text = e.facts.iter().find(|(k, _)| k == "error").map(|(_, v)| v);
+    match (result, e.outcome.as_str()) {
+        (Err(err), _) if err.message.is_empty() => Some("empty error".into()),
+        (Err(err), "reject" | "either" | "incomplete") => match error_text {
+            Some(t) if !err.message.contains(t.as_str()) => {
+                Some(format!("rejected, but not with {t:?}: {err}"))
+            }
+            _ => None,
+        },
+        (Err(err), _) => Some(format!("rejected: {err}")),
+        (Ok(_), "reject") => Some("accepted, but its row says it must be rejected".into()),
+        (Ok(f), "incomplete") if f.scans.iter().all(|s| s.completed) => {
+            Some("an unsuccessful tool run was read as a clean scan".into())
+        }
+        (Ok(f), _) => e
+            .facts
+            .iter()
+            .filter(|(k, _)| k != "error")
+            .find_map(|(k, v)| {
+                let got = fact(f, k);
+                (v.parse::<u64>().ok() != Some(got)).then(|| format!("{k} is {got}, expected {v}"))
+            }),
     }
-    if row.file.contains("cyclonedx") {
-        return Some(Kind::Sbom);
-    }
-    if row.format == "gitleaks" && row.file.ends_with(".xml") {
-        return Some(Kind::Tests);
-    }
-    kind_for(&row.format)
+}
+
+/// The files SOURCES.md lists for the formats the gate reads (its table's file column).
+fn listed_files() -> std::collections::BTreeSet<String> {
+    let md = std::fs::read_to_string(corpus().join("SOURCES.md")).unwrap();
+    md.lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() >= 9 && cells[2].starts_with('`') && kind_for(cells[1]).is_some())
+                .then(|| cells[2].trim_matches('`').to_string())
+        })
+        .collect()
 }
 
 #[test]
@@ -88,58 +143,37 @@ fn every_corpus_file_has_the_outcome_its_row_states() {
     let Some(_corpus) = plumb_testkit::corpus() else {
         return;
     };
-    let mut checked = 0;
+    let table = expectations();
+    // A file added to the corpus must get a row here: none is skipped silently.
+    let in_table: std::collections::BTreeSet<String> =
+        table.iter().map(|e| e.file.clone()).collect();
+    let unlisted: Vec<_> = listed_files().difference(&in_table).cloned().collect();
+    assert!(
+        unlisted.is_empty(),
+        "corpus files without a row in corpus.tsv: {unlisted:?}"
+    );
     let mut failures = Vec::new();
-    for row in rows() {
-        let Some(kind) = kind_of_file(&row) else {
-            continue;
-        };
-        checked += 1;
-        let result = std::panic::catch_unwind(|| read(kind, &row.file));
-        let Ok(result) = result else {
-            failures.push(format!("{}: PANIC", row.file));
-            continue;
-        };
-        let optional = row.text.contains("optional");
-        let may_reject = row.text.contains("or reject")
-            || row.text.contains("If 1.7 is not supported")
-            || row.text.contains("must reject it clearly");
-        let must_reject = row.kind == "negative"
-            && (row.text.contains("Must reject")
-                || row.text.contains("Must: reject")
-                || row.text.contains("reject with a clear"));
-        let valid_as_report = row.text.contains("as a SARIF report it is a valid");
-        let must_reject = must_reject && !valid_as_report;
-        let never_clean =
-            row.text.contains("never a clean pass") || row.text.contains("never pass");
-        match (&result, row.kind.as_str()) {
-            (Err(e), _) if e.message.is_empty() => {
-                failures.push(format!("{}: empty error", row.file))
+    for e in &table {
+        let result = std::panic::catch_unwind(|| read(e.kind, &e.file));
+        match result {
+            Err(_) => failures.push(format!("{}: PANIC", e.file)),
+            Ok(r) => {
+                if let Some(why) = misread(e, &r) {
+                    failures.push(format!("{} ({:?}): {why}", e.file, e.kind));
+                }
             }
-            (Ok(f), _) if never_clean && f.scans.iter().all(|s| s.completed) => {
-                failures.push(format!(
-                    "{}: an unsuccessful tool run was read as a clean scan",
-                    row.file
-                ))
-            }
-            (Ok(_), _) if never_clean => {}
-            (Ok(_), _) if must_reject => failures.push(format!(
-                "{}: accepted, but its row says it must be rejected",
-                row.file
-            )),
-            (Err(e), "positive" | "edge")
-                if !(optional || may_reject || row.text.contains("must reject")) =>
-            {
-                failures.push(format!("{}: rejected: {e}", row.file))
-            }
-            _ => {}
         }
     }
-    assert!(checked > 100, "only {checked} corpus files checked");
+    assert!(
+        table.len() > 200,
+        "only {} corpus files checked",
+        table.len()
+    );
     assert!(
         failures.is_empty(),
-        "{} of {checked} corpus files misread:\n{}",
+        "{} of {} corpus files misread:\n{}",
         failures.len(),
+        table.len(),
         failures.join("\n")
     );
 }
