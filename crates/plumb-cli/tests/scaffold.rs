@@ -370,3 +370,67 @@ fn the_generated_change_step_counts_only_current_approvals_of_the_gated_commit()
         serde_json::json!(["services/identity/src/extra.rs"])
     );
 }
+
+/// The generated pipeline's deployment step writes exactly Plumbline's deployment record: what
+/// `ci/record-deployment.sh` records reads back through the type, as drift and incident
+/// linking read it.
+#[test]
+fn the_generated_deployment_step_writes_the_documented_record() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    let o = plumb(&["scaffold", "--model", BANK, "--out", s(&repo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let store = d.path().join("store");
+    assert!(plumb(&["--store", s(&store), "init"]).status.success());
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::create_dir_all(repo.join("reports")).unwrap();
+    std::fs::write(
+        repo.join("reports/change.json"),
+        format!("{{\"commit\": \"{commit}\"}}"),
+    )
+    .unwrap();
+    let o = Command::new("bash")
+        .args(["ci/record-deployment.sh", "production"])
+        .current_dir(&repo)
+        .env("PLUMB", env!("CARGO_BIN_EXE_plumb"))
+        .env("PLUMB_STORE", &store)
+        .env_remove("GITHUB_RUN_ID")
+        .env_remove("CI_PIPELINE_ID")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", out(&o));
+    let mut l = plumb_ledger::Ledger::open(&store).unwrap();
+    let ids = l
+        .query(&plumb_ledger::store::Query {
+            predicate_type: Some(
+                <plumb_records::deployment::Deployment as plumb_records::Record>::PREDICATE_TYPE
+                    .into(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(ids.len() >= 2, "one record per service: {ids:?}");
+    for i in ids {
+        let e = plumb_ledger::entry::LogEntry::parse(&l.entry(i).unwrap().bytes).unwrap();
+        let st = e.statement().unwrap();
+        // Every field the script writes is one the type knows: the record fits exactly.
+        let dep = <plumb_records::deployment::Deployment as plumb_records::Record>::from_predicate(
+            &st.predicate,
+        )
+        .unwrap();
+        assert_eq!(plumb_records::Record::to_predicate(&dep), st.predicate);
+        assert!(dep.is_production() && dep.shipped());
+        assert!(
+            dep.runbook
+                .as_deref()
+                .is_some_and(|r| r.starts_with("runbooks/"))
+        );
+        assert_eq!(
+            st.subject[0].digest.get("gitCommit").map(String::as_str),
+            Some(commit)
+        );
+    }
+    let deployed = plumb_incident::store::deployments(&mut l).unwrap();
+    assert!(deployed.iter().all(|x| x.production), "{deployed:?}");
+}
