@@ -165,17 +165,120 @@ fn subjects_fingerprint(mut subjects: Vec<(String, String)>) -> [u8; 8] {
     sha256(&buf)[..8].try_into().expect("8 bytes")
 }
 
+/// What the pass over the entries found, for the later passes.
+struct EntryPass {
+    /// Roots of the recomputed tree at each checkpoint's size.
+    roots: Vec<(u64, Hash)>,
+    /// Every tree node recomputed from the entries.
+    computed: Vec<NewNode>,
+    /// Each entry's subjects, fingerprinted, in log order.
+    fingerprints: Vec<[u8; 8]>,
+    /// Entries read: later passes ignore rows written since (a live store).
+    bound: u64,
+}
+
+/// Checks a chunk of entries in parallel (content against index columns, signatures) and
+/// their attached blobs once each.
+struct ChunkChecker<'a> {
+    trusted: &'a [PublicKey],
+    opts: VerifyOptions,
+    threads: usize,
+    blob_store: crate::blobs::BlobStore,
+    blobs_seen: HashSet<String>,
+}
+
+impl ChunkChecker<'_> {
+    fn check(
+        &mut self,
+        chunk: &mut Vec<StoredEntry>,
+        rep: &mut VerifyReport,
+        fingerprints: &mut Vec<[u8; 8]>,
+    ) {
+        let t = Instant::now();
+        let per = chunk.len().div_ceil(self.threads).max(1);
+        let (trusted, signatures) = (self.trusted, self.opts.signatures);
+        let results: Vec<(Vec<String>, Option<LogEntry>, [u8; 8])> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|e| check_entry(e, trusted, signatures))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("verification thread"))
+                .collect()
+        });
+        rep.signatures += t.elapsed();
+        for (e, (msgs, parsed, fp)) in chunk.iter().zip(results) {
+            if signatures && parsed.is_some() {
+                rep.signatures_checked += 1;
+            }
+            for m in msgs {
+                rep.add(Some(e.index), format!("entry {}: {m}", e.index));
+            }
+            fingerprints.push(fp);
+            if self.opts.blobs {
+                for b in parsed.iter().flat_map(|p| p.blobs.iter()) {
+                    if self.blobs_seen.insert(b.digest.clone()) {
+                        rep.blobs_checked += 1;
+                        if let Err(err) = self.blob_store.check(&b.digest) {
+                            rep.add(
+                                Some(e.index),
+                                format!("entry {}: attached blob {:?}: {err}", e.index, b.name),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        chunk.clear();
+    }
+}
+
 impl Ledger {
     /// Verifies the whole store. Errors mean verification could not run (database unreachable);
     /// anything wrong with the data is reported in [`VerifyReport::problems`].
     pub fn verify(&mut self, opts: VerifyOptions) -> Result<VerifyReport> {
         let started = Instant::now();
         let mut rep = VerifyReport::default();
-        let trusted = self.trusted_keys().to_vec();
+        // Checkpoints first: their roots are what the recomputed tree must match.
+        let cps = self.verify_checkpoint_notes(&mut rep)?;
+        let pass = self.verify_entries(opts, &cps, &mut rep)?;
+        // The log may be growing while it is verified (a running server): everything below is
+        // checked against the entries read above, and rows written since are left for the next
+        // verification.
+        self.verify_subjects(&pass, &mut rep)?;
+        let EntryPass {
+            roots,
+            computed,
+            bound,
+            ..
+        } = pass;
+        self.verify_nodes(bound, computed, &mut rep)?;
+        for cp in &cps {
+            match roots.iter().find(|(s, _)| *s == cp.size) {
+                Some((_, r)) if *r == cp.root => {}
+                Some(_) => rep.add(None, format!(
+                    "checkpoint at size {} does not match the stored entries: entries below index {} were changed, reordered, removed or inserted",
+                    cp.size, cp.size)),
+                None => rep.add(None, format!(
+                    "checkpoint at size {} covers more entries than the log holds ({}): entries were removed", cp.size, rep.entries)),
+            }
+        }
+        rep.problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
+        rep.total = started.elapsed();
+        Ok(rep)
+    }
+
+    /// Opens every stored checkpoint note with the log key.
+    fn verify_checkpoint_notes(&mut self, rep: &mut VerifyReport) -> Result<Vec<Checkpoint>> {
         let log_key = self.public_key();
         let origin = self.config().origin.clone();
-
-        // Checkpoints first: their roots are what the recomputed tree must match.
         let mut cps: Vec<Checkpoint> = Vec::new();
         for stored in self.checkpoints()? {
             rep.checkpoints += 1;
@@ -188,68 +291,34 @@ impl Ledger {
                 Err(e) => rep.add(None, format!("checkpoint at size {}: {e}", stored.size)),
             }
         }
-        let want_sizes: HashSet<u64> = cps.iter().map(|c| c.size).collect();
-        let mut roots: Vec<(u64, Hash)> = Vec::new();
+        Ok(cps)
+    }
 
+    /// One pass over the entries: numbering, leaf hashes, the recomputed tree and its roots at
+    /// the checkpoints' sizes, and each entry checked in parallel chunks.
+    fn verify_entries(
+        &mut self,
+        opts: VerifyOptions,
+        cps: &[Checkpoint],
+        rep: &mut VerifyReport,
+    ) -> Result<EntryPass> {
+        let want_sizes: HashSet<u64> = cps.iter().map(|c| c.size).collect();
+        let trusted = self.trusted_keys().to_vec();
+        let mut checker = ChunkChecker {
+            trusted: &trusted,
+            opts,
+            threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8),
+            blob_store: self.blobs().clone(),
+            blobs_seen: HashSet::new(),
+        };
+        let mut roots: Vec<(u64, Hash)> = Vec::new();
         let mut frontier = Frontier::default();
         let mut computed: Vec<NewNode> = Vec::new();
         let mut fingerprints: Vec<[u8; 8]> = Vec::new();
-        let mut blobs_seen: HashSet<String> = HashSet::new();
         let mut expected = 0u64;
         let mut chunk: Vec<StoredEntry> = Vec::with_capacity(CHUNK);
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        let blob_store = self.blobs().clone();
-
-        let mut flush = |chunk: &mut Vec<StoredEntry>,
-                         rep: &mut VerifyReport,
-                         fingerprints: &mut Vec<[u8; 8]>| {
-            let t = Instant::now();
-            let per = chunk.len().div_ceil(threads).max(1);
-            let results: Vec<(Vec<String>, Option<LogEntry>, [u8; 8])> = std::thread::scope(|s| {
-                let handles: Vec<_> = chunk
-                    .chunks(per)
-                    .map(|part| {
-                        let trusted = &trusted;
-                        s.spawn(move || {
-                            part.iter()
-                                .map(|e| check_entry(e, trusted, opts.signatures))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().expect("verification thread"))
-                    .collect()
-            });
-            rep.signatures += t.elapsed();
-            for (e, (msgs, parsed, fp)) in chunk.iter().zip(results) {
-                if opts.signatures && parsed.is_some() {
-                    rep.signatures_checked += 1;
-                }
-                for m in msgs {
-                    rep.add(Some(e.index), format!("entry {}: {m}", e.index));
-                }
-                fingerprints.push(fp);
-                if opts.blobs {
-                    for b in parsed.iter().flat_map(|p| p.blobs.iter()) {
-                        if blobs_seen.insert(b.digest.clone()) {
-                            rep.blobs_checked += 1;
-                            if let Err(err) = blob_store.check(&b.digest) {
-                                rep.add(
-                                    Some(e.index),
-                                    format!("entry {}: attached blob {:?}: {err}", e.index, b.name),
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-            chunk.clear();
-        };
-
         self.backend_mut().scan(0, &mut |e: StoredEntry| {
             if e.index != expected {
                 rep.add(Some(expected), format!(
@@ -271,17 +340,22 @@ impl Ledger {
             rep.entries += 1;
             chunk.push(e);
             if chunk.len() == CHUNK {
-                flush(&mut chunk, &mut rep, &mut fingerprints);
+                checker.check(&mut chunk, rep, &mut fingerprints);
             }
             Ok(())
         })?;
-        flush(&mut chunk, &mut rep, &mut fingerprints);
-        // The log may be growing while it is verified (a running server): everything below is
-        // checked against the entries read above, and rows written since are left for the next
-        // verification.
-        let bound = expected;
+        checker.check(&mut chunk, rep, &mut fingerprints);
+        Ok(EntryPass {
+            roots,
+            computed,
+            fingerprints,
+            bound: expected,
+        })
+    }
 
-        // Subject rows must say exactly what the signed statements say.
+    /// Subject rows must say exactly what the signed statements say.
+    fn verify_subjects(&mut self, pass: &EntryPass, rep: &mut VerifyReport) -> Result<()> {
+        let bound = pass.bound;
         let mut current: Option<(u64, Vec<(String, String)>)> = None;
         let mut stored_fps: Vec<(u64, [u8; 8])> = Vec::new();
         self.backend_mut().scan_subjects(&mut |idx, alg, value| {
@@ -309,26 +383,31 @@ impl Ledger {
             if e.index >= bound {
                 return Ok(());
             }
-            let fp = fingerprints.get(row as usize).copied().unwrap_or(empty);
+            let fp = pass.fingerprints.get(row as usize).copied().unwrap_or(empty);
             row += 1;
-            while by_index.peek().is_some_and(|(i, _)| *i < e.index) {
-                let (i, _) = by_index.next().expect("peeked");
+            while let Some((i, _)) = by_index.next_if(|(i, _)| *i < e.index) {
                 rep.add(Some(i), format!("subject rows exist for entry {i}, which is not in the log"));
             }
-            let stored = match by_index.peek() {
-                Some((i, f)) if *i == e.index => { let f = *f; by_index.next(); f }
-                _ => empty,
-            };
+            let stored = by_index
+                .next_if(|(i, _)| *i == e.index)
+                .map_or(empty, |(_, f)| f);
             if stored != fp {
                 rep.add(Some(e.index), format!(
                     "entry {}: the subject index does not match the signed statement's subjects (the subjects table was edited)", e.index));
             }
             Ok(())
-        })?;
+        })
+    }
 
-        // Stored tree nodes must equal the recomputed ones. A wrong node is only reported when no
-        // narrower problem inside its range already explains it, so the report names the first
-        // bad entry rather than the widest subtree above it.
+    /// Stored tree nodes must equal the recomputed ones. A wrong node is only reported when no
+    /// narrower problem inside its range already explains it, so the report names the first
+    /// bad entry rather than the widest subtree above it.
+    fn verify_nodes(
+        &mut self,
+        bound: u64,
+        mut computed: Vec<NewNode>,
+        rep: &mut VerifyReport,
+    ) -> Result<()> {
         let mut node_problems: Vec<(u64, u64, String)> = Vec::new();
         computed.sort_by_key(|n| (n.level, n.index));
         let mut want = computed.into_iter().peekable();
@@ -342,22 +421,20 @@ impl Ledger {
                 return Ok(());
             }
             rep.nodes_checked += 1;
-            while want.peek().is_some_and(|n| (n.level, n.index) < (level, index)) {
-                let n = want.next().expect("peeked");
+            while let Some(n) = want.next_if(|n| (n.level, n.index) < (level, index)) {
                 node_problems.push((n.index << n.level, ((n.index + 1) << n.level) - 1, format!(
                     "tree node {}/{} (entries {}..{}) is missing from the store", n.level, n.index,
                     n.index << n.level, ((n.index + 1) << n.level) - 1)));
             }
-            match want.peek() {
-                Some(n) if (n.level, n.index) == (level, index) => {
+            match want.next_if(|n| (n.level, n.index) == (level, index)) {
+                Some(n) => {
                     if n.hash != hash {
                         node_problems.push((index << level, ((index + 1) << level) - 1, format!(
                             "entries {}..{} do not hash to the stored tree node {level}/{index}: entries in that range were changed, reordered, removed or inserted",
                             index << level, ((index + 1) << level) - 1)));
                     }
-                    want.next();
                 }
-                _ => node_problems.push((index << level, ((index + 1) << level) - 1, format!(
+                None => node_problems.push((index << level, ((index + 1) << level) - 1, format!(
                     "stored tree node {level}/{index} ({}) has no entries under it: rows were removed", hex(&hash[..4])))),
             }
             Ok(())
@@ -387,20 +464,6 @@ impl Ledger {
         for (a, m) in kept {
             rep.add(Some(a), m);
         }
-
-        for cp in &cps {
-            match roots.iter().find(|(s, _)| *s == cp.size) {
-                Some((_, r)) if *r == cp.root => {}
-                Some(_) => rep.add(None, format!(
-                    "checkpoint at size {} does not match the stored entries: entries below index {} were changed, reordered, removed or inserted",
-                    cp.size, cp.size)),
-                None => rep.add(None, format!(
-                    "checkpoint at size {} covers more entries than the log holds ({}): entries were removed", cp.size, rep.entries)),
-            }
-        }
-
-        rep.problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
-        rep.total = started.elapsed();
-        Ok(rep)
+        Ok(())
     }
 }
