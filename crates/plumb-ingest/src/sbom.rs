@@ -174,6 +174,65 @@ fn cdx_component(
 
 /// Reads a CycloneDX JSON document.
 pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
+    let (spec, created) = cdx_header(file, v)?;
+    let meta = v.get("metadata");
+    if let Some(m) = meta {
+        licences(file, "metadata", m)?;
+    }
+    let mut comps = Vec::new();
+    let mut refs = HashMap::new();
+    let subject = match meta.and_then(|m| m.get("component")) {
+        Some(c) => {
+            // Checked like any component, but not one of the SBOM's own.
+            cdx_component(
+                file,
+                "metadata.component",
+                c,
+                &mut Vec::new(),
+                &mut HashMap::new(),
+            )?;
+            s(c, "name").map(|n| match s(c, "version") {
+                Some(ver) => format!("{n}@{ver}"),
+                None => n.to_string(),
+            })
+        }
+        None => None,
+    };
+    for (i, c) in arr(file, v, "components")?.iter().enumerate() {
+        cdx_component(file, &format!("components[{i}]"), c, &mut comps, &mut refs)?;
+    }
+    let by_ref = |r: &str| refs.get(r).and_then(|&i| comps.get(i));
+    let edges = cdx_dependencies(file, v, &by_ref, facts)?;
+    let tool = cdx_tool(meta);
+    let vulns = arr(file, v, "vulnerabilities")?;
+    let found = cdx_vulnerabilities(file, vulns, &tool, &by_ref, facts)?;
+    if !vulns.is_empty() {
+        facts.scans.push(Scan {
+            input: file.into(),
+            tool,
+            format: format!("cyclonedx-{spec}"),
+            kind: FindingKind::Dependency,
+            completed: true,
+            problems: vec![],
+            scanned_at: created.clone(),
+            findings: found,
+        });
+    }
+    facts.sboms.push(Sbom {
+        input: file.into(),
+        format: "cyclonedx".into(),
+        spec_version: spec.into(),
+        subject,
+        components: comps.len(),
+        dependencies: edges,
+        created,
+    });
+    facts.components.extend(comps);
+    Ok(())
+}
+
+/// The document's format, version, serial number and creation time, checked.
+fn cdx_header<'v>(file: &str, v: &'v Value) -> Result<(&'v str, Option<String>)> {
     match s(v, "bomFormat") {
         Some("CycloneDX") => {}
         other => {
@@ -204,8 +263,7 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
             format!("invalid `serialNumber` {sn}: expected urn:uuid:<RFC 4122 UUID>"),
         ));
     }
-    let meta = v.get("metadata");
-    let created = match meta.and_then(|m| m.get("timestamp")) {
+    let created = match v.get("metadata").and_then(|m| m.get("timestamp")) {
         None => None,
         Some(t) => {
             let t = t.as_str().unwrap_or_default();
@@ -218,37 +276,22 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
             Some(t.to_string())
         }
     };
-    if let Some(m) = meta {
-        licences(file, "metadata", m)?;
-    }
-    let mut comps = Vec::new();
-    let mut refs = HashMap::new();
-    let subject = match meta.and_then(|m| m.get("component")) {
-        Some(c) => {
-            let mut tmp = Vec::new();
-            cdx_component(file, "metadata.component", c, &mut tmp, &mut refs)?;
-            refs.clear();
-            s(c, "name").map(|n| match s(c, "version") {
-                Some(ver) => format!("{n}@{ver}"),
-                None => n.to_string(),
-            })
-        }
-        None => None,
-    };
-    for (i, c) in arr(file, v, "components")?.iter().enumerate() {
-        cdx_component(file, &format!("components[{i}]"), c, &mut comps, &mut refs)?;
-    }
-    let mut edges = 0;
+    Ok((spec, created))
+}
+
+/// The dependency graph: each edge named by purl (else component name, else the raw ref).
+fn cdx_dependencies<'c>(
+    file: &str,
+    v: &Value,
+    by_ref: &impl Fn(&str) -> Option<&'c Component>,
+    facts: &mut Facts,
+) -> Result<usize> {
     let name_of = |r: &str| {
-        refs.get(r)
-            .map(|&i| {
-                comps[i]
-                    .purl
-                    .clone()
-                    .unwrap_or_else(|| comps[i].name.clone())
-            })
+        by_ref(r)
+            .map(|c| c.purl.clone().unwrap_or_else(|| c.name.clone()))
             .unwrap_or_else(|| r.to_string())
     };
+    let mut edges = 0;
     for (i, d) in arr(file, v, "dependencies")?.iter().enumerate() {
         let from = match s(d, "ref") {
             Some(r) if !r.is_empty() => r,
@@ -274,8 +317,12 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
             edges += 1;
         }
     }
-    let tool = meta
-        .and_then(|m| m.get("tools"))
+    Ok(edges)
+}
+
+/// The producing tool's name, from either form of `metadata.tools`.
+fn cdx_tool(meta: Option<&Value>) -> String {
+    meta.and_then(|m| m.get("tools"))
         .and_then(|t| {
             t.as_array()
                 .and_then(|a| a.first())
@@ -283,61 +330,80 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
         })
         .and_then(|t| s(t, "name"))
         .unwrap_or("CycloneDX producer")
-        .to_string();
-    let vulns = arr(file, v, "vulnerabilities")?;
+        .to_string()
+}
+
+/// The highest of a vulnerability's ratings (by word, else by CVSS score), with its source.
+fn cdx_rating(file: &str, vul: &Value) -> Result<(Severity, String)> {
+    let mut best: Option<(Severity, String)> = None;
+    for r in arr(file, vul, "ratings")? {
+        let (sev, raw) = match (s(r, "severity"), r.get("score").and_then(Value::as_f64)) {
+            (Some(w), _) => (Severity::from_word(w), w.to_string()),
+            (None, Some(sc)) => (Severity::from_cvss(sc), sc.to_string()),
+            _ => continue,
+        };
+        let src = r
+            .get("source")
+            .and_then(|x| s(x, "name"))
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        if best.as_ref().is_none_or(|(b, _)| sev < *b) {
+            best = Some((sev, format!("{raw}{src}")));
+        }
+    }
+    Ok(best.unwrap_or((Severity::Unknown, String::new())))
+}
+
+/// The VEX reason a vulnerability is inactive, if its analysis says so.
+fn cdx_vex(vul: &Value) -> Option<String> {
+    let analysis = vul.get("analysis");
+    let state = analysis.and_then(|a| s(a, "state"))?;
+    VEX_INACTIVE.contains(&state).then(|| {
+        format!(
+            "VEX {state}{}",
+            analysis
+                .and_then(|a| s(a, "justification"))
+                .map(|j| format!(" ({j})"))
+                .unwrap_or_default()
+        )
+    })
+}
+
+/// One finding per vulnerability and affected component; returns how many.
+fn cdx_vulnerabilities<'c>(
+    file: &str,
+    vulns: &[Value],
+    tool: &str,
+    by_ref: &impl Fn(&str) -> Option<&'c Component>,
+    facts: &mut Facts,
+) -> Result<usize> {
     let mut found = 0;
     for (i, vul) in vulns.iter().enumerate() {
         let id = s(vul, "id")
             .ok_or_else(|| IngestError::new(file, format!("vulnerabilities[{i}] has no `id`")))?;
-        let mut best: Option<(Severity, String)> = None;
-        for r in arr(file, vul, "ratings")? {
-            let (sev, raw) = match (s(r, "severity"), r.get("score").and_then(Value::as_f64)) {
-                (Some(w), _) => (Severity::from_word(w), w.to_string()),
-                (None, Some(sc)) => (Severity::from_cvss(sc), sc.to_string()),
-                _ => continue,
-            };
-            let src = r
-                .get("source")
-                .and_then(|x| s(x, "name"))
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default();
-            if best.as_ref().is_none_or(|(b, _)| sev < *b) {
-                best = Some((sev, format!("{raw}{src}")));
-            }
-        }
-        let (severity, raw) = best.unwrap_or((Severity::Unknown, String::new()));
-        let analysis = vul.get("analysis");
-        let state = analysis.and_then(|a| s(a, "state"));
-        let suppressed = state.filter(|st| VEX_INACTIVE.contains(st)).map(|st| {
-            format!(
-                "VEX {st}{}",
-                analysis
-                    .and_then(|a| s(a, "justification"))
-                    .map(|j| format!(" ({j})"))
-                    .unwrap_or_default()
-            )
-        });
+        let (severity, raw) = cdx_rating(file, vul)?;
+        let suppressed = cdx_vex(vul);
         let affects = arr(file, vul, "affects")?;
         let targets: Vec<Option<&Component>> = if affects.is_empty() {
             vec![None]
         } else {
             affects
                 .iter()
-                .map(|a| s(a, "ref").and_then(|r| refs.get(r)).map(|&i| &comps[i]))
+                .map(|a| s(a, "ref").and_then(|r| by_ref(r)))
                 .collect()
         };
+        let aliases: Vec<String> = arr(file, vul, "references")?
+            .iter()
+            .filter_map(|r| s(r, "id").map(str::to_string))
+            .collect();
         for comp in targets {
             found += 1;
-            let aliases = arr(file, vul, "references")?
-                .iter()
-                .filter_map(|r| s(r, "id").map(str::to_string))
-                .collect();
             facts.findings.push(Finding {
                 kind: FindingKind::Dependency,
-                tool: tool.clone(),
+                tool: tool.to_string(),
                 rule: None,
                 vulnerability: Some(id.to_string()),
-                aliases,
+                aliases: aliases.clone(),
                 title: s(vul, "description")
                     .or_else(|| s(vul, "detail"))
                     .unwrap_or(id)
@@ -364,29 +430,7 @@ pub fn read_cyclonedx(file: &str, v: &Value, facts: &mut Facts) -> Result<()> {
             });
         }
     }
-    if !vulns.is_empty() {
-        facts.scans.push(Scan {
-            input: file.into(),
-            tool,
-            format: format!("cyclonedx-{spec}"),
-            kind: FindingKind::Dependency,
-            completed: true,
-            problems: vec![],
-            scanned_at: created.clone(),
-            findings: found,
-        });
-    }
-    facts.sboms.push(Sbom {
-        input: file.into(),
-        format: "cyclonedx".into(),
-        spec_version: spec.into(),
-        subject,
-        components: comps.len(),
-        dependencies: edges,
-        created,
-    });
-    facts.components.extend(comps);
-    Ok(())
+    Ok(found)
 }
 
 /// Reads an SPDX 2.2 or 2.3 JSON document.
