@@ -389,7 +389,7 @@ fn cdx_vulnerabilities<'c>(
         } else {
             affects
                 .iter()
-                .map(|a| s(a, "ref").and_then(|r| by_ref(r)))
+                .map(|a| s(a, "ref").and_then(by_ref))
                 .collect()
         };
         let aliases: Vec<String> = arr(file, vul, "references")?
