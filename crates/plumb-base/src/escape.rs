@@ -18,6 +18,22 @@ pub fn xml(s: &str) -> String {
     o
 }
 
+/// `s` safe in one cell of a Markdown table and in a line of a pull-request comment: `\\` and
+/// `|` escaped, line breaks folded into spaces, `<` written as `&lt;` so no HTML gets through.
+pub fn markdown_cell(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '|' => o.push_str("\\|"),
+            '\n' | '\r' => o.push(' '),
+            '<' => o.push_str("&lt;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -27,5 +43,13 @@ mod tests {
             "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt; é"
         );
         assert_eq!(super::xml(""), "");
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table_or_carry_html() {
+        assert_eq!(
+            super::markdown_cell("a|b\\c\r\n<script>"),
+            "a\\|b\\\\c  &lt;script>"
+        );
     }
 }

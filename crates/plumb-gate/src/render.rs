@@ -4,7 +4,7 @@
 use crate::config::BASELINE_RULES;
 use crate::decision::{Decision, Outcome};
 use crate::waiver::WaiverState;
-use plumb_base::escape::xml;
+use plumb_base::escape::{markdown_cell as md_escape, xml};
 
 fn headline(d: &Decision) -> String {
     let what = match d.result {
@@ -123,12 +123,6 @@ pub fn human(d: &Decision, color: bool) -> String {
         d.policy.engine
     ));
     out
-}
-
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
 }
 
 /// Markdown for pull-request comments and step summaries.

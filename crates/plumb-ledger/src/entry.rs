@@ -87,8 +87,8 @@ pub fn format_time(t: DateTime<Utc>) -> String {
 
 /// Parses an RFC 3339 time with offset, or a date (midnight UTC), into the stored form.
 pub fn parse_time(s: &str) -> Result<String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(format_time(t.with_timezone(&Utc)));
+    if let Ok(t) = plumb_base::time::parse_rfc3339(s) {
+        return Ok(format_time(t));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Ok(format_time(

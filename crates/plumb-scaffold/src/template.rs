@@ -322,12 +322,6 @@ fn oneline(s: String) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn md(s: String) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
 /// The environment every set renders in: Plumbline's delimiters, strict undefined values, no
 /// auto-escaping (templates choose the escaping of the language they write with the filters
 /// `rust_str`, `json`, `md` and `html`; `oneline` folds text into one line for comments).
@@ -348,7 +342,7 @@ pub fn environment() -> Environment<'static> {
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.add_filter("rust_str", rust_str);
     env.add_filter("json", json_str);
-    env.add_filter("md", md);
+    env.add_filter("md", |s: String| plumb_base::escape::markdown_cell(&s));
     env.add_filter("oneline", oneline);
     env.add_filter("html", |s: String| plumb_base::escape::xml(&s));
     env
