@@ -156,8 +156,12 @@ fn anonymous_head_and_unknown_requests_get_nothing_and_write_nothing() {
     let admin = token(&t.store, &["--role", "admin"]);
     // The admin's first request is itself a security event (first use of the token): let it
     // land before the baseline.
-    t.size(&admin);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    let first = t.size(&admin);
+    plumb_testkit::wait_until(
+        "the token's first-use event",
+        std::time::Duration::from_secs(10),
+        || t.size(&admin) > first,
+    );
     let before = t.size(&admin);
     for (m, p) in [
         ("HEAD", "/v1/export"),

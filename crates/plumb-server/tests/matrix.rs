@@ -131,7 +131,9 @@ fn every_route_against_every_role_and_method() {
         &envelope(&srv.store, 1),
     );
     assert_eq!(r.status, 201, "{}", r.text());
-    std::thread::sleep(Duration::from_millis(300));
+    // Proof routes answer once a checkpoint covers the entry.
+    let index = r.json()["index"].as_u64().unwrap_or(0);
+    common::wait_for_checkpoint(&srv, &admin, index + 1);
 
     let mut calls = 0;
     for (method, path, access, _) in ROUTES {
