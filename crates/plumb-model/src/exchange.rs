@@ -29,216 +29,219 @@ struct Pending {
     line: u64,
 }
 
-/// Reads an exchange-format document.
-pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
-    let text = plumb_base::input::text(file, bytes)?;
-    let mut m = Model::default();
-    let mut stack: Vec<String> = Vec::new();
-    let mut pending: Option<Pending> = None;
-    let mut prop_ref: Option<(String, Option<u64>)> = None;
-    let mut defs: HashMap<String, String> = HashMap::new();
-    let mut def_types: HashMap<String, String> = HashMap::new();
-    let mut def_id: Option<String> = None;
-    let mut model_props: Vec<(String, String, Option<u64>)> = Vec::new();
-    let mut orgs: Vec<Vec<OrgItem>> = vec![Vec::new()];
-    let mut org_labels: Vec<Option<String>> = Vec::new();
-    let mut in_views = false;
-    let mut in_metadata = false;
-    xml_events(file, bytes, |ev| {
-        match ev {
-            XmlEvent::Start(e) => {
-                let parent = stack.last().cloned().unwrap_or_default();
-                stack.push(e.name.clone());
-                if stack.len() == 1 {
-                    if e.name != "model" {
-                        return Err(plumb_base::input::InputError::at(
-                            file,
-                            e.line,
-                            format!(
-                                "not an ArchiMate exchange file: root element is <{}>, expected <model>",
-                                e.name
-                            ),
-                        ));
-                    }
-                    match e.attr("xmlns") {
-                        Some(NAMESPACE) => {}
-                        Some(ns) if ns.trim_end_matches('/') == OLD_NAMESPACE => {
-                            return Err(plumb_base::input::InputError::at(
-                                file,
-                                e.line,
-                                format!(
-                                    "ArchiMate 2.1 exchange format (namespace {ns}) is not supported: export the model from Archi 4 or later as ArchiMate 3.1 Open Exchange format"
-                                ),
-                            ));
-                        }
-                        other => {
-                            return Err(plumb_base::input::InputError::at(
-                                file,
-                                e.line,
-                                format!(
-                                    "namespace {other:?} is not the ArchiMate 3.x exchange namespace {NAMESPACE}"
-                                ),
-                            ));
-                        }
-                    }
-                    m.id = e.attr("identifier").unwrap_or_default().to_string();
-                    return Ok(());
-                }
-                if in_views || in_metadata {
-                    return Ok(());
-                }
-                match (parent.as_str(), e.name.as_str()) {
-                    ("model", "views") => in_views = true,
-                    ("model", "metadata") => in_metadata = true,
-                    ("elements", "element") | ("relationships", "relationship") => {
-                        let kind = if e.name == "element" {
-                            "element"
-                        } else {
-                            "relationship"
-                        };
-                        pending = Some(Pending {
-                            kind,
-                            id: e.attr("identifier").unwrap_or_default().to_string(),
-                            ty: e.attr("type").unwrap_or_default().to_string(),
-                            attrs: e.attrs.clone(),
-                            line: e.line,
-                            ..Default::default()
-                        });
-                    }
-                    ("properties", "property") => {
-                        prop_ref = Some((
-                            e.attr("propertyDefinitionRef")
-                                .unwrap_or_default()
-                                .to_string(),
-                            Some(e.line),
-                        ))
-                    }
-                    ("propertyDefinitions", "propertyDefinition") => {
-                        let id = e.attr("identifier").unwrap_or_default().to_string();
-                        def_types
-                            .insert(id.clone(), e.attr("type").unwrap_or("string").to_string());
-                        def_id = Some(id);
-                    }
-                    ("organizations" | "item", "item") => {
-                        org_labels.push(None);
-                        orgs.push(Vec::new());
-                        if let Some(r) = e.attr("identifierRef")
-                            && let Some(level) = orgs.last_mut()
-                        {
-                            level.push(OrgItem {
-                                label: None,
-                                reference: Some(r.to_string()),
-                                items: vec![],
-                            });
-                        }
-                    }
-                    _ => {}
+/// A property as read: definition reference, value, line.
+type RawProperty = (String, String, Option<u64>);
+
+/// What the reader keeps between XML events.
+#[derive(Default)]
+struct Reader {
+    m: Model,
+    stack: Vec<String>,
+    pending: Option<Pending>,
+    prop_ref: Option<(String, Option<u64>)>,
+    defs: HashMap<String, String>,
+    def_types: HashMap<String, String>,
+    def_id: Option<String>,
+    model_props: Vec<RawProperty>,
+    /// Organisation levels being read (the outermost first).
+    orgs: Vec<Vec<OrgItem>>,
+    org_labels: Vec<Option<String>>,
+    /// Inside `<views>` or `<metadata>`, which are kept verbatim rather than read.
+    skipping: Option<&'static str>,
+}
+
+type EventResult = std::result::Result<(), plumb_base::input::InputError>;
+
+/// Checks the root element: `<model>` in the ArchiMate 3.x namespace.
+fn check_root(file: &str, e: &plumb_base::xml::XmlStart) -> EventResult {
+    let bad = |msg: String| Err(plumb_base::input::InputError::at(file, e.line, msg));
+    if e.name != "model" {
+        return bad(format!(
+            "not an ArchiMate exchange file: root element is <{}>, expected <model>",
+            e.name
+        ));
+    }
+    match e.attr("xmlns") {
+        Some(NAMESPACE) => Ok(()),
+        Some(ns) if ns.trim_end_matches('/') == OLD_NAMESPACE => bad(format!(
+            "ArchiMate 2.1 exchange format (namespace {ns}) is not supported: export the model from Archi 4 or later as ArchiMate 3.1 Open Exchange format"
+        )),
+        other => bad(format!(
+            "namespace {other:?} is not the ArchiMate 3.x exchange namespace {NAMESPACE}"
+        )),
+    }
+}
+
+impl Reader {
+    fn start(&mut self, file: &str, e: plumb_base::xml::XmlStart) -> EventResult {
+        let parent = self.stack.last().cloned().unwrap_or_default();
+        self.stack.push(e.name.clone());
+        if self.stack.len() == 1 {
+            check_root(file, &e)?;
+            self.m.id = e.attr("identifier").unwrap_or_default().to_string();
+            return Ok(());
+        }
+        if self.skipping.is_some() {
+            return Ok(());
+        }
+        match (parent.as_str(), e.name.as_str()) {
+            ("model", "views") => self.skipping = Some("views"),
+            ("model", "metadata") => self.skipping = Some("metadata"),
+            ("elements", "element") | ("relationships", "relationship") => {
+                let kind = if e.name == "element" {
+                    "element"
+                } else {
+                    "relationship"
+                };
+                self.pending = Some(Pending {
+                    kind,
+                    id: e.attr("identifier").unwrap_or_default().to_string(),
+                    ty: e.attr("type").unwrap_or_default().to_string(),
+                    attrs: e.attrs.clone(),
+                    line: e.line,
+                    ..Default::default()
+                });
+            }
+            ("properties", "property") => {
+                self.prop_ref = Some((
+                    e.attr("propertyDefinitionRef")
+                        .unwrap_or_default()
+                        .to_string(),
+                    Some(e.line),
+                ))
+            }
+            ("propertyDefinitions", "propertyDefinition") => {
+                let id = e.attr("identifier").unwrap_or_default().to_string();
+                self.def_types
+                    .insert(id.clone(), e.attr("type").unwrap_or("string").to_string());
+                self.def_id = Some(id);
+            }
+            ("organizations" | "item", "item") => {
+                self.org_labels.push(None);
+                self.orgs.push(Vec::new());
+                if let Some(r) = e.attr("identifierRef")
+                    && let Some(level) = self.orgs.last_mut()
+                {
+                    level.push(OrgItem {
+                        label: None,
+                        reference: Some(r.to_string()),
+                        items: vec![],
+                    });
                 }
             }
-            XmlEvent::Text(t) => {
-                if in_views || in_metadata {
-                    return Ok(());
-                }
-                let n = stack.len();
-                let (parent, this) = (
-                    stack
-                        .get(n.wrapping_sub(2))
-                        .map(String::as_str)
-                        .unwrap_or(""),
-                    stack.last().map(String::as_str).unwrap_or(""),
-                );
-                match (parent, this) {
-                    ("model", "name") if m.name.is_empty() => m.name = t,
-                    ("model", "documentation") => m.documentation = Some(t),
-                    ("element" | "relationship", "name") => {
-                        if let Some(p) = pending.as_mut().filter(|p| p.name.is_none()) {
-                            p.name = Some(t);
-                        }
-                    }
-                    ("element" | "relationship", "documentation") => {
-                        if let Some(p) = pending.as_mut() {
-                            p.documentation = Some(t);
-                        }
-                    }
-                    ("property", "value") => {
-                        if let Some((r, line)) = prop_ref.take() {
-                            match pending.as_mut() {
-                                Some(p) => p.props.push((r, t, line)),
-                                None => model_props.push((r, t, line)),
-                            }
-                        }
-                    }
-                    ("propertyDefinition", "name") => {
-                        if let Some(id) = def_id.take() {
-                            defs.insert(id, t);
-                        }
-                    }
-                    ("item", "label") => {
-                        if let Some(l) = org_labels.last_mut().filter(|l| l.is_none()) {
-                            *l = Some(t);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            XmlEvent::End(name) => {
-                stack.pop();
-                if in_views {
-                    in_views = !(name == "views" && stack.len() == 1);
-                    return Ok(());
-                }
-                if in_metadata {
-                    in_metadata = !(name == "metadata" && stack.len() == 1);
-                    return Ok(());
-                }
-                match name.as_str() {
-                    "element" | "relationship"
-                        if stack
-                            .last()
-                            .is_some_and(|p| p == "elements" || p == "relationships") =>
-                    {
-                        if let Some(p) = pending.take() {
-                            finish(file, p, &mut m)?;
-                        }
-                    }
-                    // Only an item opened inside organizations or another item pushed a level
-                    // (see the start handler); any other `</item>` closes nothing here.
-                    "item"
-                        if stack
-                            .last()
-                            .is_some_and(|p| p == "organizations" || p == "item")
-                            && orgs.len() > 1 =>
-                    {
-                        let children = orgs.pop().unwrap_or_default();
-                        let label = org_labels.pop().flatten();
-                        let Some(parent) = orgs.last_mut() else {
-                            return Ok(());
-                        };
-                        if label.is_some()
-                            || children
-                                .iter()
-                                .any(|c| c.label.is_some() || !c.items.is_empty())
-                            || children.len() != 1
-                        {
-                            parent.push(OrgItem {
-                                label,
-                                reference: None,
-                                items: children,
-                            });
-                        } else {
-                            parent.extend(children);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            _ => {}
         }
         Ok(())
-    })?;
-    m.organizations = orgs.pop().unwrap_or_default();
-    // Resolve property definition references now that all definitions are known.
-    let resolve = |props: Vec<(String, String, Option<u64>)>| -> Result<Properties> {
-        props
+    }
+
+    fn text(&mut self, t: String) {
+        if self.skipping.is_some() {
+            return;
+        }
+        let n = self.stack.len();
+        let parent = self
+            .stack
+            .get(n.wrapping_sub(2))
+            .map(String::as_str)
+            .unwrap_or("");
+        let this = self.stack.last().map(String::as_str).unwrap_or("");
+        match (parent, this) {
+            ("model", "name") if self.m.name.is_empty() => self.m.name = t,
+            ("model", "documentation") => self.m.documentation = Some(t),
+            ("element" | "relationship", "name") => {
+                if let Some(p) = self.pending.as_mut().filter(|p| p.name.is_none()) {
+                    p.name = Some(t);
+                }
+            }
+            ("element" | "relationship", "documentation") => {
+                if let Some(p) = self.pending.as_mut() {
+                    p.documentation = Some(t);
+                }
+            }
+            ("property", "value") => {
+                if let Some((r, line)) = self.prop_ref.take() {
+                    match self.pending.as_mut() {
+                        Some(p) => p.props.push((r, t, line)),
+                        None => self.model_props.push((r, t, line)),
+                    }
+                }
+            }
+            ("propertyDefinition", "name") => {
+                if let Some(id) = self.def_id.take() {
+                    self.defs.insert(id, t);
+                }
+            }
+            ("item", "label") => {
+                if let Some(l) = self.org_labels.last_mut().filter(|l| l.is_none()) {
+                    *l = Some(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, file: &str, name: String) -> EventResult {
+        self.stack.pop();
+        if let Some(skipped) = self.skipping {
+            if name == skipped && self.stack.len() == 1 {
+                self.skipping = None;
+            }
+            return Ok(());
+        }
+        let parent = self.stack.last().map(String::as_str);
+        match name.as_str() {
+            "element" | "relationship"
+                if matches!(parent, Some("elements") | Some("relationships")) =>
+            {
+                if let Some(p) = self.pending.take() {
+                    finish(file, p, &mut self.m)?;
+                }
+            }
+            // Only an item opened inside organizations or another item pushed a level (see
+            // `start`); any other `</item>` closes nothing here.
+            "item"
+                if matches!(parent, Some("organizations") | Some("item"))
+                    && self.orgs.len() > 1 =>
+            {
+                self.close_item();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Closes an organisation item: a labelled folder, or a lone reference lifted into its
+    /// parent.
+    fn close_item(&mut self) {
+        let children = self.orgs.pop().unwrap_or_default();
+        let label = self.org_labels.pop().flatten();
+        let Some(parent) = self.orgs.last_mut() else {
+            return;
+        };
+        if label.is_some()
+            || children
+                .iter()
+                .any(|c| c.label.is_some() || !c.items.is_empty())
+            || children.len() != 1
+        {
+            parent.push(OrgItem {
+                label,
+                reference: None,
+                items: children,
+            });
+        } else {
+            parent.extend(children);
+        }
+    }
+
+    /// Resolves property definitions now that all are known, and keeps the views and metadata
+    /// verbatim.
+    fn into_model(mut self, file: &str, text: &str) -> Result<Model> {
+        let mut m = self.m;
+        m.organizations = self.orgs.pop().unwrap_or_default();
+        let defs = &self.defs;
+        m.properties = self
+            .model_props
             .into_iter()
             .map(|(r, v, line)| {
                 defs.get(&r).map(|n| (n.clone(), v)).ok_or_else(|| {
@@ -251,34 +254,53 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
                     )
                 })
             })
-            .collect()
+            .collect::<Result<Properties>>()?;
+        m.property_types = defs
+            .iter()
+            .map(|(id, n)| {
+                let ty = self.def_types.get(id).cloned();
+                (n.clone(), ty.unwrap_or_else(|| "string".into()))
+            })
+            .collect();
+        // Properties were stored as (ref, value) pairs; `finish` kept them unresolved.
+        for e in &mut m.elements {
+            e.properties = resolve_pairs(file, e.line, std::mem::take(&mut e.properties), defs)?;
+        }
+        for r in &mut m.relationships {
+            r.properties = resolve_pairs(file, r.line, std::mem::take(&mut r.properties), defs)?;
+        }
+        m.raw_metadata = verbatim(text, "<metadata", "</metadata>", false);
+        m.raw_views = verbatim(text, "<views", "</views>", true);
+        Ok(m)
+    }
+}
+
+/// The text from the first `open` to the first (or `last`) `close` after it, if both are
+/// there. Searched after the opening tag, so a closing tag before it (in a comment, say)
+/// cannot invert the range.
+fn verbatim(text: &str, open: &str, close: &str, last: bool) -> Option<String> {
+    let a = text.find(open)?;
+    let rest = text.get(a..)?;
+    let b = if last { rest.rfind(close)? } else { rest.find(close)? };
+    rest.get(..b + close.len()).map(str::to_string)
+}
+
+/// Reads an exchange-format document.
+pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
+    let text = plumb_base::input::text(file, bytes)?;
+    let mut r = Reader {
+        orgs: vec![Vec::new()],
+        ..Default::default()
     };
-    m.properties = resolve(model_props)?;
-    m.property_types = defs
-        .iter()
-        .map(|(id, n)| {
-            (
-                n.clone(),
-                def_types
-                    .get(id)
-                    .cloned()
-                    .unwrap_or_else(|| "string".into()),
-            )
-        })
-        .collect();
-    // Properties were stored as (ref, value) pairs in `pending`; `finish` kept them unresolved.
-    for e in &mut m.elements {
-        e.properties = resolve_pairs(file, e.line, std::mem::take(&mut e.properties), &defs)?;
-    }
-    for r in &mut m.relationships {
-        r.properties = resolve_pairs(file, r.line, std::mem::take(&mut r.properties), &defs)?;
-    }
-    if let (Some(a), Some(b)) = (text.find("<metadata"), text.find("</metadata>")) {
-        m.raw_metadata = Some(text[a..b + "</metadata>".len()].to_string());
-    }
-    if let (Some(a), Some(b)) = (text.find("<views"), text.rfind("</views>")) {
-        m.raw_views = Some(text[a..b + "</views>".len()].to_string());
-    }
+    xml_events(file, bytes, |ev| match ev {
+        XmlEvent::Start(e) => r.start(file, e),
+        XmlEvent::Text(t) => {
+            r.text(t);
+            Ok(())
+        }
+        XmlEvent::End(name) => r.end(file, name),
+    })?;
+    let m = r.into_model(file, text)?;
     crate::validate::references(file, &m)?;
     Ok(m)
 }

@@ -216,3 +216,16 @@ fn items_outside_organizations_do_not_panic() {
     .unwrap();
     assert_eq!(ok.organizations.len(), 1);
 }
+
+/// A closing `</metadata>` or `</views>` before the opening tag (here in a comment) once made
+/// the reader slice the text backwards and panic; it is read like any other comment.
+#[test]
+fn closing_tags_before_the_opening_ones_do_not_break_the_reader() {
+    let xml = format!(
+        "<?xml version=\"1.0\"?><!-- </metadata> </views> --><model xmlns=\"{}\" identifier=\"m\"><name>M</name><metadata><x/></metadata><elements/><views><diagrams/></views></model>",
+        plumb_model::exchange::NAMESPACE
+    );
+    let m = plumb_model::read_bytes("m.xml", "xml", xml.as_bytes()).expect("reads");
+    assert_eq!(m.raw_metadata.as_deref(), Some("<metadata><x/></metadata>"));
+    assert_eq!(m.raw_views.as_deref(), Some("<views><diagrams/></views>"));
+}

@@ -47,7 +47,10 @@ fn delimiters_leave_ci_and_jinja_syntax_alone() {
             minijinja::context! { v => "a\"b|<c>" },
         )
         .unwrap();
-    assert_eq!(out, r#""a\"b|<c>" "a\"b|<c>" a"b\|&lt;c> a&quot;b|&lt;c&gt;"#);
+    assert_eq!(
+        out,
+        r#""a\"b|<c>" "a\"b|<c>" a"b\|&lt;c> a&quot;b|&lt;c&gt;"#
+    );
     // An undefined value is an error, never an empty string.
     assert!(
         env.render_str("[= missing =]", minijinja::context! {})
