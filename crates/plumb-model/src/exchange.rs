@@ -281,7 +281,11 @@ impl Reader {
 fn verbatim(text: &str, open: &str, close: &str, last: bool) -> Option<String> {
     let a = text.find(open)?;
     let rest = text.get(a..)?;
-    let b = if last { rest.rfind(close)? } else { rest.find(close)? };
+    let b = if last {
+        rest.rfind(close)?
+    } else {
+        rest.find(close)?
+    };
     rest.get(..b + close.len()).map(str::to_string)
 }
 
