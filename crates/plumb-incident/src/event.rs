@@ -124,6 +124,100 @@ impl Incident {
         }
     }
 
+    /// Refuses a time of `field` before the incident was detected.
+    fn not_before_detection(&self, field: &str, s: &str) -> Result<()> {
+        let detected = parse_time("detected_at", &self.detected_at)?;
+        let t = parse_time(field, s)?;
+        if t < detected {
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "{} is before the incident was detected ({})",
+                    fmt_time(t),
+                    self.detected_at
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A classification: the first major one starts the reporting clocks.
+    fn classified(
+        &mut self,
+        recorded_at: &str,
+        assessment: &Assessment,
+        result: &Classification,
+    ) -> Result<()> {
+        if self.reclassified.is_some() && result.major {
+            // Reclassification said it never was major; a new major finding contradicts it.
+            return Err(Error::State(format!(
+                "{} was reclassified as non-major (it at no time met the criteria); open a new incident instead",
+                self.id
+            )));
+        }
+        if result.major && self.classified_major_at.is_none() {
+            self.classified_major_at = Some(recorded_at.to_string());
+        }
+        self.assessment = Some(assessment.clone());
+        self.classification = Some(result.clone());
+        Ok(())
+    }
+
+    /// A reclassification from major to non-major (ITS 2025/302 Art. 5).
+    fn reclassify(
+        &mut self,
+        recorded_at: &str,
+        reason: &str,
+        assessment: &Assessment,
+        result: &Classification,
+    ) -> Result<()> {
+        if self.classified_major_at.is_none() || self.reclassified.is_some() {
+            return Err(Error::State(format!(
+                "{} is not classified as major, so there is nothing to reclassify",
+                self.id
+            )));
+        }
+        if result.major {
+            return Err(Error::State(
+                "the new assessment is still major; reclassification needs one that at no time met the criteria".into(),
+            ));
+        }
+        self.reclassified = Some((recorded_at.to_string(), reason.to_string()));
+        self.assessment = Some(assessment.clone());
+        self.classification = Some(result.clone());
+        Ok(())
+    }
+
+    /// A report submitted to the authority: generated, complete, and (but for intermediate
+    /// updates) not submitted before.
+    fn report_submitted(&mut self, stage: Stage, submitted_at: &str) -> Result<()> {
+        self.require_stage_open(stage)?;
+        self.not_before_detection("submitted_at", submitted_at)?;
+        let r = self.reports.entry(stage).or_default();
+        if r.generated.is_none() {
+            return Err(Error::State(format!(
+                "the {} has not been generated; run plumb incident report first",
+                stage.title()
+            )));
+        }
+        if !r.missing.is_empty() {
+            return Err(Error::State(format!(
+                "the {} is incomplete ({} required field(s) missing: {}); complete it and generate it again",
+                stage.title(),
+                r.missing.len(),
+                r.missing.join(", ")
+            )));
+        }
+        if stage != Stage::Intermediate && !r.submitted.is_empty() {
+            return Err(Error::State(format!(
+                "the {} was already submitted",
+                stage.title()
+            )));
+        }
+        r.submitted.push(submitted_at.to_string());
+        Ok(())
+    }
+
     /// Checks `ev` against the incident and applies it. `index` is its ledger index.
     pub fn apply(&mut self, index: u64, ev: &Event) -> Result<()> {
         if ev.incident != self.id {
@@ -132,21 +226,6 @@ impl Incident {
                 ev.incident, self.id
             )));
         }
-        let detected = parse_time("detected_at", &self.detected_at)?;
-        let not_before_detection = |field: &str, s: &str| -> Result<()> {
-            let t = parse_time(field, s)?;
-            if t < detected {
-                return Err(Error::invalid(
-                    field,
-                    format!(
-                        "{} is before the incident was detected ({})",
-                        fmt_time(t),
-                        self.detected_at
-                    ),
-                ));
-            }
-            Ok(())
-        };
         match &ev.change {
             Change::Opened { .. } => {
                 return Err(Error::State(format!(
@@ -177,7 +256,7 @@ impl Incident {
                 a.resolved_at = Some(ends_at.clone());
             }
             Change::Mitigated { at } => {
-                not_before_detection("mitigated_at", at)?;
+                self.not_before_detection("mitigated_at", at)?;
                 self.mitigated_at = Some(at.clone());
             }
             Change::Linked { links } => {
@@ -189,41 +268,15 @@ impl Incident {
             }
             Change::Classified {
                 assessment, result, ..
-            } => {
-                if self.reclassified.is_some() && result.major {
-                    // Reclassification said it never was major; a new major finding contradicts it.
-                    return Err(Error::State(format!(
-                        "{} was reclassified as non-major (it at no time met the criteria); open a new incident instead",
-                        self.id
-                    )));
-                }
-                if result.major && self.classified_major_at.is_none() {
-                    self.classified_major_at = Some(ev.recorded_at.clone());
-                }
-                self.assessment = Some(assessment.clone());
-                self.classification = Some(result.clone());
-            }
+            } => self.classified(&ev.recorded_at, assessment, result)?,
             Change::Reclassified {
                 reason,
                 assessment,
                 result,
                 notice,
             } => {
-                if self.classified_major_at.is_none() || self.reclassified.is_some() {
-                    return Err(Error::State(format!(
-                        "{} is not classified as major, so there is nothing to reclassify",
-                        self.id
-                    )));
-                }
-                if result.major {
-                    return Err(Error::State(
-                        "the new assessment is still major; reclassification needs one that at no time met the criteria".into(),
-                    ));
-                }
+                self.reclassify(&ev.recorded_at, reason, assessment, result)?;
                 self.reclassification_notice = notice.clone();
-                self.reclassified = Some((ev.recorded_at.clone(), reason.clone()));
-                self.assessment = Some(assessment.clone());
-                self.classification = Some(result.clone());
             }
             Change::ReportGenerated {
                 stage,
@@ -244,30 +297,7 @@ impl Incident {
                 if authority_reference.is_some() {
                     self.authority_reference = authority_reference.clone();
                 }
-                self.require_stage_open(*stage)?;
-                not_before_detection("submitted_at", submitted_at)?;
-                let r = self.reports.entry(*stage).or_default();
-                if r.generated.is_none() {
-                    return Err(Error::State(format!(
-                        "the {} has not been generated; run plumb incident report first",
-                        stage.title()
-                    )));
-                }
-                if !r.missing.is_empty() {
-                    return Err(Error::State(format!(
-                        "the {} is incomplete ({} required field(s) missing: {}); complete it and generate it again",
-                        stage.title(),
-                        r.missing.len(),
-                        r.missing.join(", ")
-                    )));
-                }
-                if *stage != Stage::Intermediate && !r.submitted.is_empty() {
-                    return Err(Error::State(format!(
-                        "the {} was already submitted",
-                        stage.title()
-                    )));
-                }
-                r.submitted.push(submitted_at.clone());
+                self.report_submitted(*stage, submitted_at)?;
             }
             Change::DeadlineNotice { stage, .. } => {
                 self.require_stage_open(*stage)?;
@@ -275,7 +305,7 @@ impl Incident {
                 r.notices.push(ev.recorded_at.clone());
             }
             Change::Resolved { resolved_at } => {
-                not_before_detection("resolved_at", resolved_at)?;
+                self.not_before_detection("resolved_at", resolved_at)?;
                 if self.resolved_at.is_some() {
                     return Err(Error::State(format!("{} is already resolved", self.id)));
                 }
@@ -288,7 +318,7 @@ impl Incident {
                 addressed_at,
                 root_cause,
             } => {
-                not_before_detection("addressed_at", addressed_at)?;
+                self.not_before_detection("addressed_at", addressed_at)?;
                 self.root_cause_addressed_at = Some(addressed_at.clone());
                 self.root_cause = Some(root_cause.clone());
             }
