@@ -139,21 +139,79 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
             "pass --name with a lower-case name such as small-bank-services",
         )
     })?;
+    let used = used_sets(catalog, &services);
+    // The canonical form of a large model takes a while to build: once per run.
+    let model_digest = model.digest();
+    let repo = json!({
+        "name": repo_name,
+        "title": model.name,
+        "model": {"id": model.id, "name": model.name, "digest": model_digest, "source": opts.model_source},
+    });
+    let mut files = render(&used, &services, &repo)?;
+    if let Some(f) = files.get(blueprint::PATH) {
+        return Err(ScaffoldError::Template {
+            template: f.template.clone(),
+            file: blueprint::PATH.into(),
+            line: None,
+            message: "the blueprint is written by plumb itself; no template may write it".into(),
+        });
+    }
+    let version_of = |t: &str| {
+        catalog
+            .sets
+            .get(t)
+            .map(|s| s.meta.version.clone())
+            .unwrap_or_default()
+    };
+    let bp = blueprint::build(model, &model_digest, &services, &repo_name, &version_of)?;
+    files.insert(
+        blueprint::PATH.into(),
+        GenFile {
+            body: plumb_model::exchange::write(&bp).into_bytes(),
+            template: template::REPOSITORY.into(),
+            managed: true,
+            executable: false,
+        },
+    );
+    let manifest = manifest_of(
+        model,
+        opts,
+        repo_name,
+        model_digest,
+        &used,
+        &services,
+        &files,
+    );
+    Ok(Generation {
+        files,
+        manifest,
+        services,
+    })
+}
 
-    let repo_set = catalog.repository();
-    let mut used: Vec<&Set> = vec![repo_set];
-    for s in &services {
-        let set = &catalog.sets[&s.template];
+/// The template sets a run uses: the repository set, then each service's, once each.
+fn used_sets<'c>(catalog: &'c Catalog, services: &[Service]) -> Vec<&'c Set> {
+    let mut used: Vec<&Set> = vec![catalog.repository()];
+    for s in services {
+        // Services name only sets of the catalog (checked when they were read).
+        let Some(set) = catalog.sets.get(&s.template) else {
+            continue;
+        };
         if !used.iter().any(|u| u.meta.name == set.meta.name) {
             used.push(set);
         }
     }
-    let templates: serde_json::Map<String, Value> = used
-        .iter()
-        .map(|s| (s.meta.name.clone(), set_meta(s)))
-        .collect();
-    let services_json = serde_json::to_value(&services).expect("services serialise");
-    // The titles of everything the used templates cite, for the compliance documents.
+    used
+}
+
+/// The titles of everything the used templates cite (DORA references and SOC 2 criteria), for
+/// the compliance documents.
+fn cited_titles(
+    used: &[&Set],
+) -> (
+    serde_json::Map<String, Value>,
+    serde_json::Map<String, Value>,
+) {
     let mut references = serde_json::Map::new();
     let mut soc2_titles = serde_json::Map::new();
     for c in used.iter().flat_map(|s| &s.meta.controls) {
@@ -168,21 +226,26 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
             }
         }
     }
-    // The canonical form of a large model takes a while to build: once per run.
-    let model_digest = model.digest();
-    let repo = json!({
-        "name": repo_name,
-        "title": model.name,
-        "model": {"id": model.id, "name": model.name, "digest": model_digest, "source": opts.model_source},
-    });
+    (references, soc2_titles)
+}
 
-    let to_value = |v: &Value| minijinja::Value::from(minijinja::value::Serde(v));
+fn to_value(v: &Value) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(v))
+}
+
+/// Renders every file of every used set, per service where the path says so.
+fn render(used: &[&Set], services: &[Service], repo: &Value) -> Result<BTreeMap<String, GenFile>> {
+    let templates: serde_json::Map<String, Value> = used
+        .iter()
+        .map(|s| (s.meta.name.clone(), set_meta(s)))
+        .collect();
+    let (references, soc2_titles) = cited_titles(used);
     // What every file of a run sees, converted once (contexts are shared, not copied, per file:
     // a repository of hundreds of services renders thousands of files).
     let common = to_value(&json!({
         "plumb": {"version": env!("CARGO_PKG_VERSION")},
         "repo": repo,
-        "services": services_json,
+        "services": serde_json::to_value(services).unwrap_or_default(),
         "templates": templates,
         "references": references,
         "soc2": soc2_titles,
@@ -192,114 +255,111 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
         services
             .iter()
             .map(|s| {
-                let controls = service_controls(&used, s);
+                let controls = service_controls(used, s);
                 let rows = soc2_rows(&controls);
                 (
                     s.slug.as_str(),
                     (
-                        to_value(&serde_json::to_value(s).expect("service serialises")),
+                        to_value(&serde_json::to_value(s).unwrap_or_default()),
                         to_value(&Value::from(controls)),
                         to_value(&Value::from(rows)),
                     ),
                 )
             })
             .collect();
-
     let mut files: BTreeMap<String, GenFile> = BTreeMap::new();
-    for set in &used {
-        let env = set.environment();
+    for set in used {
         let own: Vec<&Service> = services
             .iter()
             .filter(|s| set.meta.kind == Kind::Repository || s.template == set.meta.name)
             .collect();
         let set_ctx = minijinja::context! {
-            own_services => to_value(&serde_json::to_value(&own).expect("services serialise")),
+            own_services => to_value(&serde_json::to_value(&own).unwrap_or_default()),
             template => to_value(&set_meta(set)),
             ..common.clone()
         };
-        for f in &set.files {
-            let target = f.target();
-            let per_service = target.contains(PER_SERVICE);
-            let targets: Vec<(String, Option<&Service>)> = if per_service {
-                own.iter()
-                    .map(|s| (target.replace(PER_SERVICE, &s.slug), Some(*s)))
-                    .collect()
-            } else {
-                vec![(target.to_string(), None)]
-            };
-            for (path, service) in targets {
-                let body = if f.rendered() {
-                    let none = minijinja::Value::from(());
-                    let (svc, controls, rows) = match service {
-                        Some(s) => service_ctx[s.slug.as_str()].clone(),
-                        None => (none.clone(), none.clone(), none),
-                    };
-                    let ctx = minijinja::context! {
-                        service => svc,
-                        controls => controls,
-                        soc2_rows => rows,
-                        ..set_ctx.clone()
-                    };
-                    let t = env
-                        .get_template(&f.path)
-                        .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
-                    let text = t
-                        .render(ctx)
-                        .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    text.into_bytes()
-                } else {
-                    f.body.clone()
+        render_set(set, &own, &set_ctx, &service_ctx, &mut files)?;
+    }
+    Ok(files)
+}
+
+/// Renders one set's files into `files`, refusing a path another set already wrote.
+fn render_set(
+    set: &Set,
+    own: &[&Service],
+    set_ctx: &minijinja::Value,
+    service_ctx: &BTreeMap<&str, (minijinja::Value, minijinja::Value, minijinja::Value)>,
+    files: &mut BTreeMap<String, GenFile>,
+) -> Result<()> {
+    let env = set.environment();
+    for f in &set.files {
+        let target = f.target();
+        let targets: Vec<(String, Option<&Service>)> = if target.contains(PER_SERVICE) {
+            own.iter()
+                .map(|s| (target.replace(PER_SERVICE, &s.slug), Some(*s)))
+                .collect()
+        } else {
+            vec![(target.to_string(), None)]
+        };
+        for (path, service) in targets {
+            let body = if f.rendered() {
+                let none = minijinja::Value::from(());
+                let (svc, controls, rows) = service
+                    .and_then(|s| service_ctx.get(s.slug.as_str()).cloned())
+                    .unwrap_or_else(|| (none.clone(), none.clone(), none));
+                let ctx = minijinja::context! {
+                    service => svc,
+                    controls => controls,
+                    soc2_rows => rows,
+                    ..set_ctx.clone()
                 };
-                if let Some(prev) = files.get(&path) {
-                    return Err(ScaffoldError::Template {
-                        template: set.meta.name.clone(),
-                        file: f.path.clone(),
-                        line: None,
-                        message: format!(
-                            "writes {path}, which template {} writes too",
-                            prev.template
-                        ),
-                    });
+                let text = env
+                    .get_template(&f.path)
+                    .and_then(|t| t.render(ctx))
+                    .map_err(|e| template::template_error(&set.meta.name, &f.path, &e))?;
+                if text.trim().is_empty() {
+                    continue;
                 }
-                files.insert(
-                    path.clone(),
-                    GenFile {
-                        body,
-                        template: set.meta.name.clone(),
-                        managed: set.is_managed(&path),
-                        executable: set.is_executable(&path),
-                    },
-                );
+                text.into_bytes()
+            } else {
+                f.body.clone()
+            };
+            if let Some(prev) = files.get(&path) {
+                return Err(ScaffoldError::Template {
+                    template: set.meta.name.clone(),
+                    file: f.path.clone(),
+                    line: None,
+                    message: format!("writes {path}, which template {} writes too", prev.template),
+                });
             }
+            files.insert(
+                path.clone(),
+                GenFile {
+                    body,
+                    template: set.meta.name.clone(),
+                    managed: set.is_managed(&path),
+                    executable: set.is_executable(&path),
+                },
+            );
         }
     }
-    if let Some(f) = files.get(blueprint::PATH) {
-        return Err(ScaffoldError::Template {
-            template: f.template.clone(),
-            file: blueprint::PATH.into(),
-            line: None,
-            message: "the blueprint is written by plumb itself; no template may write it".into(),
-        });
-    }
-    let version_of = |t: &str| catalog.sets[t].meta.version.clone();
-    let bp = blueprint::build(model, &model_digest, &services, &repo_name, &version_of)?;
-    files.insert(
-        blueprint::PATH.into(),
-        GenFile {
-            body: plumb_model::exchange::write(&bp).into_bytes(),
-            template: template::REPOSITORY.into(),
-            managed: true,
-            executable: false,
-        },
-    );
+    Ok(())
+}
 
-    let manifest = Manifest {
+/// The manifest of a generation: model, templates, services and every file's digest.
+fn manifest_of(
+    model: &Model,
+    opts: &Options,
+    repository: String,
+    model_digest: String,
+    used: &[&Set],
+    services: &[Service],
+    files: &BTreeMap<String, GenFile>,
+) -> Manifest {
+    Manifest {
         format: manifest::FORMAT.into(),
         generator: format!("plumb {}", env!("CARGO_PKG_VERSION")),
-        repository: repo_name,
+        repository,
         model: ModelRef {
             id: model.id.clone(),
             name: model.name.clone(),
@@ -337,10 +397,5 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
                 pending: None,
             })
             .collect(),
-    };
-    Ok(Generation {
-        files,
-        manifest,
-        services,
-    })
+    }
 }
