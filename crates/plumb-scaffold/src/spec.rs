@@ -363,28 +363,7 @@ fn service(
     template: String,
     port: u16,
 ) -> Result<Service> {
-    let mut functions: Vec<Function> = graph::impact(m, &c.id)
-        .into_iter()
-        .map(|imp| {
-            let f = idx.elements[imp.function.as_str()];
-            Function {
-                id: imp.function,
-                name: imp.name,
-                criticality: imp.criticality,
-                rto_hours: opt(f, dora::RTO),
-                rpo_hours: opt(f, dora::RPO),
-                path: imp.path.into_iter().map(|s| s.name).collect(),
-            }
-        })
-        .collect();
-    functions.sort_by(|a, b| a.id.cmp(&b.id));
-    let criticality = if functions.iter().any(|f| f.criticality == "critical") {
-        "critical"
-    } else if functions.is_empty() {
-        "none"
-    } else {
-        "important"
-    };
+    let functions = functions_of(m, idx, c);
     let tightest = |get: fn(&Function) -> &Option<String>| {
         functions
             .iter()
@@ -396,7 +375,6 @@ fn service(
     };
     let rto_hours = tightest(|f| &f.rto_hours);
     let rpo_hours = tightest(|f| &f.rpo_hours);
-
     let closure = d.closure(&c.id, None);
     let mut in_order: Vec<&Element> = m
         .elements
@@ -404,13 +382,6 @@ fn service(
         .filter(|e| closure.contains(e.id.as_str()))
         .collect();
     in_order.sort_by(|a, b| a.id.cmp(&b.id));
-    let dependency = |e: &Element| Dependency {
-        id: e.id.clone(),
-        name: e.name.clone(),
-        kind: e.kind.name().into(),
-        service: (e.kind == ElementType::ApplicationComponent).then(|| dora::service_name(e)),
-        provider: opt(e, dora::PROVIDER),
-    };
     let technology = in_order
         .iter()
         .filter(|e| matches!(e.kind.layer(), Layer::Technology | Layer::Physical))
@@ -428,8 +399,81 @@ fn service(
         .filter(|e| d.closure(&e.id, None).contains(c.id.as_str()))
         .collect();
     users.sort_by(|a, b| a.id.cmp(&b.id));
-    let used_by = users.into_iter().map(dependency).collect();
+    let data = data_of(m, idx, c);
+    Ok(Service {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        documentation: c.documentation.clone().unwrap_or_default(),
+        ident: names::ident(&slug),
+        slug,
+        template,
+        owner: opt(c, OWNER),
+        port,
+        criticality: criticality_of(&functions).name().into(),
+        rto_hours,
+        rpo_hours,
+        functions,
+        providers: providers_of(m, idx, &in_order),
+        requirements: requirements_of(m, idx, d, c),
+        personal_data: data.iter().any(|x| x.personal),
+        data,
+        technology,
+        depends_on,
+        used_by: users.into_iter().map(dependency).collect(),
+        onboarding: workflow::of_component(m, idx, c)?,
+    })
+}
 
+/// The critical or important functions the component supports, with their recovery
+/// objectives and the path by which they depend on it.
+fn functions_of(m: &Model, idx: &Index<'_>, c: &Element) -> Vec<Function> {
+    let mut functions: Vec<Function> = graph::impact(m, &c.id)
+        .into_iter()
+        .map(|imp| {
+            let f = idx.elements.get(imp.function.as_str());
+            Function {
+                rto_hours: f.and_then(|f| opt(f, dora::RTO)),
+                rpo_hours: f.and_then(|f| opt(f, dora::RPO)),
+                id: imp.function,
+                name: imp.name,
+                criticality: imp.criticality,
+                path: imp.path.into_iter().map(|s| s.name).collect(),
+            }
+        })
+        .collect();
+    functions.sort_by(|a, b| a.id.cmp(&b.id));
+    functions
+}
+
+/// A service is as critical as the most critical function it supports: critical if any is,
+/// important if it supports any other, none if it supports none.
+fn criticality_of(functions: &[Function]) -> plumb_base::Criticality {
+    use plumb_base::Criticality;
+    if functions.is_empty() {
+        Criticality::None
+    } else if functions
+        .iter()
+        .any(|f| Criticality::from_name(&f.criticality) == Some(Criticality::Critical))
+    {
+        Criticality::Critical
+    } else {
+        Criticality::Important
+    }
+}
+
+fn dependency(e: &Element) -> Dependency {
+    Dependency {
+        id: e.id.clone(),
+        name: e.name.clone(),
+        kind: e.kind.name().into(),
+        service: (e.kind == ElementType::ApplicationComponent).then(|| dora::service_name(e)),
+        provider: opt(e, dora::PROVIDER),
+    }
+}
+
+/// The ICT providers among what the component depends on, with their contracts and the
+/// services they provide.
+fn providers_of(m: &Model, idx: &Index<'_>, in_order: &[&Element]) -> Vec<Provider> {
     let mut providers = Vec::new();
     for p in in_order.iter().filter(|e| dora::is_provider(e)) {
         let contracts = m
@@ -467,9 +511,17 @@ fn service(
             services,
         });
     }
+    providers
+}
 
-    // Requirements realised by the component or by what depends on it (the functions and
-    // processes it serves).
+/// Requirements realised by the component or by what depends on it (the functions and
+/// processes it serves).
+fn requirements_of(
+    m: &Model,
+    idx: &Index<'_>,
+    d: &graph::Deps<'_>,
+    c: &Element,
+) -> Vec<Requirement> {
     let mut realisers: BTreeSet<&str> = BTreeSet::from([c.id.as_str()]);
     let mut frontier = vec![c.id.as_str()];
     while let Some(x) = frontier.pop() {
@@ -480,14 +532,11 @@ fn service(
         }
     }
     let mut requirements: BTreeMap<String, Requirement> = BTreeMap::new();
-    for r in m
+    let realisations = m
         .relationships
         .iter()
-        .filter(|r| r.kind == RelType::Realization)
-    {
-        if !realisers.contains(r.source.as_str()) {
-            continue;
-        }
+        .filter(|r| r.kind == RelType::Realization && realisers.contains(r.source.as_str()));
+    for r in realisations {
         let Some(req) = idx.elements.get(r.target.as_str()) else {
             continue;
         };
@@ -504,7 +553,11 @@ fn service(
                 .unwrap_or_default(),
         });
     }
+    requirements.into_values().collect()
+}
 
+/// The data the component accesses, with its sensitivity and GDPR record.
+fn data_of(m: &Model, idx: &Index<'_>, c: &Element) -> Vec<Data> {
     let mut data = Vec::new();
     for r in m
         .relationships
@@ -543,27 +596,5 @@ fn service(
         });
     }
     data.sort_by(|a, b| a.id.cmp(&b.id));
-
-    Ok(Service {
-        id: c.id.clone(),
-        name: c.name.clone(),
-        documentation: c.documentation.clone().unwrap_or_default(),
-        ident: names::ident(&slug),
-        slug,
-        template,
-        owner: opt(c, OWNER),
-        port,
-        criticality: criticality.into(),
-        rto_hours,
-        rpo_hours,
-        functions,
-        providers,
-        requirements: requirements.into_values().collect(),
-        personal_data: data.iter().any(|x| x.personal),
-        data,
-        technology,
-        depends_on,
-        used_by,
-        onboarding: workflow::of_component(m, idx, c)?,
-    })
+    data
 }
