@@ -131,6 +131,32 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
             "mark a BusinessProcess with plumb:workflow: onboarding",
         ));
     }
+    let (mut states, by_id) = steps(m, idx, process)?;
+    let (transitions, targets) = transitions(m, idx, process, &by_id)?;
+    let initial = initial_step(process, &states, &targets)?;
+    check_reachable(process, &states, &transitions, &initial)?;
+    for s in &mut states {
+        s.initial = s.key == initial;
+        s.terminal = !transitions.iter().any(|t| t.from == s.key);
+    }
+    states.sort_by_key(|s| !s.initial);
+    Ok(Workflow {
+        id: process.id.clone(),
+        name: process.name.clone(),
+        documentation: process.documentation.clone().unwrap_or_default(),
+        initial,
+        states,
+        transitions,
+    })
+}
+
+/// The steps: the business processes the onboarding process is composed of, each with a
+/// unique key; also each step's key by element id.
+fn steps<'m>(
+    m: &'m Model,
+    idx: &Index<'m>,
+    process: &Element,
+) -> Result<(Vec<State>, BTreeMap<&'m str, String>)> {
     let mut step_ids: Vec<&str> = Vec::new();
     for r in m
         .relationships
@@ -193,6 +219,17 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
             "compose the process of its steps (Composition relationships from the process to BusinessProcess steps)",
         ));
     }
+    Ok((states, by_id))
+}
+
+/// The transitions: Triggering relationships between steps, each with a key unique per step;
+/// also the keys of the steps something leads to.
+fn transitions(
+    m: &Model,
+    idx: &Index<'_>,
+    process: &Element,
+    by_id: &BTreeMap<&str, String>,
+) -> Result<(Vec<Transition>, BTreeSet<String>)> {
     let mut transitions: Vec<Transition> = Vec::new();
     let mut targets = BTreeSet::new();
     for r in m
@@ -204,7 +241,11 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
         else {
             continue;
         };
-        let target_name = &idx.elements[r.target.as_str()].name;
+        let target_name = idx
+            .elements
+            .get(r.target.as_str())
+            .map(|e| e.name.as_str())
+            .unwrap_or(to);
         let name = if r.name.trim().is_empty() {
             format!("to {target_name}")
         } else {
@@ -243,11 +284,16 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
             relationship: r.id.clone(),
         });
     }
+    Ok((transitions, targets))
+}
+
+/// The one step nothing leads to.
+fn initial_step(process: &Element, states: &[State], targets: &BTreeSet<String>) -> Result<String> {
     let initial: Vec<&State> = states
         .iter()
         .filter(|s| !targets.contains(&s.key))
         .collect();
-    let initial = match initial.as_slice() {
+    Ok(match initial.as_slice() {
         [one] => one.key.clone(),
         [] => {
             return Err(err(
@@ -270,10 +316,19 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
                 "connect the steps with Triggering relationships from the first step onwards",
             ));
         }
-    };
+    })
+}
+
+/// Every step is reachable from the start, and from every step a final one.
+fn check_reachable(
+    process: &Element,
+    states: &[State],
+    transitions: &[Transition],
+    initial: &str,
+) -> Result<()> {
     // Every step must be reachable from the start, or cases could never get there.
-    let mut reached = BTreeSet::from([initial.clone()]);
-    let mut queue = VecDeque::from([initial.clone()]);
+    let mut reached = BTreeSet::from([initial.to_string()]);
+    let mut queue = VecDeque::from([initial.to_string()]);
     while let Some(s) = queue.pop_front() {
         for t in transitions.iter().filter(|t| t.from == s) {
             if reached.insert(t.to.clone()) {
@@ -296,7 +351,7 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
     }
     loop {
         let before = finishing.len();
-        for t in &transitions {
+        for t in transitions {
             if finishing.contains(&t.to) {
                 finishing.insert(t.from.clone());
             }
@@ -322,17 +377,5 @@ fn read(m: &Model, idx: &Index<'_>, process: &Element) -> Result<Workflow> {
             "add a Triggering relationship that leads to it",
         ));
     }
-    for s in &mut states {
-        s.initial = s.key == initial;
-        s.terminal = !transitions.iter().any(|t| t.from == s.key);
-    }
-    states.sort_by_key(|s| !s.initial);
-    Ok(Workflow {
-        id: process.id.clone(),
-        name: process.name.clone(),
-        documentation: process.documentation.clone().unwrap_or_default(),
-        initial,
-        states,
-        transitions,
-    })
+    Ok(())
 }
