@@ -197,6 +197,17 @@ pub enum Command {
         sarif_out: Option<PathBuf>,
     },
 
+    /// Delivery measures from the evidence: deployment frequency, lead time for changes,
+    /// change failure rate, failed deployment recovery time and rework rate.
+    ///
+    /// Computed from the signed deployment records and incidents in the store (failed and
+    /// staging deployments do not count), with the DORA 2023 performance level of each. Every
+    /// number can be checked: --explain lists the deployments behind it with their entry
+    /// numbers and why each failed. Definitions: docs/metrics.md.
+    ///
+    /// Example: plumb metrics --period 2026-Q3 --system payments --granularity week --explain
+    Metrics(MetricsArgs),
+
     /// Generate a service repository from the architecture model (architecture to code).
     ///
     /// Every application component with a `plumb:template` property (rust-axum or
@@ -819,4 +830,25 @@ pub enum IncidentCmd {
         #[arg(long = "caused-by", required = true)]
         caused_by: Vec<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Only these systems (repeatable); all systems when left out.
+    #[arg(long, value_name = "SYSTEM")]
+    pub system: Vec<String>,
+    /// The period: a quarter (2026-Q3), a month (2026-11), a year (2026) or dates
+    /// (2026-09-01..2026-11-30, both included) [default: the 90 days up to now]
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// Also cut the period into a trend: day, week or month.
+    #[arg(long, value_name = "UNIT")]
+    pub granularity: Option<String>,
+    /// List the deployments behind the numbers: entry, system, time, why it failed, lead and
+    /// recovery times.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print CSV (one row per bucket of the trend, or one for the period) instead of text.
+    #[arg(long, conflicts_with = "explain")]
+    pub csv: bool,
 }

@@ -357,6 +357,8 @@ pub fn run(
         Failure::from(e).hint(format!("choose another --dir, or remove {}", dir.display()))
     })?;
 
+    // Eight weeks of delivery before the day shown, for `plumb metrics`.
+    let history = crate::demo_history::record(&mut l, now - Duration::hours(9))?;
     let mut outcomes = Vec::new();
     for (n, c) in CHANGES.iter().enumerate() {
         let when = now - Duration::hours(8) + Duration::minutes(45 * n as i64);
@@ -459,11 +461,13 @@ pub fn run(
                  pack         {} ({} entries, {} blobs) for system payments; verify-pack {}\n\
                  verify       {} ({} entries, {} signatures)\n\
                  model        {} ({} critical or important functions, {} findings; check recorded as entry {model_entry})\n\
+                 history      {history} deployments over the eight weeks before (commit times, a failed run, a rollback, a fix-forward)\n\
                  drift        {} finding(s) between the model and the recorded deployments\n\
                  scaffold     {} generated from the model into {} ({} files)\n\
                  incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
+                 \x20 plumb --store {store_s} metrics --granularity week\n\
                  \x20 plumb --store {store_s} show {}\n\
                  \x20 plumb model impact {} prov-cloudco\n\
                  \x20 plumb --store {store_s} incident --config {} show {}\n\
@@ -483,7 +487,7 @@ pub fn run(
             s
         },
         json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
-               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident,
+               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident, "history_deployments": history,
                "scaffold": {"dir": services_dir, "services": scaffolded, "files": generation.files.len()},
                "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;

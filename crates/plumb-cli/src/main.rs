@@ -3,10 +3,12 @@
 
 mod cli;
 mod demo;
+mod demo_history;
 mod evidence;
 mod gate;
 mod incident;
 mod inspect;
+mod metrics;
 mod model;
 mod output;
 mod remote;
@@ -159,6 +161,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }),
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
+        Command::Metrics(a) => metrics::run(store, format, a, now),
         Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo {
             dir,

@@ -132,10 +132,24 @@ pub fn scan(l: &mut Ledger) -> Result<(Vec<Incident>, Vec<Skipped>)> {
     Ok((out, skipped))
 }
 
-/// Deployments recorded in the ledger that shipped their change (failed ones are left out here,
-/// the one place that decides it), with the typed record of each. A record that does not fit
-/// the deployment type is passed over.
-pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
+/// A deployment record as stored: its entry, system, time, commit and the typed record.
+#[derive(Debug, Clone)]
+pub struct DeploymentRecord {
+    /// Ledger index.
+    pub entry: u64,
+    /// System (service) deployed.
+    pub system: String,
+    /// When it was recorded (RFC 3339): the deployment's time.
+    pub time: String,
+    /// The commit deployed (the statement's `gitCommit` subject).
+    pub commit: Option<String>,
+    /// The record.
+    pub record: plumb_records::deployment::Deployment,
+}
+
+/// Every deployment record that fits the type, failed ones included, in log order. Records
+/// that do not parse or fit are passed over (stored data is hostile).
+pub fn deployment_records(l: &mut Ledger) -> Result<Vec<DeploymentRecord>> {
     use plumb_records::Record;
     use plumb_records::deployment::Deployment as Record_;
     let mut out = Vec::new();
@@ -144,29 +158,44 @@ pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
         ..Default::default()
     })? {
         let stored = l.entry(i)?;
-        let e = LogEntry::parse(&stored.bytes)?;
-        let st = e.statement()?;
-        let Ok(rec) = Record_::from_predicate(&st.predicate) else {
+        let Ok(e) = LogEntry::parse(&stored.bytes) else {
             continue;
         };
-        if !rec.shipped() {
+        let Ok(st) = e.statement() else { continue };
+        let Ok(record) = Record_::from_predicate(&st.predicate) else {
             continue;
-        }
-        out.push(Deployment {
+        };
+        out.push(DeploymentRecord {
             entry: i,
             system: e.system.clone().unwrap_or_default(),
+            time: e.time.clone(),
             commit: st
                 .subject
                 .iter()
                 .find_map(|s| s.digest.get("gitCommit").cloned()),
-            time: e.time.clone(),
-            environment: rec.environment.clone(),
-            change_id: rec.change_id.clone(),
-            gate_decision: rec.gate_decision,
-            production: rec.is_production(),
+            record,
         });
     }
     Ok(out)
+}
+
+/// The deployments that shipped their change (failed ones left out: the one place that rule
+/// is applied), as incident linking and drift read them.
+pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
+    Ok(deployment_records(l)?
+        .into_iter()
+        .filter(|d| d.record.shipped())
+        .map(|d| Deployment {
+            entry: d.entry,
+            production: d.record.is_production(),
+            system: d.system,
+            commit: d.commit,
+            time: d.time,
+            environment: d.record.environment,
+            change_id: d.record.change_id,
+            gate_decision: d.record.gate_decision,
+        })
+        .collect())
 }
 
 /// Ledger labels of an incident event: its run is the incident id, so an incident's events

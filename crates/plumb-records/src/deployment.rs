@@ -22,6 +22,37 @@ pub enum Status {
     RolledBack,
 }
 
+/// Why a deployment was made: the planned flow of changes, or to undo or repair a failed
+/// deployment (DORA's rework: unplanned deployments that fix something in production).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The planned flow of changes (records without a kind are planned).
+    #[default]
+    Planned,
+    /// A fix deployed forward for a failed deployment.
+    FixForward,
+    /// A previous version deployed again to undo a failed deployment.
+    Rollback,
+}
+
+impl ChangeKind {
+    /// Whether it is the default (so the record leaves it out).
+    pub fn is_planned(&self) -> bool {
+        *self == ChangeKind::Planned
+    }
+}
+
+/// A commit a deployment shipped, with when it was committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ShippedCommit {
+    /// The commit id.
+    pub sha: String,
+    /// Its commit time (RFC 3339), when known; lead time is measured from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+}
+
 /// The predicate of a deployment record; its subject is the deployed commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Deployment {
@@ -42,6 +73,21 @@ pub struct Deployment {
     /// Where the rollback plan is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_plan: Option<String>,
+    /// The commits it shipped since the previous successful production deployment of the
+    /// same system, with their commit times (the delivery measures' lead time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<ShippedCommit>,
+    /// Why it was made.
+    #[serde(default, skip_serializing_if = "ChangeKind::is_planned")]
+    pub change: ChangeKind,
+    /// The log index of the failed deployment it undoes or repairs (for a rollback or a
+    /// fix-forward).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remedies: Option<u64>,
+    /// Set on deployments recorded from history by `plumb metrics import`: how they were
+    /// found (e.g. `csv deployments.csv`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<String>,
 }
 
 impl Record for Deployment {
@@ -59,6 +105,10 @@ impl Deployment {
             gate_decision: None,
             runbook: None,
             rollback_plan: None,
+            commits: Vec::new(),
+            change: ChangeKind::Planned,
+            remedies: None,
+            imported: None,
         }
     }
 
@@ -99,6 +149,25 @@ mod tests {
             Deployment::from_predicate(&json!({"environment": "staging", "result": "failure"}))
                 .unwrap();
         assert!(!failed.shipped() && !failed.is_production());
+        // A fix-forward with its commits: the defaults are left out, the rest kept.
+        let fix = Deployment {
+            commits: vec![ShippedCommit {
+                sha: "ab".repeat(20),
+                time: Some("2026-11-30T09:00:00Z".into()),
+            }],
+            change: ChangeKind::FixForward,
+            remedies: Some(12),
+            ..Deployment::new("production")
+        };
+        let v = fix.to_predicate();
+        assert_eq!(v["change"], "fix_forward");
+        assert_eq!(Deployment::from_predicate(&v).unwrap(), fix);
+        assert!(
+            Deployment::new("prod")
+                .to_predicate()
+                .get("change")
+                .is_none()
+        );
     }
 
     #[test]

@@ -1,0 +1,244 @@
+//! `plumb metrics`: the delivery measures of `plumb-metrics` over the local store, as text,
+//! JSON or CSV.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use plumb_metrics::levels::{BENCHMARK, Level};
+use plumb_metrics::{Granularity, Measures, Period, Selection, measure};
+
+use crate::cli::{Format, MetricsArgs};
+use crate::evidence::open;
+use crate::output::{Failure, emit};
+
+/// Days covered when no period is given.
+const DEFAULT_DAYS: i64 = 90;
+
+fn level(l: Option<Level>) -> String {
+    l.map(|l| format!("{l:?}").to_lowercase())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn num(v: Option<f64>, unit: &str) -> String {
+    v.map(|v| format!("{v:.1}{unit}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.1} %", v * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The measures in a few lines of text.
+fn text(m: &Measures) -> String {
+    let f = &m.deployment_frequency;
+    let lt = &m.lead_time;
+    let cf = &m.change_failure;
+    let r = &m.recovery;
+    let rw = &m.rework;
+    format!(
+        "  deployment frequency   {} deployments on {} days, {:.2} deployment days a week   {}\n\
+         \x20 lead time for changes  median {}, p90 {} over {} commits ({} deployments without commit times)   {}\n\
+         \x20 change failure rate    {} of {} deployments ({})   {}\n\
+         \x20 recovery time          median {} over {} recovered ({} without recovery evidence)   {}\n\
+         \x20 rework rate            {} of {} deployments ({})\n",
+        f.deployments,
+        f.deployment_days,
+        f.days_per_week,
+        level(Some(f.level)),
+        num(lt.median_hours, " h"),
+        num(lt.p90_hours, " h"),
+        lt.changes,
+        lt.deployments_without_commit_times,
+        level(lt.level),
+        cf.failed,
+        f.deployments,
+        pct(cf.rate),
+        level(cf.level),
+        num(r.median_hours, " h"),
+        r.recovered,
+        r.without_recovery,
+        level(r.level),
+        rw.unplanned,
+        f.deployments,
+        pct(rw.rate),
+    )
+}
+
+/// The deployments behind the numbers.
+fn explain(m: &Measures) -> String {
+    let mut s = String::from("  deployments behind the numbers:\n");
+    for b in &m.deployments {
+        s.push_str(&format!(
+            "    entry {:<6} {:<14} {}{}{}{}\n",
+            b.entry,
+            b.system,
+            b.time,
+            if b.lead_times_hours.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "  lead times {}",
+                    b.lead_times_hours
+                        .iter()
+                        .map(|h| format!("{h:.1} h"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            if b.failed_because.is_empty() {
+                String::new()
+            } else {
+                format!("  FAILED: {}", b.failed_because.join("; "))
+            },
+            b.recovered_after_hours
+                .map(|h| format!("  recovered after {h:.1} h"))
+                .unwrap_or_default(),
+        ));
+    }
+    s
+}
+
+const CSV_HEADER: &str = "bucket,from,to,deployments,deployment_days,deployment_days_per_week,lead_time_median_hours,lead_time_p90_hours,changes,deployments_without_commit_times,failed,change_failure_rate,recovered,without_recovery,recovery_median_hours,unplanned,rework_rate";
+
+fn csv_row(label: &str, m: &Measures) -> String {
+    let o = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+    format!(
+        "{label},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        plumb_base::time::format_seconds(m.period.from),
+        plumb_base::time::format_seconds(m.period.to),
+        m.deployment_frequency.deployments,
+        m.deployment_frequency.deployment_days,
+        m.deployment_frequency.days_per_week,
+        o(m.lead_time.median_hours),
+        o(m.lead_time.p90_hours),
+        m.lead_time.changes,
+        m.lead_time.deployments_without_commit_times,
+        m.change_failure.failed,
+        o(m.change_failure.rate),
+        m.recovery.recovered,
+        m.recovery.without_recovery,
+        o(m.recovery.median_hours),
+        m.rework.unplanned,
+        o(m.rework.rate),
+    )
+}
+
+/// Runs `plumb metrics`.
+pub fn run(
+    store: &Path,
+    format: Format,
+    a: &MetricsArgs,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    let period = match &a.period {
+        Some(p) => Period::parse(p).map_err(Failure::usage)?,
+        None => Period::last_days(now, DEFAULT_DAYS),
+    };
+    let granularity = a
+        .granularity
+        .as_deref()
+        .map(Granularity::parse)
+        .transpose()
+        .map_err(Failure::usage)?;
+    let buckets = granularity.map(|g| g.buckets(period)).unwrap_or_default();
+    if buckets.len() >= 1000 {
+        return Err(Failure::usage(
+            "the trend would have more than 1,000 buckets; choose a coarser --granularity",
+        ));
+    }
+    let systems: Option<BTreeSet<String>> =
+        (!a.system.is_empty()).then(|| a.system.iter().cloned().collect());
+    let ev = plumb_metrics::facts::read(&mut open(store)?).map_err(Failure::usage)?;
+    let sel = Selection {
+        systems: systems.clone(),
+        period,
+    };
+    let whole = measure(&ev, &sel);
+    let trend: Vec<(String, Measures)> = buckets
+        .into_iter()
+        .map(|(label, p)| {
+            let m = measure(
+                &ev,
+                &Selection {
+                    systems: systems.clone(),
+                    period: p,
+                },
+            );
+            (label, m)
+        })
+        .collect();
+    if a.csv {
+        let mut out = format!("{CSV_HEADER}\n{}\n", csv_row("period", &whole));
+        for (label, m) in &trend {
+            out.push_str(&csv_row(label, m));
+            out.push('\n');
+        }
+        print!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let scope = match &systems {
+        Some(s) => s.iter().cloned().collect::<Vec<_>>().join(", "),
+        None => "all systems".into(),
+    };
+    let strip = |m: &Measures| {
+        let mut v = serde_json::to_value(m).unwrap_or_default();
+        if !a.explain
+            && let Some(o) = v.as_object_mut()
+        {
+            o.remove("deployments");
+        }
+        v
+    };
+    let value = json!({
+        "period": {"from": plumb_base::time::format_seconds(period.from), "to": plumb_base::time::format_seconds(period.to)},
+        "systems": systems,
+        "benchmark": BENCHMARK,
+        "measures": strip(&whole),
+        "trend": trend.iter().map(|(label, m)| json!({"bucket": label, "measures": strip(m)})).collect::<Vec<_>>(),
+    });
+    emit(
+        format,
+        || {
+            let mut s = format!(
+                "delivery, {} .. {} ({scope}; levels: {BENCHMARK})\n",
+                plumb_base::time::format_seconds(period.from),
+                plumb_base::time::format_seconds(period.to)
+            );
+            s.push_str(&text(&whole));
+            if a.explain {
+                s.push_str(&explain(&whole));
+            }
+            if !trend.is_empty() {
+                s.push_str(&format!(
+                    "\n  {:<11} {:>11} {:>9} {:>15} {:>14} {:>12} {:>8}\n",
+                    "bucket",
+                    "deployments",
+                    "days",
+                    "lead time (med)",
+                    "change failure",
+                    "recovery (med)",
+                    "rework"
+                ));
+            }
+            for (label, m) in &trend {
+                s.push_str(&format!(
+                    "  {:<11} {:>11} {:>9} {:>15} {:>14} {:>12} {:>8}\n",
+                    label,
+                    m.deployment_frequency.deployments,
+                    m.deployment_frequency.deployment_days,
+                    num(m.lead_time.median_hours, " h"),
+                    pct(m.change_failure.rate),
+                    num(m.recovery.median_hours, " h"),
+                    pct(m.rework.rate),
+                ));
+            }
+            s
+        },
+        value,
+    )
+}

@@ -1,0 +1,116 @@
+//! `plumb metrics` through the binary, on the demo's history: the measures, the trend, the
+//! explanation behind the numbers, CSV, and clear refusals.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn plumb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["--now", "2026-11-30T12:00:00Z"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_demo_history_gives_measures_that_explain_themselves() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("demo");
+    let o = plumb(&["demo", "--dir", s(&dir), "--no-serve", "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let store = dir.join("store");
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "metrics",
+        "--period",
+        "2026-10-01..2026-11-30",
+        "--granularity",
+        "week",
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = &v["measures"];
+    let deployments = m["deployment_frequency"]["deployments"].as_u64().unwrap();
+    assert!(deployments > 40, "{m}");
+    // Every deployment behind the numbers is listed, and the counts agree with the list.
+    let behind = m["deployments"].as_array().unwrap();
+    assert_eq!(behind.len() as u64, deployments);
+    let failed = behind
+        .iter()
+        .filter(|b| !b["failed_because"].as_array().unwrap().is_empty())
+        .count() as u64;
+    assert_eq!(m["change_failure"]["failed"].as_u64(), Some(failed));
+    let unplanned = behind.iter().filter(|b| b["unplanned"] == true).count() as u64;
+    assert_eq!(m["rework"]["unplanned"].as_u64(), Some(unplanned));
+    assert_eq!(unplanned, 2, "the demo's rollback and fix-forward");
+    // The rolled-back identity deployment names its rollback and recovered 40 minutes later.
+    let rolled = behind
+        .iter()
+        .find(|b| {
+            b["failed_because"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("(rollback)"))
+        })
+        .expect("the rollback is explained");
+    assert_eq!(rolled["system"], "identity");
+    let h = rolled["recovered_after_hours"].as_f64().unwrap();
+    assert!((h - 40.0 / 60.0).abs() < 1e-6, "{h}");
+    assert!(m["lead_time"]["median_hours"].as_f64().unwrap() > 0.0);
+    // A weekly trend that covers the period.
+    let trend = v["trend"].as_array().unwrap();
+    assert!(trend.len() >= 9, "{}", trend.len());
+    let in_trend: u64 = trend
+        .iter()
+        .map(|b| {
+            b["measures"]["deployment_frequency"]["deployments"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(in_trend, deployments, "the buckets add up to the period");
+
+    // CSV: a header, the period, one row per bucket.
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "metrics",
+        "--period",
+        "2026-Q4",
+        "--granularity",
+        "month",
+        "--csv",
+    ]);
+    assert!(o.status.success());
+    let csv = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("bucket,from,to,deployments"));
+    assert!(lines[1].starts_with("period,2026-10-01T00:00:00Z,2027-01-01T00:00:00Z,"));
+    assert_eq!(lines.len(), 2 + 3);
+
+    // Clear refusals.
+    for (args, says) in [
+        (vec!["metrics", "--period", "2026-Q5"], "not a quarter"),
+        (
+            vec!["metrics", "--granularity", "hour"],
+            "not day, week or month",
+        ),
+    ] {
+        let mut all = vec!["--store", s(&store)];
+        all.extend(args);
+        let o = plumb(&all);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}");
+    }
+}

@@ -1,0 +1,115 @@
+//! The inputs of the measures, read from the ledger through the record types: deployments
+//! (every status, with their commits and why they were made) and incidents with the
+//! deployments they are linked to and how.
+
+use chrono::{DateTime, Utc};
+use plumb_ledger::Ledger;
+use plumb_records::deployment::{ChangeKind, Status};
+
+/// A deployment as the measures see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentFact {
+    /// Its log index (what `--explain` names).
+    pub entry: u64,
+    /// The system deployed.
+    pub system: String,
+    /// When it was recorded.
+    pub time: DateTime<Utc>,
+    /// How it ended.
+    pub status: Status,
+    /// Whether it went to production.
+    pub production: bool,
+    /// Commits shipped, with their commit times where known.
+    pub commits: Vec<(String, Option<DateTime<Utc>>)>,
+    /// Why it was made.
+    pub change: ChangeKind,
+    /// The failed deployment it undoes or repairs.
+    pub remedies: Option<u64>,
+}
+
+impl DeploymentFact {
+    /// A deployment in the sense of the measures: it reached production and shipped its change
+    /// (succeeded, or was rolled back afterwards).
+    pub fn counts(&self) -> bool {
+        self.production && self.status != Status::Failed
+    }
+
+    /// Whether it was unplanned: a rollback or fix-forward, or it names a deployment it
+    /// remedies.
+    pub fn unplanned(&self) -> bool {
+        self.change != ChangeKind::Planned || self.remedies.is_some()
+    }
+}
+
+/// An incident as the measures see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentFact {
+    /// Its id.
+    pub id: String,
+    /// When the entity became aware of it.
+    pub detected_at: DateTime<Utc>,
+    /// When it was resolved, if it is.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The deployments it is linked to, each with the link's method (`explicit`,
+    /// `heuristic`).
+    pub deployments: Vec<(u64, String)>,
+}
+
+/// Everything the measures read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    /// Every deployment record, in log order.
+    pub deployments: Vec<DeploymentFact>,
+    /// Every incident.
+    pub incidents: Vec<IncidentFact>,
+}
+
+fn time(s: &str) -> Option<DateTime<Utc>> {
+    plumb_base::time::parse_rfc3339(s).ok()
+}
+
+/// Reads the evidence from the ledger. Records that do not parse, or whose times do not, are
+/// passed over (stored data is hostile; `plumb verify` reports them).
+pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
+    let deployments = plumb_incident::store::deployment_records(l)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|d| {
+            Some(DeploymentFact {
+                entry: d.entry,
+                time: time(&d.time)?,
+                production: d.record.is_production(),
+                status: d.record.status,
+                commits: d
+                    .record
+                    .commits
+                    .iter()
+                    .map(|c| (c.sha.clone(), c.time.as_deref().and_then(time)))
+                    .collect(),
+                change: d.record.change,
+                remedies: d.record.remedies,
+                system: d.system,
+            })
+        })
+        .collect();
+    let incidents = plumb_incident::store::all(l)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|inc| {
+            Some(IncidentFact {
+                detected_at: time(&inc.detected_at)?,
+                resolved_at: inc.resolved_at.as_deref().and_then(time),
+                deployments: inc
+                    .links
+                    .iter()
+                    .map(|l| (l.entry, l.method.clone()))
+                    .collect(),
+                id: inc.id,
+            })
+        })
+        .collect();
+    Ok(Evidence {
+        deployments,
+        incidents,
+    })
+}
