@@ -382,7 +382,33 @@ fn the_generated_deployment_step_writes_the_documented_record() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let store = d.path().join("store");
     assert!(plumb(&["--store", s(&store), "init"]).status.success());
-    let commit = "0123456789abcdef0123456789abcdef01234567";
+    // A history of two commits; the deployment ships the second.
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args([
+                "-c",
+                "user.name=ci",
+                "-c",
+                "user.email=ci@bank.example",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_COMMITTER_DATE", "2026-11-29T16:02:11Z")
+            .env("GIT_AUTHOR_DATE", "2026-11-29T16:02:11Z")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", out(&o));
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "generated"]);
+    let previous = git(&["rev-parse", "HEAD"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "the change"]);
+    let commit = git(&["rev-parse", "HEAD"]);
+    let commit = commit.as_str();
     std::fs::create_dir_all(repo.join("reports")).unwrap();
     std::fs::write(
         repo.join("reports/change.json"),
@@ -396,6 +422,8 @@ fn the_generated_deployment_step_writes_the_documented_record() {
         .env("PLUMB_STORE", &store)
         .env_remove("GITHUB_RUN_ID")
         .env_remove("CI_PIPELINE_ID")
+        .env_remove("CI_COMMIT_BEFORE_SHA")
+        .env("DEPLOY_PREVIOUS_COMMIT", &previous)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -429,6 +457,15 @@ fn the_generated_deployment_step_writes_the_documented_record() {
         assert_eq!(
             st.subject[0].digest.get("gitCommit").map(String::as_str),
             Some(commit)
+        );
+        // The commits shipped since the previous deployment, with their commit times.
+        assert_eq!(dep.commits.len(), 1, "{:?}", dep.commits);
+        assert_eq!(dep.commits[0].sha, commit);
+        let time = dep.commits[0].time.as_deref().unwrap_or_default();
+        assert_eq!(
+            chrono::DateTime::parse_from_rfc3339(time).map(|t| t.timestamp()),
+            Ok(1_795_968_131),
+            "{time}"
         );
     }
     let deployed = plumb_incident::store::deployments(&mut l).unwrap();
