@@ -62,9 +62,13 @@ pub async fn readyz(State(s): State<Arc<AppState>>) -> ApiResult {
 
 pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     let s2 = s.clone();
-    let (size, incidents) = blocking(move || {
+    let (size, incidents, delivery) = blocking(move || {
         let size = lock(&s2.reader).size().map_err(Problem::from_ledger)?;
-        Ok((size, crate::incidents::metrics(&s2)))
+        Ok((
+            size,
+            crate::incidents::metrics(&s2),
+            crate::delivery::metrics(&s2),
+        ))
     })
     .await?;
     let m = &s.metrics;
@@ -85,6 +89,7 @@ pub async fn metrics(State(s): State<Arc<AppState>>) -> ApiResult {
     out.push_str(&format!("# HELP plumb_request_timeouts_total Requests that ran past the request timeout (408).\n# TYPE plumb_request_timeouts_total counter\nplumb_request_timeouts_total {}\n", m.timeouts.load(Ordering::Relaxed)));
     out.push_str(&format!("# HELP plumb_log_entries Entries in the evidence log.\n# TYPE plumb_log_entries gauge\nplumb_log_entries {size}\n"));
     out.push_str(&incidents);
+    out.push_str(&delivery);
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod authz;
+pub mod delivery;
 pub mod download;
 pub mod evaluate;
 pub mod incidents;

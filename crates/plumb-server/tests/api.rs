@@ -436,3 +436,66 @@ fn the_server_takes_its_time_from_the_clock_it_is_given() {
         e["time"]
     );
 }
+
+/// The delivery measures are gauges on /metrics, per system, computed from the deployment
+/// records the pipelines append (one failed of two; label values escaped).
+#[test]
+fn delivery_measures_are_gauges_per_system() {
+    let srv = Server::start();
+    let (rec, _) = srv.token(Role::Recorder, &["payments", "we\"ird"]);
+    let commit_time = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
+    for (n, (system, status)) in [
+        ("payments", "succeeded"),
+        ("payments", "rolled_back"),
+        ("we\"ird", "succeeded"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = common::statement(
+            &srv.store,
+            "https://plumbline.dev/attestation/deployment/v1",
+            &format!("{:040x}", n + 1),
+            serde_json::json!({"environment": "production", "status": status,
+                "commits": [{"sha": format!("{:040x}", n + 1), "time": commit_time}]}),
+        );
+        let r = http(
+            srv.addr,
+            "POST",
+            &format!("/v1/entries?system={}", system.replace('"', "%22")),
+            Some(&rec),
+            Some("application/json"),
+            &body,
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let (scraper, _) = srv.token(Role::Metrics, &[]);
+    let m = String::from_utf8(http(srv.addr, "GET", "/metrics", Some(&scraper), None, b"").body)
+        .unwrap();
+    assert!(
+        m.contains("plumb_delivery_deployments{system=\"payments\"} 2\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("plumb_delivery_change_failure_ratio{system=\"payments\"} 0.5\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("plumb_delivery_rework_ratio{system=\"payments\"} 0\n"),
+        "{m}"
+    );
+    assert!(
+        m.contains("plumb_delivery_deployments{system=\"we\\\"ird\"} 1\n"),
+        "{m}"
+    );
+    let lead = m
+        .lines()
+        .find(|l| {
+            l.starts_with("plumb_delivery_lead_time_hours{system=\"payments\",quantile=\"0.5\"}")
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .expect("a lead time gauge");
+    assert!((4.9..5.2).contains(&lead), "{lead}");
+    srv.stop();
+}
