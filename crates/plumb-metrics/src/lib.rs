@@ -11,5 +11,5 @@ pub mod measures;
 pub mod period;
 
 pub use facts::{DeploymentFact, Evidence, IncidentFact};
-pub use measures::{Measures, Selection, measure};
+pub use measures::{Measures, Selection, measure, measure_each};
 pub use period::{Granularity, Period};

@@ -8,13 +8,13 @@
 //! - It **recovered** at the earliest of: the resolution of an incident linked to it, the
 //!   first later deployment that remedies it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use plumb_records::deployment::Status;
+use plumb_records::deployment::{ChangeKind, Status};
 use serde::Serialize;
 
-use crate::facts::{DeploymentFact, Evidence};
+use crate::facts::{DeploymentFact, Evidence, IncidentFact};
 use crate::levels::{self, Level};
 use crate::period::Period;
 
@@ -162,46 +162,98 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
-/// Why `d` failed, and when it recovered, from all the evidence (not only the period's: an
-/// incident or a remedy recorded after the period still says the deployment failed).
-fn failure_of(d: &DeploymentFact, ev: &Evidence) -> (Vec<String>, Option<DateTime<Utc>>) {
-    let mut why = Vec::new();
-    let mut recovered: Option<DateTime<Utc>> = None;
-    let mut earliest = |t: DateTime<Utc>| {
-        recovered = Some(recovered.map_or(t, |r| r.min(t)));
-    };
-    if d.status == Status::RolledBack {
-        why.push("rolled back".to_string());
+/// The evidence about failures, indexed by the deployment it concerns: incident links and
+/// later remedies. Built once per computation, so each deployment is looked up, not searched.
+struct FailureIndex<'e> {
+    links: HashMap<u64, Vec<(&'e IncidentFact, &'e str)>>,
+    remedies: HashMap<u64, Vec<&'e DeploymentFact>>,
+}
+
+impl<'e> FailureIndex<'e> {
+    fn new(ev: &'e Evidence) -> Self {
+        let mut links: HashMap<u64, Vec<(&IncidentFact, &str)>> = HashMap::new();
+        for inc in &ev.incidents {
+            for (entry, method) in &inc.deployments {
+                links
+                    .entry(*entry)
+                    .or_default()
+                    .push((inc, method.as_str()));
+            }
+        }
+        let mut remedies: HashMap<u64, Vec<&DeploymentFact>> = HashMap::new();
+        for d in ev.deployments.iter().filter(|d| d.counts()) {
+            if let Some(target) = d.remedies {
+                remedies.entry(target).or_default().push(d);
+            }
+        }
+        FailureIndex { links, remedies }
     }
-    for inc in &ev.incidents {
-        if let Some((_, method)) = inc.deployments.iter().find(|(e, _)| *e == d.entry) {
+
+    /// Why `d` failed, and when it recovered, from all the evidence (not only the period's: an
+    /// incident or a remedy recorded after the period still says the deployment failed).
+    fn failure_of(&self, d: &DeploymentFact) -> (Vec<String>, Option<DateTime<Utc>>) {
+        let mut why = Vec::new();
+        let mut recovered: Option<DateTime<Utc>> = None;
+        let mut earliest = |t: DateTime<Utc>| {
+            recovered = Some(recovered.map_or(t, |r| r.min(t)));
+        };
+        if d.status == Status::RolledBack {
+            why.push("rolled back".to_string());
+        }
+        let mut seen = BTreeSet::new();
+        for (inc, method) in self.links.get(&d.entry).into_iter().flatten() {
+            // One reason per incident, even if it links the deployment twice.
+            if !seen.insert(inc.id.as_str()) {
+                continue;
+            }
             why.push(format!("incident {} ({method} link)", inc.id));
             if let Some(r) = inc.resolved_at {
                 earliest(r);
             }
         }
+        for later in self
+            .remedies
+            .get(&d.entry)
+            .into_iter()
+            .flatten()
+            .filter(|x| x.time >= d.time)
+        {
+            why.push(format!(
+                "remedied by deployment {} ({})",
+                later.entry,
+                match later.change {
+                    ChangeKind::Rollback => "rollback",
+                    _ => "fix-forward",
+                }
+            ));
+            earliest(later.time);
+        }
+        // A recovery time is only ever set together with a reason.
+        (why, recovered)
     }
-    for later in ev
-        .deployments
-        .iter()
-        .filter(|x| x.remedies == Some(d.entry) && x.counts() && x.time >= d.time)
-    {
-        why.push(format!(
-            "remedied by deployment {} ({})",
-            later.entry,
-            match later.change {
-                plumb_records::deployment::ChangeKind::Rollback => "rollback",
-                _ => "fix-forward",
-            }
-        ));
-        earliest(later.time);
-    }
-    // A recovery time is only ever set together with a reason.
-    (why, recovered)
 }
 
 /// Computes the measures for `sel` from `ev`.
 pub fn measure(ev: &Evidence, sel: &Selection) -> Measures {
+    measure_with(ev, &FailureIndex::new(ev), sel)
+}
+
+/// The measures of each of `systems` over `period`, indexing the evidence once.
+pub fn measure_each(ev: &Evidence, systems: &[String], period: Period) -> Vec<(String, Measures)> {
+    let failures = FailureIndex::new(ev);
+    systems
+        .iter()
+        .map(|s| {
+            let sel = Selection {
+                systems: Some(BTreeSet::from([s.clone()])),
+                period,
+            };
+            (s.clone(), measure_with(ev, &failures, &sel))
+        })
+        .collect()
+}
+
+fn measure_with(ev: &Evidence, failures: &FailureIndex<'_>, sel: &Selection) -> Measures {
     let mut behind = Vec::new();
     let (mut lead, mut recovery) = (Vec::new(), Vec::new());
     let (mut failed, mut without_recovery, mut unplanned, mut without_times) = (0, 0, 0, 0);
@@ -219,7 +271,7 @@ pub fn measure(ev: &Evidence, sel: &Selection) -> Measures {
             without_times += 1;
         }
         lead.extend(lt.iter().copied());
-        let (why, recovered) = failure_of(d, ev);
+        let (why, recovered) = failures.failure_of(d);
         let after = recovered.map(|r| hours(d.time, r).max(0.0));
         if !why.is_empty() {
             failed += 1;
@@ -290,9 +342,7 @@ pub fn measure(ev: &Evidence, sel: &Selection) -> Measures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::IncidentFact;
     use chrono::TimeZone;
-    use plumb_records::deployment::ChangeKind;
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()

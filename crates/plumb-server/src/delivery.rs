@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use plumb_metrics::{Measures, Period, Selection, measure};
+use plumb_metrics::{Measures, Period, measure_each};
 
 use crate::state::{AppState, lock};
 
@@ -87,11 +87,13 @@ pub fn metrics(s: &AppState) -> String {
         Err(_) => return String::new(),
     };
     let period = Period::last_days(s.now(), WINDOW_DAYS);
-    let systems: BTreeSet<String> = ev
+    let systems: Vec<String> = ev
         .deployments
         .iter()
         .filter(|d| d.counts() && period.contains(d.time))
         .map(|d| d.system.clone())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
         .collect();
     let mut out = String::from(
         "# HELP plumb_delivery_deployments Production deployments in the last 30 days.\n# TYPE plumb_delivery_deployments gauge\n\
@@ -101,14 +103,7 @@ pub fn metrics(s: &AppState) -> String {
          # HELP plumb_delivery_recovery_hours Failed deployment recovery time, last 30 days.\n# TYPE plumb_delivery_recovery_hours gauge\n\
          # HELP plumb_delivery_rework_ratio Share of deployments that were unplanned (rollbacks, fix-forwards), last 30 days.\n# TYPE plumb_delivery_rework_ratio gauge\n",
     );
-    for system in systems {
-        let m = measure(
-            &ev,
-            &Selection {
-                systems: Some(BTreeSet::from([system.clone()])),
-                period,
-            },
-        );
+    for (system, m) in measure_each(&ev, &systems, period) {
         lines(&mut out, &system, &m);
     }
     out
