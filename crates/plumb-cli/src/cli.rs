@@ -833,7 +833,10 @@ pub enum IncidentCmd {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct MetricsArgs {
+    #[command(subcommand)]
+    pub sub: Option<MetricsCmd>,
     /// Only these systems (repeatable); all systems when left out.
     #[arg(long, value_name = "SYSTEM")]
     pub system: Vec<String>,
@@ -851,4 +854,26 @@ pub struct MetricsArgs {
     /// Print CSV (one row per bucket of the trend, or one for the period) instead of text.
     #[arg(long, conflicts_with = "explain")]
     pub csv: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MetricsCmd {
+    /// Record past deployments as a baseline from before Plumbline.
+    ///
+    /// Reads a CSV with the header time,system,commit,status,environment (one past deployment
+    /// per line; status succeeded, failed or rolled_back) and records each as a deployment
+    /// record marked as imported, with its time as `deployed_at`. With --git, each production
+    /// deployment lists the commits it shipped (those after the previous successful production
+    /// deployment of the same system) with their commit times, so lead time can be measured.
+    /// All rows are recorded as one batch, or none.
+    ///
+    /// Example: plumb metrics import --deployments deployments-2026-q2.csv --git ../payments
+    Import {
+        /// The CSV of past deployments.
+        #[arg(long, value_name = "FILE")]
+        deployments: PathBuf,
+        /// The git repository the commits are in.
+        #[arg(long, value_name = "DIR")]
+        git: Option<PathBuf>,
+    },
 }

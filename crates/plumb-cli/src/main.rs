@@ -161,7 +161,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }),
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
-        Command::Metrics(a) => metrics::run(store, format, a, now),
+        Command::Metrics(a) => match &a.sub {
+            Some(cli::MetricsCmd::Import { deployments, git }) => {
+                metrics::import(store, format, deployments, git.as_deref(), now)
+            }
+            None => metrics::run(store, format, a, now),
+        },
         Command::Token(t) => serve::token(store, format, t, now),
         Command::Demo {
             dir,

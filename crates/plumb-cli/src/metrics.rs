@@ -242,3 +242,119 @@ pub fn run(
         value,
     )
 }
+
+/// The commits after `previous` up to `commit` in the repository at `dir`, with their commit
+/// times (at most 1,000; the deployed commit alone when there is no previous one).
+fn git_commits(
+    dir: &Path,
+    previous: Option<&str>,
+    commit: &str,
+) -> Result<Vec<plumb_records::deployment::ShippedCommit>, String> {
+    let range = match previous {
+        Some(p) if p != commit => format!("{p}..{commit}"),
+        _ => commit.to_string(),
+    };
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("-C")
+        .arg(dir)
+        .args(["log", "--max-count=1000", "--format=%H %cI"]);
+    if previous.is_none() || previous == Some(commit) {
+        cmd.arg("-1");
+    }
+    let out = cmd
+        .arg(&range)
+        .arg("--")
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git log {range} in {}: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (sha, time) = l.split_once(' ')?;
+            Some(plumb_records::deployment::ShippedCommit {
+                sha: sha.to_string(),
+                time: Some(time.to_string()),
+            })
+        })
+        .collect())
+}
+
+/// `plumb metrics import`: past deployments recorded as one batch.
+pub fn import(
+    store: &Path,
+    format: Format,
+    csv: &Path,
+    git: Option<&Path>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    use plumb_records::Record;
+    let name = csv.display().to_string();
+    let size = std::fs::metadata(csv)
+        .map_err(|e| Failure::usage(format!("{name}: {e}")))?
+        .len();
+    if size > plumb_metrics::import::MAX_CSV_BYTES as u64 {
+        return Err(Failure::usage(format!(
+            "{name} is {size} bytes, over the {}-byte limit; import in parts",
+            plumb_metrics::import::MAX_CSV_BYTES
+        )));
+    }
+    let bytes = std::fs::read(csv).map_err(|e| Failure::usage(format!("{name}: {e}")))?;
+    let rows = plumb_metrics::import::parse_csv(&name, &bytes).map_err(Failure::usage)?;
+    let method = match git {
+        Some(_) => format!("csv {name}, commits from git"),
+        None => format!("csv {name}"),
+    };
+    let planned = plumb_metrics::import::plan(rows, &method, |prev, commit| match git {
+        Some(dir) => git_commits(dir, prev, commit),
+        None => Ok(Vec::new()),
+    })
+    .map_err(Failure::usage)?;
+    let mut l = open(store)?;
+    let mut batch = Vec::with_capacity(planned.len());
+    for p in &planned {
+        let st = plumb_ledger::statement::Statement::new(
+            vec![plumb_ledger::statement::Subject {
+                name: format!("commit {}", p.commit),
+                digest: [("gitCommit".to_string(), p.commit.clone())].into(),
+            }],
+            plumb_records::deployment::Deployment::PREDICATE_TYPE,
+            p.record.to_predicate(),
+        );
+        let env = l.sign_statement(&st)?;
+        let json = serde_json::to_vec(&env).map_err(|e| Failure::usage(e.to_string()))?;
+        batch.push(l.prepare(
+            &json,
+            plumb_ledger::entry::Annotations {
+                system: Some(p.system.clone()),
+                run: Some("imported".into()),
+                blobs: vec![],
+            },
+            now,
+        )?);
+    }
+    let first = l.append(&batch)?;
+    l.checkpoint(now)?;
+    let last = first + batch.len() as u64 - 1;
+    let commits: usize = planned.iter().map(|p| p.record.commits.len()).sum();
+    emit(
+        format,
+        || {
+            format!(
+                "imported {} past deployments as entries {first}..{last} ({commits} commits with times{})\n",
+                planned.len(),
+                if git.is_none() {
+                    "; give --git to measure lead time"
+                } else {
+                    ""
+                }
+            )
+        },
+        json!({"imported": planned.len(), "first": first, "last": last, "commits": commits, "method": method}),
+    )
+}

@@ -114,3 +114,153 @@ fn the_demo_history_gives_measures_that_explain_themselves() {
         assert!(String::from_utf8_lossy(&o.stderr).contains(says), "{says}");
     }
 }
+
+fn git(repo: &Path, args: &[&str]) -> Option<String> {
+    let o = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// A baseline imported from this repository's own history: every other commit of the last
+/// twelve on the first-parent line deployed an hour after it was committed. Each deployment
+/// ships exactly the commits git counts since the previous one, and the deployed commit's lead
+/// time is that hour.
+#[test]
+fn an_import_of_this_repositorys_history_round_trips() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let Some(log) = git(
+        &repo,
+        &["log", "--first-parent", "--max-count=12", "--format=%H %cI"],
+    ) else {
+        eprintln!("notice: no git history beside the tests; the import round trip is skipped");
+        return;
+    };
+    let mut line: Vec<(String, String)> = log
+        .lines()
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .collect();
+    line.reverse();
+    let deployed: Vec<&(String, String)> = line.iter().step_by(2).collect();
+    if deployed.len() < 3 {
+        eprintln!("notice: the git history is too short; the import round trip is skipped");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    assert!(plumb(&["--store", s(&store), "init"]).status.success());
+    let mut csv = String::from("time,system,commit,status,environment\n");
+    for (sha, time) in &deployed {
+        let t = chrono::DateTime::parse_from_rfc3339(time).unwrap() + chrono::Duration::hours(1);
+        csv.push_str(&format!(
+            "{},plumbline,{sha},succeeded,production\n",
+            t.to_rfc3339()
+        ));
+    }
+    let file = d.path().join("deployments.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "metrics",
+        "import",
+        "--deployments",
+        s(&file),
+        "--git",
+        s(&repo),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["imported"].as_u64(), Some(deployed.len() as u64));
+
+    let first =
+        chrono::DateTime::parse_from_rfc3339(&deployed[0].1).unwrap() - chrono::Duration::days(1);
+    let last = chrono::DateTime::parse_from_rfc3339(&deployed[deployed.len() - 1].1).unwrap()
+        + chrono::Duration::days(1);
+    let period = format!("{}..{}", first.format("%Y-%m-%d"), last.format("%Y-%m-%d"));
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "metrics",
+        "--period",
+        &period,
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let behind = v["measures"]["deployments"].as_array().unwrap();
+    assert_eq!(behind.len(), deployed.len());
+    for (i, b) in behind.iter().enumerate() {
+        let expected = if i == 0 {
+            1
+        } else {
+            let range = format!("{}..{}", deployed[i - 1].0, deployed[i].0);
+            git(&repo, &["rev-list", "--count", &range])
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        };
+        let lead = b["lead_times_hours"].as_array().unwrap();
+        assert_eq!(lead.len(), expected, "deployment {i}");
+        // The deployed commit itself went out an hour after it was committed.
+        let min = lead
+            .iter()
+            .filter_map(|h| h.as_f64())
+            .fold(f64::MAX, f64::min);
+        assert!((min - 1.0).abs() < 1e-9, "deployment {i}: {lead:?}");
+    }
+    assert_eq!(
+        v["measures"]["deployment_frequency"]["deployments"].as_u64(),
+        Some(deployed.len() as u64)
+    );
+
+    // A second import of a broken file writes nothing.
+    std::fs::write(
+        &file,
+        "time,system,commit,status,environment\n2026-06-01T10:00:00Z,p,zz,success,production\n",
+    )
+    .unwrap();
+    let before = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "log",
+        "--limit",
+        "1",
+        "--newest",
+    ]);
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "metrics",
+        "import",
+        "--deployments",
+        s(&file),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("deployments.csv:2: commit"));
+    let after = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "log",
+        "--limit",
+        "1",
+        "--newest",
+    ]);
+    assert_eq!(before.stdout, after.stdout, "nothing was written");
+}

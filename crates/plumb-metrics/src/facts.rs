@@ -77,7 +77,11 @@ pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
         .filter_map(|d| {
             Some(DeploymentFact {
                 entry: d.entry,
-                time: time(&d.time)?,
+                // Imported history says when it was deployed; a pipeline's record is made then.
+                time: match d.record.deployed_at.as_deref() {
+                    Some(t) => time(t)?,
+                    None => time(&d.time)?,
+                },
                 production: d.record.is_production(),
                 status: d.record.status,
                 commits: d

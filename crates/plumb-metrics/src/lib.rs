@@ -6,6 +6,7 @@
 //! computes the same numbers, and `--explain` names the entries behind each one.
 
 pub mod facts;
+pub mod import;
 pub mod levels;
 pub mod measures;
 pub mod period;

@@ -84,8 +84,12 @@ pub struct Deployment {
     /// fix-forward).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remedies: Option<u64>,
+    /// When it was deployed (RFC 3339), when that is not when it was recorded: deployments
+    /// imported from history. The delivery measures use it instead of the record's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed_at: Option<String>,
     /// Set on deployments recorded from history by `plumb metrics import`: how they were
-    /// found (e.g. `csv deployments.csv`).
+    /// found (e.g. `csv deployments.csv, commits from git`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<String>,
 }
@@ -108,6 +112,7 @@ impl Deployment {
             commits: Vec::new(),
             change: ChangeKind::Planned,
             remedies: None,
+            deployed_at: None,
             imported: None,
         }
     }
