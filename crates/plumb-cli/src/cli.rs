@@ -840,6 +840,13 @@ pub struct MetricsArgs {
     /// Only these systems (repeatable); all systems when left out.
     #[arg(long, value_name = "SYSTEM")]
     pub system: Vec<String>,
+    /// Only the systems of this team: the application components of --model whose
+    /// `plumb:owner` names it (repeatable).
+    #[arg(long, value_name = "OWNER", requires = "model")]
+    pub team: Vec<String>,
+    /// The architecture model, for --team.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// The period: a quarter (2026-Q3), a month (2026-11), a year (2026) or dates
     /// (2026-09-01..2026-11-30, both included) [default: the 90 days up to now]
     #[arg(long, value_name = "PERIOD")]

@@ -128,6 +128,20 @@ fn csv_row(label: &str, m: &Measures) -> String {
     )
 }
 
+/// The ledger systems of the application components whose `plumb:owner` (owners separated
+/// by spaces, as in CODEOWNERS) names `team`.
+fn systems_of_team(m: &plumb_model::Model, team: &str) -> BTreeSet<String> {
+    m.elements
+        .iter()
+        .filter(|e| e.kind == plumb_model::ElementType::ApplicationComponent)
+        .filter(|e| {
+            plumb_model::Model::prop(e, "plumb:owner")
+                .is_some_and(|o| o.split_whitespace().any(|x| x == team))
+        })
+        .map(plumb_model::dora::service_name)
+        .collect()
+}
+
 /// Runs `plumb metrics`.
 pub fn run(
     store: &Path,
@@ -151,8 +165,22 @@ pub fn run(
             "the trend would have more than 1,000 buckets; choose a coarser --granularity",
         ));
     }
-    let systems: Option<BTreeSet<String>> =
-        (!a.system.is_empty()).then(|| a.system.iter().cloned().collect());
+    let mut chosen: BTreeSet<String> = a.system.iter().cloned().collect();
+    if let Some(model) = &a.model {
+        let m = plumb_model::load(model).map_err(|e| Failure::usage(e.to_string()))?;
+        for team in &a.team {
+            let owned = systems_of_team(&m, team);
+            if owned.is_empty() {
+                return Err(Failure::usage(format!(
+                    "no application component of {} has plumb:owner {team:?}",
+                    model.display()
+                ))
+                .hint("plumb:owner holds owners as in CODEOWNERS, e.g. @smallbank/payments"));
+            }
+            chosen.extend(owned);
+        }
+    }
+    let systems: Option<BTreeSet<String>> = (!chosen.is_empty()).then_some(chosen);
     let ev = plumb_metrics::facts::read(&mut open(store)?).map_err(Failure::usage)?;
     let sel = Selection {
         systems: systems.clone(),

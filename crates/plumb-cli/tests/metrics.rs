@@ -99,6 +99,23 @@ fn the_demo_history_gives_measures_that_explain_themselves() {
     assert!(lines[1].starts_with("period,2026-10-01T00:00:00Z,2027-01-01T00:00:00Z,"));
     assert_eq!(lines.len(), 2 + 3);
 
+    // A team: the systems whose components the model says it owns.
+    let model = dir.join("bank.yaml");
+    let o = plumb(&[
+        "--store",
+        s(&store),
+        "--format",
+        "json",
+        "metrics",
+        "--model",
+        s(&model),
+        "--team",
+        "@smallbank/platform",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["systems"], serde_json::json!(["core-ledger", "identity"]));
+
     // Clear refusals.
     for (args, says) in [
         (vec!["metrics", "--period", "2026-Q5"], "not a quarter"),
