@@ -865,6 +865,33 @@ pub struct MetricsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MetricsCmd {
+    /// The before-and-after report for the board: two periods side by side.
+    ///
+    /// For a baseline and a later period: the delivery measures, gate decisions by outcome,
+    /// critical and high vulnerabilities present when changes reached production (from each
+    /// deployment's gate decision), incidents by classification with their time to restore,
+    /// and the time an evidence pack of each period takes to produce (measured while the report
+    /// is made). One self-contained HTML page (inline SVG, no script; prints to PDF from a
+    /// browser) and, with --markdown, the same table in Markdown.
+    ///
+    /// Example: plumb metrics report --baseline 2026-Q2 --period 2026-Q3 --out report.html --markdown report.md
+    Report {
+        /// The period before (a quarter, month, year or dates, as for plumb metrics).
+        #[arg(long, value_name = "PERIOD")]
+        baseline: String,
+        /// The period since.
+        #[arg(long, value_name = "PERIOD")]
+        period: String,
+        /// Only these systems (repeatable); all systems when left out.
+        #[arg(long, value_name = "SYSTEM")]
+        system: Vec<String>,
+        /// Where to write the HTML page.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Where to write the Markdown version (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
     /// Record past deployments as a baseline from before Plumbline.
     ///
     /// Reads a CSV with the header time,system,commit,status,environment (one past deployment

@@ -165,6 +165,24 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Some(cli::MetricsCmd::Import { deployments, git }) => {
                 metrics::import(store, format, deployments, git.as_deref(), now)
             }
+            Some(cli::MetricsCmd::Report {
+                baseline,
+                period,
+                system,
+                out,
+                markdown,
+            }) => metrics::report(
+                store,
+                format,
+                metrics::ReportArgs {
+                    baseline,
+                    period,
+                    systems: system,
+                    out: out.as_deref(),
+                    markdown: markdown.as_deref(),
+                },
+                now,
+            ),
             None => metrics::run(store, format, a, now),
         },
         Command::Token(t) => serve::token(store, format, t, now),

@@ -386,3 +386,106 @@ pub fn import(
         json!({"imported": planned.len(), "first": first, "last": last, "commits": commits, "method": method}),
     )
 }
+
+/// What `plumb metrics report` was asked for.
+pub struct ReportArgs<'a> {
+    /// The period before.
+    pub baseline: &'a str,
+    /// The period since.
+    pub period: &'a str,
+    /// Only these systems.
+    pub systems: &'a [String],
+    /// The HTML page.
+    pub out: Option<&'a Path>,
+    /// The Markdown version.
+    pub markdown: Option<&'a Path>,
+}
+
+/// Seconds an evidence pack of `period` (and `systems`) takes to write, to a temporary file
+/// that is removed; `None` when the period holds no entry.
+fn pack_seconds(
+    l: &mut plumb_ledger::Ledger,
+    period: Period,
+    systems: &Option<BTreeSet<String>>,
+    now: DateTime<Utc>,
+) -> Option<f64> {
+    let dir = tempfile_dir(l)?;
+    let out = dir.join(format!("report-pack-{}.tar", std::process::id()));
+    let q = plumb_ledger::store::Query {
+        since: Some(plumb_ledger::entry::format_time(period.from)),
+        until: Some(plumb_ledger::entry::format_time(period.to)),
+        systems_in: systems.as_ref().map(|s| s.iter().cloned().collect()),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let written = l.export(&q, &out, now).ok();
+    let took = started.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&out);
+    written.map(|_| took)
+}
+
+fn tempfile_dir(l: &plumb_ledger::Ledger) -> Option<std::path::PathBuf> {
+    let dir = l.dir().join("tmp");
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(dir)
+}
+
+/// `plumb metrics report`.
+pub fn report(
+    store: &Path,
+    format: Format,
+    a: ReportArgs<'_>,
+    now: DateTime<Utc>,
+) -> Result<ExitCode, Failure> {
+    if a.out.is_none() && a.markdown.is_none() {
+        return Err(Failure::usage(
+            "say where to write the report: --out report.html, --markdown report.md (or -)",
+        ));
+    }
+    let before = Period::parse(a.baseline).map_err(Failure::usage)?;
+    let after = Period::parse(a.period).map_err(Failure::usage)?;
+    let systems: Option<BTreeSet<String>> =
+        (!a.systems.is_empty()).then(|| a.systems.iter().cloned().collect());
+    let mut l = open(store)?;
+    let ev = plumb_metrics::facts::read(&mut l).map_err(Failure::usage)?;
+    let mut b = plumb_metrics::report::section(&ev, "baseline", a.baseline, before, &systems);
+    let mut p = plumb_metrics::report::section(&ev, "period", a.period, after, &systems);
+    b.pack_seconds = pack_seconds(&mut l, before, &systems, now);
+    p.pack_seconds = pack_seconds(&mut l, after, &systems, now);
+    let scope = match &systems {
+        Some(s) => format!(
+            "systems {}",
+            s.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
+        None => "all systems".into(),
+    };
+    if let Some(out) = a.out {
+        let page = plumb_metrics::report::html(&b, &p, &scope, now).map_err(Failure::usage)?;
+        std::fs::write(out, page).map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
+    }
+    let md = plumb_metrics::report::markdown(&b, &p, &scope, now);
+    match a.markdown {
+        Some(m) if m == Path::new("-") => print!("{md}"),
+        Some(m) => {
+            std::fs::write(m, &md).map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?
+        }
+        None => {}
+    }
+    if a.markdown == Some(Path::new("-")) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    emit(
+        format,
+        || {
+            let mut s = String::new();
+            if let Some(o) = a.out {
+                s.push_str(&format!("wrote {}\n", o.display()));
+            }
+            if let Some(m) = a.markdown {
+                s.push_str(&format!("wrote {}\n", m.display()));
+            }
+            s
+        },
+        json!({"html": a.out, "markdown": a.markdown, "baseline": b, "period": p}),
+    )
+}

@@ -281,3 +281,58 @@ fn an_import_of_this_repositorys_history_round_trips() {
     ]);
     assert_eq!(before.stdout, after.stdout, "nothing was written");
 }
+
+/// The before-and-after report renders in headless Chromium as it would for the board: the
+/// table of both periods and the chart, from a file with nothing fetched from elsewhere.
+#[test]
+fn the_report_renders_in_a_browser() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("demo");
+    let o = plumb(&["demo", "--dir", s(&dir), "--no-serve"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = d.path().join("report.html");
+    let md = d.path().join("report.md");
+    let o = plumb(&[
+        "--store",
+        s(&dir.join("store")),
+        "metrics",
+        "report",
+        "--baseline",
+        "2026-10",
+        "--period",
+        "2026-11",
+        "--out",
+        s(&page),
+        "--markdown",
+        s(&md),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let markdown = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        markdown.contains("| measure | 2026-10 (baseline) | 2026-11 |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(
+            "| gate decisions: pass / deny / override / error | 0 / 0 / 0 / 0 | 4 / 3 / 1 / 0 |"
+        ),
+        "{markdown}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !html.contains("<script") && !html.contains("src=\"http"),
+        "self-contained"
+    );
+
+    let b = plumb_testkit::Browser::start();
+    b.goto(&format!("file://{}", page.display()));
+    b.wait_text("h1", "Delivery and control: 2026-11 against 2026-10");
+    let table = b.text("table");
+    assert!(table.contains("change failure rate"), "{table}");
+    assert!(
+        table.contains("time to produce the period's evidence pack"),
+        "{table}"
+    );
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots");
+    b.screenshot(&shots.join("metrics-report.png"));
+}

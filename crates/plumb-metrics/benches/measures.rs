@@ -23,6 +23,7 @@ fn evidence() -> Evidence {
         deployments.push(DeploymentFact {
             entry: i,
             system: format!("system-{:03}", i % 200),
+            commit: None,
             time,
             status: if i % 97 == 0 {
                 Status::RolledBack
@@ -55,12 +56,14 @@ fn evidence() -> Evidence {
                 detected_at: at,
                 resolved_at: (n % 7 != 0).then(|| at + Duration::hours((n % 48) as i64)),
                 deployments: vec![(d, "heuristic".into())],
+                major: Some(n % 3 == 0),
             }
         })
         .collect();
     Evidence {
         deployments,
         incidents,
+        decisions: vec![],
     }
 }
 

@@ -13,6 +13,8 @@ pub struct DeploymentFact {
     pub entry: u64,
     /// The system deployed.
     pub system: String,
+    /// The commit deployed (the record's subject).
+    pub commit: Option<String>,
     /// When it was recorded.
     pub time: DateTime<Utc>,
     /// How it ended.
@@ -53,6 +55,27 @@ pub struct IncidentFact {
     /// The deployments it is linked to, each with the link's method (`explicit`,
     /// `heuristic`).
     pub deployments: Vec<(u64, String)>,
+    /// Whether it was classified major (`None`: not classified).
+    pub major: Option<bool>,
+}
+
+/// A gate decision as the report sees it: store-signed decisions only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionFact {
+    /// Its log index.
+    pub entry: u64,
+    /// The system gated.
+    pub system: String,
+    /// The commit gated.
+    pub commit: Option<String>,
+    /// When it was recorded.
+    pub time: DateTime<Utc>,
+    /// `pass`, `deny`, `override` or `error`.
+    pub result: &'static str,
+    /// Active critical findings.
+    pub critical: usize,
+    /// Active high findings.
+    pub high: usize,
 }
 
 /// Everything the measures read.
@@ -62,6 +85,8 @@ pub struct Evidence {
     pub deployments: Vec<DeploymentFact>,
     /// Every incident.
     pub incidents: Vec<IncidentFact>,
+    /// Every gate decision signed by the store key, in log order.
+    pub decisions: Vec<DecisionFact>,
 }
 
 fn time(s: &str) -> Option<DateTime<Utc>> {
@@ -93,6 +118,7 @@ pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
                 change: d.record.change,
                 remedies: d.record.remedies,
                 system: d.system,
+                commit: d.commit,
             })
         })
         .collect();
@@ -108,12 +134,42 @@ pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
                     .iter()
                     .map(|l| (l.entry, l.method.clone()))
                     .collect(),
+                major: inc.classification.as_ref().map(|c| c.major),
                 id: inc.id,
             })
         })
         .collect();
+    let decisions = decisions(l)?;
     Ok(Evidence {
         deployments,
         incidents,
+        decisions,
     })
+}
+
+/// The store-signed gate decisions (pipelines cannot write them through the server; others are
+/// not believed).
+fn decisions(l: &mut Ledger) -> Result<Vec<DecisionFact>, String> {
+    let ids = l
+        .query(&plumb_ledger::store::Query {
+            predicate_type: Some(plumb_gate::decision::PREDICATE_TYPE.into()),
+            ..Default::default()
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|i| plumb_gate::evidence::read_decision(l, i))
+        .filter(|r| r.store_signed)
+        .filter_map(|r| {
+            Some(DecisionFact {
+                entry: r.index,
+                system: r.entry.system.clone().unwrap_or_default(),
+                commit: r.decision.commit.clone(),
+                time: time(&r.entry.time)?,
+                result: r.decision.result.name(),
+                critical: r.decision.findings.critical,
+                high: r.decision.findings.high,
+            })
+        })
+        .collect())
 }

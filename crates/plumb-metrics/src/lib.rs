@@ -10,7 +10,8 @@ pub mod import;
 pub mod levels;
 pub mod measures;
 pub mod period;
+pub mod report;
 
-pub use facts::{DeploymentFact, Evidence, IncidentFact};
+pub use facts::{DecisionFact, DeploymentFact, Evidence, IncidentFact};
 pub use measures::{Measures, Selection, measure, measure_each};
 pub use period::{Granularity, Period};

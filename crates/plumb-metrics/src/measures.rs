@@ -352,6 +352,7 @@ mod tests {
         DeploymentFact {
             entry,
             system: "payments".into(),
+            commit: None,
             time: at(day, hour),
             status: Status::Succeeded,
             production: true,
@@ -406,7 +407,9 @@ mod tests {
                 detected_at: at(9, 13),
                 resolved_at: Some(at(9, 15)),
                 deployments: vec![(2, "heuristic".into()), (3, "explicit".into())],
+                major: Some(true),
             }],
+            decisions: vec![],
         };
         let m = measure(&ev, &november());
         let f = &m.deployment_frequency;
@@ -448,6 +451,7 @@ mod tests {
         let ev = Evidence {
             deployments: vec![d],
             incidents: vec![],
+            decisions: vec![],
         };
         let m = measure(&ev, &november());
         assert_eq!(m.change_failure.failed, 1);
@@ -466,6 +470,7 @@ mod tests {
                 d
             }],
             incidents: vec![],
+            decisions: vec![],
         };
         let sel = Selection {
             systems: Some(BTreeSet::from(["payments".to_string()])),
