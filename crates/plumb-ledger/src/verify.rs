@@ -313,8 +313,14 @@ impl Ledger {
             blob_store: self.blobs().clone(),
             blobs_seen: HashSet::new(),
         };
-        let mut roots: Vec<(u64, Hash)> = Vec::new();
         let mut frontier = Frontier::default();
+        // A checkpoint signed while the log was empty (a server's first tick) is of the empty
+        // tree.
+        let mut roots: Vec<(u64, Hash)> = if want_sizes.contains(&0) {
+            vec![(0, frontier.root())]
+        } else {
+            Vec::new()
+        };
         let mut computed: Vec<NewNode> = Vec::new();
         let mut fingerprints: Vec<[u8; 8]> = Vec::new();
         let mut expected = 0u64;

@@ -728,3 +728,23 @@ fn postgres_application_role_may_only_select_and_insert() {
         Err(Error::Malformed(_))
     ));
 }
+
+/// A checkpoint signed while the log was still empty (a server's first tick before any append)
+/// is of the empty tree; verification accepts it rather than reporting removed entries.
+#[test]
+fn a_checkpoint_of_the_empty_log_verifies() {
+    let mut s = store(Kind::Sqlite);
+    let (cp, signed) = s.ledger.checkpoint(now()).unwrap();
+    assert!(signed && cp.size == 0);
+    for n in 0..3 {
+        record(
+            &mut s.ledger,
+            n,
+            "payments",
+            "https://in-toto.io/attestation/test-result/v0.1",
+        );
+    }
+    let rep = s.ledger.verify(VerifyOptions::default()).unwrap();
+    assert!(rep.ok(), "{:?}", rep.problems);
+    assert!(rep.checkpoints >= 2);
+}

@@ -5,6 +5,7 @@
 //! ([`measures`]); the benchmark is data ([`levels`]). So an auditor who holds the evidence
 //! computes the same numbers, and `--explain` names the entries behind each one.
 
+pub mod chart;
 pub mod facts;
 pub mod import;
 pub mod levels;

@@ -205,42 +205,23 @@ pub fn section(
 }
 
 /// The weekly deployments of both sections as one inline SVG bar chart (baseline grey, period
-/// blue), with its numbers as text for readers and printers.
+/// blue).
 pub fn weekly_chart(baseline: &Section, period: &Section) -> String {
-    let bars: Vec<(&str, usize, bool)> = baseline
+    let bars: Vec<crate::chart::Bar<'_>> = baseline
         .weekly
         .iter()
-        .map(|(l, n)| (l.as_str(), *n, false))
-        .chain(period.weekly.iter().map(|(l, n)| (l.as_str(), *n, true)))
+        .map(|(l, n)| crate::chart::Bar {
+            label: l,
+            value: *n as f64,
+            class: "before",
+        })
+        .chain(period.weekly.iter().map(|(l, n)| crate::chart::Bar {
+            label: l,
+            value: *n as f64,
+            class: "now",
+        }))
         .collect();
-    let max = bars.iter().map(|(_, n, _)| *n).max().unwrap_or(0).max(1);
-    let (w, h, bar) = (bars.len().max(1) * 24 + 40, 180usize, 18usize);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"deployments per week\" class=\"chart\">"
-    );
-    for (i, (label, n, now)) in bars.iter().enumerate() {
-        let bh = n * 130 / max;
-        let x = 30 + i * 24;
-        let y = 150 - bh;
-        svg.push_str(&format!(
-            "<rect x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{bh}\" class=\"{}\"><title>{}: {n}</title></rect>",
-            if *now { "now" } else { "before" },
-            plumb_base::escape::xml(label)
-        ));
-        svg.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" class=\"n\">{n}</text>",
-            x + bar / 2,
-            y.saturating_sub(3).max(10)
-        ));
-    }
-    svg.push_str(&format!(
-        "<line x1=\"28\" y1=\"150\" x2=\"{}\" y2=\"150\" class=\"axis\"/><text x=\"30\" y=\"170\" class=\"l\">{}</text><text x=\"{}\" y=\"170\" class=\"l\" text-anchor=\"end\">{}</text></svg>",
-        w - 10,
-        plumb_base::escape::xml(bars.first().map_or("", |b| b.0)),
-        w - 10,
-        plumb_base::escape::xml(bars.last().map_or("", |b| b.0)),
-    ));
-    svg
+    crate::chart::bars("deployments per week", &bars)
 }
 
 fn hours(v: Option<f64>) -> String {

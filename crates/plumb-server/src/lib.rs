@@ -20,6 +20,7 @@ pub mod templates;
 pub mod tls;
 pub mod tokens;
 pub mod ui;
+pub mod ui_delivery;
 pub mod ui_incidents;
 
 use std::net::SocketAddr;

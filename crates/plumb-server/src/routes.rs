@@ -222,6 +222,12 @@ pub const UI_ROUTES: &[(&str, &str, Access, &str)] = &[
     ("GET", "/ui/checkpoints", Access::Session(UI), "Checkpoints"),
     (
         "GET",
+        "/ui/delivery",
+        Access::Session(UI),
+        "Delivery measures",
+    ),
+    (
+        "GET",
         "/ui/deployments/{index}",
         Access::Session(UI),
         "One deployment",

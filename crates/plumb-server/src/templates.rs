@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/_countdown.html"),
     ),
     ("overview.html", include_str!("../templates/overview.html")),
+    ("delivery.html", include_str!("../templates/delivery.html")),
     ("entries.html", include_str!("../templates/entries.html")),
     ("entry.html", include_str!("../templates/entry.html")),
     (

@@ -65,6 +65,7 @@ pub fn router() -> Router<Arc<AppState>> {
             }),
         )
         .merge(crate::ui_incidents::router())
+        .merge(crate::ui_delivery::router())
         .route(
             "/ui/static/proof.js",
             get(|| async {

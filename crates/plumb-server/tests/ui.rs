@@ -372,3 +372,74 @@ fn the_incidents_list_is_paged() {
     assert_eq!(rows(&page("?page=9")), 0);
     srv.stop();
 }
+
+/// The Delivery page: each system the reader may see with its measures and a weekly chart;
+/// one system's deployments behind the numbers; a bad period answered clearly.
+#[test]
+fn the_delivery_page_shows_the_measures_a_reader_may_see() {
+    let srv = Server::start();
+    let (rec, _) = srv.token(Role::Recorder, &["payments", "identity"]);
+    let commit_time = (chrono::Utc::now() - chrono::Duration::hours(5)).to_rfc3339();
+    for (n, (system, status)) in [
+        ("payments", "succeeded"),
+        ("payments", "rolled_back"),
+        ("identity", "succeeded"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = common::statement(
+            &srv.store,
+            "https://plumbline.dev/attestation/deployment/v1",
+            &format!("{:040x}", n + 1),
+            serde_json::json!({"environment": "production", "status": status,
+                "commits": [{"sha": format!("{:040x}", n + 1), "time": commit_time}]}),
+        );
+        let r = http(
+            srv.addr,
+            "POST",
+            &format!("/v1/entries?system={system}"),
+            &[
+                ("Authorization", &format!("Bearer {rec}")),
+                ("Content-Type", "application/json"),
+            ],
+            &body,
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let (all, _) = srv.token(Role::Auditor, &[]);
+    let (session, _) = login(&srv, &all);
+    let c = [("Cookie", session.as_str())];
+    let page = http(srv.addr, "GET", "/ui/delivery", &c, b"").text();
+    assert!(
+        page.contains(">payments</a>") && page.contains(">identity</a>"),
+        "{page}"
+    );
+    assert!(page.contains("<svg") && page.contains("50.0 %"), "{page}");
+    let one = http(srv.addr, "GET", "/ui/delivery?system=payments", &c, b"").text();
+    assert!(
+        one.contains("rolled back") && one.contains("/ui/deployments/"),
+        "{one}"
+    );
+    assert!(!one.contains(">identity<"), "{one}");
+    let bad = http(srv.addr, "GET", "/ui/delivery?period=2026-Q9", &c, b"");
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("not a quarter"));
+
+    // A reader limited to identity sees identity only.
+    let (limited, _) = srv.token(Role::Auditor, &["identity"]);
+    let (session, _) = login(&srv, &limited);
+    let page = http(
+        srv.addr,
+        "GET",
+        "/ui/delivery",
+        &[("Cookie", session.as_str())],
+        b"",
+    )
+    .text();
+    assert!(
+        page.contains(">identity</a>") && !page.contains("payments"),
+        "{page}"
+    );
+    srv.stop();
+}

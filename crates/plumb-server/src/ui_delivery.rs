@@ -1,0 +1,164 @@
+//! The Delivery page of the UI: the delivery measures of every system the reader may see, with
+//! a weekly trend chart each (server-rendered SVG) and their performance levels, and for one
+//! system the deployments behind the numbers, each linked to its entry and, when it failed, to
+//! why. The same computation as `plumb metrics` (`plumb-metrics`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use plumb_metrics::chart::{Bar, bars};
+use plumb_metrics::{Granularity, Measures, Period, measure_each};
+
+use crate::scope::Scope;
+use crate::state::{AppState, lock};
+use crate::templates::{message, query_value, render};
+use crate::ui::{blocking, need_login, session};
+
+/// Days shown when no period is asked for.
+const DEFAULT_DAYS: i64 = 90;
+
+/// The routes.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route("/ui/delivery", get(delivery))
+}
+
+fn level(l: Option<plumb_metrics::levels::Level>) -> Value {
+    json!(l.map(|l| format!("{l:?}").to_lowercase()))
+}
+
+/// One system's row: the numbers, their levels and its trend chart.
+fn row(system: &str, m: &Measures, weekly: &[(String, usize)]) -> Value {
+    let chart: Vec<Bar<'_>> = weekly
+        .iter()
+        .map(|(label, n)| Bar {
+            label,
+            value: *n as f64,
+            class: "now",
+        })
+        .collect();
+    json!({
+        "system": system,
+        "query": query_value(system),
+        "deployments": m.deployment_frequency.deployments,
+        "days_per_week": format!("{:.2}", m.deployment_frequency.days_per_week),
+        "frequency_level": level(Some(m.deployment_frequency.level)),
+        "lead_median": m.lead_time.median_hours.map(|h| format!("{h:.1} h")),
+        "lead_level": level(m.lead_time.level),
+        "without_times": m.lead_time.deployments_without_commit_times,
+        "failure_rate": m.change_failure.rate.map(|r| format!("{:.1} %", r * 100.0)),
+        "failed": m.change_failure.failed,
+        "failure_level": level(m.change_failure.level),
+        "recovery_median": m.recovery.median_hours.map(|h| format!("{h:.1} h")),
+        "recovery_level": level(m.recovery.level),
+        "rework_rate": m.rework.rate.map(|r| format!("{:.1} %", r * 100.0)),
+        "chart": bars(&format!("deployments per week of {system}"), &chart),
+    })
+}
+
+async fn delivery(
+    State(s): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(sess) = session(&s, &headers) else {
+        return need_login();
+    };
+    let period = match q.get("period").filter(|p| !p.is_empty()) {
+        Some(p) => match Period::parse(p) {
+            Ok(p) => p,
+            Err(e) => {
+                return message(
+                    StatusCode::BAD_REQUEST,
+                    "Delivery",
+                    Some(&sess),
+                    &e,
+                    Some(("/ui/delivery", "the last 90 days")),
+                );
+            }
+        },
+        None => Period::last_days(s.now(), DEFAULT_DAYS),
+    };
+    let scope = Scope::of(&sess.token);
+    let focus = q.get("system").cloned();
+    let ctx = blocking(move || -> Result<Value, String> {
+        let ev = plumb_metrics::facts::read(&mut lock(&s.reader))?;
+        // Only the systems the reader may see, and of those the one asked for, if any.
+        let systems: Vec<String> = ev
+            .deployments
+            .iter()
+            .map(|d| d.system.clone())
+            .filter(|x| scope.allows(Some(x.as_str())))
+            .filter(|x| focus.as_ref().is_none_or(|f| f == x))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let weeks = Granularity::Week.buckets(period);
+        let mut rows = Vec::new();
+        let mut behind = Vec::new();
+        for (system, m) in measure_each(&ev, &systems, period) {
+            let weekly: Vec<(String, usize)> = weeks
+                .iter()
+                .map(|(label, p)| {
+                    let n = m
+                        .deployments
+                        .iter()
+                        .filter_map(|b| plumb_base::time::parse_rfc3339(&b.time).ok())
+                        .filter(|t| p.contains(*t))
+                        .count();
+                    (label.clone(), n)
+                })
+                .collect();
+            rows.push(row(&system, &m, &weekly));
+            if focus.is_some() {
+                behind = m
+                    .deployments
+                    .iter()
+                    .map(|b| {
+                        json!({
+                            "entry": b.entry, "time": b.time,
+                            "lead": b.lead_times_hours.iter().map(|h| format!("{h:.1} h")).collect::<Vec<_>>().join(", "),
+                            "failed_because": b.failed_because,
+                            "recovered": b.recovered_after_hours.map(|h| format!("{h:.1} h")),
+                            "unplanned": b.unplanned,
+                        })
+                    })
+                    .collect();
+            }
+        }
+        Ok(json!({
+            "from": plumb_base::time::format_seconds(period.from),
+            "to": plumb_base::time::format_seconds(period.to),
+            "period": q.get("period").cloned().unwrap_or_default(),
+            "period_q": query_value(q.get("period").map(String::as_str).unwrap_or_default()),
+            "benchmark": plumb_metrics::levels::BENCHMARK,
+            "rows": rows,
+            "focus": focus,
+            "behind": behind,
+            "scoped": scope != Scope::All,
+        }))
+    })
+    .await;
+    match ctx {
+        Ok(ctx) => render(
+            StatusCode::OK,
+            "delivery.html",
+            "Delivery",
+            Some(&sess),
+            ctx,
+        ),
+        Err(e) => message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Delivery",
+            Some(&sess),
+            &e,
+            None,
+        ),
+    }
+}
