@@ -847,6 +847,13 @@ pub struct MetricsArgs {
     /// The architecture model, for --team.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Compute from an evidence pack instead of the store: the pack is verified first, with
+    /// --trusted-key, exactly as verify-pack does (an auditor reproducing the numbers offline).
+    #[arg(long, value_name = "FILE", requires = "trusted_key")]
+    pub pack: Option<PathBuf>,
+    /// The log's public key (and any other trusted signer), for --pack.
+    #[arg(long = "trusted-key", value_name = "FILE")]
+    pub trusted_key: Vec<PathBuf>,
     /// The period: a quarter (2026-Q3), a month (2026-11), a year (2026) or dates
     /// (2026-09-01..2026-11-30, both included) [default: the 90 days up to now]
     #[arg(long, value_name = "PERIOD")]

@@ -142,6 +142,39 @@ fn systems_of_team(m: &plumb_model::Model, team: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The evidence of a pack, after verifying it as `plumb verify-pack` does. Records the server
+/// writes count only when the log's own key (the trusted key named after the pack's origin)
+/// signed them.
+fn evidence_of_pack(
+    pack: &Path,
+    keys: &[std::path::PathBuf],
+) -> Result<plumb_metrics::Evidence, Failure> {
+    let mut trusted = Vec::new();
+    for k in keys {
+        let text = std::fs::read_to_string(k)
+            .map_err(|e| Failure::usage(format!("{}: {e}", k.display())))?;
+        trusted.push(
+            plumb_ledger::keys::PublicKey::parse(&text)
+                .map_err(|e| Failure::usage(format!("{}: {e}", k.display())))?,
+        );
+    }
+    let file = std::fs::File::open(pack)
+        .map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?;
+    let (report, entries) =
+        plumb_ledger::pack::read_verified_entries(std::io::BufReader::new(file), &trusted)
+            .map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?;
+    let log_key = trusted
+        .iter()
+        .find(|k| k.name == report.origin)
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "none of the trusted keys is the log's own ({})",
+                report.origin
+            ))
+        })?;
+    Ok(plumb_metrics::facts::from_entries(&entries, log_key))
+}
+
 /// Runs `plumb metrics`.
 pub fn run(
     store: &Path,
@@ -181,7 +214,10 @@ pub fn run(
         }
     }
     let systems: Option<BTreeSet<String>> = (!chosen.is_empty()).then_some(chosen);
-    let ev = plumb_metrics::facts::read(&mut open(store)?).map_err(Failure::usage)?;
+    let ev = match &a.pack {
+        Some(pack) => evidence_of_pack(pack, &a.trusted_key)?,
+        None => plumb_metrics::facts::read(&mut open(store)?).map_err(Failure::usage)?,
+    };
     let sel = Selection {
         systems: systems.clone(),
         period,

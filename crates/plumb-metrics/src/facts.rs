@@ -140,6 +140,9 @@ pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
         })
         .collect();
     let decisions = decisions(l)?;
+    // In id order, as from a pack: the explanation lists reasons in this order.
+    let mut incidents: Vec<IncidentFact> = incidents;
+    incidents.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Evidence {
         deployments,
         incidents,
@@ -172,4 +175,89 @@ fn decisions(l: &mut Ledger) -> Result<Vec<DecisionFact>, String> {
             })
         })
         .collect())
+}
+
+/// The same evidence from entries already verified elsewhere (an evidence pack, offline):
+/// deployment records as they are, incident events and gate decisions only when `store_key`
+/// signed them (the server's own records), folded and read as [`read`] reads them from a store.
+pub fn from_entries(
+    entries: &[(u64, plumb_ledger::entry::LogEntry)],
+    store_key: &plumb_ledger::keys::PublicKey,
+) -> Evidence {
+    use plumb_records::Record;
+    use plumb_records::deployment::Deployment;
+    let key = std::slice::from_ref(store_key);
+    let mut ev = Evidence::default();
+    let mut events: std::collections::BTreeMap<String, Vec<(u64, plumb_incident::event::Event)>> =
+        std::collections::BTreeMap::new();
+    for (i, e) in entries {
+        let Ok(st) = e.statement() else { continue };
+        let store_signed = || e.envelope.verify(key).is_ok();
+        if st.predicate_type == Deployment::PREDICATE_TYPE {
+            let Ok(record) = Deployment::from_predicate(&st.predicate) else {
+                continue;
+            };
+            let when = record.deployed_at.as_deref().unwrap_or(&e.time);
+            let Some(t) = time(when) else { continue };
+            ev.deployments.push(DeploymentFact {
+                entry: *i,
+                system: e.system.clone().unwrap_or_default(),
+                commit: st
+                    .subject
+                    .iter()
+                    .find_map(|s| s.digest.get("gitCommit").cloned()),
+                time: t,
+                status: record.status,
+                production: record.is_production(),
+                commits: record
+                    .commits
+                    .iter()
+                    .map(|c| (c.sha.clone(), c.time.as_deref().and_then(time)))
+                    .collect(),
+                change: record.change,
+                remedies: record.remedies,
+            });
+        } else if st.predicate_type == plumb_incident::event::PREDICATE_TYPE && store_signed() {
+            if let Ok(event) = plumb_incident::event::Event::from_predicate(&st.predicate) {
+                events
+                    .entry(event.incident.clone())
+                    .or_default()
+                    .push((*i, event));
+            }
+        } else if st.predicate_type == plumb_gate::decision::PREDICATE_TYPE && store_signed() {
+            let Ok(d) = plumb_gate::Decision::from_predicate(&st.predicate) else {
+                continue;
+            };
+            let Some(t) = time(&e.time) else { continue };
+            ev.decisions.push(DecisionFact {
+                entry: *i,
+                system: e.system.clone().unwrap_or_default(),
+                commit: d.commit.clone(),
+                time: t,
+                result: d.result.name(),
+                critical: d.findings.critical,
+                high: d.findings.high,
+            });
+        }
+    }
+    for (_, evs) in events {
+        let Ok(inc) = plumb_incident::event::fold(&evs) else {
+            continue;
+        };
+        let Some(detected_at) = time(&inc.detected_at) else {
+            continue;
+        };
+        ev.incidents.push(IncidentFact {
+            detected_at,
+            resolved_at: inc.resolved_at.as_deref().and_then(time),
+            deployments: inc
+                .links
+                .iter()
+                .map(|l| (l.entry, l.method.clone()))
+                .collect(),
+            major: inc.classification.as_ref().map(|c| c.major),
+            id: inc.id,
+        });
+    }
+    ev
 }

@@ -15,7 +15,7 @@
 mod read;
 mod write;
 
-pub use read::{verify_pack, verify_pack_from};
+pub use read::{read_verified_entries, verify_pack, verify_pack_from};
 
 use std::collections::BTreeMap;
 

@@ -57,8 +57,28 @@ pub fn verify_pack(bytes: &[u8], trusted_log_keys: &[PublicKey]) -> Result<PackR
 /// Any changed byte anywhere in the file makes it fail, with the reason. Reads from `r`
 /// (a file, typically) without holding the pack in memory.
 pub fn verify_pack_from<R: Read + Seek>(
+    r: R,
+    trusted_log_keys: &[PublicKey],
+) -> Result<PackReport> {
+    verify(r, trusted_log_keys, None)
+}
+
+/// Verifies a pack like [`verify_pack_from`] and also returns its entries, parsed, in log
+/// order: what an auditor computes from (for example the delivery measures, offline). The
+/// entries are returned only when the whole pack verifies.
+pub fn read_verified_entries<R: Read + Seek>(
+    r: R,
+    trusted_log_keys: &[PublicKey],
+) -> Result<(PackReport, Vec<(u64, LogEntry)>)> {
+    let mut entries = Vec::new();
+    let report = verify(r, trusted_log_keys, Some(&mut entries))?;
+    Ok((report, entries))
+}
+
+fn verify<R: Read + Seek>(
     mut r: R,
     trusted_log_keys: &[PublicKey],
+    mut keep: Option<&mut Vec<(u64, LogEntry)>>,
 ) -> Result<PackReport> {
     let len = r
         .seek(SeekFrom::End(0))
@@ -91,14 +111,12 @@ pub fn verify_pack_from<R: Read + Seek>(
     }
     let mut entries = Vec::with_capacity(manifest.entries.len());
     for e in &manifest.entries {
-        entries.push(verify_entry(
-            &mut r,
-            &scan,
-            e,
-            note_text,
-            &cp,
-            &signer_keys,
-        )?);
+        let (verified, entry) = verify_entry(&mut r, &scan, e, note_text, &cp, &signer_keys)?;
+        entries.push(verified);
+        // Held only when asked for; the caller gets them only if the whole pack verifies.
+        if let Some(k) = keep.as_mut() {
+            k.push((e.index, entry));
+        }
     }
     check_signature(&mut r, &scan, &manifest.origin, trusted_log_keys)?;
     Ok(PackReport {
@@ -284,7 +302,7 @@ fn verify_entry<R: Read + Seek>(
     note_text: &str,
     cp: &Checkpoint,
     signer_keys: &[PublicKey],
-) -> Result<VerifiedEntry> {
+) -> Result<(VerifiedEntry, LogEntry)> {
     let data = read_member(r, scan, &e.file)?;
     let lh = leaf_hash(&data);
     if parse_hash_hex(&e.leaf_hash).ok() != Some(lh) {
@@ -334,18 +352,21 @@ fn verify_entry<R: Read + Seek>(
             )));
         }
     }
-    Ok(VerifiedEntry {
-        index: e.index,
-        predicate_type: st.predicate_type,
-        system: parsed.system,
-        time: parsed.time,
-        subjects: st
-            .subject
-            .iter()
-            .flat_map(|s| s.digest.iter().map(|(a, v)| format!("{a}:{v}")))
-            .collect(),
-        signers,
-    })
+    Ok((
+        VerifiedEntry {
+            index: e.index,
+            predicate_type: st.predicate_type,
+            system: parsed.system.clone(),
+            time: parsed.time.clone(),
+            subjects: st
+                .subject
+                .iter()
+                .flat_map(|s| s.digest.iter().map(|(a, v)| format!("{a}:{v}")))
+                .collect(),
+            signers,
+        },
+        parsed,
+    ))
 }
 
 /// The whole file: the signature over every byte before `SIGNATURE`, and exactly the expected
