@@ -62,6 +62,18 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     );
     b.screenshot(&shots.join("2-overview.png"));
 
+    // The Delivery page: the demo's eight weeks of history, per system, with trend charts.
+    b.goto(&format!("{base}/ui/delivery"));
+    b.wait_text("h1", "Delivery");
+    let delivery = b.text("main");
+    assert!(
+        delivery.contains("core-ledger") && delivery.contains("deployment days a week"),
+        "{delivery}"
+    );
+    b.screenshot(&shots.join("2b-delivery.png"));
+    b.goto(&format!("{base}/ui"));
+    b.wait_text("h1", "Overview");
+
     b.click("a[href='/ui/entries?q=payments']");
     b.wait_text("h1", "Evidence search");
     b.screenshot(&shots.join("3-payments.png"));

@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use plumb_metrics::chart::{Bar, bars};
+use plumb_metrics::chart::{Bar, bars as bars_svg};
 use plumb_metrics::{Granularity, Measures, Period, measure_each};
 
 use crate::scope::Scope;
@@ -33,16 +33,58 @@ fn level(l: Option<plumb_metrics::levels::Level>) -> Value {
     json!(l.map(|l| format!("{l:?}").to_lowercase()))
 }
 
-/// One system's row: the numbers, their levels and its trend chart.
-fn row(system: &str, m: &Measures, weekly: &[(String, usize)]) -> Value {
-    let chart: Vec<Bar<'_>> = weekly
+/// One week of a system: deployments, median lead time (hours), change failure rate (%).
+struct Week {
+    label: String,
+    deployments: f64,
+    lead_median: f64,
+    failure_pct: f64,
+}
+
+/// The weekly trend of one system, from the deployments behind its numbers.
+fn weeks_of(m: &Measures, weeks: &[(String, Period)]) -> Vec<Week> {
+    weeks
         .iter()
-        .map(|(label, n)| Bar {
-            label,
-            value: *n as f64,
+        .map(|(label, p)| {
+            let here: Vec<_> = m
+                .deployments
+                .iter()
+                .filter(|b| plumb_base::time::parse_rfc3339(&b.time).is_ok_and(|t| p.contains(t)))
+                .collect();
+            let mut lead: Vec<f64> = here
+                .iter()
+                .flat_map(|b| b.lead_times_hours.iter().copied())
+                .collect();
+            lead.sort_by(f64::total_cmp);
+            let failed = here.iter().filter(|b| !b.failed_because.is_empty()).count();
+            Week {
+                label: label.clone(),
+                deployments: here.len() as f64,
+                lead_median: lead.get(lead.len() / 2).copied().unwrap_or(0.0),
+                failure_pct: if here.is_empty() {
+                    0.0
+                } else {
+                    failed as f64 * 100.0 / here.len() as f64
+                },
+            }
+        })
+        .collect()
+}
+
+fn chart(title: &str, weeks: &[Week], value: fn(&Week) -> f64) -> String {
+    let bars: Vec<Bar<'_>> = weeks
+        .iter()
+        .map(|w| Bar {
+            label: &w.label,
+            value: value(w),
             class: "now",
         })
         .collect();
+    bars_svg(title, &bars)
+}
+
+/// One system's row: the numbers, their levels and its trend charts.
+fn row(system: &str, m: &Measures, weeks: &[Week]) -> Value {
     json!({
         "system": system,
         "query": query_value(system),
@@ -58,7 +100,11 @@ fn row(system: &str, m: &Measures, weekly: &[(String, usize)]) -> Value {
         "recovery_median": m.recovery.median_hours.map(|h| format!("{h:.1} h")),
         "recovery_level": level(m.recovery.level),
         "rework_rate": m.rework.rate.map(|r| format!("{:.1} %", r * 100.0)),
-        "chart": bars(&format!("deployments per week of {system}"), &chart),
+        "charts": [
+            {"title": "deployments per week", "svg": chart(&format!("deployments per week of {system}"), weeks, |w| w.deployments)},
+            {"title": "lead time, median hours per week", "svg": chart(&format!("median lead time per week of {system}"), weeks, |w| w.lead_median)},
+            {"title": "change failure rate, % per week", "svg": chart(&format!("change failure rate per week of {system}"), weeks, |w| w.failure_pct)},
+        ],
     })
 }
 
@@ -103,19 +149,7 @@ async fn delivery(
         let mut rows = Vec::new();
         let mut behind = Vec::new();
         for (system, m) in measure_each(&ev, &systems, period) {
-            let weekly: Vec<(String, usize)> = weeks
-                .iter()
-                .map(|(label, p)| {
-                    let n = m
-                        .deployments
-                        .iter()
-                        .filter_map(|b| plumb_base::time::parse_rfc3339(&b.time).ok())
-                        .filter(|t| p.contains(*t))
-                        .count();
-                    (label.clone(), n)
-                })
-                .collect();
-            rows.push(row(&system, &m, &weekly));
+            rows.push(row(&system, &m, &weeks_of(&m, &weeks)));
             if focus.is_some() {
                 behind = m
                     .deployments

@@ -416,6 +416,10 @@ fn the_delivery_page_shows_the_measures_a_reader_may_see() {
         "{page}"
     );
     assert!(page.contains("<svg") && page.contains("50.0 %"), "{page}");
+    assert!(
+        page.contains("change failure rate, % per week"),
+        "three trend charts per system"
+    );
     let one = http(srv.addr, "GET", "/ui/delivery?system=payments", &c, b"").text();
     assert!(
         one.contains("rolled back") && one.contains("/ui/deployments/"),
