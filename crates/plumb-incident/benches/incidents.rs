@@ -41,7 +41,7 @@ fn main() {
         aware_at: Some(now - Duration::hours(30)),
         classified_major_at: Some(now - Duration::hours(29)),
         initial_submitted_at: Some(now - Duration::hours(28)),
-        intermediate_submitted_at: Some(now - Duration::hours(1)),
+        intermediate_submissions: vec![now - Duration::hours(1)],
         ..Default::default()
     };
     let t = Instant::now();

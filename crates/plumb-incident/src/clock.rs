@@ -84,8 +84,11 @@ pub struct Times {
     pub classified_major_at: Option<DateTime<Utc>>,
     /// When the initial notification was submitted.
     pub initial_submitted_at: Option<DateTime<Utc>>,
-    /// When the latest intermediate report was submitted.
-    pub intermediate_submitted_at: Option<DateTime<Utc>>,
+    /// When each intermediate report (the first and its updates) was submitted, oldest
+    /// first. The first one is judged against the intermediate deadline; the final report runs
+    /// from the latest one sent while the final report was not yet overdue (RTS 2025/301 Art.
+    /// 5(1)(b)-(c)).
+    pub intermediate_submissions: Vec<DateTime<Utc>>,
     /// When the final report was submitted.
     pub final_submitted_at: Option<DateTime<Utc>>,
     /// Reclassified as non-major: no report is due any more.
@@ -223,6 +226,49 @@ fn hours(limit: law::TimeLimit) -> Duration {
     Duration::hours(limit.hours.expect("an hour limit"))
 }
 
+/// One calendar month after `inter` in local time (31 Jan -> 28/29 Feb: the month's last day).
+fn month_after(inter: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>> {
+    let months = law::FINAL_AFTER_INTERMEDIATE.months.unwrap_or(1);
+    inter
+        .with_timezone(&tz)
+        .naive_local()
+        .checked_add_months(Months::new(months))
+        .map(|d| at_local(tz, d))
+        .ok_or_else(|| Error::invalid("intermediate submitted_at", "date out of range"))
+}
+
+/// The intermediate submission the final report runs from, its unadjusted deadline, and how
+/// many later updates were passed over.
+type Anchor = (DateTime<Utc>, DateTime<Utc>, usize);
+
+/// The intermediate submission the final report runs from: the latest one sent before the final
+/// report, as the earlier ones set it, was due (an update after that cannot turn an overdue
+/// final report back into a due one).
+fn final_anchor(
+    submissions: &[DateTime<Utc>],
+    tz: Tz,
+    p: &Profile,
+    holidays: &Holidays,
+) -> Result<Option<Anchor>> {
+    let mut sorted = submissions.to_vec();
+    sorted.sort();
+    let Some(&first) = sorted.first() else {
+        return Ok(None);
+    };
+    let (mut anchor, mut base) = (first, month_after(first, tz)?);
+    let mut ignored = 0;
+    for &s in sorted.iter().skip(1) {
+        let due = roll(Stage::Final, base, p, holidays, &mut Vec::new());
+        if s <= due {
+            anchor = s;
+            base = month_after(s, tz)?;
+        } else {
+            ignored += 1;
+        }
+    }
+    Ok(Some((anchor, base, ignored)))
+}
+
 /// The deadlines that apply at `now`: the initial notification once the incident is classified
 /// major, the intermediate report once the initial notification is submitted, the final report
 /// once an intermediate report is submitted. None after reclassification as non-major.
@@ -304,33 +350,34 @@ pub fn deadlines(
         ),
         "It is due even if nothing has changed; update it without undue delay when regular activities are recovered.".into(),
     ];
+    // Timeliness is judged on the first intermediate report; updates sent later do not make
+    // an on-time report late.
     out.push(deadline(
         Stage::Intermediate,
         base,
         ex,
-        t.intermediate_submitted_at,
+        t.intermediate_submissions.first().copied(),
         p,
         holidays,
         now,
     ));
 
-    let Some(inter) = t.intermediate_submitted_at else {
+    let Some((inter, base, ignored)) = final_anchor(&t.intermediate_submissions, tz, p, holidays)?
+    else {
         return Ok(out);
     };
-    // One calendar month in local time (31 Jan -> 28/29 Feb: the month's last day).
-    let months = law::FINAL_AFTER_INTERMEDIATE.months.unwrap_or(1);
-    let local_inter = inter.with_timezone(&tz).naive_local();
-    let base = local_inter
-        .checked_add_months(Months::new(months))
-        .map(|d| at_local(tz, d))
-        .ok_or_else(|| Error::invalid("intermediate submitted_at", "date out of range"))?;
-    let ex = vec![format!(
+    let mut ex = vec![format!(
         "Latest intermediate report submitted {} ({}); the final report is due one month later, {} ({}).",
         fmt_time(inter),
         local(inter, tz),
         local(base, tz),
         law::FINAL_AFTER_INTERMEDIATE.reference
     )];
+    if ignored > 0 {
+        ex.push(format!(
+            "{ignored} update(s) of the intermediate report sent after the final report was due do not move its deadline."
+        ));
+    }
     out.push(deadline(
         Stage::Final,
         base,

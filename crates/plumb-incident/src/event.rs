@@ -118,7 +118,11 @@ impl Incident {
             aware_at: t(&self.detected_at),
             classified_major_at: self.classified_major_at.as_deref().and_then(t),
             initial_submitted_at: sub(Stage::Initial, false),
-            intermediate_submitted_at: sub(Stage::Intermediate, true),
+            intermediate_submissions: self
+                .reports
+                .get(&Stage::Intermediate)
+                .map(|r| r.submitted.iter().filter_map(|s| t(s)).collect())
+                .unwrap_or_default(),
             final_submitted_at: sub(Stage::Final, false),
             reclassified_at: self.reclassified.as_ref().and_then(|(a, _)| t(a)),
         }

@@ -50,7 +50,12 @@ fn deadline_cases_from_the_legal_text() {
             aware_at: Some(t(&c.aware)),
             classified_major_at: Some(t(&c.classified)),
             initial_submitted_at: c.initial_submitted.as_deref().map(t),
-            intermediate_submitted_at: c.intermediate_submitted.as_deref().map(t),
+            intermediate_submissions: c
+                .intermediate_submitted
+                .as_deref()
+                .map(t)
+                .into_iter()
+                .collect(),
             ..Default::default()
         };
         let now = t(&c.classified) + Duration::minutes(1);
@@ -138,4 +143,62 @@ fn impossible_times_and_unknown_states_are_refused() {
     let h: Holidays = yaml_serde::from_str("{XX: [2026-01-01]}").unwrap();
     assert!(h.validate().is_err());
     assert!(yaml_serde::from_str::<Holidays>("{DE: [2026-02-30]}").is_err());
+}
+
+/// RTS 2025/301 Art. 5(1)(b)-(c): timeliness is judged on the first intermediate report, and the
+/// final report runs from the latest one; an update sent after the final report was due does not
+/// make it due again.
+#[test]
+fn intermediate_updates_neither_make_it_late_nor_revive_an_overdue_final_report() {
+    let p = Profile::new("DE", "credit_institution").unwrap();
+    let h = Holidays::default();
+    let classified = t("2026-03-02T09:00:00Z");
+    let initial = t("2026-03-02T10:00:00Z");
+    let first = t("2026-03-04T09:00:00Z"); // within 72 h of the initial notification
+    let update = t("2026-03-10T09:00:00Z"); // a week later: an update
+    let times = Times {
+        aware_at: Some(classified),
+        classified_major_at: Some(classified),
+        initial_submitted_at: Some(initial),
+        intermediate_submissions: vec![first, update],
+        ..Default::default()
+    };
+    let now = t("2026-03-20T12:00:00Z");
+    let d = deadlines(&times, &p, &h, now).unwrap();
+    let by = |s: Stage| d.iter().find(|x| x.stage == s).unwrap();
+    assert_eq!(
+        by(Stage::Intermediate).state,
+        State::Submitted,
+        "on time, whatever the update"
+    );
+    let fin = by(Stage::Final);
+    assert!(
+        fin.due_at.starts_with("2026-04-10"),
+        "a month after the update: {}",
+        fin.due_at
+    );
+    assert_eq!(fin.state, State::Due);
+
+    // An update sent after the final report was due: it stays overdue.
+    let late_update = t("2026-05-01T09:00:00Z");
+    let times = Times {
+        intermediate_submissions: vec![first, late_update],
+        ..times
+    };
+    let now = t("2026-05-02T12:00:00Z");
+    let d = deadlines(&times, &p, &h, now).unwrap();
+    let fin = d.iter().find(|x| x.stage == Stage::Final).unwrap();
+    assert!(
+        fin.due_at.starts_with("2026-04-0"),
+        "anchored on the first: {}",
+        fin.due_at
+    );
+    assert_eq!(fin.state, State::Overdue);
+    assert!(
+        fin.explanation
+            .iter()
+            .any(|e| e.contains("do not move its deadline")),
+        "{:?}",
+        fin.explanation
+    );
 }
