@@ -196,6 +196,17 @@ impl Incident {
     /// updates) not submitted before.
     fn report_submitted(&mut self, stage: Stage, submitted_at: &str) -> Result<()> {
         self.require_stage_open(stage)?;
+        if stage == Stage::Intermediate
+            && self
+                .reports
+                .get(&Stage::Final)
+                .is_some_and(|r| !r.submitted.is_empty())
+        {
+            return Err(Error::State(
+                "the final report was submitted: the intermediate report can no longer be updated"
+                    .into(),
+            ));
+        }
         self.not_before_detection("submitted_at", submitted_at)?;
         let r = self.reports.entry(stage).or_default();
         if r.generated.is_none() {

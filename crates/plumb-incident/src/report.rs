@@ -650,7 +650,13 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
             .as_ref()
             .is_some_and(|c| c.criteria_met.iter().any(|x| x == criterion::GEOGRAPHY))
         {
-            put("2.6", json!(a.member_states));
+            // ISO 3166 codes, as the schema takes them: Greece is GR, whatever the EU's EL.
+            let states: Vec<&str> = a
+                .member_states
+                .iter()
+                .map(|m| if m == "EL" { "GR" } else { m.as_str() })
+                .collect();
+            put("2.6", json!(states));
         }
         put(
             "3.2",

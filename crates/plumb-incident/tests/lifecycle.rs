@@ -335,6 +335,19 @@ fn from_webhook_to_final_report() {
         },
     )
     .unwrap();
+    // Once the final report is submitted, the intermediate report is no longer updated.
+    let e = w
+        .op(
+            &id,
+            "2026-11-24T11:00:00Z",
+            Op::Submit {
+                stage: Stage::Intermediate,
+                submitted_at: None,
+                authority_reference: None,
+            },
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("can no longer be updated"), "{e}");
 
     let v = ops::view(
         store::load(&mut w.l, &id).unwrap(),
@@ -534,4 +547,44 @@ fn a_named_commit_is_linked_explicitly() {
         .unwrap_err();
     assert!(e.to_string().contains("no production deployment"), "{e}");
     assert_eq!(w.l.size().unwrap(), size);
+}
+
+/// Field 2.6 names Member States as the schema takes them: ISO 3166, so Greece is GR even when
+/// the assessment says EL (the EU's own code, accepted on input).
+#[test]
+fn greece_is_written_as_gr() {
+    let mut w = World::new();
+    let (id, evs) = ops::open(
+        &mut w.l,
+        &ctx(&w.config, &w.model, "2026-11-16T09:00:00Z"),
+        &ops::OpenRequest {
+            title: "Card payments fail in two countries".into(),
+            services: vec!["payments".into()],
+            detected_at: Some("2026-11-16T08:00:00Z".into()),
+            discovery: Some("monitoring_systems".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    store::append(&mut w.l, &evs, t("2026-11-16T09:00:00Z")).unwrap();
+    let a: plumb_incident::classify::Assessment =
+        yaml_serde::from_str("{member_states: [DE, EL], malicious_access: true}").unwrap();
+    w.op(&id, "2026-11-16T09:10:00Z", Op::Classify { assessment: a })
+        .unwrap();
+    w.op(
+        &id,
+        "2026-11-16T09:20:00Z",
+        Op::Report {
+            stage: Stage::Initial,
+            details: details("initial.yaml"),
+        },
+    )
+    .unwrap();
+    let inc = store::load(&mut w.l, &id).unwrap();
+    let doc = inc.reports[&Stage::Initial].document.as_ref().unwrap();
+    assert_eq!(
+        doc["fields"]["2.6"],
+        serde_json::json!(["DE", "GR"]),
+        "{doc}"
+    );
 }
