@@ -161,12 +161,14 @@ fn start() -> PgServer {
     let port = 20000 + (std::process::id() % 30000) as u16;
     let script = format!(
         "{postgres} -D {data} -k {sock} -p {port} -c listen_addresses='' -c max_connections=200 >{log} 2>&1 & pg=$!; \
-         while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.5; done; kill -INT $pg 2>/dev/null; wait $pg",
+         while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.5; done; kill -INT $pg 2>/dev/null; wait $pg; \
+         rm -rf {dir}",
         postgres = bin.join("postgres").display(),
         data = data.display(),
         sock = sock.display(),
         log = dir.path().join("server.log").display(),
         parent = std::process::id(),
+        dir = dir.path().display(),
     );
     let mut watchdog = if is_root() {
         let mut c = Command::new("runuser");
@@ -177,7 +179,9 @@ fn start() -> PgServer {
         c.args(["-c", &script]);
         c
     };
-    // The watchdog stops the server once this process is gone; it is never waited for here.
+    // The watchdog stops the server once this process is gone and then removes its directory:
+    // the server lives in a static, which Rust never drops, so the directory's own clean-up
+    // would never run (every test process left 220 MB behind in /tmp).
     let watchdog = watchdog
         .stdin(Stdio::null())
         .stdout(Stdio::null())
