@@ -446,6 +446,21 @@ fn reclassification_and_deadline_notice() {
         },
     )
     .unwrap();
+    // After the deadline (4 h after classification) a notice is refused: the report is late.
+    let e = w
+        .op(
+            &id,
+            "2026-11-16T14:30:00Z",
+            Op::Notice {
+                stage: Stage::Initial,
+                reason: "Forensics still running".into(),
+            },
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("must come before the deadline"),
+        "{e}"
+    );
     // Still major: reclassification is refused.
     let still: plumb_incident::classify::Assessment =
         yaml_serde::from_str("{malicious_access: true}").unwrap();
