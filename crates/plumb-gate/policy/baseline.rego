@@ -211,6 +211,15 @@ deny contains v if {
 	v := {"id": "DORA-SCAN-002", "msg": "the vulnerability scan does not say when it ran, so its age cannot be checked", "refs": ["RTS 2024/1774 Art. 10"], "fix": "use a scanner output that records its time (Trivy CreatedAt, Grype descriptor.timestamp, CycloneDX metadata.timestamp)"}
 }
 
+# The law asks for weekly scans of what supports critical or important functions: a configured
+# age above 7 days is allowed, but every decision says it is looser than the law.
+warn contains v if {
+	enabled("DORA-SCAN-002")
+	critical_system
+	config.max_scan_age_days > 7
+	v := {"id": "DORA-SCAN-002", "msg": sprintf("max_scan_age_days is %d, more than the weekly scans RTS 2024/1774 Art. 10 asks for systems supporting critical or important functions", [config.max_scan_age_days]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "set max_scan_age_days to 7 or less in the gate configuration"}
+}
+
 deny contains v if {
 	enabled("DORA-SCAN-002")
 	critical_system

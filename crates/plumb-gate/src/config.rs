@@ -21,7 +21,10 @@ pub const BASELINE_RULES: &[(&str, &str)] = &[
     ),
     ("DORA-SCAN-001", "every scanner completed successfully"),
     ("DORA-SECRET-001", "no unwaived secret"),
-    ("DORA-COV-001", "line coverage at or above the threshold (a house policy, 80 % by default)"),
+    (
+        "DORA-COV-001",
+        "line coverage at or above the threshold (a house policy, 80 % by default)",
+    ),
     (
         "DORA-CHG-002",
         "change metadata (author, commit) is present",

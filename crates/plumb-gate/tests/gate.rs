@@ -471,3 +471,35 @@ fn the_schema_describes_every_field_of_the_input() {
     }
     walk(&v, &schema, "input");
 }
+
+/// A scan age looser than the weekly scans the law asks for critical systems is allowed, but
+/// every decision says so.
+#[test]
+fn a_scan_age_above_a_week_is_warned_for_critical_systems() {
+    let mut r = clean();
+    r.config.max_scan_age_days = 10;
+    let d = evaluate(&r);
+    assert!(d.allowed(), "{:?}", d.violations);
+    let w = d
+        .warnings
+        .iter()
+        .find(|w| w.id == "DORA-SCAN-002")
+        .expect("a warning about the configured scan age");
+    assert!(w.msg.contains("max_scan_age_days is 10"), "{}", w.msg);
+    r.config.max_scan_age_days = 7;
+    assert!(
+        !evaluate(&r)
+            .warnings
+            .iter()
+            .any(|w| w.id == "DORA-SCAN-002")
+    );
+    r.config.max_scan_age_days = 10;
+    r.config.criticality = "none".into();
+    assert!(
+        !evaluate(&r)
+            .warnings
+            .iter()
+            .any(|w| w.id == "DORA-SCAN-002"),
+        "only for critical or important systems"
+    );
+}

@@ -236,7 +236,10 @@ fn compliance_documents_state_what_the_model_says() {
     assert!(runbook.contains("## Fall-back"));
     // Citations as the law has them: criticality is one of three ways into Art. 6, and Art.
     // 12(3) is about restoring onto segregated systems, not about where backups are kept.
-    assert!(!runbook.contains("decides whether it can be a major"), "{runbook}");
+    assert!(
+        !runbook.contains("decides whether it can be a major"),
+        "{runbook}"
+    );
     assert!(runbook.contains("Art. 6(a)") && runbook.contains("(6(b), (c))"));
     assert!(runbook.contains("segregated from the source system (DORA\n  Art. 12(3))"));
 
