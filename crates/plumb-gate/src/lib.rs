@@ -225,7 +225,10 @@ fn decide(
     input["environment"] = d.environment.clone().map_or(Value::Null, Value::from);
     strip_nulls(&mut input);
 
-    let (deny, warn) = engine::evaluate(policies, &input, cfg, req.config.policy_timeout_ms)?;
+    let (deny, mut warn) = engine::evaluate(policies, &input, cfg, req.config.policy_timeout_ms)?;
+    warn.extend(citation_warnings(&deny, &warn));
+    warn.sort();
+    warn.dedup();
     d.violations = deny;
     d.warnings = warn;
     d.result = if d.violations.is_empty() {
@@ -262,4 +265,30 @@ fn decide(
         }
     }
     Ok(())
+}
+
+/// Warnings for rules (the bank's own policies) that cite an article known to be wrong for a
+/// pipeline control (`plumb_dora::misuse`), naming the rule and the right reference. The
+/// baseline cites only known articles (checked by a test), so this speaks to policy authors.
+fn citation_warnings(
+    deny: &[engine::Violation],
+    warn: &[engine::Violation],
+) -> Vec<engine::Violation> {
+    deny.iter()
+        .chain(warn)
+        .flat_map(|v| {
+            v.refs.iter().filter_map(move |r| {
+                // A paragraph of the article is the same mistake (`DORA Art. 21(2)`).
+                let article = r.split('(').next().unwrap_or(r).trim_end();
+                plumb_dora::misuse(article).map(|why| engine::Violation {
+                    id: "PLUMB-CITE-001".into(),
+                    msg: format!("rule {} ({}) cites {r}: {why}", v.id, v.policy),
+                    refs: vec![],
+                    fix: Some(format!("change the refs of {} in {}", v.id, v.policy)),
+                    fingerprint: None,
+                    policy: "plumb".into(),
+                })
+            })
+        })
+        .collect()
 }

@@ -503,3 +503,36 @@ fn a_scan_age_above_a_week_is_warned_for_critical_systems() {
         "only for critical or important systems"
     );
 }
+
+/// A bank's rule citing DORA Art. 21 (centralised incident reporting) for a pipeline control
+/// gets a warning naming the rule and the article to cite instead.
+#[test]
+fn a_policy_citing_the_wrong_article_is_warned() {
+    let mut r = clean();
+    r.policies = vec![PolicySource {
+        name: "bank.rego".into(),
+        text: r#"package bank.access
+import rego.v1
+warn contains {"id": "BANK-ACC-1", "msg": "two approvers for payments", "refs": ["DORA Art. 21(2)"]} if input.system == "payments"
+"#
+        .into(),
+    }];
+    let d = evaluate(&r);
+    let w = d
+        .warnings
+        .iter()
+        .find(|w| w.id == "PLUMB-CITE-001")
+        .expect("a citation warning");
+    assert!(
+        w.msg.contains("BANK-ACC-1") && w.msg.contains("Art. 9(4)(e)"),
+        "{}",
+        w.msg
+    );
+    assert!(
+        !evaluate(&clean())
+            .warnings
+            .iter()
+            .any(|w| w.id == "PLUMB-CITE-001"),
+        "the baseline cites nothing wrong"
+    );
+}
