@@ -58,6 +58,11 @@ pub struct Entity {
     /// A microenterprise (the recurring-incident rule does not apply).
     #[serde(default)]
     pub microenterprise: bool,
+    /// Under the simplified ICT risk management framework of DORA Art. 16(1) (small and
+    /// non-interconnected investment firms, exempted payment and e-money institutions, small
+    /// IORPs and the others it lists): the recurring-incident rule does not apply either.
+    #[serde(default)]
+    pub simplified_framework: bool,
     /// Reporting currency (field 1.15).
     #[serde(default = "eur")]
     pub currency: String,
@@ -76,6 +81,14 @@ pub struct Entity {
 
 fn eur() -> String {
     "EUR".into()
+}
+
+impl Entity {
+    /// Whether the recurring-incident rule (RTS 2024/1772 Art. 8(2)) applies: not to
+    /// microenterprises, nor to the other entities under DORA Art. 16(1).
+    pub fn recurring_rule_applies(&self) -> bool {
+        !(self.microenterprise || self.simplified_framework)
+    }
 }
 
 /// The whole configuration.

@@ -1,7 +1,8 @@
 //! Recurring incidents (RTS 2024/1772 Art. 8(2)): incidents that are not major on their own
 //! are one major incident when they occurred at least twice within six months, share the same
 //! apparent root cause, and together meet the major rule. Entities assess this monthly; the
-//! rule does not apply to microenterprises.
+//! rule does not apply to microenterprises nor to the other entities under DORA Art. 16(1)
+//! (`Entity::recurring_rule_applies`).
 //!
 //! "Together" is read as: counts, amounts, downtime and durations add up; Member States,
 //! reputational cases and data properties are united; a criterion met by one is met by the
@@ -56,13 +57,14 @@ fn add(a: Option<Share>, b: Option<Share>) -> Option<Share> {
     }
 }
 
-/// The groups among `candidates` that meet Art. 8(2) at `now`. Empty for microenterprises.
+/// The groups among `candidates` that meet Art. 8(2) at `now`. Empty where the rule does not
+/// apply (`applies`: `Entity::recurring_rule_applies`).
 pub fn assess(
     candidates: &[Candidate],
     now: DateTime<Utc>,
-    microenterprise: bool,
+    applies: bool,
 ) -> Result<Vec<Recurring>> {
-    if microenterprise {
+    if !applies {
         return Ok(Vec::new());
     }
     let since = now

@@ -1,0 +1,116 @@
+//! Recurring incidents (RTS 2024/1772 Art. 8(2)): non-major incidents with the same apparent
+//! root cause within six months, major together; and the entities the rule does not apply to.
+
+use chrono::{DateTime, Duration, Utc};
+use plumb_incident::classify::{Assessment, ModelFacts, classify};
+use plumb_incident::recurring::{Candidate, assess};
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// A non-major incident: critical services affected, EUR 60,000 of costs (under the 100,000
+/// threshold) and impact in one Member State (two are needed).
+fn candidate(id: &str, at: &str, cause: &str, state: &str) -> Candidate {
+    let a: Assessment = yaml_serde::from_str(&format!(
+        "{{supports_critical_functions: true, costs_eur: 60000, member_states: [{state}], resolved_at: \"{}\"}}",
+        rfc3339(t(at) + Duration::hours(1))
+    ))
+    .unwrap();
+    let model = ModelFacts::default();
+    let classification = classify(&a, &model, t(at), None, t(at) + Duration::hours(2)).unwrap();
+    assert!(!classification.major, "{id} is not major on its own");
+    Candidate {
+        id: id.into(),
+        occurred_at: t(at),
+        root_cause: cause.into(),
+        assessment: a,
+        model,
+        classification,
+    }
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[test]
+fn two_incidents_with_one_root_cause_are_major_together() {
+    let now = t("2026-11-30T12:00:00Z");
+    let cands = vec![
+        candidate(
+            "INC-1",
+            "2026-08-03T10:00:00Z",
+            "Expired TLS certificate",
+            "DE",
+        ),
+        candidate(
+            "INC-2",
+            "2026-11-02T10:00:00Z",
+            "expired tls certificate ",
+            "AT",
+        ),
+        // Another cause, and one too old: neither joins the group.
+        candidate("INC-3", "2026-11-10T10:00:00Z", "Disk full", "DE"),
+        candidate(
+            "INC-4",
+            "2026-04-01T10:00:00Z",
+            "Expired TLS certificate",
+            "FR",
+        ),
+    ];
+    let groups = assess(&cands, now, true).unwrap();
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    let g = &groups[0];
+    assert_eq!(g.incidents, vec!["INC-1".to_string(), "INC-2".to_string()]);
+    assert!(g.classification.major);
+    // Together: EUR 120,000 of costs and two Member States.
+    assert_eq!(
+        g.classification.other_thresholds_met.len(),
+        2,
+        "{:?}",
+        g.classification.explanation
+    );
+    assert!(
+        g.classification.explanation[0].contains("2 incidents with the same apparent root cause")
+    );
+}
+
+#[test]
+fn the_rule_does_not_apply_to_microenterprises_or_the_simplified_framework() {
+    let now = t("2026-11-30T12:00:00Z");
+    let cands = vec![
+        candidate(
+            "INC-1",
+            "2026-10-03T10:00:00Z",
+            "Expired TLS certificate",
+            "DE",
+        ),
+        candidate(
+            "INC-2",
+            "2026-11-02T10:00:00Z",
+            "Expired TLS certificate",
+            "AT",
+        ),
+    ];
+    let entity = |extra: &str| -> plumb_incident::config::Entity {
+        yaml_serde::from_str(&format!(
+            "{{name: Small Bank, lei: 5299000SMALLBANK0025, type: credit_institution, member_state: DE, contact: {{name: A, email: a@b.example, phone: '+49 1'}}{extra}}}"
+        ))
+        .unwrap()
+    };
+    for (extra, applies) in [
+        ("", true),
+        (", microenterprise: true", false),
+        (", simplified_framework: true", false),
+    ] {
+        let e = entity(extra);
+        assert_eq!(e.recurring_rule_applies(), applies, "{extra}");
+        assert_eq!(
+            assess(&cands, now, e.recurring_rule_applies())
+                .unwrap()
+                .is_empty(),
+            !applies
+        );
+    }
+}
