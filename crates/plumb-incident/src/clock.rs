@@ -107,6 +107,10 @@ pub enum State {
     Submitted,
     /// Submitted after the deadline.
     SubmittedLate,
+    /// Not submitted, and no longer due: the incident was reclassified as non-major (ITS
+    /// 2025/302 Art. 5). Kept so the history shows what was due, and whether it was already
+    /// overdue then.
+    Withdrawn,
 }
 
 /// One report's deadline.
@@ -226,6 +230,40 @@ fn hours(limit: law::TimeLimit) -> Duration {
     Duration::hours(limit.hours.expect("an hour limit"))
 }
 
+/// The deadlines as they stood when the incident was reclassified as non-major: reports
+/// submitted keep their state (on time or late); the others are withdrawn, with a sentence
+/// saying whether they were already overdue. Nothing is due any more.
+fn history_at_reclassification(
+    t: &Times,
+    p: &Profile,
+    holidays: &Holidays,
+    reclassified: DateTime<Utc>,
+) -> Result<Vec<Deadline>> {
+    let before = Times {
+        reclassified_at: None,
+        ..t.clone()
+    };
+    let mut out = deadlines(&before, p, holidays, reclassified)?;
+    for d in &mut out {
+        let was = d.state;
+        if matches!(was, State::Due | State::Overdue) {
+            d.state = State::Withdrawn;
+            d.seconds_left = 0;
+            d.explanation.push(format!(
+                "Reclassified as non-major on {} ({}): no longer due{}.",
+                fmt_time(reclassified),
+                law::RECLASSIFICATION,
+                if was == State::Overdue {
+                    ", though it was already overdue then"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// One calendar month after `inter` in local time (31 Jan -> 28/29 Feb: the month's last day).
 fn month_after(inter: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>> {
     let months = law::FINAL_AFTER_INTERMEDIATE.months.unwrap_or(1);
@@ -278,10 +316,10 @@ pub fn deadlines(
     holidays: &Holidays,
     now: DateTime<Utc>,
 ) -> Result<Vec<Deadline>> {
-    let mut out = Vec::new();
-    if t.reclassified_at.is_some() {
-        return Ok(out);
+    if let Some(r) = t.reclassified_at {
+        return history_at_reclassification(t, p, holidays, r);
     }
+    let mut out = Vec::new();
     let (Some(aware), Some(classified)) = (t.aware_at, t.classified_major_at) else {
         return Ok(out);
     };

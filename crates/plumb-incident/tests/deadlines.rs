@@ -112,9 +112,14 @@ fn states_follow_now_and_submissions() {
         at(&times, "2026-11-16T14:00:00Z")[0].state,
         State::Submitted
     );
-    // Reclassified as non-major: nothing is due any more.
+    // Reclassified as non-major: nothing is due any more; the initial notification submitted
+    // on time stays in the history, the intermediate report is withdrawn.
     times.reclassified_at = Some(t("2026-11-16T15:00:00Z"));
-    assert!(at(&times, "2026-11-16T16:00:00Z").is_empty());
+    let d = at(&times, "2026-11-16T16:00:00Z");
+    assert_eq!(
+        d.iter().map(|x| x.state).collect::<Vec<_>>(),
+        vec![State::Submitted, State::Withdrawn]
+    );
     // Not classified as major: no clock runs.
     let none = Times {
         aware_at: Some(t("2026-11-16T08:00:00Z")),
@@ -200,5 +205,40 @@ fn intermediate_updates_neither_make_it_late_nor_revive_an_overdue_final_report(
             .any(|e| e.contains("do not move its deadline")),
         "{:?}",
         fin.explanation
+    );
+}
+
+/// ITS 2025/302 Art. 5: after reclassification as non-major nothing is due, but the history
+/// stays: a report submitted late is still late, and one overdue then says so.
+#[test]
+fn reclassification_keeps_the_deadlines_as_history() {
+    let p = Profile::new("DE", "credit_institution").unwrap();
+    let h = Holidays::default();
+    let classified = t("2026-03-02T09:00:00Z");
+    let late_initial = t("2026-03-02T15:00:00Z"); // due 13:00
+    let times = Times {
+        aware_at: Some(classified),
+        classified_major_at: Some(classified),
+        initial_submitted_at: Some(late_initial),
+        // The intermediate report (due 72 h after the initial) was never sent.
+        reclassified_at: Some(t("2026-03-06T09:00:00Z")),
+        ..Default::default()
+    };
+    let d = deadlines(&times, &p, &h, t("2026-03-20T12:00:00Z")).unwrap();
+    let by = |s: Stage| d.iter().find(|x| x.stage == s).unwrap();
+    assert_eq!(by(Stage::Initial).state, State::SubmittedLate);
+    let inter = by(Stage::Intermediate);
+    assert_eq!(inter.state, State::Withdrawn);
+    assert!(
+        inter
+            .explanation
+            .iter()
+            .any(|e| e.contains("already overdue")),
+        "{:?}",
+        inter.explanation
+    );
+    assert!(
+        d.iter()
+            .all(|x| !matches!(x.state, State::Due | State::Overdue))
     );
 }

@@ -492,7 +492,13 @@ fn reclassification_and_deadline_notice() {
         t("2026-11-16T12:00:00Z"),
     )
     .unwrap();
-    assert!(!v.major && v.deadlines.is_empty());
+    assert!(!v.major);
+    // The initial notification was due when it was reclassified: kept, no longer due.
+    assert_eq!(v.deadlines.len(), 1);
+    assert_eq!(
+        v.deadlines[0].state,
+        plumb_incident::clock::State::Withdrawn
+    );
     let notice = v
         .incident
         .reclassification_notice
