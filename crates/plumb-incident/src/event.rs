@@ -160,7 +160,14 @@ impl Incident {
             )));
         }
         if result.major && self.classified_major_at.is_none() {
-            self.classified_major_at = Some(recorded_at.to_string());
+            // The incident manager may say when the assessment was made (field 2.3); else it
+            // is when it was recorded.
+            self.classified_major_at = Some(
+                assessment
+                    .assessed_at
+                    .clone()
+                    .unwrap_or_else(|| recorded_at.to_string()),
+            );
         }
         self.assessment = Some(assessment.clone());
         self.classification = Some(result.clone());

@@ -284,6 +284,18 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
                 .as_deref()
                 .map(|s| parse_time("resolved_at", s))
                 .transpose()?;
+            if let Some(at) = assessment.assessed_at.as_deref() {
+                let at = past_time("assessed_at", &Some(at.to_string()), now)?;
+                if parse_time("assessed_at", &at)? < detected {
+                    return Err(Error::invalid(
+                        "assessed_at",
+                        format!(
+                            "{at} is before the incident was detected ({})",
+                            inc.detected_at
+                        ),
+                    ));
+                }
+            }
             let result = classify(assessment, &facts, detected, resolved, now)?;
             match op {
                 Op::Reclassify { reason, .. } => {

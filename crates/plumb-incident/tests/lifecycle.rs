@@ -609,3 +609,66 @@ fn greece_is_written_as_gr() {
         "{doc}"
     );
 }
+
+/// Field 2.3 and the 4 h clock run from when the incident manager assessed the incident, which
+/// the assessment may state (not in the future, not before detection).
+#[test]
+fn the_classification_time_can_be_given() {
+    let mut w = World::new();
+    let (id, evs) = ops::open(
+        &mut w.l,
+        &ctx(&w.config, &w.model, "2026-11-16T09:00:00Z"),
+        &ops::OpenRequest {
+            title: "Card payments fail".into(),
+            services: vec!["payments".into()],
+            detected_at: Some("2026-11-16T08:00:00Z".into()),
+            discovery: Some("monitoring_systems".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    store::append(&mut w.l, &evs, t("2026-11-16T09:00:00Z")).unwrap();
+    let assessed = |at: &str| -> plumb_incident::classify::Assessment {
+        yaml_serde::from_str(&format!(
+            "{{malicious_access: true, assessed_at: \"{at}\"}}"
+        ))
+        .unwrap()
+    };
+    for (at, says) in [
+        ("2026-11-16T07:00:00Z", "before the incident was detected"),
+        ("2026-11-16T12:00:00Z", "future"),
+    ] {
+        let e = w
+            .op(
+                &id,
+                "2026-11-16T11:00:00Z",
+                Op::Classify {
+                    assessment: assessed(at),
+                },
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains(says), "{at}: {e}");
+    }
+    w.op(
+        &id,
+        "2026-11-16T11:00:00Z",
+        Op::Classify {
+            assessment: assessed("2026-11-16T08:30:00Z"),
+        },
+    )
+    .unwrap();
+    let v = ops::view(
+        store::load(&mut w.l, &id).unwrap(),
+        &w.config,
+        t("2026-11-16T11:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(
+        v.incident.classified_major_at.as_deref(),
+        Some("2026-11-16T08:30:00Z")
+    );
+    assert_eq!(
+        v.deadlines[0].due_at, "2026-11-16T12:30:00Z",
+        "4 h after the assessment"
+    );
+}

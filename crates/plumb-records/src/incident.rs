@@ -83,6 +83,11 @@ pub struct Assessment {
     /// Cases of reputational impact (Art. 2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reputational: Vec<Reputation>,
+    /// When the incident manager made this assessment (RFC 3339): the classification time of
+    /// field 2.3 and, when it makes the incident major, the anchor of the 4 h clock. Default:
+    /// when it is recorded. Not in the future, not before detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessed_at: Option<String>,
     /// When the incident occurred, if known and earlier than detection (Art. 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<String>,
