@@ -27,8 +27,11 @@ enum Req {
     Criterion(Stage, &'static str),
     /// From this stage on, when field `code` holds (or lists) `value`.
     Value(Stage, &'static str, &'static str),
-    /// From this stage on, when field `code` ends with `suffix`.
+    /// From this stage on, when field `code` ends with `suffix` (or, for a list, one of its
+    /// values does).
     Suffix(Stage, &'static str, &'static str),
+    /// From this stage on, when field `code` is `true`.
+    True(Stage, &'static str),
     /// Never required ("where applicable").
     Optional,
 }
@@ -379,10 +382,15 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
     (
         "3.34",
         "Description of any temporary actions and measures",
-        Optional,
+        True(M, "3.33"),
         &[],
     ),
-    ("3.35", "Indicators of compromise", Optional, &[]),
+    (
+        "3.35",
+        "Indicators of compromise",
+        Value(M, "3.23", "cybersecurity-related"),
+        &[],
+    ),
     (
         "4.1",
         "High-level classification of root causes of the incident",
@@ -404,7 +412,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
     (
         "4.3",
         "Additional classification of root causes of the incident",
-        Optional,
+        From(F),
         &[],
     ),
     (
@@ -435,7 +443,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
     (
         "4.9",
         "Information if the permanent resolution date differs from the initially planned date",
-        Optional,
+        From(F),
         &[],
     ),
     (
@@ -593,10 +601,15 @@ fn required(req: Req, stage: Stage, f: &Map<String, Value>) -> bool {
         Value(s, code, v) => stage >= s && holds(f.get(code), v),
         Suffix(s, code, suf) => {
             stage >= s
-                && f.get(code)
-                    .and_then(Value::as_str)
-                    .is_some_and(|x| x.ends_with(suf))
+                && match f.get(code) {
+                    Some(Value::String(x)) => x.ends_with(suf),
+                    Some(Value::Array(a)) => a
+                        .iter()
+                        .any(|x| x.as_str().is_some_and(|x| x.ends_with(suf))),
+                    _ => false,
+                }
         }
+        True(s, code) => stage >= s && f.get(code) == Some(&Value::Bool(true)),
         Optional => false,
     }
 }
@@ -915,4 +928,45 @@ pub fn html(doc: &Value, missing: &[String], stylesheet: Option<&str>) -> Result
             ))))
     };
     render().map_err(|e| Error::invalid("report page", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The requirement of field `code` in `stage`, given the other fields.
+    fn needed(code: &str, stage: Stage, fields: Value) -> bool {
+        let f = fields.as_object().cloned().unwrap_or_default();
+        let (_, _, req, _) = FIELDS
+            .iter()
+            .find(|(c, ..)| *c == code)
+            .copied()
+            .unwrap_or(("", "", Optional, &[]));
+        required(req, stage, &f)
+    }
+
+    #[test]
+    fn conditional_fields_follow_the_schemas_rules() {
+        // 3.34 when 3.33 is true; 3.35 for cybersecurity-related incidents.
+        assert!(needed("3.34", M, json!({"3.33": true})));
+        assert!(!needed("3.34", M, json!({"3.33": false})));
+        assert!(needed("3.35", M, json!({"3.23": "cybersecurity-related"})));
+        assert!(!needed("3.35", M, json!({"3.23": "system_failure"})));
+        assert!(!needed("3.35", I, json!({"3.23": "cybersecurity-related"})));
+        // 4.3 and 4.9 in final reports.
+        assert!(needed("4.3", F, json!({})) && needed("4.9", F, json!({})));
+        assert!(!needed("4.3", M, json!({})));
+        // 4.4 when 4.2 names an `_other` cause, as a value or in a list.
+        assert!(needed("4.4", F, json!({"4.2": "human_error_other"})));
+        assert!(needed(
+            "4.4",
+            F,
+            json!({"4.2": ["system_failure_physical_damage", "process_failure_other"]})
+        ));
+        assert!(!needed(
+            "4.4",
+            F,
+            json!({"4.2": ["system_failure_physical_damage"]})
+        ));
+    }
 }
