@@ -322,7 +322,18 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.25",
         "Threats and techniques used by the threat actor",
         Value(M, "3.23", "cybersecurity-related"),
-        &[],
+        &[
+            "social_engineering_including_phishing",
+            "ddos",
+            "identity_theft",
+            "data_encryption_for_impact_including_ransomware",
+            "resource_hijacking",
+            "data_exfiltration_and_manipulation_including_identity_theft",
+            "data_destruction",
+            "defacement",
+            "supply-chain_attack",
+            "other",
+        ],
     ),
     (
         "3.26",
@@ -407,13 +418,61 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "4.2",
         "Detailed classification of root causes of the incident",
         From(F),
-        &[],
+        &[
+            "malicious_actions_deliberate_internal_actions",
+            "malicious_actions_deliberate_physical_damage_manipulation_theft",
+            "malicious_actions_fraudulent_actions",
+            "process_failure_insufficient_monitoring_or_failure_of_monitoring_and_control",
+            "process_failure_insufficient_unclear_roles_and_responsibilities",
+            "process_failure_ICT_risk_management_process_failure",
+            "process_failure_insufficient_or_failure_of_ict_operations_and_ict_security_operations",
+            "process_failure_insufficient_or_failure_of_ict_project_management",
+            "process_failure_inadequacy_of_internal_policies_procedures_and_documentation",
+            "process_failure_inadequate_ict_systems_acquisition_development_and_maintenance",
+            "process_failure_other",
+            "system_failure_hardware_capacity_and_performance",
+            "system_failure_hardware_maintenance",
+            "system_failure_hardware_obsolescence_ageing",
+            "system_failure_software_compatibility_configuration",
+            "system_failure_software_performance",
+            "system_failure_network_configuration",
+            "system_failure_physical_damage",
+            "system_failure_other",
+            "human_error_omission",
+            "human_error_mistake",
+            "human_error_skills_knowledge",
+            "human_error_inadequate_human_resources",
+            "human_error_miscommunication",
+            "human_error_other",
+            "external_event_natural_disasters_force_majeure",
+            "external_event_third-party_failures",
+            "external_event_other",
+        ],
     ),
     (
         "4.3",
         "Additional classification of root causes of the incident",
         From(F),
-        &[],
+        &[
+            "monitoring_of_policy_adherence",
+            "monitoring_of_third-party_service_providers",
+            "monitoring_and_verification_of_remediation_of_vulnerabilities",
+            "identity_and_access_management",
+            "encryption_and_cryptography",
+            "logging",
+            "failure_in_specifying_accurate_risk_tolerance_levels",
+            "insufficient_vulnerability_and_threat_assessments",
+            "inadequate_risk_treatment_measures",
+            "poor_management_of_residual_ict_risks",
+            "vulnerability_and_patch_management",
+            "change_management",
+            "capacity_and_performance_management",
+            "ict_asset_management_and_information_classification",
+            "backup_and_restore",
+            "error_handling",
+            "inadequate_ict_systems_acquisition_development_and_maintenance",
+            "insufficient_or_failure_of_software_testing",
+        ],
     ),
     (
         "4.4",
@@ -968,5 +1027,22 @@ mod tests {
             F,
             json!({"4.2": ["system_failure_physical_damage"]})
         ));
+    }
+
+    #[test]
+    fn root_causes_and_threat_techniques_are_checked_against_their_enumerations() {
+        assert!(
+            check_value(
+                "4.2",
+                &json!(["system_failure_other", "human_error_mistake"])
+            )
+            .is_ok()
+        );
+        let e = check_value("4.2", &json!(["system_failure_gremlins"])).unwrap_err();
+        assert!(e.to_string().contains("system_failure_gremlins"), "{e}");
+        assert!(check_value("4.3", &json!(["change_management"])).is_ok());
+        assert!(check_value("4.3", &json!(["bad_luck"])).is_err());
+        assert!(check_value("3.25", &json!(["ddos"])).is_ok());
+        assert!(check_value("3.25", &json!(["ddos", "telepathy"])).is_err());
     }
 }
