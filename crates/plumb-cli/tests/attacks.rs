@@ -156,11 +156,19 @@ fn anonymous_head_and_unknown_requests_get_nothing_and_write_nothing() {
     let admin = token(&t.store, &["--role", "admin"]);
     // The admin's first request is itself a security event (first use of the token): let it
     // land before the baseline.
-    let first = t.size(&admin);
     plumb_testkit::wait_until(
         "the token's first-use event",
         std::time::Duration::from_secs(10),
-        || t.size(&admin) > first,
+        || {
+            let r = t.call("GET", "/v1/entries?system=plumb-server", Some(&admin), b"");
+            // (The store already holds the token's creation, written by `plumb token`.)
+            r.status == 200
+                && r.json()["items"].as_array().is_some_and(|items| {
+                    items
+                        .iter()
+                        .any(|i| i["predicate"]["event"] == "token.first-use")
+                })
+        },
     );
     let before = t.size(&admin);
     for (m, p) in [
