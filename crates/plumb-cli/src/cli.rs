@@ -763,12 +763,39 @@ pub enum IncidentCmd {
         /// Fields by code that the ledger does not know (YAML/JSON, e.g. examples/incident/initial.yaml).
         #[arg(long)]
         details: Option<PathBuf>,
-        /// Write the JSON document here.
+        /// Write the document for the authority here: the ESAs' IR JSON structure
+        /// (incidentSubmission, submittingEntity, incident.classificationTypes[], ...).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the same report as fields by code (1.1 to 4.16) here, for people and tools.
+        #[arg(long, value_name = "FILE")]
+        fields_out: Option<PathBuf>,
         /// Write a readable HTML rendering here.
         #[arg(long)]
         html: Option<PathBuf>,
+        /// Also validate against this JSON Schema from your authority (its IR file); failures
+        /// count as missing, so the report cannot be submitted. Overrides the configuration's
+        /// ir.schema. Not with --server: the server's configuration decides.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// IR version to write and check: 1.2, 1.2.1 (default) or 1.3. Overrides ir.version.
+        #[arg(long, value_name = "VERSION")]
+        ir_version: Option<String>,
+    },
+    /// Check an IR JSON document (from Plumbline or elsewhere) against every per-stage and
+    /// conditional rule, and against your authority's schema file when given. Exit 1 when a
+    /// rule is broken, naming the field and the rule.
+    ///
+    /// Example: plumb incident validate final.json --schema DORA_IR_Schema_v1.2.1.json
+    Validate {
+        /// The IR JSON document.
+        file: PathBuf,
+        /// Your authority's JSON Schema file.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+        /// IR version to check for: 1.2, 1.2.1 (default) or 1.3.
+        #[arg(long, value_name = "VERSION", default_value = "1.2.1")]
+        ir_version: String,
     },
     /// Record that a report was submitted to the competent authority.
     Submit {

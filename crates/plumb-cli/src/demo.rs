@@ -87,6 +87,24 @@ fn run_incident(
         plumb_incident::store::append(l, &evs, at).map_err(fail)?;
     }
     let inc = plumb_incident::store::load(l, &id).map_err(fail)?;
+    // The initial notification as the authority takes it: the demo's document must pass every
+    // IR rule, or the demo itself fails.
+    let ir = inc
+        .reports
+        .get(&plumb_incident::clock::Stage::Initial)
+        .and_then(|r| r.ir.clone())
+        .ok_or_else(|| Failure::usage("the demo's initial notification has no IR document"))?;
+    let broken = plumb_incident::ir::rules::check(&ir, Default::default());
+    if let Some(v) = broken.first() {
+        return Err(Failure::usage(format!(
+            "the demo's initial notification breaks an IR rule: {v}"
+        )));
+    }
+    std::fs::write(
+        dir.join("initial-notification.json"),
+        serde_json::to_vec_pretty(&ir).map_err(|e| Failure::usage(e.to_string()))?,
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
     Ok((cfg_path, ops::view(inc, &config, now).map_err(fail)?))
 }
 
@@ -464,13 +482,15 @@ pub fn run(
                  history      {history} deployments over the eight weeks before (commit times, a failed run, a rollback, a fix-forward)\n\
                  drift        {} finding(s) between the model and the recorded deployments\n\
                  scaffold     {} generated from the model into {} ({} files)\n\
-                 incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\n\
+                 incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\
+                 report       {} (IR 1.2.1 JSON for the authority; every rule holds)\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} metrics --granularity week\n\
                  \x20 plumb --store {store_s} show {}\n\
                  \x20 plumb model impact {} prov-cloudco\n\
                  \x20 plumb --store {store_s} incident --config {} show {}\n\
+                 \x20 plumb incident validate {}\n\
                  \x20 plumb verify-pack {} --trusted-key {}\n\
                  \x20 plumb scaffold --out {} --verify\n",
                 cp.size, pack.display(), summary.entries, summary.blobs, mark(pack_ok), mark(rep.ok()), rep.entries, rep.signatures_checked,
@@ -478,7 +498,9 @@ pub fn run(
                 scaffolded.join(", "), services_dir.display(), generation.files.len(),
                 incident.incident.id, if incident.major { "MAJOR" } else { "not major" }, incident.incident.title, incident.incident.links.len(),
                 incident.deadlines.first().map(|d| d.due_local.clone()).unwrap_or_default(),
-                outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id, pack.display(), pubkey.display(),
+                dir.join("initial-notification.json").display(),
+                outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id,
+                dir.join("initial-notification.json").display(), pack.display(), pubkey.display(),
                 services_dir.display()
             ));
             if let (Some(addr), Some(t)) = (serve, &token) {

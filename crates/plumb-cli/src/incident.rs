@@ -187,6 +187,29 @@ impl Local {
     }
 
     /// The ledger and a context, borrowed apart.
+    /// Applies `--schema` and `--ir-version` of `plumb incident report` over the configuration.
+    fn ir_overrides(
+        &mut self,
+        schema: Option<&Path>,
+        version: Option<&str>,
+    ) -> Result<(), Failure> {
+        if let Some(s) = schema {
+            self.config.ir.schema = Some(s.to_path_buf());
+            self.config
+                .ir
+                .schema()
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        }
+        if let Some(v) = version {
+            self.config.ir.version = Some(v.to_string());
+            self.config
+                .ir
+                .version()
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     fn parts(&mut self) -> (&mut plumb_ledger::Ledger, Ctx<'_>) {
         (
             &mut self.l,
@@ -221,18 +244,51 @@ pub fn run(
     now: DateTime<Utc>,
     server: Option<&Remote>,
 ) -> Result<ExitCode, Failure> {
+    if let IncidentCmd::Validate {
+        file,
+        schema,
+        ir_version,
+    } = &a.cmd
+    {
+        return validate(format, file, schema.as_deref(), ir_version);
+    }
     let (value, human): Answer = match server {
-        Some(r) => remote(r, &a.cmd)?,
-        None => local(&mut Local::open(store, a.config.as_deref(), now)?, &a.cmd)?,
+        Some(r) => {
+            if let IncidentCmd::Report {
+                schema, ir_version, ..
+            } = &a.cmd
+                && (schema.is_some() || ir_version.is_some())
+            {
+                return Err(Failure::usage(
+                    "--schema and --ir-version apply to local reports; with --server the server's incident configuration (ir.version, ir.schema) decides",
+                ));
+            }
+            remote(r, &a.cmd)?
+        }
+        None => {
+            let mut loc = Local::open(store, a.config.as_deref(), now)?;
+            if let IncidentCmd::Report {
+                schema, ir_version, ..
+            } = &a.cmd
+            {
+                loc.ir_overrides(schema.as_deref(), ir_version.as_deref())?;
+            }
+            local(&mut loc, &a.cmd)?
+        }
     };
-    if let IncidentCmd::Report { out, html, .. } = &a.cmd {
+    if let IncidentCmd::Report {
+        out,
+        fields_out,
+        html,
+        ..
+    } = &a.cmd
+    {
         let doc = &value["reports"][stage_name(&a.cmd)];
-        if let Some(p) = out {
-            std::fs::write(
-                p,
-                serde_json::to_vec_pretty(&doc["document"]).expect("JSON"),
-            )
-            .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+        for (p, v) in [(out, &doc["ir"]), (fields_out, &doc["document"])] {
+            if let Some(p) = p {
+                std::fs::write(p, serde_json::to_vec_pretty(v).expect("JSON"))
+                    .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+            }
         }
         if let Some(p) = html {
             let missing: Vec<String> =
@@ -243,6 +299,72 @@ pub fn run(
         }
     }
     emit(format, || human(&value), value.clone())
+}
+
+/// `plumb incident validate`: every rule, then the authority's schema, over one document.
+fn validate(
+    format: Format,
+    file: &Path,
+    schema: Option<&Path>,
+    version: &str,
+) -> Result<ExitCode, Failure> {
+    use plumb_incident::ir;
+    let version = ir::Version::parse(version).map_err(|e| Failure::usage(e.to_string()))?;
+    let bytes = read(file)?;
+    let doc: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::usage(format!("{}: not JSON: {e}", file.display())))?;
+    let mut violations = ir::rules::check(&doc, version);
+    let mut schema_id = None;
+    if let Some(p) = schema {
+        let s = ir::schema::Schema::parse(&read(p)?)
+            .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+        violations.extend(s.check(&doc));
+        schema_id = s.id;
+    }
+    let value = serde_json::json!({
+        "file": file.display().to_string(),
+        "ir_version": version.name(),
+        "schema": schema_id,
+        "valid": violations.is_empty(),
+        "violations": violations,
+    });
+    let code = if violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    emit(
+        format,
+        || {
+            let v = &value;
+            let list = v["violations"].as_array().cloned().unwrap_or_default();
+            if list.is_empty() {
+                format!(
+                    "{}: valid IR {} document: every per-stage and conditional rule holds{}",
+                    file.display(),
+                    version.name(),
+                    if schema.is_some() {
+                        ", and the schema accepts it"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                let mut s = format!("{}: {} rule(s) broken\n", file.display(), list.len());
+                for x in list {
+                    s.push_str(&format!(
+                        "  {} ({}): {}\n",
+                        x["field"].as_str().unwrap_or("-"),
+                        x["path"].as_str().unwrap_or(""),
+                        x["rule"].as_str().unwrap_or("")
+                    ));
+                }
+                s
+            }
+        },
+        value.clone(),
+    )?;
+    Ok(code)
 }
 
 fn stage_name(cmd: &IncidentCmd) -> &'static str {

@@ -638,6 +638,13 @@ fn demo_runs_and_help_teaches() {
         assert!(out.contains(story), "{story}: {out}");
     }
     assert!(d.path().join("demo/payments-evidence.tar").exists());
+    // The initial notification the demo writes is the authority's IR document and passes.
+    let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["incident", "validate"])
+        .arg(d.path().join("demo/initial-notification.json"))
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("every per-stage and conditional rule holds"));
     // The scaffold check the demo suggests passes, from another working directory too.
     for cwd in [d.path().to_path_buf(), d.path().join("demo/bank-services")] {
         let o = Command::new(env!("CARGO_BIN_EXE_plumb"))

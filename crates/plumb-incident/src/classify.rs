@@ -30,15 +30,79 @@ pub trait AssessmentRules {
     /// Refuses impossible values: negative counts, affected above total, unknown Member States,
     /// resolution before occurrence.
     fn validate(&self) -> Result<()>;
+
+    /// The assessment with its amounts settled for an entity reporting in `currency`: in EUR,
+    /// an amount given once serves both as reported amount and for the thresholds; in another
+    /// currency the thresholds need the EUR equivalent, so an amount without it is refused.
+    fn in_currency(&self, currency: &str) -> Result<Assessment>;
 }
 
 impl AssessmentRules for Assessment {
+    fn in_currency(&self, currency: &str) -> Result<Assessment> {
+        let mut a = self.clone();
+        if currency == "EUR" {
+            match (a.costs, a.costs_eur) {
+                (Some(x), Some(y)) if x != y => {
+                    return Err(Error::invalid(
+                        "costs",
+                        format!(
+                            "the reporting currency is EUR: costs ({x}) and costs_eur ({y}) must agree; give one"
+                        ),
+                    ));
+                }
+                (x, y) => {
+                    a.costs = x.or(y);
+                    a.costs_eur = y.or(x);
+                }
+            }
+            match (a.transaction_value, a.transaction_value_eur) {
+                (Some(x), Some(y)) if x != y => {
+                    return Err(Error::invalid(
+                        "transaction_value",
+                        "the reporting currency is EUR: transaction_value and transaction_value_eur must agree; give one",
+                    ));
+                }
+                (x, y) => {
+                    a.transaction_value = x.or(y);
+                    a.transaction_value_eur = y.or(x);
+                }
+            }
+            return Ok(a);
+        }
+        if a.costs.is_some() && a.costs_eur.is_none() {
+            return Err(Error::invalid(
+                "costs_eur",
+                format!(
+                    "costs are given in {currency}; give costs_eur too, their EUR equivalent, for the EUR 100,000 threshold (RTS 2024/1772 Art. 9(6))"
+                ),
+            ));
+        }
+        if a.costs_eur.is_some() && a.costs.is_none() {
+            return Err(Error::invalid(
+                "costs",
+                format!(
+                    "the reports give amounts in the reporting currency {currency} (field 1.15): give costs in {currency} as well as costs_eur"
+                ),
+            ));
+        }
+        if a.transaction_value_eur.is_some() && a.transaction_value.is_none() {
+            return Err(Error::invalid(
+                "transaction_value",
+                format!(
+                    "the reports give amounts in the reporting currency {currency} (field 1.15): give transaction_value in {currency} as well as transaction_value_eur"
+                ),
+            ));
+        }
+        Ok(a)
+    }
+
     fn validate(&self) -> Result<()> {
         for (name, s) in [
             ("clients", self.clients),
             ("counterparts", self.counterparts),
             ("transactions", self.transactions),
             ("transaction_value_eur", self.transaction_value_eur),
+            ("transaction_value", self.transaction_value),
         ] {
             if let Some(s) = s {
                 if s.affected < 0 {
@@ -56,8 +120,7 @@ impl AssessmentRules for Assessment {
                         ),
                     ));
                 }
-                if s.affected > s.total && name != "transactions" && name != "transaction_value_eur"
-                {
+                if s.affected > s.total && !name.starts_with("transaction") {
                     return Err(Error::invalid(
                         format!("{name}.affected"),
                         format!("{} affected is more than the total {}", s.affected, s.total),
@@ -73,13 +136,15 @@ impl AssessmentRules for Assessment {
                 format!("must not be negative (got {d})"),
             ));
         }
-        if let Some(c) = self.costs_eur
-            && c < 0
-        {
-            return Err(Error::invalid(
-                "costs_eur",
-                format!("must not be negative (got {c}); do not deduct recoveries (Art. 7)"),
-            ));
+        for (name, c) in [("costs_eur", self.costs_eur), ("costs", self.costs)] {
+            if let Some(c) = c
+                && c < 0
+            {
+                return Err(Error::invalid(
+                    name,
+                    format!("must not be negative (got {c}); do not deduct recoveries (Art. 7)"),
+                ));
+            }
         }
         for (i, ms) in self.member_states.iter().enumerate() {
             if crate::calendar::zone_of(ms).is_none() {

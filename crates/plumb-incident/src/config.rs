@@ -103,6 +103,46 @@ pub struct Config {
     /// Architecture model (relative to this file): criticality and dependencies.
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// The authority's incident-report JSON: which IR version to write and check, and the
+    /// schema file it supplies, if any.
+    #[serde(default)]
+    pub ir: IrSettings,
+}
+
+/// How report documents are written for the competent authority.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IrSettings {
+    /// IR version: 1.2, 1.2.1 (default) or 1.3.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A JSON Schema file from the authority (relative to the configuration file); every
+    /// report is also validated against it and refused for submission when it fails.
+    #[serde(default)]
+    pub schema: Option<PathBuf>,
+}
+
+impl IrSettings {
+    /// The version to write.
+    pub fn version(&self) -> Result<crate::ir::Version> {
+        self.version
+            .as_deref()
+            .map_or(Ok(Default::default()), crate::ir::Version::parse)
+    }
+
+    /// The authority's schema, read and compiled, if one is configured.
+    pub fn schema(&self) -> Result<Option<crate::ir::schema::Schema>> {
+        let Some(p) = &self.schema else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(p).map_err(|e| Error::Parse {
+            what: p.display().to_string(),
+            detail: e.to_string(),
+        })?;
+        crate::ir::schema::Schema::parse(&bytes)
+            .map(Some)
+            .map_err(|e| Error::invalid(p.display().to_string(), e.to_string()))
+    }
 }
 
 impl Config {
@@ -118,6 +158,13 @@ impl Config {
         {
             c.model = Some(path.parent().unwrap_or(Path::new(".")).join(m));
         }
+        if let Some(s) = &c.ir.schema
+            && s.is_relative()
+        {
+            c.ir.schema = Some(path.parent().unwrap_or(Path::new(".")).join(s));
+        }
+        // A schema that does not compile is refused now, not at the first report.
+        c.ir.schema()?;
         Ok(c)
     }
 
@@ -129,6 +176,17 @@ impl Config {
         })?;
         c.holidays.validate()?;
         c.profile()?;
+        c.ir.version()?;
+        if !crate::report::CURRENCIES.contains(&c.entity.currency.as_str()) {
+            return Err(Error::invalid(
+                "entity.currency",
+                format!(
+                    "{:?} is not a reporting currency of field 1.15; one of: {}",
+                    c.entity.currency,
+                    crate::report::CURRENCIES.join(", ")
+                ),
+            ));
+        }
         if !crate::report::ENTITY_TYPES.contains(&c.entity.entity_type.as_str()) {
             return Err(Error::invalid(
                 "entity.type",

@@ -35,8 +35,10 @@ pub struct AlertState {
 pub struct ReportState {
     /// Ledger index of the latest generated document.
     pub generated: Option<u64>,
-    /// The latest document.
+    /// The latest document (fields by code).
     pub document: Option<Value>,
+    /// The same in the ESAs' IR JSON structure.
+    pub ir: Option<Value>,
     /// Required fields missing from it.
     pub missing: Vec<String>,
     /// Submission times (intermediate reports may be updated).
@@ -304,11 +306,14 @@ impl Incident {
                 stage,
                 report,
                 missing,
+                ir,
+                ..
             } => {
                 self.require_stage_open(*stage)?;
                 let r = self.reports.entry(*stage).or_default();
                 r.generated = Some(index);
                 r.document = Some(report.clone());
+                r.ir = ir.clone();
                 r.missing = missing.clone();
             }
             Change::ReportSubmitted {

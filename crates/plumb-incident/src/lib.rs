@@ -21,6 +21,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod ir;
 pub mod link;
 pub mod observed;
 pub mod ops;

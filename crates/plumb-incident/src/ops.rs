@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::alerts::Alert;
-use crate::classify::{Assessment, ModelFacts, classify};
+use crate::classify::{Assessment, AssessmentRules, ModelFacts, classify};
 use crate::clock::{Deadline, Stage, deadlines};
 use crate::config::Config;
 use crate::error::{Error, Result, fmt_time, parse_time};
@@ -277,6 +277,8 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
     let now = ctx.now;
     let evs = match op {
         Op::Classify { assessment } | Op::Reclassify { assessment, .. } => {
+            // Amounts settled for the reporting currency before anything is judged or recorded.
+            let assessment = &assessment.in_currency(&ctx.config.entity.currency)?;
             let (facts, _) = model_facts(ctx.model, &inc.services);
             let detected = parse_time("detected_at", &inc.detected_at)?;
             let resolved = inc
@@ -322,16 +324,17 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
                         [("2.10".to_string(), Value::String(reason.clone()))]
                             .into_iter()
                             .collect();
-                    let r = crate::report::build(
+                    let r = crate::report::build_for(
                         Stage::Initial,
                         &after,
-                        &ctx.config.entity,
+                        ctx.config,
                         &details,
                         &fmt_time(now),
                     )?;
                     if let Change::Reclassified { notice, .. } = &mut ev.change {
-                        *notice =
-                            Some(serde_json::json!({"document": r.document, "missing": r.missing}));
+                        *notice = Some(
+                            serde_json::json!({"document": r.document, "ir": r.ir, "missing": r.missing}),
+                        );
                     }
                     vec![ev]
                 }
@@ -349,8 +352,7 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
         Op::Report { stage, details } => {
             // Check the stage first so the error says what is wrong, not what is missing.
             inc.require_stage_open(*stage)?;
-            let r =
-                crate::report::build(*stage, &inc, &ctx.config.entity, details, &fmt_time(now))?;
+            let r = crate::report::build_for(*stage, &inc, ctx.config, details, &fmt_time(now))?;
             vec![event(
                 ctx,
                 id,
@@ -358,6 +360,8 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
                     stage: *stage,
                     report: r.document,
                     missing: r.missing,
+                    ir: Some(r.ir),
+                    ir_version: Some(r.ir_version),
                 },
             )]
         }

@@ -14,6 +14,7 @@ use crate::clock::Stage;
 use crate::config::Entity;
 use crate::error::{Error, Result};
 use crate::event::Incident;
+use plumb_records::incident::{Assessment, Reputation};
 
 /// Schema id of the documents.
 pub const SCHEMA: &str = "https://plumbline.dev/dora/incident-report/v1";
@@ -32,6 +33,8 @@ enum Req {
     Suffix(Stage, &'static str, &'static str),
     /// From this stage on, when field `code` is `true`.
     True(Stage, &'static str),
+    /// From this stage on, when field `code` is given.
+    Given(Stage, &'static str),
     /// Never required ("where applicable").
     Optional,
 }
@@ -41,17 +44,7 @@ use Stage::{Final as F, Initial as I, Intermediate as M};
 
 /// (code, label, requirement, allowed values)
 const FIELDS: &[(&str, &str, Req, &[&str])] = &[
-    (
-        "1.1",
-        "Type of submission",
-        From(I),
-        &[
-            "initial_notification",
-            "intermediate_report",
-            "final_report",
-            "major_incident_reclassified_as_non-major",
-        ],
-    ),
+    ("1.1", "Type of submission", From(I), SUBMISSION_TYPES),
     (
         "1.2",
         "Name of the entity submitting the report",
@@ -95,14 +88,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         Optional,
         &[],
     ),
-    (
-        "1.15",
-        "Reporting currency",
-        From(I),
-        &[
-            "EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK",
-        ],
-    ),
+    ("1.15", "Reporting currency", From(I), CURRENCIES),
     (
         "2.1",
         "Incident reference code assigned by the financial entity",
@@ -134,24 +120,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         Criterion(I, criterion::GEOGRAPHY),
         &[],
     ),
-    (
-        "2.7",
-        "Discovery of the incident",
-        From(I),
-        &[
-            "it_security",
-            "staff",
-            "internal_audit",
-            "external_audit",
-            "clients",
-            "financial_counterparts",
-            "third-party_provider",
-            "attacker",
-            "monitoring_systems",
-            "authority_agency_law_enforcement_body",
-            "other",
-        ],
-    ),
+    ("2.7", "Discovery of the incident", From(I), DISCOVERY),
     (
         "2.8",
         "Indication whether the incident originates from a third-party provider or another financial entity",
@@ -180,7 +149,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
     (
         "3.3",
         "Date and time when services, activities or operations have been recovered",
-        Optional,
+        Given(M, "3.16"),
         &[],
     ),
     (
@@ -215,18 +184,13 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.12",
         "Information whether the numbers are actual or estimates",
         Criterion(M, criterion::CLIENTS),
-        &[],
+        ACTUAL_OR_ESTIMATE,
     ),
     (
         "3.13",
         "Reputational impact",
         Criterion(M, criterion::REPUTATION),
-        &[
-            "media",
-            "complaints",
-            "regulatory_requirements",
-            "client_loss",
-        ],
+        REPUTATION_TYPES,
     ),
     (
         "3.14",
@@ -250,25 +214,13 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.17",
         "Information whether duration and downtime are actual or estimates",
         Criterion(M, criterion::DURATION),
-        &[
-            "actual_figures",
-            "estimates",
-            "actual_figures_and_estimates",
-            "no_information_available",
-        ],
+        DURATION_ACTUAL_OR_ESTIMATE,
     ),
     (
         "3.18",
         "Types of impact in the Member States",
         Criterion(M, criterion::GEOGRAPHY),
-        &[
-            "clients",
-            "financial_counterparts",
-            "branch_of_the_financial_entity",
-            "financial_entities_within_the_group_carrying_out_activities_in_the_respective_member_state",
-            "financial_market_infrastructure",
-            "third-party_providers_that_may_be_common_to_other_financial_entities",
-        ],
+        MEMBER_STATE_IMPACTS,
     ),
     (
         "3.19",
@@ -280,12 +232,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.20",
         "Materiality thresholds for the classification criterion data losses",
         Criterion(M, criterion::DATA),
-        &[
-            "availability",
-            "authenticity",
-            "integrity",
-            "confidentiality",
-        ],
+        DATA_PROPERTIES,
     ),
     (
         "3.21",
@@ -299,19 +246,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         Criterion(M, criterion::CRITICAL),
         &[],
     ),
-    (
-        "3.23",
-        "Type of the incident",
-        From(M),
-        &[
-            "cybersecurity-related",
-            "process_failure",
-            "system_failure",
-            "external_event",
-            "payment-related",
-            "other",
-        ],
-    ),
+    ("3.23", "Type of the incident", From(M), INCIDENT_TYPES),
     (
         "3.24",
         "Other types of incidents",
@@ -322,18 +257,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.25",
         "Threats and techniques used by the threat actor",
         Value(M, "3.23", "cybersecurity-related"),
-        &[
-            "social_engineering_including_phishing",
-            "ddos",
-            "identity_theft",
-            "data_encryption_for_impact_including_ransomware",
-            "resource_hijacking",
-            "data_exfiltration_and_manipulation_including_identity_theft",
-            "data_destruction",
-            "defacement",
-            "supply-chain_attack",
-            "other",
-        ],
+        THREAT_TECHNIQUES,
     ),
     (
         "3.26",
@@ -369,14 +293,7 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "3.31",
         "Reporting to other authorities",
         From(M),
-        &[
-            "police_law_enforcement",
-            "csirt",
-            "data_protection_authority",
-            "national_cybersecurity_agency",
-            "none",
-            "other",
-        ],
+        OTHER_AUTHORITIES,
     ),
     (
         "3.32",
@@ -406,73 +323,19 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
         "4.1",
         "High-level classification of root causes of the incident",
         From(F),
-        &[
-            "malicious_actions",
-            "process_failure",
-            "system_failure_malfunction",
-            "human_error",
-            "external_event",
-        ],
+        ROOT_CAUSES,
     ),
     (
         "4.2",
         "Detailed classification of root causes of the incident",
         From(F),
-        &[
-            "malicious_actions_deliberate_internal_actions",
-            "malicious_actions_deliberate_physical_damage_manipulation_theft",
-            "malicious_actions_fraudulent_actions",
-            "process_failure_insufficient_monitoring_or_failure_of_monitoring_and_control",
-            "process_failure_insufficient_unclear_roles_and_responsibilities",
-            "process_failure_ICT_risk_management_process_failure",
-            "process_failure_insufficient_or_failure_of_ict_operations_and_ict_security_operations",
-            "process_failure_insufficient_or_failure_of_ict_project_management",
-            "process_failure_inadequacy_of_internal_policies_procedures_and_documentation",
-            "process_failure_inadequate_ict_systems_acquisition_development_and_maintenance",
-            "process_failure_other",
-            "system_failure_hardware_capacity_and_performance",
-            "system_failure_hardware_maintenance",
-            "system_failure_hardware_obsolescence_ageing",
-            "system_failure_software_compatibility_configuration",
-            "system_failure_software_performance",
-            "system_failure_network_configuration",
-            "system_failure_physical_damage",
-            "system_failure_other",
-            "human_error_omission",
-            "human_error_mistake",
-            "human_error_skills_knowledge",
-            "human_error_inadequate_human_resources",
-            "human_error_miscommunication",
-            "human_error_other",
-            "external_event_natural_disasters_force_majeure",
-            "external_event_third-party_failures",
-            "external_event_other",
-        ],
+        DETAILED_ROOT_CAUSES,
     ),
     (
         "4.3",
         "Additional classification of root causes of the incident",
         From(F),
-        &[
-            "monitoring_of_policy_adherence",
-            "monitoring_of_third-party_service_providers",
-            "monitoring_and_verification_of_remediation_of_vulnerabilities",
-            "identity_and_access_management",
-            "encryption_and_cryptography",
-            "logging",
-            "failure_in_specifying_accurate_risk_tolerance_levels",
-            "insufficient_vulnerability_and_threat_assessments",
-            "inadequate_risk_treatment_measures",
-            "poor_management_of_residual_ict_risks",
-            "vulnerability_and_patch_management",
-            "change_management",
-            "capacity_and_performance_management",
-            "ict_asset_management_and_information_classification",
-            "backup_and_restore",
-            "error_handling",
-            "inadequate_ict_systems_acquisition_development_and_maintenance",
-            "insufficient_or_failure_of_software_testing",
-        ],
+        ADDITIONAL_ROOT_CAUSES,
     ),
     (
         "4.4",
@@ -544,9 +407,68 @@ const FIELDS: &[(&str, &str, Req, &[&str])] = &[
     ),
 ];
 
-const YES_NO: &[&str] = &["yes", "no", "information_not_available"];
+/// Fields 3.28 and 3.30 values.
+pub const YES_NO: &[&str] = &["yes", "no", "information_not_available"];
 
-const CRITERIA: &[&str] = &[
+/// Field 3.12 values: per dimension, actual figures, estimates or no impact.
+pub const ACTUAL_OR_ESTIMATE: &[&str] = &[
+    "actual_figures_for_clients_affected",
+    "actual_figures_for_financial_counterparts_affected",
+    "actual_figures_for_transactions_affected",
+    "estimates_for_clients_affected",
+    "estimates_for_financial_counterparts_affected",
+    "estimates_for_transactions_affected",
+    "no_impact_on_clients",
+    "no_impact_on_financial_counterparts",
+    "no_impact_on_transactions",
+];
+
+/// Field 3.13 values, in the order of RTS 2024/1772 Art. 2 (a) to (d).
+pub const REPUTATION_TYPES: &[&str] = &[
+    "the_major_ict-related_incident_has_been_reflected_in_the_media",
+    "the_major_ict-related_incident_has_resulted_in_repetitive_complaints_from_different_clients_or_financial_counterparts_on_client-facing_services_or_critical_business_relationships",
+    "the_financial_entity_will_not_be_able_to_or_is_likely_not_to_be_able_to_meet_regulatory_requirements_as_a_result_of_the_major_ict-related_incident",
+    "the_financial_entity_will_or_is_likely_to_lose_clients_or_financial_counterparts_with_a_material_impact_on_its_business_as_a_result_of_the_major_ict-related_incident",
+];
+
+/// The field 3.13 value of one case of reputational impact.
+fn reputation_type(r: Reputation) -> &'static str {
+    let i = match r {
+        Reputation::Media => 0,
+        Reputation::Complaints => 1,
+        Reputation::RegulatoryRequirements => 2,
+        Reputation::ClientLoss => 3,
+    };
+    REPUTATION_TYPES[i]
+}
+
+/// The field 3.12 values for the numbers the assessment gives: per dimension given, actual
+/// figures or estimates, or no impact when none was affected. Dimensions not assessed are
+/// left out (unknown is not "no impact").
+fn actual_or_estimate(a: &Assessment) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for (share, what) in [
+        (a.clients, "clients"),
+        (a.counterparts, "financial_counterparts"),
+        (a.transactions, "transactions"),
+    ] {
+        let Some(s) = share else { continue };
+        let v = if s.affected == 0 {
+            format!("no_impact_on_{what}")
+        } else if a.estimates {
+            format!("estimates_for_{what}_affected")
+        } else {
+            format!("actual_figures_for_{what}_affected")
+        };
+        if let Some(known) = ACTUAL_OR_ESTIMATE.iter().find(|x| **x == v) {
+            out.push(*known);
+        }
+    }
+    out
+}
+
+/// Field 2.5 values: the classification criteria.
+pub const CRITERIA: &[&str] = &[
     criterion::CLIENTS,
     criterion::GEOGRAPHY,
     criterion::DATA,
@@ -554,6 +476,157 @@ const CRITERIA: &[&str] = &[
     criterion::ECONOMIC,
     criterion::REPUTATION,
     criterion::DURATION,
+];
+
+/// Field 1.1 values: the type of submission.
+pub const SUBMISSION_TYPES: &[&str] = &[
+    "initial_notification",
+    "intermediate_report",
+    "final_report",
+    "major_incident_reclassified_as_non-major",
+];
+
+/// Field 1.15 values: the reporting currencies.
+pub const CURRENCIES: &[&str] = &[
+    "EUR", "BGN", "CZK", "DKK", "HUF", "PLN", "RON", "ISK", "CHF", "NOK", "SEK",
+];
+
+/// Field 2.7 values: how the incident was discovered.
+pub const DISCOVERY: &[&str] = &[
+    "it_security",
+    "staff",
+    "internal_audit",
+    "external_audit",
+    "clients",
+    "financial_counterparts",
+    "third-party_provider",
+    "attacker",
+    "monitoring_systems",
+    "authority_agency_law_enforcement_body",
+    "other",
+];
+
+/// Field 3.17 values.
+pub const DURATION_ACTUAL_OR_ESTIMATE: &[&str] = &[
+    "actual_figures",
+    "estimates",
+    "actual_figures_and_estimates",
+    "no_information_available",
+];
+
+/// Field 3.18 values: types of impact in the Member States.
+pub const MEMBER_STATE_IMPACTS: &[&str] = &[
+    "clients",
+    "financial_counterparts",
+    "branch_of_the_financial_entity",
+    "financial_entities_within_the_group_carrying_out_activities_in_the_respective_member_state",
+    "financial_market_infrastructure",
+    "third-party_providers_that_may_be_common_to_other_financial_entities",
+];
+
+/// Field 3.20 values: the data properties of RTS 2024/1772 Art. 5.
+pub const DATA_PROPERTIES: &[&str] = &[
+    "availability",
+    "authenticity",
+    "integrity",
+    "confidentiality",
+];
+
+/// Field 3.23 values: types of incident.
+pub const INCIDENT_TYPES: &[&str] = &[
+    "cybersecurity-related",
+    "process_failure",
+    "system_failure",
+    "external_event",
+    "payment-related",
+    "other",
+];
+
+/// Field 3.25 values: threats and techniques.
+pub const THREAT_TECHNIQUES: &[&str] = &[
+    "social_engineering_including_phishing",
+    "ddos",
+    "identity_theft",
+    "data_encryption_for_impact_including_ransomware",
+    "resource_hijacking",
+    "data_exfiltration_and_manipulation_including_identity_theft",
+    "data_destruction",
+    "defacement",
+    "supply-chain_attack",
+    "other",
+];
+
+/// Field 3.31 values: other authorities reported to.
+pub const OTHER_AUTHORITIES: &[&str] = &[
+    "police_law_enforcement",
+    "csirt",
+    "data_protection_authority",
+    "national_cybersecurity_agency",
+    "none",
+    "other",
+];
+
+/// Field 4.1 values: high-level root causes.
+pub const ROOT_CAUSES: &[&str] = &[
+    "malicious_actions",
+    "process_failure",
+    "system_failure_malfunction",
+    "human_error",
+    "external_event",
+];
+
+/// Field 4.2 values: detailed root causes.
+pub const DETAILED_ROOT_CAUSES: &[&str] = &[
+    "malicious_actions_deliberate_internal_actions",
+    "malicious_actions_deliberate_physical_damage_manipulation_theft",
+    "malicious_actions_fraudulent_actions",
+    "process_failure_insufficient_monitoring_or_failure_of_monitoring_and_control",
+    "process_failure_insufficient_unclear_roles_and_responsibilities",
+    "process_failure_ICT_risk_management_process_failure",
+    "process_failure_insufficient_or_failure_of_ict_operations_and_ict_security_operations",
+    "process_failure_insufficient_or_failure_of_ict_project_management",
+    "process_failure_inadequacy_of_internal_policies_procedures_and_documentation",
+    "process_failure_inadequate_ict_systems_acquisition_development_and_maintenance",
+    "process_failure_other",
+    "system_failure_hardware_capacity_and_performance",
+    "system_failure_hardware_maintenance",
+    "system_failure_hardware_obsolescence_ageing",
+    "system_failure_software_compatibility_configuration",
+    "system_failure_software_performance",
+    "system_failure_network_configuration",
+    "system_failure_physical_damage",
+    "system_failure_other",
+    "human_error_omission",
+    "human_error_mistake",
+    "human_error_skills_knowledge",
+    "human_error_inadequate_human_resources",
+    "human_error_miscommunication",
+    "human_error_other",
+    "external_event_natural_disasters_force_majeure",
+    "external_event_third-party_failures",
+    "external_event_other",
+];
+
+/// Field 4.3 values: additional root causes.
+pub const ADDITIONAL_ROOT_CAUSES: &[&str] = &[
+    "monitoring_of_policy_adherence",
+    "monitoring_of_third-party_service_providers",
+    "monitoring_and_verification_of_remediation_of_vulnerabilities",
+    "identity_and_access_management",
+    "encryption_and_cryptography",
+    "logging",
+    "failure_in_specifying_accurate_risk_tolerance_levels",
+    "insufficient_vulnerability_and_threat_assessments",
+    "inadequate_risk_treatment_measures",
+    "poor_management_of_residual_ict_risks",
+    "vulnerability_and_patch_management",
+    "change_management",
+    "capacity_and_performance_management",
+    "ict_asset_management_and_information_classification",
+    "backup_and_restore",
+    "error_handling",
+    "inadequate_ict_systems_acquisition_development_and_maintenance",
+    "insufficient_or_failure_of_software_testing",
 ];
 
 /// Field 1.4 values.
@@ -589,9 +662,14 @@ const FROM_LEDGER: &[&str] = &["1.1", "2.1", "2.2", "2.3", "2.5"];
 /// A generated report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// The document: schema, stage, incident and fields by code.
+    /// The document for people: schema, stage, incident and fields by code.
     pub document: Value,
-    /// Required fields not filled, as `code label`.
+    /// The document for the authority, in the ESAs' IR JSON structure.
+    pub ir: Value,
+    /// The IR version it is written for.
+    pub ir_version: String,
+    /// Required fields not filled (`code label`), then every rule the IR document breaks
+    /// (`code (path): rule`) that is not already a missing field.
     pub missing: Vec<String>,
 }
 
@@ -669,7 +747,18 @@ fn required(req: Req, stage: Stage, f: &Map<String, Value>) -> bool {
                 }
         }
         True(s, code) => stage >= s && f.get(code) == Some(&Value::Bool(true)),
+        Given(s, code) => stage >= s && filled(f.get(code)),
         Optional => false,
+    }
+}
+
+/// An amount in the entity's reporting currency: the one given in it, or the EUR one when the
+/// reporting currency is EUR. None when only a EUR equivalent of another currency is known.
+fn in_reporting_currency<T>(e: &Entity, own: Option<T>, eur: Option<T>) -> Option<T> {
+    match own {
+        Some(v) => Some(v),
+        None if e.currency == "EUR" => eur,
+        None => None,
     }
 }
 
@@ -756,17 +845,17 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
                 json!((t.affected as f64 * 10000.0 / t.total as f64).round() / 100.0),
             );
         }
-        if let Some(v) = a.transaction_value_eur {
+        // Amounts in the reporting currency (1.15); the EUR equivalents serve the thresholds.
+        if let Some(v) = in_reporting_currency(e, a.transaction_value, a.transaction_value_eur) {
             put("3.11", json!(v.affected));
         }
-        if a.clients.is_some() || a.counterparts.is_some() || a.transactions.is_some() {
-            put(
-                "3.12",
-                json!(if a.estimates { "estimates" } else { "actual" }),
-            );
+        let numbers = actual_or_estimate(a);
+        if !numbers.is_empty() {
+            put("3.12", json!(numbers));
         }
         if !a.reputational.is_empty() {
-            put("3.13", json!(a.reputational));
+            let types: Vec<&str> = a.reputational.iter().map(|r| reputation_type(*r)).collect();
+            put("3.13", json!(types));
         }
         if let Some(c) = &inc.classification {
             put("3.15", json!(ddhhmm(c.duration_minutes)));
@@ -781,15 +870,13 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
             if c.critical_services {
                 put("3.22", json!(c.critical_services_detail));
             }
-            if stage == Stage::Final {
-                put(
-                    "4.12",
-                    json!(
-                        c.thresholds
-                            .iter()
-                            .any(|t| t.key == plumb_dora::incident::ECONOMIC_EUR.key && t.met)
-                    ),
-                );
+            // 4.12 is text: the threshold as evaluated, in words.
+            if let Some(t) = c
+                .thresholds
+                .iter()
+                .find(|t| t.key == plumb_dora::incident::ECONOMIC_EUR.key && t.met)
+            {
+                put("4.12", json!(format!("{} ({})", t.detail, t.reference)));
             }
         }
         if let Some(d) = a.downtime_minutes {
@@ -798,7 +885,7 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
         if !a.data_losses.is_empty() {
             put("3.20", json!(a.data_losses));
         }
-        if let Some(c) = a.costs_eur {
+        if let Some(c) = in_reporting_currency(e, a.costs, a.costs_eur) {
             put("4.13", json!(c));
         }
     }
@@ -812,7 +899,37 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
     f
 }
 
-/// Builds the `stage` report for `inc`. `details` are fields by code that the ledger cannot
+/// Builds the `stage` report for `inc` with the configuration's entity, IR version and
+/// authority schema (when one is configured, its failures count as missing too).
+pub fn build_for(
+    stage: Stage,
+    inc: &Incident,
+    config: &crate::config::Config,
+    details: &Map<String, Value>,
+    generated_at: &str,
+) -> Result<Report> {
+    let version = config.ir.version()?;
+    let mut r = build_in(stage, inc, &config.entity, details, generated_at, version)?;
+    if let Some(schema) = config.ir.schema()? {
+        add_violations(&mut r.missing, &schema.check(&r.ir));
+    }
+    Ok(r)
+}
+
+/// Adds the violations whose field is not already listed as missing.
+fn add_violations(missing: &mut Vec<String>, violations: &[crate::ir::Violation]) {
+    for v in violations {
+        let listed = v.field != "-"
+            && missing
+                .iter()
+                .any(|m| m.split(' ').next() == Some(v.field.as_str()));
+        if !listed {
+            missing.push(v.to_string());
+        }
+    }
+}
+
+/// Builds the `stage` report for `inc` in the default IR version. `details` are fields by code that the ledger cannot
 /// know (2.9, 3.23, 4.1, ...); they may not override what the ledger records (1.1, 2.1-2.3,
 /// 2.5). Unknown codes and values outside a field's enumeration are refused.
 pub fn build(
@@ -821,6 +938,24 @@ pub fn build(
     entity: &Entity,
     details: &Map<String, Value>,
     generated_at: &str,
+) -> Result<Report> {
+    build_in(
+        stage,
+        inc,
+        entity,
+        details,
+        generated_at,
+        Default::default(),
+    )
+}
+
+fn build_in(
+    stage: Stage,
+    inc: &Incident,
+    entity: &Entity,
+    details: &Map<String, Value>,
+    generated_at: &str,
+    version: crate::ir::Version,
 ) -> Result<Report> {
     let reclassified = inc.reclassified.is_some();
     let mut f = derived(stage, inc, entity, reclassified);
@@ -858,7 +993,11 @@ pub fn build(
         .iter()
         .filter_map(|(c, ..)| f.get(*c).map(|v| (c.to_string(), v.clone())))
         .collect();
+    let (ir, violations) = crate::ir::document(&fields, version);
+    add_violations(&mut missing, &violations);
     Ok(Report {
+        ir,
+        ir_version: version.name().into(),
         document: json!({
             "schema": SCHEMA,
             "template": "ITS 2025/302 Annex I",

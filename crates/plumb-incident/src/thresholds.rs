@@ -171,8 +171,10 @@ fn transactions_number(t: &Threshold, i: &Inputs<'_>) -> ThresholdResult {
 fn transactions_value(t: &Threshold, i: &Inputs<'_>) -> ThresholdResult {
     share(
         t,
-        i.assessment.transaction_value_eur,
-        "EUR of transactions (daily average value)",
+        i.assessment
+            .transaction_value_eur
+            .or(i.assessment.transaction_value),
+        "in value of transactions (daily average value)",
     )
 }
 

@@ -324,7 +324,26 @@ fn from_webhook_to_final_report() {
     assert_eq!(f["3.3"], "2026-11-16T11:10:00Z");
     assert_eq!(f["4.8"], "2026-11-16T11:30:00Z");
     assert_eq!(f["4.13"], 40000);
-    assert_eq!(f["4.12"], false);
+    // 4.12 is text, given only with the economic-impact criterion (EUR 40,000 is below it).
+    assert!(f.get("4.12").is_none());
+    // The authority's document: the same facts at their IR places, and no rule broken.
+    let ir = r.ir.as_ref().unwrap();
+    assert_eq!(ir["incidentSubmission"], "final_report");
+    assert_eq!(ir["incident"]["financialEntityCode"], id.as_str());
+    assert_eq!(ir["incident"]["competentAuthorityCode"], "BAFIN-2026-0042");
+    assert_eq!(
+        ir["impactAssessment"]["serviceImpact"]["serviceRestorationDateTime"],
+        "2026-11-16T11:10:00Z"
+    );
+    assert_eq!(ir["incident"]["grossAmountIndirectDirectCosts"], 40000);
+    assert_eq!(
+        ir["incident"]["rootCausesAdditionalClassification"][0],
+        "change_management"
+    );
+    assert_eq!(
+        plumb_incident::ir::rules::check(ir, Default::default()),
+        vec![]
+    );
     w.op(
         &id,
         "2026-11-24T10:00:00Z",

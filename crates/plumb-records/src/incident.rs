@@ -77,6 +77,10 @@ pub struct Assessment {
     /// Amount of affected transactions against the daily average value, in EUR (9(1)(e)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_value_eur: Option<Share>,
+    /// The same in the entity's reporting currency (field 1.15), for field 3.11 when that
+    /// currency is not EUR. The share of 9(1)(e) is the same in either currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_value: Option<Share>,
     /// Relevant clients or counterparts (Art. 1(3)) are affected (9(1)(f)).
     #[serde(default)]
     pub relevant_clients_affected: bool,
@@ -121,6 +125,11 @@ pub struct Assessment {
     /// recoveries (Art. 7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub costs_eur: Option<i64>,
+    /// The same costs and losses in the entity's reporting currency (field 4.13), when that
+    /// currency is not EUR; `costs_eur` is then their EUR equivalent, used for the EUR 100,000
+    /// threshold of Art. 9(6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<i64>,
     /// Some numbers are estimates.
     #[serde(default)]
     pub estimates: bool,
@@ -364,10 +373,18 @@ pub enum Change {
     ReportGenerated {
         /// Which report.
         stage: Stage,
-        /// The document (ITS 2025/302 Annex I fields).
+        /// The document (ITS 2025/302 Annex I fields by code).
         report: Value,
-        /// Fields the stage requires that are not filled.
+        /// Fields the stage requires that are not filled, and every rule the authority's
+        /// document breaks.
         missing: Vec<String>,
+        /// The same report in the ESAs' IR JSON structure, as submitted to the authority.
+        /// Absent in records written before Plumbline wrote it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ir: Option<Value>,
+        /// The IR version it was written for, e.g. 1.2.1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ir_version: Option<String>,
     },
     /// A report was submitted to the competent authority.
     ReportSubmitted {

@@ -335,7 +335,11 @@ pub async fn report(
         let r = inc
             .reports
             .get(&st)
-            .and_then(|r| r.document.clone().map(|d| (d, r.missing.clone())))
+            .and_then(|r| {
+                r.document
+                    .clone()
+                    .map(|d| (d, r.missing.clone(), r.ir.clone()))
+            })
             .ok_or_else(|| {
                 Problem::not_found(format!("no {} has been generated for {id}", st.title()))
             })?;
@@ -346,7 +350,12 @@ pub async fn report(
                     .map_err(problem)?,
             )
                 .into_response(),
-            _ => json_response(StatusCode::OK, json!({"document": r.0, "missing": r.1})),
+            // The authority's document alone, as it is submitted.
+            Some("ir") => json_response(StatusCode::OK, r.2.unwrap_or(serde_json::Value::Null)),
+            _ => json_response(
+                StatusCode::OK,
+                json!({"document": r.0, "ir": r.2, "missing": r.1}),
+            ),
         })
     })
     .await
