@@ -487,6 +487,15 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("-")
 }
 
+/// A deadline's report: its stage, or `intermediate_update` for the update due on recovery.
+fn report_of(d: &Value) -> &str {
+    if d["update"] == true {
+        "intermediate_update"
+    } else {
+        s(&d["stage"])
+    }
+}
+
 fn next_deadline(v: &Value) -> String {
     v["deadlines"]
         .as_array()
@@ -496,7 +505,7 @@ fn next_deadline(v: &Value) -> String {
         .map(|d| {
             format!(
                 "{} {} {} ({})",
-                s(&d["stage"]),
+                report_of(d),
                 s(&d["state"]),
                 s(&d["due_at"]),
                 s(&d["due_local"])
@@ -593,8 +602,8 @@ fn show_text(v: &Value) -> String {
         o.push_str("\nReports (RTS 2025/301 Art. 5):\n");
         for d in &deadlines {
             o.push_str(&format!(
-                "  {:<13} {:<14} due {} ({}){}\n",
-                s(&d["stage"]),
+                "  {:<19} {:<14} due {} ({}){}\n",
+                report_of(d),
                 s(&d["state"]),
                 s(&d["due_at"]),
                 s(&d["due_local"]),

@@ -25,7 +25,14 @@ pub struct Profile {
     pub nis2_entity: bool,
     /// The competent authority has disapplied the weekend rule (RTS 2025/301 Art. 5(6)).
     pub weekend_rule_disapplied: bool,
+    /// Hours the entity gives itself for the updated intermediate report once regular
+    /// activities are recovered: the law says "without undue delay" and sets no number, so
+    /// this is house policy (default [`UPDATE_AFTER_RECOVERY_HOURS`]).
+    pub update_hours: i64,
 }
+
+/// Default hours for the updated intermediate report after recovery (house policy).
+pub const UPDATE_AFTER_RECOVERY_HOURS: i64 = 24;
 
 impl Profile {
     /// A profile for `member_state` in its default zone.
@@ -42,6 +49,7 @@ impl Profile {
             entity_type: entity_type.into(),
             nis2_entity: false,
             weekend_rule_disapplied: false,
+            update_hours: UPDATE_AFTER_RECOVERY_HOURS,
         })
     }
 
@@ -91,6 +99,8 @@ pub struct Times {
     pub intermediate_submissions: Vec<DateTime<Utc>>,
     /// When the final report was submitted.
     pub final_submitted_at: Option<DateTime<Utc>>,
+    /// When regular activities were recovered (field 3.3).
+    pub recovered_at: Option<DateTime<Utc>>,
     /// Reclassified as non-major: no report is due any more.
     pub reclassified_at: Option<DateTime<Utc>>,
 }
@@ -134,6 +144,31 @@ pub struct Deadline {
     pub submitted_at: Option<String>,
     /// How the deadline was computed, sentence by sentence, with citations.
     pub explanation: Vec<String>,
+    /// The updated intermediate report due once regular activities are recovered after the
+    /// last intermediate report (RTS 2025/301 Art. 5(1)(b)), not the first one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub update: bool,
+}
+
+impl Deadline {
+    /// A name unique among an incident's deadlines, for metric labels and links:
+    /// `initial`, `intermediate`, `intermediate_update`, `final`.
+    pub fn label(&self) -> &'static str {
+        if self.update {
+            "intermediate_update"
+        } else {
+            self.stage.name()
+        }
+    }
+
+    /// The report, in words.
+    pub fn title(&self) -> &'static str {
+        if self.update {
+            "updated intermediate report (regular activities recovered)"
+        } else {
+            self.stage.title()
+        }
+    }
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {
@@ -223,7 +258,70 @@ fn deadline(
         seconds_left: (due - now).num_seconds(),
         submitted_at: submitted.map(fmt_time),
         explanation: ex,
+        update: false,
     }
+}
+
+/// The updated intermediate report Art. 5(1)(b) asks for "without undue delay" once regular
+/// activities are recovered, when they recovered after the last intermediate report: due
+/// `update_hours` after recovery (house policy, said so), met by the first intermediate report
+/// sent after recovery, or by the final report if that came first. None when recovery came
+/// before every intermediate report (the report already says so) or nothing was sent yet.
+fn update_on_recovery(t: &Times, p: &Profile, now: DateTime<Utc>) -> Option<Deadline> {
+    let recovered = t.recovered_at?;
+    // Only when an intermediate report went out before recovery: one sent after it says so.
+    if !t.intermediate_submissions.iter().any(|s| *s < recovered) {
+        return None;
+    }
+    let after = t
+        .intermediate_submissions
+        .iter()
+        .filter(|s| **s >= recovered)
+        .min()
+        .copied();
+    let base = recovered + Duration::hours(p.update_hours);
+    let mut ex = vec![
+        format!(
+            "Regular activities recovered {} ({}), after the last intermediate report: an updated intermediate report is due without undue delay ({}).",
+            fmt_time(recovered),
+            local(recovered, p.time_zone),
+            law::INTERMEDIATE_AFTER_INITIAL.reference
+        ),
+        format!(
+            "The law sets no hours for \"without undue delay\"; this entity's policy is {} h (entity.intermediate_update_hours), so it is expected by {}.",
+            p.update_hours,
+            local(base, p.time_zone)
+        ),
+    ];
+    let submitted = match (after, t.final_submitted_at) {
+        (Some(a), Some(f)) if f < a => {
+            ex.push("The final report, sent first, covers the recovery.".into());
+            Some(f)
+        }
+        (Some(a), _) => Some(a),
+        (None, Some(f)) => {
+            ex.push("The final report, sent since, covers the recovery.".into());
+            Some(f)
+        }
+        (None, None) => None,
+    };
+    let state = match submitted {
+        Some(s) if s <= base => State::Submitted,
+        Some(_) => State::SubmittedLate,
+        None if now > base => State::Overdue,
+        None => State::Due,
+    };
+    Some(Deadline {
+        stage: Stage::Intermediate,
+        due_at: fmt_time(base),
+        due_local: local(base, p.time_zone),
+        unadjusted: None,
+        state,
+        seconds_left: (base - now).num_seconds(),
+        submitted_at: submitted.map(fmt_time),
+        explanation: ex,
+        update: true,
+    })
 }
 
 fn hours(limit: law::TimeLimit) -> Duration {
@@ -399,6 +497,8 @@ pub fn deadlines(
         holidays,
         now,
     ));
+
+    out.extend(update_on_recovery(t, p, now));
 
     let Some((inter, base, ignored)) = final_anchor(&t.intermediate_submissions, tz, p, holidays)?
     else {

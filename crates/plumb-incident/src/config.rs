@@ -63,6 +63,10 @@ pub struct Entity {
     /// IORPs and the others it lists): the recurring-incident rule does not apply either.
     #[serde(default)]
     pub simplified_framework: bool,
+    /// Hours for the updated intermediate report once regular activities are recovered (RTS
+    /// 2025/301 Art. 5(1)(b) says "without undue delay"; the number is the entity's policy).
+    #[serde(default)]
+    pub intermediate_update_hours: Option<u32>,
     /// Reporting currency (field 1.15).
     #[serde(default = "eur")]
     pub currency: String,
@@ -223,6 +227,15 @@ impl Config {
         }
         p.nis2_entity = e.nis2_entity;
         p.weekend_rule_disapplied = e.weekend_rule_disapplied;
+        if let Some(h) = e.intermediate_update_hours {
+            if h == 0 || h > 72 {
+                return Err(Error::invalid(
+                    "entity.intermediate_update_hours",
+                    format!("{h} is not a reading of \"without undue delay\": give 1 to 72 hours"),
+                ));
+            }
+            p.update_hours = i64::from(h);
+        }
         Ok(p)
     }
 }

@@ -126,6 +126,7 @@ impl Incident {
                 .map(|r| r.submitted.iter().filter_map(|s| t(s)).collect())
                 .unwrap_or_default(),
             final_submitted_at: sub(Stage::Final, false),
+            recovered_at: self.mitigated_at.as_deref().and_then(t),
             reclassified_at: self.reclassified.as_ref().and_then(|(a, _)| t(a)),
         }
     }

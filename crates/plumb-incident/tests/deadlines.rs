@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use plumb_incident::calendar::Holidays;
-use plumb_incident::clock::{Profile, Stage, State, Times, deadlines};
+use plumb_incident::clock::{Deadline, Profile, Stage, State, Times, deadlines};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -206,6 +206,89 @@ fn intermediate_updates_neither_make_it_late_nor_revive_an_overdue_final_report(
         "{:?}",
         fin.explanation
     );
+}
+
+/// RTS 2025/301 Art. 5(1)(b): regular activities recovered after the last intermediate report
+/// call for an updated one "without undue delay"; it gets its own clock (the entity's hours,
+/// said to be policy), met by the next intermediate report or by the final report.
+#[test]
+fn recovery_after_the_intermediate_report_prompts_an_update_with_its_own_clock() {
+    let mut p = Profile::new("DE", "credit_institution").unwrap();
+    let h = Holidays::default();
+    let classified = t("2026-03-02T09:00:00Z");
+    let first = t("2026-03-04T09:00:00Z");
+    let recovered = t("2026-03-05T08:00:00Z");
+    let times = Times {
+        aware_at: Some(classified),
+        classified_major_at: Some(classified),
+        initial_submitted_at: Some(t("2026-03-02T10:00:00Z")),
+        intermediate_submissions: vec![first],
+        recovered_at: Some(recovered),
+        ..Default::default()
+    };
+    let update = |d: &[Deadline]| d.iter().find(|x| x.update).cloned();
+    // Due 24 h after recovery by default; overdue after that.
+    let d = deadlines(&times, &p, &h, t("2026-03-05T09:00:00Z")).unwrap();
+    let u = update(&d).expect("an update is due");
+    assert_eq!(
+        (u.state, u.due_at.as_str()),
+        (State::Due, "2026-03-06T08:00:00Z")
+    );
+    assert_eq!(u.label(), "intermediate_update");
+    assert!(
+        u.explanation.iter().any(|e| e.contains("policy")),
+        "{:?}",
+        u.explanation
+    );
+    // The first intermediate report keeps its own state; the final report still runs from it.
+    let inter = d
+        .iter()
+        .find(|x| x.stage == Stage::Intermediate && !x.update)
+        .unwrap();
+    assert_eq!(inter.state, State::Submitted);
+    assert_eq!(
+        update(&deadlines(&times, &p, &h, t("2026-03-06T09:00:00Z")).unwrap())
+            .unwrap()
+            .state,
+        State::Overdue
+    );
+    // The entity's own hours.
+    p.update_hours = 4;
+    let u = update(&deadlines(&times, &p, &h, t("2026-03-05T09:00:00Z")).unwrap()).unwrap();
+    assert_eq!(u.due_at, "2026-03-05T12:00:00Z");
+    p.update_hours = 24;
+    // An update sent after recovery meets it (late if after the hours).
+    let sent = Times {
+        intermediate_submissions: vec![first, t("2026-03-05T20:00:00Z")],
+        ..times.clone()
+    };
+    let u = update(&deadlines(&sent, &p, &h, t("2026-03-07T09:00:00Z")).unwrap()).unwrap();
+    assert_eq!(u.state, State::Submitted);
+    let late = Times {
+        intermediate_submissions: vec![first, t("2026-03-06T20:00:00Z")],
+        ..times.clone()
+    };
+    let u = update(&deadlines(&late, &p, &h, t("2026-03-07T09:00:00Z")).unwrap()).unwrap();
+    assert_eq!(u.state, State::SubmittedLate);
+    // The final report, sent first, covers it.
+    let fin = Times {
+        final_submitted_at: Some(t("2026-03-05T10:00:00Z")),
+        ..times.clone()
+    };
+    let u = update(&deadlines(&fin, &p, &h, t("2026-03-07T09:00:00Z")).unwrap()).unwrap();
+    assert_eq!(u.state, State::Submitted);
+    // Recovery before the intermediate report: the report already says so; nothing more due.
+    let before = Times {
+        recovered_at: Some(t("2026-03-03T08:00:00Z")),
+        ..times.clone()
+    };
+    assert!(update(&deadlines(&before, &p, &h, t("2026-03-05T09:00:00Z")).unwrap()).is_none());
+    // Not recovered yet: nothing.
+    let open = Times {
+        recovered_at: None,
+        ..times
+    };
+    assert!(update(&deadlines(&open, &p, &h, t("2026-03-05T09:00:00Z")).unwrap()).is_none());
 }
 
 /// ITS 2025/302 Art. 5: after reclassification as non-major nothing is due, but the history

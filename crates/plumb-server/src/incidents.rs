@@ -390,7 +390,7 @@ pub fn metrics(s: &AppState) -> String {
             lines.push_str(&format!(
                 "plumb_incident_report_due_seconds{{incident=\"{}\",stage=\"{}\"}} {}\n",
                 v.incident.id,
-                d.stage.name(),
+                d.label(),
                 d.seconds_left
             ));
         }

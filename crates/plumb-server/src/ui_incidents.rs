@@ -97,7 +97,7 @@ async fn list(
                 .find(|d| matches!(d.state, DueState::Due | DueState::Overdue))
                 .map(|d| {
                     let mut x = json!(d);
-                    x["title"] = json!(d.stage.title());
+                    x["title"] = json!(d.title());
                     x
                 });
             json!({
@@ -148,7 +148,7 @@ fn incident_context(
         .map(|d| {
             let r = i.reports.get(&d.stage);
             let mut x = json!(d);
-            x["title"] = json!(d.stage.title());
+            x["title"] = json!(d.title());
             x["stage"] = json!(d.stage.name());
             x["generated"] = json!(r.is_some_and(|r| r.generated.is_some()));
             x["missing"] = json!(r.map_or(0, |r| r.missing.len()));
