@@ -782,6 +782,18 @@ pub enum IncidentCmd {
         #[arg(long, value_name = "VERSION")]
         ir_version: Option<String>,
     },
+    /// Recurring incidents (RTS 2024/1772 Art. 8(2)): non-major incidents with the same
+    /// apparent root cause, at least twice within six months, that are major together. Lists
+    /// the groups (run it monthly, as the RTS asks); with --open, opens one major incident per
+    /// new group, reported in aggregated form (ITS 2025/302 Art. 3: field 2.2 is the detection
+    /// of the last of them, 4.15 and 4.16 say which recurred and when).
+    ///
+    /// Example: plumb incident --config incident.yaml recurring --open
+    Recurring {
+        /// Open a major incident for each group not yet opened; its reporting clocks start now.
+        #[arg(long)]
+        open: bool,
+    },
     /// Check an IR JSON document (from Plumbline or elsewhere) against every per-stage and
     /// conditional rule, and against your authority's schema file when given. Exit 1 when a
     /// rule is broken, naming the field and the rule.

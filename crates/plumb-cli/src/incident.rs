@@ -401,6 +401,21 @@ fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             )
         }
         IncidentCmd::Show { id } => (loc.view(id)?, Box::new(show_text)),
+        IncidentCmd::Recurring { open } => {
+            let (l, ctx) = loc.parts();
+            let all = store::all(l).map_err(fail)?;
+            let mut v = json!({"opened": [], "entries": []});
+            if *open {
+                let (ids, evs) = ops::open_recurring(&ctx, &all).map_err(fail)?;
+                let entries = loc.append(&evs)?;
+                v = json!({"opened": ids, "entries": entries});
+            }
+            let (l, ctx) = loc.parts();
+            let all = store::all(l).map_err(fail)?;
+            let view = ops::recurring(&ctx, &all).map_err(fail)?;
+            v["assessment"] = serde_json::to_value(view).expect("JSON");
+            (v, Box::new(recurring_text))
+        }
         IncidentCmd::Open { .. } => {
             let req = open_request(cmd).expect("an open command");
             let (l, ctx) = loc.parts();
@@ -453,6 +468,14 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
     }
     Ok(match cmd {
         IncidentCmd::List => (r.get("/v1/incidents")?, Box::new(list_text)),
+        IncidentCmd::Recurring { open } => {
+            let mut v = json!({"opened": [], "entries": []});
+            if *open {
+                v = post("/v1/recurring", &json!({}))?;
+            }
+            v["assessment"] = r.get("/v1/recurring")?;
+            (v, Box::new(recurring_text))
+        }
         IncidentCmd::Show { id } => (
             r.get(&format!("/v1/incidents/{}", crate::remote::q(id)))?,
             Box::new(show_text),
@@ -485,6 +508,59 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("-")
+}
+
+/// The recurring-incident assessment in words.
+fn recurring_text(v: &Value) -> String {
+    let a = &v["assessment"];
+    let mut o = String::new();
+    if a["applies"] == false {
+        o.push_str("The recurring-incident rule (RTS 2024/1772 Art. 8(2)) does not apply to this entity (a microenterprise or under the simplified framework of DORA Art. 16(1)).\n");
+        return o;
+    }
+    let groups = a["groups"].as_array().cloned().unwrap_or_default();
+    o.push_str(&format!(
+        "Recurring incidents since {} (RTS 2024/1772 Art. 8(2)): {} group(s) major together\n",
+        s(&a["since"]),
+        groups.len()
+    ));
+    for g in &groups {
+        o.push_str(&format!(
+            "  {}: {} (last detected {}){}\n",
+            s(&g["root_cause"]),
+            g["incidents"]
+                .as_array()
+                .map(|x| x.iter().map(s).collect::<Vec<_>>().join(", "))
+                .unwrap_or_default(),
+            s(&g["last_detected_at"]),
+            g["opened_as"]
+                .as_str()
+                .map(|i| format!(", opened as {i}"))
+                .unwrap_or_else(|| ", not opened (run with --open)".into())
+        ));
+        for e in g["classification"]["explanation"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            o.push_str(&format!("      {}\n", s(e)));
+        }
+    }
+    for id in v["opened"].as_array().into_iter().flatten() {
+        o.push_str(&format!("opened {}\n", s(id)));
+    }
+    let without = a["without_root_cause"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !without.is_empty() {
+        o.push_str(&format!(
+            "{} non-major incident(s) have no apparent root cause recorded and were not compared: {} (plumb incident root-cause ID --cause ...)\n",
+            without.len(),
+            without.iter().map(s).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    o
 }
 
 /// A deadline's report: its stage, or `intermediate_update` for the update due on recovery.

@@ -246,3 +246,125 @@ fn an_authority_schema_is_enforced_and_blocks_submission() {
         .arg(&ir));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Opens a non-major incident `days` ago on `service` in `state`, with `cause` recorded.
+fn non_major(store: &Path, dir: &Path, days: i64, state: &str, cause: &str) -> (String, String) {
+    let detected = (Utc::now() - Duration::days(days))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let v = ok(run(incident(store).args([
+        "open",
+        "--title",
+        &format!("TLS failure {days} days ago"),
+        "--service",
+        "payments",
+        "--detected-at",
+        &detected,
+    ])));
+    let id = v["id"].as_str().expect("id").to_string();
+    let a = dir.join(format!("a{days}.yaml"));
+    std::fs::write(
+        &a,
+        format!(
+            "{{supports_critical_functions: true, costs_eur: 60000, member_states: [{state}]}}"
+        ),
+    )
+    .unwrap();
+    let v = ok(run(incident(store)
+        .args(["classify", &id, "--assessment"])
+        .arg(&a)));
+    assert_eq!(v["major"], false, "{v:#}");
+    ok(run(incident(store).args([
+        "root-cause",
+        &id,
+        "--cause",
+        cause,
+    ])));
+    (id, detected)
+}
+
+/// RTS 2024/1772 Art. 8(2) through the binary: two non-major incidents with one root cause are
+/// found, opened once as one major incident whose initial notification carries the detection
+/// of the last (2.2) and the recurring incidents (4.15, 4.16).
+#[test]
+fn recurring_incidents_are_found_and_opened_once_as_one_major_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    plumb_testkit::sh(plumb(&store).arg("init"));
+    let (first, _) = non_major(&store, dir.path(), 40, "DE", "Expired TLS certificate");
+    let (second, second_detected) =
+        non_major(&store, dir.path(), 10, "AT", "expired TLS certificate");
+    // A third without a root cause is named, not compared.
+    let detected = (Utc::now() - Duration::days(5))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let third = ok(run(incident(&store).args([
+        "open",
+        "--title",
+        "Unknown",
+        "--service",
+        "payments",
+        "--detected-at",
+        &detected,
+    ])))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = dir.path().join("third.yaml");
+    std::fs::write(&a, "{supports_critical_functions: true, costs_eur: 1000}").unwrap();
+    ok(run(incident(&store)
+        .args(["classify", &third, "--assessment"])
+        .arg(&a)));
+
+    let v = ok(run(incident(&store).arg("recurring")));
+    let groups = v["assessment"]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{v:#}");
+    assert_eq!(groups[0]["incidents"], json!([first, second]));
+    assert_eq!(groups[0]["classification"]["major"], true);
+    assert_eq!(groups[0]["opened_as"], Value::Null);
+    assert_eq!(v["assessment"]["without_root_cause"], json!([third]));
+    let size = |s: &Path| {
+        ok(run(plumb(s).args(["--format", "json", "log"])))
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let before = size(&store);
+
+    let v = ok(run(incident(&store).args(["recurring", "--open"])));
+    let opened = v["opened"][0].as_str().expect("opened").to_string();
+    assert_eq!(v["assessment"]["groups"][0]["opened_as"], opened.as_str());
+    assert_eq!(size(&store), before + 2, "opened and classified");
+    // Once only.
+    let again = ok(run(incident(&store).args(["recurring", "--open"])));
+    assert_eq!(again["opened"], json!([]));
+    assert_eq!(size(&store), before + 2);
+
+    let shown = ok(run(incident(&store).args(["show", &opened])));
+    assert_eq!(shown["major"], true, "{shown:#}");
+    assert_eq!(shown["deadlines"][0]["state"], "due");
+    let ir = dir.path().join("ir.json");
+    let details = dir.path().join("details.yaml");
+    std::fs::write(&details, "\"2.9\": false\n").unwrap();
+    ok(run(incident(&store)
+        .args(["report", &opened, "--stage", "initial", "--details"])
+        .arg(&details)
+        .arg("--out")
+        .arg(&ir)));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&ir).unwrap()).unwrap();
+    assert_eq!(
+        doc["incident"]["detectionDateTime"],
+        second_detected.as_str()
+    );
+    let recurring = doc["incident"]["recurringNonMajorIncidentsDescription"]
+        .as_str()
+        .unwrap();
+    assert!(
+        recurring.contains(&first) && recurring.contains(&second),
+        "{recurring}"
+    );
+    assert!(doc["incident"]["recurringIncidentDate"].is_string());
+    assert_eq!(
+        plumb_incident::ir::rules::check(&doc, Default::default()),
+        vec![]
+    );
+}

@@ -186,6 +186,28 @@ fn a_webhook_opens_a_linked_incident_with_its_clock() {
             .unwrap()
             .contains("Date and time of classification of the incident as major")
     );
+    // The recurring-incident assessment through the API: readable by the auditor (nothing
+    // recurs here), opening is for the incident manager.
+    let rec = json(
+        &remote(&auditor)
+            .args(["incident", "recurring"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(rec["assessment"]["applies"], true, "{rec}");
+    assert_eq!(rec["assessment"]["groups"], serde_json::json!([]));
+    let out = remote(&auditor)
+        .args(["incident", "recurring", "--open"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
+    let rec = json(
+        &remote(&manager)
+            .args(["incident", "recurring", "--open"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(rec["opened"], serde_json::json!([]));
     // The auditor reads but cannot change it.
     let out = remote(&auditor)
         .args(["incident", "resolve", &id])

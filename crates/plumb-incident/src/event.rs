@@ -15,6 +15,7 @@ use crate::classify::{Assessment, Classification};
 use crate::clock::{Stage, Times};
 use crate::error::{Error, Result, fmt_time, parse_time};
 use crate::link::Link;
+pub use plumb_records::incident::RecurringOrigin;
 
 pub use plumb_records::incident::{Change, Event};
 
@@ -88,6 +89,8 @@ pub struct Incident {
     pub authority_reference: Option<String>,
     /// Reports by stage.
     pub reports: BTreeMap<Stage, ReportState>,
+    /// For a recurring incident: the non-major incidents it aggregates.
+    pub recurring: Option<RecurringOrigin>,
     /// Ledger indexes and events, in order.
     pub timeline: Vec<(u64, Event)>,
 }
@@ -400,6 +403,7 @@ pub fn fold(events: &[(u64, Event)]) -> Result<Incident> {
         services,
         discovery,
         alerts,
+        recurring,
     } = &first.change
     else {
         return Err(Error::State(format!(
@@ -425,7 +429,9 @@ pub fn fold(events: &[(u64, Event)]) -> Result<Incident> {
         mitigated_at: None,
         resolved_at: None,
         root_cause_addressed_at: None,
-        root_cause: None,
+        // A recurring incident's apparent root cause is the one its incidents share.
+        root_cause: recurring.as_ref().map(|r| r.root_cause.clone()),
+        recurring: recurring.clone(),
         links: Vec::new(),
         assessment: None,
         classification: None,

@@ -241,6 +241,7 @@ pub fn open(l: &mut Ledger, ctx: &Ctx, req: &OpenRequest) -> Result<(String, Vec
             services: req.services.clone(),
             discovery,
             alerts: vec![],
+            recurring: None,
         },
     )];
     let inc = crate::event::fold(&[(0, evs[0].clone())])?;
@@ -583,6 +584,7 @@ pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, 
                         services,
                         discovery: "monitoring_systems".into(),
                         alerts: vec![a.clone()],
+                        recurring: None,
                     },
                 );
                 let inc = crate::event::fold(&[(u64::MAX, e.clone())])?;
@@ -625,4 +627,115 @@ pub fn view(inc: Incident, config: &Config, now: DateTime<Utc>) -> Result<View> 
         deadlines: d,
         incident: inc,
     })
+}
+
+/// The monthly recurring-incident assessment (RTS 2024/1772 Art. 8(2)) over `incidents` at
+/// `ctx.now`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecurringView {
+    /// Whether the rule applies to the entity (not to microenterprises nor the other entities
+    /// of DORA Art. 16(1)).
+    pub applies: bool,
+    /// Start of the six-month window.
+    pub since: String,
+    /// Groups that are major together, each with the incident opened for it, if any.
+    pub groups: Vec<RecurringGroup>,
+    /// Non-major incidents left out because no apparent root cause is recorded.
+    pub without_root_cause: Vec<String>,
+}
+
+/// One group and the recurring incident opened for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecurringGroup {
+    /// The group.
+    #[serde(flatten)]
+    pub group: crate::recurring::Recurring,
+    /// The recurring incident already opened for exactly these incidents.
+    pub opened_as: Option<String>,
+}
+
+/// Assesses recurrence over `incidents` (the caller's scope) at `ctx.now`.
+pub fn recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<RecurringView> {
+    let (cands, without_root_cause) =
+        crate::recurring::candidates(incidents, |services| model_facts(ctx.model, services).0);
+    let applies = ctx.config.entity.recurring_rule_applies();
+    let groups = crate::recurring::assess(&cands, ctx.now, applies)?
+        .into_iter()
+        .map(|group| {
+            let opened_as = incidents
+                .iter()
+                .find(|i| {
+                    i.recurring
+                        .as_ref()
+                        .is_some_and(|r| r.incidents == group.incidents)
+                })
+                .map(|i| i.id.clone());
+            RecurringGroup { group, opened_as }
+        })
+        .collect();
+    let since = ctx
+        .now
+        .checked_sub_months(chrono::Months::new(
+            plumb_dora::incident::RECURRING_WINDOW_MONTHS,
+        ))
+        .unwrap_or(ctx.now);
+    Ok(RecurringView {
+        applies,
+        since: fmt_time(since),
+        groups,
+        without_root_cause,
+    })
+}
+
+/// Opens one major incident for each group not yet opened: detected when the last of its
+/// incidents was (field 2.2, ITS 2025/302 Art. 3), classified with the group's assessment at
+/// `ctx.now` (which starts the reporting clocks), its root cause the shared one. Returns the
+/// new ids and their events (checked).
+pub fn open_recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<(Vec<String>, Vec<Event>)> {
+    let view = recurring(ctx, incidents)?;
+    let mut ids = Vec::new();
+    let mut evs = Vec::new();
+    for g in view.groups.into_iter().filter(|g| g.opened_as.is_none()) {
+        let g = g.group;
+        let id = new_id(&format!("recurring\0{}", g.incidents.join("\0")));
+        let mut assessment = g.assessment.clone();
+        assessment.assessed_at = Some(fmt_time(ctx.now));
+        let opened = event(
+            ctx,
+            &id,
+            Change::Opened {
+                title: format!("Recurring incidents: {}", g.root_cause),
+                description: format!(
+                    "{} non-major incidents with the same apparent root cause ({}) within six months, major together (RTS 2024/1772 Art. 8(2)): {}",
+                    g.incidents.len(),
+                    g.root_cause,
+                    g.incidents.join(", ")
+                ),
+                detected_at: g.last_detected_at.clone(),
+                services: g.services.clone(),
+                discovery: g.discovery.clone(),
+                alerts: vec![],
+                recurring: Some(crate::event::RecurringOrigin {
+                    incidents: g.incidents.clone(),
+                    root_cause: g.root_cause.clone(),
+                    occurrences: g.occurrences.clone(),
+                }),
+            },
+        );
+        let classified = event(
+            ctx,
+            &id,
+            Change::Classified {
+                assessment,
+                model: g.model.clone(),
+                result: g.classification.clone(),
+            },
+        );
+        let pair = vec![opened, classified];
+        let indexed: Vec<(u64, Event)> = pair.iter().cloned().map(|e| (u64::MAX, e)).collect();
+        crate::event::fold(&indexed)?;
+        ids.push(id);
+        evs.extend(pair);
+    }
+    Ok((ids, evs))
 }

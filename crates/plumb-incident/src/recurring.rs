@@ -22,8 +22,16 @@ use crate::error::{Result, fmt_time};
 pub struct Candidate {
     /// Incident id.
     pub id: String,
-    /// When it occurred (or was detected).
+    /// When it occurred (or was detected, if the occurrence is not known): the six months
+    /// of Art. 8(2)(a) count occurrences.
     pub occurred_at: DateTime<Utc>,
+    /// When the entity became aware of it: field 2.2 of the aggregated report is the
+    /// detection of the last of them (ITS 2025/302 Art. 3).
+    pub detected_at: DateTime<Utc>,
+    /// Its affected services.
+    pub services: Vec<String>,
+    /// How it was discovered (field 2.7).
+    pub discovery: String,
     /// Its apparent root cause (compared exactly, case-insensitive).
     pub root_cause: String,
     /// Its assessment.
@@ -41,8 +49,20 @@ pub struct Recurring {
     pub root_cause: String,
     /// The incidents, oldest first.
     pub incidents: Vec<String>,
-    /// The occurrence of the last of them (field 2.2 of the aggregated report).
+    /// When each occurred, oldest first.
+    pub occurrences: Vec<String>,
+    /// The occurrence of the last of them (field 4.16).
     pub last_occurred_at: String,
+    /// The detection of the last of them (field 2.2 of the aggregated report).
+    pub last_detected_at: String,
+    /// How the last of them was discovered (field 2.7).
+    pub discovery: String,
+    /// Every affected service, once.
+    pub services: Vec<String>,
+    /// The assessments taken together.
+    pub assessment: Assessment,
+    /// The functions the model names, once.
+    pub model: ModelFacts,
     /// The classification of the group.
     pub classification: Classification,
 }
@@ -130,11 +150,12 @@ pub fn assess(
         let start = g[0].occurred_at;
         sum.occurred_at = Some(fmt_time(start));
         sum.resolved_at = Some(fmt_time(start + Duration::minutes(minutes)));
-        let mut result = classify(&sum, &ModelFacts { functions }, start, None, now)?;
+        let model = ModelFacts { functions };
+        let mut result = classify(&sum, &model, start, None, now)?;
         if !result.major {
             continue;
         }
-        let last = g.last().expect("two or more");
+        let Some(last) = g.last() else { continue };
         result.explanation.insert(
             0,
             format!(
@@ -145,12 +166,70 @@ pub fn assess(
                 law::RECURRING_RULE
             ),
         );
+        let mut services: Vec<String> = Vec::new();
+        for c in &g {
+            for s in &c.services {
+                if !services.contains(s) {
+                    services.push(s.clone());
+                }
+            }
+        }
         out.push(Recurring {
             root_cause: last.root_cause.clone(),
             incidents: g.iter().map(|c| c.id.clone()).collect(),
+            occurrences: g.iter().map(|c| fmt_time(c.occurred_at)).collect(),
             last_occurred_at: fmt_time(last.occurred_at),
+            last_detected_at: fmt_time(last.detected_at),
+            discovery: last.discovery.clone(),
+            services,
+            assessment: sum,
+            model,
             classification: result,
         });
     }
     Ok(out)
+}
+
+/// The incidents that may recur: classified, not major, not themselves recurring, with an
+/// apparent root cause recorded. Returns them and the ids of those left out for want of a root
+/// cause (the incident manager should record one). `facts` gives the model's functions for an
+/// incident's services.
+pub fn candidates(
+    incidents: &[crate::event::Incident],
+    facts: impl Fn(&[String]) -> ModelFacts,
+) -> (Vec<Candidate>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut no_cause = Vec::new();
+    for i in incidents {
+        let (Some(a), Some(c)) = (&i.assessment, &i.classification) else {
+            continue;
+        };
+        if c.major || i.recurring.is_some() {
+            continue;
+        }
+        let Some(cause) = i.root_cause.as_ref().filter(|r| !r.trim().is_empty()) else {
+            no_cause.push(i.id.clone());
+            continue;
+        };
+        let Ok(detected) = crate::error::parse_time("detected_at", &i.detected_at) else {
+            continue;
+        };
+        let occurred = a
+            .occurred_at
+            .as_deref()
+            .and_then(|s| crate::error::parse_time("occurred_at", s).ok())
+            .unwrap_or(detected);
+        out.push(Candidate {
+            id: i.id.clone(),
+            occurred_at: occurred,
+            detected_at: detected,
+            services: i.services.clone(),
+            discovery: i.discovery.clone(),
+            root_cause: cause.clone(),
+            assessment: a.clone(),
+            model: facts(&i.services),
+            classification: c.clone(),
+        });
+    }
+    (out, no_cause)
 }

@@ -896,6 +896,21 @@ fn derived(stage: Stage, inc: &Incident, e: &Entity, reclassified: bool) -> Map<
     if let Some(rc) = &inc.root_cause {
         put("4.5", json!(rc));
     }
+    // A recurring incident in aggregated form (ITS 2025/302 Art. 3): 2.2 is already the last
+    // detection; 4.15 and 4.16 say which incidents recurred and when the last occurred.
+    if let Some(r) = &inc.recurring {
+        put(
+            "4.15",
+            json!(format!(
+                "{} non-major incidents with the same apparent root cause ({}) within six months, occurring {}: {} (RTS 2024/1772 Art. 8(2))",
+                r.incidents.len(),
+                r.root_cause,
+                r.occurrences.join(", "),
+                r.incidents.join(", ")
+            )),
+        );
+        put("4.16", json!(r.occurrences.last()));
+    }
     f
 }
 

@@ -23,6 +23,10 @@ fn candidate(id: &str, at: &str, cause: &str, state: &str) -> Candidate {
     Candidate {
         id: id.into(),
         occurred_at: t(at),
+        // Detected half an hour after it occurred.
+        detected_at: t(at) + Duration::minutes(30),
+        services: vec![format!("svc-{state}")],
+        discovery: "monitoring_systems".into(),
         root_cause: cause.into(),
         assessment: a,
         model,
@@ -74,6 +78,11 @@ fn two_incidents_with_one_root_cause_are_major_together() {
     assert!(
         g.classification.explanation[0].contains("2 incidents with the same apparent root cause")
     );
+    // Field 2.2 of the aggregated report is the detection of the last one, not its occurrence
+    // (ITS 2025/302 Art. 3); 4.16 is its occurrence.
+    assert_eq!(g.last_detected_at, "2026-11-02T10:30:00Z");
+    assert_eq!(g.last_occurred_at, "2026-11-02T10:00:00Z");
+    assert_eq!(g.services, vec!["svc-DE".to_string(), "svc-AT".to_string()]);
 }
 
 #[test]

@@ -143,6 +143,19 @@ pub struct ModelFacts {
     pub functions: Vec<String>,
 }
 
+/// The non-major incidents a recurring incident aggregates (RTS 2024/1772 Art. 8(2)), reported
+/// in aggregated form (ITS 2025/302 Art. 3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecurringOrigin {
+    /// The incidents, oldest first.
+    pub incidents: Vec<String>,
+    /// Their shared apparent root cause.
+    pub root_cause: String,
+    /// When each occurred, oldest first (field 4.16 gives the last).
+    pub occurrences: Vec<String>,
+}
+
 /// One evaluated threshold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ThresholdResult {
@@ -324,6 +337,10 @@ pub enum Change {
         discovery: String,
         /// The alerts that opened it.
         alerts: Vec<Alert>,
+        /// For a recurring incident (RTS 2024/1772 Art. 8(2)): the non-major incidents it
+        /// aggregates.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recurring: Option<RecurringOrigin>,
     },
     /// Another alert joined the incident.
     AlertAttached {

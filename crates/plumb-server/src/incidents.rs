@@ -273,6 +273,62 @@ pub async fn open(
     .await
 }
 
+/// The incidents a token may read, for the recurring-incident assessment.
+fn in_scope(
+    all: Vec<plumb_incident::event::Incident>,
+    who: &TokenRecord,
+) -> Vec<plumb_incident::event::Incident> {
+    let scope = Scope::of(who);
+    all.into_iter()
+        .filter(|i| scope.allows_any(&i.services))
+        .collect()
+}
+
+/// `GET /v1/recurring`: the recurring-incident assessment over the incidents the token reads.
+pub async fn recurring(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+) -> Result<Response, Problem> {
+    setup(&s)?;
+    blocking(move || {
+        let setup = setup(&s)?;
+        let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
+        let ctx = Ctx {
+            config: &setup.config,
+            model: setup.model.as_ref(),
+            now: s.now(),
+            actor: actor(&who),
+        };
+        let v = ops::recurring(&ctx, &in_scope(all, &who)).map_err(problem)?;
+        Ok(json_response(StatusCode::OK, json!(v)))
+    })
+    .await
+}
+
+/// `POST /v1/recurring`: opens a major incident for each recurring group not yet opened.
+pub async fn open_recurring(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+) -> Result<Response, Problem> {
+    setup(&s)?;
+    blocking(move || {
+        let (ids, _, entries) = with_ctx(&s, &who, |l, ctx| {
+            let all = store::all(l).map_err(problem)?;
+            ops::open_recurring(ctx, &in_scope(all, &who)).map_err(problem)
+        })?;
+        let status = if ids.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        Ok(json_response(
+            status,
+            json!({"opened": ids, "entries": entries}),
+        ))
+    })
+    .await
+}
+
 /// `GET /v1/incidents/{id}`: one incident with its timeline, reports and deadlines.
 pub async fn show(
     State(s): State<Arc<AppState>>,

@@ -198,6 +198,10 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
             get(incidents::show).post(incidents::operate),
         )
         .route("/v1/incidents/{id}/reports/{stage}", get(incidents::report))
+        .route(
+            "/v1/recurring",
+            get(incidents::recurring).post(incidents::open_recurring),
+        )
         .route("/v1/tokens", get(api::list_tokens).post(api::create_token))
         .route("/v1/tokens/{id}", axum::routing::delete(api::revoke_token))
         .route("/v1/sessions", get(api::list_sessions))

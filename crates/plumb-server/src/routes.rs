@@ -160,6 +160,18 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "GET",
+        "/v1/recurring",
+        Access::Roles(READERS),
+        "Recurring incidents (RTS 2024/1772 Art. 8(2)): groups major together, and the incident opened for each",
+    ),
+    (
+        "POST",
+        "/v1/recurring",
+        Access::Roles(INCIDENT_MANAGERS),
+        "Open a major incident for each recurring group not yet opened",
+    ),
+    (
+        "GET",
         "/v1/incidents/{id}/reports/{stage}",
         Access::Roles(READERS),
         "The latest generated report document (JSON, or ?format=html)",

@@ -43,15 +43,32 @@ pub fn router() -> Router<Arc<AppState>> {
 const NOT_CONFIGURED: &str =
     "Incident handling is not configured: start plumb serve with --incidents FILE.";
 
-/// Every incident the reader may see, with its clocks now.
-fn views(s: &AppState, scope: &Scope) -> Result<Vec<View>, String> {
+/// Every incident the reader may see, with its clocks now, and the recurring-incident
+/// assessment over them.
+fn views(
+    s: &AppState,
+    scope: &Scope,
+    who: &TokenRecord,
+) -> Result<(Vec<View>, ops::RecurringView), String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
     let all = store::all(&mut lock(&s.reader)).map_err(|e| e.to_string())?;
     let now = s.now();
-    all.into_iter()
+    let mine: Vec<_> = all
+        .into_iter()
         .filter(|i| scope.allows_any(&i.services))
+        .collect();
+    let ctx = ops::Ctx {
+        config: &setup.config,
+        model: setup.model.as_ref(),
+        now,
+        actor: who.label.clone(),
+    };
+    let recurring = ops::recurring(&ctx, &mine).map_err(|e| e.to_string())?;
+    let views = mine
+        .into_iter()
         .map(|i| ops::view(i, &setup.config, now).map_err(|e| e.to_string()))
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((views, recurring))
 }
 
 /// Incidents on one page of the list.
@@ -72,7 +89,8 @@ async fn list(
         .max(1);
     let scope = Scope::of(&sess.token);
     let scoped = scope != Scope::All;
-    let vs = match blocking(move || views(&s, &scope)).await {
+    let who = sess.token.clone();
+    let (vs, recurring) = match blocking(move || views(&s, &scope, &who)).await {
         Ok(v) => v,
         Err(e) => {
             return message(
@@ -117,6 +135,7 @@ async fn list(
         Some(&sess),
         json!({
             "incidents": incidents,
+            "recurring": recurring,
             "scoped": scoped,
             "total": total,
             "page": page,
@@ -178,7 +197,8 @@ fn incident_context(
         json!({
             "at": at,
             "why": why,
-            "notice": i.reclassification_notice.as_ref().map(|n| serde_json::to_string_pretty(&n["document"]).unwrap_or_default()),
+            // The authority's IR document, or the fields of a notice recorded before it existed.
+            "notice": i.reclassification_notice.as_ref().map(|n| serde_json::to_string_pretty(n.get("ir").unwrap_or(&n["document"])).unwrap_or_default()),
         })
     });
     Ok(json!({

@@ -376,6 +376,76 @@ fn the_incidents_list_is_paged() {
     srv.stop();
 }
 
+/// Recurring incidents on the incidents page: two non-major incidents with one root cause show
+/// as a group not yet opened; once the incident manager opens it (POST /v1/recurring), the page
+/// links the aggregated incident, whose own page names the incidents it aggregates.
+#[test]
+fn recurring_incidents_show_on_the_incidents_pages() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let bearer = format!("Bearer {admin}");
+    let post = |path: &str, body: String| {
+        http(
+            srv.addr,
+            "POST",
+            path,
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let mut ids = Vec::new();
+    for (days, state) in [(30, "DE"), (3, "AT")] {
+        let at = (chrono::Utc::now() - chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M:%SZ");
+        let r = post(
+            "/v1/incidents",
+            format!(
+                r#"{{"title":"TLS outage {days}","services":["payments"],"detected_at":"{at}"}}"#
+            ),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let path = format!("/v1/incidents/{id}");
+        let r = post(
+            &path,
+            format!(
+                r#"{{"op":"classify","assessment":{{"supports_critical_functions":true,"costs_eur":60000,"member_states":["{state}"]}}}}"#
+            ),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let r = post(
+            &path,
+            r#"{"op":"root_cause","root_cause":"Expired TLS certificate"}"#.into(),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        ids.push(id);
+    }
+    let (session, _) = login(&srv, &admin);
+    let page = |p: &str| http(srv.addr, "GET", p, &[("Cookie", session.as_str())], b"").text();
+    let list = page("/ui/incidents");
+    assert!(
+        list.contains("Expired TLS certificate") && list.contains("not opened yet"),
+        "{list}"
+    );
+    let r = post("/v1/recurring", "{}".into());
+    assert_eq!(r.status, 201, "{}", r.text());
+    let opened = r.json()["opened"][0].as_str().unwrap().to_string();
+    let list = page("/ui/incidents");
+    assert!(
+        list.contains(&format!("reported as <a href=\"/ui/incidents/{opened}\"")),
+        "{list}"
+    );
+    let shown = page(&format!("/ui/incidents/{opened}"));
+    assert!(
+        shown.contains("reported in aggregated form")
+            && ids.iter().all(|i| shown.contains(i.as_str())),
+        "{shown}"
+    );
+    srv.stop();
+}
+
 /// The Delivery page: each system the reader may see with its measures and a weekly chart;
 /// one system's deployments behind the numbers; a bad period answered clearly.
 #[test]
