@@ -794,6 +794,21 @@ pub enum IncidentCmd {
         #[arg(long)]
         open: bool,
     },
+    /// Record a cyber threat (RTS 2024/1772 Art. 10) in the ledger: the test says whether it
+    /// is significant and, if it is, the voluntary notification to the authority (DORA Art.
+    /// 19(2), ITS 2025/302 Annexes III-IV) is written in the authorities' CYB JSON structure.
+    ///
+    /// Example: plumb incident --config incident.yaml threat --details examples/incident/threat.yaml --out cyb.json
+    Threat {
+        /// The threat (YAML/JSON, see examples/incident/threat.yaml).
+        #[arg(long)]
+        details: PathBuf,
+        /// Write the notification here (significant threats only).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Recorded cyber threats, newest first.
+    Threats,
     /// Check an IR JSON document (from Plumbline or elsewhere) against every per-stage and
     /// conditional rule, and against your authority's schema file when given. Exit 1 when a
     /// rule is broken, naming the field and the rule.

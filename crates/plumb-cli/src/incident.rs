@@ -276,6 +276,18 @@ pub fn run(
             local(&mut loc, &a.cmd)?
         }
     };
+    if let IncidentCmd::Threat { out: Some(p), .. } = &a.cmd {
+        let doc = &value["notification"];
+        if doc.is_null() {
+            return Err(Failure::usage(format!(
+                "not a significant cyber threat (RTS 2024/1772 Art. 10), so no notification was written to {}; the threat is recorded as {}",
+                p.display(),
+                s(&value["id"])
+            )));
+        }
+        std::fs::write(p, serde_json::to_vec_pretty(doc).expect("JSON"))
+            .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
+    }
     if let IncidentCmd::Report {
         out,
         fields_out,
@@ -401,6 +413,31 @@ fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             )
         }
         IncidentCmd::Show { id } => (loc.view(id)?, Box::new(show_text)),
+        IncidentCmd::Threat { details, .. } => {
+            let d = plumb_incident::threat::parse_details(
+                &read(details)?,
+                &details.display().to_string(),
+            )
+            .map_err(fail)?;
+            let (l, ctx) = loc.parts();
+            let rec = ops::record_threat(&ctx, &d).map_err(fail)?;
+            let entry = store::append_threat(l, &rec, ctx.now).map_err(fail)?;
+            let mut v = serde_json::to_value(&rec).expect("JSON");
+            v["entry"] = json!(entry);
+            (v, Box::new(threat_text))
+        }
+        IncidentCmd::Threats => {
+            let list = store::threats(&mut loc.l).map_err(fail)?;
+            let items: Vec<Value> = list
+                .into_iter()
+                .map(|(i, t)| {
+                    let mut v = serde_json::to_value(t).expect("JSON");
+                    v["entry"] = json!(i);
+                    v
+                })
+                .collect();
+            (json!({"threats": items}), Box::new(threats_text))
+        }
         IncidentCmd::Recurring { open } => {
             let (l, ctx) = loc.parts();
             let all = store::all(l).map_err(fail)?;
@@ -468,6 +505,18 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
     }
     Ok(match cmd {
         IncidentCmd::List => (r.get("/v1/incidents")?, Box::new(list_text)),
+        IncidentCmd::Threat { details, .. } => {
+            let d = plumb_incident::threat::parse_details(
+                &read(details)?,
+                &details.display().to_string(),
+            )
+            .map_err(fail)?;
+            (
+                post("/v1/threats", &serde_json::to_value(&d).expect("JSON"))?,
+                Box::new(threat_text),
+            )
+        }
+        IncidentCmd::Threats => (r.get("/v1/threats")?, Box::new(threats_text)),
         IncidentCmd::Recurring { open } => {
             let mut v = json!({"opened": [], "entries": []});
             if *open {
@@ -508,6 +557,48 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("-")
+}
+
+/// One recorded threat in words.
+fn threat_text(v: &Value) -> String {
+    let mut o = format!(
+        "{} recorded (entry {}): {}\n",
+        s(&v["id"]),
+        v["entry"],
+        if v["significant"] == true {
+            "a significant cyber threat; the voluntary notification is ready (--out FILE)"
+        } else {
+            "not a significant cyber threat; no notification"
+        }
+    );
+    for e in v["explanation"].as_array().into_iter().flatten() {
+        o.push_str(&format!("  {}\n", s(e)));
+    }
+    o
+}
+
+/// Recorded threats in words.
+fn threats_text(v: &Value) -> String {
+    let list = v["threats"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        return "No cyber threats recorded.\n".into();
+    }
+    let mut o = String::new();
+    for t in &list {
+        o.push_str(&format!(
+            "{}  detected {}  {:<8}  {}  {}\n",
+            s(&t["id"]),
+            s(&t["details"]["detected_at"]),
+            s(&t["details"]["status"]),
+            if t["significant"] == true {
+                "significant"
+            } else {
+                "not significant"
+            },
+            s(&t["details"]["description"])
+        ));
+    }
+    o
 }
 
 /// The recurring-incident assessment in words.

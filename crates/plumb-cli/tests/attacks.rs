@@ -230,6 +230,10 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             "https://plumbline.dev/attestation/model-check/v1",
             serde_json::json!({"findings": []}),
         ),
+        (
+            "https://plumbline.dev/attestation/cyber-threat/v1",
+            serde_json::json!({"id": "CYB-0000000001", "significant": false}),
+        ),
     ] {
         let env = t.envelope(ptype, ("gitCommit", &commit), predicate);
         let r = t.call("POST", "/v1/entries?system=payments", Some(&rec), &env);
@@ -248,10 +252,11 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             .status,
         201
     );
-    // The one accepted entry, plus the audit of the refusals and the first use of each token.
+    // The one accepted entry, plus the audit of the refusals (five types, two tokens) and the
+    // first use of each token.
     let after = t.size(&admin);
     assert!(
-        after > before && after <= before + 1 + 2 + 8,
+        after > before && after <= before + 1 + 2 + 10,
         "{before} -> {after}"
     );
     let incidents = t.call("GET", "/v1/incidents", Some(&admin), b"");

@@ -368,3 +368,63 @@ fn recurring_incidents_are_found_and_opened_once_as_one_major_incident() {
         vec![]
     );
 }
+
+/// A cyber threat through the binary: the Art. 10 test decides; a significant one is recorded
+/// with its notification in the CYB structure, written with --out; one that is not significant
+/// is recorded without, and --out says so; bad details are refused and nothing is written.
+#[test]
+fn cyber_threats_are_recorded_and_significant_ones_notified() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    plumb_testkit::sh(plumb(&store).arg("init"));
+    let example = root().join("examples/incident/threat.yaml");
+    let cyb = dir.path().join("cyb.json");
+    let v = ok(run(incident(&store)
+        .args(["threat", "--details"])
+        .arg(&example)
+        .arg("--out")
+        .arg(&cyb)));
+    assert_eq!(v["significant"], true, "{v:#}");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&cyb).unwrap()).unwrap();
+    assert_eq!(doc["cyberThreat"]["status"], "active");
+    assert_eq!(
+        doc["affectedFinancialEntity"]["LEI"],
+        "5299000SMALLBANK0E92"
+    );
+    assert_eq!(plumb_incident::ir::cyb::check(&doc), vec![]);
+
+    // Not highly probable: Art. 10(b) fails; recorded, but no notification.
+    let text = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("high_probability: true", "high_probability: false");
+    let unlikely = dir.path().join("unlikely.yaml");
+    std::fs::write(&unlikely, text).unwrap();
+    let other = dir.path().join("other.json");
+    let out = run(incident(&store)
+        .args(["threat", "--details"])
+        .arg(&unlikely)
+        .arg("--out")
+        .arg(&other));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a significant cyber threat"));
+    assert!(!other.exists());
+
+    // An unknown criterion: refused, nothing recorded.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&example)
+            .unwrap()
+            .replace("geographical_spread", "bad_weather"),
+    )
+    .unwrap();
+    let out = run(incident(&store).args(["threat", "--details"]).arg(&bad));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad_weather"));
+
+    let list = ok(run(incident(&store).arg("threats")));
+    let threats = list["threats"].as_array().unwrap();
+    assert_eq!(threats.len(), 2, "{list:#}");
+    assert_eq!(threats[0]["significant"], false, "newest first");
+    assert_eq!(threats[1]["significant"], true);
+}

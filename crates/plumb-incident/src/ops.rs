@@ -739,3 +739,70 @@ pub fn open_recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<(Vec<String>,
     }
     Ok((ids, evs))
 }
+
+/// Records a cyber threat: its details checked, the Art. 10 test applied and, when the threat
+/// is significant, the voluntary notification written in the CYB structure and checked (a
+/// notification that breaks a rule is refused, naming it). Returns the record to append.
+pub fn record_threat(
+    ctx: &Ctx,
+    d: &plumb_records::threat::ThreatDetails,
+) -> Result<plumb_records::threat::ThreatRecord> {
+    let detected = past_time("detected_at", &Some(d.detected_at.clone()), ctx.now)?;
+    for (field, v) in [
+        ("description", &d.description),
+        ("potential_impact", &d.potential_impact),
+        ("actions_taken", &d.actions_taken),
+    ] {
+        if v.trim().is_empty() {
+            return Err(Error::invalid(
+                field,
+                "is required (fields 13, 14 and 17 of the notification)",
+            ));
+        }
+    }
+    if d.criteria.is_empty() {
+        return Err(Error::invalid(
+            "criteria",
+            "name the classification criteria it could have met had it materialised (field 15)",
+        ));
+    }
+    crate::report::check_value("2.5", &serde_json::json!(d.criteria))
+        .map_err(|e| Error::invalid("criteria", e.to_string()))?;
+    let result = crate::threat::assess(&d.test);
+    let mut details = d.clone();
+    details.detected_at = detected.clone();
+    let notification = if result.significant {
+        let doc = crate::ir::cyb::document(&details, &ctx.config.entity);
+        let broken = crate::ir::cyb::check(&doc);
+        if !broken.is_empty() {
+            return Err(Error::invalid(
+                "notification",
+                broken
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ));
+        }
+        Some(doc)
+    } else {
+        None
+    };
+    Ok(plumb_records::threat::ThreatRecord {
+        id: format!(
+            "CYB-{}",
+            &store::digest(&format!(
+                "{detected}\0{}\0{}",
+                d.description,
+                fmt_time(ctx.now)
+            ))[..10]
+                .to_uppercase()
+        ),
+        recorded_at: fmt_time(ctx.now),
+        actor: ctx.actor.clone(),
+        details,
+        significant: result.significant,
+        explanation: result.explanation,
+        notification,
+    })
+}

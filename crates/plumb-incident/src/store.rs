@@ -220,3 +220,73 @@ pub fn append(l: &mut Ledger, evs: &[Event], now: chrono::DateTime<chrono::Utc>)
     l.checkpoint(now)?;
     Ok(first)
 }
+
+/// Predicate type of recorded cyber threats.
+pub const THREAT: &str =
+    <plumb_records::threat::ThreatRecord as plumb_records::Record>::PREDICATE_TYPE;
+
+/// The statement recording threat `t`: its subject is the threat's id, as an incident's is.
+pub fn threat_statement(t: &plumb_records::threat::ThreatRecord) -> Statement {
+    Statement::new(
+        vec![Subject {
+            name: format!("cyber threat {}", t.id),
+            digest: [("sha256".to_string(), digest(&t.id))].into(),
+        }],
+        THREAT,
+        plumb_records::Record::to_predicate(t),
+    )
+}
+
+/// Ledger labels of a threat record: its run is its id.
+pub fn threat_annotations(
+    t: &plumb_records::threat::ThreatRecord,
+) -> plumb_ledger::entry::Annotations {
+    plumb_ledger::entry::Annotations {
+        run: Some(t.id.clone()),
+        ..Default::default()
+    }
+}
+
+/// Signs and appends threat `t`; returns its index.
+pub fn append_threat(
+    l: &mut Ledger,
+    t: &plumb_records::threat::ThreatRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64> {
+    let env = l.sign_statement(&threat_statement(t))?;
+    let json = serde_json::to_vec(&env).expect("envelope serialises");
+    let entry = l.prepare(&json, threat_annotations(t), now)?;
+    let first = l.append(&[entry])?;
+    l.checkpoint(now)?;
+    Ok(first)
+}
+
+/// Every recorded threat the store key signed, newest first, with its ledger index; records
+/// not signed by the store key or not fitting the type are skipped.
+pub fn threats(l: &mut Ledger) -> Result<Vec<(u64, plumb_records::threat::ThreatRecord)>> {
+    let mut out = Vec::new();
+    for i in l.query(&Query {
+        predicate_type: Some(THREAT.into()),
+        ..Default::default()
+    })? {
+        let Ok(e) = LogEntry::parse(&l.entry(i)?.bytes) else {
+            continue;
+        };
+        if e.envelope.verify(&[l.public_key()]).is_err() {
+            continue;
+        }
+        let Ok(st) = e.statement() else { continue };
+        if st.predicate_type != THREAT {
+            continue;
+        }
+        if let Ok(t) =
+            <plumb_records::threat::ThreatRecord as plumb_records::Record>::from_predicate(
+                &st.predicate,
+            )
+        {
+            out.push((i, t));
+        }
+    }
+    out.reverse();
+    Ok(out)
+}

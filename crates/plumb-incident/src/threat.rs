@@ -4,26 +4,7 @@
 use plumb_dora::incident as law;
 use serde::{Deserialize, Serialize};
 
-/// What is known about a cyber threat.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Threat {
-    /// If it materialised it could affect (or could have affected) the entity's critical or
-    /// important functions, or other financial entities, providers, clients or counterparts
-    /// (Art. 10(a)).
-    pub could_affect_critical_functions_or_others: bool,
-    /// High probability of materialising (Art. 10(b)).
-    pub high_probability: bool,
-    /// If it materialised it could affect critical services (Art. 6).
-    #[serde(default)]
-    pub could_affect_critical_services: bool,
-    /// ... or meet the clients, counterparts and transactions threshold (Art. 9(1)).
-    #[serde(default)]
-    pub could_meet_clients_threshold: bool,
-    /// ... or meet the geographical spread threshold (Art. 9(4)).
-    #[serde(default)]
-    pub could_meet_geographical_spread: bool,
-}
+pub use plumb_records::threat::{Threat, ThreatDetails, ThreatRecord, ThreatStatus};
 
 /// The test's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,4 +48,12 @@ pub fn assess(t: &Threat) -> ThreatResult {
         significant: t.could_affect_critical_functions_or_others && t.high_probability && c,
         explanation,
     }
+}
+
+/// Parses threat details given as YAML or JSON (see examples/incident/threat.yaml).
+pub fn parse_details(bytes: &[u8], what: &str) -> crate::error::Result<ThreatDetails> {
+    yaml_serde::from_slice(bytes).map_err(|e| crate::error::Error::Parse {
+        what: what.into(),
+        detail: e.to_string(),
+    })
 }

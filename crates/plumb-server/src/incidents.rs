@@ -240,6 +240,34 @@ pub async fn list(
     .await
 }
 
+/// A JSON body of type `T` naming services: 422 when it is not one, 403 when a token limited to
+/// systems names none or one outside them.
+fn scoped_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+    who: &TokenRecord,
+    what: &str,
+    services: impl Fn(&T) -> &Vec<String>,
+) -> Result<T, Problem> {
+    require_json(headers)?;
+    let v: T = serde_json::from_slice(body).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-incident-input",
+            format!("not {what}: {e}"),
+        )
+    })?;
+    let named = services(&v);
+    if let Scope::Systems(list) = Scope::of(who)
+        && (named.is_empty() || !named.iter().all(|x| list.contains(x)))
+    {
+        return Err(Problem::forbidden(format!(
+            "this token handles {list:?} only: name the affected services among them"
+        )));
+    }
+    Ok(v)
+}
+
 /// `POST /v1/incidents`: opens an incident by hand.
 pub async fn open(
     State(s): State<Arc<AppState>>,
@@ -247,21 +275,9 @@ pub async fn open(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    require_json(&headers)?;
-    let req: OpenRequest = serde_json::from_slice(&body).map_err(|e| {
-        Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-incident-input",
-            format!("not an incident: {e}"),
-        )
+    let req: OpenRequest = scoped_body(&headers, &body, &who, "an incident", |r: &OpenRequest| {
+        &r.services
     })?;
-    if let Scope::Systems(list) = Scope::of(&who)
-        && (req.services.is_empty() || !req.services.iter().all(|x| list.contains(x)))
-    {
-        return Err(Problem::forbidden(format!(
-            "this token handles incidents of {list:?} only: name the affected services among them"
-        )));
-    }
     blocking(move || {
         let (id, _, entries) =
             with_ctx(&s, &who, |l, ctx| ops::open(l, ctx, &req).map_err(problem))?;
@@ -282,6 +298,62 @@ fn in_scope(
     all.into_iter()
         .filter(|i| scope.allows_any(&i.services))
         .collect()
+}
+
+/// `GET /v1/threats`: recorded cyber threats the token may read, newest first.
+pub async fn threats(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+) -> Result<Response, Problem> {
+    setup(&s)?;
+    blocking(move || {
+        let list = store::threats(&mut lock(&s.reader)).map_err(problem)?;
+        let scope = Scope::of(&who);
+        let items: Vec<serde_json::Value> = list
+            .into_iter()
+            .filter(|(_, t)| scope.allows_any(&t.details.services))
+            .map(|(i, t)| {
+                let mut v = json!(t);
+                v["entry"] = json!(i);
+                v
+            })
+            .collect();
+        Ok(json_response(StatusCode::OK, json!({"threats": items})))
+    })
+    .await
+}
+
+/// `POST /v1/threats`: records a cyber threat and, for a significant one, its notification.
+pub async fn record_threat(
+    State(s): State<Arc<AppState>>,
+    Extension(who): Extension<TokenRecord>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let d = scoped_body(
+        &headers,
+        &body,
+        &who,
+        "a cyber threat",
+        |d: &plumb_incident::threat::ThreatDetails| &d.services,
+    )?;
+    blocking(move || {
+        let (rec, _, _) = with_ctx(&s, &who, |_, ctx| {
+            ops::record_threat(ctx, &d)
+                .map(|r| (r, vec![]))
+                .map_err(problem)
+        })?;
+        let entries = s
+            .append_signed([(
+                store::threat_statement(&rec),
+                store::threat_annotations(&rec),
+            )])
+            .map_err(Problem::from_ledger)?;
+        let mut v = json!(rec);
+        v["entry"] = json!(entries.first());
+        Ok(json_response(StatusCode::CREATED, v))
+    })
+    .await
 }
 
 /// `GET /v1/recurring`: the recurring-incident assessment over the incidents the token reads.

@@ -199,6 +199,10 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         )
         .route("/v1/incidents/{id}/reports/{stage}", get(incidents::report))
         .route(
+            "/v1/threats",
+            get(incidents::threats).post(incidents::record_threat),
+        )
+        .route(
             "/v1/recurring",
             get(incidents::recurring).post(incidents::open_recurring),
         )

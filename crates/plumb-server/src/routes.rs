@@ -160,6 +160,18 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "GET",
+        "/v1/threats",
+        Access::Roles(READERS),
+        "Recorded cyber threats (RTS 2024/1772 Art. 10), with their notifications",
+    ),
+    (
+        "POST",
+        "/v1/threats",
+        Access::Roles(INCIDENT_MANAGERS),
+        "Record a cyber threat; a significant one gets its voluntary notification (CYB JSON)",
+    ),
+    (
+        "GET",
         "/v1/recurring",
         Access::Roles(READERS),
         "Recurring incidents (RTS 2024/1772 Art. 8(2)): groups major together, and the incident opened for each",

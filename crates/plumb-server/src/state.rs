@@ -28,6 +28,7 @@ pub const AUDIT: &str = <AuditEvent as plumb_records::Record>::PREDICATE_TYPE;
 /// when the store key signed them.
 pub const RESERVED_TYPES: &[&str] = &[
     plumb_incident::event::PREDICATE_TYPE,
+    plumb_incident::store::THREAT,
     AUDIT,
     plumb_gate::decision::PREDICATE_TYPE,
     plumb_model::check::PREDICATE_TYPE,

@@ -49,9 +49,20 @@ fn views(
     s: &AppState,
     scope: &Scope,
     who: &TokenRecord,
-) -> Result<(Vec<View>, ops::RecurringView), String> {
+) -> Result<(Vec<View>, ops::RecurringView, Vec<Value>), String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
-    let all = store::all(&mut lock(&s.reader)).map_err(|e| e.to_string())?;
+    let (all, threats) = {
+        let mut l = lock(&s.reader);
+        (
+            store::all(&mut l).map_err(|e| e.to_string())?,
+            store::threats(&mut l).map_err(|e| e.to_string())?,
+        )
+    };
+    let threats: Vec<Value> = threats
+        .into_iter()
+        .filter(|(_, t)| scope.allows_any(&t.details.services))
+        .map(|(_, t)| json!(t))
+        .collect();
     let now = s.now();
     let mine: Vec<_> = all
         .into_iter()
@@ -68,7 +79,7 @@ fn views(
         .into_iter()
         .map(|i| ops::view(i, &setup.config, now).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((views, recurring))
+    Ok((views, recurring, threats))
 }
 
 /// Incidents on one page of the list.
@@ -90,7 +101,7 @@ async fn list(
     let scope = Scope::of(&sess.token);
     let scoped = scope != Scope::All;
     let who = sess.token.clone();
-    let (vs, recurring) = match blocking(move || views(&s, &scope, &who)).await {
+    let (vs, recurring, threats) = match blocking(move || views(&s, &scope, &who)).await {
         Ok(v) => v,
         Err(e) => {
             return message(
@@ -136,6 +147,7 @@ async fn list(
         json!({
             "incidents": incidents,
             "recurring": recurring,
+            "threats": threats,
             "scoped": scoped,
             "total": total,
             "page": page,

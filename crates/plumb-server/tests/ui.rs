@@ -443,6 +443,22 @@ fn recurring_incidents_show_on_the_incidents_pages() {
             && ids.iter().all(|i| shown.contains(i.as_str())),
         "{shown}"
     );
+    // A cyber threat recorded through the API shows on the same page, with its test.
+    let threat = plumb_incident::threat::parse_details(
+        include_bytes!("../../../examples/incident/threat.yaml"),
+        "threat.yaml",
+    )
+    .unwrap();
+    let r = post("/v1/threats", serde_json::to_string(&threat).unwrap());
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["significant"], true);
+    assert_eq!(v["notification"]["cyberThreat"]["status"], "active");
+    let list = page("/ui/incidents");
+    assert!(
+        list.contains(v["id"].as_str().unwrap()) && list.contains("Credential-stuffing"),
+        "{list}"
+    );
     srv.stop();
 }
 

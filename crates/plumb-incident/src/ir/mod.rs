@@ -4,6 +4,7 @@
 //! conditional rule in code, and [`schema`] additionally validates against a schema file the
 //! authority supplies.
 
+pub mod cyb;
 pub mod emit;
 pub mod layout;
 pub mod rules;

@@ -88,7 +88,7 @@ fn at<'a>(v: &'a Value, path: &str) -> Vec<&'a Value> {
     cur
 }
 
-fn present(doc: &Value, path: &str) -> bool {
+pub(crate) fn present(doc: &Value, path: &str) -> bool {
     at(doc, path).into_iter().any(given)
 }
 
@@ -100,12 +100,12 @@ fn contains(doc: &Value, path: &str, pred: impl Fn(&str) -> bool) -> bool {
     })
 }
 
-fn place_of(path: &str) -> Option<&'static Place> {
-    PLACES.iter().find(|p| p.path == path)
+fn place_of(path: &str, places: &'static [Place]) -> Option<&'static Place> {
+    places.iter().find(|p| p.path == path)
 }
 
 fn code_of(path: &str) -> &'static str {
-    place_of(path).map_or("-", |p| p.code)
+    place_of(path, PLACES).map_or("-", |p| p.code)
 }
 
 /// Every rule, in order: shape, base, stage, per-criterion, conditional, entity.
@@ -119,7 +119,7 @@ pub fn check(doc: &Value, version: Version) -> Vec<Violation> {
         ));
         return out;
     }
-    shape(doc, "", &mut out);
+    shape(doc, "", PLACES, &mut out);
     let stage = stage_of(doc);
     required(doc, stage, &mut out);
     per_criterion(doc, stage, version, &mut out);
@@ -129,16 +129,16 @@ pub fn check(doc: &Value, version: Version) -> Vec<Violation> {
 }
 
 /// Paths that are objects (or arrays of objects) holding places.
-fn is_container(path: &str) -> bool {
-    PLACES.iter().any(|p| {
-        p.path.len() > path.len()
-            && p.path.starts_with(path)
-            && p.path[path.len()..].starts_with('.')
+fn is_container(path: &str, places: &[Place]) -> bool {
+    places.iter().any(|p| {
+        p.path
+            .strip_prefix(path)
+            .is_some_and(|rest| rest.starts_with('.'))
     })
 }
 
-/// Every member known and of its type, recursively.
-fn shape(v: &Value, prefix: &str, out: &mut Vec<Violation>) {
+/// Every member of `v` known to `places` and of its type, recursively.
+pub(crate) fn shape(v: &Value, prefix: &str, places: &'static [Place], out: &mut Vec<Violation>) {
     let Value::Object(m) = v else { return };
     for (k, x) in m {
         let path = if prefix.is_empty() {
@@ -146,20 +146,20 @@ fn shape(v: &Value, prefix: &str, out: &mut Vec<Violation>) {
         } else {
             format!("{prefix}.{k}")
         };
-        if let Some(p) = place_of(&path) {
+        if let Some(p) = place_of(&path, places) {
             kind(p, &path, x, out);
-        } else if is_container(&path) {
+        } else if is_container(&path, places) {
             if x.is_object() {
-                shape(x, &path, out);
+                shape(x, &path, places, out);
             } else {
                 out.push(Violation::new("-", &path, "must be an object"));
             }
-        } else if is_container(&format!("{path}[]")) {
+        } else if is_container(&format!("{path}[]"), places) {
             match x {
                 Value::Array(a) if !a.is_empty() => {
                     for item in a {
                         if item.is_object() {
-                            shape(item, &format!("{path}[]"), out);
+                            shape(item, &format!("{path}[]"), places, out);
                         } else {
                             out.push(Violation::new("-", &path, "items must be objects"));
                         }
@@ -175,7 +175,7 @@ fn shape(v: &Value, prefix: &str, out: &mut Vec<Violation>) {
             out.push(Violation::new(
                 "-",
                 &path,
-                "is not a member of the IR document (the schema allows no other members)",
+                "is not a member of the document (the schema allows no other members)",
             ));
         }
     }
