@@ -527,3 +527,29 @@ pub fn deadlines(
     ));
     Ok(out)
 }
+
+/// Art. 5(3): a notice that `stage`'s report cannot be submitted on time must reach the
+/// authority before its deadline. Refused once that deadline has passed (the report is then
+/// simply late) and for a report already submitted; the pending deadline of the stage is the one
+/// judged (for the intermediate report, the update due on recovery once the first was sent).
+pub fn notice_allowed(ds: &[Deadline], stage: Stage) -> Result<()> {
+    let of_stage: Vec<&Deadline> = ds.iter().filter(|d| d.stage == stage).collect();
+    let pending = of_stage
+        .iter()
+        .find(|d| matches!(d.state, State::Due | State::Overdue));
+    match pending {
+        Some(d) if d.seconds_left < 0 => Err(Error::State(format!(
+            "the {} was due {} ({}): a notice that it cannot be met must come before the deadline ({}); submit the report late instead",
+            d.title(),
+            d.due_local,
+            d.due_at,
+            law::CANNOT_MEET_DEADLINE
+        ))),
+        Some(_) => Ok(()),
+        None if !of_stage.is_empty() => Err(Error::State(format!(
+            "the {} is not pending (submitted, or no longer due): there is no deadline to give notice of",
+            stage.title()
+        ))),
+        None => Ok(()),
+    }
+}

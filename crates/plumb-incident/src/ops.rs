@@ -388,24 +388,13 @@ pub fn apply(l: &mut Ledger, ctx: &Ctx, id: &str, op: &Op) -> Result<Vec<Event>>
             }
             // Art. 5(3): the authority is told that a deadline cannot be met before it passes;
             // afterwards the report is simply late.
-            let due = deadlines(
+            let ds = deadlines(
                 &inc.times(),
                 &ctx.config.profile()?,
                 &ctx.config.holidays,
                 now,
-            )?
-            .into_iter()
-            .find(|d| d.stage == *stage);
-            if let Some(d) = due
-                && d.seconds_left < 0
-            {
-                return Err(Error::State(format!(
-                    "the {} was due {} ({}): a notice that it cannot be met must come before the deadline (RTS 2025/301 Art. 5(3)); submit the report late instead",
-                    stage.title(),
-                    d.due_local,
-                    d.due_at
-                )));
-            }
+            )?;
+            crate::clock::notice_allowed(&ds, *stage)?;
             vec![event(
                 ctx,
                 id,

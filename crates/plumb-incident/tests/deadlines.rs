@@ -27,9 +27,36 @@ struct Case {
     initial_submitted: Option<String>,
     #[serde(default)]
     intermediate_submitted: Option<String>,
+    /// Later intermediate submissions (updates), in order.
+    #[serde(default)]
+    updates: Vec<String>,
+    #[serde(default)]
+    final_submitted: Option<String>,
+    /// Regular activities recovered (field 3.3).
+    #[serde(default)]
+    recovered: Option<String>,
+    /// Reclassified as non-major.
+    #[serde(default)]
+    reclassified: Option<String>,
+    /// When the deadlines are judged (default: a minute after classification).
+    #[serde(default)]
+    now: Option<String>,
+    /// Due times by report (`initial`, `intermediate`, `intermediate_update`, `final`).
     want: BTreeMap<String, String>,
+    /// States by report, where the case is about them.
+    #[serde(default)]
+    states: BTreeMap<String, String>,
+    /// A notice that a report cannot be met (Art. 5(3)), given at `now`.
+    #[serde(default)]
+    notice: Option<NoticeCase>,
     #[serde(default)]
     explain: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NoticeCase {
+    stage: String,
+    allowed: bool,
 }
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -52,18 +79,47 @@ fn deadline_cases_from_the_legal_text() {
             initial_submitted_at: c.initial_submitted.as_deref().map(t),
             intermediate_submissions: c
                 .intermediate_submitted
-                .as_deref()
-                .map(t)
-                .into_iter()
+                .iter()
+                .chain(&c.updates)
+                .map(|s| t(s))
                 .collect(),
-            ..Default::default()
+            final_submitted_at: c.final_submitted.as_deref().map(t),
+            recovered_at: c.recovered.as_deref().map(t),
+            reclassified_at: c.reclassified.as_deref().map(t),
         };
-        let now = t(&c.classified) + Duration::minutes(1);
+        let now = c
+            .now
+            .as_deref()
+            .map_or(t(&c.classified) + Duration::minutes(1), t);
         let d = deadlines(&times, &p, &c.holidays, now).unwrap();
         let got: BTreeMap<String, String> = d
             .iter()
-            .map(|x| (x.stage.name().to_string(), x.due_at.clone()))
+            .map(|x| (x.label().to_string(), x.due_at.clone()))
             .collect();
+        let states: BTreeMap<String, String> = d
+            .iter()
+            .filter(|x| c.states.contains_key(x.label()))
+            .map(|x| {
+                let s = serde_json::to_value(x.state).unwrap();
+                (x.label().to_string(), s.as_str().unwrap_or("").to_string())
+            })
+            .collect();
+        if states != c.states {
+            failures.push(format!(
+                "{} ({}): states {states:?}, want {:?}",
+                c.name, c.cite, c.states
+            ));
+        }
+        if let Some(n) = &c.notice {
+            let stage = Stage::from_name(&n.stage).expect("a stage");
+            let got = plumb_incident::clock::notice_allowed(&d, stage);
+            if got.is_ok() != n.allowed {
+                failures.push(format!(
+                    "{} ({}): notice for {} gave {got:?}, want allowed = {}",
+                    c.name, c.cite, n.stage, n.allowed
+                ));
+            }
+        }
         let text: String = d
             .iter()
             .flat_map(|x| x.explanation.clone())
