@@ -483,6 +483,11 @@ pub struct GateCmd {
 pub enum GateSub {
     /// Print the JSON Schema of the policy input (the normalised facts).
     Schema,
+    /// Print the exact JSON a policy receives as `input` for these inputs (the same flags as
+    /// the gate itself), to write and debug policies against real data.
+    ///
+    /// Example: plumb gate facts --infra plan.json --system payments --criticality critical
+    Facts(Box<GateRun>),
     /// Show the built-in policy.
     #[command(subcommand)]
     Policy(PolicyCmd),
@@ -517,6 +522,10 @@ pub struct GateRun {
     /// LCOV or Cobertura XML (repeatable; merged).
     #[arg(long, value_name = "FILE")]
     pub coverage: Vec<PathBuf>,
+    /// Infrastructure (repeatable): Terraform/OpenTofu plan JSON (terraform show -json
+    /// plan.out) or Kubernetes manifests (helm template, kustomize build); told apart by content.
+    #[arg(long, value_name = "FILE")]
+    pub infra: Vec<PathBuf>,
     /// Change metadata JSON (author, commit, pull_request, environment, runbook, rollback_plan, change_id, changed_paths).
     #[arg(long, value_name = "FILE")]
     pub change: Option<PathBuf>,

@@ -64,6 +64,7 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
         (Kind::Secrets, &ci.secrets, &a.secrets),
         (Kind::Tests, &ci.tests, &a.tests),
         (Kind::Coverage, &ci.coverage, &a.coverage),
+        (Kind::Infra, &ci.infra, &a.infra),
     ] {
         files.extend(cfg.iter().chain(flags.iter()).map(|p| (kind, p.clone())));
     }
@@ -254,6 +255,13 @@ pub fn run(
     match &cmd.sub {
         Some(GateSub::Schema) => {
             println!("{}", plumb_gate::schema::INPUT_SCHEMA.trim_end());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(GateSub::Facts(a)) => {
+            let (req, _, _) = request(a, now)?;
+            let (_, _, input) =
+                plumb_gate::policy_input(&req).map_err(|e| Failure::usage(e.to_string()))?;
+            println!("{}", serde_json::to_string_pretty(&input).expect("JSON"));
             return Ok(ExitCode::SUCCESS);
         }
         Some(GateSub::Policy(PolicyCmd::Show)) => {

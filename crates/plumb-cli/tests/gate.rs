@@ -262,3 +262,71 @@ fn the_ci_examples_run_the_gate_with_the_example_configuration() {
     }
     assert!(Path::new(&root().join(CONFIG)).exists());
 }
+
+/// Infrastructure through the binary: the example plan is denied for the unencrypted bucket
+/// outside the allowed regions, its fix passes, and `gate facts` prints the exact input the
+/// policies judged.
+#[test]
+fn infrastructure_plans_are_judged_and_their_facts_printed() {
+    let cfg = "examples/infra/plumb-gate.yaml";
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--format",
+        "json",
+        "--infra",
+        "examples/infra/plan-denied.json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = d["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["DORA-INFRA-001", "DORA-INFRA-005"], "{d:#}");
+    assert_eq!(d["inputs"][0]["kind"], "infra");
+    assert_eq!(d["inputs"][0]["format"], "terraform-plan");
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        "examples/infra/plan-fixed.json",
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let o = plumb(&[
+        "gate",
+        "facts",
+        "--config",
+        cfg,
+        "--infra",
+        "examples/infra/plan-fixed.json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let input: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let b = &input["infra"]["resources"][0];
+    assert_eq!(b["address"], "aws_s3_bucket.statements");
+    assert_eq!(b["encrypted_at_rest"], true, "linked by reference: {b:#}");
+    assert_eq!(b["region"], "eu-central-1");
+    assert_eq!(input["criticality"], "critical");
+    assert_eq!(input["now"], NOW);
+    // A binary plan is refused with what to run instead.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("plan.out");
+    std::fs::write(&bin, b"PK\x03\x04binary").unwrap();
+    let o = plumb(&["gate", "--config", cfg, "--infra", bin.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("terraform show -json"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -84,6 +84,10 @@ refs! {
     "DORA Art. 28(3)", Dora, "Register of information", "Maintain and update a register of information on all contractual arrangements with ICT third-party providers.";
     "DORA Art. 29", Dora, "Preliminary assessment of ICT concentration risk", "Assess concentration risk before contracting for ICT services supporting critical or important functions.";
     "DORA Art. 30", Dora, "Key contractual provisions", "Contracts with ICT third-party providers contain the listed provisions.";
+    "RTS 2024/1774 Art. 6", Rts2024_1774, "Encryption and cryptographic controls", "Encrypt data at rest and in transit (and in use where necessary), following the data's classification and the risk assessment.";
+    "RTS 2024/1774 Art. 8", Rts2024_1774, "Policies and procedures for ICT operations", "Secure installation and configuration; production separated from development and test environments.";
+    "RTS 2024/1774 Art. 9", Rts2024_1774, "Capacity and performance management", "Capacity requirements, resource optimisation and monitoring, preventing capacity shortages.";
+    "RTS 2024/1774 Art. 13", Rts2024_1774, "Network security management", "Segregation and segmentation of networks and control of network connections.";
     "RTS 2024/1774 Art. 10", Rts2024_1774, "Vulnerability and patch management", "Automated vulnerability scanning, at least weekly for assets supporting critical or important functions; track third-party libraries, including open source.";
     "RTS 2024/1774 Art. 12", Rts2024_1774, "Logging", "Log relevant events, protect logs against tampering, deletion and unauthorised access, and keep them for a defined period.";
     "RTS 2024/1774 Art. 16", Rts2024_1774, "ICT systems acquisition, development and maintenance", "Test and approve ICT systems before use and after maintenance; review source code with static and dynamic testing.";

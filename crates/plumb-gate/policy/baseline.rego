@@ -229,3 +229,202 @@ deny contains v if {
 	age_days > config.max_scan_age_days
 	v := {"id": "DORA-SCAN-002", "msg": sprintf("the latest vulnerability scan is %.1f days old; at most %d days allowed for a %s system", [age_days, config.max_scan_age_days, input.criticality]), "refs": ["RTS 2024/1774 Art. 10"], "fix": "rescan; scans of systems supporting critical or important functions must be at least weekly"}
 }
+
+# --- Infrastructure: data stores (RTS 2024/1774 Arts. 6, 13; DORA Arts. 8, 12) ---------------
+# From --infra: Terraform plans and Kubernetes manifests read into `input.infra`. A value the
+# input does not settle is absent: rules deny on what the plan says and warn on what it does
+# not. A deletion is judged for its approvals, not for the configuration it removes.
+
+infra := object.get(input, "infra", {})
+
+resources := object.get(infra, "resources", [])
+
+workloads := object.get(infra, "workloads", [])
+
+critical if input.criticality in {"critical", "important"}
+
+kept(r) if r.action != "delete"
+
+stores contains r if {
+	some r in resources
+	r.data_store
+	kept(r)
+}
+
+deny contains v if {
+	enabled("DORA-INFRA-001")
+	some r in stores
+	r.encrypted_at_rest == false
+	v := {"id": "DORA-INFRA-001", "msg": sprintf("%s (%s) is not encrypted at rest", [r.address, r.type]), "refs": ["RTS 2024/1774 Art. 6"], "fix": "enable encryption at rest (server-side encryption, storage_encrypted, encrypted volumes)", "fingerprint": r.address}
+}
+
+warn contains v if {
+	enabled("DORA-INFRA-001")
+	some r in stores
+	not has(r, "encrypted_at_rest")
+	v := {"id": "DORA-INFRA-001", "msg": sprintf("the input does not show whether %s (%s) is encrypted at rest", [r.address, r.type]), "refs": ["RTS 2024/1774 Art. 6"], "fix": "configure encryption at rest explicitly"}
+}
+
+has(obj, key) if obj[key] != null
+
+deny contains v if {
+	enabled("DORA-INFRA-002")
+	some r in stores
+	r.public == true
+	v := {"id": "DORA-INFRA-002", "msg": sprintf("data store %s is reachable from the internet: %s", [r.address, concat("; ", r.public_reasons)]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "make it private: private ACL, public access blocked, not publicly accessible", "fingerprint": r.address}
+}
+
+# Exposure of other resources is a design decision (a public load balancer is normal); all
+# ports open to the internet is not.
+deny contains v if {
+	enabled("DORA-INFRA-002")
+	some r in resources
+	kept(r)
+	not r.data_store
+	some why in r.public_reasons
+	contains(why, "all ports")
+	v := {"id": "DORA-INFRA-002", "msg": sprintf("%s is open to the internet: %s", [r.address, why]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "open only the ports the service needs, to the sources that need them", "fingerprint": r.address}
+}
+
+warn contains v if {
+	some r in resources
+	kept(r)
+	not r.data_store
+	r.public == true
+	not all_ports(r)
+	v := {"id": "DORA-INFRA-003", "msg": sprintf("%s is reachable from the internet: %s", [r.address, concat("; ", r.public_reasons)]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "check that the exposure is intended (a public entry point behind a WAF, not an internal service)"}
+}
+
+all_ports(r) if {
+	some why in r.public_reasons
+	contains(why, "all ports")
+}
+
+# Types whose inputs say whether versioning or backups are on.
+recoverable := {"aws_s3_bucket", "google_storage_bucket", "azurerm_storage_account", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_docdb_cluster"}
+
+deny contains v if {
+	enabled("DORA-INFRA-004")
+	critical
+	some r in stores
+	r.type in recoverable
+	not r.versioning == true
+	not r.backups == true
+	v := {"id": "DORA-INFRA-004", "msg": sprintf("%s of a system supporting %s functions has neither versioning nor backups enabled (or the input does not show them)", [r.address, input.criticality]), "refs": ["DORA Art. 12"], "fix": "enable versioning (buckets) or backups with a retention period (databases)", "fingerprint": r.address}
+}
+
+deny contains v if {
+	enabled("DORA-INFRA-005")
+	config.personal_data
+	count(config.allowed_regions) > 0
+	some r in stores
+	r.region
+	not r.region in config.allowed_regions
+	v := {"id": "DORA-INFRA-005", "msg": sprintf("%s would hold personal data in %s, outside the allowed regions %s (the regions are house policy)", [r.address, r.region, concat(", ", config.allowed_regions)]), "refs": ["DORA Art. 8"], "fix": "place it in an allowed region, or change allowed_regions after a data protection assessment", "fingerprint": r.address}
+}
+
+warn contains v if {
+	enabled("DORA-INFRA-005")
+	config.personal_data
+	count(config.allowed_regions) > 0
+	some r in stores
+	not r.region
+	v := {"id": "DORA-INFRA-005", "msg": sprintf("the input does not say where %s is located, so its region cannot be checked against the allowed regions", [r.address]), "refs": ["DORA Art. 8"], "fix": "set the region on the provider or the resource"}
+}
+
+deny contains v if {
+	enabled("DORA-INFRA-006")
+	some r in stores
+	r.format == "terraform-plan"
+	not r.classification
+	v := {"id": "DORA-INFRA-006", "msg": sprintf("data store %s has no data classification (tag plumb:data-classification)", [r.address]), "refs": ["DORA Art. 8", "RTS 2024/1774 Art. 6"], "fix": "tag it plumb:data-classification = public, internal, confidential or restricted", "fingerprint": r.address}
+}
+
+production_copy(r) if r.classification == "production"
+
+production_copy(r) if r.source_environment == "production"
+
+deny contains v if {
+	enabled("DORA-INFRA-007")
+	not production
+	some r in stores
+	production_copy(r)
+	not r.masked == true
+	v := {"id": "DORA-INFRA-007", "msg": sprintf("%s holds production data in the %s environment without being declared masked", [r.address, object.get(input, "environment", "non-production")]), "refs": ["RTS 2024/1774 Art. 16", "RTS 2024/1774 Art. 8"], "fix": "use anonymised or masked data (tag plumb:masked = true once it is), or get the exception approved", "fingerprint": r.address}
+}
+
+deny contains v if {
+	enabled("DORA-INFRA-008")
+	critical
+	some r in resources
+	r.data_store
+	r.action in {"delete", "replace"}
+	missing := [x | some x in ["code owner", "security reviewer"]; not approved_as(x)]
+	count(missing) > 0
+	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, input.criticality, concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address}
+}
+
+approved_as("code owner") if code_owner_approval
+
+approved_as("security reviewer") if security_approval
+
+# --- Infrastructure: workloads (RTS 2024/1774 Arts. 9, 16, 21) ------------------------------
+
+containers contains [w, c] if {
+	some w in workloads
+	some c in w.containers
+}
+
+deny contains v if {
+	enabled("DORA-K8S-001")
+	some [w, c] in containers
+	c.privileged
+	v := {"id": "DORA-K8S-001", "msg": sprintf("container %s of %s is privileged", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "remove securityContext.privileged; grant only the capabilities it needs", "fingerprint": w.address}
+}
+
+deny contains v if {
+	enabled("DORA-K8S-001")
+	some w in workloads
+	host := [x | some x in ["host_network", "host_pid", "host_ipc"]; w[x]]
+	paths := [sprintf("hostPath %s", [p]) | some p in w.host_paths]
+	what := array.concat(host, paths)
+	count(what) > 0
+	v := {"id": "DORA-K8S-001", "msg": sprintf("%s reaches into the node: %s", [w.address, concat(", ", what)]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "drop host namespaces and host paths; use volumes and services instead", "fingerprint": w.address}
+}
+
+deny contains v if {
+	enabled("DORA-K8S-002")
+	some [w, c] in containers
+	c.runs_as_root == true
+	v := {"id": "DORA-K8S-002", "msg": sprintf("container %s of %s runs as root (runAsUser 0)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "run as a non-root user: runAsNonRoot: true and a non-zero runAsUser", "fingerprint": w.address}
+}
+
+warn contains v if {
+	enabled("DORA-K8S-002")
+	some [w, c] in containers
+	not has(c, "runs_as_root")
+	v := {"id": "DORA-K8S-002", "msg": sprintf("container %s of %s may run as root: neither runAsNonRoot nor runAsUser is set", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "set runAsNonRoot: true"}
+}
+
+deny contains v if {
+	enabled("DORA-K8S-003")
+	critical
+	some [w, c] in containers
+	not c.digest
+	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses image %s by tag, not by digest (house policy for systems supporting %s functions)", [c.name, w.address, c.image, input.criticality]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "pin the image by digest (image@sha256:...), as the pipeline built and scanned it", "fingerprint": w.address}
+}
+
+warn contains v if {
+	enabled("DORA-K8S-003")
+	not critical
+	some [w, c] in containers
+	c.tag == "latest"
+	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses the latest tag: what runs is not what was tested", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "use a fixed tag or, better, a digest"}
+}
+
+deny contains v if {
+	enabled("DORA-K8S-004")
+	some [w, c] in containers
+	not c.limits
+	v := {"id": "DORA-K8S-004", "msg": sprintf("container %s of %s has no CPU and memory limits (house policy)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 9"], "fix": "set resources.limits.cpu and resources.limits.memory", "fingerprint": w.address}
+}

@@ -49,6 +49,44 @@ pub const BASELINE_RULES: &[(&str, &str)] = &[
         "DORA-SCAN-002",
         "systems supporting critical or important functions have a vulnerability scan no older than the maximum age",
     ),
+    ("DORA-INFRA-001", "data stores are encrypted at rest"),
+    (
+        "DORA-INFRA-002",
+        "no data store reachable from the internet, no resource open to it on all ports",
+    ),
+    (
+        "DORA-INFRA-004",
+        "data stores of systems supporting critical or important functions have versioning or backups",
+    ),
+    (
+        "DORA-INFRA-005",
+        "personal data only in the allowed regions (a house policy: allowed_regions)",
+    ),
+    (
+        "DORA-INFRA-006",
+        "every data store in a plan carries a data classification tag",
+    ),
+    (
+        "DORA-INFRA-007",
+        "no unmasked production data outside production",
+    ),
+    (
+        "DORA-INFRA-008",
+        "deleting or replacing a data store of a critical system has the approvals of a code change",
+    ),
+    (
+        "DORA-K8S-001",
+        "no privileged container, host namespace or host path",
+    ),
+    ("DORA-K8S-002", "containers do not run as root"),
+    (
+        "DORA-K8S-003",
+        "images by digest for systems supporting critical or important functions (a house policy)",
+    ),
+    (
+        "DORA-K8S-004",
+        "containers have CPU and memory limits (a house policy)",
+    ),
 ];
 
 /// Per-rule settings.
@@ -95,6 +133,9 @@ pub struct Inputs {
     /// CODEOWNERS.
     #[serde(default)]
     pub codeowners: Option<PathBuf>,
+    /// Terraform/OpenTofu plan JSON and Kubernetes manifests.
+    #[serde(default)]
+    pub infra: Vec<PathBuf>,
 }
 
 /// The gate configuration.
@@ -149,6 +190,14 @@ pub struct GateConfig {
     /// Policy evaluation time limit in milliseconds.
     #[serde(default = "default_timeout")]
     pub policy_timeout_ms: u64,
+    /// Regions where the system's personal data may be stored (cloud region names, e.g.
+    /// eu-central-1, europe-west3); empty: not checked. House policy, from the bank's data
+    /// protection assessment.
+    #[serde(default)]
+    pub allowed_regions: Vec<String>,
+    /// The system handles personal data (the model's data sensitivity says so).
+    #[serde(default)]
+    pub personal_data: bool,
 }
 
 fn none() -> String {

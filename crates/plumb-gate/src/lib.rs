@@ -100,6 +100,8 @@ pub fn policy_config(c: &GateConfig) -> Value {
         "require_sbom": c.require_sbom,
         "code_owner_roles": c.code_owner_roles,
         "security_reviewer_roles": c.security_reviewer_roles,
+        "allowed_regions": c.allowed_regions,
+        "personal_data": c.personal_data,
         "disabled": c.disabled(),
     })
 }
@@ -161,6 +163,49 @@ pub fn evaluate(req: &GateRequest) -> Decision {
     }
 }
 
+/// The facts, the waivers as applied, and the exact JSON every policy receives as `input`:
+/// the inputs read and normalised, waivers applied to the findings, the request's time,
+/// system, criticality and environment added, absent values left out. What `plumb gate facts`
+/// prints.
+pub fn policy_input(
+    req: &GateRequest,
+) -> Result<(plumb_ingest::Facts, Vec<waiver::WaiverUse>, Value), GateError> {
+    let mut waivers = Vec::new();
+    for (name, text) in &req.waivers {
+        waivers.extend(waiver::load(name, text)?);
+    }
+    let mut facts = plumb_ingest::ingest(&req.inputs)?;
+    let uses = waiver::apply(
+        &waivers,
+        &mut facts.findings,
+        req.now,
+        req.config.max_waiver_days,
+    );
+    let environment = req
+        .config
+        .environment
+        .clone()
+        .or(facts.change.as_ref().and_then(|c| c.environment.clone()));
+    let mut input = serde_json::to_value(&facts).expect("facts serialise");
+    if let Some(scans) = input.get_mut("scans").and_then(Value::as_array_mut) {
+        for s in scans {
+            let t = s
+                .get("scanned_at")
+                .and_then(Value::as_str)
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp());
+            s["scanned_at_unix"] = t.map_or(Value::Null, Value::from);
+        }
+    }
+    input["now"] = Value::from(req.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    input["now_unix"] = Value::from(req.now.timestamp());
+    input["system"] = req.config.system.clone().map_or(Value::Null, Value::from);
+    input["criticality"] = Value::from(req.config.criticality.clone());
+    input["environment"] = environment.map_or(Value::Null, Value::from);
+    strip_nulls(&mut input);
+    Ok((facts, uses, input))
+}
+
 fn decide(
     req: &GateRequest,
     d: &mut Decision,
@@ -168,18 +213,9 @@ fn decide(
     cfg: &Value,
 ) -> Result<(), GateError> {
     req.config.validate()?;
-    let mut waivers = Vec::new();
-    for (name, text) in &req.waivers {
-        waivers.extend(waiver::load(name, text)?);
-    }
-    let mut facts = plumb_ingest::ingest(&req.inputs)?;
+    let (facts, waivers, input) = policy_input(req)?;
     d.inputs = facts.inputs.clone();
-    d.waivers = waiver::apply(
-        &waivers,
-        &mut facts.findings,
-        req.now,
-        req.config.max_waiver_days,
-    );
+    d.waivers = waivers;
     let change = facts.change.clone().unwrap_or_default();
     d.commit = change.commit.clone();
     d.environment = req
@@ -206,24 +242,6 @@ fn decide(
         skipped: t.skipped,
     });
     d.coverage = facts.coverage.as_ref().map(|c| c.percent);
-
-    let mut input = serde_json::to_value(&facts).expect("facts serialise");
-    if let Some(scans) = input.get_mut("scans").and_then(Value::as_array_mut) {
-        for s in scans {
-            let t = s
-                .get("scanned_at")
-                .and_then(Value::as_str)
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.timestamp());
-            s["scanned_at_unix"] = t.map_or(Value::Null, Value::from);
-        }
-    }
-    input["now"] = Value::from(d.now.clone());
-    input["now_unix"] = Value::from(req.now.timestamp());
-    input["system"] = req.config.system.clone().map_or(Value::Null, Value::from);
-    input["criticality"] = Value::from(req.config.criticality.clone());
-    input["environment"] = d.environment.clone().map_or(Value::Null, Value::from);
-    strip_nulls(&mut input);
 
     let (deny, mut warn) = engine::evaluate(policies, &input, cfg, req.config.policy_timeout_ms)?;
     warn.extend(citation_warnings(&deny, &warn));

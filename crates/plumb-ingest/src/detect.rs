@@ -29,11 +29,13 @@ pub enum Kind {
     Approvals,
     /// CODEOWNERS file.
     Codeowners,
+    /// Infrastructure: Terraform/OpenTofu plan JSON, Kubernetes manifests.
+    Infra,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Sast,
         Kind::Sbom,
         Kind::Vulns,
@@ -43,6 +45,7 @@ impl Kind {
         Kind::Change,
         Kind::Approvals,
         Kind::Codeowners,
+        Kind::Infra,
     ];
 
     /// The kind with this name, as `name` gives it.
@@ -62,6 +65,7 @@ impl Kind {
             Kind::Change => "change",
             Kind::Approvals => "approvals",
             Kind::Codeowners => "codeowners",
+            Kind::Infra => "infra",
         }
     }
 
@@ -78,6 +82,9 @@ impl Kind {
             Kind::Change => "change metadata JSON",
             Kind::Approvals => "approvals JSON",
             Kind::Codeowners => "a CODEOWNERS file",
+            Kind::Infra => {
+                "Terraform/OpenTofu plan JSON (terraform show -json) or Kubernetes manifests"
+            }
         }
     }
 }
@@ -128,7 +135,7 @@ fn allowed(kind: Kind, format: &str) -> bool {
         Kind::Secrets => matches!(format, "gitleaks" | "sarif" | "detect-secrets"),
         Kind::Tests => format == "junit",
         Kind::Coverage => matches!(format, "lcov" | "cobertura"),
-        Kind::Change | Kind::Approvals | Kind::Codeowners => true,
+        Kind::Change | Kind::Approvals | Kind::Codeowners | Kind::Infra => true,
     }
 }
 
@@ -182,6 +189,36 @@ pub fn ingest(inputs: &[(Kind, String, Vec<u8>)]) -> Result<Facts> {
     Ok(facts)
 }
 
+/// An infrastructure input, by content: a plan's JSON, else manifests.
+fn read_infra(file: &str, bytes: &[u8], facts: &mut Facts) -> Result<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(IngestError::new(
+            file,
+            "a binary Terraform plan (terraform plan -out); give its JSON: terraform show -json plan.out > plan.json",
+        ));
+    }
+    let text = crate::util::text(file, bytes)?;
+    let infra = facts.infra.get_or_insert_with(Default::default);
+    if text.trim_start().starts_with('{') {
+        let v = json(file, bytes)?;
+        if crate::infra::terraform::is_plan(&v) {
+            crate::infra::terraform::read(file, &v, infra)?;
+            return Ok("terraform-plan");
+        }
+    }
+    if !crate::infra::kubernetes::looks_like(text) && !text.trim_start().starts_with('{') {
+        return Err(IngestError::new(
+            file,
+            format!(
+                "not a recognised infra input: expected {}",
+                Kind::Infra.expected()
+            ),
+        ));
+    }
+    crate::infra::kubernetes::read(file, text, infra)?;
+    Ok("kubernetes")
+}
+
 fn read_one(
     kind: Kind,
     file: &str,
@@ -207,6 +244,7 @@ fn read_one(
         Kind::Codeowners => {
             return change::read_codeowners(file, bytes, facts).map(|_| "codeowners");
         }
+        Kind::Infra => return read_infra(file, bytes, facts),
         Kind::Tests => {
             return match xml_root(bytes).as_deref() {
                 Some(_) => junit::read(file, bytes, facts).map(|_| "junit"),

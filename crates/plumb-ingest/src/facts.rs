@@ -280,4 +280,7 @@ pub struct Facts {
     pub approvals: Vec<Approval>,
     /// Code owners of the changed paths.
     pub codeowners: Option<CodeOwners>,
+    /// Infrastructure (absent when no infrastructure input was given).
+    #[serde(default)]
+    pub infra: Option<crate::infra::Infra>,
 }

@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod detect;
 pub mod error;
 pub mod facts;
+pub mod infra;
 pub mod junit;
 pub mod sarif;
 pub mod sbom;

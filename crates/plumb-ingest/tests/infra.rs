@@ -1,0 +1,272 @@
+//! Infrastructure inputs (`--infra`) over the real plans and manifests in
+//! `../shared/corpus/terraform-plan/` and `kubernetes/`, each with the outcome SOURCES.md gives
+//! it, and hostile inputs: a clear error, never a panic, never an empty read taken for a pass.
+
+use plumb_ingest::infra::{Infra, Resource, Workload};
+use plumb_ingest::{Kind, ingest};
+
+fn read(rel: &str) -> Option<Result<Infra, String>> {
+    let root = plumb_testkit::corpus()?;
+    let bytes = std::fs::read(root.join(rel)).expect("corpus file");
+    Some(
+        ingest(&[(Kind::Infra, rel.to_string(), bytes)])
+            .map(|f| f.infra.expect("infra facts"))
+            .map_err(|e| e.to_string()),
+    )
+}
+
+fn of(bytes: &[u8]) -> Result<Infra, String> {
+    ingest(&[(Kind::Infra, "input".to_string(), bytes.to_vec())])
+        .map(|f| f.infra.expect("infra facts"))
+        .map_err(|e| e.to_string())
+}
+
+fn res<'a>(i: &'a Infra, address: &str) -> &'a Resource {
+    i.resources
+        .iter()
+        .find(|r| r.address == address)
+        .unwrap_or_else(|| panic!("no {address} in {:#?}", i.resources))
+}
+
+fn wl<'a>(i: &'a Infra, name: &str) -> &'a Workload {
+    i.workloads
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("no workload {name} in {:#?}", i.workloads))
+}
+
+#[test]
+fn terraform_plans_from_the_corpus() {
+    let Some(ok) =
+        read("terraform-plan/terraform-compliance/test_s3_encryption_failure__plan.out.json")
+    else {
+        return;
+    };
+    let i = ok.unwrap();
+    let b = res(&i, "aws_s3_bucket.fail");
+    assert_eq!(
+        (b.data_store, b.encrypted_at_rest, b.action.as_str()),
+        (true, Some(false), "create")
+    );
+    // The same bucket with SSE aws:kms: judged by configuration, not by name.
+    let i = read("terraform-plan/terraform-compliance/test_s3_encryption_success__plan.out.json")
+        .unwrap()
+        .unwrap();
+    assert_eq!(res(&i, "aws_s3_bucket.fail").encrypted_at_rest, Some(true));
+
+    // RDS: public and unencrypted; the master password never appears in the facts.
+    let i = read("terraform-plan/terraform-compliance/test_issue_401__plan.out.json")
+        .unwrap()
+        .unwrap();
+    let db = res(&i, "aws_db_instance.default");
+    assert_eq!((db.public, db.encrypted_at_rest), (Some(true), Some(false)));
+    assert_eq!(db.backups, None, "unknown until apply");
+    assert!(!serde_json::to_string(&i).unwrap().contains("foobarbaz"));
+
+    // Two groups open on port 80, one through a separate rule linked by reference.
+    let i = read("terraform-plan/terraform-compliance/test_multiple_failures__plan.out.json")
+        .unwrap()
+        .unwrap();
+    for g in [
+        "aws_security_group.failure",
+        "aws_security_group.another_failure",
+    ] {
+        let r = res(&i, g);
+        assert_eq!(r.public, Some(true), "{g}: {r:#?}");
+        assert!(
+            r.public_reasons
+                .iter()
+                .any(|x| x.contains("0.0.0.0/0") && x.contains("80")),
+            "{g}: {:?}",
+            r.public_reasons
+        );
+        assert_eq!(r.region.as_deref(), Some("us-east-1"));
+    }
+
+    // Nested modules: the public ACL and open access block reach their bucket by reference;
+    // no bucket is encrypted.
+    let i = read("terraform-plan/checkov/plan_nested_child_modules_with_connections__tfplan.json")
+        .unwrap()
+        .unwrap();
+    let buckets: Vec<&Resource> = i
+        .resources
+        .iter()
+        .filter(|r| r.r#type == "aws_s3_bucket")
+        .collect();
+    assert_eq!(buckets.len(), 4, "{buckets:#?}");
+    assert!(buckets.iter().all(|b| b.encrypted_at_rest == Some(false)));
+    let public: Vec<&str> = buckets
+        .iter()
+        .filter(|b| b.public == Some(true))
+        .map(|b| b.address.as_str())
+        .collect();
+    assert_eq!(public.len(), 1, "{public:?}");
+    assert!(public[0].starts_with("module.s3_bucket."), "{public:?}");
+    assert!(
+        buckets
+            .iter()
+            .all(|b| b.region.as_deref() == Some("us-west-2"))
+    );
+
+    // for_each keys in addresses; three open security groups by their full addresses.
+    let i = read("terraform-plan/checkov/plan_with_for_each_for_enrichment__tf_plan.json")
+        .unwrap()
+        .unwrap();
+    let open: Vec<&str> = i
+        .resources
+        .iter()
+        .filter(|r| r.public == Some(true))
+        .map(|r| r.address.as_str())
+        .collect();
+    assert_eq!(open.len(), 3, "{open:?}");
+    assert!(
+        open.iter()
+            .any(|a| a.contains(r#"module.sg["awful_example"]"#)),
+        "{open:?}"
+    );
+}
+
+#[test]
+fn what_is_not_a_plan_is_refused_clearly() {
+    let Some(state) = read("terraform-plan/checkov/plan__corrupted-tfplan.json") else {
+        return;
+    };
+    assert!(state.unwrap_err().contains("not a Terraform plan"));
+    let utf16 = read("terraform-plan/checkov/plan_encodings__tfplan_win_utf16.json").unwrap();
+    assert!(utf16.unwrap_err().contains("UTF-16"));
+    let zip = read("terraform-plan/conftest/hcl1__gke-plan.tfplan").unwrap();
+    assert!(zip.unwrap_err().contains("terraform show -json"));
+}
+
+#[test]
+fn kubernetes_manifests_from_the_corpus() {
+    let Some(ok) = read("kubernetes/kube-score/all-ok.yaml") else {
+        return;
+    };
+    let i = ok.unwrap();
+    let c = &wl(&i, "pod-test-1").containers[0];
+    assert!(
+        !c.privileged && c.runs_as_root == Some(false) && c.limits && c.probes,
+        "{c:#?}"
+    );
+    assert_eq!(c.tag.as_deref(), Some("123"));
+
+    let i = read("kubernetes/kube-score/list.yaml").unwrap().unwrap();
+    assert!(!i.workloads.is_empty(), "a List is unwrapped");
+    let c = &i.workloads[0].containers[0];
+    assert_eq!((c.tag.as_deref(), c.limits), (Some("latest"), false));
+
+    let i = read("kubernetes/kube-score/pod-security-context-low-user-id.yaml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(i.workloads[0].containers[0].runs_as_root, Some(true));
+    let i = read("kubernetes/kube-score/pod-security-context-nosecuritycontext.yaml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        i.workloads[0].containers[0].runs_as_root, None,
+        "may run as root"
+    );
+    let i = read("kubernetes/kube-score/pod-security-context-privileged.yaml")
+        .unwrap()
+        .unwrap();
+    assert!(i.workloads[0].containers[0].privileged);
+
+    let i = read("kubernetes/kube-score/service-target-deployment.yaml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(i.workloads.len(), 1);
+    assert!(
+        i.resources
+            .iter()
+            .any(|r| r.r#type == "Service" && r.public == Some(false))
+    );
+
+    let i = read("kubernetes/kubesec/score-0-daemonset-securitycontext-privileged.yml")
+        .unwrap()
+        .unwrap();
+    let w = &i.workloads[0];
+    assert!(w.host_network && w.host_pid && w.containers[0].privileged);
+    assert!(
+        w.host_paths.iter().any(|p| p == "/var/run/docker.sock"),
+        "{:?}",
+        w.host_paths
+    );
+    assert!(
+        !serde_json::to_string(&i).unwrap().contains("SOME VALUE"),
+        "env values are not facts"
+    );
+}
+
+#[test]
+fn what_is_not_a_manifest_is_refused_naming_the_field() {
+    let Some(r) = read("kubernetes/kube-score/parser__invalid-yaml.yaml") else {
+        return;
+    };
+    let e = r.unwrap_err();
+    assert!(e.contains("spec.ports[0]") && e.contains("port"), "{e}");
+    let e = read("kubernetes/kubesec/invalid-input-pod-dump.json")
+        .unwrap()
+        .unwrap_err();
+    assert!(e.contains("apiVersion"), "{e}");
+}
+
+#[test]
+fn hostile_and_edge_inputs() {
+    // Truncated, wrong version, wrong shapes, empty: each a clear error.
+    for (bytes, words) in [
+        (
+            &b"{\"format_version\": \"1.1\", \"resource_changes\": ["[..],
+            "JSON",
+        ),
+        (
+            br#"{"format_version": "7.0", "resource_changes": []}"#,
+            "not supported",
+        ),
+        (
+            br#"{"format_version": "1.0", "resource_changes": {}}"#,
+            "must be an array",
+        ),
+        (
+            br#"{"format_version": "1.0", "resource_changes": [{"change": {}}]}"#,
+            "no address",
+        ),
+        (b"", "not a recognised infra input"),
+        (
+            b"apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
+            "no pod spec",
+        ),
+        (b"apiVersion: v1\nkind: List\n", "items"),
+        (
+            b"apiVersion: v1\nkind: Pod\nspec: {containers: 3}\n",
+            "must be a list",
+        ),
+        (b"kind: Pod\napiVersion: [\n", "YAML"),
+    ] {
+        let e = of(bytes).unwrap_err();
+        assert!(
+            e.contains(words),
+            "{:?}: {e}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    // Deeply nested Lists stop, and strange images do not panic.
+    let mut deep = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for n in 1..8 {
+        deep.push_str(&format!(
+            "{}- apiVersion: v1\n{}  kind: List\n{}  items:\n",
+            "  ".repeat(n),
+            "  ".repeat(n),
+            "  ".repeat(n)
+        ));
+    }
+    assert!(of(deep.as_bytes()).is_err());
+    let i = of(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: 'reg:5000/x@sha256:abc'}\n  - {name: b, image: ':'}\n  - {name: c}\n").unwrap();
+    let cs = &i.workloads[0].containers;
+    assert!(cs[0].digest && cs[0].tag.is_none(), "{cs:#?}");
+    assert_eq!(cs.len(), 3);
+    // A plan with no changes reads as no resources, not as an error.
+    let i =
+        of(br#"{"format_version": "1.2", "planned_values": {}, "resource_changes": []}"#).unwrap();
+    assert!(i.resources.is_empty());
+}
