@@ -488,6 +488,19 @@ pub enum GateSub {
     ///
     /// Example: plumb gate facts --infra plan.json --system payments --criticality critical
     Facts(Box<GateRun>),
+    /// Run policy unit tests, as `opa test` does: every `test_` rule in `*_test.rego` files
+    /// under the paths must be true, with the policies next to them and the DORA baseline
+    /// loaded. Exit 1 when a test fails or errors.
+    ///
+    /// Example: plumb gate test examples/gate/policies
+    Test {
+        /// Policy files or directories (every .rego in a directory; *_test.rego are the tests).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Gate configuration whose settings the tests see as data.plumb.config.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
     /// Show the built-in policy.
     #[command(subcommand)]
     Policy(PolicyCmd),

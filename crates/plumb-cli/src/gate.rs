@@ -245,6 +245,92 @@ fn evaluate_remote(
     Ok((d, recorded))
 }
 
+/// `plumb gate test`: the policies' unit tests.
+fn policy_tests(
+    format: Format,
+    paths: &[PathBuf],
+    config: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let config = match config {
+        Some(p) => GateConfig::load(p).map_err(|e| Failure::usage(e.to_string()))?,
+        None => GateConfig::default(),
+    };
+    let mut policies = Vec::new();
+    let mut tests = Vec::new();
+    for p in paths {
+        let files: Vec<PathBuf> = if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "rego"))
+                .collect();
+            v.sort();
+            v
+        } else {
+            vec![p.clone()]
+        };
+        for f in files {
+            let text = String::from_utf8(read(&f)?)
+                .map_err(|_| Failure::usage(format!("{}: not UTF-8", f.display())))?;
+            let src = plumb_gate::PolicySource {
+                name: f.display().to_string(),
+                text,
+            };
+            if f.to_string_lossy().ends_with("_test.rego") {
+                tests.push(src);
+            } else {
+                policies.push(src);
+            }
+        }
+    }
+    if tests.is_empty() {
+        return Err(Failure::usage("no *_test.rego files under the given paths"));
+    }
+    let results = plumb_gate::policytest::run(
+        &policies,
+        &tests,
+        &plumb_gate::policy_config(&config),
+        config.policy_timeout_ms,
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    use plumb_gate::policytest::Outcome as T;
+    let count = |o: T| results.iter().filter(|r| r.outcome == o).count();
+    let failed = count(T::Fail) + count(T::Error);
+    emit(
+        format,
+        || {
+            let mut s = String::new();
+            for r in &results {
+                let mark = match r.outcome {
+                    T::Pass => "PASS ",
+                    T::Fail => "FAIL ",
+                    T::Error => "ERROR",
+                    T::Skip => "SKIP ",
+                };
+                s.push_str(&format!("{mark} {} ({})", r.test, r.file));
+                if let Some(d) = &r.detail {
+                    s.push_str(&format!(": {d}"));
+                }
+                s.push('\n');
+            }
+            s.push_str(&format!(
+                "{} passed, {} failed, {} errors, {} skipped\n",
+                count(T::Pass),
+                count(T::Fail),
+                count(T::Error),
+                count(T::Skip)
+            ));
+            s
+        },
+        json!({"results": results, "passed": count(T::Pass), "failed": count(T::Fail), "errors": count(T::Error), "skipped": count(T::Skip)}),
+    )?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 pub fn run(
     store: &Path,
     format: Format,
@@ -257,6 +343,9 @@ pub fn run(
             println!("{}", plumb_gate::schema::INPUT_SCHEMA.trim_end());
             return Ok(ExitCode::SUCCESS);
         }
+        Some(GateSub::Test { paths, config }) => {
+            return policy_tests(format, paths, config.as_deref());
+        }
         Some(GateSub::Facts(a)) => {
             let (req, _, _) = request(a, now)?;
             let (_, _, input) =
@@ -265,9 +354,10 @@ pub fn run(
             return Ok(ExitCode::SUCCESS);
         }
         Some(GateSub::Policy(PolicyCmd::Show)) => {
+            use plumb_gate::config::{baseline_citations, is_house_policy};
             let rules: Vec<_> = plumb_gate::config::BASELINE_RULES
                 .iter()
-                .map(|(id, what)| json!({"id": id, "checks": what}))
+                .map(|(id, what)| json!({"id": id, "checks": what, "refs": baseline_citations(id), "house_policy": is_house_policy(id)}))
                 .collect();
             return emit(
                 format,
@@ -276,7 +366,11 @@ pub fn run(
                         "# Baseline rules (switch one off with `rules: {ID: {enabled: false}}` in the gate configuration)\n",
                     );
                     for (id, what) in plumb_gate::config::BASELINE_RULES {
-                        s.push_str(&format!("#   {id:<16} {what}\n"));
+                        s.push_str(&format!(
+                            "#   {id:<16} {what}\n#   {:<16} cites {}\n",
+                            "",
+                            baseline_citations(id).join("; ")
+                        ));
                     }
                     s.push('\n');
                     s.push_str(plumb_gate::engine::BASELINE);

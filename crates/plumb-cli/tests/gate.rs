@@ -330,3 +330,45 @@ fn infrastructure_plans_are_judged_and_their_facts_printed() {
         stdout(&o)
     );
 }
+
+/// `plumb gate test` runs the repository's own policy tests (the example bank policy's), and
+/// a failing or broken test fails the run.
+#[test]
+fn policy_unit_tests_run_as_opa_test_runs_them() {
+    let o = plumb(&["gate", "test", "examples/gate/policies", "--format", "json"]);
+    assert!(
+        o.status.success(),
+        "{}{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(4), Some(0)),
+        "{v:#}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("examples/gate/policies/bank.rego"),
+        dir.path().join("bank.rego"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bank_test.rego"),
+        "package bank.change\nimport rego.v1\ntest_wrongly_expects_a_pass if { count(deny) == 0 with input as {} }\n",
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let o = plumb(&["gate", "test", d]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("FAIL  data.bank.change.test_wrongly_expects_a_pass"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::remove_file(dir.path().join("bank_test.rego")).unwrap();
+    let o = plumb(&["gate", "test", d]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no *_test.rego"));
+}

@@ -89,6 +89,36 @@ pub const BASELINE_RULES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The articles a baseline rule cites, read from the policy itself (every `"refs"` of every
+/// object with that id), in order of first appearance.
+pub fn baseline_citations(id: &str) -> Vec<String> {
+    let marker = format!("\"id\": \"{id}\"");
+    let mut out: Vec<String> = Vec::new();
+    for line in crate::engine::BASELINE
+        .lines()
+        .filter(|l| l.contains(&marker))
+    {
+        let Some((_, rest)) = line.split_once("\"refs\": [") else {
+            continue;
+        };
+        let list = rest.split(']').next().unwrap_or("");
+        for r in list.split(',') {
+            let r = r.trim().trim_matches('"').to_string();
+            if !r.is_empty() && !out.contains(&r) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a baseline rule's numbers are the bank's house policy rather than the law's.
+pub fn is_house_policy(id: &str) -> bool {
+    BASELINE_RULES
+        .iter()
+        .any(|(r, what)| *r == id && what.contains("house policy"))
+}
+
 /// Per-rule settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -55,7 +55,7 @@ pub struct PolicySource {
 pub use plumb_records::gate::Violation;
 
 /// Text without comments and string literals, for scanning identifiers.
-fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let mut in_str = false;
@@ -177,6 +177,36 @@ impl PolicyEngine {
             packages,
             timeout_ms,
         })
+    }
+
+    /// The package each policy file was loaded as, with the file.
+    pub fn packages(&self) -> &[(String, String)] {
+        &self.packages
+    }
+
+    /// Evaluates one rule (`data.pkg.rule`) against the input set last; `None` when it is
+    /// undefined.
+    pub fn eval_rule(&mut self, path: &str, file: &str) -> Result<Option<Value>, GateError> {
+        let timeout_ms = self.timeout_ms;
+        let results = self
+            .engine
+            .eval_query(path.to_string(), false)
+            .map_err(|e| limit_error(e.as_ref(), timeout_ms, file, path))?;
+        let Some(ex) = results
+            .result
+            .into_iter()
+            .next()
+            .and_then(|r| r.expressions.into_iter().next())
+        else {
+            return Ok(None);
+        };
+        let text = ex
+            .value
+            .to_json_str()
+            .map_err(|e| GateError::Policy(e.to_string()))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| GateError::Policy(e.to_string()))
     }
 
     /// Sets the input (parsing its JSON text is faster than converting a value tree).

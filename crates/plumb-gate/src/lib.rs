@@ -9,6 +9,8 @@ pub mod engine;
 pub mod error;
 pub mod evidence;
 pub mod held;
+pub mod policytest;
+pub mod raw;
 pub mod record;
 pub mod render;
 pub mod samples;
@@ -243,7 +245,20 @@ fn decide(
     });
     d.coverage = facts.coverage.as_ref().map(|c| c.percent);
 
-    let (deny, mut warn) = engine::evaluate(policies, &input, cfg, req.config.policy_timeout_ms)?;
+    let (raw_policies, facts_policies): (Vec<PolicySource>, Vec<PolicySource>) =
+        policies.iter().cloned().partition(raw::is_raw);
+    let (mut deny, mut warn) =
+        engine::evaluate(&facts_policies, &input, cfg, req.config.policy_timeout_ms)?;
+    let (raw_deny, raw_warn) = raw::evaluate(
+        &raw_policies,
+        &req.inputs,
+        cfg,
+        req.config.policy_timeout_ms,
+    )?;
+    deny.extend(raw_deny);
+    deny.sort();
+    deny.dedup();
+    warn.extend(raw_warn);
     warn.extend(citation_warnings(&deny, &warn));
     warn.sort();
     warn.dedup();

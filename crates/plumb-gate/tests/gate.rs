@@ -445,6 +445,15 @@ fn every_baseline_rule_is_listed_and_cites_known_law() {
         }
     }
     assert!(cited >= BASELINE_RULES.len());
+    // Every rule's citations can be listed (plumb gate policy show).
+    for (id, _) in BASELINE_RULES {
+        assert!(
+            !plumb_gate::config::baseline_citations(id).is_empty(),
+            "{id} cites nothing"
+        );
+    }
+    assert!(plumb_gate::config::is_house_policy("DORA-COV-001"));
+    assert!(!plumb_gate::config::is_house_policy("DORA-TEST-001"));
 }
 
 /// Absent values are left out of the policy input, as the gate does.

@@ -346,3 +346,65 @@ fn corpus_plans_and_manifests_get_their_outcomes() {
     let d = run("kubernetes/kube-score/pod-security-context-low-user-id.yaml");
     assert_eq!(msgs(&d, "DORA-K8S-002").len(), 1);
 }
+
+/// A conftest-style policy over the raw plan JSON, with only its package line changed to
+/// `plumb.raw...`: evaluated once per raw document, its violations naming the input.
+#[test]
+fn conftest_style_policies_read_the_raw_documents() {
+    let policy = plumb_gate::PolicySource {
+        name: "raw.rego".into(),
+        text: r#"package plumb.raw.terraform
+import rego.v1
+
+deny contains msg if {
+	some rc in input.resource_changes
+	rc.type == "aws_security_group_rule"
+	rc.change.after.type == "ingress"
+	"0.0.0.0/0" in rc.change.after.cidr_blocks
+	msg := sprintf("%s allows ingress from anywhere", [rc.address])
+}
+
+warn contains msg if {
+	input.kind == "Deployment"
+	msg := sprintf("deployment %s", [input.metadata.name])
+}
+"#
+        .into(),
+    };
+    let rule = json!({"format_version": "1.2", "resource_changes": [{"address": "aws_security_group_rule.web", "type": "aws_security_group_rule",
+        "provider_name": "aws", "change": {"actions": ["create"], "after": {"type": "ingress", "cidr_blocks": ["0.0.0.0/0"], "from_port": 443, "to_port": 443, "protocol": "tcp"}}}]});
+    let mut req = request(
+        critical(),
+        vec![
+            ("sg.json".into(), rule.to_string().into_bytes()),
+            (
+                "two.yaml".into(),
+                format!("{GOOD_POD}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n")
+                    .into_bytes(),
+            ),
+        ],
+        true,
+    );
+    req.policies = vec![policy];
+    let d = evaluate(&req);
+    assert!(d.error.is_none(), "{:?}", d.error);
+    let raw: Vec<&str> = d
+        .violations
+        .iter()
+        .filter(|v| v.policy == "plumb.raw.terraform" || v.msg.contains("(in sg.json)"))
+        .map(|v| v.msg.as_str())
+        .collect();
+    assert_eq!(
+        raw,
+        ["aws_security_group_rule.web allows ingress from anywhere (in sg.json)"],
+        "{:#?}",
+        d.violations
+    );
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.msg == "deployment api (in two.yaml, document 1)"),
+        "{:#?}",
+        d.warnings
+    );
+}
