@@ -596,6 +596,17 @@ pub struct GateRun {
     /// Also write the decision as JSON.
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
+    /// Also write the decision as SARIF 2.1.0 (GitHub code scanning: upload it with
+    /// github/codeql-action/upload-sarif).
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<PathBuf>,
+    /// Also write the decision as a GitLab Code Quality report (artifacts:reports:codequality).
+    #[arg(long, value_name = "FILE")]
+    pub codequality_out: Option<PathBuf>,
+    /// Also print GitHub Actions workflow commands (::error, ::warning) after the report, so
+    /// each violation annotates the run and the pull request.
+    #[arg(long)]
+    pub github_annotations: bool,
     /// Append the decision to the evidence store (--store) as a signed statement, inputs as blobs.
     #[arg(long)]
     pub record: bool,

@@ -395,10 +395,19 @@ pub fn run(
             (d, recorded)
         }
     };
+    let config_path = a
+        .config
+        .as_ref()
+        .map_or("plumb-gate.yaml".to_string(), |p| p.display().to_string());
     for (path, body) in [
         (&a.junit_out, render::junit(&d).into_bytes()),
         (&a.markdown_out, render::markdown(&d).into_bytes()),
         (&a.json_out, d.to_json()),
+        (&a.sarif_out, plumb_gate::ci_reports::sarif(&d).into_bytes()),
+        (
+            &a.codequality_out,
+            plumb_gate::ci_reports::gitlab_codequality(&d, &config_path).into_bytes(),
+        ),
     ] {
         if let Some(p) = path {
             std::fs::write(p, body).map_err(|e| Failure::usage(format!("{}: {e}", p.display())))?;
@@ -416,6 +425,9 @@ pub fn run(
         Format::Human => {
             let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
             print!("{}", render::human(&d, color));
+            if a.github_annotations {
+                print!("{}", plumb_gate::ci_reports::github_annotations(&d));
+            }
             if let Some(i) = recorded {
                 match remote {
                     Some(r) => println!("  decision recorded as entry {i} on {}", r.base()),

@@ -253,12 +253,18 @@ fn the_ci_examples_run_the_gate_with_the_example_configuration() {
             yaml_serde::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         let line = text
             .lines()
-            .find(|l| l.contains("plumb ") && l.contains(" gate "))
+            .find(|l| l.contains("plumb ") && l.contains(" gate ") && l.contains("--config"))
             .unwrap_or_else(|| panic!("{file} has no gate step"));
         assert!(
             line.contains("--config examples/gate/plumb-gate.yaml") && line.contains("--record"),
             "{line}"
         );
+        // The policy unit tests run too, and the decision goes to the platform's own view.
+        assert!(
+            text.contains("plumb gate test examples/gate/policies"),
+            "{file}"
+        );
+        assert!(line.contains("--sarif-out"), "{line}");
     }
     assert!(Path::new(&root().join(CONFIG)).exists());
 }
@@ -294,6 +300,34 @@ fn infrastructure_plans_are_judged_and_their_facts_printed() {
     assert_eq!(ids, ["DORA-INFRA-001", "DORA-INFRA-005"], "{d:#}");
     assert_eq!(d["inputs"][0]["kind"], "infra");
     assert_eq!(d["inputs"][0]["format"], "terraform-plan");
+    // The same denial for CI platforms: SARIF, GitLab Code Quality, GitHub annotations.
+    let dir = tempfile::tempdir().unwrap();
+    let (sarif, cq) = (dir.path().join("gate.sarif"), dir.path().join("cq.json"));
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        "examples/infra/plan-denied.json",
+        "--sarif-out",
+        sarif.to_str().unwrap(),
+        "--codequality-out",
+        cq.to_str().unwrap(),
+        "--github-annotations",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("::error title=DORA-INFRA-001::aws_s3_bucket.statements"),
+        "{}",
+        stdout(&o)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(
+        s["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "aws_s3_bucket.statements"
+    );
+    let q: serde_json::Value = serde_json::from_slice(&std::fs::read(&cq).unwrap()).unwrap();
+    assert_eq!(q[0]["location"]["path"], cfg);
     let o = plumb(&[
         "gate",
         "--config",

@@ -59,8 +59,16 @@ deny contains v if {
 	f.kind in blocking_kinds
 	active(f)
 	what := concat(" ", [x | some k in ["vulnerability", "rule", "package", "version"]; x := f[k]])
-	v := {"id": "DORA-VULN-001", "msg": sprintf("%s %s finding from %s: %s (%s)%s", [f.severity, f.kind, f.tool, what, f.title, location(f)]), "refs": ["RTS 2024/1774 Art. 10", "RTS 2024/1774 Art. 16"], "fix": "fix or upgrade; if the risk is accepted, add a waiver with an owner, an approver and an expiry", "fingerprint": f.fingerprint}
+	v := object.union({"id": "DORA-VULN-001", "msg": sprintf("%s %s finding from %s: %s (%s)%s", [f.severity, f.kind, f.tool, what, f.title, location(f)]), "refs": ["RTS 2024/1774 Art. 10", "RTS 2024/1774 Art. 16"], "fix": "fix or upgrade; if the risk is accepted, add a waiver with an owner, an approver and an expiry", "fingerprint": f.fingerprint}, place(f))
 }
+
+# Where a finding is, for CI annotations and SARIF (path and line when the input has them).
+place(f) := {"path": f.path, "line": f.line} if {
+	f.path
+	f.line
+} else := {"path": f.path} if {
+	f.path
+} else := {}
 
 location(f) := sprintf(" at %s:%d", [f.path, f.line]) if {
 	f.path
@@ -91,7 +99,7 @@ deny contains v if {
 	some f in input.findings
 	f.kind == "secret"
 	active(f)
-	v := {"id": "DORA-SECRET-001", "msg": sprintf("secret found by %s (%s)%s", [f.tool, f.rule, location(f)]), "refs": ["DORA Art. 9(4)(d)"], "fix": "remove the secret, rotate it, and use a secret store", "fingerprint": f.fingerprint}
+	v := object.union({"id": "DORA-SECRET-001", "msg": sprintf("secret found by %s (%s)%s", [f.tool, f.rule, location(f)]), "refs": ["DORA Art. 9(4)(d)"], "fix": "remove the secret, rotate it, and use a secret store", "fingerprint": f.fingerprint}, place(f))
 }
 
 # --- Coverage ---------------------------------------------------------------------------------
@@ -255,7 +263,7 @@ deny contains v if {
 	enabled("DORA-INFRA-001")
 	some r in stores
 	r.encrypted_at_rest == false
-	v := {"id": "DORA-INFRA-001", "msg": sprintf("%s (%s) is not encrypted at rest", [r.address, r.type]), "refs": ["RTS 2024/1774 Art. 6"], "fix": "enable encryption at rest (server-side encryption, storage_encrypted, encrypted volumes)", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-001", "msg": sprintf("%s (%s) is not encrypted at rest", [r.address, r.type]), "refs": ["RTS 2024/1774 Art. 6"], "fix": "enable encryption at rest (server-side encryption, storage_encrypted, encrypted volumes)", "fingerprint": r.address, "resource": r.address}
 }
 
 warn contains v if {
@@ -271,7 +279,7 @@ deny contains v if {
 	enabled("DORA-INFRA-002")
 	some r in stores
 	r.public == true
-	v := {"id": "DORA-INFRA-002", "msg": sprintf("data store %s is reachable from the internet: %s", [r.address, concat("; ", r.public_reasons)]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "make it private: private ACL, public access blocked, not publicly accessible", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-002", "msg": sprintf("data store %s is reachable from the internet: %s", [r.address, concat("; ", r.public_reasons)]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "make it private: private ACL, public access blocked, not publicly accessible", "fingerprint": r.address, "resource": r.address}
 }
 
 # Exposure of other resources is a design decision (a public load balancer is normal); all
@@ -283,7 +291,7 @@ deny contains v if {
 	not r.data_store
 	some why in r.public_reasons
 	contains(why, "all ports")
-	v := {"id": "DORA-INFRA-002", "msg": sprintf("%s is open to the internet: %s", [r.address, why]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "open only the ports the service needs, to the sources that need them", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-002", "msg": sprintf("%s is open to the internet: %s", [r.address, why]), "refs": ["RTS 2024/1774 Art. 13"], "fix": "open only the ports the service needs, to the sources that need them", "fingerprint": r.address, "resource": r.address}
 }
 
 warn contains v if {
@@ -310,7 +318,7 @@ deny contains v if {
 	r.type in recoverable
 	not r.versioning == true
 	not r.backups == true
-	v := {"id": "DORA-INFRA-004", "msg": sprintf("%s of a system supporting %s functions has neither versioning nor backups enabled (or the input does not show them)", [r.address, input.criticality]), "refs": ["DORA Art. 12"], "fix": "enable versioning (buckets) or backups with a retention period (databases)", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-004", "msg": sprintf("%s of a system supporting %s functions has neither versioning nor backups enabled (or the input does not show them)", [r.address, input.criticality]), "refs": ["DORA Art. 12"], "fix": "enable versioning (buckets) or backups with a retention period (databases)", "fingerprint": r.address, "resource": r.address}
 }
 
 deny contains v if {
@@ -320,7 +328,7 @@ deny contains v if {
 	some r in stores
 	r.region
 	not r.region in config.allowed_regions
-	v := {"id": "DORA-INFRA-005", "msg": sprintf("%s would hold personal data in %s, outside the allowed regions %s (the regions are house policy)", [r.address, r.region, concat(", ", config.allowed_regions)]), "refs": ["DORA Art. 8"], "fix": "place it in an allowed region, or change allowed_regions after a data protection assessment", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-005", "msg": sprintf("%s would hold personal data in %s, outside the allowed regions %s (the regions are house policy)", [r.address, r.region, concat(", ", config.allowed_regions)]), "refs": ["DORA Art. 8"], "fix": "place it in an allowed region, or change allowed_regions after a data protection assessment", "fingerprint": r.address, "resource": r.address}
 }
 
 warn contains v if {
@@ -337,7 +345,7 @@ deny contains v if {
 	some r in stores
 	r.format == "terraform-plan"
 	not r.classification
-	v := {"id": "DORA-INFRA-006", "msg": sprintf("data store %s has no data classification (tag plumb:data-classification)", [r.address]), "refs": ["DORA Art. 8", "RTS 2024/1774 Art. 6"], "fix": "tag it plumb:data-classification = public, internal, confidential or restricted", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-006", "msg": sprintf("data store %s has no data classification (tag plumb:data-classification)", [r.address]), "refs": ["DORA Art. 8", "RTS 2024/1774 Art. 6"], "fix": "tag it plumb:data-classification = public, internal, confidential or restricted", "fingerprint": r.address, "resource": r.address}
 }
 
 production_copy(r) if r.classification == "production"
@@ -350,7 +358,7 @@ deny contains v if {
 	some r in stores
 	production_copy(r)
 	not r.masked == true
-	v := {"id": "DORA-INFRA-007", "msg": sprintf("%s holds production data in the %s environment without being declared masked", [r.address, object.get(input, "environment", "non-production")]), "refs": ["RTS 2024/1774 Art. 16", "RTS 2024/1774 Art. 8"], "fix": "use anonymised or masked data (tag plumb:masked = true once it is), or get the exception approved", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-007", "msg": sprintf("%s holds production data in the %s environment without being declared masked", [r.address, object.get(input, "environment", "non-production")]), "refs": ["RTS 2024/1774 Art. 16", "RTS 2024/1774 Art. 8"], "fix": "use anonymised or masked data (tag plumb:masked = true once it is), or get the exception approved", "fingerprint": r.address, "resource": r.address}
 }
 
 deny contains v if {
@@ -361,7 +369,7 @@ deny contains v if {
 	r.action in {"delete", "replace"}
 	missing := [x | some x in ["code owner", "security reviewer"]; not approved_as(x)]
 	count(missing) > 0
-	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, input.criticality, concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address}
+	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, input.criticality, concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address, "resource": r.address}
 }
 
 approved_as("code owner") if code_owner_approval
@@ -379,7 +387,7 @@ deny contains v if {
 	enabled("DORA-K8S-001")
 	some [w, c] in containers
 	c.privileged
-	v := {"id": "DORA-K8S-001", "msg": sprintf("container %s of %s is privileged", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "remove securityContext.privileged; grant only the capabilities it needs", "fingerprint": w.address}
+	v := {"id": "DORA-K8S-001", "msg": sprintf("container %s of %s is privileged", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "remove securityContext.privileged; grant only the capabilities it needs", "fingerprint": w.address, "resource": w.address}
 }
 
 deny contains v if {
@@ -389,14 +397,14 @@ deny contains v if {
 	paths := [sprintf("hostPath %s", [p]) | some p in w.host_paths]
 	what := array.concat(host, paths)
 	count(what) > 0
-	v := {"id": "DORA-K8S-001", "msg": sprintf("%s reaches into the node: %s", [w.address, concat(", ", what)]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "drop host namespaces and host paths; use volumes and services instead", "fingerprint": w.address}
+	v := {"id": "DORA-K8S-001", "msg": sprintf("%s reaches into the node: %s", [w.address, concat(", ", what)]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "drop host namespaces and host paths; use volumes and services instead", "fingerprint": w.address, "resource": w.address}
 }
 
 deny contains v if {
 	enabled("DORA-K8S-002")
 	some [w, c] in containers
 	c.runs_as_root == true
-	v := {"id": "DORA-K8S-002", "msg": sprintf("container %s of %s runs as root (runAsUser 0)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "run as a non-root user: runAsNonRoot: true and a non-zero runAsUser", "fingerprint": w.address}
+	v := {"id": "DORA-K8S-002", "msg": sprintf("container %s of %s runs as root (runAsUser 0)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 21"], "fix": "run as a non-root user: runAsNonRoot: true and a non-zero runAsUser", "fingerprint": w.address, "resource": w.address}
 }
 
 warn contains v if {
@@ -411,7 +419,7 @@ deny contains v if {
 	critical
 	some [w, c] in containers
 	not c.digest
-	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses image %s by tag, not by digest (house policy for systems supporting %s functions)", [c.name, w.address, c.image, input.criticality]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "pin the image by digest (image@sha256:...), as the pipeline built and scanned it", "fingerprint": w.address}
+	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses image %s by tag, not by digest (house policy for systems supporting %s functions)", [c.name, w.address, c.image, input.criticality]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "pin the image by digest (image@sha256:...), as the pipeline built and scanned it", "fingerprint": w.address, "resource": w.address}
 }
 
 warn contains v if {
@@ -426,5 +434,5 @@ deny contains v if {
 	enabled("DORA-K8S-004")
 	some [w, c] in containers
 	not c.limits
-	v := {"id": "DORA-K8S-004", "msg": sprintf("container %s of %s has no CPU and memory limits (house policy)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 9"], "fix": "set resources.limits.cpu and resources.limits.memory", "fingerprint": w.address}
+	v := {"id": "DORA-K8S-004", "msg": sprintf("container %s of %s has no CPU and memory limits (house policy)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 9"], "fix": "set resources.limits.cpu and resources.limits.memory", "fingerprint": w.address, "resource": w.address}
 }

@@ -108,6 +108,9 @@ fn violation(pkg: &str, v: &Value, policy: &str) -> Result<Violation, GateError>
             fix: None,
             fingerprint: None,
             policy: pkg.into(),
+            path: None,
+            line: None,
+            resource: None,
         }),
         Value::Object(o) => Ok(Violation {
             id: o.get("id").and_then(Value::as_str).ok_or_else(bad)?.into(),
@@ -126,6 +129,12 @@ fn violation(pkg: &str, v: &Value, policy: &str) -> Result<Violation, GateError>
                 .and_then(Value::as_str)
                 .map(str::to_string),
             policy: pkg.into(),
+            path: o.get("path").and_then(Value::as_str).map(str::to_string),
+            line: o.get("line").and_then(Value::as_u64),
+            resource: o
+                .get("resource")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         }),
         _ => Err(bad()),
     }

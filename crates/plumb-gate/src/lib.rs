@@ -3,6 +3,7 @@
 //! with reasons and legal references. Evaluation is a pure function of its inputs, `now`
 //! included; every failure to decide is a deny (fail closed).
 
+pub mod ci_reports;
 pub mod config;
 pub mod decision;
 pub mod engine;
@@ -320,6 +321,9 @@ fn citation_warnings(
                     fix: Some(format!("change the refs of {} in {}", v.id, v.policy)),
                     fingerprint: None,
                     policy: "plumb".into(),
+                    path: None,
+                    line: None,
+                    resource: None,
                 })
             })
         })

@@ -16,7 +16,7 @@ fn headline(d: &Decision) -> String {
     let commit = d
         .commit
         .as_deref()
-        .map(|c| format!(" @ {}", &c[..c.len().min(12)]))
+        .map(|c| format!(" @ {}", c.chars().take(12).collect::<String>()))
         .unwrap_or_default();
     format!(
         "plumb gate: {what}  {}{commit} ({}, {})",

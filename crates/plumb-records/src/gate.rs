@@ -91,6 +91,15 @@ pub struct Violation {
     pub fingerprint: Option<String>,
     /// Package that produced it.
     pub policy: String,
+    /// The file it is about, when the input says (a code finding's path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The line in that file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The infrastructure resource it is about (a Terraform address or `Kind/namespace/name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 /// A waiver's state at the decision's time.
@@ -325,6 +334,9 @@ mod tests {
                     fix: None,
                     fingerprint: None,
                     policy: "plumb.baseline".into(),
+                    path: None,
+                    line: None,
+                    resource: None,
                 })
                 .collect(),
             warnings: vec![],
