@@ -320,19 +320,8 @@ fn run_change(
         name: format!("commit {c}"),
         digest: [("gitCommit".to_string(), c.to_string())].into(),
     };
-    // Recorded as `plumb gate --record` and the server record it: one builder for all three.
-    let rec = plumb_gate::record::decision_record(&d, vec![]);
-    let (index, _) = l.record(
-        RecordRequest {
-            subjects: rec.subjects,
-            predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
-            predicate: plumb_records::Record::to_predicate(&rec.predicate),
-            system: Some(c.system.into()),
-            run: Some(format!("{}-pipeline-{}", c.system, 100 + n)),
-            attachments: files,
-        },
-        when,
-    )?;
+    let run = format!("{}-pipeline-{}", c.system, 100 + n);
+    let index = record_decision(l, &d, c.system, &run, files, when)?;
     if d.allowed() {
         l.record(
             RecordRequest {
@@ -353,6 +342,83 @@ fn run_change(
             when + Duration::minutes(4),
         )?;
     }
+    Ok((index, d.result))
+}
+
+/// Records a decision as `plumb gate --record` and the server do (one builder for all three).
+fn record_decision(
+    l: &mut plumb_ledger::Ledger,
+    d: &plumb_gate::Decision,
+    system: &str,
+    run: &str,
+    files: Vec<PathBuf>,
+    when: DateTime<Utc>,
+) -> Result<u64, Failure> {
+    let rec = plumb_gate::record::decision_record(d, vec![]);
+    let (index, _) = l.record(
+        RecordRequest {
+            subjects: rec.subjects,
+            predicate_type: plumb_gate::decision::PREDICATE_TYPE.into(),
+            predicate: plumb_records::Record::to_predicate(&rec.predicate),
+            system: Some(system.into()),
+            run: Some(run.into()),
+            attachments: files,
+        },
+        when,
+    )?;
+    Ok(index)
+}
+
+/// The payments team's infrastructure pipeline: the example plan, denied for an unencrypted
+/// bucket holding personal data outside the allowed regions, and its fix, which passes.
+const INFRA_PLANS: [(&str, &str, &str); 2] = [
+    (
+        "plan-denied.json",
+        include_str!("../../../examples/infra/plan-denied.json"),
+        "infra plan: unencrypted bucket, personal data in us-east-1",
+    ),
+    (
+        "plan-fixed.json",
+        include_str!("../../../examples/infra/plan-fixed.json"),
+        "infra plan fixed: encrypted, in eu-central-1",
+    ),
+];
+
+/// Gates and records one infrastructure plan of the payments system.
+fn run_infra(
+    l: &mut plumb_ledger::Ledger,
+    dir: &Path,
+    k: usize,
+    when: DateTime<Utc>,
+) -> Result<(u64, Outcome), Failure> {
+    let (name, plan, _) = INFRA_PLANS[k % INFRA_PLANS.len()];
+    let config = GateConfig::parse(
+        "examples/infra/plumb-gate.yaml",
+        include_str!("../../../examples/infra/plumb-gate.yaml"),
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
+    let reports = dir.join("reports").join("payments-infra");
+    std::fs::create_dir_all(&reports).map_err(|e| Failure::usage(e.to_string()))?;
+    let path = reports.join(name);
+    std::fs::write(&path, plan).map_err(|e| Failure::usage(e.to_string()))?;
+    let req = GateRequest {
+        config,
+        inputs: vec![(Kind::Infra, name.to_string(), plan.as_bytes().to_vec())],
+        waivers: vec![],
+        policies: vec![],
+        now: when,
+        break_glass: None,
+        origin: None,
+    };
+    let d = plumb_gate::evaluate(&req);
+    let index = record_decision(
+        l,
+        &d,
+        "payments",
+        &format!("payments-infra-{}", 300 + k),
+        vec![path],
+        when,
+    )?;
     Ok((index, d.result))
 }
 
@@ -382,6 +448,11 @@ pub fn run(
         let when = now - Duration::hours(8) + Duration::minutes(45 * n as i64);
         let (i, r) = run_change(&mut l, dir, n, c, when)?;
         outcomes.push((c.system, c.story, i, r));
+    }
+    for (k, (_, _, story)) in INFRA_PLANS.iter().enumerate() {
+        let when = now - Duration::hours(1) + Duration::minutes(20 * k as i64);
+        let (i, r) = run_infra(&mut l, dir, k, when)?;
+        outcomes.push(("payments", story, i, r));
     }
 
     let model_path = dir.join("bank.yaml");

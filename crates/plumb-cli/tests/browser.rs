@@ -97,7 +97,8 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         "Which tests ran",
         "10 tests",
         "Waived under W-001",
-        "No later evidence",
+        // The payments infrastructure pipeline's gate decisions came later the same day.
+        "Later evidence for payments",
     ] {
         assert!(audit.contains(fact), "{fact}: {audit}");
     }

@@ -637,6 +637,15 @@ fn demo_runs_and_help_teaches() {
     ] {
         assert!(out.contains(story), "{story}: {out}");
     }
+    // The infrastructure pipeline: the example plan denied, its fix passing.
+    let line = |story: &str| {
+        out.lines()
+            .find(|l| l.contains(story))
+            .unwrap_or_else(|| panic!("{story}: {out}"))
+            .to_string()
+    };
+    assert!(line("infra plan: unencrypted bucket").contains("DENY"), "{out}");
+    assert!(line("infra plan fixed").contains("PASS"), "{out}");
     assert!(d.path().join("demo/payments-evidence.tar").exists());
     // The initial notification the demo writes is the authority's IR document and passes.
     let o = Command::new(env!("CARGO_BIN_EXE_plumb"))

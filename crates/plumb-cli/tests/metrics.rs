@@ -346,7 +346,7 @@ fn the_report_renders_in_a_browser() {
     );
     assert!(
         markdown.contains(
-            "| gate decisions: pass / deny / override / error | 0 / 0 / 0 / 0 | 4 / 3 / 1 / 0 |"
+            "| gate decisions: pass / deny / override / error | 0 / 0 / 0 / 0 | 5 / 4 / 1 / 0 |"
         ),
         "{markdown}"
     );

@@ -283,6 +283,7 @@ impl GateConfig {
             &mut c.inputs.secrets,
             &mut c.inputs.tests,
             &mut c.inputs.coverage,
+            &mut c.inputs.infra,
         ] {
             list.iter_mut().for_each(fix);
         }
