@@ -644,7 +644,10 @@ fn demo_runs_and_help_teaches() {
             .unwrap_or_else(|| panic!("{story}: {out}"))
             .to_string()
     };
-    assert!(line("infra plan: unencrypted bucket").contains("DENY"), "{out}");
+    assert!(
+        line("infra plan: unencrypted bucket").contains("DENY"),
+        "{out}"
+    );
     assert!(line("infra plan fixed").contains("PASS"), "{out}");
     assert!(d.path().join("demo/payments-evidence.tar").exists());
     // The initial notification the demo writes is the authority's IR document and passes.
