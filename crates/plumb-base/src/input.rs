@@ -43,13 +43,16 @@ pub type Result<T> = std::result::Result<T, InputError>;
 pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
 /// Decodes input text: UTF-8 (a BOM is skipped); UTF-16 and other encodings are refused clearly.
 pub fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
-    if bytes.len() > MAX_INPUT_BYTES {
+    text_up_to(file, bytes, MAX_INPUT_BYTES)
+}
+
+/// [`text`] with another size limit, for inputs whose trees stay small relative to their text
+/// (a Terraform plan is mostly values that are read once).
+pub fn text_up_to<'a>(file: &str, bytes: &'a [u8], max: usize) -> Result<&'a str> {
+    if bytes.len() > max {
         return Err(InputError::new(
             file,
-            format!(
-                "input is {} bytes, over the {MAX_INPUT_BYTES}-byte limit",
-                bytes.len()
-            ),
+            format!("input is {} bytes, over the {max}-byte limit", bytes.len()),
         ));
     }
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
@@ -67,4 +70,24 @@ pub fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str> {
             + 1;
         InputError::at(file, line, "input is not valid UTF-8")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_checked_before_decoding() {
+        assert_eq!(text_up_to("f", b"abc", 3).unwrap(), "abc");
+        let e = text_up_to("f", b"abcd", 3).unwrap_err();
+        assert!(e.to_string().contains("over the 3-byte limit"), "{e}");
+        assert!(
+            text("f", &[0xff, 0xfe, 0x41, 0])
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-16")
+        );
+        let e = text("f", b"ok\n\xff").unwrap_err();
+        assert_eq!(e.line, Some(2));
+    }
 }

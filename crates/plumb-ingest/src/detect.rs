@@ -197,10 +197,11 @@ fn read_infra(file: &str, bytes: &[u8], facts: &mut Facts) -> Result<&'static st
             "a binary Terraform plan (terraform plan -out); give its JSON: terraform show -json plan.out > plan.json",
         ));
     }
-    let text = crate::util::text(file, bytes)?;
+    let text = plumb_base::input::text_up_to(file, bytes, crate::infra::MAX_INFRA_BYTES)?;
     let infra = facts.infra.get_or_insert_with(Default::default);
     if text.trim_start().starts_with('{') {
-        let v = json(file, bytes)?;
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| IngestError::at(file, e.line() as u64, format!("not valid JSON: {e}")))?;
         if crate::infra::terraform::is_plan(&v) {
             crate::infra::terraform::read(file, &v, infra)?;
             return Ok("terraform-plan");

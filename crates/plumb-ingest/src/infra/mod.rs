@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Largest infrastructure input read (128 MiB): a 5,000-resource plan is about 50 MB, and a
+/// plan's tree stays within a few times its text (measured in docs/benchmarks.md).
+pub const MAX_INFRA_BYTES: usize = 128 * 1024 * 1024;
+
 /// Everything read from the infrastructure inputs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Infra {
