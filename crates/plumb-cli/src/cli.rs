@@ -535,6 +535,10 @@ pub struct GateRun {
     /// LCOV or Cobertura XML (repeatable; merged).
     #[arg(long, value_name = "FILE")]
     pub coverage: Vec<PathBuf>,
+    /// Architecture model (YAML, CSV or exchange XML): resources and workloads tagged
+    /// plumb:system are judged by their own system's criticality and personal data.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// Infrastructure (repeatable): Terraform/OpenTofu plan JSON (terraform show -json
     /// plan.out) or Kubernetes manifests (helm template, kustomize build); told apart by content.
     #[arg(long, value_name = "FILE")]

@@ -52,6 +52,20 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
     if let Some(t) = a.coverage_threshold {
         config.coverage_threshold = t;
     }
+    if let Some(m) = &a.model {
+        let model =
+            plumb_model::load(m).map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?;
+        for (name, p) in plumb_model::dora::system_profiles(&model) {
+            // What the configuration says by hand wins over the model.
+            config
+                .systems
+                .entry(name)
+                .or_insert(plumb_gate::config::SystemFacts {
+                    criticality: p.criticality,
+                    personal_data: p.personal_data,
+                });
+        }
+    }
     config
         .validate()
         .map_err(|e| Failure::usage(e.to_string()))?;

@@ -406,3 +406,44 @@ fn policy_unit_tests_run_as_opa_test_runs_them() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no *_test.rego"));
 }
+
+/// With --model, a resource tagged with another system is judged by what the model says of
+/// that system: the core ledger's bucket holds no personal data, so the region rule does not
+/// apply to it, though the payments pipeline's configuration says it handles personal data.
+#[test]
+fn the_model_gives_each_tagged_system_its_own_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = std::fs::read_to_string(root().join("examples/infra/plan-denied.json"))
+        .unwrap()
+        .replace(
+            "\"plumb:system\": \"payments\"",
+            "\"plumb:system\": \"core-ledger\"",
+        );
+    let file = dir.path().join("plan.json");
+    std::fs::write(&file, plan).unwrap();
+    let ids = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec![
+            "gate",
+            "--config",
+            "examples/infra/plumb-gate.yaml",
+            "--format",
+            "json",
+            "--infra",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = plumb(&args);
+        let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        d["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["DORA-INFRA-001", "DORA-INFRA-005"]);
+    assert_eq!(
+        ids(&["--model", "examples/model/bank.yaml"]),
+        ["DORA-INFRA-001"]
+    );
+}

@@ -251,6 +251,21 @@ workloads := object.get(infra, "workloads", [])
 
 critical if input.criticality in {"critical", "important"}
 
+# A resource or workload tagged with a system the model knows is judged by that system's
+# facts (config.systems, from the architecture model); otherwise by the gated system's.
+criticality_of(x) := config.systems[x.system].criticality
+
+criticality_of(x) := input.criticality if not config.systems[x.system]
+
+critical_res(x) if criticality_of(x) in {"critical", "important"}
+
+personal_res(x) if config.systems[x.system].personal_data
+
+personal_res(x) if {
+	not config.systems[x.system]
+	config.personal_data
+}
+
 kept(r) if r.action != "delete"
 
 stores contains r if {
@@ -313,19 +328,19 @@ recoverable := {"aws_s3_bucket", "google_storage_bucket", "azurerm_storage_accou
 
 deny contains v if {
 	enabled("DORA-INFRA-004")
-	critical
 	some r in stores
+	critical_res(r)
 	r.type in recoverable
 	not r.versioning == true
 	not r.backups == true
-	v := {"id": "DORA-INFRA-004", "msg": sprintf("%s of a system supporting %s functions has neither versioning nor backups enabled (or the input does not show them)", [r.address, input.criticality]), "refs": ["DORA Art. 12"], "fix": "enable versioning (buckets) or backups with a retention period (databases)", "fingerprint": r.address, "resource": r.address}
+	v := {"id": "DORA-INFRA-004", "msg": sprintf("%s of a system supporting %s functions has neither versioning nor backups enabled (or the input does not show them)", [r.address, criticality_of(r)]), "refs": ["DORA Art. 12"], "fix": "enable versioning (buckets) or backups with a retention period (databases)", "fingerprint": r.address, "resource": r.address}
 }
 
 deny contains v if {
 	enabled("DORA-INFRA-005")
-	config.personal_data
 	count(config.allowed_regions) > 0
 	some r in stores
+	personal_res(r)
 	r.region
 	not r.region in config.allowed_regions
 	v := {"id": "DORA-INFRA-005", "msg": sprintf("%s would hold personal data in %s, outside the allowed regions %s (the regions are house policy)", [r.address, r.region, concat(", ", config.allowed_regions)]), "refs": ["DORA Art. 8"], "fix": "place it in an allowed region, or change allowed_regions after a data protection assessment", "fingerprint": r.address, "resource": r.address}
@@ -333,9 +348,9 @@ deny contains v if {
 
 warn contains v if {
 	enabled("DORA-INFRA-005")
-	config.personal_data
 	count(config.allowed_regions) > 0
 	some r in stores
+	personal_res(r)
 	not r.region
 	v := {"id": "DORA-INFRA-005", "msg": sprintf("the input does not say where %s is located, so its region cannot be checked against the allowed regions", [r.address]), "refs": ["DORA Art. 8"], "fix": "set the region on the provider or the resource"}
 }
@@ -363,13 +378,13 @@ deny contains v if {
 
 deny contains v if {
 	enabled("DORA-INFRA-008")
-	critical
 	some r in resources
 	r.data_store
 	r.action in {"delete", "replace"}
+	critical_res(r)
 	missing := [x | some x in ["code owner", "security reviewer"]; not approved_as(x)]
 	count(missing) > 0
-	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, input.criticality, concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address, "resource": r.address}
+	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, criticality_of(r), concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address, "resource": r.address}
 }
 
 approved_as("code owner") if code_owner_approval
@@ -416,16 +431,16 @@ warn contains v if {
 
 deny contains v if {
 	enabled("DORA-K8S-003")
-	critical
 	some [w, c] in containers
+	critical_res(w)
 	not c.digest
-	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses image %s by tag, not by digest (house policy for systems supporting %s functions)", [c.name, w.address, c.image, input.criticality]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "pin the image by digest (image@sha256:...), as the pipeline built and scanned it", "fingerprint": w.address, "resource": w.address}
+	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses image %s by tag, not by digest (house policy for systems supporting %s functions)", [c.name, w.address, c.image, criticality_of(w)]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "pin the image by digest (image@sha256:...), as the pipeline built and scanned it", "fingerprint": w.address, "resource": w.address}
 }
 
 warn contains v if {
 	enabled("DORA-K8S-003")
-	not critical
 	some [w, c] in containers
+	not critical_res(w)
 	c.tag == "latest"
 	v := {"id": "DORA-K8S-003", "msg": sprintf("container %s of %s uses the latest tag: what runs is not what was tested", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 16"], "fix": "use a fixed tag or, better, a digest"}
 }

@@ -228,6 +228,23 @@ pub struct GateConfig {
     /// The system handles personal data (the model's data sensitivity says so).
     #[serde(default)]
     pub personal_data: bool,
+    /// What the architecture model says about each system a plan or manifest names through its
+    /// `plumb:system` tag: the infrastructure rules judge a tagged resource by its own system's
+    /// criticality and personal data, an untagged one by the gated system's. Filled from the
+    /// model by `plumb gate --model`, or written here.
+    #[serde(default)]
+    pub systems: BTreeMap<String, SystemFacts>,
+}
+
+/// One system's facts from the architecture model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemFacts {
+    /// `critical`, `important` or `none`: the highest criticality of the functions depending on it.
+    pub criticality: String,
+    /// It accesses personal data.
+    #[serde(default)]
+    pub personal_data: bool,
 }
 
 fn none() -> String {

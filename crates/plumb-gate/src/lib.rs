@@ -105,6 +105,7 @@ pub fn policy_config(c: &GateConfig) -> Value {
         "security_reviewer_roles": c.security_reviewer_roles,
         "allowed_regions": c.allowed_regions,
         "personal_data": c.personal_data,
+        "systems": c.systems,
         "disabled": c.disabled(),
     })
 }

@@ -408,3 +408,59 @@ warn contains msg if {
         d.warnings
     );
 }
+
+/// A resource tagged with a system the model knows is judged by that system's facts, not the
+/// gated system's: here a reporting bucket in a critical, personal-data pipeline, and a
+/// payments bucket in a pipeline of a system that supports nothing critical.
+#[test]
+fn tagged_resources_are_judged_by_their_own_systems_facts() {
+    let systems = |c: GateConfig| GateConfig {
+        systems: [
+            (
+                "reporting".to_string(),
+                plumb_gate::config::SystemFacts {
+                    criticality: "none".into(),
+                    personal_data: false,
+                },
+            ),
+            (
+                "payments".to_string(),
+                plumb_gate::config::SystemFacts {
+                    criticality: "critical".into(),
+                    personal_data: true,
+                },
+            ),
+        ]
+        .into(),
+        ..c
+    };
+    let bucket = |system: &str| {
+        let mut b = good_bucket();
+        b["tags"]["plumb:system"] = json!(system);
+        b["versioning"] = json!([{"enabled": false}]);
+        b["region"] = json!("us-east-1");
+        vec![plan("aws_s3_bucket", "create", b)]
+    };
+    // Untagged facts (the gated system: critical, personal data) would deny both rules.
+    assert_eq!(
+        denies(critical(), bucket("reporting")),
+        vec!["DORA-INFRA-004".to_string(), "DORA-INFRA-005".to_string()]
+    );
+    assert_eq!(
+        denies(systems(critical()), bucket("reporting")),
+        Vec::<String>::new()
+    );
+    let minor = GateConfig {
+        criticality: "none".into(),
+        personal_data: false,
+        ..critical()
+    };
+    assert_eq!(
+        denies(minor.clone(), bucket("payments")),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        denies(systems(minor), bucket("payments")),
+        vec!["DORA-INFRA-004".to_string(), "DORA-INFRA-005".to_string()]
+    );
+}

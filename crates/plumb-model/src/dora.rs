@@ -109,3 +109,57 @@ mod tests {
         assert!(!lei_is_valid("506700ge1g29325qx363"), "lower case");
     }
 }
+
+/// What the model says about one system (a pipeline service), for the gate's infrastructure
+/// rules: the highest criticality of the functions that depend on it, and whether it accesses
+/// personal data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SystemProfile {
+    /// `critical`, `important` or `none`.
+    pub criticality: String,
+    /// It accesses a data object whose `dora:data-sensitivity` says personal.
+    pub personal_data: bool,
+}
+
+/// The profile of every application component, by its pipeline service name.
+pub fn system_profiles(m: &Model) -> std::collections::BTreeMap<String, SystemProfile> {
+    let personal: std::collections::HashSet<&str> = m
+        .elements
+        .iter()
+        .filter(|e| {
+            Model::prop(e, DATA_SENSITIVITY)
+                .is_some_and(|s| s.to_ascii_lowercase().contains("personal"))
+        })
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut out = std::collections::BTreeMap::new();
+    for e in m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::ApplicationComponent)
+    {
+        let rank = |c: &str| match c {
+            "critical" => 2,
+            "important" => 1,
+            _ => 0,
+        };
+        let criticality = crate::graph::impact(m, &e.id)
+            .into_iter()
+            .map(|i| i.criticality)
+            .max_by_key(|c| rank(c))
+            .unwrap_or_else(|| "none".to_string());
+        let personal_data = m.relationships.iter().any(|r| {
+            r.kind == crate::types::RelType::Access
+                && ((r.source == e.id && personal.contains(r.target.as_str()))
+                    || (r.target == e.id && personal.contains(r.source.as_str())))
+        });
+        out.insert(
+            service_name(e),
+            SystemProfile {
+                criticality,
+                personal_data,
+            },
+        );
+    }
+    out
+}
