@@ -387,6 +387,17 @@ deny contains v if {
 	v := {"id": "DORA-INFRA-008", "msg": sprintf("%s of data store %s of a %s system lacks approval by a %s other than the author", [r.action, r.address, criticality_of(r), concat(" and a ", missing)]), "refs": ["RTS 2024/1774 Art. 17", "DORA Art. 12"], "fix": "get the same approvals as a code change before deleting or replacing it", "fingerprint": r.address, "resource": r.address}
 }
 
+# Outside production, every copy of another store's data (a snapshot, a replica, a restore)
+# says where its data comes from, so the rule above can judge it.
+deny contains v if {
+	enabled("DORA-INFRA-007")
+	not production
+	some r in stores
+	r.copy_of
+	not r.source_environment
+	v := {"id": "DORA-INFRA-007", "msg": sprintf("%s is created from %s in the %s environment without saying where that data comes from", [r.address, r.copy_of, object.get(input, "environment", "non-production")]), "refs": ["RTS 2024/1774 Art. 16", "RTS 2024/1774 Art. 8"], "fix": "tag it plumb:source-environment (and plumb:masked = true when the source is production and the data was masked)", "fingerprint": r.address, "resource": r.address}
+}
+
 approved_as("code owner") if code_owner_approval
 
 approved_as("security reviewer") if security_approval

@@ -464,3 +464,38 @@ fn tagged_resources_are_judged_by_their_own_systems_facts() {
         vec!["DORA-INFRA-004".to_string(), "DORA-INFRA-005".to_string()]
     );
 }
+
+/// Outside production, a database restored from a snapshot must say where the data comes from;
+/// from production, it must also be masked.
+#[test]
+fn copies_outside_production_declare_their_source() {
+    let staging = GateConfig {
+        environment: Some("staging".into()),
+        ..critical()
+    };
+    let restore = |tags: Value| {
+        vec![plan(
+            "aws_db_instance",
+            "create",
+            json!({"identifier": "payments-staging", "snapshot_identifier": "payments-prod-2026-11-29", "storage_encrypted": true,
+                   "publicly_accessible": false, "backup_retention_period": 7, "region": "eu-central-1", "tags": tags}),
+        )]
+    };
+    let base = json!({"plumb:data-classification": "confidential"});
+    let d = denies(staging.clone(), restore(base.clone()));
+    assert_eq!(d, vec!["DORA-INFRA-007".to_string()]);
+    let mut from_prod = base.clone();
+    from_prod["plumb:source-environment"] = json!("production");
+    assert_eq!(
+        denies(staging.clone(), restore(from_prod.clone())),
+        vec!["DORA-INFRA-007".to_string()]
+    );
+    from_prod["plumb:masked"] = json!("true");
+    assert_eq!(
+        denies(staging.clone(), restore(from_prod)),
+        Vec::<String>::new()
+    );
+    let mut from_test = base;
+    from_test["plumb:source-environment"] = json!("test");
+    assert_eq!(denies(staging, restore(from_test)), Vec::<String>::new());
+}

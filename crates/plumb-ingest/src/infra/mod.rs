@@ -71,6 +71,9 @@ pub struct Resource {
     pub source_environment: Option<String>,
     /// The `plumb:masked` tag: a non-production copy declared masked (anonymised).
     pub masked: Option<bool>,
+    /// What it is a copy of, when the plan says: the snapshot, replication source or
+    /// restore source it is created from.
+    pub copy_of: Option<String>,
 }
 
 /// One Kubernetes workload (Pod, Deployment, StatefulSet, DaemonSet, Job, CronJob, ...).

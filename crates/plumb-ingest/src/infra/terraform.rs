@@ -300,6 +300,20 @@ fn resource(file: &str, c: &Change<'_>, cfg: &Config) -> Resource {
         tags: tags(a),
         ..Default::default()
     };
+    // Created from another store's data: a snapshot, a replica, a point-in-time restore.
+    r.copy_of = [
+        "/snapshot_identifier",
+        "/replicate_source_db",
+        "/source_db_instance_identifier",
+        "/source_snapshot_identifier",
+        "/restore_to_point_in_time/0/source_db_instance_identifier",
+        "/restore_to_point_in_time/0/source_db_cluster_identifier",
+        "/snapshot_id",
+    ]
+    .iter()
+    .find_map(|p| a.pointer(p).and_then(Value::as_str))
+    .filter(|v| !v.is_empty())
+    .map(str::to_string);
     match c.r#type.as_str() {
         "aws_s3_bucket" => {
             r.encrypted_at_rest = Some(non_empty(a.get("server_side_encryption_configuration")));
