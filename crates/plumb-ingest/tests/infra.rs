@@ -270,3 +270,26 @@ fn hostile_and_edge_inputs() {
         of(br#"{"format_version": "1.2", "planned_values": {}, "resource_changes": []}"#).unwrap();
     assert!(i.resources.is_empty());
 }
+
+#[test]
+fn transit_encryption_and_owners_are_read_where_the_input_says() {
+    let plan = br#"{"format_version": "1.2", "resource_changes": [
+        {"address": "aws_lb_listener.http", "type": "aws_lb_listener", "provider_name": "aws", "change": {"actions": ["create"], "after": {"protocol": "HTTP", "port": 80}}},
+        {"address": "aws_lb_listener.https", "type": "aws_lb_listener", "provider_name": "aws", "change": {"actions": ["create"], "after": {"protocol": "HTTPS", "port": 443, "tags": {"plumb:owner": "@bank/payments"}}}}]}"#;
+    let i = of(plan).unwrap();
+    assert_eq!(
+        res(&i, "aws_lb_listener.http").encrypted_in_transit,
+        Some(false)
+    );
+    let https = res(&i, "aws_lb_listener.https");
+    assert_eq!(
+        (https.encrypted_in_transit, https.owner.as_deref()),
+        (Some(true), Some("@bank/payments"))
+    );
+    let i = of(b"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, labels: {owner: team-a}}\nspec: {rules: []}\n").unwrap();
+    let ing = res(&i, "Ingress/default/web");
+    assert_eq!(
+        (ing.encrypted_in_transit, ing.public, ing.owner.as_deref()),
+        (Some(false), Some(true), Some("team-a"))
+    );
+}

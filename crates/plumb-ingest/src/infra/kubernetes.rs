@@ -110,6 +110,16 @@ fn read_doc(file: &str, d: &Value, i: usize, infra: &mut Infra, depth: usize) ->
     if kind == "Service" {
         service(file, d, i, &mut r)?;
     }
+    if kind == "Ingress" {
+        // Served over TLS when the Ingress names certificates for its hosts.
+        r.encrypted_in_transit = Some(
+            d.pointer("/spec/tls")
+                .and_then(Value::as_array)
+                .is_some_and(|t| !t.is_empty()),
+        );
+        r.public = Some(true);
+        r.public_reasons.push("Ingress".into());
+    }
     r.read_tags();
     infra.resources.push(r);
     if WORKLOADS.contains(&kind) {

@@ -63,6 +63,8 @@ pub struct Resource {
     pub system: Option<String>,
     /// The `plumb:environment` tag: the environment it serves.
     pub environment: Option<String>,
+    /// The `plumb:owner` tag (else `owner`): the team that owns it.
+    pub owner: Option<String>,
     /// The `plumb:data-classification` tag (public, internal, confidential, restricted, or
     /// `production` for a copy of production data).
     pub classification: Option<String>,
@@ -142,6 +144,7 @@ impl Resource {
         let t = &self.tags;
         self.system = tag(t, SYSTEM_TAGS);
         self.environment = tag(t, &["plumb:environment", "plumb.dev/environment"]);
+        self.owner = tag(t, &["plumb:owner", "plumb.dev/owner", "owner"]);
         self.classification = tag(
             t,
             &["plumb:data-classification", "plumb.dev/data-classification"],

@@ -379,6 +379,11 @@ fn resource(file: &str, c: &Change<'_>, cfg: &Config) -> Resource {
                 }
             }
         }
+        "aws_lb_listener" | "aws_alb_listener" => {
+            if let Some(p) = s(a, "protocol") {
+                r.encrypted_in_transit = Some(matches!(p, "HTTPS" | "TLS"));
+            }
+        }
         "aws_instance" if truthy(a.get("associate_public_ip_address")) == Some(true) => {
             r.public = Some(true);
             r.public_reasons.push("public IP address".into());
