@@ -421,13 +421,16 @@ fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             .map_err(fail)?;
             let (l, ctx) = loc.parts();
             let rec = ops::record_threat(&ctx, &d).map_err(fail)?;
+            if store::threat_exists(l, &rec.id).map_err(fail)? {
+                return Err(Failure::usage(format!("{} is recorded already", rec.id)));
+            }
             let entry = store::append_threat(l, &rec, ctx.now).map_err(fail)?;
             let mut v = serde_json::to_value(&rec).expect("JSON");
             v["entry"] = json!(entry);
             (v, Box::new(threat_text))
         }
         IncidentCmd::Threats => {
-            let list = store::threats(&mut loc.l).map_err(fail)?;
+            let list = store::threats(&mut loc.l, usize::MAX, |_| true).map_err(fail)?;
             let items: Vec<Value> = list
                 .into_iter()
                 .map(|(i, t)| {
@@ -443,13 +446,13 @@ fn local(loc: &mut Local, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             let all = store::all(l).map_err(fail)?;
             let mut v = json!({"opened": [], "entries": []});
             if *open {
-                let (ids, evs) = ops::open_recurring(&ctx, &all).map_err(fail)?;
+                let (ids, evs) = ops::open_recurring(&ctx, &all, |_| true).map_err(fail)?;
                 let entries = loc.append(&evs)?;
                 v = json!({"opened": ids, "entries": entries});
             }
             let (l, ctx) = loc.parts();
             let all = store::all(l).map_err(fail)?;
-            let view = ops::recurring(&ctx, &all).map_err(fail)?;
+            let view = ops::recurring(&ctx, &all, |_| true).map_err(fail)?;
             v["assessment"] = serde_json::to_value(view).expect("JSON");
             (v, Box::new(recurring_text))
         }
@@ -609,25 +612,23 @@ fn recurring_text(v: &Value) -> String {
         o.push_str("The recurring-incident rule (RTS 2024/1772 Art. 8(2)) does not apply to this entity (a microenterprise or under the simplified framework of DORA Art. 16(1)).\n");
         return o;
     }
+    let ids = |x: &Value| {
+        x.as_array()
+            .map(|x| x.iter().map(s).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
     let groups = a["groups"].as_array().cloned().unwrap_or_default();
     o.push_str(&format!(
-        "Recurring incidents since {} (RTS 2024/1772 Art. 8(2)): {} group(s) major together\n",
+        "Recurring incidents since {} (RTS 2024/1772 Art. 8(2)): {} new group(s) major together\n",
         s(&a["since"]),
         groups.len()
     ));
     for g in &groups {
         o.push_str(&format!(
-            "  {}: {} (last detected {}){}\n",
+            "  {}: {} (last detected {}; not opened: run with --open)\n",
             s(&g["root_cause"]),
-            g["incidents"]
-                .as_array()
-                .map(|x| x.iter().map(s).collect::<Vec<_>>().join(", "))
-                .unwrap_or_default(),
+            ids(&g["incidents"]),
             s(&g["last_detected_at"]),
-            g["opened_as"]
-                .as_str()
-                .map(|i| format!(", opened as {i}"))
-                .unwrap_or_else(|| ", not opened (run with --open)".into())
         ));
         for e in g["classification"]["explanation"]
             .as_array()
@@ -636,6 +637,27 @@ fn recurring_text(v: &Value) -> String {
         {
             o.push_str(&format!("      {}\n", s(e)));
         }
+    }
+    for r in a["opened"].as_array().into_iter().flatten() {
+        o.push_str(&format!(
+            "  reported as {}: {} ({})\n",
+            s(&r["id"]),
+            ids(&r["incidents"]),
+            s(&r["root_cause"])
+        ));
+    }
+    for u in a["unassessed"].as_array().into_iter().flatten() {
+        o.push_str(&format!(
+            "  not assessed: {}: {}\n",
+            ids(&u["incidents"]),
+            s(&u["reason"])
+        ));
+    }
+    if a["hidden"].as_u64().unwrap_or(0) > 0 {
+        o.push_str(&format!(
+            "  {} group(s) involve incidents of systems outside this token's scope\n",
+            a["hidden"]
+        ));
     }
     for id in v["opened"].as_array().into_iter().flatten() {
         o.push_str(&format!("opened {}\n", s(id)));

@@ -618,8 +618,8 @@ pub fn view(inc: Incident, config: &Config, now: DateTime<Utc>) -> Result<View> 
     })
 }
 
-/// The monthly recurring-incident assessment (RTS 2024/1772 Art. 8(2)) over `incidents` at
-/// `ctx.now`.
+/// The monthly recurring-incident assessment (RTS 2024/1772 Art. 8(2)) at `ctx.now`, as one
+/// reader may see it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecurringView {
     /// Whether the rule applies to the entity (not to microenterprises nor the other entities
@@ -627,39 +627,66 @@ pub struct RecurringView {
     pub applies: bool,
     /// Start of the six-month window.
     pub since: String,
-    /// Groups that are major together, each with the incident opened for it, if any.
-    pub groups: Vec<RecurringGroup>,
+    /// Groups that are major together and not yet reported.
+    pub groups: Vec<crate::recurring::Recurring>,
+    /// The recurring incidents already opened, with the incidents each aggregates.
+    pub opened: Vec<OpenedRecurring>,
+    /// Groups that could not be assessed, with the reason.
+    pub unassessed: Vec<crate::recurring::Unassessed>,
+    /// Groups involving incidents the reader may not see whole (counted, not shown).
+    pub hidden: usize,
     /// Non-major incidents left out because no apparent root cause is recorded.
     pub without_root_cause: Vec<String>,
 }
 
-/// One group and the recurring incident opened for it.
+/// A recurring incident already opened.
 #[derive(Debug, Clone, Serialize)]
-pub struct RecurringGroup {
-    /// The group.
-    #[serde(flatten)]
-    pub group: crate::recurring::Recurring,
-    /// The recurring incident already opened for exactly these incidents.
-    pub opened_as: Option<String>,
+pub struct OpenedRecurring {
+    /// Its id.
+    pub id: String,
+    /// The shared root cause.
+    pub root_cause: String,
+    /// The incidents it aggregates.
+    pub incidents: Vec<String>,
 }
 
-/// Assesses recurrence over `incidents` (the caller's scope) at `ctx.now`.
-pub fn recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<RecurringView> {
+/// Assesses recurrence over every incident at `ctx.now`. Incidents already aggregated in an
+/// opened recurring incident are not counted again, so none is reported twice. `whole` says
+/// whether the reader may see (and act on) an incident whole: a group is shown only when all of
+/// its incidents are, so a reader limited to some systems neither sees nor opens a group that
+/// reaches into others.
+pub fn recurring(
+    ctx: &Ctx,
+    incidents: &[Incident],
+    whole: impl Fn(&Incident) -> bool,
+) -> Result<RecurringView> {
+    let aggregated: Vec<&str> = incidents
+        .iter()
+        .filter_map(|i| i.recurring.as_ref())
+        .flat_map(|r| r.incidents.iter().map(String::as_str))
+        .collect();
+    let pending: Vec<Incident> = incidents
+        .iter()
+        .filter(|i| !aggregated.contains(&i.id.as_str()))
+        .cloned()
+        .collect();
     let (cands, without_root_cause) =
-        crate::recurring::candidates(incidents, |services| model_facts(ctx.model, services).0);
+        crate::recurring::candidates(&pending, |services| model_facts(ctx.model, services).0);
     let applies = ctx.config.entity.recurring_rule_applies();
-    let groups = crate::recurring::assess(&cands, ctx.now, applies)?
+    let (all_groups, unassessed) = crate::recurring::assess(&cands, ctx.now, applies)?;
+    let is_whole = |id: &str| incidents.iter().any(|i| i.id == id && whole(i));
+    let (groups, hidden): (Vec<_>, Vec<_>) = all_groups
         .into_iter()
-        .map(|group| {
-            let opened_as = incidents
-                .iter()
-                .find(|i| {
-                    i.recurring
-                        .as_ref()
-                        .is_some_and(|r| r.incidents == group.incidents)
-                })
-                .map(|i| i.id.clone());
-            RecurringGroup { group, opened_as }
+        .partition(|g| g.incidents.iter().all(|id| is_whole(id)));
+    let opened = incidents
+        .iter()
+        .filter(|i| whole(i))
+        .filter_map(|i| {
+            i.recurring.as_ref().map(|r| OpenedRecurring {
+                id: i.id.clone(),
+                root_cause: r.root_cause.clone(),
+                incidents: r.incidents.clone(),
+            })
         })
         .collect();
     let since = ctx
@@ -672,7 +699,16 @@ pub fn recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<RecurringView> {
         applies,
         since: fmt_time(since),
         groups,
-        without_root_cause,
+        opened,
+        unassessed: unassessed
+            .into_iter()
+            .filter(|u| u.incidents.iter().all(|id| is_whole(id)))
+            .collect(),
+        hidden: hidden.len(),
+        without_root_cause: without_root_cause
+            .into_iter()
+            .filter(|id| is_whole(id))
+            .collect(),
     })
 }
 
@@ -680,13 +716,20 @@ pub fn recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<RecurringView> {
 /// incidents was (field 2.2, ITS 2025/302 Art. 3), classified with the group's assessment at
 /// `ctx.now` (which starts the reporting clocks), its root cause the shared one. Returns the
 /// new ids and their events (checked).
-pub fn open_recurring(ctx: &Ctx, incidents: &[Incident]) -> Result<(Vec<String>, Vec<Event>)> {
-    let view = recurring(ctx, incidents)?;
+pub fn open_recurring(
+    ctx: &Ctx,
+    incidents: &[Incident],
+    whole: impl Fn(&Incident) -> bool,
+) -> Result<(Vec<String>, Vec<Event>)> {
+    let view = recurring(ctx, incidents, whole)?;
     let mut ids = Vec::new();
     let mut evs = Vec::new();
-    for g in view.groups.into_iter().filter(|g| g.opened_as.is_none()) {
-        let g = g.group;
+    for g in view.groups {
         let id = new_id(&format!("recurring\0{}", g.incidents.join("\0")));
+        if incidents.iter().any(|i| i.id == id) {
+            // Opened already (by another process): never open an incident twice.
+            continue;
+        }
         let mut assessment = g.assessment.clone();
         assessment.assessed_at = Some(fmt_time(ctx.now));
         let opened = event(
@@ -753,6 +796,29 @@ pub fn record_threat(
         return Err(Error::invalid(
             "criteria",
             "name the classification criteria it could have met had it materialised (field 15)",
+        ));
+    }
+    // The notification's text fields are at most 32,767 characters (the template's limit);
+    // the record keeps to it whether or not a notification is written.
+    for (field, v) in [
+        ("description", Some(&d.description)),
+        ("potential_impact", Some(&d.potential_impact)),
+        ("actions_taken", Some(&d.actions_taken)),
+        ("stakeholders_notified", d.stakeholders_notified.as_ref()),
+        (
+            "indicators_of_compromise",
+            d.indicators_of_compromise.as_ref(),
+        ),
+        ("other_information", d.other_information.as_ref()),
+    ] {
+        if v.is_some_and(|v| v.chars().count() > 32_767) {
+            return Err(Error::invalid(field, "is longer than 32,767 characters"));
+        }
+    }
+    if d.criteria.len() > 7 || d.services.len() > 50 || d.services.iter().any(|s| s.len() > 200) {
+        return Err(Error::invalid(
+            "criteria/services",
+            "at most the 7 criteria, and at most 50 services of at most 200 characters",
         ));
     }
     crate::report::check_value("2.5", &serde_json::json!(d.criteria))

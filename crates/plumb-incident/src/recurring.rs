@@ -67,25 +67,43 @@ pub struct Recurring {
     pub classification: Classification,
 }
 
-fn add(a: Option<Share>, b: Option<Share>) -> Option<Share> {
+/// Two shares taken together: affected added (saturating), against the larger total. For
+/// clients and counterparts the same people may be counted twice, so the sum is capped at the
+/// total (every one of them affected at most once); transactions are not capped.
+fn add(a: Option<Share>, b: Option<Share>, cap: bool) -> Option<Share> {
     match (a, b) {
-        (Some(x), Some(y)) => Some(Share {
-            affected: x.affected + y.affected,
-            total: x.total.max(y.total),
-        }),
+        (Some(x), Some(y)) => {
+            let total = x.total.max(y.total);
+            let affected = x.affected.saturating_add(y.affected);
+            Some(Share {
+                affected: if cap { affected.min(total) } else { affected },
+                total,
+            })
+        }
         (x, y) => x.or(y),
     }
 }
 
-/// The groups among `candidates` that meet Art. 8(2) at `now`. Empty where the rule does not
-/// apply (`applies`: `Entity::recurring_rule_applies`).
+/// A group that could not be assessed, and why (one bad group never hides the others).
+#[derive(Debug, Clone, Serialize)]
+pub struct Unassessed {
+    /// Its incidents.
+    pub incidents: Vec<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// The groups among `candidates` that meet Art. 8(2) at `now`, and the groups that could not
+/// be assessed, each with the reason. Empty where the rule does not apply (`applies`:
+/// `Entity::recurring_rule_applies`).
 pub fn assess(
     candidates: &[Candidate],
     now: DateTime<Utc>,
     applies: bool,
-) -> Result<Vec<Recurring>> {
+) -> Result<(Vec<Recurring>, Vec<Unassessed>)> {
+    let mut failed = Vec::new();
     if !applies {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), failed));
     }
     let since = now
         .checked_sub_months(Months::new(law::RECURRING_WINDOW_MONTHS))
@@ -112,10 +130,12 @@ pub fn assess(
         let mut cif = None;
         for c in &g {
             let a = &c.assessment;
-            sum.clients = add(sum.clients, a.clients);
-            sum.counterparts = add(sum.counterparts, a.counterparts);
-            sum.transactions = add(sum.transactions, a.transactions);
-            sum.transaction_value_eur = add(sum.transaction_value_eur, a.transaction_value_eur);
+            sum.clients = add(sum.clients, a.clients, true);
+            sum.counterparts = add(sum.counterparts, a.counterparts, true);
+            sum.transactions = add(sum.transactions, a.transactions, false);
+            sum.transaction_value_eur =
+                add(sum.transaction_value_eur, a.transaction_value_eur, false);
+            sum.transaction_value = add(sum.transaction_value, a.transaction_value, false);
             sum.relevant_clients_affected |= a.relevant_clients_affected;
             sum.reputational.extend(a.reputational.iter().copied());
             sum.member_states.extend(a.member_states.iter().cloned());
@@ -124,15 +144,18 @@ pub fn assess(
             sum.authorised_services_affected |= a.authorised_services_affected;
             sum.estimates |= a.estimates;
             if let Some(d) = a.downtime_minutes {
-                sum.downtime_minutes = Some(sum.downtime_minutes.unwrap_or(0) + d);
+                sum.downtime_minutes = Some(sum.downtime_minutes.unwrap_or(0).saturating_add(d));
             }
             if let Some(x) = a.costs_eur {
-                sum.costs_eur = Some(sum.costs_eur.unwrap_or(0) + x);
+                sum.costs_eur = Some(sum.costs_eur.unwrap_or(0).saturating_add(x));
+            }
+            if let Some(x) = a.costs {
+                sum.costs = Some(sum.costs.unwrap_or(0).saturating_add(x));
             }
             if let Some(v) = a.supports_critical_functions {
                 cif = Some(cif.unwrap_or(false) || v);
             }
-            minutes += c.classification.duration_minutes;
+            minutes = minutes.saturating_add(c.classification.duration_minutes);
             for f in &c.model.functions {
                 if !functions.contains(f) {
                     functions.push(f.clone());
@@ -149,9 +172,27 @@ pub fn assess(
         // The durations add up: express the sum as one span.
         let start = g[0].occurred_at;
         sum.occurred_at = Some(fmt_time(start));
-        sum.resolved_at = Some(fmt_time(start + Duration::minutes(minutes)));
+        let ids = || g.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        let Some(end) = Duration::try_minutes(minutes).and_then(|d| start.checked_add_signed(d))
+        else {
+            failed.push(Unassessed {
+                incidents: ids(),
+                reason: "their durations add up past the calendar; check the incidents' resolution times".into(),
+            });
+            continue;
+        };
+        sum.resolved_at = Some(fmt_time(end));
         let model = ModelFacts { functions };
-        let mut result = classify(&sum, &model, start, None, now)?;
+        let mut result = match classify(&sum, &model, start, None, now) {
+            Ok(r) => r,
+            Err(e) => {
+                failed.push(Unassessed {
+                    incidents: ids(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
         if !result.major {
             continue;
         }
@@ -187,7 +228,7 @@ pub fn assess(
             classification: result,
         });
     }
-    Ok(out)
+    Ok((out, failed))
 }
 
 /// The incidents that may recur: classified, not major, not themselves recurring, with an

@@ -261,32 +261,64 @@ pub fn append_threat(
     Ok(first)
 }
 
-/// Every recorded threat the store key signed, newest first, with its ledger index; records
-/// not signed by the store key or not fitting the type are skipped.
-pub fn threats(l: &mut Ledger) -> Result<Vec<(u64, plumb_records::threat::ThreatRecord)>> {
-    let mut out = Vec::new();
-    for i in l.query(&Query {
+/// The recorded threat at `i`, if it is one the store key signed and it fits the type.
+fn threat_at(l: &mut Ledger, i: u64) -> Result<Option<plumb_records::threat::ThreatRecord>> {
+    let Ok(e) = LogEntry::parse(&l.entry(i)?.bytes) else {
+        return Ok(None);
+    };
+    if e.envelope.verify(&[l.public_key()]).is_err() {
+        return Ok(None);
+    }
+    let Ok(st) = e.statement() else {
+        return Ok(None);
+    };
+    if st.predicate_type != THREAT {
+        return Ok(None);
+    }
+    Ok(
+        <plumb_records::threat::ThreatRecord as plumb_records::Record>::from_predicate(
+            &st.predicate,
+        )
+        .ok(),
+    )
+}
+
+/// Recorded threats the store key signed that `keep` accepts, newest first, at most `limit`,
+/// each with its ledger index; other records are skipped.
+pub fn threats(
+    l: &mut Ledger,
+    limit: usize,
+    keep: impl Fn(&plumb_records::threat::ThreatRecord) -> bool,
+) -> Result<Vec<(u64, plumb_records::threat::ThreatRecord)>> {
+    let mut found = l.query(&Query {
         predicate_type: Some(THREAT.into()),
         ..Default::default()
-    })? {
-        let Ok(e) = LogEntry::parse(&l.entry(i)?.bytes) else {
-            continue;
-        };
-        if e.envelope.verify(&[l.public_key()]).is_err() {
-            continue;
+    })?;
+    found.reverse();
+    let mut out = Vec::new();
+    for i in found {
+        if out.len() >= limit {
+            break;
         }
-        let Ok(st) = e.statement() else { continue };
-        if st.predicate_type != THREAT {
-            continue;
-        }
-        if let Ok(t) =
-            <plumb_records::threat::ThreatRecord as plumb_records::Record>::from_predicate(
-                &st.predicate,
-            )
+        if let Some(t) = threat_at(l, i)?
+            && keep(&t)
         {
             out.push((i, t));
         }
     }
-    out.reverse();
     Ok(out)
+}
+
+/// Whether a threat with this id is recorded (signed by the store key).
+pub fn threat_exists(l: &mut Ledger, id: &str) -> Result<bool> {
+    for i in l.query(&Query {
+        subject: Some(format!("sha256:{}", digest(id))),
+        predicate_type: Some(THREAT.into()),
+        ..Default::default()
+    })? {
+        if threat_at(l, i)?.is_some_and(|t| t.id == id) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

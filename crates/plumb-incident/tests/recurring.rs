@@ -63,7 +63,8 @@ fn two_incidents_with_one_root_cause_are_major_together() {
             "FR",
         ),
     ];
-    let groups = assess(&cands, now, true).unwrap();
+    let (groups, failed) = assess(&cands, now, true).unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(groups.len(), 1, "{groups:?}");
     let g = &groups[0];
     assert_eq!(g.incidents, vec!["INC-1".to_string(), "INC-2".to_string()]);
@@ -118,8 +119,57 @@ fn the_rule_does_not_apply_to_microenterprises_or_the_simplified_framework() {
         assert_eq!(
             assess(&cands, now, e.recurring_rule_applies())
                 .unwrap()
+                .0
                 .is_empty(),
             !applies
         );
     }
+}
+
+/// Shares of the same clients add up past the total: capped, not refused; durations that add
+/// up past the calendar leave that group unassessed, named, without failing the others.
+#[test]
+fn sums_that_overflow_are_capped_or_reported_never_fatal() {
+    let now = t("2026-11-30T12:00:00Z");
+    let mut a = candidate(
+        "INC-1",
+        "2026-10-03T10:00:00Z",
+        "Expired TLS certificate",
+        "DE",
+    );
+    let mut b = candidate(
+        "INC-2",
+        "2026-11-02T10:00:00Z",
+        "Expired TLS certificate",
+        "AT",
+    );
+    for c in [&mut a, &mut b] {
+        c.assessment.clients = Some(plumb_incident::classify::Share {
+            affected: 600,
+            total: 1000,
+        });
+    }
+    let (groups, failed) = assess(&[a.clone(), b.clone()], now, true).unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        groups[0].assessment.clients.map(|s| (s.affected, s.total)),
+        Some((1000, 1000))
+    );
+    // Another group whose durations cannot be added.
+    let mut c = candidate("INC-3", "2026-10-05T10:00:00Z", "Disk full", "DE");
+    let mut d = candidate("INC-4", "2026-11-05T10:00:00Z", "Disk full", "AT");
+    c.classification.duration_minutes = i64::MAX;
+    d.classification.duration_minutes = i64::MAX;
+    let (groups, failed) = assess(&[a, b, c, d], now, true).unwrap();
+    assert_eq!(groups.len(), 1, "the good group is still assessed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(
+        failed[0].incidents,
+        vec!["INC-3".to_string(), "INC-4".to_string()]
+    );
+    assert!(
+        failed[0].reason.contains("calendar"),
+        "{}",
+        failed[0].reason
+    );
 }

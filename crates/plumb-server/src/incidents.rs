@@ -289,29 +289,34 @@ pub async fn open(
     .await
 }
 
-/// The incidents a token may read, for the recurring-incident assessment.
-fn in_scope(
-    all: Vec<plumb_incident::event::Incident>,
-    who: &TokenRecord,
-) -> Vec<plumb_incident::event::Incident> {
-    let scope = Scope::of(who);
-    all.into_iter()
-        .filter(|i| scope.allows_any(&i.services))
-        .collect()
+/// Whether `who` may see and act on incident `i` whole: every service it names is in the
+/// token's scope. A recurring group is shown and opened only when all its incidents are.
+fn whole(who: &TokenRecord, i: &plumb_incident::event::Incident) -> bool {
+    match Scope::of(who) {
+        Scope::All => true,
+        Scope::Systems(list) => {
+            !i.services.is_empty() && i.services.iter().all(|s| list.contains(s))
+        }
+    }
 }
 
-/// `GET /v1/threats`: recorded cyber threats the token may read, newest first.
+/// Threats listed at most, newest first.
+const MAX_THREATS_LISTED: usize = 500;
+
+/// `GET /v1/threats`: recorded cyber threats the token may read, newest first (at most 500).
 pub async fn threats(
     State(s): State<Arc<AppState>>,
     Extension(who): Extension<TokenRecord>,
 ) -> Result<Response, Problem> {
     setup(&s)?;
     blocking(move || {
-        let list = store::threats(&mut lock(&s.reader)).map_err(problem)?;
         let scope = Scope::of(&who);
+        let list = store::threats(&mut lock(&s.reader), MAX_THREATS_LISTED, |t| {
+            scope.allows_any(&t.details.services)
+        })
+        .map_err(problem)?;
         let items: Vec<serde_json::Value> = list
             .into_iter()
-            .filter(|(_, t)| scope.allows_any(&t.details.services))
             .map(|(i, t)| {
                 let mut v = json!(t);
                 v["entry"] = json!(i);
@@ -324,6 +329,8 @@ pub async fn threats(
 }
 
 /// `POST /v1/threats`: records a cyber threat and, for a significant one, its notification.
+/// Recorded under the incident lock, once: the same threat recorded again in the same second
+/// (its id is derived from detection, description and time) is refused with 409.
 pub async fn record_threat(
     State(s): State<Arc<AppState>>,
     Extension(who): Extension<TokenRecord>,
@@ -338,11 +345,22 @@ pub async fn record_threat(
         |d: &plumb_incident::threat::ThreatDetails| &d.services,
     )?;
     blocking(move || {
-        let (rec, _, _) = with_ctx(&s, &who, |_, ctx| {
-            ops::record_threat(ctx, &d)
-                .map(|r| (r, vec![]))
-                .map_err(problem)
-        })?;
+        let setup = setup(&s)?;
+        let _one = lock(&setup.lock);
+        let ctx = Ctx {
+            config: &setup.config,
+            model: setup.model.as_ref(),
+            now: s.now(),
+            actor: actor(&who),
+        };
+        let rec = ops::record_threat(&ctx, &d).map_err(problem)?;
+        if store::threat_exists(&mut lock(&s.reader), &rec.id).map_err(problem)? {
+            return Err(Problem::new(
+                StatusCode::CONFLICT,
+                "threat-exists",
+                format!("{} is recorded already", rec.id),
+            ));
+        }
         let entries = s
             .append_signed([(
                 store::threat_statement(&rec),
@@ -371,7 +389,7 @@ pub async fn recurring(
             now: s.now(),
             actor: actor(&who),
         };
-        let v = ops::recurring(&ctx, &in_scope(all, &who)).map_err(problem)?;
+        let v = ops::recurring(&ctx, &all, |i| whole(&who, i)).map_err(problem)?;
         Ok(json_response(StatusCode::OK, json!(v)))
     })
     .await
@@ -386,7 +404,7 @@ pub async fn open_recurring(
     blocking(move || {
         let (ids, _, entries) = with_ctx(&s, &who, |l, ctx| {
             let all = store::all(l).map_err(problem)?;
-            ops::open_recurring(ctx, &in_scope(all, &who)).map_err(problem)
+            ops::open_recurring(ctx, &all, |i| whole(&who, i)).map_err(problem)
         })?;
         let status = if ids.is_empty() {
             StatusCode::OK
@@ -479,7 +497,15 @@ pub async fn report(
             )
                 .into_response(),
             // The authority's document alone, as it is submitted.
-            Some("ir") => json_response(StatusCode::OK, r.2.unwrap_or(serde_json::Value::Null)),
+            Some("ir") => match r.2 {
+                Some(ir) => json_response(StatusCode::OK, ir),
+                None => {
+                    return Err(Problem::not_found(format!(
+                        "the {} of {id} was generated before Plumbline wrote IR documents; generate it again",
+                        st.title()
+                    )));
+                }
+            },
             _ => json_response(
                 StatusCode::OK,
                 json!({"document": r.0, "ir": r.2, "missing": r.1}),

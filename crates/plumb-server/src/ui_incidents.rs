@@ -49,38 +49,54 @@ fn views(
     s: &AppState,
     scope: &Scope,
     who: &TokenRecord,
-) -> Result<(Vec<View>, ops::RecurringView, Vec<Value>), String> {
+) -> Result<(Vec<View>, Value, Vec<Value>), String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
     let (all, threats) = {
         let mut l = lock(&s.reader);
         (
             store::all(&mut l).map_err(|e| e.to_string())?,
-            store::threats(&mut l).map_err(|e| e.to_string())?,
+            store::threats(&mut l, THREATS_SHOWN, |t| {
+                scope.allows_any(&t.details.services)
+            })
+            .map_err(|e| e.to_string())?,
         )
     };
     let threats: Vec<Value> = threats
         .into_iter()
-        .filter(|(_, t)| scope.allows_any(&t.details.services))
-        .map(|(_, t)| json!(t))
+        .map(|(_, mut t)| {
+            // The list shows the start of each description; the record holds it all.
+            t.details.description = crate::ui::prefix(&t.details.description, 300).to_string();
+            json!(t)
+        })
         .collect();
     let now = s.now();
-    let mine: Vec<_> = all
-        .into_iter()
-        .filter(|i| scope.allows_any(&i.services))
-        .collect();
+    let whole = |i: &plumb_incident::event::Incident| match scope {
+        Scope::All => true,
+        Scope::Systems(list) => {
+            !i.services.is_empty() && i.services.iter().all(|s| list.contains(s))
+        }
+    };
     let ctx = ops::Ctx {
         config: &setup.config,
         model: setup.model.as_ref(),
         now,
         actor: who.label.clone(),
     };
-    let recurring = ops::recurring(&ctx, &mine).map_err(|e| e.to_string())?;
-    let views = mine
+    // One bad record must not take the incident list with it: the assessment's error is shown
+    // in its own section.
+    let recurring = ops::recurring(&ctx, &all, whole)
+        .map(|v| json!(v))
+        .unwrap_or_else(|e| json!({"error": e.to_string()}));
+    let views = all
         .into_iter()
+        .filter(|i| scope.allows_any(&i.services))
         .map(|i| ops::view(i, &setup.config, now).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((views, recurring, threats))
 }
+
+/// Threats shown on the incidents page, newest first.
+const THREATS_SHOWN: usize = 50;
 
 /// Incidents on one page of the list.
 const PAGE_SIZE: usize = 50;

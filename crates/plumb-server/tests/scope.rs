@@ -257,3 +257,65 @@ fn an_incident_manager_of_payments_handles_payments_incidents_only() {
     assert_eq!(ui(&format!("/ui/incidents/{identity}")).status, 404);
     srv.stop();
 }
+
+/// A recurring group that reaches into a system outside a token's scope is neither shown to nor
+/// opened by that token (counted as hidden); a token that sees every system opens it, once.
+#[test]
+fn recurring_groups_across_systems_need_a_token_that_sees_them_whole() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let (pay, _) = srv.token(Role::IncidentManager, &["payments"]);
+    for (days, system, state) in [(30, "payments", "DE"), (3, "identity", "AT")] {
+        let at = (chrono::Utc::now() - chrono::Duration::days(days)).format("%Y-%m-%dT%H:%M:%SZ");
+        let r = call(
+            &srv,
+            "POST",
+            "/v1/incidents",
+            &admin,
+            format!(r#"{{"title":"TLS {days}","services":["{system}"],"detected_at":"{at}"}}"#)
+                .as_bytes(),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+        let path = format!("/v1/incidents/{}", r.json()["id"].as_str().unwrap());
+        for op in [
+            format!(
+                r#"{{"op":"classify","assessment":{{"supports_critical_functions":true,"costs_eur":60000,"member_states":["{state}"]}}}}"#
+            ),
+            r#"{"op":"root_cause","root_cause":"Expired TLS certificate"}"#.to_string(),
+        ] {
+            let r = call(&srv, "POST", &path, &admin, op.as_bytes());
+            assert_eq!(r.status, 200, "{}", r.text());
+        }
+    }
+    let seen = call(&srv, "GET", "/v1/recurring", &pay, b"").json();
+    assert_eq!(
+        (
+            seen["groups"].as_array().map(Vec::len),
+            seen["hidden"].as_u64()
+        ),
+        (Some(0), Some(1)),
+        "{seen}"
+    );
+    let r = call(&srv, "POST", "/v1/recurring", &pay, b"{}");
+    assert_eq!(
+        (r.status, r.json()["opened"].clone()),
+        (200, json!([])),
+        "{}",
+        r.text()
+    );
+    let r = call(&srv, "POST", "/v1/recurring", &admin, b"{}");
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["opened"].as_array().map(Vec::len), Some(1));
+    let r = call(&srv, "POST", "/v1/recurring", &admin, b"{}");
+    assert_eq!(r.json()["opened"], json!([]), "once only");
+    let all = call(&srv, "GET", "/v1/recurring", &admin, b"").json();
+    assert_eq!(
+        (
+            all["groups"].as_array().map(Vec::len),
+            all["opened"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(1)),
+        "{all}"
+    );
+    srv.stop();
+}
