@@ -293,3 +293,25 @@ fn transit_encryption_and_owners_are_read_where_the_input_says() {
         (Some(false), Some(true), Some("team-a"))
     );
 }
+
+/// YAML aliases that expand exponentially (a "billion laughs") are refused, not expanded.
+#[test]
+fn alias_bombs_are_refused() {
+    let mut y = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for (n, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        y.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    y = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: bomb}}\ndata:\n  {}",
+        y.replace('\n', "\n  ")
+    );
+    let t = std::time::Instant::now();
+    let r = of(y.as_bytes());
+    assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
+    assert!(r.is_err(), "expanded instead of refused");
+}
