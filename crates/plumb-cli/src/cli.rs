@@ -208,6 +208,13 @@ pub enum Command {
     /// Example: plumb metrics --period 2026-Q3 --system payments --granularity week --explain
     Metrics(MetricsArgs),
 
+    /// Resilience test evidence (DORA Arts. 24-25): record drills and chaos experiments, and
+    /// check every critical or important function against them.
+    ///
+    /// Example: plumb resilience record drill.yaml --model bank.yaml && plumb resilience status --model bank.yaml
+    #[command(subcommand)]
+    Resilience(ResilienceCmd),
+
     /// Generate a service repository from the architecture model (architecture to code).
     ///
     /// Every application component with a `plumb:template` property (rust-axum or
@@ -1007,5 +1014,40 @@ pub enum MetricsCmd {
         /// The git repository the commits are in.
         #[arg(long, value_name = "DIR")]
         git: Option<PathBuf>,
+    },
+}
+
+/// `plumb resilience`.
+#[derive(Debug, Subcommand)]
+pub enum ResilienceCmd {
+    /// Record a resilience test: a Chaos Toolkit journal, a LitmusChaos ChaosResult (or a
+    /// ChaosEngine with its status), or a drill record (YAML, see examples/resilience/).
+    /// The functions it exercised come from --model through the systems it names.
+    Record {
+        /// The result file.
+        file: PathBuf,
+        /// A system (pipeline service name) it exercised; repeatable, added to the file's.
+        #[arg(long = "system", value_name = "SYSTEM")]
+        systems: Vec<String>,
+        /// The architecture model, to name the functions depending on those systems.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// The measured recovery time in minutes, when the file does not carry one.
+        #[arg(long, value_name = "MINUTES")]
+        recovery_minutes: Option<f64>,
+        /// Who ran it.
+        #[arg(long, value_name = "WHO")]
+        run_by: Option<String>,
+    },
+    /// Every critical or important function of the model against the recorded tests: a passed
+    /// test within --max-age-days whose measured recovery is within the function's RTO. Exit 1
+    /// when a function has none.
+    Status {
+        /// The architecture model.
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// How old the last passed test may be (DORA Art. 24(6): at least yearly).
+        #[arg(long, default_value_t = 365, value_name = "DAYS")]
+        max_age_days: i64,
     },
 }

@@ -12,6 +12,7 @@ mod metrics;
 mod model;
 mod output;
 mod remote;
+mod resilience;
 mod scaffold;
 mod serve;
 
@@ -161,6 +162,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }),
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
+        Command::Resilience(c) => resilience::run(store, format, c, now),
         Command::Metrics(a) => match &a.sub {
             Some(cli::MetricsCmd::Import { deployments, git }) => {
                 metrics::import(store, format, deployments, git.as_deref(), now)

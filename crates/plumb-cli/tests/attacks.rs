@@ -234,6 +234,10 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             "https://plumbline.dev/attestation/cyber-threat/v1",
             serde_json::json!({"id": "CYB-0000000001", "significant": false}),
         ),
+        (
+            "https://plumbline.dev/attestation/resilience-test/v1",
+            serde_json::json!({"source": "drill", "title": "forged", "outcome": "passed", "systems": ["payments"]}),
+        ),
     ] {
         let env = t.envelope(ptype, ("gitCommit", &commit), predicate);
         let r = t.call("POST", "/v1/entries?system=payments", Some(&rec), &env);
@@ -252,11 +256,11 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             .status,
         201
     );
-    // The one accepted entry, plus the audit of the refusals (five types, two tokens) and the
+    // The one accepted entry, plus the audit of the refusals (six types, two tokens) and the
     // first use of each token.
     let after = t.size(&admin);
     assert!(
-        after > before && after <= before + 1 + 2 + 10,
+        after > before && after <= before + 1 + 2 + 12,
         "{before} -> {after}"
     );
     let incidents = t.call("GET", "/v1/incidents", Some(&admin), b"");

@@ -12,6 +12,7 @@ pub mod error;
 pub mod facts;
 pub mod infra;
 pub mod junit;
+pub mod resilience;
 pub mod sarif;
 pub mod sbom;
 pub mod secrets;

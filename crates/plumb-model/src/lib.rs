@@ -10,6 +10,7 @@ pub mod error;
 pub mod exchange;
 pub mod graph;
 pub mod model;
+pub mod resilience;
 pub mod rules;
 pub mod sarif;
 pub mod svg;

@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod gate;
 pub mod incident;
 pub mod model_check;
+pub mod resilience;
 pub mod threat;
 
 use std::collections::BTreeMap;
@@ -63,5 +64,6 @@ pub fn schemas() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         entry::<incident::Event>(),
         entry::<model_check::Report>(),
         entry::<threat::ThreatRecord>(),
+        entry::<resilience::ResilienceTest>(),
     ]
 }
