@@ -215,6 +215,27 @@ pub enum Command {
     #[command(subcommand)]
     Resilience(ResilienceCmd),
 
+    /// Watch a deployment: ask Prometheus, judge, record the verdict, roll back on failure.
+    ///
+    /// Every interval each query of the system's watch (--config) is evaluated against the
+    /// Prometheus HTTP API and judged as Argo Rollouts' analysis does: Successful, Failed or
+    /// Inconclusive, with failure, inconclusive and consecutive-error limits, and optionally
+    /// against the same query at the deployment's time. The verdict is recorded with every
+    /// sample as a signed post-deployment verification of the latest deployment of the system
+    /// (or --deployment). On Failed the configured rollback command runs (argv, no shell), the
+    /// rollback is recorded as a deployment that remedies the watched one, and an incident is
+    /// opened linked to it. Prometheus unreachable is never Successful. The watch runs on the
+    /// real clock (--now does not apply).
+    ///
+    /// Exit codes: 0 Successful, 1 Failed or Inconclusive (the pipeline stops), 2 bad
+    /// configuration or usage.
+    ///
+    /// Examples:
+    ///   plumb watch --config examples/watch/watch.yaml --system payments --incidents examples/incident/incident.yaml
+    ///   plumb --format json watch --config watch.yaml --system payments --deployment 42 --no-rollback
+    #[command(verbatim_doc_comment)]
+    Watch(WatchArgs),
+
     /// Generate a service repository from the architecture model (architecture to code).
     ///
     /// Every application component with a `plumb:template` property (rust-axum or
@@ -1015,6 +1036,28 @@ pub enum MetricsCmd {
         #[arg(long, value_name = "DIR")]
         git: Option<PathBuf>,
     },
+}
+
+/// `plumb watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The watch configuration (see docs/resilience.md and examples/watch/).
+    #[arg(long, value_name = "FILE", env = "PLUMB_WATCH_CONFIG")]
+    pub config: PathBuf,
+    /// The system to watch (a key of the configuration's `systems`).
+    #[arg(long, value_name = "SYSTEM")]
+    pub system: String,
+    /// The deployment record to verify (ledger entry); default the latest deployment of the
+    /// system to the watched environment.
+    #[arg(long, value_name = "ENTRY")]
+    pub deployment: Option<u64>,
+    /// Incident configuration, to open the incident of a failed watch (needed unless the
+    /// system's watch says `incident: false`).
+    #[arg(long, value_name = "FILE", env = "PLUMB_INCIDENT_CONFIG")]
+    pub incidents: Option<PathBuf>,
+    /// Judge and record, but do not run the rollback command.
+    #[arg(long)]
+    pub no_rollback: bool,
 }
 
 /// `plumb resilience`.

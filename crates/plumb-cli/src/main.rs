@@ -15,6 +15,7 @@ mod remote;
 mod resilience;
 mod scaffold;
 mod serve;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -163,6 +164,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Resilience(c) => resilience::run(store, format, c, now),
+        Command::Watch(a) => watch::run(store, format, a),
         Command::Metrics(a) => match &a.sub {
             Some(cli::MetricsCmd::Import { deployments, git }) => {
                 metrics::import(store, format, deployments, git.as_deref(), now)

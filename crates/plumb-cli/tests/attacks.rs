@@ -238,6 +238,10 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             "https://plumbline.dev/attestation/resilience-test/v1",
             serde_json::json!({"source": "drill", "title": "forged", "outcome": "passed", "systems": ["payments"]}),
         ),
+        (
+            "https://plumbline.dev/attestation/deployment-verification/v1",
+            serde_json::json!({"system": "payments", "verdict": "successful"}),
+        ),
     ] {
         let env = t.envelope(ptype, ("gitCommit", &commit), predicate);
         let r = t.call("POST", "/v1/entries?system=payments", Some(&rec), &env);
@@ -256,11 +260,11 @@ fn a_pipeline_cannot_write_the_servers_own_records() {
             .status,
         201
     );
-    // The one accepted entry, plus the audit of the refusals (six types, two tokens) and the
+    // The one accepted entry, plus the audit of the refusals (seven types, two tokens) and the
     // first use of each token.
     let after = t.size(&admin);
     assert!(
-        after > before && after <= before + 1 + 2 + 12,
+        after > before && after <= before + 1 + 2 + 14,
         "{before} -> {after}"
     );
     let incidents = t.call("GET", "/v1/incidents", Some(&admin), b"");

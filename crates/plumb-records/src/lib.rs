@@ -11,6 +11,7 @@ pub mod incident;
 pub mod model_check;
 pub mod resilience;
 pub mod threat;
+pub mod verification;
 
 use std::collections::BTreeMap;
 
@@ -65,5 +66,6 @@ pub fn schemas() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         entry::<model_check::Report>(),
         entry::<threat::ThreatRecord>(),
         entry::<resilience::ResilienceTest>(),
+        entry::<verification::Verification>(),
     ]
 }

@@ -2,9 +2,11 @@
 //! records with the functions they exercised, and read back believing only what the store key
 //! signed. The rule that judges each critical or important function against them is
 //! `plumb_model::resilience::status`; the readers of result files are
-//! `plumb_ingest::resilience`.
+//! `plumb_ingest::resilience`. `watch`: `plumb watch`, the post-deployment verification
+//! against Prometheus with its rollback and incident.
 
 pub mod tests;
+pub mod watch;
 
 pub use plumb_records::resilience::{ResilienceTest, TestOutcome};
 
@@ -17,4 +19,33 @@ pub enum Error {
     /// The store failed.
     #[error(transparent)]
     Ledger(#[from] plumb_ledger::Error),
+}
+
+/// Every record of type `R` in the store signed by the store key, with its entry index, in log
+/// order. An entry of the type that another key signed, or that does not decode, is passed
+/// over: the store holds hostile data, and only what Plumbline itself recorded is evidence.
+pub(crate) fn store_signed<R: plumb_records::Record>(
+    l: &mut plumb_ledger::Ledger,
+) -> Result<Vec<(u64, R)>, Error> {
+    let mut out = Vec::new();
+    for i in l.query(&plumb_ledger::store::Query {
+        predicate_type: Some(R::PREDICATE_TYPE.into()),
+        ..Default::default()
+    })? {
+        let entry = l.entry(i)?;
+        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+            continue;
+        };
+        if e.envelope.verify(&[l.public_key()]).is_err() {
+            continue;
+        }
+        let Ok(st) = e.statement() else { continue };
+        if st.predicate_type != R::PREDICATE_TYPE {
+            continue;
+        }
+        if let Ok(r) = R::from_predicate(&st.predicate) {
+            out.push((i, r));
+        }
+    }
+    Ok(out)
 }

@@ -6,7 +6,6 @@
 use chrono::{DateTime, Utc};
 
 use plumb_ledger::statement::Subject;
-use plumb_ledger::store::Query;
 use plumb_ledger::{Ledger, RecordRequest};
 use plumb_model::Model;
 use plumb_records::Record;
@@ -82,25 +81,5 @@ pub fn record(
 /// entry of the type that another key signed, or that does not decode, is passed over: the
 /// store holds hostile data, and only what Plumbline itself recorded is evidence of a test.
 pub fn recorded(l: &mut Ledger) -> Result<Vec<(u64, ResilienceTest)>, Error> {
-    let mut out = Vec::new();
-    for i in l.query(&Query {
-        predicate_type: Some(ResilienceTest::PREDICATE_TYPE.into()),
-        ..Default::default()
-    })? {
-        let entry = l.entry(i)?;
-        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
-            continue;
-        };
-        if e.envelope.verify(&[l.public_key()]).is_err() {
-            continue;
-        }
-        let Ok(st) = e.statement() else { continue };
-        if st.predicate_type != ResilienceTest::PREDICATE_TYPE {
-            continue;
-        }
-        if let Ok(t) = ResilienceTest::from_predicate(&st.predicate) {
-            out.push((i, t));
-        }
-    }
-    Ok(out)
+    crate::store_signed::<ResilienceTest>(l)
 }

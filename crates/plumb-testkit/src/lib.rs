@@ -4,6 +4,8 @@
 //! test process, listening only on a Unix socket in a temporary directory. A watchdog shell
 //! stops it when the test process exits, so no server outlives the tests.
 
+pub mod prometheus;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;

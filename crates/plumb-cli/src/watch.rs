@@ -1,0 +1,226 @@
+//! `plumb watch`: the post-deployment verification of `plumb_resilience::watch`, run on the
+//! real clock, with the rollback and the incident of a failed watch. Arguments and output
+//! only; the judging, the records and the rollback live in the domain crate.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use serde_json::json;
+
+use plumb_records::verification::Phase;
+use plumb_resilience::watch::{config::WatchConfig, evidence, prometheus::Client, rollback, run};
+
+use crate::cli::{Format, WatchArgs};
+use crate::output::{Failure, emit};
+
+fn domain(e: plumb_resilience::Error) -> Failure {
+    match e {
+        plumb_resilience::Error::Input(m) => Failure::usage(m),
+        plumb_resilience::Error::Ledger(e) => Failure::from(e),
+    }
+}
+
+fn token(p: &plumb_resilience::watch::config::PrometheusConfig) -> Result<Option<String>, Failure> {
+    if let Some(f) = &p.bearer_token_file {
+        let t = std::fs::read_to_string(f)
+            .map_err(|e| Failure::usage(format!("bearer_token_file {}: {e}", f.display())))?;
+        return Ok(Some(t.trim().to_string()));
+    }
+    if let Some(v) = &p.bearer_token_env {
+        let t = std::env::var(v).map_err(|_| {
+            Failure::usage(format!("bearer_token_env: the variable {v} is not set"))
+        })?;
+        return Ok(Some(t.trim().to_string()));
+    }
+    Ok(None)
+}
+
+fn phase(p: Phase) -> &'static str {
+    match p {
+        Phase::Successful => "successful",
+        Phase::Failed => "failed",
+        Phase::Inconclusive => "inconclusive",
+        Phase::Error => "error",
+    }
+}
+
+/// Runs `plumb watch`.
+pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Failure> {
+    let config = WatchConfig::load(&a.config).map_err(Failure::usage)?;
+    let w = config.system(&a.system).map_err(Failure::usage)?.clone();
+    // Everything a failed watch needs is checked before watching, not after ten minutes.
+    let incidents = if w.incident {
+        let p = a.incidents.as_deref().ok_or_else(|| {
+            Failure::usage(format!(
+                "a failed watch of {} opens an incident: pass --incidents FILE (or PLUMB_INCIDENT_CONFIG), or set `incident: false` for the system",
+                a.system
+            ))
+        })?;
+        let c =
+            plumb_incident::config::Config::load(p).map_err(|e| Failure::usage(e.to_string()))?;
+        let model = match &c.model {
+            Some(m) => Some(
+                plumb_model::load(m)
+                    .map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?,
+            ),
+            None => None,
+        };
+        Some((c, model))
+    } else {
+        None
+    };
+    let client = Client::new(&w.prometheus.url, token(&w.prometheus)?, w.timeout);
+    let mut l = crate::evidence::open(store)?;
+    let target =
+        evidence::target(&mut l, &w.system, &w.environment, a.deployment).map_err(domain)?;
+    if target.is_none() {
+        eprintln!(
+            "plumb watch: no {} deployment of {} is recorded; the verdict is recorded without one, and no rollback is recorded",
+            w.environment, w.system
+        );
+    }
+    let deployed_at = target
+        .as_ref()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(&d.time).ok())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let now = Utc::now;
+    let sleep = std::thread::sleep;
+    let clock = run::Clock {
+        now: &now,
+        sleep: &sleep,
+    };
+    let quiet = matches!(format, Format::Json);
+    let mut progress = |name: &str, n: usize, m: &plumb_records::verification::Measurement| {
+        if !quiet {
+            let values: Vec<String> = m
+                .values
+                .iter()
+                .map(|v| format!("{}{}", v.labels, v.value))
+                .collect();
+            eprintln!(
+                "  {name} {n}/{}: {} {}{}",
+                w.count,
+                phase(m.phase),
+                values.join(", "),
+                m.message
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            );
+        }
+    };
+    let v = run::watch(
+        &w,
+        &client,
+        &clock,
+        &run::Target {
+            deployment: target.as_ref().map(|d| d.entry),
+            deployed_at,
+        },
+        &mut progress,
+    );
+    let commit = target.as_ref().and_then(|d| d.commit.clone());
+    let entry =
+        evidence::record_verification(&mut l, &v, commit.as_deref(), Utc::now()).map_err(domain)?;
+    let mut out = json!({
+        "verdict": phase(v.verdict),
+        "reason": v.reason,
+        "entry": entry,
+        "deployment": v.deployment,
+        "queries": v.queries.iter().map(|q| json!({
+            "name": q.name, "phase": phase(q.phase), "measurements": q.measurements.len(),
+            "baseline": q.baseline, "ceiling": q.ceiling,
+        })).collect::<Vec<_>>(),
+    });
+    if v.verdict == Phase::Failed {
+        failed(&mut l, &w, a, &v, target.as_ref(), incidents, &mut out)?;
+    }
+    let verdict = v.verdict;
+    emit(
+        format,
+        || {
+            let mut o = format!(
+                "watch of {}: {} ({}), recorded as entry {entry}\n",
+                w.system,
+                phase(verdict).to_uppercase(),
+                out["reason"].as_str().unwrap_or_default()
+            );
+            if let Some(r) = out.get("rollback") {
+                o.push_str(&format!(
+                    "rollback: {}\n",
+                    r["summary"].as_str().unwrap_or_default()
+                ));
+            }
+            if let Some(i) = out.get("incident").and_then(|i| i.as_str()) {
+                o.push_str(&format!("incident {i} opened, linked to the deployment\n"));
+            }
+            o
+        },
+        out.clone(),
+    )?;
+    Ok(if verdict == Phase::Successful {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A failed watch: the rollback (recorded as a deployment) and the incident.
+fn failed(
+    l: &mut plumb_ledger::Ledger,
+    w: &plumb_resilience::watch::config::SystemWatch,
+    a: &WatchArgs,
+    v: &plumb_records::verification::Verification,
+    target: Option<&plumb_incident::store::DeploymentRecord>,
+    incidents: Option<(plumb_incident::config::Config, Option<plumb_model::Model>)>,
+    out: &mut serde_json::Value,
+) -> Result<(), Failure> {
+    if !w.rollback.is_empty() && !a.no_rollback {
+        let env = [
+            ("PLUMB_SYSTEM", w.system.clone()),
+            ("PLUMB_ENVIRONMENT", w.environment.clone()),
+            (
+                "PLUMB_DEPLOYMENT_ENTRY",
+                target.map(|d| d.entry.to_string()).unwrap_or_default(),
+            ),
+            (
+                "PLUMB_COMMIT",
+                target.and_then(|d| d.commit.clone()).unwrap_or_default(),
+            ),
+        ];
+        let r = rollback::run(&w.rollback, &env, w.rollback_timeout);
+        let summary = match &r.error {
+            None => format!("{} exited 0", w.rollback.join(" ")),
+            Some(e) => format!("{} FAILED: {e}", w.rollback.join(" ")),
+        };
+        let recorded = match target {
+            Some(d) => {
+                let prev = evidence::previous(l, d).map_err(domain)?;
+                Some(
+                    evidence::record_rollback(l, d, prev.as_ref(), &r, Utc::now())
+                        .map_err(domain)?,
+                )
+            }
+            None => None,
+        };
+        out["rollback"] = json!({
+            "command": r.command, "exit_code": r.exit_code, "error": r.error,
+            "entry": recorded, "summary": summary,
+        });
+    }
+    if let Some((config, model)) = incidents {
+        let ctx = plumb_incident::ops::Ctx {
+            config: &config,
+            model: model.as_ref(),
+            now: Utc::now(),
+            actor: "plumb watch".into(),
+        };
+        let (id, evs) = evidence::incident(l, &ctx, v, target).map_err(domain)?;
+        let first = plumb_incident::store::append(l, &evs, ctx.now)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        out["incident"] = json!(id);
+        out["incident_entries"] = json!((first..first + evs.len() as u64).collect::<Vec<_>>());
+    }
+    Ok(())
+}

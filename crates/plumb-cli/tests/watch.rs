@@ -1,0 +1,334 @@
+//! `plumb watch` against a real Prometheus (Debian's, started here) scraping an exporter whose
+//! error ratio the test sets: a healthy deployment passes; a degraded one fails, is rolled back
+//! by a script that records it was called, and opens a linked incident, all in a ledger that
+//! verifies; with Prometheus stopped the watch is inconclusive, never successful.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use plumb_testkit::prometheus::{Exporter, Prometheus};
+
+fn plumb(store: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("PLUMB_INCIDENT_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+fn deploy(store: &Path, dir: &Path, commit: &str) -> u64 {
+    let p = dir.join(format!("deploy-{commit}.json"));
+    std::fs::write(&p, br#"{"environment": "production"}"#).unwrap();
+    let o = plumb(
+        store,
+        &[
+            "--format",
+            "json",
+            "record",
+            "--subject",
+            &format!("gitCommit:{commit}"),
+            "--predicate-type",
+            "https://plumbline.dev/attestation/deployment/v1",
+            "--predicate",
+            p.to_str().unwrap(),
+            "--system",
+            "payments",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    json(&o)["index"].as_u64().unwrap()
+}
+
+fn config(
+    dir: &Path,
+    name: &str,
+    url: &str,
+    extra: &str,
+    query_extra: &str,
+    rollback: &Path,
+) -> String {
+    let p = dir.join(name);
+    std::fs::write(
+        &p,
+        format!(
+            "version: 1\nprometheus: {{url: '{url}', timeout: 2s}}\nsystems:\n  payments:\n    interval: 1s\n    count: 3\n{extra}    queries:\n      - name: error-ratio\n        query: app_error_ratio{{job=\"app\"}}\n        success: '< 0.05'\n        failure: '>= 0.2'\n{query_extra}    rollback: ['{}']\n",
+            rollback.display()
+        ),
+    )
+    .unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn degraded_deployments_are_rolled_back_with_evidence_and_outages_are_never_a_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    assert!(
+        plumb(&store, &["init", "--origin", "bank.example/evidence"])
+            .status
+            .success()
+    );
+    let exporter = Exporter::start(0.01);
+    let prom = Prometheus::start(exporter.port);
+    let called = d.path().join("rollback-called.txt");
+    let script = d.path().join("rollback.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$PLUMB_SYSTEM $PLUMB_DEPLOYMENT_ENTRY $PLUMB_COMMIT\" >> '{}'\necho rolled back\n",
+            called.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let incidents =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incident/incident.yaml");
+    let incidents = incidents.to_str().unwrap();
+    let cfg = config(
+        d.path(),
+        "watch.yaml",
+        &prom.url(),
+        "    environment: production\n",
+        "        compare: {max_ratio: 3, slack: 0.01}\n",
+        &script,
+    );
+
+    // Healthy: three successful measurements, no rollback.
+    let first = deploy(&store, d.path(), "1111111111111111111111111111111111111111");
+    let o = plumb(
+        &store,
+        &[
+            "--format",
+            "json",
+            "watch",
+            "--config",
+            &cfg,
+            "--system",
+            "payments",
+            "--incidents",
+            incidents,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v = json(&o);
+    assert_eq!(v["verdict"], "successful", "{v}");
+    assert_eq!(v["deployment"], first);
+    assert_eq!(v["queries"][0]["measurements"], 3);
+    assert!(!called.exists());
+
+    // Degraded after the deployment: 0.1 is neither a success (< 0.05) nor a failure (>= 0.2)
+    // by the conditions, but above three times the value before the deployment (0.01) plus the
+    // slack; the first measurement fails (none tolerated), the rollback runs with the
+    // deployment's context, is recorded as a rollback remedying it, and an incident is opened.
+    let second = deploy(&store, d.path(), "2222222222222222222222222222222222222222");
+    exporter.set(0.1);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let o = plumb(
+        &store,
+        &[
+            "--format",
+            "json",
+            "watch",
+            "--config",
+            &cfg,
+            "--system",
+            "payments",
+            "--incidents",
+            incidents,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v = json(&o);
+    assert_eq!(v["verdict"], "failed", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("before the deployment"),
+        "{v}"
+    );
+    assert_eq!(v["queries"][0]["baseline"], 0.01, "{v}");
+    assert_eq!(v["deployment"], second);
+    let calls = std::fs::read_to_string(&called).unwrap();
+    assert_eq!(
+        calls.trim(),
+        format!("payments {second} 2222222222222222222222222222222222222222")
+    );
+    let rollback = v["rollback"]["entry"].as_u64().unwrap();
+    assert_eq!(v["rollback"]["exit_code"], 0);
+    let incident = v["incident"].as_str().unwrap().to_string();
+
+    // The evidence: the verification with its samples, the rollback back to the first commit,
+    // the incident linked to the deployment; the ledger verifies.
+    let show = |i: u64| {
+        json(&plumb(
+            &store,
+            &["--format", "json", "show", &i.to_string()],
+        ))
+    };
+    let ver = show(v["entry"].as_u64().unwrap());
+    let text = ver.to_string();
+    assert!(
+        text.contains("\"verdict\":\"failed\"") && text.contains("0.1"),
+        "{text}"
+    );
+    let rb = show(rollback).to_string();
+    assert!(
+        rb.contains("\"change\":\"rollback\"") && rb.contains(&format!("\"remedies\":{second}")),
+        "{rb}"
+    );
+    assert!(
+        rb.contains("1111111111111111111111111111111111111111"),
+        "back to the first commit: {rb}"
+    );
+    let inc = json(&plumb(
+        &store,
+        &[
+            "--format", "json", "incident", "--config", incidents, "show", &incident,
+        ],
+    ));
+    assert!(
+        inc.to_string()
+            .contains("2222222222222222222222222222222222222222"),
+        "linked: {inc}"
+    );
+    assert!(plumb(&store, &["verify"]).status.success());
+
+    // Prometheus stops: every measurement is an error; the watch is inconclusive, nothing is
+    // rolled back.
+    exporter.set(0.01);
+    let url = prom.url();
+    drop(prom);
+    let cfg2 = config(
+        d.path(),
+        "watch2.yaml",
+        &url,
+        "    consecutive_error_limit: 1\n    incident: false\n",
+        "",
+        &script,
+    );
+    let o = plumb(
+        &store,
+        &[
+            "--format", "json", "watch", "--config", &cfg2, "--system", "payments",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["verdict"], "inconclusive", "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("consecutive"), "{v}");
+    assert!(v.get("rollback").is_none());
+    assert_eq!(std::fs::read_to_string(&called).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn bad_configurations_are_refused_before_watching() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    assert!(plumb(&store, &["init"]).status.success());
+    for (yaml, words) in [
+        ("version: 2\nsystems: {}\n", "version 2"),
+        (
+            "version: 1\nsystems: {payments: {queries: []}}\n",
+            "no Prometheus",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'http://x'}\nsystems: {payments: {queries: []}}\n",
+            "1 to 20 queries",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'http://x'}\nsystems: {payments: {queries: [{name: a, query: up}]}}\n",
+            "always pass",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'http://x'}\nsystems: {payments: {interval: 30, queries: [{name: a, query: up, success: '< 1'}]}}\n",
+            "needs a unit",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'http://x'}\nsystems: {payments: {queries: [{name: a, query: up, success: '1'}]}}\n",
+            "must start with",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'http://x', bearer_token: s3cret}\nsystems: {}\n",
+            "unknown field",
+        ),
+        (
+            "version: 1\nprometheus: {url: 'ftp://x'}\nsystems: {payments: {queries: [{name: a, query: up, success: '< 1'}]}}\n",
+            "http(s) URL",
+        ),
+    ] {
+        let p = d.path().join("w.yaml");
+        std::fs::write(&p, yaml).unwrap();
+        let o = plumb(
+            &store,
+            &[
+                "watch",
+                "--config",
+                p.to_str().unwrap(),
+                "--system",
+                "payments",
+                "--incidents",
+                "x",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{yaml}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(words), "{yaml}: {e}");
+    }
+    // A failed watch would open an incident: without its configuration, refused up front.
+    let p = d.path().join("w.yaml");
+    std::fs::write(&p, "version: 1\nprometheus: {url: 'http://127.0.0.1:9'}\nsystems: {payments: {queries: [{name: a, query: up, success: '< 1'}]}}\n").unwrap();
+    let o = plumb(
+        &store,
+        &[
+            "watch",
+            "--config",
+            p.to_str().unwrap(),
+            "--system",
+            "payments",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--incidents"));
+    let o = plumb(
+        &store,
+        &[
+            "watch",
+            "--config",
+            p.to_str().unwrap(),
+            "--system",
+            "ledger",
+            "--incidents",
+            "x",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("configured: payments"));
+}

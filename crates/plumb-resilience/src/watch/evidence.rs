@@ -1,0 +1,191 @@
+//! The records of a watch, written and read here only: the post-deployment verification (signed
+//! by the store key, the verified commit as subject), the rollback as a deployment marked
+//! rollback that remedies the watched one, and the incident opened for a failed watch. Read
+//! back, only verifications signed by the store key are believed.
+
+use chrono::{DateTime, Utc};
+
+use plumb_incident::ops::{Ctx, OpenRequest};
+use plumb_incident::store::DeploymentRecord;
+use plumb_ledger::statement::Subject;
+use plumb_ledger::{Ledger, RecordRequest};
+use plumb_records::Record;
+use plumb_records::deployment::{ChangeKind, Deployment, Status};
+use plumb_records::verification::Verification;
+
+use super::rollback::RollbackRun;
+use crate::Error;
+
+/// The deployment to watch: entry `explicit` (which must be a deployment of `system`), or the
+/// latest deployment of `system` to `environment` that shipped.
+pub fn target(
+    l: &mut Ledger,
+    system: &str,
+    environment: &str,
+    explicit: Option<u64>,
+) -> Result<Option<DeploymentRecord>, Error> {
+    let all = plumb_incident::store::deployment_records(l)
+        .map_err(|e| Error::Input(format!("reading deployments: {e}")))?;
+    if let Some(n) = explicit {
+        let d = all
+            .into_iter()
+            .find(|d| d.entry == n)
+            .ok_or_else(|| Error::Input(format!("entry {n} is not a deployment record")))?;
+        if d.system != system {
+            return Err(Error::Input(format!(
+                "entry {n} is a deployment of {:?}, not of {system:?}",
+                d.system
+            )));
+        }
+        return Ok(Some(d));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|d| {
+            d.system == system
+                && d.record.shipped()
+                && d.record.environment.eq_ignore_ascii_case(environment)
+        })
+        .max_by_key(|d| d.entry))
+}
+
+/// The deployment of the same system and environment that shipped before `d`: what a rollback
+/// returns to.
+pub fn previous(l: &mut Ledger, d: &DeploymentRecord) -> Result<Option<DeploymentRecord>, Error> {
+    let all = plumb_incident::store::deployment_records(l)
+        .map_err(|e| Error::Input(format!("reading deployments: {e}")))?;
+    Ok(all
+        .into_iter()
+        .filter(|p| {
+            p.entry < d.entry
+                && p.system == d.system
+                && p.record.shipped()
+                && p.record.change != ChangeKind::Rollback
+                && p.record.environment == d.record.environment
+        })
+        .max_by_key(|p| p.entry))
+}
+
+fn commit_subject(commit: Option<&str>, fallback: &str, content: &[u8]) -> Subject {
+    match commit {
+        Some(c) => Subject {
+            name: fallback.to_string(),
+            digest: [("gitCommit".to_string(), c.to_string())].into(),
+        },
+        None => Subject {
+            name: fallback.to_string(),
+            digest: [("sha256".to_string(), plumb_base::sha256_hex(content))].into(),
+        },
+    }
+}
+
+/// Records the verification; its subject is the verified commit when known.
+pub fn record_verification(
+    l: &mut Ledger,
+    v: &Verification,
+    commit: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let predicate = v.to_predicate();
+    let bytes = serde_json::to_vec(&predicate).unwrap_or_default();
+    let (index, _) = l.record(
+        RecordRequest {
+            subjects: vec![commit_subject(
+                commit,
+                &format!("watch of {}", v.system),
+                &bytes,
+            )],
+            predicate_type: Verification::PREDICATE_TYPE.into(),
+            predicate,
+            system: Some(v.system.clone()),
+            run: None,
+            attachments: vec![],
+        },
+        now,
+    )?;
+    Ok(index)
+}
+
+/// Records the rollback of `failed` as a deployment marked rollback that remedies it, back to
+/// `previous`'s commit when known; the command's output is kept as a blob. A rollback command
+/// that did not succeed is recorded as a failed deployment: the evidence says it was tried.
+pub fn record_rollback(
+    l: &mut Ledger,
+    failed: &DeploymentRecord,
+    previous: Option<&DeploymentRecord>,
+    run: &RollbackRun,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let mut d = Deployment::new(&failed.record.environment);
+    d.status = if run.succeeded() {
+        Status::Succeeded
+    } else {
+        Status::Failed
+    };
+    d.change = ChangeKind::Rollback;
+    d.remedies = Some(failed.entry);
+    d.rollback_plan = Some(run.command.join(" "));
+    let output = format!(
+        "$ {}\n{}\n{}\n",
+        run.command.join(" "),
+        run.output,
+        run.error.as_deref().unwrap_or("exit 0")
+    );
+    let file = std::env::temp_dir().join(format!(
+        "plumb-rollback-{}-{}.log",
+        std::process::id(),
+        now.timestamp_nanos_opt().unwrap_or_default()
+    ));
+    std::fs::write(&file, &output).map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
+    let commit = previous.and_then(|p| p.commit.as_deref());
+    let result = l.record(
+        RecordRequest {
+            subjects: vec![commit_subject(
+                commit,
+                &format!("rollback of {} (entry {})", failed.system, failed.entry),
+                output.as_bytes(),
+            )],
+            predicate_type: Deployment::PREDICATE_TYPE.into(),
+            predicate: d.to_predicate(),
+            system: Some(failed.system.clone()),
+            run: None,
+            attachments: vec![file.clone()],
+        },
+        now,
+    );
+    let _ = std::fs::remove_file(&file);
+    Ok(result?.0)
+}
+
+/// Opens the incident of a failed watch, linked to the deployment; classified later like any
+/// other. Returns its id and the incident events to append.
+pub fn incident(
+    l: &mut Ledger,
+    ctx: &Ctx,
+    v: &Verification,
+    deployment: Option<&DeploymentRecord>,
+) -> Result<(String, Vec<plumb_incident::event::Event>), Error> {
+    let req = OpenRequest {
+        title: format!("Post-deployment verification failed: {}", v.system),
+        description: format!(
+            "plumb watch found {} degraded after its deployment{}: {}",
+            v.system,
+            deployment.map_or(String::new(), |d| format!(" (entry {})", d.entry)),
+            v.reason
+        ),
+        detected_at: Some(v.ended_at.clone()),
+        services: vec![v.system.clone()],
+        discovery: Some("monitoring_systems".into()),
+        caused_by: deployment
+            .and_then(|d| d.commit.clone())
+            .into_iter()
+            .collect(),
+    };
+    plumb_incident::ops::open(l, ctx, &req)
+        .map_err(|e| Error::Input(format!("opening the incident: {e}")))
+}
+
+/// Every verification signed by the store key, with its entry, in log order.
+pub fn verifications(l: &mut Ledger) -> Result<Vec<(u64, Verification)>, Error> {
+    crate::store_signed::<Verification>(l)
+}
