@@ -233,6 +233,7 @@ pub enum Command {
     /// Examples:
     ///   plumb watch --config examples/watch/watch.yaml --system payments --incidents examples/incident/incident.yaml
     ///   plumb --format json watch --config watch.yaml --system payments --deployment 42 --no-rollback
+    ///   plumb watch --analysis-run run.yaml --system payments       # Argo Rollouts did the analysis
     #[command(verbatim_doc_comment)]
     Watch(WatchArgs),
 
@@ -672,6 +673,19 @@ pub enum ModelCmd {
         /// Record the result in the evidence store (subject: the model's digest).
         #[arg(long)]
         record: bool,
+        /// Also check every critical or important function against the resilience tests
+        /// recorded in --store (DORA-RES-001: a passed test within --max-test-age-days;
+        /// DORA-RES-002: its measured recovery within the function's RTO).
+        #[arg(long)]
+        resilience: bool,
+        /// How old the last passed resilience test may be, with --resilience.
+        #[arg(
+            long,
+            default_value_t = 365,
+            value_name = "DAYS",
+            requires = "resilience"
+        )]
+        max_test_age_days: i64,
     },
     /// What fails if ELEMENT fails: the critical and important functions that depend on it.
     Impact {
@@ -1042,8 +1056,20 @@ pub enum MetricsCmd {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// The watch configuration (see docs/resilience.md and examples/watch/).
-    #[arg(long, value_name = "FILE", env = "PLUMB_WATCH_CONFIG")]
-    pub config: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "PLUMB_WATCH_CONFIG",
+        required_unless_present = "analysis_run"
+    )]
+    pub config: Option<PathBuf>,
+    /// Instead of watching, record an Argo Rollouts AnalysisRun (kubectl get analysisrun NAME
+    /// -o yaml) as the verification of the deployment: its phase is the verdict.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["config", "no_rollback"])]
+    pub analysis_run: Option<PathBuf>,
+    /// The environment, with --analysis-run.
+    #[arg(long, default_value = "production", requires = "analysis_run")]
+    pub environment: String,
     /// The system to watch (a key of the configuration's `systems`).
     #[arg(long, value_name = "SYSTEM")]
     pub system: String,

@@ -143,14 +143,36 @@ pub fn run(
             concentration_threshold,
             sarif_out: sarif,
             record,
+            resilience,
+            max_test_age_days,
         } => {
             let file = model.display().to_string();
             let options = Options::new(*concentration_threshold).map_err(Failure::usage)?;
             let (name, rep, recorded) = match remote {
+                Some(_) if *resilience => {
+                    return Err(Failure::usage(
+                        "--resilience reads the resilience tests of a local store; leave out --server",
+                    ));
+                }
                 Some(r) => check_remote(r, model, options.concentration_threshold, *record)?,
                 None => {
                     let m = load(model)?;
-                    let rep = check(&m, options);
+                    let evidence = if *resilience {
+                        if *max_test_age_days < 1 {
+                            return Err(Failure::usage("--max-test-age-days must be at least 1"));
+                        }
+                        let mut l = crate::evidence::open(store)?;
+                        let tests = plumb_resilience::tests::recorded(&mut l)
+                            .map_err(|e| Failure::usage(e.to_string()))?;
+                        Some(plumb_model::resilience::Evidence {
+                            tests,
+                            now,
+                            max_age_days: *max_test_age_days,
+                        })
+                    } else {
+                        None
+                    };
+                    let rep = plumb_model::check::check_with(&m, options, evidence.as_ref());
                     let recorded = if *record {
                         Some(record_check(store, model, &rep, now)?)
                     } else {

@@ -36,6 +36,15 @@ fn token(p: &plumb_resilience::watch::config::PrometheusConfig) -> Result<Option
     Ok(None)
 }
 
+/// 0 for a successful verdict; 1 for failed or inconclusive, so the pipeline stops.
+fn exit_code(verdict: Phase) -> ExitCode {
+    if verdict == Phase::Successful {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn phase(p: Phase) -> &'static str {
     match p {
         Phase::Successful => "successful",
@@ -45,9 +54,98 @@ fn phase(p: Phase) -> &'static str {
     }
 }
 
+fn incident_config(
+    p: &Path,
+) -> Result<(plumb_incident::config::Config, Option<plumb_model::Model>), Failure> {
+    let c = plumb_incident::config::Config::load(p).map_err(|e| Failure::usage(e.to_string()))?;
+    let model = match &c.model {
+        Some(m) => Some(
+            plumb_model::load(m).map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?,
+        ),
+        None => None,
+    };
+    Ok((c, model))
+}
+
+/// `plumb watch --analysis-run`: Argo Rollouts' verdict recorded as the verification.
+fn import(store: &Path, format: Format, a: &WatchArgs, file: &Path) -> Result<ExitCode, Failure> {
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let mut v = plumb_resilience::watch::analysis_run::read(&bytes, &a.system, &a.environment)
+        .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let incidents = a.incidents.as_deref().map(incident_config).transpose()?;
+    let mut l = crate::evidence::open(store)?;
+    let target =
+        evidence::target(&mut l, &a.system, &a.environment, a.deployment).map_err(domain)?;
+    v.deployment = target.as_ref().map(|d| d.entry);
+    let commit = target.as_ref().and_then(|d| d.commit.clone());
+    let entry =
+        evidence::record_verification(&mut l, &v, commit.as_deref(), Utc::now()).map_err(domain)?;
+    let mut out = json!({
+        "verdict": phase(v.verdict), "reason": v.reason, "entry": entry,
+        "deployment": v.deployment, "source": v.source,
+    });
+    if v.verdict == Phase::Failed
+        && let Some((config, model)) = incidents
+    {
+        open_incident(
+            &mut l,
+            &v,
+            target.as_ref(),
+            &config,
+            model.as_ref(),
+            &mut out,
+        )?;
+    }
+    let verdict = v.verdict;
+    emit(
+        format,
+        || {
+            format!(
+                "{}: {} ({}), recorded as entry {entry}\n",
+                v.source,
+                phase(verdict).to_uppercase(),
+                v.reason
+            )
+        },
+        out.clone(),
+    )?;
+    Ok(exit_code(verdict))
+}
+
+fn open_incident(
+    l: &mut plumb_ledger::Ledger,
+    v: &plumb_records::verification::Verification,
+    target: Option<&plumb_incident::store::DeploymentRecord>,
+    config: &plumb_incident::config::Config,
+    model: Option<&plumb_model::Model>,
+    out: &mut serde_json::Value,
+) -> Result<(), Failure> {
+    let ctx = plumb_incident::ops::Ctx {
+        config,
+        model,
+        now: Utc::now(),
+        actor: "plumb watch".into(),
+    };
+    let (id, evs) = evidence::incident(l, &ctx, v, target).map_err(domain)?;
+    let first = plumb_incident::store::append(l, &evs, ctx.now)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    out["incident"] = json!(id);
+    out["incident_entries"] = json!((first..first + evs.len() as u64).collect::<Vec<_>>());
+    Ok(())
+}
+
 /// Runs `plumb watch`.
 pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Failure> {
-    let config = WatchConfig::load(&a.config).map_err(Failure::usage)?;
+    if let Some(f) = &a.analysis_run {
+        return import(store, format, a, f);
+    }
+    let Some(config) = &a.config else {
+        return Err(Failure::usage(
+            "plumb watch needs --config FILE (or --analysis-run FILE)",
+        ));
+    };
+    let config = WatchConfig::load(config).map_err(Failure::usage)?;
     let w = config.system(&a.system).map_err(Failure::usage)?.clone();
     // Everything a failed watch needs is checked before watching, not after ten minutes.
     let incidents = if w.incident {
@@ -57,16 +155,7 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
                 a.system
             ))
         })?;
-        let c =
-            plumb_incident::config::Config::load(p).map_err(|e| Failure::usage(e.to_string()))?;
-        let model = match &c.model {
-            Some(m) => Some(
-                plumb_model::load(m)
-                    .map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?,
-            ),
-            None => None,
-        };
-        Some((c, model))
+        Some(incident_config(p)?)
     } else {
         None
     };
@@ -159,11 +248,7 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
         },
         out.clone(),
     )?;
-    Ok(if verdict == Phase::Successful {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit_code(verdict))
 }
 
 /// A failed watch: the rollback (recorded as a deployment) and the incident.
@@ -210,17 +295,7 @@ fn failed(
         });
     }
     if let Some((config, model)) = incidents {
-        let ctx = plumb_incident::ops::Ctx {
-            config: &config,
-            model: model.as_ref(),
-            now: Utc::now(),
-            actor: "plumb watch".into(),
-        };
-        let (id, evs) = evidence::incident(l, &ctx, v, target).map_err(domain)?;
-        let first = plumb_incident::store::append(l, &evs, ctx.now)
-            .map_err(|e| Failure::usage(e.to_string()))?;
-        out["incident"] = json!(id);
-        out["incident_entries"] = json!((first..first + evs.len() as u64).collect::<Vec<_>>());
+        open_incident(l, v, target, &config, model.as_ref(), out)?;
     }
     Ok(())
 }

@@ -113,6 +113,25 @@ fn tests_are_recorded_and_functions_judged_against_them() {
         "{text}"
     );
 
+    // The model check reports it too, with --resilience (and only then).
+    let o = plumb(
+        &store,
+        &["--format", "json", "model", "check", model, "--resilience"],
+    );
+    let v = json(&o);
+    let has = |id: &str, el: &str| {
+        v["report"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == id && f["elements"][0] == el)
+    };
+    assert!(has("DORA-RES-002", "fn-payments"), "{v}");
+    assert!(has("DORA-RES-001", "fn-identity"), "{v}");
+    assert_eq!(o.status.code(), Some(1));
+    let o = plumb(&store, &["--format", "json", "model", "check", model]);
+    assert!(!json(&o).to_string().contains("DORA-RES"));
+
     // The records are in the ledger and verify.
     assert!(plumb(&store, &["verify"]).status.success());
 

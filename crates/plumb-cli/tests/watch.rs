@@ -221,6 +221,7 @@ fn degraded_deployments_are_rolled_back_with_evidence_and_outages_are_never_a_pa
         "linked: {inc}"
     );
     assert!(plumb(&store, &["verify"]).status.success());
+    verdicts_are_served(&store);
 
     // Prometheus stops: every measurement is an error; the watch is inconclusive, nothing is
     // rolled back.
@@ -331,4 +332,109 @@ fn bad_configurations_are_refused_before_watching() {
         ],
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("configured: payments"));
+}
+
+#[test]
+fn an_argo_analysis_run_is_recorded_as_the_verification_of_the_deployment() {
+    let Some(corpus) = plumb_testkit::corpus() else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    assert!(plumb(&store, &["init"]).status.success());
+    let dep = deploy(&store, d.path(), "3333333333333333333333333333333333333333");
+    let run = corpus.join("argo-rollouts/argo-cd/failedAnalysisRunWithStatusMessage.yaml");
+    let o = plumb(
+        &store,
+        &[
+            "--format",
+            "json",
+            "watch",
+            "--analysis-run",
+            run.to_str().unwrap(),
+            "--system",
+            "payments",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(
+        (v["verdict"].as_str(), v["deployment"].as_u64()),
+        (Some("failed"), Some(dep)),
+        "{v}"
+    );
+    let run = corpus.join("argo-rollouts/argo-cd/noStatusAnalysisRun.yaml");
+    let o = plumb(
+        &store,
+        &[
+            "watch",
+            "--analysis-run",
+            run.to_str().unwrap(),
+            "--system",
+            "payments",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no status"));
+}
+
+fn token(store: &Path, args: &[&str]) -> String {
+    let o = plumb(store, &[&["token", "create"][..], args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// What Argo Rollouts' web metric sees: the latest verdict of the system, or of one commit's
+/// deployment; pending when there is none; a recorder of another system is refused.
+fn verdicts_are_served(store: &Path) {
+    let payments = token(store, &["--role", "recorder", "--system", "payments"]);
+    let ledger = token(store, &["--role", "recorder", "--system", "core-ledger"]);
+    let port = plumb_testkit::free_port();
+    let server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
+        .arg("--store")
+        .arg(store)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(plumb_testkit::KillOnDrop)
+        .unwrap();
+    plumb_testkit::wait_for_port("plumb serve", port);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let get = |path: &str, token: &str| {
+        let auth = format!("Bearer {token}");
+        plumb_testkit::http(addr, "GET", path, &[("Authorization", &auth)], b"")
+    };
+    let v = get("/v1/verifications/latest?system=payments", &payments).json();
+    assert_eq!(v["verdict"], "failed", "{v}");
+    let v = get(
+        "/v1/verifications/latest?system=payments&commit=1111111",
+        &payments,
+    )
+    .json();
+    assert_eq!(v["verdict"], "successful", "{v}");
+    let v = get(
+        "/v1/verifications/latest?system=payments&commit=4444444",
+        &payments,
+    )
+    .json();
+    assert_eq!(v["verdict"], "pending", "{v}");
+    assert_eq!(
+        get("/v1/verifications/latest?system=payments", &ledger).status,
+        403
+    );
+    assert_eq!(
+        get(
+            "/v1/verifications/latest?system=payments&commit=xyz",
+            &payments
+        )
+        .status,
+        400
+    );
+    drop(server);
 }

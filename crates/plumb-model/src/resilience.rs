@@ -11,6 +11,17 @@ use crate::dora;
 use crate::model::Model;
 pub use plumb_records::resilience::{ResilienceTest, TestOutcome};
 
+/// Recorded resilience tests and the terms to judge them by, for `check::check_with`.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// Tests with their ledger entries.
+    pub tests: Vec<(u64, ResilienceTest)>,
+    /// The check's time.
+    pub now: DateTime<Utc>,
+    /// How old the last passed test may be.
+    pub max_age_days: i64,
+}
+
 /// Where one function stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionStatus {

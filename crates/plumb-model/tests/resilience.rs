@@ -115,3 +115,55 @@ fn every_critical_function_is_judged_against_its_tests() {
     // A test of payments says nothing of the identity function unless it depends on payments.
     assert_ne!(state_of(&ok, "Identity and access"), "ok");
 }
+
+#[test]
+fn the_model_check_reports_untested_functions_and_recoveries_over_the_rto() {
+    let m = model();
+    let opts = plumb_model::check::Options::default();
+    // Without evidence the resilience rules say nothing: the model alone cannot tell.
+    let plain = plumb_model::check::check(&m, opts);
+    assert!(!plain.findings.iter().any(|f| f.id.starts_with("DORA-RES")));
+    // Payments' drill took 150 min against an RTO of 2 h; nothing tested identity.
+    let ev = plumb_model::resilience::Evidence {
+        tests: vec![(
+            8,
+            drill(
+                &["payments"],
+                "2026-11-12T07:10:00Z",
+                TestOutcome::Passed,
+                Some(150.0),
+            ),
+        )],
+        now: now(),
+        max_age_days: 365,
+    };
+    let rep = plumb_model::check::check_with(&m, opts, Some(&ev));
+    let about = |id: &str, el: &str| {
+        rep.findings
+            .iter()
+            .any(|f| f.id == id && f.elements == vec![el.to_string()])
+    };
+    assert!(about("DORA-RES-002", "fn-payments"), "{:#?}", rep.findings);
+    assert!(about("DORA-RES-001", "fn-identity"), "{:#?}", rep.findings);
+    assert!(!about("DORA-RES-001", "fn-payments"));
+    assert!(!rep.ok());
+    // A drill within the RTO clears payments.
+    let ev = plumb_model::resilience::Evidence {
+        tests: vec![(
+            9,
+            drill(
+                &["payments"],
+                "2026-11-12T07:10:00Z",
+                TestOutcome::Passed,
+                Some(42.0),
+            ),
+        )],
+        ..ev
+    };
+    let rep = plumb_model::check::check_with(&m, opts, Some(&ev));
+    assert!(
+        !rep.findings
+            .iter()
+            .any(|f| f.elements == vec!["fn-payments".to_string()] && f.id.starts_with("DORA-RES"))
+    );
+}

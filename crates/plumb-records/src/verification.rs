@@ -121,8 +121,9 @@ pub struct Verification {
     pub verdict: Phase,
     /// Why, in a sentence.
     pub reason: String,
-    /// The limits applied.
-    pub limits: Limits,
+    /// The limits applied (a verification imported from a controller has its own, per metric).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
     /// Every query with its measurements.
     pub queries: Vec<QueryResult>,
     /// The rollback command configured, run when the verdict is failed.

@@ -22,6 +22,7 @@ pub mod tokens;
 pub mod ui;
 pub mod ui_delivery;
 pub mod ui_incidents;
+pub mod verifications;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -193,6 +194,7 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/alerts/alertmanager", post(incidents::alertmanager))
         .route("/v1/alerts", post(incidents::generic))
         .route("/v1/incidents", get(incidents::list).post(incidents::open))
+        .route("/v1/verifications/latest", get(verifications::latest))
         .route(
             "/v1/incidents/{id}",
             get(incidents::show).post(incidents::operate),

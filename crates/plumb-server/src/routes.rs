@@ -18,6 +18,13 @@ pub enum Access {
 
 const READERS: &[Role] = &[Role::Admin, Role::Auditor, Role::IncidentManager];
 const WRITERS: &[Role] = &[Role::Admin, Role::Recorder];
+/// A progressive delivery controller reads its system's verdicts with a recorder token.
+const VERDICT_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Auditor,
+    Role::IncidentManager,
+    Role::Recorder,
+];
 const ALL: &[Role] = &[
     Role::Admin,
     Role::Auditor,
@@ -139,6 +146,12 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         "/v1/incidents",
         Access::Roles(READERS),
         "Incidents with status, classification and reporting deadlines",
+    ),
+    (
+        "GET",
+        "/v1/verifications/latest",
+        Access::Roles(VERDICT_READERS),
+        "The latest post-deployment verification of a system (?system=, optional &commit=): successful, failed, inconclusive or pending; for Argo Rollouts' web metric",
     ),
     (
         "POST",

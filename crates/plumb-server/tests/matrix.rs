@@ -56,6 +56,7 @@ fn request(
     let p = concrete(path, victim);
     let p = match (method, path) {
         ("GET", "/v1/consistency") => format!("{p}?old=0&new=1"),
+        ("GET", "/v1/verifications/latest") => format!("{p}?system=payments"),
         ("POST", "/v1/entries") => format!("{p}?system=payments"),
         ("POST", "/v1/model/check") => format!("{p}?record=true&system=payments&name=bank.yaml"),
         _ => p,

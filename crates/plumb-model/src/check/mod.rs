@@ -74,6 +74,9 @@ pub struct Ctx<'m> {
     pub functions: Vec<&'m Element>,
     /// The options.
     pub opts: Options,
+    /// Recorded resilience tests, when the check was given them (the DORA-RES rules run only
+    /// then: the model alone cannot say whether a function was tested).
+    pub resilience: Option<&'m crate::resilience::Evidence>,
 }
 
 impl<'m> Ctx<'m> {
@@ -89,6 +92,7 @@ impl<'m> Ctx<'m> {
                 .filter(|e| dora::criticality(e).is_some())
                 .collect(),
             opts,
+            resilience: None,
         }
     }
 
@@ -142,7 +146,17 @@ pub fn concentration(cx: &Ctx<'_>) -> Vec<Concentration> {
 
 /// Runs every rule.
 pub fn check(m: &Model, opts: Options) -> Report {
-    let cx = Ctx::new(m, opts);
+    check_with(m, opts, None)
+}
+
+/// Runs every rule, the resilience rules over `resilience` when given.
+pub fn check_with(
+    m: &Model,
+    opts: Options,
+    resilience: Option<&crate::resilience::Evidence>,
+) -> Report {
+    let mut cx = Ctx::new(m, opts);
+    cx.resilience = resilience;
     let mut out = Vec::new();
     for rule in RULES {
         (rule.run)(rule, &cx, &mut out);

@@ -131,6 +131,22 @@ pub const RULES: &[Rule] = &[
         fix: "name the id of a business actor marked as an ICT provider",
         run: provider_reference_valid,
     },
+    Rule {
+        id: "DORA-RES-001",
+        level: Level::Error,
+        title: "a critical or important function has no passed resilience test within the period (only with resilience evidence)",
+        refs: &["DORA Art. 24", "DORA Art. 11"],
+        fix: "run a failover drill or chaos experiment of a system it depends on and record it: plumb resilience record",
+        run: resilience_tested,
+    },
+    Rule {
+        id: "DORA-RES-002",
+        level: Level::Error,
+        title: "the latest passed resilience test of a function measured a recovery longer than its RTO (only with resilience evidence)",
+        refs: &["DORA Art. 11", "DORA Art. 12"],
+        fix: "make recovery faster (or the RTO realistic) and test again",
+        run: resilience_within_rto,
+    },
 ];
 
 /// The rule with `id`.
@@ -145,6 +161,36 @@ fn named(e: &Element) -> String {
 
 fn about(rule: &Rule, e: &Element, message: String) -> Finding {
     finding(rule, message, vec![e.id.clone()], e.line)
+}
+
+/// The resilience state of each function, when the check was given the evidence.
+fn resilience_findings(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>, states: &[&str]) {
+    let Some(ev) = cx.resilience else { return };
+    for s in crate::resilience::status(cx.model, &ev.tests, ev.now, ev.max_age_days) {
+        if !states.contains(&s.state) {
+            continue;
+        }
+        if let Some(func) = cx.element(&s.function) {
+            out.push(about(
+                rule,
+                func,
+                format!(
+                    "{} function {}: {}",
+                    s.criticality,
+                    named(func),
+                    s.explanation
+                ),
+            ));
+        }
+    }
+}
+
+fn resilience_tested(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    resilience_findings(rule, cx, out, &["no_test", "stale", "failed"]);
+}
+
+fn resilience_within_rto(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>) {
+    resilience_findings(rule, cx, out, &["over_rto"]);
 }
 
 fn relationship_allowed(rule: &Rule, cx: &Ctx<'_>, out: &mut Vec<Finding>) {

@@ -189,3 +189,33 @@ pub fn incident(
 pub fn verifications(l: &mut Ledger) -> Result<Vec<(u64, Verification)>, Error> {
     crate::store_signed::<Verification>(l)
 }
+
+/// The latest verification of `system` (store-signed), of the deployment of `commit` when
+/// given, with its entry and the commit of the deployment it verified.
+pub fn latest(
+    l: &mut Ledger,
+    system: &str,
+    commit: Option<&str>,
+) -> Result<Option<(u64, Verification, Option<String>)>, Error> {
+    let deployments = plumb_incident::store::deployment_records(l)
+        .map_err(|e| Error::Input(format!("reading deployments: {e}")))?;
+    let commit_of = |entry: Option<u64>| {
+        entry.and_then(|e| {
+            deployments
+                .iter()
+                .find(|d| d.entry == e)
+                .and_then(|d| d.commit.clone())
+        })
+    };
+    Ok(verifications(l)?
+        .into_iter()
+        .filter(|(_, v)| v.system == system)
+        .map(|(i, v)| {
+            let c = commit_of(v.deployment);
+            (i, v, c)
+        })
+        .filter(|(_, _, c)| {
+            commit.is_none_or(|want| c.as_deref().is_some_and(|c| c.starts_with(want)))
+        })
+        .max_by_key(|(i, _, _)| *i))
+}

@@ -5,6 +5,7 @@
 //! conditions, `prometheus` the API, `judge` the pure judgement, `run` the loop, `rollback`
 //! the command, `evidence` the records.
 
+pub mod analysis_run;
 pub mod condition;
 pub mod config;
 pub mod evidence;

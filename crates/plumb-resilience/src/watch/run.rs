@@ -116,7 +116,7 @@ pub fn watch(
         ended_at: stamp((clock.now)()),
         verdict,
         reason,
-        limits: limits.clone(),
+        limits: Some(limits.clone()),
         queries,
         rollback: w.rollback.clone(),
     };
