@@ -495,6 +495,8 @@ pub fn run(
         .map(|s| format!("{} ({})", s.slug, s.template))
         .collect();
     let (incident_cfg, incident) = run_incident(&mut l, dir, &model, now)?;
+    let (drill_entry, watch_entry, watched) =
+        crate::demo_resilience::record(&mut l, dir, &model, now)?;
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
     let summary = l.export(
@@ -554,13 +556,15 @@ pub fn run(
                  drift        {} finding(s) between the model and the recorded deployments\n\
                  scaffold     {} generated from the model into {} ({} files)\n\
                  incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\
-                 report       {} (IR 1.2.1 JSON for the authority; every rule holds)\n\n\
+                 report       {} (IR 1.2.1 JSON for the authority; every rule holds)\n\
+                 resilience   failover drill recorded as entry {drill_entry}; watch of payments deployment {} successful (entry {watch_entry}, replayed samples)\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} metrics --granularity week\n\
                  \x20 plumb --store {store_s} show {}\n\
                  \x20 plumb model impact {} prov-cloudco\n\
                  \x20 plumb --store {store_s} incident --config {} show {}\n\
+                 \x20 plumb --store {store_s} resilience status --model {}\n\
                  \x20 plumb incident validate {}\n\
                  \x20 plumb verify-pack {} --trusted-key {}\n\
                  \x20 plumb scaffold --out {} --verify\n",
@@ -570,7 +574,9 @@ pub fn run(
                 incident.incident.id, if incident.major { "MAJOR" } else { "not major" }, incident.incident.title, incident.incident.links.len(),
                 incident.deadlines.first().map(|d| d.due_local.clone()).unwrap_or_default(),
                 dir.join("initial-notification.json").display(),
+                watched.map_or("-".to_string(), |w| w.to_string()),
                 outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id,
+                model_path.display(),
                 dir.join("initial-notification.json").display(), pack.display(), pubkey.display(),
                 services_dir.display()
             ));
@@ -580,7 +586,7 @@ pub fn run(
             s
         },
         json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
-               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident, "history_deployments": history,
+               "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident, "history_deployments": history, "resilience": {"drill": drill_entry, "watch": watch_entry, "watched_deployment": watched},
                "scaffold": {"dir": services_dir, "services": scaffolded, "files": generation.files.len()},
                "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;

@@ -29,8 +29,12 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         .unwrap();
     let mut demo = plumb_testkit::KillOnDrop(demo);
     let mut token = None;
+    let mut watched = None;
     for line in BufReader::new(demo.0.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
+        if let Some(rest) = line.split("watch of payments deployment ").nth(1) {
+            watched = rest.split(' ').next().and_then(|n| n.parse::<u64>().ok());
+        }
         if let Some(t) = line.strip_prefix("auditor token ") {
             token = Some(t.trim().to_string());
             break;
@@ -71,6 +75,32 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         "{delivery}"
     );
     b.screenshot(&shots.join("2b-delivery.png"));
+
+    // The Resilience page: the demo's drill keeps Payments within its RTO; nothing tested
+    // identity; the latest watch of payments was successful.
+    b.goto(&format!("{base}/ui/resilience"));
+    b.wait_text("h1", "Resilience");
+    let res = b.text("main");
+    for fact in [
+        "Payments",
+        "failover",
+        "42 min",
+        "no_test",
+        "payments: successful",
+    ] {
+        assert!(res.contains(fact), "{fact}: {res}");
+    }
+    b.screenshot(&shots.join("2c-resilience.png"));
+    // The watched deployment shows its verdict with the samples as a chart.
+    let watched = watched.expect("the demo names the watched deployment");
+    b.goto(&format!("{base}/ui/deployments/{watched}"));
+    let dep = b.wait_text("main", "Watched after the deployment");
+    assert!(
+        dep.contains("successful") && dep.contains("error-rate"),
+        "{dep}"
+    );
+    b.find("figure svg");
+    b.screenshot(&shots.join("2d-watched-deployment.png"));
     b.goto(&format!("{base}/ui"));
     b.wait_text("h1", "Overview");
 

@@ -265,6 +265,12 @@ pub const UI_ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "GET",
+        "/ui/resilience",
+        Access::Session(UI),
+        "Resilience tests and watches per critical or important function",
+    ),
+    (
+        "GET",
         "/ui/deployments/{index}",
         Access::Session(UI),
         "One deployment",

@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("overview.html", include_str!("../templates/overview.html")),
     ("delivery.html", include_str!("../templates/delivery.html")),
+    (
+        "resilience.html",
+        include_str!("../templates/resilience.html"),
+    ),
     ("entries.html", include_str!("../templates/entries.html")),
     ("entry.html", include_str!("../templates/entry.html")),
     (

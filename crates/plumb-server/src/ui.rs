@@ -66,6 +66,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .merge(crate::ui_incidents::router())
         .merge(crate::ui_delivery::router())
+        .merge(crate::ui_resilience::router())
         .route(
             "/ui/static/proof.js",
             get(|| async {
@@ -627,9 +628,12 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
             later.push(json!({"index": j, "time": e.time, "what": what}));
         }
     }
+    let (watch, rollbacks) = watch_of(&mut l, i);
     Ok(json!({
         "index": i,
         "system": system,
+        "watch": watch,
+        "rollbacks": rollbacks,
         "environment": dp.environment,
         "status": dp.status,
         "time": dep.time,
@@ -638,6 +642,61 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
         "decision": decision,
         "later": later,
     }))
+}
+
+/// The latest store-signed post-deployment verification of deployment `i`, with a small chart of
+/// each query's samples (the first series of each measurement; failed ones marked), and the
+/// rollbacks recorded as remedying it.
+fn watch_of(l: &mut plumb_ledger::Ledger, i: u64) -> (Value, Vec<Value>) {
+    use plumb_metrics::chart::{Bar, bars};
+    use plumb_records::verification::Phase;
+    let watch = plumb_resilience::watch::evidence::verifications(l)
+        .unwrap_or_default()
+        .into_iter()
+        .rfind(|(_, v)| v.deployment == Some(i))
+        .map(|(entry, v)| {
+            let queries: Vec<Value> = v
+                .queries
+                .iter()
+                .map(|q| {
+                    let labels: Vec<String> =
+                        (1..=q.measurements.len()).map(|n| n.to_string()).collect();
+                    let bs: Vec<Bar<'_>> = q
+                        .measurements
+                        .iter()
+                        .zip(&labels)
+                        .map(|(m, label)| Bar {
+                            label,
+                            value: m.values.first().map_or(0.0, |x| x.value),
+                            class: if m.phase == Phase::Successful {
+                                "now"
+                            } else {
+                                "before"
+                            },
+                        })
+                        .collect();
+                    json!({
+                        "name": q.name, "query": q.query, "phase": q.phase,
+                        "success": q.success, "failure": q.failure,
+                        "baseline": q.baseline, "ceiling": q.ceiling,
+                        "measurements": q.measurements.len(),
+                        "svg": bars(&format!("samples of {}", q.name), &bs),
+                    })
+                })
+                .collect();
+            json!({"entry": entry, "verdict": v.verdict, "reason": v.reason,
+                   "started_at": v.started_at, "ended_at": v.ended_at, "queries": queries})
+        });
+    let rollbacks = plumb_incident::store::deployment_records(l)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| {
+            d.record.remedies == Some(i)
+                && d.record.change == plumb_records::deployment::ChangeKind::Rollback
+        })
+        .map(|d| json!({"entry": d.entry, "time": d.time, "status": d.record.status, "command": d.record.rollback_plan}))
+        .collect();
+    (json!(watch), rollbacks)
 }
 
 /// The audit question for one deployment: who approved it, which tests ran, which
@@ -674,11 +733,11 @@ async fn deployment(
 }
 
 /// The architecture page's values: the model of the latest model check `scope` may read.
-fn architecture_context(
+/// The model attached to the latest model check the reader may see, with that check's entry.
+pub(crate) fn recorded_model(
     s: &AppState,
     scope: &Scope,
-    focus: Option<String>,
-) -> Result<Value, String> {
+) -> Result<(u64, plumb_model::Model), String> {
     // Only the look-up holds the reader lock; the model (hostile as any stored data) is
     // parsed after it is released.
     let (i, blob, data) = {
@@ -712,6 +771,15 @@ fn architecture_context(
         .unwrap_or("yaml");
     let format = if ext == "xml" { "xml" } else { "yaml" };
     let model = plumb_model::read_bytes(&blob.name, format, &data).map_err(|e| e.to_string())?;
+    Ok((i, model))
+}
+
+fn architecture_context(
+    s: &AppState,
+    scope: &Scope,
+    focus: Option<String>,
+) -> Result<Value, String> {
+    let (i, model) = recorded_model(s, scope)?;
     let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
     let flagged: std::collections::HashSet<String> = report
         .findings
