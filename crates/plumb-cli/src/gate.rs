@@ -345,6 +345,47 @@ fn policy_tests(
     })
 }
 
+/// With `require_resilience_test`, the state of each function the system supports, from the
+/// store's resilience tests and `--model`; without the model nothing is filled, and the rule
+/// denies (it cannot tell which functions the system supports).
+fn fill_resilience(
+    store: &Path,
+    a: &GateRun,
+    req: &mut GateRequest,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let c = &mut req.config;
+    if !c.require_resilience_test || c.resilience.is_some() {
+        return Ok(());
+    }
+    let (Some(m), Some(system)) = (&a.model, c.system.clone()) else {
+        return Ok(());
+    };
+    let model =
+        plumb_model::load(m).map_err(|e| Failure::usage(format!("{}: {e}", m.display())))?;
+    let mut l = open(store)?;
+    let tests =
+        plumb_resilience::tests::recorded(&mut l).map_err(|e| Failure::usage(e.to_string()))?;
+    let states = plumb_resilience::tests::states_of_system(
+        &model,
+        &tests,
+        &system,
+        now,
+        i64::from(c.resilience_max_age_days),
+    );
+    c.resilience = Some(
+        states
+            .into_iter()
+            .map(|f| plumb_gate::config::FunctionResilience {
+                name: f.name,
+                state: f.state.to_string(),
+                explanation: f.explanation,
+            })
+            .collect(),
+    );
+    Ok(())
+}
+
 pub fn run(
     store: &Path,
     format: Format,
@@ -396,10 +437,11 @@ pub fn run(
         None => {}
     }
     let a = &cmd.run;
-    let (req, attach, want_record) = request(a, now)?;
+    let (mut req, attach, want_record) = request(a, now)?;
     let (d, recorded) = match remote {
         Some(r) => evaluate_remote(r, &req, a, want_record)?,
         None => {
+            fill_resilience(store, a, &mut req, now)?;
             let d = evaluate(&req);
             let recorded = if want_record {
                 Some(record(store, &d, a, attach, now)?)

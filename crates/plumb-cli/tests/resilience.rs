@@ -132,6 +132,38 @@ fn tests_are_recorded_and_functions_judged_against_them() {
     let o = plumb(&store, &["--format", "json", "model", "check", model]);
     assert!(!json(&o).to_string().contains("DORA-RES"));
 
+    // The gate, when its configuration requires it, denies payments: its function's latest
+    // drill is over the RTO (DORA-RES-003); without the requirement it says nothing.
+    let cfg = d.path().join("gate.yaml");
+    std::fs::write(&cfg, "require_resilience_test: true\n").unwrap();
+    let gate = |config: Option<&std::path::Path>| {
+        let mut args = vec![
+            "--format",
+            "json",
+            "gate",
+            "--system",
+            "payments",
+            "--criticality",
+            "critical",
+            "--model",
+            model,
+        ];
+        if let Some(c) = config {
+            args.extend(["--config", c.to_str().unwrap()]);
+        }
+        json(&plumb(&store, &args))
+    };
+    let v = gate(Some(&cfg));
+    let res: Vec<&serde_json::Value> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["id"] == "DORA-RES-003")
+        .collect();
+    assert_eq!(res.len(), 1, "{v}");
+    assert!(res[0]["msg"].as_str().unwrap().contains("over_rto"), "{v}");
+    assert!(!gate(None).to_string().contains("DORA-RES-003"));
+
     // The records are in the ledger and verify.
     assert!(plumb(&store, &["verify"]).status.success());
 

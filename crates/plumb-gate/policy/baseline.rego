@@ -462,3 +462,23 @@ deny contains v if {
 	not c.limits
 	v := {"id": "DORA-K8S-004", "msg": sprintf("container %s of %s has no CPU and memory limits (house policy)", [c.name, w.address]), "refs": ["RTS 2024/1774 Art. 9"], "fix": "set resources.limits.cpu and resources.limits.memory", "fingerprint": w.address, "resource": w.address}
 }
+
+# --- Resilience testing (DORA Arts. 11, 24), only when the configuration requires it ----------
+
+deny contains v if {
+	enabled("DORA-RES-003")
+	config.require_resilience_test
+	critical_system
+	config.resilience == null
+	v := {"id": "DORA-RES-003", "msg": sprintf("the configuration requires a resilience test of what %s supports, but the gate was given no resilience evidence", [input.system]), "refs": ["DORA Art. 24"], "fix": "run plumb gate with --model over the store that holds the resilience tests (a server fills it from its own store and latest recorded model)"}
+}
+
+deny contains v if {
+	enabled("DORA-RES-003")
+	config.require_resilience_test
+	critical_system
+	is_array(config.resilience)
+	some f in config.resilience
+	f.state != "ok"
+	v := {"id": "DORA-RES-003", "msg": sprintf("%s: %s (%s)", [f.name, f.explanation, f.state]), "refs": ["DORA Art. 24", "DORA Art. 11"], "fix": "run a failover drill or chaos experiment of the function's systems within the period and record it (plumb resilience record); recovery must stay within the RTO", "fingerprint": f.name}
+}

@@ -87,6 +87,10 @@ pub const BASELINE_RULES: &[(&str, &str)] = &[
         "DORA-K8S-004",
         "containers have CPU and memory limits (a house policy)",
     ),
+    (
+        "DORA-RES-003",
+        "with require_resilience_test: every critical or important function the system supports has a passed resilience test within the period, its recovery within the RTO",
+    ),
 ];
 
 /// The articles a baseline rule cites, read from the policy itself (every `"refs"` of every
@@ -234,6 +238,35 @@ pub struct GateConfig {
     /// model by `plumb gate --model`, or written here.
     #[serde(default)]
     pub systems: BTreeMap<String, SystemFacts>,
+    /// Require, for a system supporting critical or important functions, a passed resilience
+    /// test of each function within `resilience_max_age_days` whose recovery is within the RTO
+    /// (DORA-RES-003). Off by default: it needs the recorded tests and the model.
+    #[serde(default)]
+    pub require_resilience_test: bool,
+    /// How old the last passed resilience test may be, with `require_resilience_test`.
+    #[serde(default = "default_resilience_age")]
+    pub resilience_max_age_days: u32,
+    /// The resilience state of each critical or important function the gated system supports,
+    /// filled by `plumb gate --model` from the store's resilience tests (on a server, from its
+    /// own store and the latest recorded model); `None` when nobody filled it.
+    #[serde(default)]
+    pub resilience: Option<Vec<FunctionResilience>>,
+}
+
+/// The resilience state of one function, as `plumb resilience status` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionResilience {
+    /// The function's name.
+    pub name: String,
+    /// `ok`, `no_test`, `stale`, `failed` or `over_rto`.
+    pub state: String,
+    /// Why, in a sentence.
+    pub explanation: String,
+}
+
+fn default_resilience_age() -> u32 {
+    365
 }
 
 /// One system's facts from the architecture model.

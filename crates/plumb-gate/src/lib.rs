@@ -106,6 +106,9 @@ pub fn policy_config(c: &GateConfig) -> Value {
         "allowed_regions": c.allowed_regions,
         "personal_data": c.personal_data,
         "systems": c.systems,
+        "require_resilience_test": c.require_resilience_test,
+        "resilience_max_age_days": c.resilience_max_age_days,
+        "resilience": c.resilience,
         "disabled": c.disabled(),
     })
 }

@@ -571,3 +571,49 @@ warn contains {"id": "BANK-ACC-1", "msg": "two approvers for payments", "refs": 
         "the baseline cites nothing wrong"
     );
 }
+
+#[test]
+fn resilience_tests_are_required_only_when_configured() {
+    use plumb_gate::config::FunctionResilience;
+    let state = |s: &str| FunctionResilience {
+        name: "Payments".into(),
+        state: s.into(),
+        explanation: format!("explained {s}"),
+    };
+    // Off by default: no evidence, no finding.
+    assert!(!denied_by(&clean()).contains(&"DORA-RES-003".to_string()));
+    // Required with no evidence given: deny, saying so.
+    let mut r = clean();
+    r.config.require_resilience_test = true;
+    let d = evaluate(&r);
+    assert_eq!(d.error, None);
+    let v: Vec<_> = d
+        .violations
+        .iter()
+        .filter(|v| v.id == "DORA-RES-003")
+        .collect();
+    assert_eq!(v.len(), 1, "{:#?}", d.violations);
+    assert!(v[0].msg.contains("no resilience evidence"), "{}", v[0].msg);
+    // A function over its RTO or without a test denies; all ok passes.
+    for bad in ["over_rto", "no_test", "stale", "failed"] {
+        r.config.resilience = Some(vec![state("ok"), state(bad)]);
+        let d = evaluate(&r);
+        let v: Vec<_> = d
+            .violations
+            .iter()
+            .filter(|v| v.id == "DORA-RES-003")
+            .collect();
+        assert_eq!(v.len(), 1, "{bad}");
+        assert!(
+            v[0].msg.contains(&format!("explained {bad}")),
+            "{}",
+            v[0].msg
+        );
+    }
+    r.config.resilience = Some(vec![state("ok")]);
+    assert_eq!(evaluate(&r).result, Outcome::Pass);
+    // A system supporting no critical function is not asked.
+    r.config.resilience = None;
+    r.config.criticality = "none".into();
+    assert!(!denied_by(&r).contains(&"DORA-RES-003".to_string()));
+}

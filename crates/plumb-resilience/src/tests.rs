@@ -83,3 +83,20 @@ pub fn record(
 pub fn recorded(l: &mut Ledger) -> Result<Vec<(u64, ResilienceTest)>, Error> {
     crate::store_signed::<ResilienceTest>(l)
 }
+
+/// The resilience state of each critical or important function `system` supports, at `now`:
+/// what the gate's DORA-RES-003 judges (`plumb_model::resilience::status` over the functions
+/// depending on the system).
+pub fn states_of_system(
+    m: &Model,
+    tests: &[(u64, ResilienceTest)],
+    system: &str,
+    now: DateTime<Utc>,
+    max_age_days: i64,
+) -> Vec<plumb_model::resilience::FunctionStatus> {
+    let supported = functions_of(m, &[system.to_string()]);
+    plumb_model::resilience::status(m, tests, now, max_age_days)
+        .into_iter()
+        .filter(|f| supported.contains(&f.name))
+        .collect()
+}

@@ -18,7 +18,7 @@ use plumb_ledger::statement::Statement;
 
 use crate::api::{blocking, in_scope, json_response, require_json};
 use crate::problem::Problem;
-use crate::state::AppState;
+use crate::state::{AppState, lock};
 use crate::tokens::TokenRecord;
 
 /// The last path component of a client-given name: attachment names never carry paths.
@@ -65,10 +65,11 @@ pub async fn gate(
         .map_err(|e| Problem::bad_request(format!("not a gate request: {e}")))?;
     in_scope(&who, wire.system.as_deref())?;
     let (want, run) = (wire.record, wire.run.clone());
-    let req = wire
+    let mut req = wire
         .into_request(&s.gate_configs, s.now())
         .map_err(|e| Problem::bad_request(e.to_string()))?;
     let v = blocking(move || {
+        fill_resilience(&s, &mut req);
         let d = plumb_gate::evaluate(&req);
         let mut v: serde_json::Value =
             serde_json::from_slice(&d.to_json()).map_err(|e| Problem::internal_logged(&e))?;
@@ -117,6 +118,43 @@ pub struct ModelCheckQuery {
     record: bool,
     /// System the record belongs to (required of recorder tokens that record).
     system: Option<String>,
+}
+
+/// With `require_resilience_test` in the server's configuration, the state of each function
+/// the gated system supports, from the server's own store (store-signed tests only) and the
+/// model of the latest recorded model check. Without a recorded model nothing is filled and
+/// DORA-RES-003 denies: the gate cannot tell which functions the system supports.
+fn fill_resilience(s: &AppState, req: &mut plumb_gate::GateRequest) {
+    let c = &mut req.config;
+    if !c.require_resilience_test || c.resilience.is_some() {
+        return;
+    }
+    let Some(system) = c.system.clone() else {
+        return;
+    };
+    let Ok((_, model)) = crate::ui::recorded_model(s, &crate::scope::Scope::All) else {
+        return;
+    };
+    let Ok(tests) = plumb_resilience::tests::recorded(&mut lock(&s.reader)) else {
+        return;
+    };
+    let states = plumb_resilience::tests::states_of_system(
+        &model,
+        &tests,
+        &system,
+        req.now,
+        i64::from(c.resilience_max_age_days),
+    );
+    c.resilience = Some(
+        states
+            .into_iter()
+            .map(|f| plumb_gate::config::FunctionResilience {
+                name: f.name,
+                state: f.state.to_string(),
+                explanation: f.explanation,
+            })
+            .collect(),
+    );
 }
 
 /// Checks an uploaded model (ArchiMate exchange XML or YAML, told by Content-Type).
