@@ -1107,6 +1107,10 @@ pub enum ResilienceCmd {
         /// Who ran it.
         #[arg(long, value_name = "WHO")]
         run_by: Option<String>,
+        /// When it ended (RFC 3339), when the file does not say (a LitmusChaos result carries
+        /// only its start).
+        #[arg(long, value_name = "TIME")]
+        ended_at: Option<String>,
     },
     /// Every critical or important function of the model against the recorded tests: a passed
     /// test within --max-age-days whose measured recovery is within the function's RTO. Exit 1
@@ -1115,8 +1119,8 @@ pub enum ResilienceCmd {
         /// The architecture model.
         #[arg(long, value_name = "FILE")]
         model: PathBuf,
-        /// How old the last passed test may be (DORA Art. 24(6): at least yearly).
-        #[arg(long, default_value_t = 365, value_name = "DAYS")]
+        /// How old the last passed test may be (DORA Art. 24(6): at least yearly), 1 to 3660.
+        #[arg(long, default_value_t = 365, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..=3660))]
         max_age_days: i64,
     },
 }

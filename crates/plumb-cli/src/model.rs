@@ -158,9 +158,6 @@ pub fn run(
                 None => {
                     let m = load(model)?;
                     let evidence = if *resilience {
-                        if *max_test_age_days < 1 {
-                            return Err(Failure::usage("--max-test-age-days must be at least 1"));
-                        }
                         let mut l = crate::evidence::open(store)?;
                         let tests = plumb_resilience::tests::recorded(&mut l)
                             .map_err(|e| Failure::usage(e.to_string()))?;

@@ -36,6 +36,7 @@ pub fn run(
             model,
             recovery_minutes,
             run_by,
+            ended_at,
         } => {
             let bytes = std::fs::read(file)
                 .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
@@ -54,6 +55,16 @@ pub fn run(
             }
             if run_by.is_some() {
                 t.run_by = run_by.clone();
+            }
+            if let Some(e) = ended_at {
+                let at = chrono::DateTime::parse_from_rfc3339(e).map_err(|_| {
+                    Failure::usage(format!("--ended-at {e:?} is not an RFC 3339 time"))
+                })?;
+                let at = at.with_timezone(&chrono::Utc);
+                if at > now {
+                    return Err(Failure::usage("--ended-at is in the future"));
+                }
+                t.ended_at = Some(at.format("%Y-%m-%dT%H:%M:%SZ").to_string());
             }
             let model = model.as_deref().map(load_model).transpose()?;
             plumb_resilience::tests::resolve(&mut t, model.as_ref())

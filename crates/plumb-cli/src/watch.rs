@@ -36,6 +36,13 @@ fn token(p: &plumb_resilience::watch::config::PrometheusConfig) -> Result<Option
     Ok(None)
 }
 
+/// `s` with control characters replaced: what Prometheus answers reaches a CI log.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 /// 0 for a successful verdict; 1 for failed or inconclusive, so the pipeline stops.
 fn exit_code(verdict: Phase) -> ExitCode {
     if verdict == Phase::Successful {
@@ -188,14 +195,17 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
                 .map(|v| format!("{}{}", v.labels, v.value))
                 .collect();
             eprintln!(
-                "  {name} {n}/{}: {} {}{}",
-                w.count,
-                phase(m.phase),
-                values.join(", "),
-                m.message
-                    .as_deref()
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default()
+                "{}",
+                printable(&format!(
+                    "  {name} {n}/{}: {} {}{}",
+                    w.count,
+                    phase(m.phase),
+                    values.join(", "),
+                    m.message
+                        .as_deref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ))
             );
         }
     };
@@ -210,8 +220,10 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
         &mut progress,
     );
     let commit = target.as_ref().and_then(|d| d.commit.clone());
-    let entry =
-        evidence::record_verification(&mut l, &v, commit.as_deref(), Utc::now()).map_err(domain)?;
+    // A failed watch rolls back even when its record cannot be written: the service comes
+    // first, and the failure to record is reported after.
+    let recorded = evidence::record_verification(&mut l, &v, commit.as_deref(), Utc::now());
+    let entry = recorded.as_ref().ok().copied();
     let mut out = json!({
         "verdict": phase(v.verdict),
         "reason": v.reason,
@@ -225,15 +237,22 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
     if v.verdict == Phase::Failed {
         failed(&mut l, &w, a, &v, target.as_ref(), incidents, &mut out)?;
     }
+    if let Err(e) = recorded {
+        return Err(domain(e).hint(format!(
+            "the verdict was {} and is NOT recorded; what else happened: {out}",
+            phase(v.verdict)
+        )));
+    }
     let verdict = v.verdict;
     emit(
         format,
         || {
             let mut o = format!(
-                "watch of {}: {} ({}), recorded as entry {entry}\n",
+                "watch of {}: {} ({}), recorded as entry {}\n",
                 w.system,
                 phase(verdict).to_uppercase(),
-                out["reason"].as_str().unwrap_or_default()
+                out["reason"].as_str().unwrap_or_default(),
+                entry.map_or("-".to_string(), |e| e.to_string())
             );
             if let Some(r) = out.get("rollback") {
                 o.push_str(&format!(

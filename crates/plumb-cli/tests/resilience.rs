@@ -171,7 +171,7 @@ fn tests_are_recorded_and_functions_judged_against_them() {
     let journal = d.path().join("journal.json");
     std::fs::write(
         &journal,
-        br#"{"chaoslib-version": "1.42.0", "experiment": {"title": "kill a pod"}, "status": "completed", "deviated": false, "start": "2026-11-01T10:00:00", "end": "2026-11-01T10:05:00"}"#,
+        br#"{"chaoslib-version": "1.42.0", "experiment": {"title": "kill a pod"}, "status": "completed", "deviated": false, "steady_states": {"after": {"steady_state_met": true}}, "start": "2026-11-01T10:00:00", "end": "2026-11-01T10:05:00"}"#,
     )
     .unwrap();
     let j = journal.to_str().unwrap();

@@ -221,7 +221,7 @@ fn degraded_deployments_are_rolled_back_with_evidence_and_outages_are_never_a_pa
         "linked: {inc}"
     );
     assert!(plumb(&store, &["verify"]).status.success());
-    verdicts_are_served(&store);
+    verdicts_are_served(&store, rollback);
 
     // Prometheus stops: every measurement is an error; the watch is inconclusive, nothing is
     // rolled back.
@@ -391,7 +391,7 @@ fn token(store: &Path, args: &[&str]) -> String {
 
 /// What Argo Rollouts' web metric sees: the latest verdict of the system, or of one commit's
 /// deployment; pending when there is none; a recorder of another system is refused.
-fn verdicts_are_served(store: &Path) {
+fn verdicts_are_served(store: &Path, rollback: u64) {
     let payments = token(store, &["--role", "recorder", "--system", "payments"]);
     let ledger = token(store, &["--role", "recorder", "--system", "core-ledger"]);
     let port = plumb_testkit::free_port();
@@ -410,14 +410,34 @@ fn verdicts_are_served(store: &Path) {
         let auth = format!("Bearer {token}");
         plumb_testkit::http(addr, "GET", path, &[("Authorization", &auth)], b"")
     };
-    let v = get("/v1/verifications/latest?system=payments", &payments).json();
+    // The degraded deployment of commit 2222222 failed its watch.
+    let v = get(
+        "/v1/verifications/latest?system=payments&commit=2222222",
+        &payments,
+    )
+    .json();
     assert_eq!(v["verdict"], "failed", "{v}");
+    // The latest deployment is now the rollback (back to commit 1111111): not verified yet,
+    // and the first deployment's successful verdict does not stand in for it.
+    let v = get("/v1/verifications/latest?system=payments", &payments).json();
+    assert_eq!(
+        (v["verdict"].as_str(), v["deployment"].as_u64()),
+        (Some("pending"), Some(rollback)),
+        "{v}"
+    );
     let v = get(
         "/v1/verifications/latest?system=payments&commit=1111111",
         &payments,
     )
     .json();
-    assert_eq!(v["verdict"], "successful", "{v}");
+    assert_eq!(v["verdict"], "pending", "{v}");
+    // Another environment has no deployment at all.
+    let v = get(
+        "/v1/verifications/latest?system=payments&environment=staging",
+        &payments,
+    )
+    .json();
+    assert_eq!(v["verdict"], "pending", "{v}");
     let v = get(
         "/v1/verifications/latest?system=payments&commit=4444444",
         &payments,

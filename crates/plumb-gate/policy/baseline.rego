@@ -473,6 +473,17 @@ deny contains v if {
 	v := {"id": "DORA-RES-003", "msg": sprintf("the configuration requires a resilience test of what %s supports, but the gate was given no resilience evidence", [input.system]), "refs": ["DORA Art. 24"], "fix": "run plumb gate with --model over the store that holds the resilience tests (a server fills it from its own store and latest recorded model)"}
 }
 
+# The configuration says the system is critical, but the model given names no function it
+# supports: nothing can be checked, which is not a pass.
+deny contains v if {
+	enabled("DORA-RES-003")
+	config.require_resilience_test
+	critical_system
+	is_array(config.resilience)
+	count(config.resilience) == 0
+	v := {"id": "DORA-RES-003", "msg": sprintf("%s is configured as supporting %s functions, but the architecture model the gate was given names none of them, so no resilience test can be checked", [input.system, input.criticality]), "refs": ["DORA Art. 24"], "fix": "give the gate the bank's architecture model (plumb gate --model; on a server, record the reference model with plumb model check --record), or correct the configured criticality"}
+}
+
 deny contains v if {
 	enabled("DORA-RES-003")
 	config.require_resilience_test

@@ -612,6 +612,9 @@ fn resilience_tests_are_required_only_when_configured() {
     }
     r.config.resilience = Some(vec![state("ok")]);
     assert_eq!(evaluate(&r).result, Outcome::Pass);
+    // A model naming no function of a system configured as critical proves nothing.
+    r.config.resilience = Some(vec![]);
+    assert!(denied_by(&r).contains(&"DORA-RES-003".to_string()));
     // A system supporting no critical function is not asked.
     r.config.resilience = None;
     r.config.criticality = "none".into();

@@ -84,8 +84,28 @@ fn chaos_toolkit(file: &str, v: &Value) -> Result<ResilienceTest> {
             "the journal has no `status` (was the experiment run?)",
         )
     })?;
-    let deviated = v.get("deviated").and_then(Value::as_bool).unwrap_or(false);
-    let outcome = match (status, deviated) {
+    let deviated = match v.get("deviated") {
+        Some(Value::Bool(b)) => *b,
+        None | Some(Value::Null) if status != "completed" => false,
+        _ => {
+            return Err(IngestError::new(
+                file,
+                "the journal does not say whether the steady state deviated (`deviated` is not true or false)",
+            ));
+        }
+    };
+    // A completed run passes only when the journal shows the steady state verified after the
+    // method: an experiment without a hypothesis checks nothing.
+    let met_after = v
+        .pointer("/steady_states/after/steady_state_met")
+        .and_then(Value::as_bool);
+    if status == "completed" && !deviated && met_after.is_none() {
+        return Err(IngestError::new(
+            file,
+            "the journal shows no steady state verified after the method (no steady-state hypothesis?): it proves nothing about recovery",
+        ));
+    }
+    let outcome = match (status, deviated || met_after == Some(false)) {
         ("completed", false) => TestOutcome::Passed,
         ("completed", true) | ("failed", _) => TestOutcome::Failed,
         ("aborted" | "interrupted", _) => TestOutcome::Aborted,
@@ -179,10 +199,16 @@ fn litmus(file: &str, kind: &str, v: &Value) -> Result<ResilienceTest> {
     if !verdicts.is_empty() {
         detail.push(format!("LitmusChaos verdict {}", verdicts.join(", ")));
     }
+    // A Litmus result carries no end time; its creation is when the experiment started.
+    let mut times = Vec::new();
+    let started_at = v
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| utc(t, &mut times));
     Ok(ResilienceTest {
         source: "litmus".into(),
         title: format!("{kind} {name}"),
-        started_at: None,
+        started_at,
         ended_at: None,
         outcome,
         recovery_minutes: None,

@@ -57,7 +57,9 @@ fn drills_results_and_hostile_inputs() {
     );
     for (bytes, words) in [
         (&b"{\"chaoslib-version\": \"1.0\", \"experiment\": {}}"[..], "no `status`"),
-        (b"{\"chaoslib-version\": \"1.0\", \"experiment\": {}, \"status\": \"exploded\"}", "not one Chaos Toolkit writes"),
+        (b"{\"chaoslib-version\": \"1.0\", \"experiment\": {}, \"status\": \"exploded\", \"deviated\": false}", "not one Chaos Toolkit writes"),
+        (b"{\"chaoslib-version\": \"1.0\", \"experiment\": {}, \"status\": \"completed\", \"deviated\": false}", "no steady state verified"),
+        (b"{\"chaoslib-version\": \"1.0\", \"experiment\": {}, \"status\": \"completed\"}", "deviated"),
         (b"apiVersion: litmuschaos.io/v1alpha1\nkind: ChaosResult\nstatus: {experimentStatus: {verdict: Maybe}}\n", "not a LitmusChaos verdict"),
         (b"kind: drill\ntitle: t\nstarted_at: '2026-01-02T00:00:00Z'\nended_at: '2026-01-01T00:00:00Z'\noutcome: passed\n", "before started_at"),
         (b"kind: drill\ntitle: t\nstarted_at: '2026-01-01T00:00:00Z'\nended_at: '2026-01-02T00:00:00Z'\noutcome: passed\nrecovery_minutes: -3\n", "not negative"),

@@ -63,7 +63,10 @@ pub fn status(
     now: DateTime<Utc>,
     max_age_days: i64,
 ) -> Vec<FunctionStatus> {
-    let since = now - Duration::days(max_age_days);
+    // Checked: a period from a caller is not trusted to fit the calendar.
+    let since = Duration::try_days(max_age_days.max(0))
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut out = Vec::new();
     for f in &m.elements {
         let Some(criticality) = dora::criticality(f) else {

@@ -21,9 +21,30 @@ pub enum Error {
     Ledger(#[from] plumb_ledger::Error),
 }
 
+/// The record of type `R` at entry `i` when the store key signed it and it decodes; `None`
+/// otherwise (the store holds hostile data: only what Plumbline itself recorded is evidence).
+pub(crate) fn signed_at<R: plumb_records::Record>(
+    l: &mut plumb_ledger::Ledger,
+    i: u64,
+) -> Result<Option<R>, Error> {
+    let entry = l.entry(i)?;
+    let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+        return Ok(None);
+    };
+    if e.envelope.verify(&[l.public_key()]).is_err() {
+        return Ok(None);
+    }
+    let Ok(st) = e.statement() else {
+        return Ok(None);
+    };
+    if st.predicate_type != R::PREDICATE_TYPE {
+        return Ok(None);
+    }
+    Ok(R::from_predicate(&st.predicate).ok())
+}
+
 /// Every record of type `R` in the store signed by the store key, with its entry index, in log
-/// order. An entry of the type that another key signed, or that does not decode, is passed
-/// over: the store holds hostile data, and only what Plumbline itself recorded is evidence.
+/// order (see [`signed_at`]).
 pub(crate) fn store_signed<R: plumb_records::Record>(
     l: &mut plumb_ledger::Ledger,
 ) -> Result<Vec<(u64, R)>, Error> {
@@ -32,18 +53,7 @@ pub(crate) fn store_signed<R: plumb_records::Record>(
         predicate_type: Some(R::PREDICATE_TYPE.into()),
         ..Default::default()
     })? {
-        let entry = l.entry(i)?;
-        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
-            continue;
-        };
-        if e.envelope.verify(&[l.public_key()]).is_err() {
-            continue;
-        }
-        let Ok(st) = e.statement() else { continue };
-        if st.predicate_type != R::PREDICATE_TYPE {
-            continue;
-        }
-        if let Ok(r) = R::from_predicate(&st.predicate) {
+        if let Some(r) = signed_at::<R>(l, i)? {
             out.push((i, r));
         }
     }

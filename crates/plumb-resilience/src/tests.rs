@@ -10,7 +10,7 @@ use plumb_ledger::{Ledger, RecordRequest};
 use plumb_model::Model;
 use plumb_records::Record;
 
-use crate::{Error, ResilienceTest};
+use crate::{Error, ResilienceTest, TestOutcome};
 
 /// The critical or important functions depending on `systems` (pipeline service names), by
 /// name, in model order.
@@ -35,6 +35,11 @@ pub fn resolve(t: &mut ResilienceTest, model: Option<&Model>) -> Result<(), Erro
     if t.systems.is_empty() {
         return Err(Error::Input(
             "the test names no system, so it cannot count for any function; say which it exercised (--system NAME)".into(),
+        ));
+    }
+    if t.outcome != TestOutcome::Planned && t.started_at.is_none() && t.ended_at.is_none() {
+        return Err(Error::Input(
+            "the result says nothing of when the test ran, so it could not count for any period; give --ended-at TIME".into(),
         ));
     }
     if let Some(m) = model {

@@ -87,3 +87,93 @@ fn only_what_the_store_key_signed_is_believed() {
         .to_string();
     assert!(e.contains("\"mainframe\"") && e.contains("payments"), "{e}");
 }
+
+fn deploy(l: &mut Ledger, env: &str, commit: &str) -> u64 {
+    use plumb_records::deployment::Deployment;
+    l.record(
+        plumb_ledger::RecordRequest {
+            subjects: vec![Subject {
+                name: "d".into(),
+                digest: [("gitCommit".to_string(), commit.to_string())].into(),
+            }],
+            predicate_type: Deployment::PREDICATE_TYPE.into(),
+            predicate: Deployment::new(env).to_predicate(),
+            system: Some("payments".into()),
+            run: None,
+            attachments: vec![],
+        },
+        now(),
+    )
+    .unwrap()
+    .0
+}
+
+fn verify(l: &mut Ledger, deployment: u64, verdict: plumb_records::verification::Phase) -> u64 {
+    let v = plumb_records::verification::Verification {
+        system: "payments".into(),
+        environment: "x".into(),
+        deployment: Some(deployment),
+        source: "s".into(),
+        started_at: "a".into(),
+        ended_at: "b".into(),
+        verdict,
+        reason: "r".into(),
+        limits: None,
+        queries: vec![],
+        rollback: vec![],
+    };
+    plumb_resilience::watch::evidence::record_verification(l, &v, None, now()).unwrap()
+}
+
+#[test]
+fn the_latest_verdict_is_of_the_latest_deployment_only() {
+    use plumb_records::verification::Phase;
+    use plumb_resilience::watch::evidence::latest;
+    let d = tempfile::tempdir().unwrap();
+    let mut l = Ledger::init(&d.path().join("s"), InitOptions::default()).unwrap();
+    let a = "aaaaaaa111111111111111111111111111111111";
+    // Staging's watch of commit A was successful: production's deployment of A is pending.
+    let staging = deploy(&mut l, "staging", a);
+    verify(&mut l, staging, Phase::Successful);
+    let prod = deploy(&mut l, "production", a);
+    let got = latest(&mut l, "payments", "production", Some("AAAAAAA1"))
+        .unwrap()
+        .unwrap();
+    assert_eq!((got.deployment, got.verification.is_none()), (prod, true));
+    let e = verify(&mut l, prod, Phase::Failed);
+    let got = latest(&mut l, "payments", "production", None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got.verification.map(|(i, v)| (i, v.verdict)),
+        Some((e, Phase::Failed))
+    );
+    // Redeployed: the old verdict does not stand in for the new deployment.
+    let again = deploy(&mut l, "production", a);
+    let got = latest(&mut l, "payments", "production", Some(a))
+        .unwrap()
+        .unwrap();
+    assert_eq!((got.deployment, got.verification.is_none()), (again, true));
+    // No deployment of that commit, a prefix too short to name one: none.
+    assert!(
+        latest(&mut l, "payments", "production", Some("bbbbbbb"))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        latest(&mut l, "payments", "production", Some("aaaa"))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_run_test_must_say_when() {
+    let mut t = test(&["payments"]);
+    t.started_at = None;
+    t.ended_at = None;
+    let e = resolve(&mut t, None).unwrap_err().to_string();
+    assert!(e.contains("--ended-at"), "{e}");
+    t.outcome = TestOutcome::Planned;
+    assert!(resolve(&mut t, None).is_ok());
+}

@@ -172,3 +172,97 @@ fn limits_decide_queries() {
     assert_eq!(p, Inconclusive);
     assert!(why.contains("no successful measurement"), "{why}");
 }
+
+#[test]
+fn non_finite_values_are_never_stored_and_the_record_reads_back() {
+    use plumb_records::Record;
+    use plumb_records::verification::{QueryResult, Verification};
+    let w = config("", "success: '< 0.05', failure: '>= 0.2'");
+    let series = |l: &str, v: f64| SeriesValue {
+        labels: l.into(),
+        value: v,
+    };
+    // An idle pod (NaN) beside a failing one: the failure is not hidden.
+    let a = Ok(Answer {
+        values: vec![
+            series("{pod=\"a\"}", f64::NAN),
+            series("{pod=\"b\"}", 0.5),
+            series("{pod=\"c\"}", f64::INFINITY),
+        ],
+        warnings: vec![],
+    });
+    let m = measure(&w.queries[0], None, "t".into(), a);
+    assert_eq!(m.phase, Phase::Failed);
+    assert_eq!(m.values, vec![series("{pod=\"b\"}", 0.5)]);
+    assert!(
+        m.message
+            .as_deref()
+            .unwrap()
+            .contains("2 series without a number"),
+        "{m:?}"
+    );
+    // The record with it is written and read back whole.
+    let v = Verification {
+        system: "payments".into(),
+        environment: "production".into(),
+        deployment: Some(3),
+        source: "http://127.0.0.1:9090".into(),
+        started_at: "2026-11-30T10:00:00.000Z".into(),
+        ended_at: "2026-11-30T10:00:30.000Z".into(),
+        verdict: Phase::Failed,
+        reason: "r".into(),
+        limits: None,
+        queries: vec![QueryResult {
+            name: "q".into(),
+            query: "up".into(),
+            success: None,
+            failure: None,
+            baseline: None,
+            ceiling: None,
+            phase: Phase::Failed,
+            measurements: vec![m],
+        }],
+        rollback: vec![],
+    };
+    assert_eq!(Verification::from_predicate(&v.to_predicate()).unwrap(), v);
+    // Many series: all judged, five kept, the message bounded.
+    let many = Ok(Answer {
+        values: (0..50)
+            .map(|i| series(&format!("{{pod=\"{i}\",x=\"{}\"}}", "y".repeat(300)), 0.01))
+            .collect(),
+        warnings: vec!["w".repeat(5000)],
+    });
+    let m = measure(&w.queries[0], None, "t".into(), many);
+    assert_eq!((m.phase, m.values.len()), (Phase::Successful, 5));
+    assert!(m.values.iter().all(|v| v.labels.len() <= 204));
+    assert!(m.message.unwrap().len() <= 404);
+}
+
+#[test]
+fn configurations_that_could_not_be_recorded_or_would_leak_are_refused() {
+    let parse = |extra: &str, url: &str| {
+        WatchConfig::parse(
+            format!("version: 1\nprometheus: {{url: '{url}'{extra}}}\nsystems: {{s: {{count: 200, queries: [{{name: a, query: up, success: '< 1'}}, {{name: b, query: up, success: '< 1'}}]}}}}\n").as_bytes(),
+        )
+    };
+    let e = parse("", "http://127.0.0.1:9090").unwrap_err();
+    assert!(e.contains("240"), "{e}");
+    let ok = "version: 1\nprometheus: {url: 'URL'TOKEN}\nsystems: {s: {queries: [{name: a, query: up, success: '< 1'}]}}\n";
+    for (url, token, words) in [
+        ("https://user:pw@prom.bank", "", "no credentials"),
+        ("https://prom.bank/?x=1", "", "no credentials"),
+        ("http://prom.bank", ", bearer_token_env: T", "unencrypted"),
+    ] {
+        let e = WatchConfig::parse(ok.replace("URL", url).replace("TOKEN", token).as_bytes())
+            .unwrap_err();
+        assert!(e.contains(words), "{url}: {e}");
+    }
+    assert!(
+        WatchConfig::parse(
+            ok.replace("URL", "http://localhost:9090")
+                .replace("TOKEN", ", bearer_token_env: T")
+                .as_bytes()
+        )
+        .is_ok()
+    );
+}

@@ -628,7 +628,7 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
             later.push(json!({"index": j, "time": e.time, "what": what}));
         }
     }
-    let (watch, rollbacks) = watch_of(&mut l, i);
+    let (watch, rollbacks) = watch_of(&mut l, &system, i);
     Ok(json!({
         "index": i,
         "system": system,
@@ -647,13 +647,12 @@ fn deployment_context(s: &AppState, scope: &Scope, i: u64) -> Result<Value, Stri
 /// The latest store-signed post-deployment verification of deployment `i`, with a small chart of
 /// each query's samples (the first series of each measurement; failed ones marked), and the
 /// rollbacks recorded as remedying it.
-fn watch_of(l: &mut plumb_ledger::Ledger, i: u64) -> (Value, Vec<Value>) {
+fn watch_of(l: &mut plumb_ledger::Ledger, system: &str, i: u64) -> (Value, Vec<Value>) {
     use plumb_metrics::chart::{Bar, bars};
     use plumb_records::verification::Phase;
-    let watch = plumb_resilience::watch::evidence::verifications(l)
-        .unwrap_or_default()
-        .into_iter()
-        .rfind(|(_, v)| v.deployment == Some(i))
+    let watch = plumb_resilience::watch::evidence::of_deployment(l, system, i)
+        .ok()
+        .flatten()
         .map(|(entry, v)| {
             let queries: Vec<Value> = v
                 .queries
@@ -690,8 +689,10 @@ fn watch_of(l: &mut plumb_ledger::Ledger, i: u64) -> (Value, Vec<Value>) {
     let rollbacks = plumb_incident::store::deployment_records(l)
         .unwrap_or_default()
         .into_iter()
+        // Only the same system's rollbacks: the page's scope is this deployment's system.
         .filter(|d| {
-            d.record.remedies == Some(i)
+            d.system == system
+                && d.record.remedies == Some(i)
                 && d.record.change == plumb_records::deployment::ChangeKind::Rollback
         })
         .map(|d| json!({"entry": d.entry, "time": d.time, "status": d.record.status, "command": d.record.rollback_plan}))

@@ -29,28 +29,28 @@ pub fn router() -> Router<Arc<AppState>> {
 
 fn context(s: &AppState, scope: &Scope, max_age_days: i64) -> Result<Value, String> {
     let (model_entry, model) = crate::ui::recorded_model(s, scope)?;
-    let (tests, verifications) = {
+    let profiles = plumb_model::dora::system_profiles(&model);
+    let (tests, latest_watch) = {
         let mut l = lock(&s.reader);
         let tests = plumb_resilience::tests::recorded(&mut l).map_err(|e| e.to_string())?;
-        let ver =
-            plumb_resilience::watch::evidence::verifications(&mut l).map_err(|e| e.to_string())?;
-        (tests, ver)
+        // The latest watch of each system of the model the reader may see.
+        let mut latest = HashMap::new();
+        for sys in profiles.keys().filter(|x| scope.allows(Some(x))) {
+            if let Some(w) = plumb_resilience::watch::evidence::latest_of_system(&mut l, sys)
+                .map_err(|e| e.to_string())?
+            {
+                latest.insert(sys.clone(), w);
+            }
+        }
+        (tests, latest)
     };
-    // A scoped reader sees the tests and watches of its systems only.
+    // A scoped reader sees the tests of its systems only.
     let tests: Vec<_> = tests
         .into_iter()
         .filter(|(_, t)| t.systems.iter().any(|x| scope.allows(Some(x))))
         .collect();
     let by_entry: HashMap<u64, &plumb_records::resilience::ResilienceTest> =
         tests.iter().map(|(i, t)| (*i, t)).collect();
-    let mut latest_watch: HashMap<&str, (u64, &plumb_records::verification::Verification)> =
-        HashMap::new();
-    for (i, v) in &verifications {
-        if scope.allows(Some(&v.system)) {
-            latest_watch.insert(v.system.as_str(), (*i, v));
-        }
-    }
-    let profiles = plumb_model::dora::system_profiles(&model);
     let status = plumb_model::resilience::status(&model, &tests, s.now(), max_age_days);
     let mut rows = Vec::new();
     for f in &status {
@@ -67,7 +67,7 @@ fn context(s: &AppState, scope: &Scope, max_age_days: i64) -> Result<Value, Stri
                 })
             })
             .map(|sys| {
-                let w = latest_watch.get(sys.as_str());
+                let w = latest_watch.get(sys.as_str()).map(|(i, v)| (i, v));
                 json!({
                     "system": sys,
                     "watch": w.map(|(i, v)| json!({"entry": i, "verdict": v.verdict, "ended_at": v.ended_at, "deployment": v.deployment})),

@@ -1,5 +1,6 @@
-//! `GET /v1/verifications/latest`: the latest post-deployment verification of a system (of one
-//! commit's deployment when asked), for progressive delivery controllers: Argo Rollouts calls it
+//! `GET /v1/verifications/latest`: the verification of the latest deployment of a system to an
+//! environment (production by default; of one commit's deployment when asked), and only of
+//! that deployment: an older verdict never stands in for a newer deployment, for progressive delivery controllers: Argo Rollouts calls it
 //! as a `web` metric (`jsonPath: "{$.verdict}"`, success `result == "successful"`, failure
 //! `result == "failed"`; see examples/argo-rollouts/). Only verifications signed by the store
 //! key count; none yet is `pending`, never successful. Readers and recorders of the system may
@@ -26,6 +27,12 @@ pub struct LatestQuery {
     system: String,
     #[serde(default)]
     commit: Option<String>,
+    #[serde(default = "production")]
+    environment: String,
+}
+
+fn production() -> String {
+    "production".into()
 }
 
 /// The handler.
@@ -36,6 +43,9 @@ pub async fn latest(
 ) -> Result<Response, Problem> {
     if q.system.is_empty() || q.system.len() > 128 {
         return Err(Problem::bad_request("system: 1 to 128 characters"));
+    }
+    if q.environment.is_empty() || q.environment.len() > 64 {
+        return Err(Problem::bad_request("environment: 1 to 64 characters"));
     }
     if let Some(c) = &q.commit
         && !(c.len() >= 7 && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -55,24 +65,29 @@ pub async fn latest(
         let found = plumb_resilience::watch::evidence::latest(
             &mut lock(&s.reader),
             &q.system,
+            &q.environment,
             q.commit.as_deref(),
         )
         .map_err(|e| Problem::internal_logged(&e))?;
         let body = match found {
-            Some((entry, v, commit)) => json!({
-                "system": q.system,
-                "commit": commit,
-                "verdict": v.verdict,
-                "entry": entry,
-                "deployment": v.deployment,
-                "reason": v.reason,
-                "ended_at": v.ended_at,
+            Some(plumb_resilience::watch::evidence::Latest {
+                deployment,
+                commit,
+                verification: Some((entry, v)),
+            }) => json!({
+                "system": q.system, "environment": q.environment, "commit": commit,
+                "verdict": v.verdict, "entry": entry, "deployment": deployment,
+                "reason": v.reason, "ended_at": v.ended_at,
+            }),
+            Some(l) => json!({
+                "system": q.system, "environment": q.environment, "commit": l.commit,
+                "verdict": "pending", "deployment": l.deployment,
+                "reason": format!("deployment {} is not verified yet", l.deployment),
             }),
             None => json!({
-                "system": q.system,
-                "commit": q.commit,
+                "system": q.system, "environment": q.environment, "commit": q.commit,
                 "verdict": "pending",
-                "reason": "no verification recorded yet",
+                "reason": "no such deployment is recorded yet",
             }),
         };
         Ok(json_response(StatusCode::OK, body))

@@ -33,12 +33,14 @@ fn values(raw: &str) -> Vec<SeriesValue> {
         .unwrap_or(t);
     let mut out = Vec::new();
     for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        // Non-finite values cannot be stored (JSON has no NaN): the raw text stays in the
+        // message instead.
         match part.parse::<f64>() {
-            Ok(v) => out.push(SeriesValue {
+            Ok(v) if v.is_finite() => out.push(SeriesValue {
                 labels: String::new(),
                 value: v,
             }),
-            Err(_) => return vec![],
+            _ => return vec![],
         }
     }
     out
@@ -232,6 +234,15 @@ pub fn read(bytes: &[u8], system: &str, environment: &str) -> Result<Verificatio
     {
         queries.push(metric(&run, r, &mut notes)?);
     }
+    let (verdict, reason) = if queries.is_empty() && verdict == Phase::Successful {
+        (
+            Phase::Inconclusive,
+            "Argo says Successful but the run has no metric results: nothing was measured"
+                .to_string(),
+        )
+    } else {
+        (verdict, reason)
+    };
     let times: Vec<&str> = queries
         .iter()
         .flat_map(|q| q.measurements.iter().map(|m| m.at.as_str()))

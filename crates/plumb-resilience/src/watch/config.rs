@@ -17,6 +17,8 @@ const MAX_BYTES: usize = 1 << 20;
 const MAX_QUERIES: usize = 20;
 /// Most measurements per query.
 const MAX_COUNT: u32 = 1000;
+/// Most measurements of all queries together.
+const MAX_MEASUREMENTS: usize = 240;
 
 /// Where Prometheus is and how to authenticate. Tokens come from a file or the environment,
 /// never from the configuration itself (it lives in git).
@@ -73,6 +75,8 @@ struct RawSystem {
     interval: Option<String>,
     #[serde(default)]
     initial_delay: Option<String>,
+    #[serde(default)]
+    baseline_offset: Option<String>,
     #[serde(default)]
     count: Option<u32>,
     #[serde(default)]
@@ -131,6 +135,9 @@ pub struct SystemWatch {
     pub interval: Duration,
     /// Before the first (default none).
     pub initial_delay: Duration,
+    /// How long before the deployment the compared queries' baseline is read (default 0: at
+    /// the deployment record's time).
+    pub baseline_offset: Duration,
     /// Measurements per query (default 20: ten minutes at 30 s).
     pub count: u32,
     /// Failed measurements tolerated (default 0).
@@ -257,6 +264,26 @@ fn system(
             prometheus.url
         ));
     }
+    if let Some(rest) = prometheus.url.split_once("://").map(|(_, r)| r) {
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.contains('@') || rest.contains('?') || rest.contains('#') {
+            return Err(format!(
+                "{}: no credentials, query or fragment in the URL (it is recorded); use bearer_token_file or bearer_token_env",
+                at("prometheus.url")
+            ));
+        }
+        let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+        let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+        if prometheus.url.starts_with("http://")
+            && !local
+            && (prometheus.bearer_token_file.is_some() || prometheus.bearer_token_env.is_some())
+        {
+            return Err(format!(
+                "{}: a bearer token would cross the network unencrypted; use https://",
+                at("prometheus.url")
+            ));
+        }
+    }
     if prometheus.bearer_token_file.is_some() && prometheus.bearer_token_env.is_some() {
         return Err(format!(
             "{}: give bearer_token_file or bearer_token_env, not both",
@@ -286,6 +313,15 @@ fn system(
         )?,
         Duration::ZERO,
         Duration::from_secs(3600),
+    )?;
+    let baseline_offset = within(
+        &at("baseline_offset"),
+        duration(
+            &at("baseline_offset"),
+            s.baseline_offset.as_deref().unwrap_or("0s"),
+        )?,
+        Duration::ZERO,
+        Duration::from_secs(24 * 3600),
     )?;
     let count = match (s.count, &s.duration) {
         (Some(_), Some(_)) => {
@@ -355,6 +391,14 @@ fn system(
             compare: q.compare,
         });
     }
+    // Every measurement is kept in one signed record, which must fit the ledger's envelope.
+    if count as usize * queries.len() > MAX_MEASUREMENTS {
+        return Err(format!(
+            "{}: {count} measurements × {} queries is more than the {MAX_MEASUREMENTS} one record keeps; lengthen the interval or split the queries",
+            at("count"),
+            queries.len()
+        ));
+    }
     if s.rollback.first().is_some_and(|c| c.trim().is_empty()) {
         return Err(format!("{}: the command is empty", at("rollback")));
     }
@@ -374,6 +418,7 @@ fn system(
         timeout,
         interval,
         initial_delay,
+        baseline_offset,
         count,
         failure_limit: s.failure_limit.unwrap_or(0),
         inconclusive_limit: s.inconclusive_limit.unwrap_or(0),

@@ -131,12 +131,25 @@ pub fn record_rollback(
         run.output,
         run.error.as_deref().unwrap_or("exit 0")
     );
+    // Written exclusively, readable by this user only: the output may hold what the command
+    // printed about the cluster. The blob store keeps its own copy.
     let file = std::env::temp_dir().join(format!(
         "plumb-rollback-{}-{}.log",
         std::process::id(),
         now.timestamp_nanos_opt().unwrap_or_default()
     ));
-    std::fs::write(&file, &output).map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file)
+            .map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
+        f.write_all(output.as_bytes())
+            .map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
+    }
     let commit = previous.and_then(|p| p.commit.as_deref());
     let result = l.record(
         RecordRequest {
@@ -185,37 +198,113 @@ pub fn incident(
         .map_err(|e| Error::Input(format!("opening the incident: {e}")))
 }
 
-/// Every verification signed by the store key, with its entry, in log order.
-pub fn verifications(l: &mut Ledger) -> Result<Vec<(u64, Verification)>, Error> {
-    crate::store_signed::<Verification>(l)
+/// What a progressive delivery controller asks: the latest deployment of a system to an
+/// environment (of one commit, when given) and its verification, if one is recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latest {
+    /// The deployment's entry.
+    pub deployment: u64,
+    /// Its commit.
+    pub commit: Option<String>,
+    /// The store-signed verification of exactly that deployment, with its entry.
+    pub verification: Option<(u64, Verification)>,
 }
 
-/// The latest verification of `system` (store-signed), of the deployment of `commit` when
-/// given, with its entry and the commit of the deployment it verified.
+/// The latest deployment of `system` to `environment` that shipped (of `commit`, by its full
+/// id or a prefix of at least 7 characters, any case) and the latest store-signed verification
+/// of that deployment. Reads newest first and stops at the first match: a controller polls it.
+/// `None` when no such deployment is recorded.
 pub fn latest(
     l: &mut Ledger,
     system: &str,
+    environment: &str,
     commit: Option<&str>,
-) -> Result<Option<(u64, Verification, Option<String>)>, Error> {
-    let deployments = plumb_incident::store::deployment_records(l)
-        .map_err(|e| Error::Input(format!("reading deployments: {e}")))?;
-    let commit_of = |entry: Option<u64>| {
-        entry.and_then(|e| {
-            deployments
-                .iter()
-                .find(|d| d.entry == e)
-                .and_then(|d| d.commit.clone())
-        })
+) -> Result<Option<Latest>, Error> {
+    use plumb_ledger::store::Query;
+    let want = commit.map(str::to_ascii_lowercase);
+    let mut found = None;
+    for i in l.query(&Query {
+        predicate_type: Some(Deployment::PREDICATE_TYPE.into()),
+        system: Some(system.to_string()),
+        newest_first: true,
+        ..Default::default()
+    })? {
+        let entry = l.entry(i)?;
+        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+            continue;
+        };
+        let Ok(st) = e.statement() else { continue };
+        let Ok(d) = Deployment::from_predicate(&st.predicate) else {
+            continue;
+        };
+        if !d.shipped() || !d.environment.eq_ignore_ascii_case(environment) {
+            continue;
+        }
+        let c = st
+            .subject
+            .iter()
+            .find_map(|x| x.digest.get("gitCommit").cloned())
+            .map(|c| c.to_ascii_lowercase());
+        let matches = match (&want, &c) {
+            (None, _) => true,
+            (Some(w), Some(c)) => c == w || (w.len() >= 7 && c.starts_with(w.as_str())),
+            (Some(_), None) => false,
+        };
+        if matches {
+            found = Some((i, c));
+            break;
+        }
+    }
+    let Some((deployment, commit)) = found else {
+        return Ok(None);
     };
-    Ok(verifications(l)?
-        .into_iter()
-        .filter(|(_, v)| v.system == system)
-        .map(|(i, v)| {
-            let c = commit_of(v.deployment);
-            (i, v, c)
-        })
-        .filter(|(_, _, c)| {
-            commit.is_none_or(|want| c.as_deref().is_some_and(|c| c.starts_with(want)))
-        })
-        .max_by_key(|(i, _, _)| *i))
+    let verification = of_deployment(l, system, deployment)?;
+    Ok(Some(Latest {
+        deployment,
+        commit,
+        verification,
+    }))
+}
+
+/// The newest store-signed verification of `system` satisfying `pick`, reading newest first
+/// and stopping at the first match or below entry `floor`.
+fn newest(
+    l: &mut Ledger,
+    system: &str,
+    floor: u64,
+    pick: impl Fn(&Verification) -> bool,
+) -> Result<Option<(u64, Verification)>, Error> {
+    for i in l.query(&plumb_ledger::store::Query {
+        predicate_type: Some(Verification::PREDICATE_TYPE.into()),
+        system: Some(system.to_string()),
+        newest_first: true,
+        ..Default::default()
+    })? {
+        if i < floor {
+            break;
+        }
+        if let Some(v) = crate::signed_at::<Verification>(l, i)?
+            && pick(&v)
+        {
+            return Ok(Some((i, v)));
+        }
+    }
+    Ok(None)
+}
+
+/// The latest store-signed verification of deployment entry `deployment` of `system`.
+pub fn of_deployment(
+    l: &mut Ledger,
+    system: &str,
+    deployment: u64,
+) -> Result<Option<(u64, Verification)>, Error> {
+    newest(l, system, deployment, |v| v.deployment == Some(deployment))
+}
+
+/// The latest store-signed verification of `system`, whatever it verified.
+pub fn latest_of_system(
+    l: &mut Ledger,
+    system: &str,
+) -> Result<Option<(u64, Verification)>, Error> {
+    newest(l, system, 0, |v| v.system == system)
 }

@@ -8,6 +8,25 @@ use plumb_records::verification::{Measurement, Phase, QueryResult, SeriesValue};
 use super::config::{Query, SystemWatch};
 use super::prometheus::Answer;
 
+/// Longest message kept per measurement (a hostile Prometheus chooses labels and errors).
+const MAX_MESSAGE: usize = 400;
+
+/// `s` cut to at most `max` bytes on a character boundary, marked when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", s.get(..end).unwrap_or_default())
+}
+
+/// Series kept per measurement in the record (all are judged): the record must stay within
+/// the ledger's envelope limit.
+pub const MAX_KEPT_SERIES: usize = 5;
+
 /// The ceiling of a compared query from its baseline value.
 pub fn ceiling(q: &Query, baseline: Option<f64>) -> Option<f64> {
     match (q.compare, baseline) {
@@ -69,7 +88,7 @@ pub fn measure(
                 at,
                 values: vec![],
                 phase: Phase::Error,
-                message: Some(e),
+                message: Some(clip(&e, MAX_MESSAGE)),
             };
         }
     };
@@ -83,23 +102,41 @@ pub fn measure(
             at,
             values: vec![],
             phase: Phase::Error,
-            message: Some(format!("no data: the query matched no series{warn}")),
+            message: Some(clip(
+                &format!("no data: the query matched no series{warn}"),
+                MAX_MESSAGE,
+            )),
         };
     }
-    if let Some(bad) = answer.values.iter().find(|s| !s.value.is_finite()) {
-        let m = format!(
-            "{}{} is {}, not a measurement{warn}",
-            "series ", bad.labels, bad.value
-        );
+    // Non-finite values (0/0 with no traffic, +Inf from histogram_quantile) are not
+    // measurements: they are named in the message and never stored (JSON has no NaN, so a
+    // record holding one could not be read back). The finite series are judged; only when
+    // none is finite is the measurement an error.
+    let (finite, odd): (Vec<SeriesValue>, Vec<SeriesValue>) =
+        answer.values.into_iter().partition(|s| s.value.is_finite());
+    let odd_note = (!odd.is_empty()).then(|| {
+        format!(
+            "{} series without a number ({})",
+            odd.len(),
+            odd.iter()
+                .take(3)
+                .map(|s| format!("{}{}", s.labels, s.value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    if finite.is_empty() {
         return Measurement {
             at,
-            values: answer.values,
+            values: vec![],
             phase: Phase::Error,
-            message: Some(m),
+            message: Some(clip(
+                &format!("{}, not a measurement{warn}", odd_note.unwrap_or_default()),
+                MAX_MESSAGE,
+            )),
         };
     }
-    let judged: Vec<(Phase, Option<String>)> = answer
-        .values
+    let judged: Vec<(Phase, Option<String>)> = finite
         .iter()
         .map(|s: &SeriesValue| {
             let (p, m) = judge_value(q, ceiling, s.value);
@@ -122,18 +159,35 @@ pub fn measure(
     } else {
         Phase::Inconclusive
     };
-    let mut notes: Vec<String> = judged.into_iter().filter_map(|(_, m)| m).collect();
+    let mut values = finite;
+    let kept = values.len().min(MAX_KEPT_SERIES);
+    let dropped = values.len() - kept;
+    values.truncate(kept);
+    for v in &mut values {
+        v.labels = clip(&v.labels, 200);
+    }
+    let mut notes: Vec<String> = judged
+        .into_iter()
+        .filter_map(|(_, m)| m)
+        .take(MAX_KEPT_SERIES)
+        .collect();
+    notes.extend(odd_note);
+    if dropped > 0 {
+        notes.push(format!(
+            "{dropped} more series judged, not kept in the record"
+        ));
+    }
     if !warn.is_empty() {
         notes.push(warn.trim().to_string());
     }
     Measurement {
         at,
-        values: answer.values,
+        values,
         phase,
         message: if notes.is_empty() {
             None
         } else {
-            Some(notes.join("; "))
+            Some(clip(&notes.join("; "), MAX_MESSAGE))
         },
     }
 }
@@ -223,6 +277,9 @@ pub fn verdict(queries: &[(QueryResult, String)]) -> (Phase, String) {
             };
             return (p, format!("{}: {why}", q.name));
         }
+    }
+    if queries.is_empty() {
+        return (Phase::Inconclusive, "no query was judged".into());
     }
     (
         Phase::Successful,

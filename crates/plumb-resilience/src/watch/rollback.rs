@@ -72,6 +72,8 @@ pub fn run(command: &[String], env: &[(&str, String)], timeout: Duration) -> Rol
     for (k, v) in env {
         cmd.env(k, v);
     }
+    // Its own process group, so a timeout stops what it started too (kubectl under a script).
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
@@ -86,6 +88,12 @@ pub fn run(command: &[String], env: &[(&str, String)], timeout: Duration) -> Rol
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
             Ok(None) if start.elapsed() >= timeout => {
+                // The whole group: `kill -KILL -PGID` (the group id is the child's pid).
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 out.error = Some(format!("killed after {} s", timeout.as_secs()));

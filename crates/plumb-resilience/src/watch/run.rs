@@ -66,7 +66,15 @@ fn baselines(
             .query(&q.query, Some(t))
             .map_err(|e| format!("{}: no value before the deployment: {e}", q.name))?;
         match a.values.as_slice() {
-            [one] if one.value.is_finite() => out.push(Some(one.value)),
+            [one] if one.value.is_finite() => {
+                if super::judge::ceiling(q, Some(one.value)).is_none_or(|c| !c.is_finite()) {
+                    return Err(format!(
+                        "{}: the value before the deployment ({}) gives no finite ceiling",
+                        q.name, one.value
+                    ));
+                }
+                out.push(Some(one.value));
+            }
             [] => {
                 return Err(format!(
                     "{}: no value before the deployment (no data)",
@@ -134,7 +142,9 @@ pub fn watch(
             measurements: vec![],
         })
         .collect();
-    let base = match baselines(w, src, target.deployed_at) {
+    let base_at =
+        target.deployed_at - chrono::Duration::from_std(w.baseline_offset).unwrap_or_default();
+    let base = match baselines(w, src, base_at) {
         Ok(b) => b,
         Err(e) => {
             return record(
