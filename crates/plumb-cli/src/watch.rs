@@ -85,6 +85,23 @@ fn import(store: &Path, format: Format, a: &WatchArgs, file: &Path) -> Result<Ex
     let target =
         evidence::target(&mut l, &a.system, &a.environment, a.deployment).map_err(domain)?;
     v.deployment = target.as_ref().map(|d| d.entry);
+    // An analysis that started well before the deployment was recorded is another rollout's.
+    if let Some(d) = &target
+        && let (Ok(run), Ok(dep)) = (
+            chrono::DateTime::parse_from_rfc3339(&v.started_at),
+            chrono::DateTime::parse_from_rfc3339(&d.time),
+        )
+        && run < dep - chrono::Duration::hours(1)
+    {
+        return Err(Failure::usage(format!(
+            "{}: the AnalysisRun started at {}, more than an hour before deployment {} was recorded ({}): it is not that deployment's analysis",
+            file.display(),
+            v.started_at,
+            d.entry,
+            d.time
+        ))
+        .hint("give the deployment it belongs to with --deployment ENTRY"));
+    }
     let commit = target.as_ref().and_then(|d| d.commit.clone());
     let entry =
         evidence::record_verification(&mut l, &v, commit.as_deref(), Utc::now()).map_err(domain)?;

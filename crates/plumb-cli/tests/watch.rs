@@ -31,24 +31,31 @@ fn json(o: &Output) -> serde_json::Value {
 }
 
 fn deploy(store: &Path, dir: &Path, commit: &str) -> u64 {
+    deploy_at(store, dir, commit, None)
+}
+
+fn deploy_at(store: &Path, dir: &Path, commit: &str, now: Option<&str>) -> u64 {
     let p = dir.join(format!("deploy-{commit}.json"));
     std::fs::write(&p, br#"{"environment": "production"}"#).unwrap();
-    let o = plumb(
-        store,
-        &[
-            "--format",
-            "json",
-            "record",
-            "--subject",
-            &format!("gitCommit:{commit}"),
-            "--predicate-type",
-            "https://plumbline.dev/attestation/deployment/v1",
-            "--predicate",
-            p.to_str().unwrap(),
-            "--system",
-            "payments",
-        ],
-    );
+    let subject = format!("gitCommit:{commit}");
+    let mut args = vec![];
+    if let Some(n) = now {
+        args.extend(["--now", n]);
+    }
+    args.extend([
+        "--format",
+        "json",
+        "record",
+        "--subject",
+        &subject,
+        "--predicate-type",
+        "https://plumbline.dev/attestation/deployment/v1",
+        "--predicate",
+        p.to_str().unwrap(),
+        "--system",
+        "payments",
+    ]);
+    let o = plumb(store, &args);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     json(&o)["index"].as_u64().unwrap()
 }
@@ -342,8 +349,27 @@ fn an_argo_analysis_run_is_recorded_as_the_verification_of_the_deployment() {
     let d = tempfile::tempdir().unwrap();
     let store = d.path().join("store");
     assert!(plumb(&store, &["init"]).status.success());
-    let dep = deploy(&store, d.path(), "3333333333333333333333333333333333333333");
+    // A deployment recorded today is not the one this 2019 analysis belongs to.
+    deploy(&store, d.path(), "4444444444444444444444444444444444444444");
     let run = corpus.join("argo-rollouts/argo-cd/failedAnalysisRunWithStatusMessage.yaml");
+    let o = plumb(
+        &store,
+        &[
+            "watch",
+            "--analysis-run",
+            run.to_str().unwrap(),
+            "--system",
+            "payments",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("more than an hour before"));
+    let dep = deploy_at(
+        &store,
+        d.path(),
+        "3333333333333333333333333333333333333333",
+        Some("2019-10-28T18:20:00Z"),
+    );
     let o = plumb(
         &store,
         &[

@@ -251,6 +251,10 @@ pub struct GateConfig {
     /// own store and the latest recorded model); `None` when nobody filled it.
     #[serde(default)]
     pub resilience: Option<Vec<FunctionResilience>>,
+    /// The post-deployment watch (`plumb watch --config` reads it from this file); the gate
+    /// itself ignores it. See docs/resilience.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watch: Option<serde_json::Value>,
 }
 
 /// The resilience state of one function, as `plumb resilience status` gives it.

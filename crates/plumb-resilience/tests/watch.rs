@@ -266,3 +266,16 @@ fn configurations_that_could_not_be_recorded_or_would_leak_are_refused() {
         .is_ok()
     );
 }
+
+#[test]
+fn a_gate_configuration_can_carry_the_watch() {
+    let gate = "system: payments\ncriticality: critical\nwatch:\n  version: 1\n  prometheus: {url: 'http://127.0.0.1:9090'}\n  systems: {payments: {queries: [{name: a, query: up, success: '< 1'}]}}\n";
+    let c = WatchConfig::parse(gate.as_bytes()).unwrap();
+    assert!(c.system("payments").is_ok());
+    // The gate reads the same file and ignores the watch.
+    let g = plumb_gate::GateConfig::parse("gate.yaml", gate).unwrap();
+    assert_eq!(g.system.as_deref(), Some("payments"));
+    // A gate configuration without a watch is not a watch configuration.
+    let e = WatchConfig::parse(b"system: payments\n").unwrap_err();
+    assert!(e.contains("not a watch configuration"), "{e}");
+}

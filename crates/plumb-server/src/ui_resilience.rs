@@ -70,11 +70,14 @@ fn context(s: &AppState, scope: &Scope, max_age_days: i64) -> Result<Value, Stri
                 let w = latest_watch.get(sys.as_str()).map(|(i, v)| (i, v));
                 json!({
                     "system": sys,
+                    "visible": scope.allows(Some(sys)),
                     "watch": w.map(|(i, v)| json!({"entry": i, "verdict": v.verdict, "ended_at": v.ended_at, "deployment": v.deployment})),
                 })
             })
             .collect();
+        let hidden = systems.iter().filter(|x| x["visible"] == false).count();
         rows.push(json!({
+            "hidden": hidden,
             "name": f.name,
             "criticality": f.criticality,
             "rto": f.rto_hours.map(|h| format!("{h} h")),

@@ -269,7 +269,15 @@ pub fn read(bytes: &[u8], system: &str, environment: &str) -> Result<Verificatio
         system: system.to_string(),
         environment: environment.to_string(),
         deployment: None,
-        source: format!("argo-rollouts AnalysisRun {name}"),
+        source: format!(
+            "argo-rollouts AnalysisRun {name}{}{}",
+            s(&run, "/metadata/uid")
+                .map(|u| format!(" uid {}", crate::watch::judge::clip(u, 64)))
+                .unwrap_or_default(),
+            s(&run, "/metadata/annotations/rollout.argoproj.io~1revision")
+                .map(|r| format!(" revision {}", crate::watch::judge::clip(r, 16)))
+                .unwrap_or_default()
+        ),
         started_at: started,
         ended_at: ended,
         verdict,

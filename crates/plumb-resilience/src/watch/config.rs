@@ -33,9 +33,28 @@ pub struct PrometheusConfig {
     /// An environment variable holding the bearer token.
     #[serde(default)]
     pub bearer_token_env: Option<String>,
-    /// Seconds to wait for one answer (default 10).
+    /// How long to wait for one answer (default 10s).
     #[serde(default)]
-    pub timeout: Option<String>,
+    pub timeout: Option<Text>,
+}
+
+/// A duration as written: text such as `30s`, or a bare number (refused: it has no unit).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Text {
+    /// Text.
+    S(String),
+    /// A number.
+    N(serde_json::Number),
+}
+
+impl Text {
+    fn as_text(&self) -> String {
+        match self {
+            Text::S(s) => s.clone(),
+            Text::N(n) => n.to_string(),
+        }
+    }
 }
 
 /// Comparison with the same query evaluated at the deployment time.
@@ -72,15 +91,15 @@ struct RawSystem {
     #[serde(default)]
     prometheus: Option<PrometheusConfig>,
     #[serde(default)]
-    interval: Option<String>,
+    interval: Option<Text>,
     #[serde(default)]
-    initial_delay: Option<String>,
+    initial_delay: Option<Text>,
     #[serde(default)]
-    baseline_offset: Option<String>,
+    baseline_offset: Option<Text>,
     #[serde(default)]
     count: Option<u32>,
     #[serde(default)]
-    duration: Option<String>,
+    duration: Option<Text>,
     #[serde(default)]
     failure_limit: Option<u32>,
     #[serde(default)]
@@ -91,7 +110,7 @@ struct RawSystem {
     #[serde(default)]
     rollback: Vec<String>,
     #[serde(default)]
-    rollback_timeout: Option<String>,
+    rollback_timeout: Option<Text>,
     #[serde(default)]
     incident: Option<bool>,
 }
@@ -209,8 +228,16 @@ impl WatchConfig {
             return Err(format!("larger than {} KiB", MAX_BYTES >> 10));
         }
         let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+        let doc: serde_json::Value =
+            yaml_serde::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
+        // A gate configuration may carry the watch under `watch:`, so a pipeline keeps one
+        // file; anything else is a watch configuration of its own.
+        let doc = match doc.get("watch") {
+            Some(w) if doc.get("systems").is_none() => w.clone(),
+            _ => doc,
+        };
         let raw: RawConfig =
-            yaml_serde::from_str(text).map_err(|e| format!("not a watch configuration: {e}"))?;
+            serde_json::from_value(doc).map_err(|e| format!("not a watch configuration: {e}"))?;
         if raw.version != 1 {
             return Err(format!(
                 "version {} is not supported (this Plumbline reads version 1)",
@@ -293,7 +320,7 @@ fn system(
     let timeout = match &prometheus.timeout {
         Some(t) => within(
             &at("prometheus.timeout"),
-            duration(&at("prometheus.timeout"), t)?,
+            duration(&at("prometheus.timeout"), &t.as_text())?,
             Duration::from_millis(100),
             Duration::from_secs(300),
         )?,
@@ -301,7 +328,13 @@ fn system(
     };
     let interval = within(
         &at("interval"),
-        duration(&at("interval"), s.interval.as_deref().unwrap_or("30s"))?,
+        duration(
+            &at("interval"),
+            s.interval
+                .as_ref()
+                .map_or("30s".to_string(), Text::as_text)
+                .as_str(),
+        )?,
         Duration::from_secs(1),
         Duration::from_secs(3600),
     )?;
@@ -309,7 +342,10 @@ fn system(
         &at("initial_delay"),
         duration(
             &at("initial_delay"),
-            s.initial_delay.as_deref().unwrap_or("0s"),
+            s.initial_delay
+                .as_ref()
+                .map_or("0s".to_string(), Text::as_text)
+                .as_str(),
         )?,
         Duration::ZERO,
         Duration::from_secs(3600),
@@ -318,7 +354,10 @@ fn system(
         &at("baseline_offset"),
         duration(
             &at("baseline_offset"),
-            s.baseline_offset.as_deref().unwrap_or("0s"),
+            s.baseline_offset
+                .as_ref()
+                .map_or("0s".to_string(), Text::as_text)
+                .as_str(),
         )?,
         Duration::ZERO,
         Duration::from_secs(24 * 3600),
@@ -329,7 +368,7 @@ fn system(
         }
         (Some(c), None) => c,
         (None, Some(d)) => {
-            let d = duration(&at("duration"), d)?;
+            let d = duration(&at("duration"), &d.as_text())?;
             u32::try_from(d.as_millis() / interval.as_millis().max(1)).unwrap_or(u32::MAX)
         }
         (None, None) => 20,
@@ -406,7 +445,10 @@ fn system(
         &at("rollback_timeout"),
         duration(
             &at("rollback_timeout"),
-            s.rollback_timeout.as_deref().unwrap_or("10m"),
+            s.rollback_timeout
+                .as_ref()
+                .map_or("10m".to_string(), Text::as_text)
+                .as_str(),
         )?,
         Duration::from_secs(1),
         Duration::from_secs(3600),
