@@ -234,6 +234,7 @@ pub enum Command {
     ///   plumb watch --config examples/watch/watch.yaml --system payments --incidents examples/incident/incident.yaml
     ///   plumb --format json watch --config watch.yaml --system payments --deployment 42 --no-rollback
     ///   plumb watch --analysis-run run.yaml --system payments       # Argo Rollouts did the analysis
+    ///   plumb --server https://plumb.bank.internal watch --system payments --config watch.yaml   # the server watches
     #[command(verbatim_doc_comment)]
     Watch(WatchArgs),
 
@@ -306,6 +307,11 @@ pub enum Command {
         /// built-in default: every baseline rule on, criticality critical. Read at start.
         #[arg(long, value_name = "DIR", env = "PLUMB_GATE_CONFIG")]
         gate_config: Option<PathBuf>,
+        /// The post-deployment watch configuration (the format of `plumb watch --config`):
+        /// enables POST /v1/watches, so pipelines start a watch the server runs and records
+        /// (`plumb watch --server`). Read at start.
+        #[arg(long, value_name = "FILE")]
+        watch_config: Option<PathBuf>,
         /// Connections open at once (TLS handshakes included); past it a new connection is
         /// closed at once and counted in /metrics.
         #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -1055,13 +1061,9 @@ pub enum MetricsCmd {
 /// `plumb watch`.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The watch configuration (see docs/resilience.md and examples/watch/).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "PLUMB_WATCH_CONFIG",
-        required_unless_present = "analysis_run"
-    )]
+    /// The watch configuration (see docs/resilience.md and examples/watch/). With --server
+    /// the server's own configuration judges; this file then gives only the rollback command.
+    #[arg(long, value_name = "FILE", env = "PLUMB_WATCH_CONFIG")]
     pub config: Option<PathBuf>,
     /// Instead of watching, record an Argo Rollouts AnalysisRun (kubectl get analysisrun NAME
     /// -o yaml) as the verification of the deployment: its phase is the verdict.

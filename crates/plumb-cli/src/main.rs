@@ -73,11 +73,12 @@ fn remote(cli: &Cli) -> Result<Option<remote::Remote>, Failure> {
         Command::Gate(g) => g.sub.is_none(),
         Command::Model(m) => matches!(m, cli::ModelCmd::Check { .. }),
         Command::Incident(_) => true,
+        Command::Watch(w) => w.analysis_run.is_none(),
         _ => false,
     };
     if !remote_capable {
         return Err(Failure::usage(
-            "--server works with record, append, gate, model check, incident and export; this command reads the local store",
+            "--server works with record, append, gate, model check, incident, watch and export; this command reads the local store",
         )
         .hint("unset PLUMB_SERVER, or use the server's API (/v1/openapi.json) or web UI"));
     }
@@ -143,11 +144,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             audit_every_secs,
             trusted_proxies,
             gate_config,
+            watch_config,
             max_connections,
             header_timeout_secs,
             request_timeout_secs,
         } => serve::serve(plumb_server::ServerConfig {
             gate_config: gate_config.clone(),
+            watch_config: watch_config.clone(),
             limits: plumb_server::listen::Limits {
                 max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
                 handshake_timeout: std::time::Duration::from_secs(*header_timeout_secs),
@@ -165,7 +168,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Resilience(c) => resilience::run(store, format, c, now),
-        Command::Watch(a) => watch::run(store, format, a),
+        Command::Watch(a) => match server {
+            Some(r) => watch::remote(r, store, format, a),
+            None => watch::run(store, format, a),
+        },
         Command::Metrics(a) => match &a.sub {
             Some(cli::MetricsCmd::Import { deployments, git }) => {
                 metrics::import(store, format, deployments, git.as_deref(), now)

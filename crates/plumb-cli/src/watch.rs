@@ -21,21 +21,6 @@ fn domain(e: plumb_resilience::Error) -> Failure {
     }
 }
 
-fn token(p: &plumb_resilience::watch::config::PrometheusConfig) -> Result<Option<String>, Failure> {
-    if let Some(f) = &p.bearer_token_file {
-        let t = std::fs::read_to_string(f)
-            .map_err(|e| Failure::usage(format!("bearer_token_file {}: {e}", f.display())))?;
-        return Ok(Some(t.trim().to_string()));
-    }
-    if let Some(v) = &p.bearer_token_env {
-        let t = std::env::var(v).map_err(|_| {
-            Failure::usage(format!("bearer_token_env: the variable {v} is not set"))
-        })?;
-        return Ok(Some(t.trim().to_string()));
-    }
-    Ok(None)
-}
-
 /// `s` with control characters replaced: what Prometheus answers reaches a CI log.
 fn printable(s: &str) -> String {
     s.chars()
@@ -183,7 +168,11 @@ pub fn run(store: &Path, format: Format, a: &WatchArgs) -> Result<ExitCode, Fail
     } else {
         None
     };
-    let client = Client::new(&w.prometheus.url, token(&w.prometheus)?, w.timeout);
+    let client = Client::new(
+        &w.prometheus.url,
+        w.prometheus.token().map_err(Failure::usage)?,
+        w.timeout,
+    );
     let mut l = crate::evidence::open(store)?;
     let target =
         evidence::target(&mut l, &w.system, &w.environment, a.deployment).map_err(domain)?;
@@ -334,4 +323,144 @@ fn failed(
         open_incident(l, v, target, &config, model.as_ref(), out)?;
     }
     Ok(())
+}
+
+/// Longest `plumb watch --server` waits for the server's verdict (a watch is at most 240
+/// measurements of at most an hour apart, but pipelines do not wait days).
+const MAX_REMOTE_WAIT: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// `plumb watch --server`: the server watches under its own configuration, against Prometheus
+/// as it reaches it, and records the verdict and the incident signed by its key; this waits for
+/// the verdict and, on Failed, runs the rollback of the local `--config` (the pipeline holds
+/// the cluster credentials) and records it through the server, signed by the local key. A
+/// watch the server lost (restarted) is inconclusive, never successful.
+pub fn remote(
+    r: &crate::remote::Remote,
+    store: &Path,
+    format: Format,
+    a: &WatchArgs,
+) -> Result<ExitCode, Failure> {
+    let local = a
+        .config
+        .as_deref()
+        .map(|p| WatchConfig::load(p).map_err(Failure::usage))
+        .transpose()?;
+    let rollback_cmd: Vec<String> = local
+        .as_ref()
+        .and_then(|c| c.systems.get(&a.system))
+        .map(|w| w.rollback.clone())
+        .unwrap_or_default();
+    let timeout = local
+        .as_ref()
+        .and_then(|c| c.systems.get(&a.system))
+        .map_or(std::time::Duration::from_secs(600), |w| w.rollback_timeout);
+    // The key that signs the rollback record, checked before the watch starts.
+    let signer = if rollback_cmd.is_empty() || a.no_rollback {
+        None
+    } else {
+        Some(crate::evidence::open(store).map_err(|f| {
+            f.hint("the rollback is recorded through the server, signed with the local store's key (plumb init; the server trusts it with plumb key trust)")
+        })?)
+    };
+    let body = json!({"system": a.system, "deployment": a.deployment}).to_string();
+    let started = r.post("/v1/watches", "application/json", body.as_bytes())?;
+    let id = started["id"]
+        .as_str()
+        .filter(|i| i.len() == 16 && i.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| Failure::usage(format!("the server did not start a watch: {started}")))?
+        .to_string();
+    if !matches!(format, Format::Json) {
+        eprintln!(
+            "plumb watch: the server is watching {} (watch {id})",
+            a.system
+        );
+    }
+    let begun = std::time::Instant::now();
+    let mut out = loop {
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        match r.get(&format!("/v1/watches/{id}")) {
+            Ok(v) if v["status"] == "done" => break v,
+            Ok(_) if begun.elapsed() < MAX_REMOTE_WAIT => {}
+            Ok(_) => {
+                break json!({"verdict": "inconclusive", "reason": "the server's watch did not end in time"});
+            }
+            Err(e) => {
+                break json!({"verdict": "inconclusive", "reason": format!("the server lost the watch: {}", e.message)});
+            }
+        }
+    };
+    let verdict = match out["verdict"].as_str() {
+        Some("successful") => Phase::Successful,
+        Some("failed") => Phase::Failed,
+        _ => Phase::Inconclusive,
+    };
+    if verdict == Phase::Failed
+        && let Some(l) = signer
+    {
+        let deployment = out["deployment"].as_u64();
+        let env = [
+            ("PLUMB_SYSTEM", a.system.clone()),
+            (
+                "PLUMB_DEPLOYMENT_ENTRY",
+                deployment.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            (
+                "PLUMB_COMMIT",
+                out["commit"].as_str().unwrap_or_default().to_string(),
+            ),
+        ];
+        let run = rollback::run(&rollback_cmd, &env, timeout);
+        let recorded = match deployment {
+            Some(d) => {
+                let (req, _) = evidence::rollback_request(&a.system, "production", d, None, &run);
+                let st = plumb_ledger::statement::Statement::new(
+                    req.subjects,
+                    &req.predicate_type,
+                    req.predicate,
+                );
+                let envelope = serde_json::to_vec(&l.sign_statement(&st)?).unwrap_or_default();
+                r.post(
+                    &format!("/v1/entries?system={}", crate::remote::q(&a.system)),
+                    "application/json",
+                    &envelope,
+                )
+                .ok()
+                .and_then(|v| v["index"].as_u64())
+            }
+            None => None,
+        };
+        out["rollback"] = json!({
+            "command": run.command, "exit_code": run.exit_code, "error": run.error, "entry": recorded,
+            "summary": match &run.error {
+                None => format!("{} exited 0", run.command.join(" ")),
+                Some(e) => format!("{} FAILED: {e}", run.command.join(" ")),
+            },
+        });
+    }
+    emit(
+        format,
+        || {
+            let mut o = format!(
+                "watch of {} by the server: {} ({}), recorded as entry {}\n",
+                a.system,
+                phase(verdict).to_uppercase(),
+                printable(out["reason"].as_str().unwrap_or_default()),
+                out["entry"]
+                    .as_u64()
+                    .map_or("-".to_string(), |e| e.to_string())
+            );
+            if let Some(rb) = out.get("rollback") {
+                o.push_str(&format!(
+                    "rollback: {}\n",
+                    rb["summary"].as_str().unwrap_or_default()
+                ));
+            }
+            if let Some(i) = out.get("incident").and_then(|i| i.as_str()) {
+                o.push_str(&format!("incident {i} opened by the server\n"));
+            }
+            o
+        },
+        out.clone(),
+    )?;
+    Ok(exit_code(verdict))
 }

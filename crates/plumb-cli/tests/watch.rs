@@ -484,3 +484,155 @@ fn verdicts_are_served(store: &Path, rollback: u64) {
     );
     drop(server);
 }
+
+#[test]
+fn a_server_watches_and_the_pipeline_rolls_back() {
+    let d = tempfile::tempdir().unwrap();
+    let (server_store, pipeline) = (d.path().join("server"), d.path().join("pipeline"));
+    assert!(plumb(&server_store, &["init"]).status.success());
+    assert!(plumb(&pipeline, &["init"]).status.success());
+    // The server trusts the pipeline's key for its rollback record.
+    let key = d.path().join("ci.pub");
+    std::fs::write(&key, plumb(&pipeline, &["key", "show"]).stdout).unwrap();
+    assert!(
+        plumb(&server_store, &["key", "trust", key.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let dep = deploy(
+        &server_store,
+        d.path(),
+        "5555555555555555555555555555555555555555",
+    );
+    let rec = token(
+        &server_store,
+        &["--role", "recorder", "--system", "payments"],
+    );
+    let admin = token(&server_store, &["--role", "admin"]);
+    let other = token(
+        &server_store,
+        &["--role", "recorder", "--system", "identity"],
+    );
+
+    let exporter = Exporter::start(0.5);
+    let prom = Prometheus::start(exporter.port);
+    let called = d.path().join("called.txt");
+    let script = d.path().join("rollback.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$PLUMB_DEPLOYMENT_ENTRY\" >> '{}'\n",
+            called.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    // The server judges with its configuration; the pipeline's file gives only the rollback.
+    let server_cfg = config(
+        d.path(),
+        "server-watch.yaml",
+        &prom.url(),
+        "",
+        "",
+        Path::new("/bin/false"),
+    );
+    let local_cfg = config(
+        d.path(),
+        "local-watch.yaml",
+        "http://127.0.0.1:1",
+        "",
+        "",
+        &script,
+    );
+    let incidents =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incident/incident.yaml");
+    let port = plumb_testkit::free_port();
+    let _server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
+        .arg("--store")
+        .arg(&server_store)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--watch-config",
+            &server_cfg,
+            "--incidents",
+        ])
+        .arg(&incidents)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(plumb_testkit::KillOnDrop)
+        .unwrap();
+    plumb_testkit::wait_for_port("plumb serve", port);
+    let url = format!("http://127.0.0.1:{port}");
+    let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(["--server", &url, "--store"])
+        .arg(&pipeline)
+        .args([
+            "--format", "json", "watch", "--system", "payments", "--config", &local_cfg,
+        ])
+        .env("PLUMB_TOKEN", &rec)
+        .env_remove("PLUMB_INCIDENT_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json(&o);
+    assert_eq!(
+        (v["verdict"].as_str(), v["deployment"].as_u64()),
+        (Some("failed"), Some(dep)),
+        "{v}"
+    );
+    assert!(
+        v["incident"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("INC-")),
+        "{v}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&called).unwrap().trim(),
+        dep.to_string()
+    );
+    let rollback = v["rollback"]["entry"]
+        .as_u64()
+        .expect("the rollback recorded through the server");
+    // The verdict is the server's (signed by its key); the rollback the pipeline's.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let get = |path: &str| {
+        let auth = format!("Bearer {admin}");
+        plumb_testkit::http(addr, "GET", path, &[("Authorization", &auth)], b"").json()
+    };
+    let ver = get(&format!("/v1/entries/{}", v["entry"].as_u64().unwrap())).to_string();
+    assert!(
+        ver.contains("deployment-verification") && ver.contains("\"verdict\":\"failed\""),
+        "{ver}"
+    );
+    let rb = get(&format!("/v1/entries/{rollback}")).to_string();
+    assert!(
+        rb.contains("\"change\":\"rollback\"") && rb.contains(&format!("\"remedies\":{dep}")),
+        "{rb}"
+    );
+    // A recorder of another system cannot start a watch of payments.
+    let auth = format!("Bearer {other}");
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        "/v1/watches",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"system":"payments"}"#,
+    );
+    assert_eq!(r.status, 403);
+}

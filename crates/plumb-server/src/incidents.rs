@@ -114,6 +114,32 @@ fn with_ctx<T>(
     Ok((out, evs, entries))
 }
 
+/// Opens the incident of a failed server-side watch (`crate::watches`), under the incident
+/// lock like every other operation; `None` when incidents are not configured.
+pub(crate) fn open_for_watch(
+    s: &AppState,
+    v: &plumb_records::verification::Verification,
+    deployment: Option<&plumb_incident::store::DeploymentRecord>,
+) -> Result<Option<String>, Problem> {
+    let Ok(setup) = setup(s) else {
+        return Ok(None);
+    };
+    let _one = lock(&setup.lock);
+    let ctx = Ctx {
+        config: &setup.config,
+        model: setup.model.as_ref(),
+        now: s.now(),
+        actor: "plumb serve (watch)".into(),
+    };
+    let (id, evs) = {
+        let mut l = lock(&s.reader);
+        plumb_resilience::watch::evidence::incident(&mut l, &ctx, v, deployment)
+            .map_err(|e| Problem::internal_logged(&e))?
+    };
+    append(s, &evs)?;
+    Ok(Some(id))
+}
+
 /// A recorder (a monitoring system's token) may raise alerts only for its own systems: every
 /// alert must name a service it is scoped to.
 fn alerts_in_scope(who: &TokenRecord, list: &[alerts::Alert]) -> Result<(), Problem> {

@@ -24,6 +24,7 @@ pub mod ui_delivery;
 pub mod ui_incidents;
 pub mod ui_resilience;
 pub mod verifications;
+pub mod watches;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -67,6 +68,9 @@ pub struct ServerConfig {
     /// Directory of per-system gate configurations (see [`plumb_gate::held`]); without it
     /// every system is gated by the built-in default (every rule on, criticality critical).
     pub gate_config: Option<std::path::PathBuf>,
+    /// The post-deployment watch configuration (`plumb serve --watch-config`): enables
+    /// `POST /v1/watches`.
+    pub watch_config: Option<std::path::PathBuf>,
     /// Connection cap and TLS handshake and header-read timeouts.
     pub limits: listen::Limits,
     /// Longest a request may take, body included.
@@ -90,6 +94,7 @@ impl ServerConfig {
             trusted_proxies: Vec::new(),
             max_auth_failures: state::MAX_FAILURES,
             gate_config: None,
+            watch_config: None,
             limits: listen::Limits::default(),
             request_timeout: state::DEFAULT_REQUEST_TIMEOUT,
             clock: state::Clock::system(),
@@ -196,6 +201,8 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/alerts", post(incidents::generic))
         .route("/v1/incidents", get(incidents::list).post(incidents::open))
         .route("/v1/verifications/latest", get(verifications::latest))
+        .route("/v1/watches", axum::routing::post(watches::start))
+        .route("/v1/watches/{id}", get(watches::get))
         .route(
             "/v1/incidents/{id}",
             get(incidents::show).post(incidents::operate),
@@ -289,6 +296,7 @@ pub async fn serve(
     let secure = cfg.tls.is_some();
     let incidents = cfg.incidents.clone();
     let gate_config = cfg.gate_config.clone();
+    let watch_config = cfg.watch_config.clone();
     let request_timeout = cfg.request_timeout;
     let clock = cfg.clock.clone();
     let (idle, proxies, max_failures) = (
@@ -309,6 +317,12 @@ pub async fn serve(
             if let Some(d) = gate_config {
                 st.gate_configs = plumb_gate::held::HeldConfigs::load(&d)
                     .map_err(|e| format!("gate configuration: {e}"))?;
+            }
+            if let Some(w) = watch_config {
+                st.watch_config = Some(
+                    plumb_resilience::watch::config::WatchConfig::load(&w)
+                        .map_err(|e| format!("watch configuration: {e}"))?,
+                );
             }
             Ok(st)
         })

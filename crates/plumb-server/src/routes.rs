@@ -155,6 +155,18 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "POST",
+        "/v1/watches",
+        Access::Roles(WRITERS),
+        "Start a post-deployment watch of a system (JSON: system, optional deployment entry) under the server's watch configuration; 202 with its id",
+    ),
+    (
+        "GET",
+        "/v1/watches/{id}",
+        Access::Roles(VERDICT_READERS),
+        "A watch the server runs: running, or done with its verdict, record and incident",
+    ),
+    (
+        "POST",
         "/v1/incidents",
         Access::Roles(INCIDENT_MANAGERS),
         "Open an incident by hand",

@@ -152,6 +152,10 @@ pub struct AppState {
     /// The gate configuration of every system: pipelines send inputs, the server decides how
     /// strict the gate is.
     pub gate_configs: plumb_gate::held::HeldConfigs,
+    /// The post-deployment watch of every system (`--watch-config`), when configured.
+    pub watch_config: Option<plumb_resilience::watch::config::WatchConfig>,
+    /// The watches the server runs or ran.
+    pub watches: crate::watches::Watches,
     /// The overview page's figures, read incrementally (lock it before the reader).
     pub overview: Mutex<crate::overview::Overview>,
     /// Longest a request may take, body included.
@@ -226,6 +230,8 @@ impl AppState {
             secure_cookies,
             incidents: None,
             gate_configs: Default::default(),
+            watch_config: None,
+            watches: Default::default(),
             overview: Default::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             clock,

@@ -70,6 +70,7 @@ fn request(
         ("POST", "/v1/alerts/alertmanager") => br#"{"version":"4","status":"firing","alerts":[{"labels":{"alertname":"X","service":"payments"},"startsAt":"2026-01-01T00:00:00Z"}]}"#.to_vec(),
         ("POST", "/v1/alerts") => br#"{"id":"a1","status":"firing","title":"X","service":"payments","started_at":"2026-01-01T00:00:00Z"}"#.to_vec(),
         ("POST", "/v1/incidents") => br#"{"title":"opened by the role test"}"#.to_vec(),
+        ("POST", "/v1/watches") => br#"{"system":"payments"}"#.to_vec(),
         ("POST", "/v1/incidents/{id}") => br#"{"op":"resolve"}"#.to_vec(),
         ("POST", "/v1/threats") => br#"{"detected_at":"2026-01-01T00:00:00Z","description":"x","potential_impact":"y","criteria":["data_losses"],"status":"active","actions_taken":"z","services":["payments"],"test":{"could_affect_critical_functions_or_others":true,"high_probability":false}}"#.to_vec(),
         _ => vec![],

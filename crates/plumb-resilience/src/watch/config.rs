@@ -38,6 +38,23 @@ pub struct PrometheusConfig {
     pub timeout: Option<Text>,
 }
 
+impl PrometheusConfig {
+    /// The bearer token, read now from its file or this process's environment.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        if let Some(f) = &self.bearer_token_file {
+            return std::fs::read_to_string(f)
+                .map(|t| Some(t.trim().to_string()))
+                .map_err(|e| format!("bearer_token_file {}: {e}", f.display()));
+        }
+        if let Some(v) = &self.bearer_token_env {
+            return std::env::var(v)
+                .map(|t| Some(t.trim().to_string()))
+                .map_err(|_| format!("bearer_token_env: the variable {v} is not set"));
+        }
+        Ok(None)
+    }
+}
+
 /// A duration as written: text such as `30s`, or a bare number (refused: it has no unit).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]

@@ -79,36 +79,79 @@ fn commit_subject(commit: Option<&str>, fallback: &str, content: &[u8]) -> Subje
     }
 }
 
-/// Records the verification; its subject is the verified commit when known.
+/// The verification as a record request: the verified commit as subject when known, the
+/// system as label. Both the local store and the server write it through here.
+pub fn verification_request(v: &Verification, commit: Option<&str>) -> RecordRequest {
+    let predicate = v.to_predicate();
+    let bytes = serde_json::to_vec(&predicate).unwrap_or_default();
+    RecordRequest {
+        subjects: vec![commit_subject(
+            commit,
+            &format!("watch of {}", v.system),
+            &bytes,
+        )],
+        predicate_type: Verification::PREDICATE_TYPE.into(),
+        predicate,
+        system: Some(v.system.clone()),
+        run: None,
+        attachments: vec![],
+    }
+}
+
+/// Records the verification in a local store.
 pub fn record_verification(
     l: &mut Ledger,
     v: &Verification,
     commit: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
-    let predicate = v.to_predicate();
-    let bytes = serde_json::to_vec(&predicate).unwrap_or_default();
-    let (index, _) = l.record(
-        RecordRequest {
-            subjects: vec![commit_subject(
-                commit,
-                &format!("watch of {}", v.system),
-                &bytes,
-            )],
-            predicate_type: Verification::PREDICATE_TYPE.into(),
-            predicate,
-            system: Some(v.system.clone()),
-            run: None,
-            attachments: vec![],
-        },
-        now,
-    )?;
+    let (index, _) = l.record(verification_request(v, commit), now)?;
     Ok(index)
 }
 
-/// Records the rollback of `failed` as a deployment marked rollback that remedies it, back to
-/// `previous`'s commit when known; the command's output is kept as a blob. A rollback command
-/// that did not succeed is recorded as a failed deployment: the evidence says it was tried.
+/// The rollback of deployment entry `failed` of `system` as a deployment record request:
+/// marked rollback, remedying it, back to `previous_commit` when known; with the command's
+/// output (returned beside the request, to keep as a blob). A rollback command that did not
+/// succeed is a failed deployment: the evidence says it was tried.
+pub fn rollback_request(
+    system: &str,
+    environment: &str,
+    failed: u64,
+    previous_commit: Option<&str>,
+    run: &RollbackRun,
+) -> (RecordRequest, String) {
+    let mut d = Deployment::new(environment);
+    d.status = if run.succeeded() {
+        Status::Succeeded
+    } else {
+        Status::Failed
+    };
+    d.change = ChangeKind::Rollback;
+    d.remedies = Some(failed);
+    d.rollback_plan = Some(run.command.join(" "));
+    let output = format!(
+        "$ {}\n{}\n{}\n",
+        run.command.join(" "),
+        run.output,
+        run.error.as_deref().unwrap_or("exit 0")
+    );
+    let req = RecordRequest {
+        subjects: vec![commit_subject(
+            previous_commit,
+            &format!("rollback of {system} (entry {failed})"),
+            output.as_bytes(),
+        )],
+        predicate_type: Deployment::PREDICATE_TYPE.into(),
+        predicate: d.to_predicate(),
+        system: Some(system.to_string()),
+        run: None,
+        attachments: vec![],
+    };
+    (req, output)
+}
+
+/// Records the rollback of `failed` in a local store (see [`rollback_request`]), back to
+/// `previous`'s commit when known; the command's output is kept as a blob.
 pub fn record_rollback(
     l: &mut Ledger,
     failed: &DeploymentRecord,
@@ -116,20 +159,12 @@ pub fn record_rollback(
     run: &RollbackRun,
     now: DateTime<Utc>,
 ) -> Result<u64, Error> {
-    let mut d = Deployment::new(&failed.record.environment);
-    d.status = if run.succeeded() {
-        Status::Succeeded
-    } else {
-        Status::Failed
-    };
-    d.change = ChangeKind::Rollback;
-    d.remedies = Some(failed.entry);
-    d.rollback_plan = Some(run.command.join(" "));
-    let output = format!(
-        "$ {}\n{}\n{}\n",
-        run.command.join(" "),
-        run.output,
-        run.error.as_deref().unwrap_or("exit 0")
+    let (mut req, output) = rollback_request(
+        &failed.system,
+        &failed.record.environment,
+        failed.entry,
+        previous.and_then(|p| p.commit.as_deref()),
+        run,
     );
     // Written exclusively, readable by this user only: the output may hold what the command
     // printed about the cluster. The blob store keeps its own copy.
@@ -150,22 +185,8 @@ pub fn record_rollback(
         f.write_all(output.as_bytes())
             .map_err(|e| Error::Input(format!("{}: {e}", file.display())))?;
     }
-    let commit = previous.and_then(|p| p.commit.as_deref());
-    let result = l.record(
-        RecordRequest {
-            subjects: vec![commit_subject(
-                commit,
-                &format!("rollback of {} (entry {})", failed.system, failed.entry),
-                output.as_bytes(),
-            )],
-            predicate_type: Deployment::PREDICATE_TYPE.into(),
-            predicate: d.to_predicate(),
-            system: Some(failed.system.clone()),
-            run: None,
-            attachments: vec![file.clone()],
-        },
-        now,
-    );
+    req.attachments = vec![file.clone()];
+    let result = l.record(req, now);
     let _ = std::fs::remove_file(&file);
     Ok(result?.0)
 }
