@@ -325,15 +325,38 @@ fn failed(
     Ok(())
 }
 
-/// Longest `plumb watch --server` waits for the server's verdict (a watch is at most 240
-/// measurements of at most an hour apart, but pipelines do not wait days).
-const MAX_REMOTE_WAIT: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+/// Longest `plumb watch --server` waits for the server's verdict.
+const MAX_REMOTE_WAIT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// Consecutive failed polls tolerated (a network blip, a busy server) before the watch is
+/// reported lost.
+const MAX_POLL_ERRORS: u32 = 30;
+
+/// A commit id as the server may send one: 40 or 64 hexadecimal characters, else none.
+fn commit_of(v: &serde_json::Value) -> String {
+    v.as_str()
+        .filter(|c| matches!(c.len(), 40 | 64) && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An environment name as the server may send one, else the local configuration's.
+fn environment_of(v: &serde_json::Value, fallback: &str) -> String {
+    v.as_str()
+        .filter(|e| {
+            !e.is_empty()
+                && e.len() <= 64
+                && e.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        })
+        .unwrap_or(fallback)
+        .to_string()
+}
 
 /// `plumb watch --server`: the server watches under its own configuration, against Prometheus
 /// as it reaches it, and records the verdict and the incident signed by its key; this waits for
 /// the verdict and, on Failed, runs the rollback of the local `--config` (the pipeline holds
 /// the cluster credentials) and records it through the server, signed by the local key. A
-/// watch the server lost (restarted) is inconclusive, never successful.
+/// watch the server lost, or whose verdict it could not record, is never successful.
 pub fn remote(
     r: &crate::remote::Remote,
     store: &Path,
@@ -345,15 +368,20 @@ pub fn remote(
         .as_deref()
         .map(|p| WatchConfig::load(p).map_err(Failure::usage))
         .transpose()?;
-    let rollback_cmd: Vec<String> = local
+    let mine = local
         .as_ref()
         .and_then(|c| c.systems.get(&a.system))
+        .cloned();
+    let rollback_cmd: Vec<String> = mine
+        .as_ref()
         .map(|w| w.rollback.clone())
         .unwrap_or_default();
-    let timeout = local
-        .as_ref()
-        .and_then(|c| c.systems.get(&a.system))
-        .map_or(std::time::Duration::from_secs(600), |w| w.rollback_timeout);
+    if rollback_cmd.is_empty() && !a.no_rollback {
+        eprintln!(
+            "plumb watch: no rollback command for {} (give --config with the system's rollback): a failed watch will not roll back",
+            a.system
+        );
+    }
     // The key that signs the rollback record, checked before the watch starts.
     let signer = if rollback_cmd.is_empty() || a.no_rollback {
         None
@@ -376,61 +404,88 @@ pub fn remote(
         );
     }
     let begun = std::time::Instant::now();
+    let mut errors = 0;
     let mut out = loop {
         std::thread::sleep(std::time::Duration::from_secs(2));
         match r.get(&format!("/v1/watches/{id}")) {
-            Ok(v) if v["status"] == "done" => break v,
-            Ok(_) if begun.elapsed() < MAX_REMOTE_WAIT => {}
+            Ok(v) if v["status"] != "running" => break v,
+            Ok(_) if begun.elapsed() < MAX_REMOTE_WAIT => errors = 0,
             Ok(_) => {
                 break json!({"verdict": "inconclusive", "reason": "the server's watch did not end in time"});
             }
+            Err(_) if errors < MAX_POLL_ERRORS => errors += 1,
             Err(e) => {
                 break json!({"verdict": "inconclusive", "reason": format!("the server lost the watch: {}", e.message)});
             }
         }
     };
+    let recorded = out["status"] == "done" && out["entry"].is_u64();
     let verdict = match out["verdict"].as_str() {
-        Some("successful") => Phase::Successful,
+        Some("successful") if recorded => Phase::Successful,
         Some("failed") => Phase::Failed,
         _ => Phase::Inconclusive,
     };
+    let deployment = out["deployment"].as_u64();
+    if let Some(want) = a.deployment
+        && deployment != Some(want)
+    {
+        return Err(Failure::usage(format!(
+            "the server watched deployment {deployment:?}, not {want}: nothing is rolled back"
+        )));
+    }
     if verdict == Phase::Failed
         && let Some(l) = signer
     {
-        let deployment = out["deployment"].as_u64();
+        let environment = environment_of(
+            &out["environment"],
+            mine.as_ref()
+                .map_or("production", |w| w.environment.as_str()),
+        );
+        let commit = commit_of(&out["commit"]);
         let env = [
             ("PLUMB_SYSTEM", a.system.clone()),
+            ("PLUMB_ENVIRONMENT", environment.clone()),
             (
                 "PLUMB_DEPLOYMENT_ENTRY",
                 deployment.map(|d| d.to_string()).unwrap_or_default(),
             ),
-            (
-                "PLUMB_COMMIT",
-                out["commit"].as_str().unwrap_or_default().to_string(),
-            ),
+            ("PLUMB_COMMIT", commit),
         ];
+        let timeout = mine
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(600), |w| w.rollback_timeout);
         let run = rollback::run(&rollback_cmd, &env, timeout);
-        let recorded = match deployment {
+        let (entry, record_error) = match deployment {
             Some(d) => {
-                let (req, _) = evidence::rollback_request(&a.system, "production", d, None, &run);
+                let (req, _) = evidence::rollback_request(&a.system, &environment, d, None, &run);
                 let st = plumb_ledger::statement::Statement::new(
                     req.subjects,
                     &req.predicate_type,
                     req.predicate,
                 );
-                let envelope = serde_json::to_vec(&l.sign_statement(&st)?).unwrap_or_default();
-                r.post(
-                    &format!("/v1/entries?system={}", crate::remote::q(&a.system)),
-                    "application/json",
-                    &envelope,
-                )
-                .ok()
-                .and_then(|v| v["index"].as_u64())
+                match l.sign_statement(&st) {
+                    Ok(envelope) => match r.post(
+                        &format!("/v1/entries?system={}", crate::remote::q(&a.system)),
+                        "application/json",
+                        &serde_json::to_vec(&envelope).unwrap_or_default(),
+                    ) {
+                        Ok(v) => (v["index"].as_u64(), None),
+                        Err(e) => (None, Some(e.message)),
+                    },
+                    Err(e) => (None, Some(e.to_string())),
+                }
             }
-            None => None,
+            None => (
+                None,
+                Some("the server watched no recorded deployment".to_string()),
+            ),
         };
+        if let Some(e) = &record_error {
+            eprintln!("plumb watch: the rollback ran but is not recorded: {e}");
+        }
         out["rollback"] = json!({
-            "command": run.command, "exit_code": run.exit_code, "error": run.error, "entry": recorded,
+            "command": run.command, "exit_code": run.exit_code, "error": run.error,
+            "entry": entry, "record_error": record_error,
             "summary": match &run.error {
                 None => format!("{} exited 0", run.command.join(" ")),
                 Some(e) => format!("{} FAILED: {e}", run.command.join(" ")),
@@ -447,16 +502,16 @@ pub fn remote(
                 printable(out["reason"].as_str().unwrap_or_default()),
                 out["entry"]
                     .as_u64()
-                    .map_or("-".to_string(), |e| e.to_string())
+                    .map_or("- (not recorded)".to_string(), |e| e.to_string())
             );
             if let Some(rb) = out.get("rollback") {
                 o.push_str(&format!(
                     "rollback: {}\n",
-                    rb["summary"].as_str().unwrap_or_default()
+                    printable(rb["summary"].as_str().unwrap_or_default())
                 ));
             }
             if let Some(i) = out.get("incident").and_then(|i| i.as_str()) {
-                o.push_str(&format!("incident {i} opened by the server\n"));
+                o.push_str(&format!("incident {} opened by the server\n", printable(i)));
             }
             o
         },

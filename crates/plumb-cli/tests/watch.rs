@@ -622,6 +622,37 @@ fn a_server_watches_and_the_pipeline_rolls_back() {
         rb.contains("\"change\":\"rollback\"") && rb.contains(&format!("\"remedies\":{dep}")),
         "{rb}"
     );
+    // The failed deployment cannot be watched again until a verdict passes.
+    let auth = format!("Bearer {rec}");
+    let again = format!(r#"{{"system":"payments","deployment":{dep}}}"#);
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        "/v1/watches",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        again.as_bytes(),
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+    // Another system's deployment entry is not told apart from no deployment.
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        "/v1/watches",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"system":"payments","deployment":999}"#,
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text().contains("is not a deployment of payments"),
+        "{}",
+        r.text()
+    );
     // A recorder of another system cannot start a watch of payments.
     let auth = format!("Bearer {other}");
     let r = plumb_testkit::http(

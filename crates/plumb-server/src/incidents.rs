@@ -120,6 +120,7 @@ pub(crate) fn open_for_watch(
     s: &AppState,
     v: &plumb_records::verification::Verification,
     deployment: Option<&plumb_incident::store::DeploymentRecord>,
+    actor: &str,
 ) -> Result<Option<String>, Problem> {
     let Ok(setup) = setup(s) else {
         return Ok(None);
@@ -129,7 +130,7 @@ pub(crate) fn open_for_watch(
         config: &setup.config,
         model: setup.model.as_ref(),
         now: s.now(),
-        actor: "plumb serve (watch)".into(),
+        actor: format!("plumb serve watch started by {actor}"),
     };
     let (id, evs) = {
         let mut l = lock(&s.reader);

@@ -319,10 +319,19 @@ pub async fn serve(
                     .map_err(|e| format!("gate configuration: {e}"))?;
             }
             if let Some(w) = watch_config {
-                st.watch_config = Some(
-                    plumb_resilience::watch::config::WatchConfig::load(&w)
-                        .map_err(|e| format!("watch configuration: {e}"))?,
-                );
+                let c = plumb_resilience::watch::config::WatchConfig::load(&w)
+                    .map_err(|e| format!("watch configuration: {e}"))?;
+                // A failed watch opens an incident unless the system says otherwise: that
+                // needs incident handling, checked now rather than when a watch fails.
+                if st.incidents.is_none()
+                    && let Some(sys) = c.systems.values().find(|x| x.incident)
+                {
+                    return Err(format!(
+                        "watch configuration: a failed watch of {} opens an incident; start plumb serve with --incidents FILE, or set `incident: false` for the system",
+                        sys.system
+                    ));
+                }
+                st.watch_config = Some(c);
             }
             Ok(st)
         })

@@ -16,37 +16,56 @@ use plumb_records::verification::Verification;
 use super::rollback::RollbackRun;
 use crate::Error;
 
-/// The deployment to watch: entry `explicit` (which must be a deployment of `system`), or the
-/// latest deployment of `system` to `environment` that shipped.
+/// The deployment to watch: entry `explicit`, which must be a deployment of `system` to
+/// `environment` that shipped, or else the latest such deployment. Reads the system's
+/// deployments newest first and stops at the first match. The refusal names nothing beyond
+/// the question: whether an entry is another system's deployment is not told.
 pub fn target(
     l: &mut Ledger,
     system: &str,
     environment: &str,
     explicit: Option<u64>,
 ) -> Result<Option<DeploymentRecord>, Error> {
-    let all = plumb_incident::store::deployment_records(l)
-        .map_err(|e| Error::Input(format!("reading deployments: {e}")))?;
-    if let Some(n) = explicit {
-        let d = all
-            .into_iter()
-            .find(|d| d.entry == n)
-            .ok_or_else(|| Error::Input(format!("entry {n} is not a deployment record")))?;
-        if d.system != system {
-            return Err(Error::Input(format!(
-                "entry {n} is a deployment of {:?}, not of {system:?}",
-                d.system
-            )));
+    for i in l.query(&plumb_ledger::store::Query {
+        predicate_type: Some(Deployment::PREDICATE_TYPE.into()),
+        system: Some(system.to_string()),
+        newest_first: true,
+        ..Default::default()
+    })? {
+        if explicit.is_some_and(|n| i < n) {
+            break;
         }
-        return Ok(Some(d));
+        if explicit.is_some_and(|n| i != n) {
+            continue;
+        }
+        let entry = l.entry(i)?;
+        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+            continue;
+        };
+        let Ok(st) = e.statement() else { continue };
+        let Ok(record) = Deployment::from_predicate(&st.predicate) else {
+            continue;
+        };
+        if !record.shipped() || !record.environment.eq_ignore_ascii_case(environment) {
+            continue;
+        }
+        return Ok(Some(DeploymentRecord {
+            entry: i,
+            system: system.to_string(),
+            time: e.time.clone(),
+            commit: st
+                .subject
+                .iter()
+                .find_map(|x| x.digest.get("gitCommit").cloned()),
+            record,
+        }));
     }
-    Ok(all
-        .into_iter()
-        .filter(|d| {
-            d.system == system
-                && d.record.shipped()
-                && d.record.environment.eq_ignore_ascii_case(environment)
-        })
-        .max_by_key(|d| d.entry))
+    match explicit {
+        Some(n) => Err(Error::Input(format!(
+            "entry {n} is not a deployment of {system} to {environment} that shipped"
+        ))),
+        None => Ok(None),
+    }
 }
 
 /// The deployment of the same system and environment that shipped before `d`: what a rollback
