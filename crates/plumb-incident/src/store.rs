@@ -150,33 +150,44 @@ pub struct DeploymentRecord {
 /// Every deployment record that fits the type, failed ones included, in log order. Records
 /// that do not parse or fit are passed over (stored data is hostile).
 pub fn deployment_records(l: &mut Ledger) -> Result<Vec<DeploymentRecord>> {
-    use plumb_records::Record;
-    use plumb_records::deployment::Deployment as Record_;
     let mut out = Vec::new();
     for i in l.query(&Query {
         predicate_type: Some(DEPLOYMENT.into()),
         ..Default::default()
     })? {
-        let stored = l.entry(i)?;
-        let Ok(e) = LogEntry::parse(&stored.bytes) else {
-            continue;
-        };
-        let Ok(st) = e.statement() else { continue };
-        let Ok(record) = Record_::from_predicate(&st.predicate) else {
-            continue;
-        };
-        out.push(DeploymentRecord {
-            entry: i,
-            system: e.system.clone().unwrap_or_default(),
-            time: e.time.clone(),
-            commit: st
-                .subject
-                .iter()
-                .find_map(|s| s.digest.get("gitCommit").cloned()),
-            record,
-        });
+        out.extend(deployment_record(l, i)?);
     }
     Ok(out)
+}
+
+/// Entry `i` as a deployment record, `None` when it is not one or does not fit (the one place
+/// a deployment record is parsed; `deployment_records` and the watch's look-ups use it).
+pub fn deployment_record(l: &mut Ledger, i: u64) -> Result<Option<DeploymentRecord>> {
+    use plumb_records::Record;
+    use plumb_records::deployment::Deployment as Record_;
+    let stored = l.entry(i)?;
+    let Ok(e) = LogEntry::parse(&stored.bytes) else {
+        return Ok(None);
+    };
+    let Ok(st) = e.statement() else {
+        return Ok(None);
+    };
+    if st.predicate_type != DEPLOYMENT {
+        return Ok(None);
+    }
+    let Ok(record) = Record_::from_predicate(&st.predicate) else {
+        return Ok(None);
+    };
+    Ok(Some(DeploymentRecord {
+        entry: i,
+        system: e.system.clone().unwrap_or_default(),
+        time: e.time.clone(),
+        commit: st
+            .subject
+            .iter()
+            .find_map(|s| s.digest.get("gitCommit").cloned()),
+        record,
+    }))
 }
 
 /// The deployments that shipped their change (failed ones left out: the one place that rule

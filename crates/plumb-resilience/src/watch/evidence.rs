@@ -7,6 +7,12 @@ use chrono::{DateTime, Utc};
 
 use plumb_incident::ops::{Ctx, OpenRequest};
 use plumb_incident::store::DeploymentRecord;
+
+/// Entry `i` as a deployment record (parsed in one place, `plumb_incident::store`).
+fn deployment_record(l: &mut Ledger, i: u64) -> Result<Option<DeploymentRecord>, Error> {
+    plumb_incident::store::deployment_record(l, i)
+        .map_err(|e| Error::Input(format!("reading deployment {i}: {e}")))
+}
 use plumb_ledger::statement::Subject;
 use plumb_ledger::{Ledger, RecordRequest};
 use plumb_records::Record;
@@ -38,27 +44,15 @@ pub fn target(
         if explicit.is_some_and(|n| i != n) {
             continue;
         }
-        let entry = l.entry(i)?;
-        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+        let Some(d) = deployment_record(l, i)? else {
             continue;
         };
-        let Ok(st) = e.statement() else { continue };
-        let Ok(record) = Deployment::from_predicate(&st.predicate) else {
-            continue;
-        };
-        if !record.shipped() || !record.environment.eq_ignore_ascii_case(environment) {
-            continue;
+        if d.system == system
+            && d.record.shipped()
+            && d.record.environment.eq_ignore_ascii_case(environment)
+        {
+            return Ok(Some(d));
         }
-        return Ok(Some(DeploymentRecord {
-            entry: i,
-            system: system.to_string(),
-            time: e.time.clone(),
-            commit: st
-                .subject
-                .iter()
-                .find_map(|x| x.digest.get("gitCommit").cloned()),
-            record,
-        }));
     }
     match explicit {
         Some(n) => Err(Error::Input(format!(
@@ -269,22 +263,14 @@ pub fn latest(
         newest_first: true,
         ..Default::default()
     })? {
-        let entry = l.entry(i)?;
-        let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
+        let Some(rec) = deployment_record(l, i)? else {
             continue;
         };
-        let Ok(st) = e.statement() else { continue };
-        let Ok(d) = Deployment::from_predicate(&st.predicate) else {
-            continue;
-        };
+        let d = &rec.record;
         if !d.shipped() || !d.environment.eq_ignore_ascii_case(environment) {
             continue;
         }
-        let c = st
-            .subject
-            .iter()
-            .find_map(|x| x.digest.get("gitCommit").cloned())
-            .map(|c| c.to_ascii_lowercase());
+        let c = rec.commit.as_deref().map(str::to_ascii_lowercase);
         let matches = match (&want, &c) {
             (None, _) => true,
             (Some(w), Some(c)) => c == w || (w.len() >= 7 && c.starts_with(w.as_str())),
