@@ -551,6 +551,14 @@ fn a_server_watches_and_the_pipeline_rolls_back() {
     let incidents =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/incident/incident.yaml");
     let port = plumb_testkit::free_port();
+    // The server's gate requires resilience tests of payments.
+    let gates = d.path().join("gates");
+    std::fs::create_dir(&gates).unwrap();
+    std::fs::write(
+        gates.join("payments.yaml"),
+        "criticality: critical\nrequire_resilience_test: true\n",
+    )
+    .unwrap();
     let _server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
         .arg("--store")
         .arg(&server_store)
@@ -560,8 +568,10 @@ fn a_server_watches_and_the_pipeline_rolls_back() {
             &format!("127.0.0.1:{port}"),
             "--watch-config",
             &server_cfg,
-            "--incidents",
+            "--gate-config",
         ])
+        .arg(&gates)
+        .arg("--incidents")
         .arg(&incidents)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -652,6 +662,43 @@ fn a_server_watches_and_the_pipeline_rolls_back() {
         r.text().contains("is not a deployment of payments"),
         "{}",
         r.text()
+    );
+    // A recorder's model check cannot move the model the server judges resilience by: a
+    // model where payments supports nothing is recorded, yet the gate still asks for the
+    // Payments function's tests, from the server's own model.
+    let bare = "id: m\nname: bare\nelements:\n  - {id: app, type: ApplicationComponent, name: Payments API, properties: {plumb:service: payments}}\n";
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        "/v1/model/check?record=true&system=payments&name=bare.yaml",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/yaml"),
+        ],
+        bare.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        "/v1/gate",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"system":"payments","inputs":[]}"#,
+    );
+    let res: Vec<String> = r.json()["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["id"] == "DORA-RES-003")
+        .map(|v| v["msg"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        res.iter()
+            .any(|m| m.contains("Payments") && m.contains("no_test")),
+        "{res:?}"
     );
     // A recorder of another system cannot start a watch of payments.
     let auth = format!("Bearer {other}");

@@ -122,7 +122,7 @@ pub struct ModelCheckQuery {
 
 /// With `require_resilience_test` in the server's configuration, the state of each function
 /// the gated system supports, from the server's own store (store-signed tests only) and the
-/// model of the latest recorded model check. Without a recorded model nothing is filled and
+/// reference model (`ui::reference_model`: the server's own, else the latest recorded). Without a recorded model nothing is filled and
 /// DORA-RES-003 denies: the gate cannot tell which functions the system supports.
 fn fill_resilience(s: &AppState, req: &mut plumb_gate::GateRequest) {
     let c = &mut req.config;
@@ -132,7 +132,7 @@ fn fill_resilience(s: &AppState, req: &mut plumb_gate::GateRequest) {
     let Some(system) = c.system.clone() else {
         return;
     };
-    let Ok((_, model)) = crate::ui::recorded_model(s, &crate::scope::Scope::All) else {
+    let Ok((_, model)) = crate::ui::reference_model(s, &crate::scope::Scope::All) else {
         return;
     };
     let Ok(tests) = plumb_resilience::tests::recorded(&mut lock(&s.reader)) else {

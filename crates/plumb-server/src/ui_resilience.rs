@@ -28,7 +28,7 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 fn context(s: &AppState, scope: &Scope, max_age_days: i64) -> Result<Value, String> {
-    let (model_entry, model) = crate::ui::recorded_model(s, scope)?;
+    let (model_entry, model) = crate::ui::reference_model(s, scope)?;
     let profiles = plumb_model::dora::system_profiles(&model);
     let (tests, latest_watch) = {
         let mut l = lock(&s.reader);
