@@ -215,6 +215,18 @@ pub enum Command {
     #[command(subcommand)]
     Resilience(ResilienceCmd),
 
+    /// The DORA Register of Information (ITS 2024/2956): its templates and the EBA codes.
+    ///
+    /// Building, checking and importing registers are coming; today the catalogue answers what
+    /// each template and column holds and which codes a closed list allows.
+    ///
+    /// Examples:
+    ///   plumb register templates                 # the 15 templates and their keys
+    ///   plumb register templates B_02.02         # one template's columns
+    ///   plumb register codes ICT_SERVICE_TYPE    # the EBA codes of a closed list
+    #[command(subcommand, verbatim_doc_comment)]
+    Register(RegisterCmd),
+
     /// Watch a deployment: ask Prometheus, judge, record the verdict, roll back on failure.
     ///
     /// Every interval each query of the system's watch (--config) is evaluated against the
@@ -1086,6 +1098,21 @@ pub struct WatchArgs {
     /// Judge and record, but do not run the rollback command.
     #[arg(long)]
     pub no_rollback: bool,
+}
+
+/// `plumb register`.
+#[derive(Debug, Subcommand)]
+pub enum RegisterCmd {
+    /// The templates in filing order, or one template's columns.
+    Templates {
+        /// A template code, e.g. B_02.01.
+        code: Option<String>,
+    },
+    /// The closed lists, or the EBA codes (with labels) of one.
+    Codes {
+        /// A closed list, e.g. ICT_SERVICE_TYPE.
+        list: Option<String>,
+    },
 }
 
 /// `plumb resilience`.

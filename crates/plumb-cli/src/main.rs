@@ -12,6 +12,7 @@ mod inspect;
 mod metrics;
 mod model;
 mod output;
+mod register;
 mod remote;
 mod resilience;
 mod scaffold;
@@ -168,6 +169,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Resilience(c) => resilience::run(store, format, c, now),
+        Command::Register(c) => register::run(format, c),
         Command::Watch(a) => match server {
             Some(r) => watch::remote(r, store, format, a),
             None => watch::run(store, format, a),

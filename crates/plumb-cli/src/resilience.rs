@@ -84,9 +84,12 @@ pub fn run(
                 format,
                 || {
                     format!(
-                        "recorded as entry {index}: {} ({:?}){}{}\n",
+                        "recorded as entry {index}: {} ({}){}{}\n",
                         t.title,
-                        t.outcome,
+                        serde_json::to_value(t.outcome)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
                         if t.systems.is_empty() {
                             String::new()
                         } else {
