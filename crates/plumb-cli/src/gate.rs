@@ -358,7 +358,7 @@ fn fill_resilience(
     if !c.require_resilience_test || c.resilience.is_some() {
         return Ok(());
     }
-    let (Some(m), Some(system)) = (&a.model, c.system.clone()) else {
+    let (Some(m), true) = (&a.model, c.system.is_some()) else {
         return Ok(());
     };
     let model =
@@ -366,23 +366,7 @@ fn fill_resilience(
     let mut l = open(store)?;
     let tests =
         plumb_resilience::tests::recorded(&mut l).map_err(|e| Failure::usage(e.to_string()))?;
-    let states = plumb_resilience::tests::states_of_system(
-        &model,
-        &tests,
-        &system,
-        now,
-        i64::from(c.resilience_max_age_days),
-    );
-    c.resilience = Some(
-        states
-            .into_iter()
-            .map(|f| plumb_gate::config::FunctionResilience {
-                name: f.name,
-                state: f.state.to_string(),
-                explanation: f.explanation,
-            })
-            .collect(),
-    );
+    plumb_resilience::tests::fill_gate(c, &model, &tests, now);
     Ok(())
 }
 

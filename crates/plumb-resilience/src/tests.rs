@@ -105,3 +105,31 @@ pub fn states_of_system(
         .filter(|f| supported.contains(&f.name))
         .collect()
 }
+
+/// Fills the gate configuration's resilience facts (DORA-RES-003) for its system from `m` and
+/// `tests`, when it requires them and nobody filled them: the one place the CLI and the server
+/// turn function states into gate facts.
+pub fn fill_gate(
+    c: &mut plumb_gate::GateConfig,
+    m: &Model,
+    tests: &[(u64, ResilienceTest)],
+    now: DateTime<Utc>,
+) {
+    if !c.require_resilience_test || c.resilience.is_some() {
+        return;
+    }
+    let Some(system) = c.system.clone() else {
+        return;
+    };
+    let states = states_of_system(m, tests, &system, now, i64::from(c.resilience_max_age_days));
+    c.resilience = Some(
+        states
+            .into_iter()
+            .map(|f| plumb_gate::config::FunctionResilience {
+                name: f.name,
+                state: f.state.to_string(),
+                explanation: f.explanation,
+            })
+            .collect(),
+    );
+}

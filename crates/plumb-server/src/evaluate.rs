@@ -125,36 +125,16 @@ pub struct ModelCheckQuery {
 /// reference model (`ui::reference_model`: the server's own, else the latest recorded). Without a recorded model nothing is filled and
 /// DORA-RES-003 denies: the gate cannot tell which functions the system supports.
 fn fill_resilience(s: &AppState, req: &mut plumb_gate::GateRequest) {
-    let c = &mut req.config;
-    if !c.require_resilience_test || c.resilience.is_some() {
+    if !req.config.require_resilience_test || req.config.resilience.is_some() {
         return;
     }
-    let Some(system) = c.system.clone() else {
-        return;
-    };
     let Ok((_, model)) = crate::ui::reference_model(s, &crate::scope::Scope::All) else {
         return;
     };
     let Ok(tests) = plumb_resilience::tests::recorded(&mut lock(&s.reader)) else {
         return;
     };
-    let states = plumb_resilience::tests::states_of_system(
-        &model,
-        &tests,
-        &system,
-        req.now,
-        i64::from(c.resilience_max_age_days),
-    );
-    c.resilience = Some(
-        states
-            .into_iter()
-            .map(|f| plumb_gate::config::FunctionResilience {
-                name: f.name,
-                state: f.state.to_string(),
-                explanation: f.explanation,
-            })
-            .collect(),
-    );
+    plumb_resilience::tests::fill_gate(&mut req.config, &model, &tests, req.now);
 }
 
 /// Checks an uploaded model (ArchiMate exchange XML or YAML, told by Content-Type).
