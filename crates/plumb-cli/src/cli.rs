@@ -743,14 +743,17 @@ pub enum TokenCmd {
     /// Examples:
     ///   plumb token create --role recorder --system payments --label github-actions
     ///   plumb token create --role auditor --system payments --label "external audit 2026"
+    ///   plumb token create --role controller --system payments --label flagger --ttl-hours 2160
     #[command(verbatim_doc_comment)]
     Create {
-        /// admin, recorder, auditor, incident-manager or metrics (Prometheus' scrape token).
-        #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager", "metrics"])]
+        /// admin, recorder, auditor, incident-manager, metrics (Prometheus' scrape token) or
+        /// controller (Argo Rollouts or Flagger asking for verdicts; nothing else).
+        #[arg(long, value_parser = ["admin", "recorder", "auditor", "incident-manager", "metrics", "controller"])]
         role: String,
-        /// Systems the token is limited to (repeatable): a recorder writes only for them
-        /// (required); an auditor or incident manager reads only them (every system without).
-        /// Admin and metrics tokens cannot be limited.
+        /// Systems the token is limited to (repeatable): a recorder writes only for them and a
+        /// controller reads only their verdicts (required for both); an auditor or incident
+        /// manager reads only them (every system without). Admin and metrics tokens cannot be
+        /// limited.
         #[arg(long = "system")]
         systems: Vec<String>,
         /// Who or what it is for.

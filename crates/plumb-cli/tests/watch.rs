@@ -145,6 +145,7 @@ fn degraded_deployments_are_rolled_back_with_evidence_and_outages_are_never_a_pa
     assert_eq!(v["deployment"], first);
     assert_eq!(v["queries"][0]["measurements"], 3);
     assert!(!called.exists());
+    flagger_proceeds(&store);
 
     // Degraded after the deployment: 0.1 is neither a success (< 0.05) nor a failure (>= 0.2)
     // by the conditions, but above three times the value before the deployment (0.01) plus the
@@ -417,9 +418,7 @@ fn token(store: &Path, args: &[&str]) -> String {
 
 /// What Argo Rollouts' web metric sees: the latest verdict of the system, or of one commit's
 /// deployment; pending when there is none; a recorder of another system is refused.
-fn verdicts_are_served(store: &Path, rollback: u64) {
-    let payments = token(store, &["--role", "recorder", "--system", "payments"]);
-    let ledger = token(store, &["--role", "recorder", "--system", "core-ledger"]);
+fn serve(store: &Path) -> (plumb_testkit::KillOnDrop, std::net::SocketAddr) {
     let port = plumb_testkit::free_port();
     let server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
         .arg("--store")
@@ -431,7 +430,83 @@ fn verdicts_are_served(store: &Path, rollback: u64) {
         .map(plumb_testkit::KillOnDrop)
         .unwrap();
     plumb_testkit::wait_for_port("plumb serve", port);
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    (server, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// What Flagger posts to a webhook of `kind` (gate or rollback), the token in its metadata
+/// as Flagger cannot send headers: the status and the answer.
+fn flagger(
+    addr: std::net::SocketAddr,
+    token: &str,
+    kind: &str,
+    commit: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut metadata = serde_json::json!({"system": "payments", "token": token});
+    if let Some(c) = commit {
+        metadata["commit"] = c.into();
+    }
+    let body = serde_json::json!({
+        "name": "payments", "namespace": "prod", "phase": "Progressing",
+        "checksum": "5d8f9c", "metadata": metadata,
+    });
+    let r = plumb_testkit::http(
+        addr,
+        "POST",
+        &format!("/v1/flagger/{kind}"),
+        &[("Content-Type", "application/json")],
+        body.to_string().as_bytes(),
+    );
+    (r.status, r.json())
+}
+
+/// Flagger's hooks after a successful watch: proceed, do not roll back; and the example
+/// Canary's webhooks, posted as Flagger posts them (with a real token), say the same.
+fn flagger_proceeds(store: &Path) {
+    let controller = token(store, &["--role", "controller", "--system", "payments"]);
+    let (_server, addr) = serve(store);
+    let (status, v) = flagger(addr, &controller, "gate", None);
+    assert_eq!(
+        (status, v["answer"].as_str()),
+        (200, Some("proceed")),
+        "{v}"
+    );
+    let (status, v) = flagger(addr, &controller, "rollback", None);
+    assert_eq!((status, v["answer"].as_str()), (412, Some("keep")), "{v}");
+
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/flagger/canary.yaml");
+    let canary: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(example).unwrap()).unwrap();
+    let hooks = canary["spec"]["analysis"]["webhooks"].as_array().unwrap();
+    let mut answers = vec![];
+    for hook in hooks {
+        let url = hook["url"].as_str().unwrap();
+        let path = &url[url.find("/v1/").unwrap()..];
+        let mut metadata = hook["metadata"].clone();
+        metadata["token"] = controller.clone().into();
+        let body = serde_json::json!({
+            "name": canary["metadata"]["name"], "namespace": canary["metadata"]["namespace"],
+            "phase": "Promoting", "checksum": "5d8f9c", "metadata": metadata,
+        });
+        let r = plumb_testkit::http(
+            addr,
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        );
+        answers.push((hook["type"].as_str().unwrap().to_string(), r.status));
+    }
+    assert_eq!(
+        answers,
+        [("confirm-promotion".into(), 200), ("rollback".into(), 412)]
+    );
+}
+
+fn verdicts_are_served(store: &Path, rollback: u64) {
+    let payments = token(store, &["--role", "recorder", "--system", "payments"]);
+    let ledger = token(store, &["--role", "recorder", "--system", "core-ledger"]);
+    let controller = token(store, &["--role", "controller", "--system", "payments"]);
+    let (server, addr) = serve(store);
     let get = |path: &str, token: &str| {
         let auth = format!("Bearer {token}");
         plumb_testkit::http(addr, "GET", path, &[("Authorization", &auth)], b"")
@@ -482,6 +557,35 @@ fn verdicts_are_served(store: &Path, rollback: u64) {
         .status,
         400
     );
+    // Flagger: the failed deployment is rolled back and held; the rollback deployment is not
+    // verified yet, so it is held but not rolled back. A controller token also reads the
+    // Argo endpoint, and nothing else.
+    let (status, v) = flagger(addr, &controller, "rollback", Some("2222222"));
+    assert_eq!(
+        (status, v["answer"].as_str()),
+        (200, Some("roll back")),
+        "{v}"
+    );
+    let (status, v) = flagger(addr, &controller, "gate", Some("2222222"));
+    assert_eq!(
+        (status, v["verdict"].as_str()),
+        (412, Some("failed")),
+        "{v}"
+    );
+    let (status, v) = flagger(addr, &controller, "gate", None);
+    assert_eq!(
+        (status, v["verdict"].as_str()),
+        (412, Some("pending")),
+        "{v}"
+    );
+    let (status, v) = flagger(addr, &controller, "rollback", None);
+    assert_eq!((status, v["answer"].as_str()), (412, Some("keep")), "{v}");
+    assert_eq!(flagger(addr, &ledger, "rollback", None).0, 403);
+    assert_eq!(
+        get("/v1/verifications/latest?system=payments", &controller).json()["verdict"],
+        "pending"
+    );
+    assert_eq!(get("/v1/entries", &controller).status, 403);
     drop(server);
 }
 

@@ -517,7 +517,7 @@ pub async fn create_token(
         .and_then(Role::parse)
         .ok_or_else(|| {
             Problem::bad_request(
-                "role must be admin, recorder, auditor, incident-manager or metrics",
+                "role must be admin, recorder, auditor, incident-manager, metrics or controller",
             )
         })?;
     let systems: Vec<String> = v

@@ -1,7 +1,9 @@
 //! Authentication and authorisation of every request, decided from the route table
 //! ([`crate::routes`]) before any handler runs. Fail closed: a method and path that are not in
 //! the table never reach a handler (401 without credentials, 404 or 405 with them); HEAD is
-//! authorised exactly as GET; OPTIONS on a known path answers `Allow` and nothing else.
+//! authorised exactly as GET; OPTIONS on a known path answers `Allow` and nothing else. A
+//! webhook route ([`Access::Hook`]) takes its token from the bearer header or, for Flagger,
+//! from the body's `metadata.token`, and is checked here like any other.
 //!
 //! A valid token is never refused by the failed-authentication limiter: the limiter only holds
 //! back clients that fail, keyed by their address (or the address a trusted proxy names).
@@ -125,7 +127,23 @@ pub async fn authorise(
     match routes::lookup(&method, &path) {
         Lookup::Found(_, Access::Public) => next.run(req).await,
         Lookup::Found(route, Access::Roles(roles)) => {
-            match api_caller(&s, client, &method, route, roles, req.headers()) {
+            match api_caller(&s, client, &method, route, roles, bearer(req.headers())) {
+                Ok(rec) => {
+                    req.extensions_mut().insert(rec);
+                    next.run(req).await
+                }
+                Err(r) => *r,
+            }
+        }
+        Lookup::Found(route, Access::Hook(roles)) => {
+            let (secret, mut req) = match bearer(req.headers()) {
+                Some(b) => (Some(b), req),
+                None => match token_in_body(req).await {
+                    Ok(found) => found,
+                    Err(r) => return *r,
+                },
+            };
+            match api_caller(&s, client, &method, route, roles, secret) {
                 Ok(rec) => {
                     req.extensions_mut().insert(rec);
                     next.run(req).await
@@ -217,16 +235,57 @@ pub fn refuse(s: &AppState, who: &TokenRecord, method: &str, route: &str) {
     );
 }
 
-/// Authenticates an API request and checks its role.
+/// The most a webhook body may hold: Flagger sends a name, a namespace, a phase, a checksum
+/// and a few metadata strings.
+const HOOK_BODY_LIMIT: usize = 16 * 1024;
+
+/// The token a webhook carries in its JSON body (`metadata.token`), for callers that cannot
+/// send an `Authorization` header. The body is read (bounded) and put back for the handler.
+/// A body that is not JSON or has no token yields no secret, so the caller is refused as
+/// unauthenticated before anything else is said about its request.
+async fn token_in_body(req: Request) -> Result<(Option<String>, Request), Box<Response>> {
+    #[derive(serde::Deserialize)]
+    struct Hook {
+        metadata: Option<Metadata>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        token: Option<String>,
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, HOOK_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            Box::new(
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too-large",
+                    format!("a webhook body holds at most {HOOK_BODY_LIMIT} bytes"),
+                )
+                .into_response(),
+            )
+        })?;
+    let secret = serde_json::from_slice::<Hook>(&bytes)
+        .ok()
+        .and_then(|h| h.metadata)
+        .and_then(|m| m.token)
+        .map(|t| t.trim().to_string());
+    Ok((
+        secret,
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+    ))
+}
+
+/// Authenticates an API request by the secret it presented and checks its role.
 fn api_caller(
     s: &AppState,
     client: IpAddr,
     method: &str,
     route: &str,
     roles: &[Role],
-    headers: &HeaderMap,
+    secret: Option<String>,
 ) -> Result<TokenRecord, Box<Response>> {
-    let Some(secret) = bearer(headers) else {
+    let Some(secret) = secret else {
         if s.limited(client) {
             return Err(Box::new(rate_limited(s)));
         }

@@ -201,6 +201,11 @@ pub fn router(s: Arc<AppState>, max_body: usize) -> Router {
         .route("/v1/alerts", post(incidents::generic))
         .route("/v1/incidents", get(incidents::list).post(incidents::open))
         .route("/v1/verifications/latest", get(verifications::latest))
+        .route("/v1/flagger/gate", post(verifications::flagger_gate))
+        .route(
+            "/v1/flagger/rollback",
+            post(verifications::flagger_rollback),
+        )
         .route("/v1/watches", axum::routing::post(watches::start))
         .route("/v1/watches/{id}", get(watches::get))
         .route(

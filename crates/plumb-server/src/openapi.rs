@@ -32,6 +32,11 @@ pub fn document() -> Value {
                 op["security"] = json!([{"bearer": []}]);
                 op["x-roles"] = json!(roles.iter().map(|r| r.name()).collect::<Vec<_>>());
             }
+            Access::Hook(roles) => {
+                op["security"] = json!([{"bearer": []}, {}]);
+                op["x-token-in-body"] = json!("metadata.token");
+                op["x-roles"] = json!(roles.iter().map(|r| r.name()).collect::<Vec<_>>());
+            }
             // Web UI pages are not part of the API document.
             Access::Session(_) => continue,
         }

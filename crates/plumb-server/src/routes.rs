@@ -14,16 +14,22 @@ pub enum Access {
     Roles(&'static [Role]),
     /// A web UI session (cookie) whose token has one of these roles.
     Session(&'static [Role]),
+    /// An API token of one of these roles, as `Authorization: Bearer` or, for callers that
+    /// cannot send headers (Flagger's webhooks), in the JSON body at `metadata.token`.
+    /// Authenticated and authorised exactly like [`Access::Roles`], before any handler runs.
+    Hook(&'static [Role]),
 }
 
 const READERS: &[Role] = &[Role::Admin, Role::Auditor, Role::IncidentManager];
 const WRITERS: &[Role] = &[Role::Admin, Role::Recorder];
-/// A progressive delivery controller reads its system's verdicts with a recorder token.
+/// A progressive delivery controller reads its system's verdicts with a controller token
+/// (or the pipeline's recorder token).
 const VERDICT_READERS: &[Role] = &[
     Role::Admin,
     Role::Auditor,
     Role::IncidentManager,
     Role::Recorder,
+    Role::Controller,
 ];
 const ALL: &[Role] = &[
     Role::Admin,
@@ -152,6 +158,18 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
         "/v1/verifications/latest",
         Access::Roles(VERDICT_READERS),
         "The latest post-deployment verification of a system (?system=, optional &commit=): successful, failed, inconclusive or pending; for Argo Rollouts' web metric",
+    ),
+    (
+        "POST",
+        "/v1/flagger/gate",
+        Access::Hook(VERDICT_READERS),
+        "Flagger webhook (confirm-promotion or rollout): 200 when the latest verification of metadata.system is successful, 412 otherwise; token in metadata.token",
+    ),
+    (
+        "POST",
+        "/v1/flagger/rollback",
+        Access::Hook(VERDICT_READERS),
+        "Flagger rollback webhook: 200 (roll back) when the latest verification of metadata.system failed, 412 otherwise; token in metadata.token",
     ),
     (
         "POST",

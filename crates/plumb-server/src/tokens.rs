@@ -27,6 +27,10 @@ pub enum Role {
     IncidentManager,
     /// Scrape `/metrics`; nothing else (Prometheus' bearer token).
     Metrics,
+    /// Ask for the post-deployment verdicts of its systems; nothing else. The token a
+    /// progressive delivery controller (Argo Rollouts, Flagger) holds: it sits in cluster
+    /// configuration that many people can read, so it can neither write nor read evidence.
+    Controller,
 }
 
 impl Role {
@@ -38,6 +42,7 @@ impl Role {
             "auditor" => Some(Role::Auditor),
             "incident-manager" => Some(Role::IncidentManager),
             "metrics" => Some(Role::Metrics),
+            "controller" => Some(Role::Controller),
             _ => None,
         }
     }
@@ -50,6 +55,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::IncidentManager => "incident-manager",
             Role::Metrics => "metrics",
+            Role::Controller => "controller",
         }
     }
 
@@ -211,8 +217,8 @@ impl Tokens {
         ttl: Option<Duration>,
         now: DateTime<Utc>,
     ) -> Result<(String, TokenRecord), String> {
-        if role == Role::Recorder && systems.is_empty() {
-            return Err("a recorder token needs at least one system".into());
+        if matches!(role, Role::Recorder | Role::Controller) && systems.is_empty() {
+            return Err(format!("a {} token needs at least one system", role.name()));
         }
         if matches!(role, Role::Admin | Role::Metrics) && !systems.is_empty() {
             return Err(format!(
@@ -330,6 +336,12 @@ mod tests {
         assert!(
             t.create(Role::Recorder, vec![], "ci", None, now).is_err(),
             "recorders need systems"
+        );
+        assert!(
+            t.create(Role::Controller, vec![], "flagger", None, now)
+                .unwrap_err()
+                .contains("controller token needs at least one system"),
+            "controllers need systems"
         );
         let (_, r) = t
             .create(Role::Recorder, vec!["payments".into()], "ci", None, now)

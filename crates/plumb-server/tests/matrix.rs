@@ -14,12 +14,13 @@ use plumb_server::tokens::{Role, Tokens};
 use plumb_testkit::{Resp, http};
 
 const BANK_MODEL: &str = include_str!("../../../examples/model/bank.yaml");
-const ROLES: [Role; 5] = [
+const ROLES: [Role; 6] = [
     Role::Admin,
     Role::Recorder,
     Role::Auditor,
     Role::IncidentManager,
     Role::Metrics,
+    Role::Controller,
 ];
 
 fn call(
@@ -71,6 +72,9 @@ fn request(
         ("POST", "/v1/alerts") => br#"{"id":"a1","status":"firing","title":"X","service":"payments","started_at":"2026-01-01T00:00:00Z"}"#.to_vec(),
         ("POST", "/v1/incidents") => br#"{"title":"opened by the role test"}"#.to_vec(),
         ("POST", "/v1/watches") => br#"{"system":"payments"}"#.to_vec(),
+        ("POST", "/v1/flagger/gate" | "/v1/flagger/rollback") => {
+            br#"{"name":"payments","namespace":"prod","phase":"Progressing","metadata":{"system":"payments"}}"#.to_vec()
+        }
         ("POST", "/v1/incidents/{id}") => br#"{"op":"resolve"}"#.to_vec(),
         ("POST", "/v1/threats") => br#"{"detected_at":"2026-01-01T00:00:00Z","description":"x","potential_impact":"y","criteria":["data_losses"],"status":"active","actions_taken":"z","services":["payments"],"test":{"could_affect_critical_functions_or_others":true,"high_probability":false}}"#.to_vec(),
         _ => vec![],
@@ -98,10 +102,11 @@ fn every_route_against_every_role_and_method() {
     let srv = Server::start_with(|c| c.max_auth_failures = 100_000);
     let tokens: Vec<(Role, String)> = ROLES
         .into_iter()
-        // Recorders are scoped to the system the requests name; readers are not scoped here
+        // Recorders and controllers are scoped to the system the requests name (they must be);
+        // readers are not scoped here
         // (read scoping has its own test, scope.rs).
         .map(|r| {
-            let systems: &[&str] = if r == Role::Recorder {
+            let systems: &[&str] = if matches!(r, Role::Recorder | Role::Controller) {
                 &["payments"]
             } else {
                 &[]
@@ -148,7 +153,7 @@ fn every_route_against_every_role_and_method() {
             match access {
                 Access::Public => assert_eq!(anon.status, 200, "{m} {path}"),
                 Access::Session(_) => unreachable!("API rows take tokens"),
-                Access::Roles(allowed) => {
+                Access::Roles(allowed) | Access::Hook(allowed) => {
                     assert_eq!(anon.status, 401, "{m} {path} without a token");
                     if m == "HEAD" {
                         assert!(anon.body.is_empty(), "HEAD {path} answers no body");
@@ -163,8 +168,12 @@ fn every_route_against_every_role_and_method() {
                         let r = call(&srv, m, &p, Some(secret), ct, &body);
                         calls += 1;
                         if allowed.contains(role) {
+                            // 412: a Flagger hook's "no" (nothing is verified here).
                             assert!(
-                                r.status < 400 || r.status == 404 || r.status == 409,
+                                r.status < 400
+                                    || r.status == 404
+                                    || r.status == 409
+                                    || (r.status == 412 && path.starts_with("/v1/flagger/")),
                                 "{m} {path} as {role:?}: {} {}",
                                 r.status,
                                 r.text()
@@ -234,7 +243,7 @@ fn every_route_against_every_role_and_method() {
                     "{m} {path}: {}",
                     anon.status
                 ),
-                Access::Roles(_) => unreachable!(),
+                Access::Roles(_) | Access::Hook(_) => unreachable!(),
                 Access::Session(allowed) => {
                     assert_eq!(
                         anon.status,
@@ -338,4 +347,68 @@ fn every_route_against_every_role_and_method() {
         .verify(plumb_ledger::verify::VerifyOptions::default())
         .unwrap();
     assert!(report.ok(), "{report:?}");
+}
+
+/// Flagger cannot send headers, so its webhooks carry the token in `metadata.token`: it is
+/// authenticated and authorised there exactly as a bearer token is, and nothing about the
+/// request is answered before that.
+#[test]
+fn flagger_hooks_take_their_token_from_the_body() {
+    let srv = Server::start_with(|c| c.max_auth_failures = 100_000);
+    let (controller, _) = srv.token(Role::Controller, &["payments"]);
+    let (metrics, _) = srv.token(Role::Metrics, &[]);
+    let hook = |token: &str, system: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "name": "payments", "namespace": "prod", "phase": "Progressing",
+            "checksum": "6d5f", "metadata": {"system": system, "token": token},
+        }))
+        .unwrap()
+    };
+    let post = |path: &str, auth: Option<&str>, body: &[u8]| {
+        call(&srv, "POST", path, auth, "application/json", body)
+    };
+    for path in ["/v1/flagger/gate", "/v1/flagger/rollback"] {
+        // Nothing is verified yet: neither proceed nor roll back.
+        let r = post(path, None, &hook(&controller, "payments"));
+        assert_eq!(r.status, 412, "{path}: {}", r.text());
+        let v = r.json();
+        assert_eq!(v["verdict"], "pending", "{v}");
+        assert_eq!(v["canary"], "prod/payments", "{v}");
+        assert!(!r.text().contains(&controller), "the token is never echoed");
+        // Without a token, with a wrong one, with one that is not JSON: unauthenticated.
+        for body in [
+            hook("", "payments"),
+            hook("plumb_nottherightone", "payments"),
+            b"{not json".to_vec(),
+            br#"{"metadata":{"token":42}}"#.to_vec(),
+        ] {
+            assert_eq!(post(path, None, &body).status, 401, "{path}");
+        }
+        // A valid token of a role that may not ask, or for another system: refused.
+        assert_eq!(post(path, None, &hook(&metrics, "payments")).status, 403);
+        assert_eq!(post(path, None, &hook(&controller, "cards")).status, 403);
+        // A body larger than any webhook's is refused before it is parsed.
+        let mut big = hook(&controller, "payments");
+        big.extend(std::iter::repeat_n(b' ', 20 * 1024));
+        assert_eq!(post(path, None, &big).status, 413, "{path}");
+        // A bearer header works too; then the body must still be a Flagger payload naming
+        // the system.
+        assert_eq!(post(path, Some(&controller), b"[]").status, 400);
+        let r = post(
+            path,
+            Some(&controller),
+            br#"{"name":"p","namespace":"n","metadata":{}}"#,
+        );
+        assert_eq!(r.status, 400);
+        assert!(
+            r.text().contains("metadata must name the system"),
+            "{}",
+            r.text()
+        );
+    }
+    // A controller token reads verdicts and nothing else.
+    assert_eq!(
+        call(&srv, "GET", "/v1/entries", Some(&controller), "", b"").status,
+        403
+    );
 }
