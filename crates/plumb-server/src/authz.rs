@@ -138,7 +138,7 @@ pub async fn authorise(
         Lookup::Found(route, Access::Hook(roles)) => {
             let (secret, mut req) = match bearer(req.headers()) {
                 Some(b) => (Some(b), req),
-                None => match token_in_body(req).await {
+                None => match token_in_body(&s, req).await {
                     Ok(found) => found,
                     Err(r) => return *r,
                 },
@@ -242,8 +242,12 @@ const HOOK_BODY_LIMIT: usize = 16 * 1024;
 /// The token a webhook carries in its JSON body (`metadata.token`), for callers that cannot
 /// send an `Authorization` header. The body is read (bounded) and put back for the handler.
 /// A body that is not JSON or has no token yields no secret, so the caller is refused as
-/// unauthenticated before anything else is said about its request.
-async fn token_in_body(req: Request) -> Result<(Option<String>, Request), Box<Response>> {
+/// unauthenticated before anything is said about what it asked; only a body too large (413)
+/// or too slow (408) is refused before that, as it cannot be read.
+async fn token_in_body(
+    s: &AppState,
+    req: Request,
+) -> Result<(Option<String>, Request), Box<Response>> {
     #[derive(serde::Deserialize)]
     struct Hook {
         metadata: Option<Metadata>,
@@ -253,18 +257,38 @@ async fn token_in_body(req: Request) -> Result<(Option<String>, Request), Box<Re
         token: Option<String>,
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, HOOK_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            Box::new(
+    // The body is read before anyone is authenticated, so its read is bounded in time as
+    // well as size: a client trickling it cannot hold a connection.
+    let read = tokio::time::timeout(
+        s.request_timeout,
+        axum::body::to_bytes(body, HOOK_BODY_LIMIT),
+    );
+    let bytes = match read.await {
+        Err(_) => {
+            s.metrics
+                .timeouts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Err(Box::new(
+                Problem::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request-timeout",
+                    "the webhook's body did not arrive in time",
+                )
+                .into_response(),
+            ));
+        }
+        Ok(Err(_)) => {
+            return Err(Box::new(
                 Problem::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "too-large",
                     format!("a webhook body holds at most {HOOK_BODY_LIMIT} bytes"),
                 )
                 .into_response(),
-            )
-        })?;
+            ));
+        }
+        Ok(Ok(b)) => b,
+    };
     let secret = serde_json::from_slice::<Hook>(&bytes)
         .ok()
         .and_then(|h| h.metadata)

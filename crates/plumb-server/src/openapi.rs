@@ -33,7 +33,8 @@ pub fn document() -> Value {
                 op["x-roles"] = json!(roles.iter().map(|r| r.name()).collect::<Vec<_>>());
             }
             Access::Hook(roles) => {
-                op["security"] = json!([{"bearer": []}, {}]);
+                // Not `{}` (anonymous): the token is required, only its place differs.
+                op["security"] = json!([{"bearer": []}]);
                 op["x-token-in-body"] = json!("metadata.token");
                 op["x-roles"] = json!(roles.iter().map(|r| r.name()).collect::<Vec<_>>());
             }

@@ -31,6 +31,14 @@ const VERDICT_READERS: &[Role] = &[
     Role::Recorder,
     Role::Controller,
 ];
+/// A watch's state names its record and incident: for readers and the pipeline, not for a
+/// controller's token.
+const WATCH_READERS: &[Role] = &[
+    Role::Admin,
+    Role::Auditor,
+    Role::IncidentManager,
+    Role::Recorder,
+];
 const ALL: &[Role] = &[
     Role::Admin,
     Role::Auditor,
@@ -180,7 +188,7 @@ pub const ROUTES: &[(&str, &str, Access, &str)] = &[
     (
         "GET",
         "/v1/watches/{id}",
-        Access::Roles(VERDICT_READERS),
+        Access::Roles(WATCH_READERS),
         "A watch the server runs: running, or done with its verdict, record and incident",
     ),
     (

@@ -21,11 +21,15 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// The read scope of a token: its systems when it has any, else everything. Admins and
-    /// metrics tokens are never scoped (token creation refuses systems for them).
+    /// The read scope of a token: its systems when it has any, else everything (auditors and
+    /// incident managers). Admins and metrics tokens are never scoped (token creation refuses
+    /// systems for them); recorders and controllers always are.
     pub fn of(t: &TokenRecord) -> Scope {
         match t.role {
             Role::Admin | Role::Metrics => Scope::All,
+            // Never every system by omission: a recorder or controller token without systems
+            // (which token creation refuses) reads nothing.
+            Role::Recorder | Role::Controller => Scope::Systems(t.systems.clone()),
             _ if t.systems.is_empty() => Scope::All,
             _ => Scope::Systems(t.systems.clone()),
         }

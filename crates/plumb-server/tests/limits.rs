@@ -95,3 +95,44 @@ fn a_trickling_body_is_answered_408_at_the_request_timeout() {
     assert!(said.contains("request-timeout"), "{said}");
     srv.stop();
 }
+
+/// A Flagger webhook's body is read before its token is known (the token is in it): an
+/// anonymous client trickling it is cut off at the request timeout like anyone else.
+#[test]
+fn an_anonymous_trickling_webhook_body_is_answered_408() {
+    let srv = Server::start_with(|c| c.request_timeout = Duration::from_secs(1));
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let head = "POST /v1/flagger/gate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 16000\r\n\r\n{\"metadata";
+    s.write_all(head.as_bytes()).unwrap();
+    let (said, _) = read_until_closed(&mut s, Duration::from_secs(10));
+    assert!(said.starts_with("HTTP/1.1 408"), "{said}");
+    srv.stop();
+}
+
+/// Wrong tokens in webhook bodies count against the client like wrong bearer tokens; a wrong
+/// bearer header is not rescued by a right token in the body.
+#[test]
+fn wrong_webhook_tokens_are_limited_and_a_bad_header_is_not_rescued() {
+    let srv = Server::start_with(|c| c.max_auth_failures = 3);
+    let (controller, _) = srv.token(Role::Controller, &["payments"]);
+    let body = |t: &str| {
+        format!(
+            r#"{{"name":"p","namespace":"n","metadata":{{"system":"payments","token":"{t}"}}}}"#
+        )
+    };
+    let post = |auth: Option<&str>, b: &str| {
+        let a = auth.map(|t| format!("Bearer {t}"));
+        let mut h = vec![("Content-Type", "application/json")];
+        if let Some(a) = &a {
+            h.push(("Authorization", a.as_str()));
+        }
+        plumb_testkit::http(srv.addr, "POST", "/v1/flagger/rollback", &h, b.as_bytes()).status
+    };
+    assert_eq!(post(Some("plumb_wrong"), &body(&controller)), 401);
+    assert_eq!(post(None, &body("plumb_wrong")), 401);
+    assert_eq!(post(None, &body("plumb_wrong")), 401);
+    assert_eq!(post(None, &body("plumb_wrong")), 429);
+    // A valid token is never held back by the limiter.
+    assert_eq!(post(None, &body(&controller)), 412);
+    srv.stop();
+}
