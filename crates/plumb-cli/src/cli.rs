@@ -215,13 +215,14 @@ pub enum Command {
     #[command(subcommand)]
     Resilience(ResilienceCmd),
 
-    /// The DORA Register of Information (ITS 2024/2956): its templates and the EBA codes.
-    ///
-    /// Building, checking and importing registers are coming; today the catalogue answers what
-    /// each template and column holds and which codes a closed list allows.
+    /// The DORA Register of Information (ITS 2024/2956): built from the architecture model and
+    /// a register file, checked as the EBA checks it, imported from an earlier submission.
     ///
     /// Examples:
-    ///   plumb register templates                 # the 15 templates and their keys
+    ///   plumb register build examples/register/register.yaml --model examples/model/bank.yaml --out out/
+    ///   plumb register check out/5299...IND_DE_DORA010100_DORA_2025-12-31_....zip
+    ///   plumb register import last-year.zip --out register.yaml
+    ///   plumb register diff last-year.zip out/this-year.zip
     ///   plumb register templates B_02.02         # one template's columns
     ///   plumb register codes ICT_SERVICE_TYPE    # the EBA codes of a closed list
     #[command(subcommand, verbatim_doc_comment)]
@@ -1106,6 +1107,68 @@ pub struct WatchArgs {
 /// `plumb register`.
 #[derive(Debug, Subcommand)]
 pub enum RegisterCmd {
+    /// Build the report package (xBRL-CSV zip) from a register file and the model, then check
+    /// it. Writes <LEI>.<CON|IND>_<CC>_DORA010100_DORA_<date>_<created>.zip into --out. Same
+    /// inputs (and --created), same bytes. Exit 1 when the package would be rejected.
+    #[command(verbatim_doc_comment)]
+    Build {
+        /// The register file (YAML, see examples/register/register.yaml).
+        file: PathBuf,
+        /// The architecture model: providers, contracts, ICT services, functions.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Directory to write the zip into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// The creation time in the package name and the zip (RFC 3339); default now.
+        #[arg(long, value_name = "TIME")]
+        created: Option<String>,
+        /// Record the package's digest and the check result in the ledger.
+        #[arg(long)]
+        record: bool,
+        /// Also write the findings as SARIF 2.1.0.
+        #[arg(long, value_name = "FILE")]
+        sarif_out: Option<PathBuf>,
+    },
+    /// Check a package (zip or directory) or a register file as the EBA does: the package's
+    /// structure, the blocking technical checks (805 empty key, 806 duplicate key, 807
+    /// unresolved reference, 808 filing indicators, 503 codes), the EBA's DPM validation rules
+    /// (warnings), LEI check digits, and Plumbline's cross-checks with --model (advice).
+    /// Exit 1 when something blocks the submission.
+    #[command(verbatim_doc_comment)]
+    Check {
+        /// A package zip, an unzipped package, a folder of the tables' CSVs, or a register file.
+        input: PathBuf,
+        /// The architecture model, for the cross-checks (and to build a register file).
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+        /// Also write the findings as SARIF 2.1.0.
+        #[arg(long, value_name = "FILE")]
+        sarif_out: Option<PathBuf>,
+    },
+    /// Read an existing package (zip, directory or CSV folder) into a register file whose
+    /// `tables:` hold its rows, so a bank starts from what it submitted.
+    Import {
+        /// The package.
+        package: PathBuf,
+        /// The register file to write (refused if it exists).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The country in package names (the authority's), when the package name lacks it.
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
+    },
+    /// What changed between two registers (packages or register files): rows added, removed
+    /// and changed per template, contracts and providers first. Markdown, or JSON.
+    Diff {
+        /// The earlier register.
+        a: PathBuf,
+        /// The later register.
+        b: PathBuf,
+        /// The architecture model, when either is a register file.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+    },
     /// The templates in filing order, or one template's columns.
     Templates {
         /// A template code, e.g. B_02.01.

@@ -13,6 +13,7 @@ mod metrics;
 mod model;
 mod output;
 mod register;
+mod register_package;
 mod remote;
 mod resilience;
 mod scaffold;
@@ -169,7 +170,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Incident(a) => incident::run(store, format, a, now, server),
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Resilience(c) => resilience::run(store, format, c, now),
-        Command::Register(c) => register::run(format, c),
+        Command::Register(c) => register::run(store, format, c, now),
         Command::Watch(a) => match server {
             Some(r) => watch::remote(r, store, format, a),
             None => watch::run(store, format, a),

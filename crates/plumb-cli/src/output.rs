@@ -95,3 +95,19 @@ pub fn mark(ok: bool) -> String {
         (false, false) => "FAILED".into(),
     }
 }
+
+/// Writes a file whole or not at all: into a temporary file beside it, then renamed over it,
+/// so an interrupted write never leaves half a package or report.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::usage(format!("{}: {e}", path.display()))
+        })
+}

@@ -1,5 +1,5 @@
 //! `plumb register`: the catalogue of the Register of Information (`plumb_register::catalogue`)
-//! as text or JSON. Output only.
+//! as text or JSON; build, check, import and diff are in `register_package`. Output only.
 
 use std::process::ExitCode;
 
@@ -8,10 +8,45 @@ use serde_json::json;
 use crate::cli::{Format, RegisterCmd};
 use crate::output::{Failure, emit};
 
-/// Runs `plumb register templates|codes`.
-pub fn run(format: Format, cmd: &RegisterCmd) -> Result<ExitCode, Failure> {
+/// Runs `plumb register`.
+pub fn run(
+    store: &std::path::Path,
+    format: Format,
+    cmd: &RegisterCmd,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ExitCode, Failure> {
+    use crate::register_package as rp;
     let c = plumb_register::catalogue::catalogue().map_err(Failure::usage)?;
     match cmd {
+        RegisterCmd::Build {
+            file,
+            model,
+            out,
+            created,
+            record,
+            sarif_out,
+        } => rp::build(
+            format,
+            store,
+            file,
+            model.as_deref(),
+            out,
+            created.as_deref(),
+            *record,
+            sarif_out.as_ref(),
+            now,
+        ),
+        RegisterCmd::Check {
+            input,
+            model,
+            sarif_out,
+        } => rp::check(format, input, model.as_deref(), sarif_out.as_ref()),
+        RegisterCmd::Import {
+            package,
+            out,
+            country,
+        } => rp::import(format, package, out, country.as_deref()),
+        RegisterCmd::Diff { a, b, model } => rp::diff(format, a, b, model.as_deref()),
         RegisterCmd::Templates { code: None } => {
             let list: Vec<_> = c
                 .templates

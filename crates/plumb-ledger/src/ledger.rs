@@ -369,6 +369,27 @@ impl Ledger {
             .ok_or_else(|| Error::NotFound(format!("entry {index} does not exist")))
     }
 
+    /// The predicate of entry `index` when the store key signed it, it parses and its type is
+    /// `predicate_type`; `None` otherwise. Readers of Plumbline's own records use this: the
+    /// store holds hostile data, and only what Plumbline itself signed is its evidence.
+    pub fn store_signed_predicate(
+        &mut self,
+        index: u64,
+        predicate_type: &str,
+    ) -> Result<Option<serde_json::Value>> {
+        let entry = self.entry(index)?;
+        let Ok(e) = crate::entry::LogEntry::parse(&entry.bytes) else {
+            return Ok(None);
+        };
+        if e.envelope.verify(&[self.public_key()]).is_err() {
+            return Ok(None);
+        }
+        Ok(e.statement()
+            .ok()
+            .filter(|st| st.predicate_type == predicate_type)
+            .map(|st| st.predicate))
+    }
+
     /// Subject digests stored for an entry.
     pub fn subjects(&mut self, index: u64) -> Result<Vec<(String, String)>> {
         self.backend.subjects(index)

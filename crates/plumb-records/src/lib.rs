@@ -9,6 +9,7 @@ pub mod deployment;
 pub mod gate;
 pub mod incident;
 pub mod model_check;
+pub mod register;
 pub mod resilience;
 pub mod threat;
 pub mod verification;
@@ -64,6 +65,7 @@ pub fn schemas() -> Vec<(&'static str, &'static str, serde_json::Value)> {
         entry::<gate::Decision>(),
         entry::<incident::Event>(),
         entry::<model_check::Report>(),
+        entry::<register::RegisterPackage>(),
         entry::<threat::ThreatRecord>(),
         entry::<resilience::ResilienceTest>(),
         entry::<verification::Verification>(),

@@ -27,20 +27,8 @@ pub(crate) fn signed_at<R: plumb_records::Record>(
     l: &mut plumb_ledger::Ledger,
     i: u64,
 ) -> Result<Option<R>, Error> {
-    let entry = l.entry(i)?;
-    let Ok(e) = plumb_ledger::entry::LogEntry::parse(&entry.bytes) else {
-        return Ok(None);
-    };
-    if e.envelope.verify(&[l.public_key()]).is_err() {
-        return Ok(None);
-    }
-    let Ok(st) = e.statement() else {
-        return Ok(None);
-    };
-    if st.predicate_type != R::PREDICATE_TYPE {
-        return Ok(None);
-    }
-    Ok(R::from_predicate(&st.predicate).ok())
+    Ok(l.store_signed_predicate(i, R::PREDICATE_TYPE)?
+        .and_then(|p| R::from_predicate(&p).ok()))
 }
 
 /// Every record of type `R` in the store signed by the store key, with its entry index, in log

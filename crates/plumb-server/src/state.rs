@@ -23,7 +23,7 @@ use plumb_records::audit::AuditEvent;
 pub const AUDIT: &str = <AuditEvent as plumb_records::Record>::PREDICATE_TYPE;
 /// Predicate types only the server writes, signed with the store key: incident events, audit
 /// records (which include token and session events), gate decisions, model checks,
-/// resilience tests and post-deployment verifications. An
+/// resilience tests, post-deployment verifications and register packages. An
 /// envelope of one of these types is refused on `POST /v1/entries` whoever signed it (a
 /// store-signed one could be a replay from an export), and readers believe such records only
 /// when the store key signed them.
@@ -35,6 +35,7 @@ pub const RESERVED_TYPES: &[&str] = &[
     plumb_model::check::PREDICATE_TYPE,
     <plumb_records::resilience::ResilienceTest as plumb_records::Record>::PREDICATE_TYPE,
     <plumb_records::verification::Verification as plumb_records::Record>::PREDICATE_TYPE,
+    <plumb_records::register::RegisterPackage as plumb_records::Record>::PREDICATE_TYPE,
 ];
 
 /// Failed authentications allowed per client address per window.

@@ -1,0 +1,823 @@
+//! The register built from the demo bank's model and register file: a package the EBA's
+//! blocking checks and validation rules accept, the same bytes for the same inputs, that reads
+//! back to the same tables. Then every check, each with a register that breaks it.
+
+use chrono::{DateTime, TimeZone, Utc};
+use plumb_register::finding::{Finding, Severity};
+use plumb_register::package::{Contents, read_zip, write};
+use plumb_register::read::read;
+use plumb_register::tables::{Parameters, Row, Tables};
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn demo() -> (Parameters, Tables) {
+    let text = std::fs::read_to_string(root().join("examples/register/register.yaml")).unwrap();
+    let f = plumb_register::file::parse(&text).unwrap();
+    let m = plumb_model::load(&root().join("examples/model/bank.yaml")).unwrap();
+    plumb_register::derive::derive(&f, Some(&m)).unwrap()
+}
+
+fn created() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 20, 9, 0, 0).unwrap()
+}
+
+fn check(t: &Tables) -> Vec<Finding> {
+    plumb_register::check::check(t).unwrap()
+}
+
+fn rules(f: &[Finding]) -> Vec<String> {
+    f.iter().map(|x| x.rule.clone()).collect()
+}
+
+/// Whether `f` holds a finding of `rule` at `template`.
+fn has(f: &[Finding], rule: &str, template: &str) -> bool {
+    f.iter().any(|x| x.rule == rule && x.template == template)
+}
+
+#[test]
+fn the_demo_bank_builds_a_package_the_eba_accepts() {
+    let (p, t) = demo();
+    let f = check(&t);
+    assert!(f.is_empty(), "{f:#?}");
+    // What the model gives: both providers, both contracts, every service type per function.
+    assert_eq!(t.of("B_05.01").len(), 2);
+    assert_eq!(t.of("B_02.01").len(), 2);
+    let services: Vec<&str> = t
+        .of("B_02.02")
+        .iter()
+        .map(|r| r["c0060"].as_str())
+        .collect();
+    assert!(services.contains(&"eba_TA:S17") && services.contains(&"eba_TA:S19"));
+    assert!(
+        t.of("B_02.02")
+            .iter()
+            .any(|r| r["c0050"] == "fn-payments" && r["c0030"] == "5299000CARDPR0C0EU62")
+    );
+    // RTO and RPO are whole hours, rounded up (payments' RPO is a quarter of an hour).
+    let payments = t
+        .of("B_06.01")
+        .iter()
+        .find(|r| r["c0010"] == "fn-payments")
+        .unwrap();
+    assert_eq!(
+        (payments["c0080"].as_str(), payments["c0090"].as_str()),
+        ("2", "1")
+    );
+
+    // The package: named as the authority expects; same inputs, same bytes.
+    let a = write(&p, &t, created()).unwrap();
+    let b = write(&p, &t, created()).unwrap();
+    assert_eq!(a.bytes, b.bytes);
+    assert_eq!(
+        a.file_name,
+        "5299000SMALLBANK0D95.IND_DE_DORA010100_DORA_2025-12-31_20260320090000000.zip"
+    );
+    let later = write(&p, &t, created() + chrono::Duration::milliseconds(1)).unwrap();
+    assert_ne!(later.file_name, a.file_name);
+
+    // Read back: no structural finding, the same tables, every template reported.
+    let c = read_zip(&a.bytes).unwrap();
+    let r = read(&c, Some(&a.file_name)).unwrap();
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.tables, t);
+    assert_eq!(r.reported.len(), 15);
+    let params = c.files["reports/parameters.csv"].clone();
+    assert!(
+        String::from_utf8(params)
+            .unwrap()
+            .contains("entityID,rs:5299000SMALLBANK0D95.IND\r\n")
+    );
+    // Every table file has its header even when empty, and CRLF line ends.
+    let branches = String::from_utf8(c.files["reports/b_01.03.csv"].clone()).unwrap();
+    assert_eq!(branches, "c0010,c0020,c0030,c0040\r\n");
+}
+
+#[test]
+fn import_then_build_reproduces_the_tables() {
+    let (p, t) = demo();
+    let built = write(&p, &t, created()).unwrap();
+    let r = read(&read_zip(&built.bytes).unwrap(), Some(&built.file_name)).unwrap();
+    let file = plumb_register::file::RegisterFile {
+        format: plumb_register::file::FORMAT.into(),
+        parameters: Some(Parameters {
+            country: "DE".into(),
+            ..r.parameters.clone().unwrap()
+        }),
+        tables: r.tables.rows.clone(),
+        ..Default::default()
+    };
+    let yaml = plumb_register::file::to_yaml(&file).unwrap();
+    let again = plumb_register::file::parse(&yaml).unwrap();
+    let (p2, t2) = plumb_register::derive::derive(&again, None).unwrap();
+    let rebuilt = write(&p2, &t2, created()).unwrap();
+    assert_eq!(
+        rebuilt.bytes, built.bytes,
+        "import then build gives the same package"
+    );
+}
+
+/// The EBA's own sample package: it imports, its structure passes, its filler keys do not
+/// resolve and each broken reference is reported by its rule; import → build gives its tables.
+#[test]
+fn the_eba_sample_imports_and_its_broken_references_are_named() {
+    let Some(corpus) = plumb_testkit::corpus() else {
+        return;
+    };
+    let dir = corpus.join("../reference/register-of-information/samples");
+    let name = "DUMMYLEI123456789012.CON_FR_DORA010100_DORA_2024-12-31_20241213174803429.zip";
+    let bytes = std::fs::read(dir.join(name)).unwrap();
+    let r = read(&read_zip(&bytes).unwrap(), Some(name)).unwrap();
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.tables.len(), 29);
+    let f = check(&r.tables);
+    let broken: std::collections::BTreeSet<String> = f
+        .iter()
+        .filter(|x| x.rule == "807")
+        .filter_map(|x| x.message.split(':').next().map(str::to_string))
+        .collect();
+    for rule in [
+        "R1",
+        "R2",
+        "R5_B_01.02",
+        "R9",
+        "R14",
+        "R19",
+        "R20",
+        "R21",
+        "R22",
+    ] {
+        assert!(broken.contains(rule), "{rule} not in {broken:?}");
+    }
+    let p = r.parameters.clone().unwrap();
+    assert_eq!(
+        (p.entity.as_str(), p.reference_date.as_str()),
+        ("DUMMYLEI123456789012", "2024-12-31")
+    );
+    let again = write(
+        &Parameters {
+            country: "FR".into(),
+            ..p
+        },
+        &r.tables,
+        Utc.with_ymd_and_hms(2024, 12, 13, 17, 48, 3).unwrap()
+            + chrono::Duration::milliseconds(429),
+    )
+    .unwrap();
+    assert_eq!(again.file_name, name);
+    let back = read(&read_zip(&again.bytes).unwrap(), Some(name)).unwrap();
+    assert_eq!(back.tables, r.tables);
+}
+
+/// A change that breaks a register.
+type Breaks = Box<dyn Fn(&mut Tables)>;
+
+fn first_mut<'a>(t: &'a mut Tables, template: &str) -> &'a mut Row {
+    t.rows
+        .get_mut(template)
+        .and_then(|r| r.first_mut())
+        .unwrap()
+}
+
+#[test]
+fn each_blocking_table_check_has_a_register_that_breaks_it() {
+    let (_, good) = demo();
+    let cases: Vec<(&str, &str, Breaks)> = vec![
+        (
+            "805",
+            "B_02.02",
+            Box::new(|t| {
+                first_mut(t, "B_02.02").remove("c0150");
+            }),
+        ),
+        (
+            "806",
+            "B_05.01",
+            Box::new(|t| {
+                let r = t.of("B_05.01")[0].clone();
+                t.rows.get_mut("B_05.01").unwrap().push(r);
+            }),
+        ),
+        (
+            "503",
+            "B_02.02",
+            Box::new(|t| {
+                first_mut(t, "B_02.02").insert("c0060".into(), "Cloud services: IaaS".into());
+            }),
+        ),
+        (
+            "330",
+            "B_02.02",
+            Box::new(|t| {
+                first_mut(t, "B_02.02").insert("c0070".into(), "01/02/2023".into());
+            }),
+        ),
+        (
+            "331",
+            "B_02.02",
+            Box::new(|t| {
+                first_mut(t, "B_02.02").insert("c0100".into(), "90.5".into());
+            }),
+        ),
+        (
+            "305",
+            "B_02.01",
+            Box::new(|t| {
+                first_mut(t, "B_02.01").insert("c0050".into(), "1,850,000 EUR".into());
+            }),
+        ),
+        (
+            "333",
+            "B_03.01",
+            Box::new(|t| {
+                first_mut(t, "B_03.01").insert("c0030".into(), "yes".into());
+            }),
+        ),
+        (
+            "CSV-045",
+            "B_02.01",
+            Box::new(|t| {
+                first_mut(t, "B_02.01").insert("c0030".into(), "#nil".into());
+            }),
+        ),
+        (
+            "801",
+            "B_02.01",
+            Box::new(|t| {
+                first_mut(t, "B_02.01").insert("c9999".into(), "x".into());
+            }),
+        ),
+        (
+            "510",
+            "B_08.01",
+            Box::new(|t| {
+                t.push("B_08.01", Row::new());
+            }),
+        ),
+        (
+            "724",
+            "B_01.01",
+            Box::new(|t| {
+                t.rows.clear();
+            }),
+        ),
+    ];
+    for (rule, template, breaks) in cases {
+        let mut t = good.clone();
+        breaks(&mut t);
+        let f = check(&t);
+        assert!(
+            has(&f, rule, template),
+            "{rule} at {template}: {:?}",
+            rules(&f)
+        );
+        let hit = f.iter().find(|x| x.rule == rule).unwrap();
+        assert_eq!(hit.severity, Severity::Blocking, "{rule}");
+        assert!(!hit.fix.is_empty());
+    }
+}
+
+/// Every reference between templates (807, R1 to R22): a row whose reference names nothing is
+/// reported with the reference's rule, at the referring template, row and column.
+#[test]
+fn every_foreign_key_is_checked() {
+    let cat = plumb_register::catalogue::catalogue().unwrap();
+    let (_, good) = demo();
+    assert_eq!(cat.foreign_keys.len(), 22);
+    for fk in &cat.foreign_keys {
+        let mut t = good.clone();
+        // A row of the referring template: the demo's first, or one made of its key columns.
+        let template = cat.template(&fk.from_template).unwrap();
+        let mut row = t.of(&fk.from_template).first().cloned().unwrap_or_else(|| {
+            template
+                .columns
+                .iter()
+                .map(|c| (c.code.clone(), "x".to_string()))
+                .collect()
+        });
+        for c in &fk.from_columns {
+            row.insert(c.clone(), "NOWHERE".into());
+        }
+        t.rows.insert(fk.from_template.clone(), vec![row]);
+        let f = check(&t);
+        let short = fk
+            .rule
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches('_');
+        assert!(
+            f.iter().any(|x| x.rule == "807"
+                && x.template == fk.from_template
+                && x.row == Some(1)
+                && x.message.starts_with(&format!("{short}:"))),
+            "{}: {:?}",
+            fk.rule,
+            f.iter()
+                .filter(|x| x.rule == "807")
+                .map(|x| &x.message)
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Every active EBA validation rule: a row that breaks it draws a warning with its id.
+#[test]
+fn every_active_dpm_rule_has_a_row_that_breaks_it() {
+    use plumb_register::rules::Demand;
+    let cat = plumb_register::catalogue::catalogue().unwrap();
+    let (_, good) = demo();
+    let all = plumb_register::rules::rules().unwrap();
+    assert_eq!(all.len(), 63);
+    let active: Vec<_> = all.iter().filter(|r| r.active).collect();
+    assert_eq!(active.len(), 55);
+    for rule in active {
+        let template = cat.template(&rule.template).unwrap();
+        let mut row: Row = good.of(&rule.template).first().cloned().unwrap_or_else(|| {
+            template
+                .columns
+                .iter()
+                .map(|c| (c.code.clone(), "x".to_string()))
+                .collect()
+        });
+        match &rule.demand {
+            Demand::Required(cols) => {
+                row.remove(&cols[0]);
+            }
+            Demand::RequiredIfAny(c, others) => {
+                row.remove(c);
+                row.insert(others[0].clone(), "x".into());
+            }
+            Demand::RequiredIfValue(c, on, values) => {
+                row.remove(c);
+                row.insert(on.clone(), values[0].clone());
+            }
+            Demand::RequiredUnlessValue(c, on, _) => {
+                row.remove(c);
+                row.insert(on.clone(), "eba_CT:x12".into());
+            }
+            Demand::NonNegative(c) => {
+                row.insert(c.clone(), "-1".into());
+            }
+            Demand::LeiPattern(c) => {
+                row.insert(c.clone(), "NOT-AN-LEI".into());
+            }
+            other => panic!(
+                "{}: an active rule of kind {other:?} needs a case here",
+                rule.id
+            ),
+        }
+        let mut t = good.clone();
+        t.rows.insert(rule.template.clone(), vec![row]);
+        let f = check(&t);
+        assert!(
+            f.iter()
+                .any(|x| x.rule == rule.id && x.severity == Severity::Warning && x.row == Some(1)),
+            "{} ({}): {:?}",
+            rule.id,
+            rule.text,
+            rules(&f)
+        );
+    }
+}
+
+#[test]
+fn an_empty_core_template_is_reported() {
+    let (_, mut t) = demo();
+    t.rows.insert("B_06.01".into(), vec![]);
+    let f = check(&t);
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "808" && x.template == "B_06.01" && x.severity == Severity::Warning)
+    );
+}
+
+#[test]
+fn identifiers_are_checked() {
+    let (_, good) = demo();
+    let mut t = good.clone();
+    // One check digit off.
+    first_mut(&mut t, "B_05.01").insert("c0110".into(), "5299000CLOUDC0EU0116".into());
+    let f = check(&t);
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "LEI" && x.column.as_deref() == Some("c0110")),
+        "{:?}",
+        rules(&f)
+    );
+    let mut t = good.clone();
+    let r = first_mut(&mut t, "B_05.01");
+    r.insert("c0030".into(), "not an euid".into());
+    r.insert("c0040".into(), "eba_qCO:qx2002".into());
+    assert!(has(&check(&t), "EUID", "B_05.01"));
+    r_ok_euid();
+}
+
+fn r_ok_euid() {
+    let (_, mut t) = demo();
+    let r = first_mut(&mut t, "B_05.01");
+    r.insert("c0030".into(), "DEK1101R.HRB116737".into());
+    r.insert("c0040".into(), "eba_qCO:qx2002".into());
+    assert!(!has(&check(&t), "EUID", "B_05.01"));
+}
+
+#[test]
+fn plumblines_cross_checks_advise() {
+    let (_, good) = demo();
+    // A service supporting a critical function without a substitutability assessment.
+    let mut t = good.clone();
+    t.rows.insert("B_07.01".into(), vec![]);
+    let f = check(&t);
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "PLUMB-ROI-002" && x.severity == Severity::Advice)
+    );
+    // Against the model: a provider the model does not know, and one it has that the register lacks.
+    let m = plumb_model::load(&root().join("examples/model/bank.yaml")).unwrap();
+    let mut f = Vec::new();
+    plumb_register::advice::with_model(&good, &m, &mut f);
+    assert!(f.is_empty(), "{f:?}");
+    let mut t = good.clone();
+    first_mut(&mut t, "B_03.02").insert("c0020".into(), "5299000UNKNOWNPR0V00".into());
+    first_mut(&mut t, "B_05.01").insert("c0010".into(), "5299000UNKNOWNPR0V00".into());
+    let mut f = Vec::new();
+    plumb_register::advice::with_model(&t, &m, &mut f);
+    assert!(rules(&f).contains(&"PLUMB-ROI-001".to_string()), "{f:?}");
+    assert!(rules(&f).contains(&"PLUMB-ROI-003".to_string()), "{f:?}");
+}
+
+/// Package structure: each defect is found, named by its check.
+#[test]
+fn each_structural_check_has_a_package_that_breaks_it() {
+    let (p, t) = demo();
+    let good = write(&p, &t, created()).unwrap();
+    let name = good.file_name.clone();
+    let base = read_zip(&good.bytes).unwrap();
+    let edit = |f: &dyn Fn(&mut Contents)| {
+        let mut c = Contents {
+            roots: base.roots.clone(),
+            files: base.files.clone(),
+        };
+        f(&mut c);
+        c
+    };
+    let cases: Vec<(&str, Contents, &str)> = vec![
+        (
+            "103",
+            edit(&|c| c.roots.push("other".into())),
+            name.as_str(),
+        ),
+        (
+            "103",
+            edit(&|c| {
+                c.files.remove("META-INF/reportPackage.json");
+            }),
+            name.as_str(),
+        ),
+        (
+            "104",
+            base_clone(&base),
+            "5299000SMALLBANK0D95.IND_DE_DORA010100_DORA_2025-12-31_2026032009000000 0.zip",
+        ),
+        ("105", base_clone(&base), "register.zip"),
+        (
+            "106",
+            base_clone(&base),
+            "5299000SMALLBANK0D95.IND_DE_DORA010000_DORA_2025-12-31_20260320090000000.zip",
+        ),
+        (
+            "505",
+            edit(&|c| {
+                c.files.insert("reports/report.json".into(), b"{\"documentInfo\":{\"documentType\":\"https://xbrl.org/2021/xbrl-csv\",\"extends\":[\"http://example.com/other.json\"]}}".to_vec());
+            }),
+            name.as_str(),
+        ),
+        (
+            "701",
+            edit(&|c| {
+                c.files.remove("reports/parameters.csv");
+            }),
+            name.as_str(),
+        ),
+        (
+            "723",
+            edit(&|c| {
+                replace(c, "reports/parameters.csv", "name,value", "key,value");
+            }),
+            name.as_str(),
+        ),
+        (
+            "514",
+            edit(&|c| {
+                replace(c, "reports/parameters.csv", ".IND", "");
+            }),
+            name.as_str(),
+        ),
+        (
+            "320",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "refPeriod,2025-12-31",
+                    "refPeriod,2025-06-30",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "714",
+            edit(&|c| {
+                replace(c, "reports/parameters.csv", ".IND", ".CON");
+            }),
+            name.as_str(),
+        ),
+        (
+            "702",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/FilingIndicators.csv",
+                    "templateID,reported",
+                    "template,reported",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "703",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/FilingIndicators.csv",
+                    "B_99.01,true",
+                    "B_99.01,true\r\nB_99.01,true",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "704",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/FilingIndicators.csv",
+                    "B_99.01,true",
+                    "B_99.01,yes",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "705",
+            edit(&|c| {
+                replace(c, "reports/FilingIndicators.csv", "B_99.01,true\r\n", "");
+            }),
+            name.as_str(),
+        ),
+        (
+            "510",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/FilingIndicators.csv",
+                    "B_99.01,true",
+                    "b_99.01,true",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "808",
+            edit(&|c| {
+                c.files.remove("reports/b_01.03.csv");
+            }),
+            name.as_str(),
+        ),
+        (
+            "808",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/FilingIndicators.csv",
+                    "B_02.01,true",
+                    "B_02.01,false",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "720",
+            edit(&|c| {
+                c.files.insert("reports/notes.txt".into(), b"x".to_vec());
+            }),
+            name.as_str(),
+        ),
+        (
+            "801",
+            edit(&|c| {
+                replace(c, "reports/b_02.01.csv", "c0050", "c0051");
+            }),
+            name.as_str(),
+        ),
+        (
+            "802",
+            edit(&|c| {
+                replace(c, "reports/b_02.01.csv", "c0050", "c0040");
+            }),
+            name.as_str(),
+        ),
+        (
+            "809",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/b_02.01.csv",
+                    "SB-ICT-2023-001,",
+                    "SB-ICT-2023-001,extra,",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "306",
+            edit(&|c| {
+                c.files.insert(
+                    "reports/b_01.03.csv".into(),
+                    b"c0010,c0020,c0030,c0040\r\n\xff\xfe,x,y,z\r\n".to_vec(),
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "EBA-DEC-001",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "decimalsMonetary,-3",
+                    "decimalsMonetary,-6",
+                );
+            }),
+            name.as_str(),
+        ),
+    ];
+    for (rule, contents, zip_name) in cases {
+        let r = read(&contents, Some(zip_name)).unwrap();
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule == rule && f.severity == Severity::Blocking),
+            "{rule}: {:?}",
+            rules(&r.findings)
+        );
+    }
+}
+
+fn base_clone(c: &Contents) -> Contents {
+    Contents {
+        roots: c.roots.clone(),
+        files: c.files.clone(),
+    }
+}
+
+fn replace(c: &mut Contents, file: &str, from: &str, to: &str) {
+    let text = String::from_utf8(c.files[file].clone()).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    c.files
+        .insert(file.into(), text.replacen(from, to, 1).into_bytes());
+}
+
+#[test]
+fn hostile_packages_are_refused_with_a_reason() {
+    let (p, t) = demo();
+    let good = write(&p, &t, created()).unwrap();
+    for (bytes, what) in [
+        (b"not a zip at all".to_vec(), "not a zip"),
+        (good.bytes[..good.bytes.len() / 2].to_vec(), "not a zip"),
+        (Vec::new(), "not a zip"),
+    ] {
+        let e = read_zip(&bytes).unwrap_err();
+        assert!(e.contains(what), "{e}");
+    }
+    // A path leaving the package.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("../evil.csv", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut z, b"x").unwrap();
+    let bytes = z.finish().unwrap().into_inner();
+    assert!(
+        read_zip(&bytes)
+            .unwrap_err()
+            .contains("outside the package")
+    );
+    // Too many entries.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..300 {
+        z.start_file(
+            format!("p/reports/f{i}.csv"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+    }
+    let bytes = z.finish().unwrap().into_inner();
+    assert!(read_zip(&bytes).unwrap_err().contains("entries"));
+}
+
+#[test]
+fn register_files_say_what_is_missing() {
+    let text = std::fs::read_to_string(root().join("examples/register/register.yaml")).unwrap();
+    let m = plumb_model::load(&root().join("examples/model/bank.yaml")).unwrap();
+    // Wrong format, unknown key: refused at parse.
+    assert!(
+        plumb_register::file::parse(
+            &text.replace("plumbline/register/v1", "plumbline/register/v9")
+        )
+        .unwrap_err()
+        .contains("v9")
+    );
+    assert!(
+        plumb_register::file::parse(
+            &text.replace("    reliance: Full reliance", "    relaince: Full reliance")
+        )
+        .unwrap_err()
+        .contains("relaince")
+    );
+    let mut f = plumb_register::file::parse(&text).unwrap();
+    f.contracts.remove("ctr-cardproc");
+    f.functions.remove("fn-ledger");
+    f.providers.get_mut("prov-cloudco").unwrap().country = "Atlantis".into();
+    f.contracts.get_mut("ctr-cloudco").unwrap().reliance = "somewhat".into();
+    let errors = plumb_register::derive::derive(&f, Some(&m)).unwrap_err();
+    let all = errors.join("\n");
+    for expect in [
+        "contract ctr-cardproc",
+        "function fn-ledger",
+        "providers.prov-cloudco.country",
+        "contracts.ctr-cloudco.reliance",
+    ] {
+        assert!(all.contains(expect), "{expect} in {all}");
+    }
+    // A contract in the register the model does not have.
+    let mut f = plumb_register::file::parse(&text).unwrap();
+    let c = f.contracts["ctr-cloudco"].clone();
+    f.contracts.insert("ctr-ghost".into(), c);
+    assert!(
+        plumb_register::derive::derive(&f, Some(&m))
+            .unwrap_err()
+            .join("\n")
+            .contains("ctr-ghost")
+    );
+}
+
+#[test]
+fn closed_list_values_resolve_from_codes_short_codes_and_labels() {
+    use plumb_register::codes::resolve;
+    let cat = plumb_register::catalogue::catalogue().unwrap();
+    assert_eq!(resolve(cat, "COUNTRY", "DE").unwrap(), "eba_GA:DE");
+    assert_eq!(resolve(cat, "COUNTRY", "eba_GA:DE").unwrap(), "eba_GA:DE");
+    assert_eq!(resolve(cat, "CURRENCY", "eur").unwrap(), "eba_CU:EUR");
+    assert_eq!(
+        resolve(cat, "ICT_SERVICE_TYPE", "S17").unwrap(),
+        "eba_TA:S17"
+    );
+    assert_eq!(
+        resolve(cat, "RELIANCE", "material reliance").unwrap(),
+        "eba_ZZ:x796"
+    );
+    assert_eq!(
+        resolve(cat, "ID_CODE_TYPE", "LEI").unwrap(),
+        "eba_qCO:qx2000"
+    );
+    assert_eq!(
+        resolve(cat, "ARRANGEMENT_TYPE", "standalone").unwrap(),
+        "eba_CO:x1"
+    );
+    assert!(
+        resolve(cat, "COUNTRY", "Atlantis")
+            .unwrap_err()
+            .contains("plumb register codes COUNTRY")
+    );
+    // "Low" is both a sensitivity and... within one list it must be unique.
+    assert_eq!(resolve(cat, "SENSITIVENESS", "low").unwrap(), "eba_ZZ:x791");
+}
+
+#[test]
+fn diff_names_what_changed() {
+    let (_, a) = demo();
+    let mut b = a.clone();
+    first_mut(&mut b, "B_02.01").insert("c0050".into(), "1900000".into());
+    b.rows.get_mut("B_05.01").unwrap().pop();
+    let d = plumb_register::diff::diff(&a, &b).unwrap();
+    assert_eq!(d[0].template, "B_02.01");
+    assert_eq!(d[0].changed[0].1[0].after, "1900000");
+    assert_eq!(d[1].template, "B_05.01");
+    assert_eq!(d[1].removed, ["5299000CARDPR0C0EU62"]);
+    let md = plumb_register::diff::markdown(&d);
+    assert!(
+        md.contains("removed: `5299000CARDPR0C0EU62`") && md.contains("`1850000` → `1900000`"),
+        "{md}"
+    );
+    assert!(plumb_register::diff::diff(&a, &a).unwrap().is_empty());
+}
