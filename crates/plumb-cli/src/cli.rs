@@ -1142,6 +1142,10 @@ pub enum RegisterCmd {
         /// The architecture model, for the cross-checks (and to build a register file).
         #[arg(long, value_name = "FILE")]
         model: Option<PathBuf>,
+        /// Also cross-check against the store's evidence (with --model): vendor SDKs in
+        /// recorded SBOMs and providers of deployed systems that the register lacks.
+        #[arg(long, requires = "model")]
+        evidence: bool,
         /// Also write the findings as SARIF 2.1.0.
         #[arg(long, value_name = "FILE")]
         sarif_out: Option<PathBuf>,

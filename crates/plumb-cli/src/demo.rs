@@ -497,6 +497,7 @@ pub fn run(
     let (incident_cfg, incident) = run_incident(&mut l, dir, &model, now)?;
     let (drill_entry, watch_entry, watched) =
         crate::demo_resilience::record(&mut l, dir, &model, now)?;
+    let register = crate::demo_register::record(&mut l, dir, &model, now)?;
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
     let summary = l.export(
@@ -535,7 +536,7 @@ pub fn run(
         }
         None => None,
     };
-    let ok = pack_ok && rep.ok() && model_report.ok();
+    let ok = pack_ok && rep.ok() && model_report.ok() && register.blocking == 0;
     emit(
         format,
         || {
@@ -557,7 +558,8 @@ pub fn run(
                  scaffold     {} generated from the model into {} ({} files)\n\
                  incident     {} {} ({}), linked to {} deployment(s); initial notification due {}\n\
                  report       {} (IR 1.2.1 JSON for the authority; every rule holds)\n\
-                 resilience   failover drill recorded as entry {drill_entry}; watch of payments deployment {} successful (entry {watch_entry}, replayed samples)\n\n\
+                 resilience   failover drill recorded as entry {drill_entry}; watch of payments deployment {} successful (entry {watch_entry}, replayed samples)\n\
+                 register     {} ({} rows; {} blocking finding(s); recorded as entry {})\n\n\
                  Try:\n\
                  \x20 plumb --store {store_s} log --system payments\n\
                  \x20 plumb --store {store_s} metrics --granularity week\n\
@@ -566,6 +568,7 @@ pub fn run(
                  \x20 plumb --store {store_s} incident --config {} show {}\n\
                  \x20 plumb --store {store_s} resilience status --model {}\n\
                  \x20 plumb incident validate {}\n\
+                 \x20 plumb register check {} --model {}\n\
                  \x20 plumb verify-pack {} --trusted-key {}\n\
                  \x20 plumb scaffold --out {} --verify\n",
                 cp.size, pack.display(), summary.entries, summary.blobs, mark(pack_ok), mark(rep.ok()), rep.entries, rep.signatures_checked,
@@ -575,9 +578,10 @@ pub fn run(
                 incident.deadlines.first().map(|d| d.due_local.clone()).unwrap_or_default(),
                 dir.join("initial-notification.json").display(),
                 watched.map_or("-".to_string(), |w| w.to_string()),
+                register.package.display(), register.rows, register.blocking, register.entry,
                 outcomes[0].2, model_path.display(), incident_cfg.display(), incident.incident.id,
                 model_path.display(),
-                dir.join("initial-notification.json").display(), pack.display(), pubkey.display(),
+                dir.join("initial-notification.json").display(), register.package.display(), model_path.display(), pack.display(), pubkey.display(),
                 services_dir.display()
             ));
             if let (Some(addr), Some(t)) = (serve, &token) {
@@ -587,6 +591,7 @@ pub fn run(
         },
         json!({"store": store, "entries": size, "decisions": outcomes.iter().map(|(s, story, i, r)| json!({"system": s, "story": story, "entry": i, "result": r})).collect::<Vec<_>>(),
                "checkpoint_size": cp.size, "pack": pack, "pack_summary": summary, "pack_verified": pack_ok, "verify_ok": rep.ok(), "model_ok": model_report.ok(), "drift": drift, "incident": incident, "history_deployments": history, "resilience": {"drill": drill_entry, "watch": watch_entry, "watched_deployment": watched},
+               "register": {"package": register.package, "file": register.file, "entry": register.entry, "rows": register.rows, "blocking": register.blocking},
                "scaffold": {"dir": services_dir, "services": scaffolded, "files": generation.files.len()},
                "ui": serve.map(|a| format!("http://{a}/ui")), "auditor_token": token}),
     )?;

@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod demo_history;
+mod demo_register;
 mod demo_resilience;
 mod evidence;
 mod gate;

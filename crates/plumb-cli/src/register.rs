@@ -39,8 +39,15 @@ pub fn run(
         RegisterCmd::Check {
             input,
             model,
+            evidence,
             sarif_out,
-        } => rp::check(format, input, model.as_deref(), sarif_out.as_ref()),
+        } => rp::check(
+            format,
+            input,
+            model.as_deref(),
+            evidence.then_some(store.as_ref()),
+            sarif_out.as_ref(),
+        ),
         RegisterCmd::Import {
             package,
             out,

@@ -65,11 +65,21 @@ fn load(input: &Path, model: Option<&Path>) -> Result<Loaded, Failure> {
     })
 }
 
-fn all_findings(l: &Loaded, model: Option<&Path>) -> Result<Vec<Finding>, Failure> {
+fn all_findings(
+    l: &Loaded,
+    model: Option<&Path>,
+    store: Option<&Path>,
+) -> Result<Vec<Finding>, Failure> {
     let mut f = l.findings.clone();
     f.extend(plumb_register::check::check(&l.tables).map_err(Failure::usage)?);
     if let Some(m) = model {
-        plumb_register::advice::with_model(&l.tables, &load_model(m)?, &mut f);
+        let m = load_model(m)?;
+        plumb_register::advice::with_model(&l.tables, &m, &mut f);
+        if let Some(store) = store {
+            let seen = plumb_incident::observed::observed_in(&mut crate::evidence::open(store)?)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            plumb_register::advice::with_evidence(&l.tables, &m, &seen, &mut f);
+        }
     }
     Ok(f)
 }
@@ -118,10 +128,11 @@ pub fn check(
     format: Format,
     input: &Path,
     model: Option<&Path>,
+    store: Option<&Path>,
     sarif: Option<&PathBuf>,
 ) -> Result<ExitCode, Failure> {
     let l = load(input, model)?;
-    let f = all_findings(&l, model)?;
+    let f = all_findings(&l, model, store)?;
     write_sarif(sarif, &f, &input.display().to_string())?;
     let (b, w, a) = counts(&f);
     emit(
@@ -180,7 +191,7 @@ pub fn build_package(
     let path = out.join(&built.file_name);
     crate::output::write_atomically(&path, &built.bytes)?;
     let l = load(&path, model)?;
-    let findings = all_findings(&l, model)?;
+    let findings = all_findings(&l, model, None)?;
     Ok(Built {
         sha256: plumb_base::sha256_hex(&built.bytes),
         path,

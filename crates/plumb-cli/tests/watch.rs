@@ -406,31 +406,11 @@ fn an_argo_analysis_run_is_recorded_as_the_verification_of_the_deployment() {
 }
 
 fn token(store: &Path, args: &[&str]) -> String {
-    let o = plumb(store, &[&["token", "create"][..], args].concat());
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .next()
-        .unwrap()
-        .to_string()
+    plumb_testkit::plumb_token(env!("CARGO_BIN_EXE_plumb"), store, args)
 }
 
-/// What Argo Rollouts' web metric sees: the latest verdict of the system, or of one commit's
-/// deployment; pending when there is none; a recorder of another system is refused.
 fn serve(store: &Path) -> (plumb_testkit::KillOnDrop, std::net::SocketAddr) {
-    let port = plumb_testkit::free_port();
-    let server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
-        .arg("--store")
-        .arg(store)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(plumb_testkit::KillOnDrop)
-        .unwrap();
-    plumb_testkit::wait_for_port("plumb serve", port);
-    (server, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+    plumb_testkit::plumb_serve(env!("CARGO_BIN_EXE_plumb"), store, &[])
 }
 
 /// What Flagger posts to a webhook of `kind` (gate or rollback), the token in its metadata

@@ -130,3 +130,76 @@ pub fn with_model(t: &Tables, m: &plumb_model::model::Model, out: &mut Vec<Findi
         }
     }
 }
+
+/// Cross-checks against the evidence: a vendor SDK in a recorded SBOM whose vendor is not a
+/// provider in the register (PLUMB-ROI-004), and a deployed system that depends, in the
+/// model, on a provider the register does not list (PLUMB-ROI-005).
+pub fn with_evidence(
+    t: &Tables,
+    m: &plumb_model::model::Model,
+    seen: &plumb_model::drift::Observed,
+    out: &mut Vec<Finding>,
+) {
+    use plumb_model::model::Model;
+    let names: Vec<String> = t
+        .of("B_05.01")
+        .iter()
+        .filter_map(|r| r.get("c0050").map(|n| n.to_lowercase()))
+        .collect();
+    let codes: BTreeSet<&str> = t
+        .of("B_05.01")
+        .iter()
+        .filter_map(|r| r.get("c0010").map(String::as_str))
+        .collect();
+    let mut vendors: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    for (system, purl) in &seen.components {
+        if let Some(v) = plumb_model::drift::vendor_of(purl) {
+            vendors.insert((v, system, purl));
+        }
+    }
+    let mut said = BTreeSet::new();
+    for (vendor, system, purl) in vendors {
+        let v = vendor.to_lowercase();
+        let listed = names
+            .iter()
+            .any(|n| n.contains(&v) || v.contains(n.as_str()));
+        if !listed && said.insert(vendor) {
+            out.push(Finding::new(
+                "PLUMB-ROI-004",
+                Severity::Advice,
+                "B_05.01",
+                format!("{system} ships {purl}, an SDK of {vendor}, which is not a provider in the register"),
+                "if the bank has an arrangement with this provider, model it and add its contract; if not, say why in the model",
+            ));
+        }
+    }
+    let deps = plumb_model::graph::deps(m);
+    let idx = m.index();
+    for system in seen.deployments.keys() {
+        let Some(app) = m.elements.iter().find(|e| {
+            e.kind == plumb_model::types::ElementType::ApplicationComponent
+                && plumb_model::dora::service_name(e) == *system
+        }) else {
+            continue;
+        };
+        for dep in deps.closure(app.id.as_str(), None) {
+            let Some(p) = idx
+                .elements
+                .get(dep)
+                .filter(|e| plumb_model::dora::is_provider(e))
+            else {
+                continue;
+            };
+            let code = Model::prop(p, "dora:lei").or_else(|| Model::prop(p, "dora:euid"));
+            if code.is_none_or(|c| !codes.contains(c)) {
+                out.push(Finding::new(
+                    "PLUMB-ROI-005",
+                    Severity::Advice,
+                    "B_05.01",
+                    format!("{system} is deployed and depends on provider {} ({}), which is not in the register", p.id, p.name),
+                    "add the provider's contract to the register file",
+                ));
+            }
+        }
+    }
+}

@@ -21,4 +21,5 @@ pub mod finding;
 pub mod package;
 pub mod read;
 pub mod rules;
+pub mod summary;
 pub mod tables;

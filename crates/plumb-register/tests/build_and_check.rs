@@ -821,3 +821,83 @@ fn diff_names_what_changed() {
     );
     assert!(plumb_register::diff::diff(&a, &a).unwrap().is_empty());
 }
+
+#[test]
+fn evidence_cross_checks_advise_on_providers_the_register_lacks() {
+    let (_, good) = demo();
+    let m = plumb_model::load(&root().join("examples/model/bank.yaml")).unwrap();
+    let mut seen = plumb_model::drift::Observed::default();
+    seen.deployments
+        .insert("payments".into(), (3, "2026-01-10T10:00:00Z".into()));
+    seen.components
+        .insert(("payments".into(), "pkg:pypi/stripe@7.1.0".into()));
+    let mut f = Vec::new();
+    plumb_register::advice::with_evidence(&good, &m, &seen, &mut f);
+    // Stripe's SDK ships in payments, and Stripe is no provider in the register; the
+    // providers payments depends on are all listed.
+    assert_eq!(rules(&f), ["PLUMB-ROI-004"], "{f:?}");
+    assert!(f[0].message.contains("Stripe"));
+    let mut t = good.clone();
+    t.rows
+        .get_mut("B_05.01")
+        .unwrap()
+        .retain(|r| r["c0010"] != "5299000CARDPR0C0EU62");
+    let mut f = Vec::new();
+    plumb_register::advice::with_evidence(&t, &m, &seen, &mut f);
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "PLUMB-ROI-005" && x.message.contains("prov-cardproc")),
+        "{f:?}"
+    );
+}
+
+#[test]
+fn the_summary_shows_concentration_endings_and_chains() {
+    let (_, mut t) = demo();
+    let today = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    let s = plumb_register::summary::summarise(&t, today, 90);
+    assert_eq!(s.critical_functions, 4);
+    // CloudCo carries three of the four critical functions, CardProc one.
+    assert_eq!(s.providers[0].name, "CloudCo Europe");
+    assert!(
+        (s.providers[0].critical_share - 0.75).abs() < 1e-9,
+        "{:?}",
+        s.providers[0]
+    );
+    assert!(s.providers[0].services.iter().any(|x| x.starts_with("S17")));
+    // The card processing agreement ends on 2027-03-31: 75 days after today.
+    assert_eq!(s.ending.len(), 1);
+    assert_eq!(
+        (s.ending[0].contract.as_str(), s.ending[0].days),
+        ("SB-ICT-2024-007", 75)
+    );
+    assert!(
+        plumb_register::summary::summarise(&t, today, 30)
+            .ending
+            .is_empty()
+    );
+    // A subcontractor makes a chain.
+    assert!(s.chains.is_empty());
+    t.push(
+        "B_05.02",
+        [
+            ("c0010", "SB-ICT-2024-007"),
+            ("c0020", "eba_TA:S19"),
+            ("c0030", "5299000CLOUDC0EU0115"),
+            ("c0040", "eba_qCO:qx2000"),
+            ("c0050", "2"),
+            ("c0060", "5299000CARDPR0C0EU62"),
+            ("c0070", "eba_qCO:qx2000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    );
+    let s = plumb_register::summary::summarise(&t, today, 90);
+    assert_eq!(s.chains.len(), 1);
+    assert_eq!(
+        s.chains[0].links.iter().map(|l| l.0).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    assert_eq!(s.chains[0].links[1].2, "CloudCo Europe");
+}

@@ -22,6 +22,7 @@ pub mod tokens;
 pub mod ui;
 pub mod ui_delivery;
 pub mod ui_incidents;
+pub mod ui_register;
 pub mod ui_resilience;
 pub mod verifications;
 pub mod watches;

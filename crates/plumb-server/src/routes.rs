@@ -309,6 +309,18 @@ pub const UI_ROUTES: &[(&str, &str, Access, &str)] = &[
     ),
     (
         "GET",
+        "/ui/third-parties",
+        Access::Session(UI),
+        "The Register of Information: providers, contracts, concentration, chains, the latest package",
+    ),
+    (
+        "GET",
+        "/ui/third-parties/package",
+        Access::Session(UI),
+        "The latest recorded register package (zip)",
+    ),
+    (
+        "GET",
         "/ui/deployments/{index}",
         Access::Session(UI),
         "One deployment",

@@ -34,6 +34,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "resilience.html",
         include_str!("../templates/resilience.html"),
     ),
+    (
+        "third_parties.html",
+        include_str!("../templates/third_parties.html"),
+    ),
     ("entries.html", include_str!("../templates/entries.html")),
     ("entry.html", include_str!("../templates/entry.html")),
     (

@@ -67,6 +67,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(crate::ui_incidents::router())
         .merge(crate::ui_delivery::router())
         .merge(crate::ui_resilience::router())
+        .merge(crate::ui_register::router())
         .route(
             "/ui/static/proof.js",
             get(|| async {

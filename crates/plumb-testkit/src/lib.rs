@@ -638,3 +638,43 @@ pub fn ui_login(addr: std::net::SocketAddr, token: &str) -> (String, String) {
         .to_string();
     (session, csrf)
 }
+
+/// Starts `plumb serve` (the binary `bin`) over `store` on a free loopback port, with `extra`
+/// arguments; the server is killed when the handle drops.
+pub fn plumb_serve(
+    bin: &str,
+    store: &std::path::Path,
+    extra: &[&str],
+) -> (KillOnDrop, std::net::SocketAddr) {
+    let port = free_port();
+    let server = isolated(bin)
+        .arg("--store")
+        .arg(store)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("plumb serve starts");
+    wait_for_port("plumb serve", port);
+    (server, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// Creates a token with `plumb token create ARGS` (the binary `bin`) and returns its secret.
+pub fn plumb_token(bin: &str, store: &std::path::Path, args: &[&str]) -> String {
+    let o = Command::new(bin)
+        .arg("--store")
+        .arg(store)
+        .args(["token", "create"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("plumb runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
