@@ -317,6 +317,9 @@ pub fn import(
                 r.tables.len(),
                 r.tables.rows.len()
             );
+            if f.parameters.is_none() {
+                o.push_str("it has no usable parameters.csv: add parameters: (entity, consolidation, reference_date, currency, country) before building\n");
+            }
             if b + w > 0 {
                 o.push_str(&format!("the package itself had {b} blocking structural finding(s); plumb register check {} lists them\n", package.display()));
             }

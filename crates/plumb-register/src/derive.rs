@@ -6,7 +6,7 @@
 //! file gives the rest. Every gap is an error naming the element and the property to add;
 //! nothing is guessed.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use plumb_model::model::Model;
 use plumb_model::types::{ElementType, RelType};
@@ -193,19 +193,18 @@ fn entities(c: &mut Ctx, f: &RegisterFile) {
 }
 
 /// Functions that depend, directly or not, on `start` (through the model's dependencies).
-fn functions_served(m: &Model, deps: &plumb_model::graph::Deps, start: &str) -> BTreeSet<String> {
-    let idx = m.index();
+fn functions_served(
+    deps: &plumb_model::graph::Deps,
+    functions: &HashSet<&str>,
+    start: &str,
+) -> BTreeSet<String> {
     let mut seen = HashSet::from([start.to_string()]);
     let mut queue = VecDeque::from([start.to_string()]);
     let mut out = BTreeSet::new();
     while let Some(x) = queue.pop_front() {
         for (y, _) in deps.up.get(x.as_str()).into_iter().flatten() {
             if seen.insert(y.to_string()) {
-                if idx
-                    .elements
-                    .get(*y)
-                    .is_some_and(|e| e.kind == ElementType::BusinessFunction)
-                {
+                if functions.contains(y) {
                     out.insert(y.to_string());
                 }
                 queue.push_back(y.to_string());
@@ -213,6 +212,58 @@ fn functions_served(m: &Model, deps: &plumb_model::graph::Deps, start: &str) -> 
         }
     }
     out
+}
+
+/// What the derivation asks of the model, looked up once: each contract's provider, each
+/// provider's ICT services (id, type), and the functions each service supports.
+struct View<'m> {
+    contract_provider: HashMap<&'m str, &'m str>,
+    services: HashMap<&'m str, Vec<(&'m str, &'m str)>>,
+    served: HashMap<&'m str, BTreeSet<String>>,
+}
+
+fn view<'m>(m: &'m Model, ids: &BTreeMap<String, ProviderId>) -> View<'m> {
+    let deps = plumb_model::graph::deps(m);
+    let functions: HashSet<&str> = m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::BusinessFunction)
+        .map(|e| e.id.as_str())
+        .collect();
+    let contracts: HashSet<&str> = m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::Contract)
+        .map(|e| e.id.as_str())
+        .collect();
+    let mut contract_provider = HashMap::new();
+    for r in m
+        .relationships
+        .iter()
+        .filter(|r| r.kind == RelType::Association)
+    {
+        for (c, p) in [(&r.source, &r.target), (&r.target, &r.source)] {
+            if contracts.contains(c.as_str()) && ids.contains_key(p) {
+                contract_provider.entry(c.as_str()).or_insert(p.as_str());
+            }
+        }
+    }
+    let mut services: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    let mut served = HashMap::new();
+    for e in &m.elements {
+        if let (Some(p), Some(t)) = (
+            Model::prop(e, plumb_model::dora::PROVIDER),
+            Model::prop(e, plumb_model::dora::SERVICE_TYPE),
+        ) {
+            services.entry(p).or_default().push((e.id.as_str(), t));
+            served.insert(e.id.as_str(), functions_served(&deps, &functions, &e.id));
+        }
+    }
+    View {
+        contract_provider,
+        services,
+        served,
+    }
 }
 
 fn provider_id(c: &mut Ctx, e: &plumb_model::model::Element) -> Option<ProviderId> {
@@ -238,7 +289,6 @@ fn provider_id(c: &mut Ctx, e: &plumb_model::model::Element) -> Option<ProviderI
 /// Providers, contracts, services and functions from the model; returns the providers'
 /// identifiers by element id.
 fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, ProviderId> {
-    let deps = plumb_model::graph::deps(m);
     let mut ids = BTreeMap::new();
     for e in m
         .elements
@@ -249,72 +299,53 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
             ids.insert(e.id.clone(), id);
         }
     }
-    let mut used_functions = BTreeSet::new();
-    let mut cost: BTreeMap<String, f64> = BTreeMap::new();
+    let v = view(m, &ids);
+    let known: HashSet<&str> = m
+        .elements
+        .iter()
+        .filter(|e| e.kind == ElementType::Contract)
+        .map(|e| e.id.as_str())
+        .collect();
     for k in f.contracts.keys() {
-        if !m
-            .elements
-            .iter()
-            .any(|e| &e.id == k && e.kind == ElementType::Contract)
-        {
+        if !known.contains(k.as_str()) {
             c.errors.push(format!(
                 "contracts.{k}: no Contract element {k} in the model"
             ));
         }
     }
+    let mut used_functions = BTreeSet::new();
+    let mut cost: BTreeMap<String, f64> = BTreeMap::new();
     for ctr in m
         .elements
         .iter()
         .filter(|e| e.kind == ElementType::Contract)
     {
-        let provider = m
-            .relationships
-            .iter()
-            .filter(|r| r.kind == RelType::Association)
-            .find_map(|r| {
-                let other = if r.source == ctr.id {
-                    &r.target
-                } else if r.target == ctr.id {
-                    &r.source
-                } else {
-                    return None;
-                };
-                ids.contains_key(other).then(|| other.clone())
-            });
-        let Some(provider) = provider else { continue };
+        let Some(provider) = v.contract_provider.get(ctr.id.as_str()).copied() else {
+            continue;
+        };
         let Some(entry) = f.contracts.get(&ctr.id) else {
             c.errors.push(format!("contract {} ({}): add it under contracts: in the register file (dates, notice periods, governing law, locations, reliance)", ctr.id, ctr.name));
             continue;
         };
-        let services: Vec<(String, String)> = m
-            .elements
-            .iter()
-            .filter(|e| Model::prop(e, plumb_model::dora::PROVIDER) == Some(provider.as_str()))
-            .filter_map(|e| {
-                Model::prop(e, plumb_model::dora::SERVICE_TYPE)
-                    .map(|t| (e.id.clone(), t.to_string()))
-            })
-            .collect();
-        if services.is_empty() {
+        let Some(services) = v.services.get(provider).filter(|s| !s.is_empty()) else {
             c.errors.push(format!("contract {}: provider {provider} delivers no ICT service in the model (an element with dora:provider: {provider} and dora:ict-service-type: S01..S19)", ctr.id));
             continue;
-        }
-        let pid = ids.get(&provider).cloned().unwrap_or(ProviderId {
-            code: String::new(),
-            kind: String::new(),
-        });
+        };
+        let Some(pid) = ids.get(provider).cloned() else {
+            continue;
+        };
         let reference = entry.reference.clone().unwrap_or_else(|| ctr.id.clone());
-        *cost.entry(provider.clone()).or_default() +=
+        *cost.entry(provider.to_string()).or_default() +=
             entry.annual_cost.parse::<f64>().unwrap_or(0.0);
         let mut lines = BTreeSet::new();
-        for (sid, stype) in &services {
+        for (sid, stype) in services {
             let code = c.code(
                 "ICT_SERVICE_TYPE",
                 stype,
                 &format!("{sid} dora:ict-service-type"),
             );
-            for func in functions_served(m, &deps, sid) {
-                lines.insert((code.clone(), func));
+            for func in v.served.get(sid).into_iter().flatten() {
+                lines.insert((code.clone(), func.clone()));
             }
         }
         if lines.is_empty() {

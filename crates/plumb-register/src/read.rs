@@ -209,6 +209,11 @@ fn records(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
         .collect()
 }
 
+/// The first reference date the DORA 4.0 module applies to (its `FromReferenceDate`).
+fn first_reference_date() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default()
+}
+
 fn parameters(
     c: &Contents,
     name: Option<&NameParts>,
@@ -253,13 +258,23 @@ fn parameters(
         ));
     }
     let date = get("refPeriod").unwrap_or_default();
-    if chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").is_err() {
-        out.push(blocking(
+    match chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+        Err(_) => out.push(blocking(
             "320",
             FILE,
             format!("refPeriod {date:?} is not a YYYY-MM-DD date"),
             "write the reference date, e.g. 2025-12-31",
-        ));
+        )),
+        Ok(d) if d < first_reference_date() => out.push(blocking(
+            "EBA-DATE-001",
+            FILE,
+            format!(
+                "reference date {date} is before {}, from which the DORA 4.0 module applies",
+                first_reference_date()
+            ),
+            "report a reference date the module applies to (the 31 December of the year reported)",
+        )),
+        Ok(_) => {}
     }
     if let Some(n) = name {
         if n.date != date {

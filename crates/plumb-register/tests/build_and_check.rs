@@ -129,7 +129,8 @@ fn the_eba_sample_imports_and_its_broken_references_are_named() {
     let name = "DUMMYLEI123456789012.CON_FR_DORA010100_DORA_2024-12-31_20241213174803429.zip";
     let bytes = std::fs::read(dir.join(name)).unwrap();
     let r = read(&read_zip(&bytes).unwrap(), Some(name)).unwrap();
-    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // Its structure is sound; only its reference date predates the module it names.
+    assert_eq!(rules(&r.findings), ["EBA-DATE-001"], "{:#?}", r.findings);
     assert_eq!(r.tables.len(), 29);
     let f = check(&r.tables);
     let broken: std::collections::BTreeSet<String> = f
@@ -651,6 +652,18 @@ fn each_structural_check_has_a_package_that_breaks_it() {
             name.as_str(),
         ),
         (
+            "EBA-DATE-001",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "refPeriod,2025-12-31",
+                    "refPeriod,2024-12-31",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
             "EBA-DEC-001",
             edit(&|c| {
                 replace(
@@ -900,4 +913,42 @@ fn the_summary_shows_concentration_endings_and_chains() {
         [1, 2]
     );
     assert_eq!(s.chains[0].links[1].2, "CloudCo Europe");
+}
+
+/// An unzipped package and a folder of the tables' CSV files (as a spreadsheet exports them)
+/// read as the zip does.
+#[test]
+fn directories_read_like_the_zip() {
+    let (p, t) = demo();
+    let built = write(&p, &t, created()).unwrap();
+    let c = read_zip(&built.bytes).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (unzipped, csvs) = (d.path().join("pkg"), d.path().join("csv"));
+    for (path, bytes) in &c.files {
+        let to = unzipped.join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, bytes).unwrap();
+        if let Some(name) = path
+            .strip_prefix("reports/")
+            .filter(|n| n.starts_with("b_"))
+        {
+            std::fs::create_dir_all(&csvs).unwrap();
+            std::fs::write(csvs.join(name), bytes).unwrap();
+        }
+    }
+    let (contents, name) = plumb_register::package::load(&unzipped).unwrap();
+    assert!(name.is_none());
+    let r = read(&contents, None).unwrap();
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(r.tables, t);
+    let (contents, _) = plumb_register::package::load(&csvs).unwrap();
+    let r = read(&contents, None).unwrap();
+    assert_eq!(r.tables, t);
+    // Only the package's own files are missing, each said.
+    assert!(r.parameters.is_none());
+    assert!(
+        r.findings.iter().any(|f| f.rule == "701"),
+        "{:?}",
+        rules(&r.findings)
+    );
 }
