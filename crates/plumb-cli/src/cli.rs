@@ -1112,11 +1112,16 @@ pub enum RegisterCmd {
     /// inputs (and --created), same bytes. Exit 1 when the package would be rejected.
     #[command(verbatim_doc_comment)]
     Build {
-        /// The register file (YAML, see examples/register/register.yaml).
+        /// The register file (YAML, see examples/register/register.yaml), or a folder of the
+        /// templates' CSV files with parameters.csv (as a spreadsheet exports them).
         file: PathBuf,
         /// The architecture model: providers, contracts, ICT services, functions.
         #[arg(long, value_name = "FILE")]
         model: Option<PathBuf>,
+        /// The authority's country in the package name (needed for a CSV folder; overrides
+        /// the register file's).
+        #[arg(long, value_name = "CC")]
+        country: Option<String>,
         /// Directory to write the zip into.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,

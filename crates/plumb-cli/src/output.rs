@@ -96,18 +96,31 @@ pub fn mark(ok: bool) -> String {
     }
 }
 
-/// Writes a file whole or not at all: into a temporary file beside it, then renamed over it,
-/// so an interrupted write never leaves half a package or report.
+/// Writes a file whole or not at all: into a new temporary file beside it (created, never
+/// followed through an existing name), flushed to disk, then renamed over the target, so an
+/// interrupted write never leaves half a package or report.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Failure::usage(format!("{}: {e}", path.display()))
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.{nonce}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
         })
+        .and_then(|_| std::fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Failure::usage(format!("{}: {e}", path.display()))
+    })
 }

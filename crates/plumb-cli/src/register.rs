@@ -21,6 +21,7 @@ pub fn run(
         RegisterCmd::Build {
             file,
             model,
+            country,
             out,
             created,
             record,
@@ -30,6 +31,7 @@ pub fn run(
             store,
             file,
             model.as_deref(),
+            country.as_deref(),
             out,
             created.as_deref(),
             *record,

@@ -39,6 +39,38 @@ fn derive(file: &Path, model: Option<&Path>) -> Result<(Parameters, Tables), Fai
     })
 }
 
+/// The register to build: a register file derived with the model, or the tables of a folder
+/// of the templates' CSV files (with its parameters.csv) or of a package, rebuilt as they are.
+fn source(
+    file: &Path,
+    model: Option<&Path>,
+    country: Option<&str>,
+) -> Result<(Parameters, Tables), Failure> {
+    if is_register_file(file) {
+        let (mut p, t) = derive(file, model)?;
+        if let Some(c) = country {
+            p.country = c.to_string();
+        }
+        return Ok((p, t));
+    }
+    let l = load(file, model)?;
+    let mut p = l.parameters.ok_or_else(|| {
+        Failure::usage(format!(
+            "{}: no usable parameters.csv (name,value with entityID, refPeriod, baseCurrency)",
+            file.display()
+        ))
+    })?;
+    if let Some(c) = country {
+        p.country = c.to_string();
+    }
+    if !(p.country.len() == 2 && p.country.bytes().all(|b| b.is_ascii_uppercase())) {
+        return Err(Failure::usage(
+            "give --country CC: the authority's country for the package name (e.g. DE)",
+        ));
+    }
+    Ok((p, l.tables))
+}
+
 /// What a package or register file holds, with the package's structural findings.
 struct Loaded {
     parameters: Option<Parameters>,
@@ -182,14 +214,25 @@ pub struct Built {
 pub fn build_package(
     file: &Path,
     model: Option<&Path>,
+    country: Option<&str>,
     out: &Path,
     created_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Built, Failure> {
-    let (p, t) = derive(file, model)?;
+    let (p, t) = source(file, model, country)?;
     let built = plumb_register::package::write(&p, &t, created_at).map_err(Failure::usage)?;
     std::fs::create_dir_all(out).map_err(|e| Failure::usage(format!("{}: {e}", out.display())))?;
     let path = out.join(&built.file_name);
-    crate::output::write_atomically(&path, &built.bytes)?;
+    // A package already there is never replaced by different bytes: it may have been filed.
+    if let Ok(there) = std::fs::read(&path) {
+        if there != built.bytes {
+            return Err(Failure::usage(format!(
+                "{} exists with other content; it may have been filed: build with another --created or --out",
+                path.display()
+            )));
+        }
+    } else {
+        crate::output::write_atomically(&path, &built.bytes)?;
+    }
     let l = load(&path, model)?;
     let findings = all_findings(&l, model, None)?;
     Ok(Built {
@@ -208,13 +251,14 @@ pub fn build(
     store: &Path,
     file: &Path,
     model: Option<&Path>,
+    country: Option<&str>,
     out: &Path,
     created_arg: Option<&str>,
     record: bool,
     sarif: Option<&PathBuf>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ExitCode, Failure> {
-    let b = build_package(file, model, out, created(created_arg, now)?)?;
+    let b = build_package(file, model, country, out, created(created_arg, now)?)?;
     write_sarif(sarif, &b.findings, &b.path.display().to_string())?;
     let entry = if record {
         let name = b

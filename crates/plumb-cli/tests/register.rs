@@ -88,9 +88,22 @@ fn the_demo_register_is_built_recorded_checked_imported_and_compared() {
     let zip = a.join(NAME);
     let first = std::fs::read(&zip).unwrap();
     assert_eq!(v["sha256"], plumb_base::sha256_hex(&first));
-    // Same inputs, same bytes.
+    // Same inputs, same bytes; a package already there is never replaced by other bytes.
     assert!(build(&store, &b, &[]).status.success());
     assert_eq!(std::fs::read(b.join(NAME)).unwrap(), first);
+    assert!(
+        build(&store, &b, &[]).status.success(),
+        "the same bytes again are fine"
+    );
+    std::fs::write(b.join(NAME), b"filed last week").unwrap();
+    let o = build(&store, &b, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("may have been filed"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(std::fs::read(b.join(NAME)).unwrap(), b"filed last week");
     // The record: the package's digest and check, signed, the zip attached; the ledger verifies.
     let shown = json(&plumb(
         &store,
@@ -212,6 +225,51 @@ fn the_demo_register_is_built_recorded_checked_imported_and_compared() {
         .success()
     );
     assert_eq!(std::fs::read(same.join(NAME)).unwrap(), first);
+
+    // A folder of the tables' CSV files, as a spreadsheet exports them, builds the same
+    // package once the authority's country is given.
+    let csv = d.path().join("csv");
+    std::fs::create_dir_all(&csv).unwrap();
+    let contents = plumb_register::package::read_zip(&first).unwrap();
+    for (path, bytes) in &contents.files {
+        if let Some(name) = path
+            .strip_prefix("reports/")
+            .filter(|n| n.ends_with(".csv"))
+        {
+            std::fs::write(csv.join(name), bytes).unwrap();
+        }
+    }
+    let from_csv = d.path().join("f");
+    let o = plumb(
+        &store,
+        &[
+            "register",
+            "build",
+            csv.to_str().unwrap(),
+            "--out",
+            from_csv.to_str().unwrap(),
+            "--created",
+            CREATED,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--country"));
+    let o = plumb(
+        &store,
+        &[
+            "register",
+            "build",
+            csv.to_str().unwrap(),
+            "--country",
+            "DE",
+            "--out",
+            from_csv.to_str().unwrap(),
+            "--created",
+            CREATED,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(from_csv.join(NAME)).unwrap(), first);
 
     // diff: what changed, as Markdown for a review.
     let o = plumb(

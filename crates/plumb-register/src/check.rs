@@ -98,7 +98,45 @@ pub fn check(tables: &Tables) -> Result<Vec<Finding>, String> {
         );
         ka.cmp(&kb)
     });
-    Ok(out)
+    Ok(capped(out))
+}
+
+/// The most findings reported per rule and template; past it one finding says how many more,
+/// so a register broken everywhere gives a readable (and bounded) answer.
+pub const MAX_PER_RULE: usize = 200;
+
+fn capped(all: Vec<Finding>) -> Vec<Finding> {
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for f in all {
+        let n = seen
+            .entry((f.rule.clone(), f.template.clone()))
+            .or_default();
+        *n += 1;
+        if *n <= MAX_PER_RULE {
+            out.push(f);
+        }
+    }
+    for ((rule, template), n) in seen {
+        if n > MAX_PER_RULE {
+            let severity = out
+                .iter()
+                .find(|f| f.rule == rule && f.template == template)
+                .map(|f| f.severity)
+                .unwrap_or(Severity::Blocking);
+            out.push(Finding::new(
+                &rule,
+                severity,
+                &template,
+                format!(
+                    "{} more finding(s) of this rule in {template} not listed",
+                    n - MAX_PER_RULE
+                ),
+                "fix the ones listed, then check again",
+            ));
+        }
+    }
+    out
 }
 
 fn blocking(rule: &str, t: &str, row: usize, col: &str, message: String, fix: &str) -> Finding {

@@ -65,6 +65,9 @@ pub fn derive(
     let Some(p) = &f.parameters else {
         return Err(vec!["the register file has no parameters (entity, consolidation, reference_date, currency, country)".into()]);
     };
+    if let Err(e) = crate::package::check_parameters(p) {
+        return Err(vec![e]);
+    }
     let mut c = Ctx {
         cat,
         p,
@@ -217,7 +220,7 @@ fn functions_served(
 /// What the derivation asks of the model, looked up once: each contract's provider, each
 /// provider's ICT services (id, type), and the functions each service supports.
 struct View<'m> {
-    contract_provider: HashMap<&'m str, &'m str>,
+    contract_provider: HashMap<&'m str, Vec<&'m str>>,
     services: HashMap<&'m str, Vec<(&'m str, &'m str)>>,
     served: HashMap<&'m str, BTreeSet<String>>,
 }
@@ -244,7 +247,10 @@ fn view<'m>(m: &'m Model, ids: &BTreeMap<String, ProviderId>) -> View<'m> {
     {
         for (c, p) in [(&r.source, &r.target), (&r.target, &r.source)] {
             if contracts.contains(c.as_str()) && ids.contains_key(p) {
-                contract_provider.entry(c.as_str()).or_insert(p.as_str());
+                let list: &mut Vec<&str> = contract_provider.entry(c.as_str()).or_default();
+                if !list.contains(&p.as_str()) {
+                    list.push(p.as_str());
+                }
             }
         }
     }
@@ -266,7 +272,13 @@ fn view<'m>(m: &'m Model, ids: &BTreeMap<String, ProviderId>) -> View<'m> {
     }
 }
 
-fn provider_id(c: &mut Ctx, e: &plumb_model::model::Element) -> Option<ProviderId> {
+/// A model provider's code: `dora:lei`, else `dora:euid`, else (for individuals and others
+/// with neither) the register file's `code` and `code_type` for it.
+fn provider_id(
+    c: &mut Ctx,
+    f: &RegisterFile,
+    e: &plumb_model::model::Element,
+) -> Option<ProviderId> {
     if let Some(lei) = Model::prop(e, "dora:lei") {
         return Some(ProviderId {
             code: lei.to_string(),
@@ -279,8 +291,20 @@ fn provider_id(c: &mut Ctx, e: &plumb_model::model::Element) -> Option<ProviderI
             kind: EUID.into(),
         });
     }
+    if let Some((code, kind)) = f
+        .providers
+        .get(&e.id)
+        .and_then(|p| Some((p.code.clone()?, p.code_type.clone()?)))
+    {
+        let kind = c.code(
+            "ID_CODE_TYPE",
+            &kind,
+            &format!("providers.{}.code_type", e.id),
+        );
+        return Some(ProviderId { code, kind });
+    }
     c.errors.push(format!(
-        "provider {} ({}): give its dora:lei (or dora:euid) in the model",
+        "provider {} ({}): give its dora:lei (or dora:euid) in the model, or, for an individual, its code and code_type under providers: in the register file",
         e.id, e.name
     ));
     None
@@ -295,7 +319,7 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
         .iter()
         .filter(|e| plumb_model::dora::is_provider(e))
     {
-        if let Some(id) = provider_id(c, e) {
+        if let Some(id) = provider_id(c, f, e) {
             ids.insert(e.id.clone(), id);
         }
     }
@@ -314,14 +338,30 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
         }
     }
     let mut used_functions = BTreeSet::new();
-    let mut cost: BTreeMap<String, f64> = BTreeMap::new();
+    let mut cost: BTreeMap<String, i128> = BTreeMap::new();
+    for (provider, services) in &v.services {
+        if !ids.contains_key(*provider) {
+            for (sid, _) in services {
+                c.errors.push(format!("{sid}: dora:provider names {provider:?}, which is no ICT provider of the model (a BusinessActor with dora:ict-provider: \"true\")"));
+            }
+        }
+    }
     for ctr in m
         .elements
         .iter()
         .filter(|e| e.kind == ElementType::Contract)
     {
-        let Some(provider) = v.contract_provider.get(ctr.id.as_str()).copied() else {
-            continue;
+        let provider = match v.contract_provider.get(ctr.id.as_str()).map(Vec::as_slice) {
+            Some([one]) => *one,
+            Some(many) if many.len() > 1 => {
+                c.errors.push(format!("contract {}: associated with providers {many:?}; a contract has one provider (model the others as subcontractors in the register file)", ctr.id));
+                continue;
+            }
+            _ if f.contracts.contains_key(&ctr.id) => {
+                c.errors.push(format!("contract {}: no ICT provider is associated with it in the model (an Association between the provider and the contract)", ctr.id));
+                continue;
+            }
+            _ => continue,
         };
         let Some(entry) = f.contracts.get(&ctr.id) else {
             c.errors.push(format!("contract {} ({}): add it under contracts: in the register file (dates, notice periods, governing law, locations, reliance)", ctr.id, ctr.name));
@@ -335,8 +375,13 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
             continue;
         };
         let reference = entry.reference.clone().unwrap_or_else(|| ctr.id.clone());
-        *cost.entry(provider.to_string()).or_default() +=
-            entry.annual_cost.parse::<f64>().unwrap_or(0.0);
+        match cents(&entry.annual_cost) {
+            Some(v) => *cost.entry(provider.to_string()).or_default() += v,
+            None => c.errors.push(format!(
+                "contracts.{}.annual_cost: {:?} is not an amount (digits, '.' for decimals)",
+                ctr.id, entry.annual_cost
+            )),
+        }
         let mut lines = BTreeSet::new();
         for (sid, stype) in services {
             let code = c.code(
@@ -363,7 +408,7 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
         let Some(id) = ids.get(&e.id).cloned() else {
             continue;
         };
-        let total = cost.get(&e.id).copied().unwrap_or(0.0);
+        let total = cost.get(&e.id).copied().unwrap_or(0);
         provider_row(c, f, &e.id, &e.name, &id, total);
     }
     for func in m
@@ -499,10 +544,17 @@ fn contract_rows(
         );
         for (i, s) in e.subcontractors.iter().enumerate() {
             let sat = format!("{at}.subcontractors[{i}]");
-            if let Some(st) = &s.service
-                && &c.code("ICT_SERVICE_TYPE", st, &format!("{sat}.service")) != t
-            {
-                continue;
+            if let Some(st) = &s.service {
+                let code = c.code("ICT_SERVICE_TYPE", st, &format!("{sat}.service"));
+                if !types.contains(&code) {
+                    c.errors.push(format!(
+                        "{sat}.service: {st} is not a service of this contract ({types:?})"
+                    ));
+                    continue;
+                }
+                if &code != t {
+                    continue;
+                }
             }
             let (Some(sub), Some(rec)) = (
                 lookup(c, f, ids, &s.provider, &sat),
@@ -593,7 +645,36 @@ fn lookup(
     }
 }
 
-fn provider_row(c: &mut Ctx, f: &RegisterFile, key: &str, name: &str, id: &ProviderId, total: f64) {
+/// An amount in hundredths, for summing without floating point: `1234.5` is 123450.
+fn cents(v: &str) -> Option<i128> {
+    let (int, frac) = v.trim().split_once('.').unwrap_or((v.trim(), ""));
+    if int.is_empty()
+        || frac.len() > 2
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac = format!("{frac:0<2}");
+    Some(int.parse::<i128>().ok()? * 100 + frac.parse::<i128>().ok()?)
+}
+
+/// Hundredths as an amount: whole units without decimals.
+fn amount(cents: i128) -> String {
+    if cents % 100 == 0 {
+        format!("{}", cents / 100)
+    } else {
+        format!("{}.{:02}", cents / 100, cents % 100)
+    }
+}
+
+fn provider_row(
+    c: &mut Ctx,
+    f: &RegisterFile,
+    key: &str,
+    name: &str,
+    id: &ProviderId,
+    total: i128,
+) {
     let at = format!("providers.{key}");
     let Some(e) = f.providers.get(key) else {
         c.errors.push(format!("provider {key} ({name}): add it under providers: in the register file (country at least)"));
@@ -614,7 +695,7 @@ fn provider_row(c: &mut Ctx, f: &RegisterFile, key: &str, name: &str, id: &Provi
         &format!("{at}.parent_type"),
     );
     let name = e.name.clone().unwrap_or_else(|| name.to_string());
-    let cost = e.annual_cost.clone().unwrap_or_else(|| format!("{total}"));
+    let cost = e.annual_cost.clone().unwrap_or_else(|| amount(total));
     c.row(
         "B_05.01",
         &[
@@ -664,7 +745,7 @@ fn outside_providers(c: &mut Ctx, f: &RegisterFile, in_model: &BTreeMap<String, 
                 code: code.clone(),
                 kind,
             },
-            0.0,
+            0,
         );
     }
 }

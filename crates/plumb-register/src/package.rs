@@ -20,8 +20,10 @@ pub const MODULE_VERSION: &str = "DORA010100";
 
 const REPORT_PACKAGE: &str = "{\r\n  \"documentInfo\": {\r\n   \"documentType\": \"https://xbrl.org/report-package/2023\"\r\n  }\r\n}";
 
-/// The largest package read (a register of thousands of contracts is a few megabytes).
-pub const MAX_PACKAGE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most a package may hold uncompressed, and the largest zip read: a register of 2,000
+/// contracts is 2 MB of tables, so this leaves room for the largest groups while a hostile
+/// package cannot exhaust memory (rows are capped too, `read::MAX_ROWS`).
+pub const MAX_PACKAGE_BYTES: u64 = 64 * 1024 * 1024;
 /// The most files a package may hold.
 const MAX_FILES: usize = 64;
 
@@ -113,8 +115,48 @@ pub fn files(p: &Parameters, tables: &Tables) -> Result<Vec<(String, Vec<u8>)>, 
     Ok(out)
 }
 
+/// Checks the parameters that make the package's name and `parameters.csv`: an LEI-shaped
+/// entity, a country and a currency code, a date. Anything else could put a path or a line
+/// break where a name or a value belongs.
+pub fn check_parameters(p: &Parameters) -> Result<(), String> {
+    let upper_alnum = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let upper = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_uppercase());
+    if !upper_alnum(&p.entity, 20) {
+        return Err(format!(
+            "parameters.entity {:?} is not an LEI (20 capitals and digits)",
+            p.entity
+        ));
+    }
+    if !upper(&p.country, 2) {
+        return Err(format!(
+            "parameters.country {:?} is not a country code such as DE",
+            p.country
+        ));
+    }
+    if !upper(&p.currency, 3) {
+        return Err(format!(
+            "parameters.currency {:?} is not a currency code such as EUR",
+            p.currency
+        ));
+    }
+    if p.reference_date.len() != 10
+        || chrono::NaiveDate::parse_from_str(&p.reference_date, "%Y-%m-%d").is_err()
+    {
+        return Err(format!(
+            "parameters.reference_date {:?} is not a date YYYY-MM-DD",
+            p.reference_date
+        ));
+    }
+    Ok(())
+}
+
 /// Writes the package.
 pub fn write(p: &Parameters, tables: &Tables, created: DateTime<Utc>) -> Result<Built, String> {
+    check_parameters(p)?;
     let root = stem(p, created);
     let time = zip::DateTime::from_date_and_time(
         u16::try_from(created.year()).map_err(|_| "creation year out of range")?,
@@ -129,9 +171,11 @@ pub fn write(p: &Parameters, tables: &Tables, created: DateTime<Utc>) -> Result<
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(time)
         .unix_permissions(0o644);
+    // Directories need the execute bit, or an unzipped package cannot be entered.
+    let dir_opts = opts.unix_permissions(0o755);
     let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for dir in ["", "META-INF/", "reports/"] {
-        z.add_directory(format!("{root}/{dir}"), opts)
+        z.add_directory(format!("{root}/{dir}"), dir_opts)
             .map_err(|e| e.to_string())?;
     }
     for (path, bytes) in files(p, tables)? {
@@ -157,7 +201,15 @@ pub struct Contents {
 
 /// Reads a zip's files, refusing zip bombs, too many files and paths that leave the root.
 pub fn read_zip(bytes: &[u8]) -> Result<Contents, String> {
+    if bytes.len() as u64 > MAX_PACKAGE_BYTES {
+        return Err(format!(
+            "larger than {MAX_PACKAGE_BYTES} bytes: not a register"
+        ));
+    }
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a zip: {e}"))?;
+    if z.has_duplicate_names() {
+        return Err("the zip names a file twice; which copy counts would be ambiguous".into());
+    }
     if z.len() > MAX_FILES * 2 {
         return Err(format!(
             "{} entries; a report package has about 25",
@@ -226,13 +278,10 @@ pub fn read_dir(dir: &std::path::Path) -> Result<Contents, String> {
             if out.files.len() >= MAX_FILES {
                 return Err(format!("{}: more than {MAX_FILES} files", dir.display()));
             }
-            let meta = std::fs::metadata(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-            total += meta.len();
-            if total > MAX_PACKAGE_BYTES {
-                return Err(format!(
-                    "{}: more than {MAX_PACKAGE_BYTES} bytes",
-                    dir.display()
-                ));
+            let meta =
+                std::fs::symlink_metadata(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            if !meta.is_file() {
+                continue;
             }
             let name = p
                 .file_name()
@@ -243,7 +292,20 @@ pub fn read_dir(dir: &std::path::Path) -> Result<Contents, String> {
                 "" => format!("{prefix}{name}"),
                 s => format!("{s}/{name}"),
             };
-            let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let mut bytes = Vec::new();
+            std::fs::File::open(&p)
+                .and_then(|f| {
+                    f.take(MAX_PACKAGE_BYTES - total + 1)
+                        .read_to_end(&mut bytes)
+                })
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            total += bytes.len() as u64;
+            if total > MAX_PACKAGE_BYTES {
+                return Err(format!(
+                    "{}: more than {MAX_PACKAGE_BYTES} bytes",
+                    dir.display()
+                ));
+            }
             out.files.insert(key, bytes);
         }
     }

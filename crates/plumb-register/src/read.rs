@@ -243,6 +243,21 @@ fn parameters(
             .find(|r| r.first().map(String::as_str) == Some(k))
             .and_then(|r| r.get(1).cloned())
     };
+    let mut names = BTreeSet::new();
+    for (i, row) in rows.iter().enumerate().skip(1) {
+        let name = row.first().cloned().unwrap_or_default();
+        if !names.insert(name.clone()) {
+            out.push(
+                blocking(
+                    "CSV-022",
+                    FILE,
+                    format!("parameter {name:?} is given twice"),
+                    "give each parameter once",
+                )
+                .at(i, "name"),
+            );
+        }
+    }
     let entity = get("entityID").unwrap_or_default();
     let (lei, consolidation) = match entity.strip_prefix("rs:").and_then(|e| e.split_once('.')) {
         Some((lei, "CON")) => (lei.to_string(), Some(Consolidation::Consolidated)),
@@ -330,6 +345,19 @@ fn parameters(
         ));
     }
     let consolidation = consolidation?;
+    if !(lei.len() == 20
+        && lei
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+    {
+        out.push(blocking(
+            "514",
+            FILE,
+            format!("entityID names {lei:?}, which is not an LEI"),
+            "write entityID as rs:<LEI of B_01.01>.CON (or .IND)",
+        ));
+        return None;
+    }
     Some(Parameters {
         entity: lei,
         consolidation,
@@ -417,6 +445,10 @@ fn indicators(c: &Contents, cat: &Catalogue, out: &mut Vec<Finding>) -> BTreeSet
     reported
 }
 
+/// The most rows a package may hold in all: a register of 2,000 contracts has about 17,000;
+/// past this a hostile package of tiny rows would cost far more memory than its bytes.
+pub const MAX_ROWS: usize = 250_000;
+
 fn table(t: &Template, bytes: &[u8], r: &mut Read) {
     let file = format!("reports/{}", t.file_name());
     if std::str::from_utf8(bytes).is_err() {
@@ -459,15 +491,48 @@ fn table(t: &Template, bytes: &[u8], r: &mut Read) {
             ));
         }
     }
+    if header.iter().all(|h| h.is_empty()) {
+        r.findings.push(blocking(
+            "CSV-041",
+            &t.code,
+            format!("{file} has no header row"),
+            "start the file with the template's column codes",
+        ));
+        return;
+    }
+    for c in &t.columns {
+        if !header.contains(&c.code) {
+            r.findings.push(blocking(
+                "CSV-041",
+                &t.code,
+                format!("column {} is missing from the header", c.code),
+                "write every column of the template in the header, empty where nothing is reported",
+            ));
+        }
+    }
     for (i, rec) in rd.records().enumerate() {
+        if r.tables.len() >= MAX_ROWS {
+            r.findings.push(blocking(
+                "809",
+                &t.code,
+                format!("more than {MAX_ROWS} rows in the package: not read further"),
+                "split nothing: a register this large is not one Plumbline reads",
+            ));
+            return;
+        }
         match rec {
             Ok(rec) => {
-                let row = header
+                let row: crate::tables::Row = header
                     .iter()
                     .cloned()
                     .zip(rec.iter().map(str::to_string))
                     .collect();
-                r.tables.push(&t.code, row);
+                for (col, v) in &row {
+                    if v.trim() != v {
+                        r.findings.push(blocking("CSV-SPACE", &t.code, format!("{v:?} has spaces around it; the authority compares values as filed"), "remove the spaces").at(i + 1, col));
+                    }
+                }
+                r.tables.push_as_filed(&t.code, row);
             }
             Err(e) => {
                 r.findings.push(blocking(

@@ -110,19 +110,27 @@ pub fn summarise(t: &Tables, today: NaiveDate, horizon_days: i64) -> Summary {
         .iter()
         .map(|r| (get(r, "c0010"), get(r, "c0050")))
         .collect();
+    // Each provider's lines and signed contracts, indexed once.
+    let mut lines_of: BTreeMap<&str, Vec<&crate::tables::Row>> = BTreeMap::new();
+    for l in t.of("B_02.02") {
+        lines_of.entry(get(l, "c0030")).or_default().push(l);
+    }
+    let mut signed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for l in t.of("B_03.02") {
+        signed
+            .entry(get(l, "c0020"))
+            .or_default()
+            .push(get(l, "c0010"));
+    }
     let mut providers = Vec::new();
     for r in t.of("B_05.01") {
         let code = get(r, "c0010");
-        let lines: Vec<_> = t
-            .of("B_02.02")
-            .iter()
-            .filter(|l| get(l, "c0030") == code)
-            .collect();
-        let contracts: BTreeSet<String> = t
-            .of("B_03.02")
-            .iter()
-            .filter(|l| get(l, "c0020") == code)
-            .map(|l| get(l, "c0010").to_string())
+        let lines: Vec<&crate::tables::Row> = lines_of.get(code).cloned().unwrap_or_default();
+        let contracts: BTreeSet<String> = signed
+            .get(code)
+            .into_iter()
+            .flatten()
+            .map(|c| c.to_string())
             .chain(lines.iter().map(|l| get(l, "c0010").to_string()))
             .collect();
         let services: BTreeSet<String> = lines.iter().map(|l| label(get(l, "c0060"))).collect();

@@ -71,6 +71,13 @@ impl Tables {
         self.rows.entry(template.to_string()).or_default().push(row);
     }
 
+    /// Adds a row as read from a package: values exactly as filed (the authority compares
+    /// them byte for byte), empty cells dropped.
+    pub fn push_as_filed(&mut self, template: &str, row: Row) {
+        let row: Row = row.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        self.rows.entry(template.to_string()).or_default().push(row);
+    }
+
     /// How many rows in all.
     pub fn len(&self) -> usize {
         self.rows.values().map(Vec::len).sum()

@@ -952,3 +952,273 @@ fn directories_read_like_the_zip() {
         rules(&r.findings)
     );
 }
+
+/// A provider with neither LEI nor EUID (an individual acting in a business capacity) is
+/// identified by the code the register file gives it.
+#[test]
+fn an_individual_provider_takes_its_code_from_the_register_file() {
+    let text = std::fs::read_to_string(root().join("examples/register/register.yaml")).unwrap();
+    let model = std::fs::read_to_string(root().join("examples/model/bank.yaml"))
+        .unwrap()
+        .replace(
+            "dora:lei: 5299000CARDPR0C0EU62",
+            "dora:ict-provider-note: individual",
+        );
+    let m = plumb_model::read_bytes("bank.yaml", "yaml", model.as_bytes()).unwrap();
+    let f = plumb_register::file::parse(&text).unwrap();
+    let e = plumb_register::derive::derive(&f, Some(&m))
+        .unwrap_err()
+        .join("\n");
+    assert!(
+        e.contains("provider prov-cardproc") && e.contains("code_type"),
+        "{e}"
+    );
+    let text = text.replace(
+        "  prov-cardproc:\n    country: NL\n",
+        "  prov-cardproc:\n    country: NL\n    code: NL-PASS-X1234567\n    code_type: Passport Number\n    person: Individual acting in a business capacity\n",
+    );
+    let f = plumb_register::file::parse(&text).unwrap();
+    let (_, t) = plumb_register::derive::derive(&f, Some(&m)).unwrap();
+    let row = t
+        .of("B_05.01")
+        .iter()
+        .find(|r| r["c0010"] == "NL-PASS-X1234567")
+        .unwrap();
+    assert_eq!(
+        (row["c0020"].as_str(), row["c0070"].as_str()),
+        ("eba_qCO:qx2005", "eba_CT:x213")
+    );
+    assert!(
+        t.of("B_02.02")
+            .iter()
+            .any(|r| r["c0030"] == "NL-PASS-X1234567" && r["c0040"] == "eba_qCO:qx2005")
+    );
+}
+
+/// A zip of `files` (path, text) as a hostile sender would make it.
+fn raw_zip(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (path, text) in files {
+        z.start_file(*path, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, text.as_bytes()).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// What the review of the first version found: each is now refused or reported.
+#[test]
+fn hostile_packages_cannot_pass_or_exhaust() {
+    let (p, t) = demo();
+    let good = write(&p, &t, created()).unwrap();
+    let c = read_zip(&good.bytes).unwrap();
+    let root = good.file_name.trim_end_matches(".zip").to_string();
+    let files: Vec<(String, String)> = c
+        .files
+        .iter()
+        .map(|(k, v)| (format!("{root}/{k}"), String::from_utf8(v.clone()).unwrap()))
+        .collect();
+    let as_refs = |extra: &[(&str, &str)], change: &dyn Fn(&str, &str) -> String| {
+        let mut v: Vec<(String, String)> = files
+            .iter()
+            .map(|(k, t)| (k.clone(), change(k, t)))
+            .collect();
+        v.extend(extra.iter().map(|(a, b)| (a.to_string(), b.to_string())));
+        v
+    };
+    let zip_of = |v: &[(String, String)]| {
+        raw_zip(
+            &v.iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let keep = |_: &str, t: &str| t.to_string();
+    // A second root folder, found by the real reader.
+    let two_roots = zip_of(&as_refs(
+        &[("other/reports/b_01.01.csv", "c0010\r\n")],
+        &keep,
+    ));
+    let r = read(&read_zip(&two_roots).unwrap(), Some(&good.file_name)).unwrap();
+    assert!(
+        rules(&r.findings).contains(&"103".to_string()),
+        "{:?}",
+        rules(&r.findings)
+    );
+    // The same file twice: refused, whichever copy a reader would take.
+    // (The writer refuses to name a file twice, so the second name is patched in the bytes.)
+    let mut twice = zip_of(&as_refs(
+        &[(&format!("{root}/reports/b_02.0X.csv"), "c0010\r\n")],
+        &keep,
+    ));
+    let (from, to) = (b"b_02.0X.csv", b"b_02.01.csv");
+    let mut i = 0;
+    while i + from.len() <= twice.len() {
+        if &twice[i..i + from.len()] == from {
+            twice[i..i + from.len()].copy_from_slice(to);
+        }
+        i += 1;
+    }
+    assert!(read_zip(&twice).unwrap_err().contains("twice"));
+    // A value with spaces around it passes nothing, though it would resolve once trimmed.
+    let spaced = zip_of(&as_refs(&[], &|k, t| {
+        if k.ends_with("b_02.01.csv") {
+            t.replacen("SB-ICT-2023-001", "SB-ICT-2023-001 ", 1)
+        } else {
+            t.to_string()
+        }
+    }));
+    let r = read(&read_zip(&spaced).unwrap(), Some(&good.file_name)).unwrap();
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "CSV-SPACE" && f.column.as_deref() == Some("c0010")),
+        "{:?}",
+        rules(&r.findings)
+    );
+    assert!(
+        check(&r.tables).iter().any(|f| f.rule == "807"),
+        "the spaced reference does not resolve"
+    );
+    // A header without a declared column, and an empty file.
+    let short = zip_of(&as_refs(&[], &|k, t| {
+        if k.ends_with("b_02.01.csv") {
+            t.replacen(",c0050", "", 1)
+        } else if k.ends_with("b_01.03.csv") {
+            String::new()
+        } else {
+            t.to_string()
+        }
+    }));
+    let r = read(&read_zip(&short).unwrap(), Some(&good.file_name)).unwrap();
+    let missing: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "CSV-041")
+        .map(|f| f.template.clone())
+        .collect();
+    assert!(
+        missing.contains(&"B_02.01".into()) && missing.contains(&"B_01.03".into()),
+        "{missing:?}"
+    );
+    // Tiny rows by the hundred thousand: read up to the cap, then refused, never exhausting.
+    let mut many = String::from("c0010,c0020,c0030\r\n");
+    for i in 0..(plumb_register::read::MAX_ROWS + 10) {
+        many.push_str(&format!("{i},x,true\r\n"));
+    }
+    let flood = zip_of(&as_refs(&[], &|k, t| {
+        if k.ends_with("b_03.01.csv") {
+            many.clone()
+        } else {
+            t.to_string()
+        }
+    }));
+    let r = read(&read_zip(&flood).unwrap(), Some(&good.file_name)).unwrap();
+    assert!(r.tables.len() <= plumb_register::read::MAX_ROWS);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule == "809" && f.message.contains("rows")),
+        "{:?}",
+        rules(&r.findings)
+    );
+    // Findings are bounded per rule, with a count of the rest.
+    let f = check(&r.tables);
+    let refs: Vec<_> = f
+        .iter()
+        .filter(|x| x.rule == "807" && x.template == "B_03.01")
+        .collect();
+    assert_eq!(refs.len(), plumb_register::check::MAX_PER_RULE + 1);
+    assert!(refs.iter().any(|x| x.message.contains("more finding(s)")));
+    // An entity that is a path never makes a file name.
+    let r = read(
+        &read_zip(&zip_of(&as_refs(&[], &|k, t| {
+            if k.ends_with("parameters.csv") {
+                t.replace("rs:5299000SMALLBANK0D95.IND", "rs:/tmp/x.IND")
+            } else {
+                t.to_string()
+            }
+        })))
+        .unwrap(),
+        None,
+    )
+    .unwrap();
+    assert!(r.parameters.is_none() && rules(&r.findings).contains(&"514".to_string()));
+    let bad = Parameters {
+        entity: "../../etc/x".into(),
+        ..p.clone()
+    };
+    assert!(
+        write(&bad, &t, created())
+            .unwrap_err()
+            .contains("not an LEI")
+    );
+    let bad = Parameters {
+        reference_date: "2025-12-31\r\nx".into(),
+        ..p
+    };
+    assert!(write(&bad, &t, created()).is_err());
+}
+
+#[test]
+fn the_derivation_never_drops_what_it_cannot_place() {
+    let text = std::fs::read_to_string(root().join("examples/register/register.yaml")).unwrap();
+    let model = std::fs::read_to_string(root().join("examples/model/bank.yaml")).unwrap();
+    let errors = |model: &str, text: &str| {
+        let m = plumb_model::read_bytes("bank.yaml", "yaml", model.as_bytes()).unwrap();
+        let f = plumb_register::file::parse(text).unwrap();
+        plumb_register::derive::derive(&f, Some(&m))
+            .err()
+            .unwrap_or_default()
+            .join("\n")
+    };
+    // A contract associated with both providers.
+    let two = model.replace(
+        "  - {id: rel-ctr-2, type: Association, source: prov-cardproc, target: ctr-cardproc}",
+        "  - {id: rel-ctr-2, type: Association, source: prov-cardproc, target: ctr-cardproc}\n  - {id: rel-ctr-3, type: Association, source: prov-cloudco, target: ctr-cardproc}",
+    );
+    assert!(errors(&two, &text).contains("contract ctr-cardproc: associated with providers"));
+    // A contract in the register whose provider the model does not associate.
+    let none = model.replace(
+        "  - {id: rel-ctr-2, type: Association, source: prov-cardproc, target: ctr-cardproc}\n",
+        "",
+    );
+    assert!(errors(&none, &text).contains("contract ctr-cardproc: no ICT provider"));
+    // A service naming something that is no provider.
+    let stray = model.replace(
+        "dora:provider: prov-cardproc, dora:ict-service-type: S19",
+        "dora:provider: app-ledger, dora:ict-service-type: S19",
+    );
+    assert!(errors(&stray, &text).contains("ts-card-auth: dora:provider names \"app-ledger\""));
+    // A subcontractor of a service the contract does not have; an amount that is no amount.
+    let sub = text.replace(
+        "  ctr-cardproc:\n",
+        "  ctr-cardproc:\n    subcontractors:\n      - {provider: prov-cloudco, rank: 2, service: S01}\n",
+    );
+    assert!(
+        errors(&model, &sub)
+            .contains("subcontractors[0].service: S01 is not a service of this contract")
+    );
+    let cost = text.replace("annual_cost: \"640000\"", "annual_cost: \"640,000\"");
+    assert!(errors(&model, &cost).contains("annual_cost: \"640,000\" is not an amount"));
+    // Amounts are summed in hundredths, never in floating point.
+    let exact = text
+        .replace("annual_cost: \"640000\"", "annual_cost: \"0.20\"")
+        .replace("annual_cost: \"1850000\"", "annual_cost: \"0.10\"");
+    let m = plumb_model::read_bytes("bank.yaml", "yaml", model.as_bytes()).unwrap();
+    let (_, t) =
+        plumb_register::derive::derive(&plumb_register::file::parse(&exact).unwrap(), Some(&m))
+            .unwrap();
+    let cloud = t
+        .of("B_05.01")
+        .iter()
+        .find(|r| r["c0010"] == "5299000CLOUDC0EU0115")
+        .unwrap();
+    assert_eq!(cloud["c0100"], "0.10");
+    let card = t
+        .of("B_05.01")
+        .iter()
+        .find(|r| r["c0010"] == "5299000CARDPR0C0EU62")
+        .unwrap();
+    assert_eq!(card["c0100"], "0.20");
+}

@@ -40,7 +40,7 @@ fn latest(
     let blob = e
         .blobs
         .iter()
-        .find(|b| b.digest.ends_with(&r.sha256))
+        .find(|b| b.digest == format!("sha256:{}", r.sha256))
         .ok_or("the package's zip is not attached to its record")?;
     let zip = l.blobs().get(&blob.digest).map_err(|e| e.to_string())?;
     Ok((i, r, zip))
