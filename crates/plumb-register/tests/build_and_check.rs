@@ -652,6 +652,49 @@ fn each_structural_check_has_a_package_that_breaks_it() {
             name.as_str(),
         ),
         (
+            "CSV-022",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "decimalsInteger,0",
+                    "decimalsInteger,0\r\ndecimalsInteger,0",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "CSV-024",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "baseCurrency,iso4217:EUR",
+                    "baseCurrency,EUR",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "EBA-DEC-003",
+            edit(&|c| {
+                replace(
+                    c,
+                    "reports/parameters.csv",
+                    "decimalsInteger,0",
+                    "decimalsInteger,2",
+                );
+            }),
+            name.as_str(),
+        ),
+        (
+            "701",
+            edit(&|c| {
+                c.files.remove("reports/FilingIndicators.csv");
+            }),
+            name.as_str(),
+        ),
+        (
             "EBA-DATE-001",
             edit(&|c| {
                 replace(
