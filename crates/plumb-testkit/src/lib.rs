@@ -135,6 +135,17 @@ pub fn server() -> &'static PgServer {
 }
 
 fn start() -> PgServer {
+    start_with(None)
+}
+
+/// A second throwaway server that speaks TLS on 127.0.0.1 with `cert` and `key` (PEM; copied
+/// into the server's directory, owned by and readable only for its user, as PostgreSQL
+/// demands). Stopped when the test process ends, like [`server`].
+pub fn tls_server(cert: &std::path::Path, key: &std::path::Path) -> PgServer {
+    start_with(Some((cert, key)))
+}
+
+fn start_with(tls: Option<(&std::path::Path, &std::path::Path)>) -> PgServer {
     let bin = bin_dir();
     let dir = tempfile::Builder::new()
         .prefix("plumb-pg-")
@@ -160,9 +171,39 @@ fn start() -> PgServer {
             "-D",
         ])
         .arg(&data));
-    let port = 20000 + (std::process::id() % 30000) as u16;
+    let (port, extra) = match tls {
+        None => (
+            20000 + (std::process::id() % 30000) as u16,
+            "-c listen_addresses=''".to_string(),
+        ),
+        Some((cert, key)) => {
+            let (c, k) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            std::fs::copy(cert, &c).unwrap();
+            std::fs::copy(key, &k).unwrap();
+            sh(Command::new("chmod").arg("600").arg(&k));
+            // TCP clients must use TLS: a plain connection is refused, so a test that
+            // connects proves it spoke TLS.
+            let hba = data.join("pg_hba.conf");
+            let rules = std::fs::read_to_string(&hba).unwrap_or_default();
+            std::fs::write(&hba, format!("hostnossl all all 0.0.0.0/0 reject\n{rules}")).unwrap();
+            if is_root() {
+                sh(Command::new("chown")
+                    .args(["postgres:postgres"])
+                    .arg(&c)
+                    .arg(&k));
+            }
+            (
+                free_port(),
+                format!(
+                    "-c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                    c.display(),
+                    k.display()
+                ),
+            )
+        }
+    };
     let script = format!(
-        "{postgres} -D {data} -k {sock} -p {port} -c listen_addresses='' -c max_connections=200 >{log} 2>&1 & pg=$!; \
+        "{postgres} -D {data} -k {sock} -p {port} {extra} -c max_connections=200 >{log} 2>&1 & pg=$!; \
          while [ -d /proc/{parent} ] && kill -0 $pg 2>/dev/null; do sleep 0.5; done; kill -INT $pg 2>/dev/null; wait $pg; \
          rm -rf {dir}",
         postgres = bin.join("postgres").display(),
@@ -206,6 +247,16 @@ fn start() -> PgServer {
 }
 
 impl PgServer {
+    /// A TCP connection URL for `db` on `host` verifying the server against `ca` (PEM), for a
+    /// [`tls_server`].
+    pub fn tls_url(&self, host: &str, db: &str, ca: &std::path::Path) -> String {
+        format!(
+            "postgres://postgres@{host}:{}/{db}?sslmode=verify-full&sslrootcert={}",
+            self.port,
+            ca.display()
+        )
+    }
+
     /// A connection URL for `db` as the superuser.
     pub fn url(&self, db: &str) -> String {
         self.url_as(db, "postgres")
