@@ -228,6 +228,16 @@ pub enum Command {
     #[command(subcommand, verbatim_doc_comment)]
     Register(RegisterCmd),
 
+    /// Run a witness (C2SP tlog-witness) that cosigns other logs' checkpoints as they grow and
+    /// refuses any that fork from what it cosigned.
+    ///
+    /// Examples:
+    ///   plumb witness keygen --name witness.bank.example/w1 --out w1.key   # prints its public key
+    ///   plumb --store /srv/plumb key show > log.pub                          # the log to follow
+    ///   plumb witness serve --key w1.key --log log.pub --state w1.json --listen 127.0.0.1:8710
+    #[command(subcommand, verbatim_doc_comment)]
+    Witness(WitnessCmd),
+
     /// Watch a deployment: ask Prometheus, judge, record the verdict, roll back on failure.
     ///
     /// Every interval each query of the system's watch (--config) is evaluated against the
@@ -1102,6 +1112,37 @@ pub struct WatchArgs {
     /// Judge and record, but do not run the rollback command.
     #[arg(long)]
     pub no_rollback: bool,
+}
+
+/// `plumb witness`.
+#[derive(Debug, Subcommand)]
+pub enum WitnessCmd {
+    /// Make a witness key: the private key goes to --out (mode 0600, never overwritten), the
+    /// public key (a cosigner verifier key, type 0x04) is printed for the logs' clients.
+    Keygen {
+        /// The witness's name, a schema-less URL such as witness.bank.example/w1.
+        #[arg(long)]
+        name: String,
+        /// Where to write the private key.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Serve POST /add-checkpoint for the logs given.
+    Serve {
+        /// The witness's private key (from `plumb witness keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// A log to follow: its verifier key (as `plumb key show` prints it), or a file holding
+        /// it; repeatable.
+        #[arg(long = "log", value_name = "KEY_OR_FILE", required = true)]
+        logs: Vec<String>,
+        /// Where the witness remembers the latest checkpoint it cosigned of each log.
+        #[arg(long, value_name = "FILE")]
+        state: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8710")]
+        listen: std::net::SocketAddr,
+    },
 }
 
 /// `plumb register`.

@@ -20,6 +20,7 @@ mod resilience;
 mod scaffold;
 mod serve;
 mod watch;
+mod witness;
 
 use std::process::ExitCode;
 
@@ -172,6 +173,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Scaffold(a) => scaffold::run(format, a),
         Command::Resilience(c) => resilience::run(store, format, c, now),
         Command::Register(c) => register::run(store, format, c, now),
+        Command::Witness(c) => witness::run(format, c),
         Command::Watch(a) => match server {
             Some(r) => watch::remote(r, store, format, a),
             None => watch::run(store, format, a),

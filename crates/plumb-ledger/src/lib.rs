@@ -25,3 +25,4 @@ pub use ledger::{InitOptions, Ledger, RecordRequest};
 pub mod commit;
 pub mod pack;
 pub mod verify;
+pub mod witness;

@@ -26,6 +26,7 @@ pub mod ui_register;
 pub mod ui_resilience;
 pub mod verifications;
 pub mod watches;
+pub mod witness;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
