@@ -14,7 +14,7 @@ fn witness() -> &'static Witness {
         let log = KeyPair::from_seed("fuzz.example/log", [7; 32]).map(|k| k.public());
         let key = KeyPair::from_seed("fuzz.example/w", [9; 32]);
         match (key, log) {
-            (Ok(key), Ok(log)) => Witness::open(key, vec![log], &dir.join("state.json")).unwrap_or_else(|e| panic!("{e}")),
+            (Ok(key), Ok(log)) => Witness::open(key, vec![log], &dir.join("state.json"), true).unwrap_or_else(|e| panic!("{e}")),
             _ => panic!("keys"),
         }
     })

@@ -234,7 +234,7 @@ pub enum Command {
     /// Examples:
     ///   plumb witness keygen --name witness.bank.example/w1 --out w1.key   # prints its public key
     ///   plumb --store /srv/plumb key show > log.pub                          # the log to follow
-    ///   plumb witness serve --key w1.key --log log.pub --state w1.json --listen 127.0.0.1:8710
+    ///   plumb witness serve --key w1.key --log log.pub --state w1.json --init --listen 127.0.0.1:8710
     #[command(subcommand, verbatim_doc_comment)]
     Witness(WitnessCmd),
 
@@ -1136,9 +1136,14 @@ pub enum WitnessCmd {
         /// it; repeatable.
         #[arg(long = "log", value_name = "KEY_OR_FILE", required = true)]
         logs: Vec<String>,
-        /// Where the witness remembers the latest checkpoint it cosigned of each log.
+        /// Where the witness remembers the latest checkpoint it cosigned of each log (it must
+        /// exist unless --init; one witness process at a time may use it).
         #[arg(long, value_name = "FILE")]
         state: PathBuf,
+        /// Start a new memory at --state (a new witness); without it a missing file is an
+        /// error, so a mistyped path never makes a witness trust whatever it sees first.
+        #[arg(long)]
+        init: bool,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8710")]
         listen: std::net::SocketAddr,

@@ -44,6 +44,7 @@ pub fn run(format: Format, cmd: &WitnessCmd) -> Result<ExitCode, Failure> {
             key,
             logs,
             state,
+            init,
             listen,
         } => {
             let key = plumb_ledger::keys::KeyPair::read_private(key).map_err(Failure::from)?;
@@ -52,8 +53,8 @@ pub fn run(format: Format, cmd: &WitnessCmd) -> Result<ExitCode, Failure> {
                 .map(|l| log_key(l))
                 .collect::<Result<Vec<_>, _>>()?;
             let origins: Vec<String> = logs.iter().map(|k| k.name.clone()).collect();
-            let w =
-                plumb_ledger::witness::Witness::open(key, logs, state).map_err(Failure::from)?;
+            let w = plumb_ledger::witness::Witness::open(key, logs, state, *init)
+                .map_err(Failure::from)?;
             let vkey = plumb_ledger::witness::vkey(&w.public());
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -77,6 +77,7 @@ fn witness(
             log_pub.to_str().unwrap(),
             "--state",
             state.to_str().unwrap(),
+            "--init",
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])

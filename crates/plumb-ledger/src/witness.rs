@@ -26,6 +26,8 @@ use crate::keys::{KeyPair, PublicKey, check_key_name};
 const COSIGNATURE_TYPE: u8 = 0x04;
 /// The most consistency proof lines a request may carry (the protocol's limit).
 const MAX_PROOF_LINES: usize = 63;
+/// The most signature lines of a note looked at.
+const MAX_SIGNATURE_LINES: usize = 100;
 /// The largest request body accepted.
 pub const MAX_REQUEST: usize = 64 * 1024;
 
@@ -93,12 +95,16 @@ pub fn cosign(key: &KeyPair, body: &str, time: u64) -> String {
 /// any number of signature lines) carries, each once, with its time. Lines of unknown keys
 /// and lines that do not verify count for nothing.
 pub fn cosigned_by(note: &str, trusted: &[PublicKey]) -> Vec<(String, u64)> {
-    let Some(split) = note.find("\n\n") else {
+    // As `note::open` reads notes: bounded, signatures after the last blank line.
+    if note.len() > MAX_REQUEST {
+        return Vec::new();
+    }
+    let Some(split) = note.rfind("\n\n") else {
         return Vec::new();
     };
     let (body, sigs) = (&note[..split + 1], &note[split + 2..]);
     let mut out: Vec<(String, u64)> = Vec::new();
-    for line in sigs.lines() {
+    for line in sigs.split('\n').take(MAX_SIGNATURE_LINES) {
         let Some((name, b64)) = line
             .strip_prefix("\u{2014} ")
             .and_then(|r| r.split_once(' '))
@@ -113,6 +119,9 @@ pub fn cosigned_by(note: &str, trusted: &[PublicKey]) -> Vec<(String, u64)> {
         let Ok(time) = <[u8; 8]>::try_from(time).map(u64::from_be_bytes) else {
             continue;
         };
+        if out.iter().any(|(n, _)| n == name) {
+            continue;
+        }
         for w in trusted.iter().filter(|w| w.name == name && key_id(w) == id) {
             if w.verify(&message(time, body), sig) && !out.iter().any(|(n, _)| n == name) {
                 out.push((name.to_string(), time));
@@ -160,6 +169,9 @@ pub struct Witness {
     logs: BTreeMap<String, Vec<PublicKey>>,
     state_path: PathBuf,
     state: Mutex<BTreeMap<String, Seen>>,
+    /// Held for the witness's life: a second process on the same memory would each cosign a
+    /// different fork and roll back the other's record.
+    _lock: std::fs::File,
 }
 
 impl std::fmt::Debug for Witness {
@@ -173,13 +185,42 @@ impl std::fmt::Debug for Witness {
 
 impl Witness {
     /// A witness with `key` following the logs whose checkpoint keys are `logs` (each key's
-    /// name is its log's origin), remembering in `state_path` (created when missing).
-    pub fn open(key: KeyPair, logs: Vec<PublicKey>, state_path: &Path) -> Result<Self> {
+    /// name is its log's origin), remembering in `state_path`. A missing memory is an error
+    /// unless `create` says to start one: a mistyped path must not turn a witness into one
+    /// that trusts whatever it sees first. Refused while another process holds the memory.
+    pub fn open(
+        key: KeyPair,
+        logs: Vec<PublicKey>,
+        state_path: &Path,
+        create: bool,
+    ) -> Result<Self> {
+        let lock_path = sibling(state_path, "lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::Io {
+                path: lock_path.clone(),
+                source: e,
+            })?;
+        if lock.try_lock().is_err() {
+            return Err(Error::State(format!(
+                "another witness process holds {}",
+                state_path.display()
+            )));
+        }
         let state = match std::fs::read(state_path) {
             Ok(b) => serde_json::from_slice(&b).map_err(|e| {
                 Error::Malformed(format!("witness state {}: {e}", state_path.display()))
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => BTreeMap::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::State(format!(
+                    "no witness memory at {}: give the right path, or start a new witness with --init",
+                    state_path.display()
+                )));
+            }
             Err(e) => {
                 return Err(Error::Io {
                     path: state_path.to_path_buf(),
@@ -196,6 +237,7 @@ impl Witness {
             logs: by_origin,
             state_path: state_path.to_path_buf(),
             state: Mutex::new(state),
+            _lock: lock,
         })
     }
 
@@ -249,11 +291,14 @@ impl Witness {
             };
         }
         let root = B64.encode(cp.root);
+        if cp.size == 0 && cp.root != crate::hash::sha256(b"") {
+            return Answer::text(422, "an empty tree has the root of no leaves\n");
+        }
         match &known {
             Some(k) if k.size == cp.size && k.root != root => {
                 return Answer::text(409, "same size, another root: the log forked\n");
             }
-            Some(k) if k.size < cp.size => {
+            Some(k) => {
                 let old_root = match B64
                     .decode(&k.root)
                     .ok()
@@ -276,17 +321,22 @@ impl Witness {
             None if !req.proof.is_empty() => {
                 return Answer::text(422, "no proof is due from size 0\n");
             }
-            _ => {}
+            None => {}
         }
-        state.insert(
-            origin,
-            Seen {
-                size: cp.size,
-                root,
-            },
-        );
-        if let Err(e) = persist(&self.state_path, &state) {
-            return Answer::text(500, format!("the witness could not remember: {e}\n"));
+        let unchanged = known
+            .as_ref()
+            .is_some_and(|k| k.size == cp.size && k.root == root);
+        if !unchanged {
+            state.insert(
+                origin,
+                Seen {
+                    size: cp.size,
+                    root,
+                },
+            );
+            if let Err(e) = persist(&self.state_path, &state) {
+                return Answer::text(500, format!("the witness could not remember: {e}\n"));
+            }
         }
         Answer {
             status: 200,
@@ -296,15 +346,31 @@ impl Witness {
     }
 }
 
-/// Writes the memory whole or not at all (a new file beside it, synced, renamed).
+/// `path` with `.suffix` added to its file name (`w.json` → `w.json.tmp`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(format!(".{suffix}"));
+    path.with_file_name(name)
+}
+
+/// Writes the memory whole or not at all: a new file beside it, synced, renamed over it, and
+/// the directory synced, so a cosignature never leaves before its record is durable.
 fn persist(path: &Path, state: &BTreeMap<String, Seen>) -> std::io::Result<()> {
     use std::io::Write;
-    let tmp = path.with_extension("tmp");
+    let tmp = sibling(path, "tmp");
     let bytes = serde_json::to_vec_pretty(state).map_err(std::io::Error::other)?;
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(&bytes)?;
     f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    std::fs::rename(&tmp, path)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)?.sync_all()
 }
 
 struct Request {

@@ -33,6 +33,7 @@ fn a_witness_cosigns_growth_and_refuses_a_fork() {
         KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
         vec![log.public()],
         &state,
+        true,
     )
     .unwrap();
     let trusted = [parse_vkey(&vkey(&wkey.public())).unwrap()];
@@ -90,12 +91,37 @@ fn a_witness_cosigns_growth_and_refuses_a_fork() {
     );
     assert_eq!(a.status, 200, "{}", a.body);
 
+    // One process at a time on a memory; a missing memory is not silently a new one.
+    let second = Witness::open(
+        KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
+        vec![log.public()],
+        &state,
+        false,
+    );
+    assert!(
+        second
+            .unwrap_err()
+            .to_string()
+            .contains("another witness process")
+    );
+    assert!(
+        Witness::open(
+            KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
+            vec![log.public()],
+            &d.path().join("typo.json"),
+            false
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("--init")
+    );
     // Its memory survives a restart.
     drop(w);
     let w = Witness::open(
         KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
         vec![log.public()],
         &state,
+        false,
     )
     .unwrap();
     assert_eq!(w.seen(ORIGIN).unwrap().size, 7);
@@ -113,6 +139,7 @@ fn what_a_witness_refuses_and_what_a_client_ignores() {
         KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
         vec![log.public()],
         &d.path().join("w.json"),
+        true,
     )
     .unwrap();
     let t3 = tree(&["a", "b", "c"]);
@@ -210,9 +237,67 @@ fn a_checkpoint_signed_elsewhere_is_cosigned() {
         KeyPair::from_seed("fuzz.example/w", [9; 32]).unwrap(),
         vec![log.public()],
         &d.path().join("w.json"),
+        true,
     )
     .unwrap();
     let a = w.add_checkpoint(&body, 1);
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(w.seen("fuzz.example/log").unwrap().size, 3);
+}
+
+/// The cases the review of the first version named: an empty tree with a made-up root, a proof
+/// where none is due, a replay, a cosignature moved to another checkpoint.
+#[test]
+fn edge_cases_of_the_protocol() {
+    let d = tempfile::tempdir().unwrap();
+    let log = KeyPair::from_seed(ORIGIN, [7; 32]).unwrap();
+    let wk = KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap();
+    let w = Witness::open(
+        KeyPair::from_seed("witness.example/w1", [9; 32]).unwrap(),
+        vec![log.public()],
+        &d.path().join("w.json"),
+        true,
+    )
+    .unwrap();
+    let empty = Checkpoint {
+        origin: ORIGIN.into(),
+        size: 0,
+        root: [1; 32],
+    }
+    .sign(&log);
+    assert_eq!(
+        w.add_checkpoint(request(0, &[], &empty).as_bytes(), 1)
+            .status,
+        422
+    );
+    let t3 = tree(&["a", "b", "c"]);
+    let n3 = note(&t3, &log);
+    assert_eq!(
+        w.add_checkpoint(request(0, &[], &n3).as_bytes(), 1).status,
+        200
+    );
+    // The same checkpoint again: cosigned again (nothing changes); with a proof: refused.
+    assert_eq!(
+        w.add_checkpoint(request(3, &[], &n3).as_bytes(), 2).status,
+        200
+    );
+    assert_eq!(
+        w.add_checkpoint(request(3, &[[0; 32]], &n3).as_bytes(), 2)
+            .status,
+        422
+    );
+    // A fork's 409 is not a stale size's 409.
+    let fork = note(&tree(&["a", "b", "X"]), &log);
+    let a = w.add_checkpoint(request(3, &[], &fork).as_bytes(), 3);
+    assert_eq!(
+        (a.status, a.content_type),
+        (409, "text/plain; charset=utf-8")
+    );
+    assert!(a.body.contains("forked"));
+    // A cosignature is of one checkpoint: moved onto another, it counts for nothing.
+    let a = w.add_checkpoint(request(3, &[], &n3).as_bytes(), 4);
+    let trusted = [parse_vkey(&vkey(&wk.public())).unwrap()];
+    assert_eq!(cosigned_by(&format!("{n3}{}", a.body), &trusted).len(), 1);
+    let t4 = tree(&["a", "b", "c", "d"]);
+    assert!(cosigned_by(&format!("{}{}", note(&t4, &log), a.body), &trusted).is_empty());
 }

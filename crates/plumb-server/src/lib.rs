@@ -351,11 +351,17 @@ pub async fn serve(
         None => None,
     };
     let app = router(s.clone(), cfg.max_body);
+    let counted = s.clone();
     listen::serve(
         listener,
         tls,
         app,
-        s.clone(),
+        Box::new(move || {
+            counted
+                .metrics
+                .connections_refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }),
         cfg.limits,
         shutdown,
         Duration::from_secs(30),

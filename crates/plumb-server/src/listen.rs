@@ -10,7 +10,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,7 +22,6 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::state::AppState;
 use crate::tls::ClientAddr;
 
 /// Connection limits.
@@ -49,12 +47,13 @@ impl Default for Limits {
 }
 
 /// Serves `app` on `listener` (through `tls` when given) until `shutdown` resolves, then waits
-/// for open connections to finish (at most `drain`).
+/// for open connections to finish (at most `drain`). `on_refused` counts connections turned
+/// away at the cap.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Router,
-    state: Arc<AppState>,
+    on_refused: Box<dyn Fn() + Send + Sync>,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
     drain: Duration,
@@ -75,10 +74,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            state
-                .metrics
-                .connections_refused
-                .fetch_add(1, Ordering::Relaxed);
+            on_refused();
             drop(tcp);
             continue;
         };

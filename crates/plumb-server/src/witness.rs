@@ -15,6 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use plumb_ledger::witness::{MAX_REQUEST, Witness};
 
+/// Requests judged at once.
+static BUSY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// The longest a request may take, body included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -40,7 +43,12 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, body: Bytes) -> Response 
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default();
-    // The witness syncs its memory to disk before it answers: off the async threads.
+    // The witness syncs its memory to disk before it answers: off the async threads, a few
+    // at a time (the memory's lock serialises them anyway), so a flood queues here instead
+    // of piling up blocking tasks.
+    let Ok(_permit) = BUSY.acquire().await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    };
     let answer = match tokio::task::spawn_blocking(move || w.add_checkpoint(&body, now)).await {
         Ok(a) => a,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response(),
@@ -55,13 +63,22 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, body: Bytes) -> Response 
 }
 
 /// Serves the witness on `listener` until `shutdown` resolves.
+/// The connection limits and timeouts are the evidence server's (`listen`): a capped number
+/// of connections, a header-read timeout against slow clients.
 pub async fn serve(
     w: Arc<Witness>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    axum::serve(listener, router(w))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| e.to_string())
+    crate::listen::serve(
+        listener,
+        None,
+        router(w),
+        Box::new(|| {}),
+        crate::listen::Limits::default(),
+        shutdown,
+        Duration::from_secs(5),
+    )
+    .await;
+    Ok(())
 }
