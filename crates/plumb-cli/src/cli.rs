@@ -140,6 +140,10 @@ pub enum Command {
         /// Skip re-hashing attached blobs.
         #[arg(long)]
         no_blobs: bool,
+        /// Show progress on stderr (entries checked, rate, time left) even when stderr is not a
+        /// terminal, e.g. in a CI log; on a terminal it is shown anyway.
+        #[arg(long)]
+        progress: bool,
     },
 
     /// Write an evidence pack (tar) for auditors: entries, blobs, proofs, checkpoint, keys.
@@ -335,6 +339,12 @@ pub enum Command {
         /// (`plumb watch --server`). Read at start.
         #[arg(long, value_name = "FILE")]
         watch_config: Option<PathBuf>,
+        /// The architecture model the server judges resilience by (the Resilience page and the
+        /// gate's DORA-RES-003), so no pipeline recording a model check can move it; without
+        /// it, the incident configuration's model, else the latest recorded model check. Read
+        /// at start.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
         /// Connections open at once (TLS handshakes included); past it a new connection is
         /// closed at once and counted in /metrics.
         #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]

@@ -249,14 +249,49 @@ pub fn checkpoint(
     )
 }
 
+/// Progress of a verification on stderr: when asked (`--progress`), or for people (not with
+/// `--format json`) when stderr is a terminal; at most once a second and at the end, with the
+/// rate and what is left.
+fn progress_reporter(asked: bool, human: bool, total: u64) -> impl Fn(u64) {
+    use std::io::IsTerminal;
+    let show = asked || (human && std::io::stderr().is_terminal());
+    let started = std::time::Instant::now();
+    let last = std::cell::Cell::new(std::time::Duration::ZERO);
+    move |done: u64| {
+        let elapsed = started.elapsed();
+        let end = done >= total;
+        if !show || (!end && elapsed - last.get() < std::time::Duration::from_secs(1)) {
+            return;
+        }
+        last.set(elapsed);
+        let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
+        let left = if rate > 0.0 {
+            total.saturating_sub(done) as f64 / rate
+        } else {
+            0.0
+        };
+        eprintln!(
+            "verify: {done} of {total} entries ({:.0}%), {rate:.0}/s, {left:.0} s left",
+            if total == 0 {
+                100.0
+            } else {
+                done as f64 * 100.0 / total as f64
+            }
+        );
+    }
+}
+
 pub fn verify(
     store: &Path,
     format: Format,
     signatures: bool,
     blobs: bool,
+    progress: bool,
 ) -> Result<ExitCode, Failure> {
     let mut l = open(store)?;
-    let rep = l.verify(VerifyOptions { signatures, blobs })?;
+    let total = l.size().map_err(Failure::from)?;
+    let report = progress_reporter(progress, matches!(format, Format::Human), total);
+    let rep = l.verify_with_progress(VerifyOptions { signatures, blobs }, &mut |n| report(n))?;
     let ok = rep.ok();
     // Records that are intact but that readers pass over (an incident event not signed by the
     // store key, undecodable, or an incident that does not fold): not an integrity failure,

@@ -127,7 +127,8 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Verify {
             no_signatures,
             no_blobs,
-        } => inspect::verify(store, format, !no_signatures, !no_blobs),
+            progress,
+        } => inspect::verify(store, format, !no_signatures, !no_blobs, *progress),
         Command::Export { out, filter } => inspect::export(store, format, out, filter, now, server),
         Command::VerifyPack { pack, trusted_key } => {
             inspect::verify_pack(format, pack, trusted_key)
@@ -149,12 +150,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             trusted_proxies,
             gate_config,
             watch_config,
+            model,
             max_connections,
             header_timeout_secs,
             request_timeout_secs,
         } => serve::serve(plumb_server::ServerConfig {
             gate_config: gate_config.clone(),
             watch_config: watch_config.clone(),
+            model: model.clone(),
             limits: plumb_server::listen::Limits {
                 max_connections: usize::try_from(*max_connections).unwrap_or(usize::MAX),
                 handshake_timeout: std::time::Duration::from_secs(*header_timeout_secs),

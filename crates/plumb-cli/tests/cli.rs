@@ -456,6 +456,21 @@ fn verify_names_the_first_bad_entry_and_exits_1() {
             ],
         ));
     }
+    // Progress on stderr when asked (stderr is no terminal here, so only then), ending with
+    // every entry counted; never on stdout.
+    let o = plumb(&store, &["verify", "--progress"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("verify: 6 of 6 entries (100%)"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("entries (100%)"));
+    assert!(
+        !String::from_utf8_lossy(&plumb(&store, &["verify"]).stderr).contains("entries (100%)")
+    );
     let c = rusqlite::Connection::open(store.join("ledger.db")).unwrap();
     c.execute_batch("DROP TRIGGER entries_no_delete; DELETE FROM entries WHERE idx = 4;")
         .unwrap();

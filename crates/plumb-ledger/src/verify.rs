@@ -244,11 +244,21 @@ impl Ledger {
     /// Verifies the whole store. Errors mean verification could not run (database unreachable);
     /// anything wrong with the data is reported in [`VerifyReport::problems`].
     pub fn verify(&mut self, opts: VerifyOptions) -> Result<VerifyReport> {
+        self.verify_with_progress(opts, &mut |_| {})
+    }
+
+    /// [`Ledger::verify`], telling `progress` how many entries have been checked after each
+    /// chunk (a few thousand) and at the end, so a long verification can show how far it is.
+    pub fn verify_with_progress(
+        &mut self,
+        opts: VerifyOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<VerifyReport> {
         let started = Instant::now();
         let mut rep = VerifyReport::default();
         // Checkpoints first: their roots are what the recomputed tree must match.
         let cps = self.verify_checkpoint_notes(&mut rep)?;
-        let pass = self.verify_entries(opts, &cps, &mut rep)?;
+        let pass = self.verify_entries(opts, &cps, &mut rep, progress)?;
         // The log may be growing while it is verified (a running server): everything below is
         // checked against the entries read above, and rows written since are left for the next
         // verification.
@@ -301,6 +311,7 @@ impl Ledger {
         opts: VerifyOptions,
         cps: &[Checkpoint],
         rep: &mut VerifyReport,
+        progress: &mut dyn FnMut(u64),
     ) -> Result<EntryPass> {
         let want_sizes: HashSet<u64> = cps.iter().map(|c| c.size).collect();
         let trusted = self.trusted_keys().to_vec();
@@ -344,13 +355,15 @@ impl Ledger {
                     "entry {}: its bytes do not match the stored leaf hash (the entry was changed after it was written)", e.index));
             }
             rep.entries += 1;
-            chunk.push(e);
+                        chunk.push(e);
             if chunk.len() == CHUNK {
                 checker.check(&mut chunk, rep, &mut fingerprints);
+                progress(rep.entries);
             }
             Ok(())
         })?;
         checker.check(&mut chunk, rep, &mut fingerprints);
+        progress(rep.entries);
         Ok(EntryPass {
             roots,
             computed,

@@ -73,6 +73,9 @@ pub struct ServerConfig {
     /// The post-deployment watch configuration (`plumb serve --watch-config`): enables
     /// `POST /v1/watches`.
     pub watch_config: Option<std::path::PathBuf>,
+    /// The architecture model the server judges resilience by (`plumb serve --model`); else
+    /// the incident configuration's, else the latest recorded model check.
+    pub model: Option<std::path::PathBuf>,
     /// Connection cap and TLS handshake and header-read timeouts.
     pub limits: listen::Limits,
     /// Longest a request may take, body included.
@@ -91,6 +94,7 @@ impl ServerConfig {
             checkpoint_every: Duration::from_secs(1),
             tls: None,
             incidents: None,
+            model: None,
             session_idle: state::DEFAULT_SESSION_IDLE,
             audit_every: Duration::from_secs(60),
             trusted_proxies: Vec::new(),
@@ -304,6 +308,7 @@ pub async fn serve(
     let incidents = cfg.incidents.clone();
     let gate_config = cfg.gate_config.clone();
     let watch_config = cfg.watch_config.clone();
+    let model = cfg.model.clone();
     let request_timeout = cfg.request_timeout;
     let clock = cfg.clock.clone();
     let (idle, proxies, max_failures) = (
@@ -320,6 +325,11 @@ pub async fn serve(
             st.request_timeout = request_timeout;
             if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
+            }
+                        if let Some(m) = model {
+                st.model = Some(
+                    plumb_model::load(&m).map_err(|e| format!("model {}: {e}", m.display()))?,
+                );
             }
             if let Some(d) = gate_config {
                 st.gate_configs = plumb_gate::held::HeldConfigs::load(&d)

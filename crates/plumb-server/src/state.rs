@@ -150,6 +150,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Incident handling, when configured.
     pub incidents: Option<crate::incidents::IncidentSetup>,
+    /// The architecture model given at start (`--model`): the reference for resilience, which
+    /// no pipeline can move.
+    pub model: Option<plumb_model::Model>,
     /// The gate configuration of every system: pipelines send inputs, the server decides how
     /// strict the gate is.
     pub gate_configs: plumb_gate::held::HeldConfigs,
@@ -230,6 +233,7 @@ impl AppState {
             metrics: Metrics::default(),
             secure_cookies,
             incidents: None,
+            model: None,
             gate_configs: Default::default(),
             watch_config: None,
             watches: Default::default(),

@@ -736,14 +736,18 @@ async fn deployment(
 
 /// The architecture page's values: the model of the latest model check `scope` may read.
 /// The architecture model that judges resilience (the Resilience page, the gate's
-/// DORA-RES-003): the server's own when it holds one (the incident configuration's model), so
-/// a pipeline recording a model check cannot move it; otherwise the latest recorded model
-/// check's, with that check's entry.
+/// DORA-RES-003): the server's own when it holds one (`--model`, else the incident
+/// configuration's model), so a pipeline recording a model check cannot move it; otherwise the
+/// latest recorded model check's, with that check's entry.
 pub(crate) fn reference_model(
     s: &AppState,
     scope: &Scope,
 ) -> Result<(Option<u64>, plumb_model::Model), String> {
-    if let Some(m) = s.incidents.as_ref().and_then(|i| i.model.clone()) {
+    if let Some(m) = s
+        .model
+        .clone()
+        .or_else(|| s.incidents.as_ref().and_then(|i| i.model.clone()))
+    {
         return Ok((None, m));
     }
     recorded_model(s, scope).map(|(i, m)| (Some(i), m))

@@ -536,3 +536,42 @@ fn the_delivery_page_shows_the_measures_a_reader_may_see() {
     );
     srv.stop();
 }
+
+/// The Resilience page judges by the model the server was started with (`--model`), which no
+/// pipeline can move; without one and without a recorded model check it says so.
+#[test]
+fn the_resilience_page_judges_by_the_servers_own_model() {
+    let model =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml");
+    // Without an incident configuration, whose model would otherwise be the reference.
+    let srv = Server::start_with(|c| {
+        c.incidents = None;
+        c.model = Some(model.clone());
+    });
+    let (auditor, _) = srv.token(Role::Auditor, &[]);
+    let (cookie, _) = login(&srv, &auditor);
+    let page = http(
+        srv.addr,
+        "GET",
+        "/ui/resilience",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .text();
+    assert!(
+        page.contains("Payments") && page.contains("the server's reference model"),
+        "{page}"
+    );
+    let bare = Server::start_with(|c| c.incidents = None);
+    let (auditor, _) = bare.token(Role::Auditor, &[]);
+    let (cookie, _) = login(&bare, &auditor);
+    let page = http(
+        bare.addr,
+        "GET",
+        "/ui/resilience",
+        &[("Cookie", &cookie)],
+        b"",
+    )
+    .text();
+    assert!(page.contains("no model check recorded yet"), "{page}");
+}
