@@ -10,6 +10,7 @@ pub mod error;
 pub mod exchange;
 pub mod graph;
 pub mod model;
+pub mod native;
 pub mod resilience;
 pub mod rules;
 pub mod sarif;
@@ -22,7 +23,8 @@ pub use error::{ModelError, Result};
 pub use model::{Element, Model, Relationship};
 pub use types::{ElementType, Layer, RelType};
 
-/// Reads a model from a path: `.xml` (exchange format), `.yaml`/`.yml`, or Archi CSV (a
+/// Reads a model from a path: `.xml` (exchange format), `.archimate` (Archi's own format),
+/// `.yaml`/`.yml`, or Archi CSV (a
 /// directory holding `elements.csv`, `relations.csv` and optionally `properties.csv`, or the
 /// path of `elements.csv`, possibly with a prefix such as `bank-elements.csv`).
 pub fn load(path: &std::path::Path) -> Result<Model> {
@@ -78,15 +80,20 @@ pub fn load(path: &std::path::Path) -> Result<Model> {
     read_bytes(&name, &ext, &bytes)
 }
 
-/// Reads a model from bytes: `format` is `xml` (ArchiMate exchange) or `yaml`/`yml`. For
-/// models that arrive without a file, such as an upload to the server.
+/// Reads a model from bytes: `format` is `xml` (ArchiMate exchange), `archimate` (Archi's own
+/// format, also recognised by its content) or `yaml`/`yml`. For models that arrive without a
+/// file, such as an upload to the server.
 pub fn read_bytes(name: &str, format: &str, bytes: &[u8]) -> Result<Model> {
+    // Archi's own format is told by its content, whatever the file is called.
+    if format == "archimate" || native::looks_native(bytes) {
+        return native::read(name, bytes);
+    }
     match format {
         "xml" => exchange::read(name, bytes),
         "yaml" | "yml" => yaml::read(name, plumb_base::input::text(name, bytes)?),
         _ => Err(ModelError::new(
             name,
-            "unknown model format: use .xml (ArchiMate exchange), .yaml, or an Archi CSV export (elements.csv)",
+            "unknown model format: use .xml (ArchiMate exchange), .archimate (Archi), .yaml, or an Archi CSV export (elements.csv)",
         )),
     }
 }

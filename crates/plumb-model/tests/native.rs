@@ -1,0 +1,182 @@
+//! Archi's own `.archimate` files, read as Archi reads them: the corpus's models with their
+//! concept counts, properties and documentation; the files Archi refuses refused with the
+//! reason; diagrams never mistaken for concepts.
+
+use std::collections::BTreeMap;
+
+fn corpus(name: &str) -> Option<std::path::PathBuf> {
+    plumb_testkit::corpus().map(|c| c.join("archimate-native/archi").join(name))
+}
+
+fn load(name: &str) -> Option<Result<plumb_model::Model, String>> {
+    corpus(name).map(|p| plumb_model::load(&p).map_err(|e| e.to_string()))
+}
+
+#[test]
+fn archisurance_reads_with_every_concept() {
+    let Some(m) = load("Archisurance.archimate") else {
+        return;
+    };
+    let m = m.unwrap();
+    assert_eq!(m.elements.len(), 122);
+    assert_eq!(m.relationships.len(), 177);
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &m.relationships {
+        *by.entry(r.kind.name()).or_default() += 1;
+    }
+    let want = [
+        ("Flow", 33),
+        ("Serving", 32),
+        ("Realization", 30),
+        ("Association", 28),
+        ("Triggering", 13),
+        ("Access", 13),
+        ("Aggregation", 11),
+        ("Composition", 6),
+        ("Assignment", 6),
+        ("Specialization", 5),
+    ];
+    for (k, n) in want {
+        assert_eq!(by.get(k).copied(), Some(n), "{k}: {by:?}");
+    }
+    let types: std::collections::BTreeSet<_> = m.elements.iter().map(|e| e.kind).collect();
+    assert_eq!(types.len(), 25);
+    // Every relationship is allowed by the ArchiMate 3.2 table.
+    let report = plumb_model::check::check(&m, plumb_model::check::Options::default());
+    assert!(
+        !report.findings.iter().any(|f| f.id.contains("REL")),
+        "{:?}",
+        report
+            .findings
+            .iter()
+            .filter(|f| f.id.contains("REL"))
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn documentation_properties_and_folders_are_kept() {
+    let Some(m) = load("modelimporter__test.archimate") else {
+        return;
+    };
+    let m = m.unwrap();
+    assert_eq!(m.elements.len(), 3);
+    assert_eq!(m.relationships.len(), 1);
+    let r = &m.relationships[0];
+    assert_eq!((r.kind.name(), r.name.as_str()), ("Assignment", "Rel1"));
+    assert_eq!(r.properties, [("p1".to_string(), "v1".to_string())]);
+    let ba1 = m.elements.iter().find(|e| e.name == "BA1").unwrap();
+    assert_eq!(ba1.documentation.as_deref(), Some("BA1 Documentation"));
+    assert_eq!(ba1.properties, [("p1".to_string(), "v1".to_string())]);
+    assert!(m.documentation.is_some(), "the model's purpose");
+    // The folder tree: Business holds Folder1, which holds BA1.
+    let business = m
+        .organizations
+        .iter()
+        .find(|o| o.label.as_deref() == Some("Business"))
+        .unwrap();
+    let folder1 = business
+        .items
+        .iter()
+        .find(|o| o.label.as_deref() == Some("Folder1"))
+        .unwrap();
+    assert!(
+        folder1
+            .items
+            .iter()
+            .any(|i| i.reference.as_deref() == Some(ba1.id.as_str()))
+    );
+}
+
+#[test]
+fn diagrams_are_not_concepts() {
+    for (name, elements, relationships) in [
+        ("reports__test.archimate", 3, 1),
+        ("testDeleteHandler.archimate", 9, 4),
+        ("testmodel1.archimate", 2, 1),
+    ] {
+        let Some(m) = load(name) else { return };
+        let m = m.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (m.elements.len(), m.relationships.len()),
+            (elements, relationships),
+            "{name}"
+        );
+        // testDeleteHandler holds two relationships the ArchiMate 3.2 table does not allow
+        // (Access Artifact to Contract, Specialization across types): the check names them.
+        let rel = plumb_model::check::check(&m, plumb_model::check::Options::default())
+            .findings
+            .iter()
+            .filter(|f| f.id == "ARCHIMATE-REL-001")
+            .count();
+        assert_eq!(
+            rel,
+            if name == "testDeleteHandler.archimate" {
+                2
+            } else {
+                0
+            },
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn what_archi_refuses_is_refused_with_the_reason() {
+    for (name, says) in [
+        ("compatibility_test1.archimate", "10.0.0"),
+        (
+            "compatibility_test2.archimate",
+            "http://www.archimatetool.com/Bogus",
+        ),
+        ("compatibility_test3.archimate", "archimate:Bogus1"),
+        ("model_zipped.archimate", "zipped Archi model"),
+    ] {
+        let Some(r) = load(name) else { return };
+        let e = r.err().unwrap_or_else(|| panic!("{name} was accepted"));
+        assert!(e.contains(says), "{name}: {e}");
+    }
+    let Some(r) = load("compatibility_test3.archimate") else {
+        return;
+    };
+    let e = r.unwrap_err();
+    assert!(e.contains("Bogus2") && e.contains("Bogus3"), "{e}");
+}
+
+/// Hostile or broken files: an error, never a panic, never a partial model.
+#[test]
+fn broken_files_are_refused() {
+    let good = br#"<?xml version="1.0" encoding="UTF-8"?>
+<archimate:model xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:archimate="http://www.archimatetool.com/archimate" name="M" id="m1" version="5.0.0">
+  <folder name="Business" id="f1" type="business">
+    <element xsi:type="archimate:BusinessActor" name="A" id="a1"/>
+    <element xsi:type="archimate:BusinessRole" name="R" id="r1"/>
+  </folder>
+  <folder name="Relations" id="f2" type="relations">
+    <element xsi:type="archimate:AssignmentRelationship" id="x1" source="a1" target="r1"/>
+  </folder>
+</archimate:model>
+"#;
+    let m = plumb_model::read_bytes("m.archimate", "archimate", good).unwrap();
+    assert_eq!((m.elements.len(), m.relationships.len()), (2, 1));
+    // Told by content, whatever the name says.
+    assert_eq!(
+        plumb_model::read_bytes("m.xml", "xml", good)
+            .unwrap()
+            .elements
+            .len(),
+        2
+    );
+    let text = std::str::from_utf8(good).unwrap();
+    for broken in [
+        text[..text.len() / 2].to_string(),
+        text.replace("target=\"r1\"", "target=\"nobody\""),
+        text.replace("version=\"5.0.0\"", "version=\"3.1.1\""),
+        text.replace(" id=\"a1\"/>", "/>"),
+    ] {
+        assert!(
+            plumb_model::read_bytes("m.archimate", "archimate", broken.as_bytes()).is_err(),
+            "{broken}"
+        );
+    }
+}
