@@ -91,6 +91,21 @@ fn an_auditor_walks_the_demo_in_a_browser() {
         assert!(res.contains(fact), "{fact}: {res}");
     }
     b.screenshot(&shots.join("2c-resilience.png"));
+    // The Third parties page: the demo's recorded register, its providers by concentration,
+    // its check passed.
+    b.goto(&format!("{base}/ui/third-parties"));
+    b.wait_text("h1", "Third parties");
+    let tp = b.text("main");
+    for fact in [
+        "CloudCo Europe",
+        "75 %",
+        "CardProc Europe",
+        "passes the EBA",
+        "SB-ICT-2023-001",
+    ] {
+        assert!(tp.contains(fact), "{fact}: {tp}");
+    }
+    b.screenshot(&shots.join("2d-third-parties.png"));
     // The watched deployment shows its verdict with the samples as a chart.
     let watched = watched.expect("the demo names the watched deployment");
     b.goto(&format!("{base}/ui/deployments/{watched}"));
