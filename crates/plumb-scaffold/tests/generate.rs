@@ -121,6 +121,18 @@ fn the_demo_bank_becomes_three_services_with_everything_around_them() {
         .map(|t| t.name.as_str())
         .collect();
     assert_eq!(versions, ["repository", "rust-axum", "python-fastapi"]);
+    // The local environment publishes every service on the loopback address only.
+    let compose = text(&g, "infrastructure/docker-compose.yml");
+    let published: Vec<&str> = compose
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("- \"") && l.ends_with(":8080\""))
+        .collect();
+    assert_eq!(published.len(), 3, "{compose}");
+    assert!(
+        published.iter().all(|l| l.starts_with("- \"127.0.0.1:")),
+        "{published:?}"
+    );
 }
 
 #[test]
