@@ -497,7 +497,7 @@ pub fn run(
     let (incident_cfg, incident) = run_incident(&mut l, dir, &model, now)?;
     let (drill_entry, watch_entry, watched) =
         crate::demo_resilience::record(&mut l, dir, &model, now)?;
-    let register = crate::demo_register::record(&mut l, dir, &model, now)?;
+    let register = crate::demo_register::record(&mut l, dir, &model_path, now)?;
     let (cp, _) = l.checkpoint(now)?;
     let pack = dir.join("payments-evidence.tar");
     let summary = l.export(

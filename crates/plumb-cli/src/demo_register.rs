@@ -25,42 +25,28 @@ pub struct Registered {
     pub blocking: usize,
 }
 
-/// Builds, checks and records the demo bank's register.
+/// Builds, checks and records the demo bank's register, as `plumb register build --record`
+/// does, with the demo's model file.
 pub fn record(
     l: &mut Ledger,
     dir: &Path,
-    model: &plumb_model::Model,
+    model: &Path,
     now: DateTime<Utc>,
 ) -> Result<Registered, Failure> {
     let file = dir.join("register.yaml");
     std::fs::write(&file, REGISTER).map_err(|e| Failure::usage(e.to_string()))?;
-    let f = plumb_register::file::parse(REGISTER).map_err(Failure::usage)?;
-    let (p, t) = plumb_register::derive::derive(&f, Some(model))
-        .map_err(|e| Failure::usage(format!("the demo register: {}", e.join("; "))))?;
-    let built = plumb_register::package::write(&p, &t, now).map_err(Failure::usage)?;
-    let package = dir.join(&built.file_name);
-    crate::output::write_atomically(&package, &built.bytes)?;
-    let contents = plumb_register::package::read_zip(&built.bytes).map_err(Failure::usage)?;
-    let read =
-        plumb_register::read::read(&contents, Some(&built.file_name)).map_err(Failure::usage)?;
-    let mut findings = read.findings;
-    findings.extend(plumb_register::check::check(&read.tables).map_err(Failure::usage)?);
-    plumb_register::advice::with_model(&read.tables, model, &mut findings);
-    let r = plumb_register::evidence::of(
-        &built.file_name,
-        &plumb_base::sha256_hex(&built.bytes),
-        &p,
-        &t,
-        &findings,
-        now,
-    );
-    let entry = plumb_register::evidence::record(l, &r, package.clone(), now)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    let b = crate::register_package::build_package(&file, Some(model), None, dir, now)?;
+    let entry = crate::register_package::record_built(l, &b, now)?;
+    let blocking = b
+        .findings
+        .iter()
+        .filter(|f| f.severity == plumb_register::finding::Severity::Blocking)
+        .count();
     Ok(Registered {
-        package,
+        package: b.path,
         file,
         entry,
-        rows: t.len(),
-        blocking: r.blocking,
+        rows: b.tables.len(),
+        blocking,
     })
 }

@@ -244,6 +244,23 @@ pub fn build_package(
     })
 }
 
+/// Records a built package (its digest, rows and check, the zip attached); its entry.
+pub fn record_built(
+    l: &mut plumb_ledger::Ledger,
+    b: &Built,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, Failure> {
+    let name = b
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let r =
+        plumb_register::evidence::of(&name, &b.sha256, &b.parameters, &b.tables, &b.findings, now);
+    plumb_register::evidence::record(l, &r, b.path.clone(), now)
+        .map_err(|e| Failure::usage(e.to_string()))
+}
+
 /// `plumb register build`.
 #[allow(clippy::too_many_arguments)]
 pub fn build(
@@ -261,24 +278,7 @@ pub fn build(
     let b = build_package(file, model, country, out, created(created_arg, now)?)?;
     write_sarif(sarif, &b.findings, &b.path.display().to_string())?;
     let entry = if record {
-        let name = b
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let r = plumb_register::evidence::of(
-            &name,
-            &b.sha256,
-            &b.parameters,
-            &b.tables,
-            &b.findings,
-            now,
-        );
-        let mut l = crate::evidence::open(store)?;
-        Some(
-            plumb_register::evidence::record(&mut l, &r, b.path.clone(), now)
-                .map_err(|e| Failure::usage(e.to_string()))?,
-        )
+        Some(record_built(&mut crate::evidence::open(store)?, &b, now)?)
     } else {
         None
     };

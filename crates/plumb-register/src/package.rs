@@ -115,17 +115,20 @@ pub fn files(p: &Parameters, tables: &Tables) -> Result<Vec<(String, Vec<u8>)>, 
     Ok(out)
 }
 
+/// Whether `s` has the shape the package name and `entityID` give an LEI: 20 capitals and
+/// digits (the check digits are checked with the register's other LEIs).
+pub fn lei_like(s: &str) -> bool {
+    s.len() == 20
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
 /// Checks the parameters that make the package's name and `parameters.csv`: an LEI-shaped
 /// entity, a country and a currency code, a date. Anything else could put a path or a line
 /// break where a name or a value belongs.
 pub fn check_parameters(p: &Parameters) -> Result<(), String> {
-    let upper_alnum = |s: &str, n: usize| {
-        s.len() == n
-            && s.bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    };
     let upper = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_uppercase());
-    if !upper_alnum(&p.entity, 20) {
+    if !lei_like(&p.entity) {
         return Err(format!(
             "parameters.entity {:?} is not an LEI (20 capitals and digits)",
             p.entity

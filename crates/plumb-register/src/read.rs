@@ -153,11 +153,7 @@ fn check_name(name: &str, roots: &[String]) -> Vec<Finding> {
 fn subject_ok(s: &str) -> bool {
     match s.split_once('.') {
         Some((lei, suffix)) => {
-            lei.len() == 20
-                && lei
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                && (suffix == "CON" || suffix == "IND")
+            crate::package::lei_like(lei) && (suffix == "CON" || suffix == "IND")
         }
         None => false,
     }
@@ -214,29 +210,42 @@ fn first_reference_date() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2025, 3, 31).unwrap_or_default()
 }
 
+/// One of the package's own small CSV files: its rows, or a 701 finding when it is missing
+/// or not CSV; a header other than `header` is reported by `header_rule`.
+fn small_table(
+    c: &Contents,
+    file: &str,
+    header: &str,
+    header_rule: &str,
+    out: &mut Vec<Finding>,
+) -> Option<Vec<Vec<String>>> {
+    let Some(rows) = c.files.get(file).and_then(|b| records(b)) else {
+        out.push(blocking(
+            "701",
+            file,
+            "missing or not CSV".into(),
+            "let plumb register build write it",
+        ));
+        return None;
+    };
+    if rows.first().map(|h| h.join(",")).as_deref() != Some(header) {
+        out.push(blocking(
+            header_rule,
+            file,
+            format!("the header is not {header}"),
+            &format!("start the file with {header}"),
+        ));
+    }
+    Some(rows)
+}
+
 fn parameters(
     c: &Contents,
     name: Option<&NameParts>,
     out: &mut Vec<Finding>,
 ) -> Option<Parameters> {
     const FILE: &str = "reports/parameters.csv";
-    let Some(rows) = c.files.get(FILE).and_then(|b| records(b)) else {
-        out.push(blocking(
-            "701",
-            FILE,
-            "missing or not CSV".into(),
-            "let plumb register build write it",
-        ));
-        return None;
-    };
-    if rows.first().map(|h| h.join(",")) != Some("name,value".into()) {
-        out.push(blocking(
-            "723",
-            FILE,
-            "the header is not name,value".into(),
-            "start the file with name,value",
-        ));
-    }
+    let rows = small_table(c, FILE, "name,value", "723", out)?;
     let get = |k: &str| {
         rows.iter()
             .skip(1)
@@ -345,11 +354,7 @@ fn parameters(
         ));
     }
     let consolidation = consolidation?;
-    if !(lei.len() == 20
-        && lei
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
-    {
+    if !crate::package::lei_like(&lei) {
         out.push(blocking(
             "514",
             FILE,
@@ -370,23 +375,9 @@ fn parameters(
 fn indicators(c: &Contents, cat: &Catalogue, out: &mut Vec<Finding>) -> BTreeSet<String> {
     const FILE: &str = "reports/FilingIndicators.csv";
     let mut reported = BTreeSet::new();
-    let Some(rows) = c.files.get(FILE).and_then(|b| records(b)) else {
-        out.push(blocking(
-            "701",
-            FILE,
-            "missing or not CSV".into(),
-            "let plumb register build write it",
-        ));
+    let Some(rows) = small_table(c, FILE, "templateID,reported", "702", out) else {
         return reported;
     };
-    if rows.first().map(|h| h.join(",")) != Some("templateID,reported".into()) {
-        out.push(blocking(
-            "702",
-            FILE,
-            "the header is not templateID,reported".into(),
-            "start the file with templateID,reported",
-        ));
-    }
     let mut seen = BTreeSet::new();
     for (i, r) in rows.iter().enumerate().skip(1) {
         let (code, value) = (
