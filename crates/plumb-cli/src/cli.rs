@@ -118,16 +118,28 @@ pub enum Command {
     },
 
     /// Print an inclusion receipt (C2SP tlog-proof) for an entry, to the latest checkpoint.
+    ///
+    /// With --witness-key, the receipt's checkpoint must also carry the cosignatures of those
+    /// witnesses (exit 1 if not).
     Prove {
         /// Entry index.
         index: u64,
+        #[command(flatten)]
+        witnesses: WitnessDemand,
     },
 
     /// Sign a checkpoint for the current tree (after proving it consistent with the last one).
+    ///
+    /// Example (and have two witnesses cosign it):
+    ///   plumb checkpoint --witness "$(cat w1.vkey)@https://w1.example" --witness "$(cat w2.vkey)@https://w2.example"
     Checkpoint {
         /// List all checkpoints instead.
         #[arg(long)]
         list: bool,
+        /// A witness to ask for a cosignature of the latest checkpoint: VKEY@URL, its verifier
+        /// key (as `plumb witness keygen` prints it), '@', its base URL. Repeatable.
+        #[arg(long, value_name = "VKEY@URL", conflicts_with = "list")]
+        witness: Vec<String>,
     },
 
     /// Recompute the whole tree and check every entry, signature, checkpoint and blob.
@@ -159,13 +171,20 @@ pub enum Command {
 
     /// Verify an evidence pack offline, with only the log's public key.
     ///
+    /// With --witness-key, the pack's checkpoint must also be cosigned by those witnesses:
+    /// proof that the log showed the same history to them, not a fork made for this pack.
+    ///
     /// Example: plumb verify-pack payments-2026.tar --trusted-key signing.pub
+    /// Example: plumb verify-pack payments-2026.tar --trusted-key signing.pub \
+    ///            --witness-key w1.vkey --witness-key w2.vkey --min-witnesses 1
     VerifyPack {
         /// The pack file.
         pack: PathBuf,
         /// The log's public key file (from `plumb key show`), obtained from the bank independently.
         #[arg(long, required = true)]
         trusted_key: Vec<PathBuf>,
+        #[command(flatten)]
+        witnesses: WitnessDemand,
     },
 
     /// Evaluate a change against the DORA baseline and your own Rego policies.
@@ -357,6 +376,12 @@ pub enum Command {
         /// answer is 408.
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
         request_timeout_secs: u64,
+        /// A witness to ask for a cosignature of every checkpoint: VKEY@URL, its verifier key
+        /// (as `plumb witness keygen` prints it), '@', its base URL. Repeatable. Cosignatures
+        /// are stored with the checkpoints and published with them (receipts, packs, the API);
+        /// a witness that is down or refuses is logged and asked again later.
+        #[arg(long, value_name = "VKEY@URL")]
+        witness: Vec<String>,
     },
 
     /// Incidents: open, classify (RTS 2024/1772), report (ITS 2025/302) and resolve, with the
@@ -390,6 +415,18 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+}
+
+/// Cosignatures a verifier demands of a checkpoint.
+#[derive(Debug, Args)]
+pub struct WitnessDemand {
+    /// A witness whose cosignature you trust: its verifier key (as `plumb witness keygen`
+    /// prints it) or a file holding it, obtained from the witness independently. Repeatable.
+    #[arg(long, value_name = "VKEY|FILE")]
+    pub witness_key: Vec<String>,
+    /// How many of the --witness-key witnesses must have cosigned (default: all of them).
+    #[arg(long, value_name = "N", requires = "witness_key")]
+    pub min_witnesses: Option<usize>,
 }
 
 /// `plumb scaffold` options.

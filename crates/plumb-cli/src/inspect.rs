@@ -9,13 +9,14 @@ use serde_json::json;
 
 use plumb_ledger::Ledger;
 use plumb_ledger::checkpoint::Checkpoint;
+use plumb_ledger::cosigners::{Cosigners, Outcome, WitnessEndpoint, WitnessPolicy};
 use plumb_ledger::entry::{LogEntry, parse_time};
 use plumb_ledger::hash::hex;
 use plumb_ledger::keys::PublicKey;
 use plumb_ledger::store::Query;
 use plumb_ledger::verify::VerifyOptions;
 
-use crate::cli::{Filter, Format, QueryArgs};
+use crate::cli::{Filter, Format, QueryArgs, WitnessDemand};
 use crate::evidence::open;
 use crate::output::{Failure, emit, mark};
 
@@ -179,7 +180,28 @@ pub fn show(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failur
     )
 }
 
-pub fn prove(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failure> {
+/// The cosignatures a verifier demands (`--witness-key`, `--min-witnesses`); keys are given
+/// as text or as files holding it.
+fn witness_policy(d: &WitnessDemand) -> Result<WitnessPolicy, Failure> {
+    let keys: Vec<String> = d
+        .witness_key
+        .iter()
+        .map(|k| std::fs::read_to_string(k).unwrap_or_else(|_| k.clone()))
+        .collect();
+    WitnessPolicy::new(&keys, d.min_witnesses).map_err(|e| {
+        Failure::usage(format!("--witness-key: {e}")).hint(
+            "give each witness's key as `plumb witness keygen` prints it, or a file holding it",
+        )
+    })
+}
+
+pub fn prove(
+    store: &Path,
+    format: Format,
+    index: u64,
+    witnesses: &WitnessDemand,
+) -> Result<ExitCode, Failure> {
+    let policy = witness_policy(witnesses)?;
     let mut l = open(store)?;
     let r = l.prove(index).map_err(|e| {
         let state = matches!(e, plumb_ledger::Error::State(_));
@@ -191,6 +213,10 @@ pub fn prove(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failu
         }
     })?;
     let (cp, _) = Checkpoint::open(&r.checkpoint, &[l.public_key()])?;
+    let cosigned = policy.check(&r.checkpoint).map_err(|e| {
+        Failure::check(format!("entry {index}: {e}"))
+            .hint("the witnesses may not have been asked yet: `plumb checkpoint --witness VKEY@URL`, or the server's --witness")
+    })?;
     emit(
         format,
         || r.to_text(),
@@ -201,6 +227,7 @@ pub fn prove(store: &Path, format: Format, index: u64) -> Result<ExitCode, Failu
             "proof": r.proof.iter().map(|h| hex(h)).collect::<Vec<_>>(),
             "checkpoint": r.checkpoint,
             "receipt": r.to_text(),
+            "cosigned_by": cosigned.iter().map(|(n, t)| json!({"witness": n, "time": t})).collect::<Vec<_>>(),
         }),
     )
 }
@@ -209,9 +236,24 @@ pub fn checkpoint(
     store: &Path,
     format: Format,
     list: bool,
+    witnesses: &[String],
     now: DateTime<Utc>,
 ) -> Result<ExitCode, Failure> {
+    let endpoints = witnesses
+        .iter()
+        .map(|w| WitnessEndpoint::parse(w))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::usage(format!("--witness: {e}")))?;
     let mut l = open(store)?;
+    if !endpoints.is_empty() {
+        l.set_witnesses(
+            Cosigners::new(
+                endpoints,
+                plumb_server::witness::http_transport(plumb_server::witness::ASK_TIMEOUT),
+            )
+            .map_err(|e| Failure::usage(format!("--witness: {e}")))?,
+        );
+    }
     if list {
         let cps = l.checkpoints()?;
         return emit(
@@ -232,10 +274,18 @@ pub fn checkpoint(
         );
     }
     let (cp, created) = l.checkpoint(now)?;
-    emit(
+    let report = l.take_witness_report();
+    let failed: Vec<String> = report
+        .iter()
+        .filter_map(|(n, o)| match o {
+            Outcome::Failed(why) => Some(format!("{n}: {why}")),
+            _ => None,
+        })
+        .collect();
+    let code = emit(
         format,
         || {
-            format!(
+            let mut s = format!(
                 "{}{}",
                 if created {
                     ""
@@ -243,10 +293,30 @@ pub fn checkpoint(
                     "(no new entries; latest checkpoint)\n"
                 },
                 cp.note
-            )
+            );
+            for (n, o) in &report {
+                if *o == Outcome::Cosigned {
+                    s.push_str(&format!("cosigned by {n}\n"));
+                }
+            }
+            s
         },
-        json!({"size": cp.size, "time": cp.time, "note": cp.note, "created": created}),
-    )
+        json!({"ok": failed.is_empty(), "size": cp.size, "time": cp.time, "note": cp.note, "created": created,
+               "witnesses": report.iter().map(|(n, o)| match o {
+                   Outcome::Failed(why) => json!({"witness": n, "cosigned": false, "error": why}),
+                   _ => json!({"witness": n, "cosigned": true}),
+               }).collect::<Vec<_>>()}),
+    )?;
+    if failed.is_empty() {
+        return Ok(code);
+    }
+    if format != Format::Json {
+        eprintln!(
+            "error: the checkpoint is signed, but not every witness cosigned it: {}",
+            failed.join("; ")
+        );
+    }
+    Ok(ExitCode::from(1))
 }
 
 /// Progress of a verification on stderr: when asked (`--progress`), or for people (not with
@@ -410,7 +480,13 @@ pub fn export(
     )
 }
 
-pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<ExitCode, Failure> {
+pub fn verify_pack(
+    format: Format,
+    pack: &Path,
+    keys: &[PathBuf],
+    witnesses: &WitnessDemand,
+) -> Result<ExitCode, Failure> {
+    let policy = witness_policy(witnesses)?;
     let mut trusted = Vec::new();
     for k in keys {
         let text = std::fs::read_to_string(k)
@@ -432,7 +508,7 @@ pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<Exit
         std::fs::File::open(pack)
             .map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?,
     );
-    match plumb_ledger::pack::verify_pack_from(file, &trusted) {
+    match plumb_ledger::pack::verify_pack_witnessed(file, &trusted, &policy) {
         Ok(rep) => emit(
             format,
             || {
@@ -447,6 +523,11 @@ pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<Exit
                     rep.entries.len(),
                     rep.blobs
                 );
+                if !rep.cosigned_by.is_empty() {
+                    let names: Vec<&str> =
+                        rep.cosigned_by.iter().map(|c| c.witness.as_str()).collect();
+                    s.push_str(&format!("checkpoint cosigned by {}\n", names.join(", ")));
+                }
                 for e in &rep.entries {
                     s.push_str(&format!(
                         "  {:>6}  {}  {:<14} {}  signed by {}\n",
@@ -462,8 +543,10 @@ pub fn verify_pack(format: Format, pack: &Path, keys: &[PathBuf]) -> Result<Exit
             json!({"ok": true, "report": rep}),
         ),
         Err(e) => {
+            // One document on stdout under --format json: the verdict, with its reason.
             if format == Format::Json {
                 println!("{}", json!({"ok": false, "reason": e.to_string()}));
+                return Ok(ExitCode::from(1));
             }
             Err(Failure::check(format!(
                 "pack {} does not verify: {}",

@@ -122,17 +122,21 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Append(a) => evidence::append(store, format, a, now, server),
         Command::Log(q) => inspect::log(store, format, q),
         Command::Show { index } => inspect::show(store, format, *index),
-        Command::Prove { index } => inspect::prove(store, format, *index),
-        Command::Checkpoint { list } => inspect::checkpoint(store, format, *list, now),
+        Command::Prove { index, witnesses } => inspect::prove(store, format, *index, witnesses),
+        Command::Checkpoint { list, witness } => {
+            inspect::checkpoint(store, format, *list, witness, now)
+        }
         Command::Verify {
             no_signatures,
             no_blobs,
             progress,
         } => inspect::verify(store, format, !no_signatures, !no_blobs, *progress),
         Command::Export { out, filter } => inspect::export(store, format, out, filter, now, server),
-        Command::VerifyPack { pack, trusted_key } => {
-            inspect::verify_pack(format, pack, trusted_key)
-        }
+        Command::VerifyPack {
+            pack,
+            trusted_key,
+            witnesses,
+        } => inspect::verify_pack(format, pack, trusted_key, witnesses),
         Command::Gate(g) => gate::run(store, format, g, now, server),
         Command::Model(m) => model::run(store, format, m, now, server),
         Command::Drift {
@@ -154,7 +158,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             max_connections,
             header_timeout_secs,
             request_timeout_secs,
+            witness,
         } => serve::serve(plumb_server::ServerConfig {
+            witnesses: witness
+                .iter()
+                .map(|w| plumb_ledger::cosigners::WitnessEndpoint::parse(w))
+                .collect::<Result<_, _>>()
+                .map_err(|e| output::Failure::usage(format!("--witness: {e}")))?,
             gate_config: gate_config.clone(),
             watch_config: watch_config.clone(),
             model: model.clone(),

@@ -141,15 +141,7 @@ fn two_witnesses_cosign_growth_and_refuse_a_fork() {
     // A copy of the log, made now, shares its key and history so far.
     drop(l);
     let fork = d.path().join("fork");
-    assert!(
-        Command::new("cp")
-            .arg("-a")
-            .arg(&store)
-            .arg(&fork)
-            .status()
-            .unwrap()
-            .success()
-    );
+    copy_store(&store, &fork);
     let mut l = Ledger::open(&store).unwrap();
     let mut f = Ledger::open(&fork).unwrap();
     for i in 3..6 {
@@ -201,4 +193,208 @@ fn two_witnesses_cosign_growth_and_refuse_a_fork() {
     );
     let (status, body) = submit(a1, &plumb_ledger::witness::request(0, &[], &n3));
     assert_eq!((status, body.as_str()), (409, "6\n"));
+}
+
+fn plumb_in(store: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--store", store.to_str().unwrap()];
+    all.extend_from_slice(args);
+    plumb(&all)
+}
+
+fn record(store: &Path, n: u32) {
+    let o = plumb_in(
+        store,
+        &[
+            "record",
+            "--subject",
+            &format!("gitCommit:{n:040x}"),
+            "--predicate-type",
+            "https://plumbline.dev/test/v1",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The log side, through the binary: `plumb serve --witness` has every checkpoint cosigned,
+/// receipts and packs carry the cosignatures, and `prove` and `verify-pack` with
+/// `--witness-key` accept them; a copy of the log that takes another history is refused by
+/// the witnesses (`plumb checkpoint --witness` says so) and its pack by `verify-pack`.
+#[test]
+fn the_server_collects_cosignatures_and_verify_pack_refuses_a_fork() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("log");
+    let o = plumb_in(&store, &["init", "--origin", "bank.example/evidence"]);
+    assert!(o.status.success());
+    let log_pub = d.path().join("log.pub");
+    std::fs::write(&log_pub, plumb_in(&store, &["key", "show"]).stdout).unwrap();
+    let (_w1, a1, k1) = witness(d.path(), "w1", &log_pub);
+    let (_w2, a2, k2) = witness(d.path(), "w2", &log_pub);
+    // One key as a file, one as text: both are accepted.
+    let k1_file = d.path().join("w1.vkey");
+    std::fs::write(&k1_file, format!("{k1}\n")).unwrap();
+    let demand = [
+        "--witness-key",
+        k1_file.to_str().unwrap(),
+        "--witness-key",
+        &k2,
+    ];
+    let w1 = format!("{k1}@http://{a1}");
+    let w2 = format!("{k2}@http://{a2}/");
+
+    for n in 0..3 {
+        record(&store, n);
+    }
+    let port = plumb_testkit::free_port();
+    let server = plumb_testkit::isolated(env!("CARGO_BIN_EXE_plumb"))
+        .args(["--store", store.to_str().unwrap(), "serve", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args([
+            "--checkpoint-every-ms",
+            "100",
+            "--witness",
+            &w1,
+            "--witness",
+            &w2,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(plumb_testkit::KillOnDrop)
+        .unwrap();
+    plumb_testkit::wait_for_port("plumb serve", port);
+    record(&store, 3);
+    // The server signs a checkpoint of the 4 entries and has both witnesses cosign it.
+    let mut args = vec!["prove", "3"];
+    args.extend_from_slice(&demand);
+    let proved = (0..100)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            plumb_in(&store, &args)
+        })
+        .find(|o| o.status.success())
+        .expect("the server never published a cosigned checkpoint of entry 3");
+    let receipt = String::from_utf8(proved.stdout).unwrap();
+    assert_eq!(receipt.matches("\u{2014} witness.example/").count(), 2);
+    // The API publishes the checkpoint with them.
+    let token =
+        String::from_utf8(plumb_in(&store, &["token", "create", "--role", "auditor"]).stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+    // (Creating the token is itself recorded: the log grew, and the new checkpoint is
+    // cosigned within moments.)
+    let v = (0..100)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let r = plumb_testkit::http(
+                std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                "GET",
+                "/v1/checkpoint",
+                &[("authorization", &format!("Bearer {token}"))],
+                b"",
+            );
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()
+        })
+        .find(|v| v["cosigned_by"].as_array().is_some_and(|a| a.len() == 2))
+        .expect("the API never published a cosigned checkpoint");
+    assert_eq!(
+        v["note"].as_str().unwrap().matches("\u{2014} ").count(),
+        3,
+        "{v}"
+    );
+    drop(server);
+
+    // The copy takes another history; the real log goes on and is cosigned from the CLI.
+    let fork = d.path().join("fork");
+    copy_store(&store, &fork);
+    record(&store, 4);
+    let o = plumb_in(&store, &["checkpoint", "--witness", &w1, "--witness", &w2]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .matches("cosigned by witness.example/")
+            .count(),
+        2
+    );
+    record(&fork, 1000);
+    let o = plumb_in(
+        &fork,
+        &[
+            "--format",
+            "json",
+            "checkpoint",
+            "--witness",
+            &w1,
+            "--witness",
+            &w2,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "the witnesses refused the fork");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // (`plumb record` signed the fork's checkpoint; the witnesses were asked for it now.)
+    assert_eq!(v["ok"], false);
+    for w in v["witnesses"].as_array().unwrap() {
+        assert_eq!(w["cosigned"], false, "{w}");
+        assert!(w["error"].as_str().unwrap().contains("409"), "{w}");
+    }
+
+    // The packs: the real one verifies with the witnesses, the fork's only without them.
+    for (s, name) in [(&store, "real.tar"), (&fork, "fork.tar")] {
+        let out = d.path().join(name);
+        let o = plumb_in(s, &["export", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let verify = |pack: &str, extra: &[&str]| {
+        let pack = d.path().join(pack);
+        let mut args = vec![
+            "--format",
+            "json",
+            "verify-pack",
+            pack.to_str().unwrap(),
+            "--trusted-key",
+            log_pub.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = plumb(&args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        (o.status.code(), v)
+    };
+    let (code, v) = verify("real.tar", &demand);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["report"]["cosigned_by"].as_array().unwrap().len(), 2);
+    assert_eq!(verify("fork.tar", &[]).0, Some(0), "the log key alone");
+    let (code, v) = verify("fork.tar", &demand);
+    assert_eq!(code, Some(1), "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("cosigned by 0 of the trusted witnesses, 2 required"),
+        "{v}"
+    );
+    let mut one = demand.to_vec();
+    one.extend_from_slice(&["--min-witnesses", "1"]);
+    assert_eq!(verify("fork.tar", &one).0, Some(1));
+    assert_eq!(verify("real.tar", &one).0, Some(0));
+    // Usage errors: a key that is not a witness key, more witnesses than keys.
+    assert_eq!(
+        verify("real.tar", &["--witness-key", "nonsense"]).0,
+        Some(2)
+    );
+    let mut three = demand.to_vec();
+    three.extend_from_slice(&["--min-witnesses", "3"]);
+    assert_eq!(verify("real.tar", &three).0, Some(2));
+}
+
+fn copy_store(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "cp -a {} {}", from.display(), to.display());
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::blobs::{BlobStore, DEFAULT_MAX_BLOB};
 use crate::checkpoint::Checkpoint;
+use crate::cosigners::{CosignLog, Cosigners, Outcome};
 use crate::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use crate::entry::{Annotations, BlobRef, DEFAULT_MAX_ENVELOPE, NewEntry, format_time, prepare};
 use crate::error::{Error, Result};
@@ -28,7 +29,9 @@ use crate::receipt::Receipt;
 use crate::statement::Statement;
 use crate::store::postgres::PostgresBackend;
 use crate::store::sqlite::SqliteBackend;
-use crate::store::{Backend, BackendNodes, Query, STORE_VERSION, StoredCheckpoint, StoredEntry};
+use crate::store::{
+    Backend, BackendNodes, Query, STORE_VERSION, StoredCheckpoint, StoredCosignature, StoredEntry,
+};
 
 const CONFIG_FILE: &str = "plumb-store.json";
 const CONFIG_FORMAT: &str = "plumb-store";
@@ -89,6 +92,10 @@ pub struct Ledger {
     blobs: BlobStore,
     key: KeyPair,
     trusted: Vec<PublicKey>,
+    /// Witnesses asked to cosign each checkpoint, if configured.
+    witnesses: Option<Cosigners>,
+    /// What the witnesses answered since the report was last taken.
+    witness_report: Vec<(String, Outcome)>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -256,6 +263,8 @@ impl Ledger {
             blobs,
             key,
             trusted,
+            witnesses: None,
+            witness_report: Vec::new(),
         };
         if let Some(o) = l.backend.meta("origin")?
             && o != l.config.origin
@@ -405,13 +414,51 @@ impl Ledger {
         self.backend.checkpoints()
     }
 
-    /// The latest checkpoint, verified with the store's key.
+    /// The latest checkpoint, verified with the store's key, its note carrying the witnesses'
+    /// cosignatures stored for it (as published: receipts, packs, the API).
     pub fn latest_checkpoint(&mut self) -> Result<Option<(StoredCheckpoint, Checkpoint)>> {
-        let Some(last) = self.backend.checkpoints()?.pop() else {
+        let Some(mut last) = self.backend.checkpoints()?.pop() else {
             return Ok(None);
         };
         let (cp, _) = Checkpoint::open(&last.note, &[self.key.public()])?;
+        for c in self.backend.cosignatures(last.size)? {
+            last.note.push_str(&c.line);
+        }
         Ok(Some((last, cp)))
+    }
+
+    /// Asks `witnesses` to cosign every checkpoint this ledger signs from now on (and the
+    /// latest one, at the next [`Ledger::checkpoint`]).
+    pub fn set_witnesses(&mut self, witnesses: Cosigners) {
+        self.witnesses = Some(witnesses);
+    }
+
+    /// What the witnesses answered since this was last called (name and outcome).
+    pub fn take_witness_report(&mut self) -> Vec<(String, Outcome)> {
+        std::mem::take(&mut self.witness_report)
+    }
+
+    /// The stored cosignatures of the checkpoint at `size`.
+    pub fn cosignatures(&mut self, size: u64) -> Result<Vec<StoredCosignature>> {
+        self.backend.cosignatures(size)
+    }
+
+    /// Asks the configured witnesses that have not yet cosigned the latest checkpoint.
+    fn collect_cosignatures(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let Some(mut witnesses) = self.witnesses.take() else {
+            return Ok(());
+        };
+        let latest = self.backend.checkpoints()?.pop();
+        if let Some(cp) = latest {
+            let mut log = LedgerCosignLog {
+                backend: self.backend.as_mut(),
+            };
+            let report = witnesses.collect(cp.size, &cp.note, now, &mut log);
+            self.witness_report
+                .extend(report.into_iter().filter(|(_, o)| *o != Outcome::Skipped));
+        }
+        self.witnesses = Some(witnesses);
+        Ok(())
     }
 
     /// Signs a checkpoint for the current tree, unless the latest one already covers it.
@@ -421,9 +468,14 @@ impl Ledger {
     pub fn checkpoint(&mut self, now: DateTime<Utc>) -> Result<(StoredCheckpoint, bool)> {
         let size = self.backend.size()?;
         let previous = self.latest_checkpoint()?;
-        if let Some((stored, cp)) = &previous {
+        if let Some((_, cp)) = &previous {
             if cp.size == size {
-                return Ok((stored.clone(), false));
+                // Witnesses that missed it (down, or added since) are asked again.
+                self.collect_cosignatures(now)?;
+                let (stored, _) = self
+                    .latest_checkpoint()?
+                    .ok_or_else(|| Error::Integrity("the latest checkpoint disappeared".into()))?;
+                return Ok((stored, false));
             }
             if cp.size > size {
                 return Err(Error::Integrity(format!(
@@ -458,6 +510,12 @@ impl Ledger {
             time: format_time(now),
         };
         self.backend.add_checkpoint(&stored)?;
+        if self.witnesses.is_some() {
+            self.collect_cosignatures(now)?;
+            if let Some((cosigned, _)) = self.latest_checkpoint()? {
+                return Ok((cosigned, true));
+            }
+        }
         Ok((stored, true))
     }
 
@@ -541,4 +599,41 @@ pub(crate) fn write_file(path: &Path, data: &[u8]) -> Result<()> {
     f.write_all(data)
         .and_then(|_| f.sync_all())
         .map_err(|e| Error::io(path, e))
+}
+
+/// The store as the witness collector sees it: cosignatures are verified before they are
+/// handed to `store`.
+struct LedgerCosignLog<'a> {
+    backend: &'a mut dyn Backend,
+}
+
+impl CosignLog for LedgerCosignLog<'_> {
+    fn has(&mut self, size: u64, witness: &str) -> Result<bool> {
+        Ok(self
+            .backend
+            .cosignatures(size)?
+            .iter()
+            .any(|c| c.witness == witness))
+    }
+
+    fn last(&mut self, witness: &str) -> Result<Option<u64>> {
+        self.backend.last_cosigned(witness)
+    }
+
+    fn proof(&mut self, old: u64, new: u64) -> Result<Vec<crate::hash::Hash>> {
+        if old == 0 || old == new {
+            return Ok(Vec::new());
+        }
+        let nodes = BackendNodes(RefCell::new(&mut *self.backend));
+        consistency_proof(&nodes, old, new)
+    }
+
+    fn store(&mut self, size: u64, witness: &str, line: &str, now: DateTime<Utc>) -> Result<()> {
+        self.backend.add_cosignature(&StoredCosignature {
+            size,
+            witness: witness.to_string(),
+            line: line.to_string(),
+            time: format_time(now),
+        })
+    }
 }

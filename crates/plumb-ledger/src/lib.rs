@@ -23,6 +23,7 @@ pub mod store;
 
 pub use ledger::{InitOptions, Ledger, RecordRequest};
 pub mod commit;
+pub mod cosigners;
 pub mod pack;
 pub mod verify;
 pub mod witness;

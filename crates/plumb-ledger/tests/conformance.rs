@@ -706,6 +706,7 @@ fn postgres_application_role_may_only_select_and_insert() {
         "DELETE FROM entries",
         "TRUNCATE entries",
         "DELETE FROM checkpoints",
+        "DELETE FROM cosignatures",
     ] {
         let err = app.batch_execute(sql).unwrap_err();
         assert_eq!(
@@ -717,6 +718,24 @@ fn postgres_application_role_may_only_select_and_insert() {
     // Appending is what the role is for.
     app.batch_execute("INSERT INTO meta VALUES ('note', 'inserted by the application role')")
         .unwrap();
+
+    // A log made before witnesses had no cosignatures table: the application role cannot add
+    // it and is told who can; the owner's first open adds it, with the role's privileges.
+    su.batch_execute("DROP TABLE cosignatures").unwrap();
+    use plumb_ledger::store::postgres::PostgresBackend;
+    let err = PostgresBackend::open(&pg.url_as(&db, &role))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("as the tables' owner"), "{err}");
+    PostgresBackend::open(&pg.url(&db)).unwrap();
+    app.batch_execute("INSERT INTO cosignatures VALUES (1, 'w', 'line', 't')")
+        .unwrap();
+    let err = app.batch_execute("DELETE FROM cosignatures").unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(&::postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    );
     assert!(matches!(
         plumb_ledger::Ledger::init(
             &dir.path().join("t"),

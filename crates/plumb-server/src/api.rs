@@ -362,7 +362,15 @@ pub async fn checkpoint(State(s): State<Arc<AppState>>) -> ApiResult {
     let v = blocking(move || {
         let mut l = lock(&s.reader);
         match l.latest_checkpoint().map_err(Problem::from_ledger)? {
-            Some((stored, cp)) => Ok(json!({"size": cp.size, "root_hash": hex(&cp.root), "note": stored.note, "time": stored.time})),
+                        Some((stored, cp)) => {
+                let cosigned_by: Vec<_> = l
+                    .cosignatures(cp.size)
+                    .map_err(Problem::from_ledger)?
+                    .into_iter()
+                    .map(|c| json!({"witness": c.witness, "time": c.time}))
+                    .collect();
+                Ok(json!({"size": cp.size, "root_hash": hex(&cp.root), "note": stored.note, "time": stored.time, "cosigned_by": cosigned_by}))
+            }
             None => Err(Problem::not_found("no checkpoint yet")),
         }
     })

@@ -82,6 +82,8 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// The clock the server reads (the wall clock unless a test gives another).
     pub clock: state::Clock,
+    /// Witnesses asked to cosign each checkpoint (`plumb serve --witness`).
+    pub witnesses: Vec<plumb_ledger::cosigners::WitnessEndpoint>,
 }
 
 impl ServerConfig {
@@ -104,6 +106,7 @@ impl ServerConfig {
             limits: listen::Limits::default(),
             request_timeout: state::DEFAULT_REQUEST_TIMEOUT,
             clock: state::Clock::system(),
+            witnesses: Vec::new(),
         }
     }
 }
@@ -284,10 +287,11 @@ fn spawn_checkpointer(
                 if summary_due {
                     s2.flush_access(true);
                 }
-                let mut l = lock(&s2.reader);
+                                let mut l = lock(&s2.reader);
                 if let Err(e) = l.checkpoint(s2.now()) {
                     eprintln!("{}", json!({"level": "error", "msg": "checkpoint failed", "error": e.to_string()}));
                 }
+                witness::log_report(l.take_witness_report());
             })
             .await;
         }
@@ -309,6 +313,7 @@ pub async fn serve(
     let gate_config = cfg.gate_config.clone();
     let watch_config = cfg.watch_config.clone();
     let model = cfg.model.clone();
+    let witnesses = cfg.witnesses.clone();
     let request_timeout = cfg.request_timeout;
     let clock = cfg.clock.clone();
     let (idle, proxies, max_failures) = (
@@ -323,8 +328,18 @@ pub async fn serve(
             st.trusted_proxies = proxies;
             st.max_failures = max_failures;
             st.request_timeout = request_timeout;
-            if let Some(p) = incidents {
+                        if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
+            }
+            if !witnesses.is_empty() {
+                // The checkpoints are signed through the reader (the ticker, exports): it
+                // asks the witnesses.
+                let cosigners = plumb_ledger::cosigners::Cosigners::new(
+                    witnesses,
+                    witness::http_transport(witness::ASK_TIMEOUT),
+                )
+                .map_err(|e| format!("--witness: {e}"))?;
+                state::lock(&st.reader).set_witnesses(cosigners);
             }
                         if let Some(m) = model {
                 st.model = Some(

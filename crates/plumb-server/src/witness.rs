@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use plumb_ledger::cosigners::{Outcome, Reply, Transport};
 use plumb_ledger::witness::{MAX_REQUEST, Witness};
 
 /// Requests judged at once.
@@ -60,6 +61,56 @@ async fn add_checkpoint(State(w): State<Arc<Witness>>, body: Bytes) -> Response 
         HeaderValue::from_static(answer.content_type),
     );
     r
+}
+
+/// The longest the log waits for one witness's answer. The checkpoint is signed before the
+/// witnesses are asked, and a witness that fails is left alone for a while, so a slow or dead
+/// witness delays readers by at most this, now and then.
+pub const ASK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The largest witness answer read.
+const MAX_ANSWER: u64 = 64 * 1024;
+
+/// How the log reaches its witnesses (`plumb serve --witness`, `plumb checkpoint --witness`):
+/// `POST <url>/add-checkpoint`, each answer awaited at most `timeout`.
+pub fn http_transport(timeout: Duration) -> Transport {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .build()
+        .new_agent();
+    Box::new(move |url: &str, body: &str| {
+        let mut r = agent
+            .post(url)
+            .content_type("text/plain; charset=utf-8")
+            .send(body)
+            .map_err(|e| format!("{url} unreachable: {e}"))?;
+        let status = r.status().as_u16();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER)
+            .read_to_string()
+            .map_err(|e| format!("reading the answer of {url}: {e}"))?;
+        Ok(Reply { status, body })
+    })
+}
+
+/// Writes what the witnesses answered as JSON log lines: a cosignature at info, a refusal or
+/// an unreachable witness at warn (a refusal to cosign can mean the log was forked).
+pub fn log_report(report: Vec<(String, Outcome)>) {
+    for (name, outcome) in report {
+        let line = match outcome {
+            Outcome::Cosigned => {
+                serde_json::json!({"level": "info", "msg": "checkpoint cosigned", "witness": name})
+            }
+            Outcome::Failed(why) => {
+                serde_json::json!({"level": "warn", "msg": "witness did not cosign", "witness": name, "error": why})
+            }
+            Outcome::Skipped => continue,
+        };
+        eprintln!("{line}");
+    }
 }
 
 /// Serves the witness on `listener` until `shutdown` resolves.

@@ -15,7 +15,7 @@
 mod read;
 mod write;
 
-pub use read::{read_verified_entries, verify_pack, verify_pack_from};
+pub use read::{read_verified_entries, verify_pack, verify_pack_from, verify_pack_witnessed};
 
 use std::collections::BTreeMap;
 
@@ -119,6 +119,18 @@ pub struct PackReport {
     pub entries: Vec<VerifiedEntry>,
     /// Number of blobs checked.
     pub blobs: usize,
+    /// The trusted witnesses whose cosignature of the checkpoint was verified (empty when
+    /// none were asked for).
+    pub cosigned_by: Vec<Cosignature>,
+}
+
+/// A witness's verified cosignature of a pack's checkpoint.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cosignature {
+    /// The witness's name.
+    pub witness: String,
+    /// When it cosigned (POSIX seconds, as the witness stated).
+    pub time: u64,
 }
 
 /// An entry proven to be in the log.

@@ -10,10 +10,11 @@ use std::path::Component;
 use sha2::{Digest, Sha256};
 
 use super::{
-    FORMAT, MAX_HELD_MEMBER_BYTES, MAX_MANIFEST_BYTES, MAX_MEMBERS, MAX_PACK_BYTES, Manifest,
-    PackReport, SIGNATURE_MEMBER, VERSION, VerifiedEntry, fail, signed_body, trailer,
+    Cosignature, FORMAT, MAX_HELD_MEMBER_BYTES, MAX_MANIFEST_BYTES, MAX_MEMBERS, MAX_PACK_BYTES,
+    Manifest, PackReport, SIGNATURE_MEMBER, VERSION, VerifiedEntry, fail, signed_body, trailer,
 };
 use crate::checkpoint::Checkpoint;
+use crate::cosigners::WitnessPolicy;
 use crate::entry::LogEntry;
 use crate::error::Result;
 use crate::hash::{Hash, hex, parse_hash_hex, sha256_ref};
@@ -60,7 +61,18 @@ pub fn verify_pack_from<R: Read + Seek>(
     r: R,
     trusted_log_keys: &[PublicKey],
 ) -> Result<PackReport> {
-    verify(r, trusted_log_keys, None)
+    verify(r, trusted_log_keys, &WitnessPolicy::default(), None)
+}
+
+/// Verifies a pack like [`verify_pack_from`] and also demands that its checkpoint carries the
+/// cosignatures `witnesses` asks for: a pack whose checkpoint the witnesses did not see (a
+/// fork shown only to this verifier) fails.
+pub fn verify_pack_witnessed<R: Read + Seek>(
+    r: R,
+    trusted_log_keys: &[PublicKey],
+    witnesses: &WitnessPolicy,
+) -> Result<PackReport> {
+    verify(r, trusted_log_keys, witnesses, None)
 }
 
 /// Verifies a pack like [`verify_pack_from`] and also returns its entries, parsed, in log
@@ -71,13 +83,19 @@ pub fn read_verified_entries<R: Read + Seek>(
     trusted_log_keys: &[PublicKey],
 ) -> Result<(PackReport, Vec<(u64, LogEntry)>)> {
     let mut entries = Vec::new();
-    let report = verify(r, trusted_log_keys, Some(&mut entries))?;
+    let report = verify(
+        r,
+        trusted_log_keys,
+        &WitnessPolicy::default(),
+        Some(&mut entries),
+    )?;
     Ok((report, entries))
 }
 
 fn verify<R: Read + Seek>(
     mut r: R,
     trusted_log_keys: &[PublicKey],
+    witnesses: &WitnessPolicy,
     mut keep: Option<&mut Vec<(u64, LogEntry)>>,
 ) -> Result<PackReport> {
     let len = r
@@ -102,6 +120,11 @@ fn verify<R: Read + Seek>(
             "the manifest's origin or checkpoint size differs from the signed checkpoint",
         ));
     }
+    let cosigned_by = witnesses
+        .check(note_text)?
+        .into_iter()
+        .map(|(witness, time)| Cosignature { witness, time })
+        .collect();
     // Signer keys shipped in the pack: used to say who signed each envelope. Their authenticity
     // comes from the pack signature and from the log having checked them on ingest.
     let mut signer_keys = Vec::new();
@@ -126,6 +149,7 @@ fn verify<R: Read + Seek>(
         created: manifest.created,
         blobs: manifest.blobs.len(),
         entries,
+        cosigned_by,
     })
 }
 

@@ -45,6 +45,20 @@ pub struct StoredCheckpoint {
     pub time: String,
 }
 
+/// A witness's cosignature of one checkpoint, as stored. Rows are only ever added, one per
+/// checkpoint and witness; each was verified with the witness's key before it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCosignature {
+    /// Tree size of the checkpoint it cosigns.
+    pub size: u64,
+    /// The witness's key name.
+    pub witness: String,
+    /// The cosignature line (`— <name> <base64>` and a newline).
+    pub line: String,
+    /// When it was stored.
+    pub time: String,
+}
+
 /// Filters for finding entries. All given filters must match.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -172,6 +186,13 @@ pub trait Backend: Send {
     fn add_checkpoint(&mut self, cp: &StoredCheckpoint) -> Result<()>;
     /// All checkpoints, by size.
     fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>>;
+    /// Stores a witness's cosignature of the checkpoint at `cosignature.size`; a second one by
+    /// the same witness for the same checkpoint (another server asked too) is ignored.
+    fn add_cosignature(&mut self, cosignature: &StoredCosignature) -> Result<()>;
+    /// The cosignatures of the checkpoint at `size`, by witness name.
+    fn cosignatures(&mut self, size: u64) -> Result<Vec<StoredCosignature>>;
+    /// The largest checkpoint size `witness` cosigned, if any.
+    fn last_cosigned(&mut self, witness: &str) -> Result<Option<u64>>;
     /// A metadata value written at initialisation.
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
 }

@@ -5,8 +5,8 @@
 use postgres::{Client, NoTls, Transaction};
 
 use super::{
-    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry,
-    nodes_for_batch, to_hash,
+    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredCosignature,
+    StoredEntry, nodes_for_batch, to_hash,
 };
 use crate::entry::NewEntry;
 use crate::error::{Error, Result};
@@ -16,6 +16,23 @@ use crate::hash::Hash;
 const SEQUENCER_LOCK: i64 = 0x0070_6c75_6d62;
 
 const TABLES: [&str; 5] = ["meta", "entries", "subjects", "tree_nodes", "checkpoints"];
+
+/// The table added when witnesses came, created with its triggers and privileges.
+const COSIGNATURES: &str = "CREATE TABLE cosignatures (size BIGINT NOT NULL, witness TEXT NOT NULL,
+    line TEXT NOT NULL, time TEXT NOT NULL, PRIMARY KEY (size, witness));\n";
+
+/// Triggers and privileges making table `t` append-only, with SELECT and INSERT for `role`.
+fn append_only(t: &str, role: Option<&str>) -> String {
+    let mut s = format!(
+        "CREATE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION plumb_append_only();
+         CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION plumb_append_only();
+         REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM PUBLIC;\n"
+    );
+    if let Some(role) = role {
+        s.push_str(&format!("GRANT SELECT, INSERT ON {t} TO \"{role}\";\n"));
+    }
+    s
+}
 
 /// A PostgreSQL-backed log.
 pub struct PostgresBackend {
@@ -47,15 +64,10 @@ fn schema(grant_role: Option<&str>) -> String {
            BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}'; END $$;\n"
     );
     for t in TABLES {
-        s.push_str(&format!(
-            "CREATE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION plumb_append_only();
-             CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION plumb_append_only();
-             REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM PUBLIC;\n"
-        ));
-        if let Some(role) = grant_role {
-            s.push_str(&format!("GRANT SELECT, INSERT ON {t} TO \"{role}\";\n"));
-        }
+        s.push_str(&append_only(t, grant_role));
     }
+    s.push_str(COSIGNATURES);
+    s.push_str(&append_only("cosignatures", grant_role));
     s
 }
 
@@ -216,7 +228,10 @@ impl PostgresBackend {
             });
         }
         match b.meta("store_version")? {
-            Some(v) if v == STORE_VERSION.to_string() => Ok(b),
+            Some(v) if v == STORE_VERSION.to_string() => {
+                b.add_cosignatures_table()?;
+                Ok(b)
+            }
             Some(v) => Err(Error::StoreVersion {
                 found: v,
                 supported: STORE_VERSION,
@@ -226,6 +241,48 @@ impl PostgresBackend {
                 supported: STORE_VERSION,
             }),
         }
+    }
+}
+
+impl PostgresBackend {
+    /// Adds the cosignatures table to a log made before witnesses were supported, granting
+    /// on it what the application roles have on `checkpoints`. Only the tables' owner can:
+    /// until it has opened the log once, others are told so.
+    fn add_cosignatures_table(&mut self) -> Result<()> {
+        let exists: Option<String> = self
+            .client
+            .query_one("SELECT to_regclass('cosignatures')::text", &[])?
+            .get(0);
+        if exists.is_some() {
+            return Ok(());
+        }
+        let mut tx = self.client.transaction()?;
+        let roles: Vec<String> = tx
+            .query(
+                "SELECT DISTINCT grantee::text FROM information_schema.role_table_grants
+                 WHERE table_name = 'checkpoints' AND privilege_type = 'INSERT'
+                   AND grantee::text <> current_user::text AND grantee::text <> 'PUBLIC'",
+                &[],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut sql = String::from(COSIGNATURES);
+        sql.push_str(&append_only("cosignatures", None));
+        for role in &roles {
+            check_role(role)?;
+            sql.push_str(&format!(
+                "GRANT SELECT, INSERT ON cosignatures TO \"{role}\";\n"
+            ));
+        }
+        tx.batch_execute(&sql).map_err(|e| {
+            Error::State(format!(
+                "this log predates witness cosignatures and its cosignatures table cannot be added with this role ({}); open it once as the tables' owner (for example `plumb verify`)",
+                Error::from(e)
+            ))
+        })?;
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -448,6 +505,41 @@ impl Backend for PostgresBackend {
                 time: r.get(2),
             })
             .collect())
+    }
+
+    fn add_cosignature(&mut self, c: &StoredCosignature) -> Result<()> {
+        self.client.execute(
+            "INSERT INTO cosignatures (size, witness, line, time) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&(c.size as i64), &c.witness, &c.line, &c.time],
+        )?;
+        Ok(())
+    }
+
+    fn cosignatures(&mut self, size: u64) -> Result<Vec<StoredCosignature>> {
+        let rows = self.client.query(
+            "SELECT size, witness, line, time FROM cosignatures WHERE size = $1 ORDER BY witness",
+            &[&(size as i64)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| StoredCosignature {
+                size: r.get::<_, i64>(0) as u64,
+                witness: r.get(1),
+                line: r.get(2),
+                time: r.get(3),
+            })
+            .collect())
+    }
+
+    fn last_cosigned(&mut self, witness: &str) -> Result<Option<u64>> {
+        let v: Option<i64> = self
+            .client
+            .query_one(
+                "SELECT max(size) FROM cosignatures WHERE witness = $1",
+                &[&witness],
+            )?
+            .get(0);
+        Ok(v.map(|v| v as u64))
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::{
-    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredEntry,
-    nodes_for_batch, to_hash,
+    APPEND_ONLY_MESSAGE, Backend, Param, Query, STORE_VERSION, StoredCheckpoint, StoredCosignature,
+    StoredEntry, nodes_for_batch, to_hash,
 };
 use crate::entry::NewEntry;
 use crate::error::{Error, Result};
@@ -17,6 +17,28 @@ use crate::hash::Hash;
 /// A SQLite-backed log.
 pub struct SqliteBackend {
     conn: Connection,
+}
+
+/// The cosignatures table and its triggers, also added to stores made before it existed.
+fn cosignatures_schema() -> String {
+    let mut s = String::from(
+        "CREATE TABLE cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL,
+             time TEXT NOT NULL, PRIMARY KEY (size, witness));\n",
+    );
+    s.push_str(&append_only("cosignatures"));
+    s
+}
+
+/// Triggers refusing UPDATE and DELETE on table `t`.
+fn append_only(t: &str) -> String {
+    let mut s = String::new();
+    for op in ["UPDATE", "DELETE"] {
+        s.push_str(&format!(
+            "CREATE TRIGGER {t}_no_{op} BEFORE {op} ON {t} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;\n",
+            op = op.to_lowercase()
+        ));
+    }
+    s
 }
 
 fn schema() -> String {
@@ -42,13 +64,9 @@ fn schema() -> String {
          CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL, time TEXT NOT NULL);\n",
     );
     for t in ["meta", "entries", "subjects", "tree_nodes", "checkpoints"] {
-        for op in ["UPDATE", "DELETE"] {
-            s.push_str(&format!(
-                "CREATE TRIGGER {t}_no_{op} BEFORE {op} ON {t} BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END;\n",
-                op = op.to_lowercase()
-            ));
-        }
+        s.push_str(&append_only(t));
     }
+    s.push_str(&cosignatures_schema());
     s
 }
 
@@ -99,7 +117,10 @@ impl SqliteBackend {
             conn: Self::connect(path)?,
         };
         match b.meta("store_version") {
-            Ok(Some(v)) if v == STORE_VERSION.to_string() => Ok(b),
+            Ok(Some(v)) if v == STORE_VERSION.to_string() => {
+                b.add_cosignatures_table()?;
+                Ok(b)
+            }
             Ok(Some(v)) => Err(Error::StoreVersion {
                 found: v,
                 supported: STORE_VERSION,
@@ -109,6 +130,26 @@ impl SqliteBackend {
                 supported: STORE_VERSION,
             }),
         }
+    }
+}
+
+impl SqliteBackend {
+    /// Adds the cosignatures table to a store made before witnesses were supported: an
+    /// addition only, so older binaries still read the store.
+    fn add_cosignatures_table(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let exists: i64 = tx.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cosignatures'",
+            [],
+            |r| r.get(0),
+        )?;
+        if exists == 0 {
+            tx.execute_batch(&cosignatures_schema())?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
 
@@ -319,6 +360,38 @@ impl Backend for SqliteBackend {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_cosignature(&mut self, c: &StoredCosignature) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO cosignatures (size, witness, line, time) VALUES (?1, ?2, ?3, ?4)",
+            params![c.size as i64, c.witness, c.line, c.time],
+        )?;
+        Ok(())
+    }
+
+    fn cosignatures(&mut self, size: u64) -> Result<Vec<StoredCosignature>> {
+        let mut st = self.conn.prepare(
+            "SELECT size, witness, line, time FROM cosignatures WHERE size = ?1 ORDER BY witness",
+        )?;
+        let rows = st.query_map([size as i64], |r| {
+            Ok(StoredCosignature {
+                size: r.get::<_, i64>(0)? as u64,
+                witness: r.get(1)?,
+                line: r.get(2)?,
+                time: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn last_cosigned(&mut self, witness: &str) -> Result<Option<u64>> {
+        let v: Option<i64> = self.conn.query_row(
+            "SELECT max(size) FROM cosignatures WHERE witness = ?1",
+            [witness],
+            |r| r.get(0),
+        )?;
+        Ok(v.map(|v| v as u64))
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
