@@ -83,6 +83,8 @@ pub enum Command {
         /// PostgreSQL role that may only SELECT and INSERT on the log tables (the application role).
         #[arg(long, requires = "database")]
         grant_role: Option<String>,
+        #[command(flatten)]
+        blobs: BlobArgs,
     },
 
     /// Show, export or trust public keys.
@@ -415,6 +417,40 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+}
+
+/// Where `plumb init` puts evidence files (blobs).
+#[derive(Debug, Args)]
+pub struct BlobArgs {
+    /// Keep blobs in S3-compatible object storage: s3://bucket/prefix. The bucket must have
+    /// versioning on (and Object Lock, with --retention-days); credentials come from
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never from the store's files.
+    /// Default: the store's blobs/ directory.
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub blobs: Option<String>,
+    /// The S3 service's URL (PLUMB_S3_ENDPOINT overrides it at run time).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "blobs",
+        default_value = "https://s3.amazonaws.com"
+    )]
+    pub s3_endpoint: String,
+    /// The region requests are signed for.
+    #[arg(
+        long,
+        value_name = "REGION",
+        requires = "blobs",
+        default_value = "us-east-1"
+    )]
+    pub s3_region: String,
+    /// Object Lock retention for every new blob, in days from its upload.
+    #[arg(long, value_name = "DAYS", requires = "blobs", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retention_days: Option<u32>,
+    /// The lock mode: compliance (nobody can delete or shorten it, what regulators accept
+    /// for WORM retention) or governance (a special permission can bypass it).
+    #[arg(long, value_name = "MODE", requires = "retention_days", default_value = "compliance", value_parser = ["compliance", "governance"])]
+    pub retention_mode: String,
 }
 
 /// Cosignatures a verifier demands of a checkpoint.

@@ -40,13 +40,29 @@ pub fn init(
     origin: &Option<String>,
     database: &Option<String>,
     grant_role: &Option<String>,
+    blobs: &crate::cli::BlobArgs,
 ) -> Result<ExitCode, Failure> {
+    use plumb_ledger::blobs::s3::{LockMode, Retention, S3Config};
+    let blob_config = blobs.blobs.as_ref().map(|url| S3Config {
+        url: url.clone(),
+        endpoint: blobs.s3_endpoint.clone(),
+        region: blobs.s3_region.clone(),
+        retention: blobs.retention_days.map(|days| Retention {
+            mode: if blobs.retention_mode == "governance" {
+                LockMode::Governance
+            } else {
+                LockMode::Compliance
+            },
+            days,
+        }),
+    });
     let l = Ledger::init(
         store,
         InitOptions {
             origin: origin.clone(),
             database: database.clone(),
             grant_role: grant_role.clone(),
+            blobs: blob_config,
         },
     )?;
     let pk = l.public_key().to_text();
@@ -54,10 +70,14 @@ pub fn init(
         format,
         || {
             format!(
-                "created store {} (log {}, {} backend)\npublic key (give it to auditors): {pk}\nprivate key: {} (mode 0600)\n",
+                "created store {} (log {}, {} backend, blobs in {})\npublic key (give it to auditors): {pk}\nprivate key: {} (mode 0600)\n",
                 store.display(),
                 l.config().origin,
                 l.backend_kind(),
+                l.config()
+                    .blobs
+                    .as_ref()
+                    .map_or("blobs/", |b| b.url.as_str()),
                 store.join("keys/signing.key").display()
             )
         },

@@ -117,6 +117,7 @@ fn appends() {
                     origin: Some("bench.local/log".into()),
                     database,
                     grant_role: None,
+                    blobs: None,
                 },
             )
             .unwrap();

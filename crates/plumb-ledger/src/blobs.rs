@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -14,11 +15,15 @@ use crate::hash::{Hash, hex, parse_sha256_ref, sha256_ref};
 /// Default cap on one blob: 256 MiB.
 pub const DEFAULT_MAX_BLOB: u64 = 256 * 1024 * 1024;
 
-/// A directory of blobs named by digest: `sha256/<2 hex>/<64 hex>`.
+pub mod s3;
+
+/// Blobs named by digest: in a directory (`sha256/<2 hex>/<64 hex>`), or in S3 under
+/// `<prefix>/sha256/<64 hex>` with the directory used only for uploads in progress.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
     max_size: u64,
+    s3: Option<Arc<s3::S3Blobs>>,
 }
 
 impl BlobStore {
@@ -26,7 +31,35 @@ impl BlobStore {
     pub fn open(root: impl Into<PathBuf>, max_size: u64) -> Result<Self> {
         let root = root.into();
         fs::create_dir_all(root.join("sha256")).map_err(|e| Error::io(&root, e))?;
-        Ok(BlobStore { root, max_size })
+        Ok(BlobStore {
+            root,
+            max_size,
+            s3: None,
+        })
+    }
+
+    /// Opens a blob store in S3 (checking the bucket), staging uploads in `root`.
+    pub fn open_s3(root: impl Into<PathBuf>, max_size: u64, cfg: &s3::S3Config) -> Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(&root).map_err(|e| Error::io(&root, e))?;
+        Ok(BlobStore {
+            root,
+            max_size,
+            s3: Some(Arc::new(s3::S3Blobs::open(cfg)?)),
+        })
+    }
+
+    /// The stored size of a blob, or `None` when it is not in the store.
+    pub fn size_of(&self, digest: &str) -> Result<Option<u64>> {
+        let h = parse_sha256_ref(digest)?;
+        if let Some(s3) = &self.s3 {
+            return s3.size_of(&h);
+        }
+        match fs::metadata(self.path_for(&h)) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(self.path_for(&h), e)),
+        }
     }
 
     /// Where the blob with this digest lives. The digest is parsed, never used as a path as given,
@@ -70,6 +103,14 @@ impl BlobStore {
         }
         tmp.0.sync_all().map_err(|e| Error::io(&tmp.1, e))?;
         let h: Hash = hasher.finalize().into();
+        if let Some(s3) = &self.s3 {
+            let uploaded = File::open(&tmp.1)
+                .map_err(|e| Error::io(&tmp.1, e))
+                .and_then(|f| s3.put(&h, size, f));
+            let _ = fs::remove_file(&tmp.1);
+            uploaded?;
+            return Ok((sha256_ref(&h), size));
+        }
         let dest = self.path_for(&h);
         let parent = dest.parent().expect("blob path has a parent");
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
@@ -88,12 +129,21 @@ impl BlobStore {
 
     /// Reads a whole blob, checking its digest.
     pub fn get(&self, digest: &str) -> Result<Vec<u8>> {
-        let path = self.path_of(digest)?;
-        let data = fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {digest} is missing")),
-            _ => Error::io(&path, e),
-        })?;
         let want = parse_sha256_ref(digest)?;
+        let data = match &self.s3 {
+            Some(s3) => s3
+                .get(&want, self.max_size.saturating_add(1))?
+                .ok_or_else(|| Error::NotFound(format!("blob {digest} is missing")))?,
+            None => {
+                let path = self.path_of(digest)?;
+                fs::read(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => {
+                        Error::NotFound(format!("blob {digest} is missing"))
+                    }
+                    _ => Error::io(&path, e),
+                })?
+            }
+        };
         if crate::hash::sha256(&data) != want {
             return Err(Error::Integrity(format!(
                 "blob {digest} does not match its digest: its content was changed"

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::blobs::s3::S3Config;
 use crate::blobs::{BlobStore, DEFAULT_MAX_BLOB};
 use crate::checkpoint::Checkpoint;
 use crate::cosigners::{CosignLog, Cosigners, Outcome};
@@ -54,6 +55,9 @@ pub struct StoreConfig {
     pub max_envelope_bytes: usize,
     /// Cap on one blob in bytes.
     pub max_blob_bytes: u64,
+    /// Blobs in S3-compatible object storage instead of `<dir>/blobs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blobs: Option<S3Config>,
 }
 
 /// Options for creating a store.
@@ -65,6 +69,8 @@ pub struct InitOptions {
     pub database: Option<String>,
     /// PostgreSQL role to grant SELECT and INSERT (and nothing else) on the log tables.
     pub grant_role: Option<String>,
+    /// Blobs in S3 (checked before the store is created).
+    pub blobs: Option<S3Config>,
 }
 
 /// What `plumb record` records.
@@ -141,6 +147,11 @@ impl Ledger {
             }
         };
         check_key_name(&origin)?;
+        if let Some(b) = &opts.blobs {
+            // The bucket is checked (reachable, versioned, locked if asked) before anything
+            // is written.
+            crate::blobs::s3::S3Blobs::open(b)?;
+        }
         let database = opts.database.unwrap_or_else(|| "sqlite".into());
         if database != "sqlite" && !is_postgres(&database) {
             return Err(Error::Malformed(format!(
@@ -177,6 +188,7 @@ impl Ledger {
                 database: database.clone(),
                 max_envelope_bytes: DEFAULT_MAX_ENVELOPE,
                 max_blob_bytes: DEFAULT_MAX_BLOB,
+                blobs: opts.blobs.clone(),
             };
             let json = serde_json::to_vec_pretty(&config).expect("config serialises");
             write_file(&staging.join(CONFIG_FILE), &json)?;
@@ -255,7 +267,10 @@ impl Ledger {
         } else {
             Box::new(SqliteBackend::open(&dir.join("ledger.db"))?)
         };
-        let blobs = BlobStore::open(dir.join("blobs"), config.max_blob_bytes)?;
+        let blobs = match &config.blobs {
+            Some(s3) => BlobStore::open_s3(dir.join("blobs"), config.max_blob_bytes, s3)?,
+            None => BlobStore::open(dir.join("blobs"), config.max_blob_bytes)?,
+        };
         let mut l = Ledger {
             dir: dir.to_path_buf(),
             config,

@@ -690,6 +690,7 @@ fn postgres_application_role_may_only_select_and_insert() {
             origin: Some("priv.test".into()),
             database: Some(url),
             grant_role: Some(role.clone()),
+            blobs: None,
         },
     )
     .unwrap();

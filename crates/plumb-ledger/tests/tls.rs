@@ -99,6 +99,7 @@ fn the_ledger_speaks_verified_tls_to_postgresql() {
                 origin: Some("tls.test/log".into()),
                 database: Some(url),
                 grant_role: None,
+                blobs: None,
             },
         )
     };

@@ -154,11 +154,16 @@ fn blob_refs(s: &AppState, pairs: &[(String, String)]) -> Result<Vec<BlobRef>, P
             let (name, digest) = v.rsplit_once('@').ok_or_else(|| {
                 Problem::bad_request(format!("blob {v:?}: expected NAME@sha256:HEX"))
             })?;
-            let path = s.blobs.path_of(digest).map_err(|_| {
-                Problem::bad_request(format!("blob {v:?}: {digest:?} is not sha256:<64 hex>"))
-            })?;
-            let size = std::fs::metadata(&path)
-                .map_err(|_| {
+            if plumb_ledger::hash::parse_sha256_ref(digest).is_err() {
+                return Err(Problem::bad_request(format!(
+                    "blob {v:?}: {digest:?} is not sha256:<64 hex>"
+                )));
+            }
+            let size = s
+                .blobs
+                .size_of(digest)
+                .map_err(Problem::from_ledger)?
+                .ok_or_else(|| {
                     Problem::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "unknown-blob",
@@ -166,8 +171,7 @@ fn blob_refs(s: &AppState, pairs: &[(String, String)]) -> Result<Vec<BlobRef>, P
                             "blob {digest} is not in the store: upload it first (POST /v1/blobs)"
                         ),
                     )
-                })?
-                .len();
+                })?;
             Ok(BlobRef {
                 name: crate::evaluate::base_name(name),
                 digest: digest.to_string(),
@@ -466,7 +470,7 @@ pub async fn get_blob(
     Query(q): Query<BlobQuery>,
 ) -> ApiResult {
     let data = blocking(move || {
-        s.blobs.path_of(&digest).map_err(|_| {
+                plumb_ledger::hash::parse_sha256_ref(&digest).map_err(|_| {
             Problem::bad_request(format!(
                 "{digest:?} is not a SHA-256 digest (sha256:<64 hex>)"
             ))

@@ -5,6 +5,7 @@
 //! stops it when the test process exits, so no server outlives the tests.
 
 pub mod prometheus;
+pub mod s3;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -136,6 +136,7 @@ pub fn store(kind: Kind) -> TestStore {
                     origin: Some("test.local/log".into()),
                     database: Some(url.clone()),
                     grant_role: None,
+                    blobs: None,
                 },
             )
             .unwrap();

@@ -1,0 +1,333 @@
+//! Blobs in S3-compatible object storage: `<prefix>/sha256/<hex>` in one bucket, signed with
+//! AWS Signature V4 (rusty-s3) and sent with ureq. Uploads carry their SHA-256 for the server
+//! to check and, when the store asks for it, an Object Lock retention; reads are re-hashed.
+//! At start the bucket must have versioning on, and Object Lock when retention is asked for:
+//! without them a blob could be replaced or deleted by anyone holding the credentials.
+
+use std::io::Read;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::hash::{Hash, hex};
+
+/// How long a signed request stays valid.
+const SIGNED_FOR: Duration = Duration::from_secs(300);
+/// The longest one request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// The largest bucket-configuration answer read.
+const MAX_CONFIG_ANSWER: u64 = 64 * 1024;
+
+/// Environment variables that override the configured endpoint and give the credentials.
+pub const ENDPOINT_ENV: &str = "PLUMB_S3_ENDPOINT";
+/// Access key id (the usual AWS variable).
+pub const ACCESS_KEY_ENV: &str = "AWS_ACCESS_KEY_ID";
+/// Secret access key (the usual AWS variable).
+pub const SECRET_KEY_ENV: &str = "AWS_SECRET_ACCESS_KEY";
+
+/// Object Lock mode of new blobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// Nobody, not even the account's root user, can delete or shorten it before it expires:
+    /// what regulators accept as WORM retention.
+    Compliance,
+    /// Users with a special permission can bypass it.
+    Governance,
+}
+
+impl LockMode {
+    fn header(self) -> &'static str {
+        match self {
+            LockMode::Compliance => "COMPLIANCE",
+            LockMode::Governance => "GOVERNANCE",
+        }
+    }
+}
+
+/// Where blobs go when they go to S3 (the store configuration's `blobs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// `s3://bucket/prefix` (the prefix may be empty).
+    pub url: String,
+    /// The service's base URL (`https://s3.eu-central-1.amazonaws.com`, or an S3-compatible
+    /// server's); `PLUMB_S3_ENDPOINT` overrides it.
+    pub endpoint: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Object Lock retention given to every new blob, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+}
+
+/// A retention period under a lock mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// The lock mode.
+    pub mode: LockMode,
+    /// Days from the upload.
+    pub days: u32,
+}
+
+impl S3Config {
+    /// The bucket and the key prefix of `url`.
+    pub fn bucket_and_prefix(&self) -> Result<(String, String)> {
+        let rest = self.url.strip_prefix("s3://").ok_or_else(|| {
+            Error::Malformed(format!(
+                "blob store {:?} must be s3://bucket/prefix",
+                self.url
+            ))
+        })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid {
+            return Err(Error::Malformed(format!(
+                "bucket name {bucket:?} is not an S3 bucket name (3 to 63 lowercase letters, digits, '-' or '.')"
+            )));
+        }
+        let prefix = prefix.trim_matches('/');
+        if prefix.split('/').any(|p| p == ".." || p == ".")
+            || prefix.contains("//")
+            || prefix.bytes().any(|b| b.is_ascii_control())
+        {
+            return Err(Error::Malformed(format!(
+                "key prefix {prefix:?} is not a plain path"
+            )));
+        }
+        Ok((bucket.to_string(), prefix.to_string()))
+    }
+}
+
+/// An open S3 blob store.
+pub struct S3Blobs {
+    bucket: Bucket,
+    credentials: Credentials,
+    prefix: String,
+    retention: Option<Retention>,
+    agent: ureq::Agent,
+    /// For messages: `s3://bucket/prefix at endpoint`.
+    describe: String,
+}
+
+impl std::fmt::Debug for S3Blobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe)
+    }
+}
+
+fn s3_error(what: impl std::fmt::Display) -> Error {
+    Error::State(format!("S3 blob store: {what}"))
+}
+
+impl S3Blobs {
+    /// Connects and checks the bucket: versioning on, and Object Lock enabled when `cfg` asks
+    /// for retention. Credentials come from the environment.
+    pub fn open(cfg: &S3Config) -> Result<Self> {
+        let (bucket_name, prefix) = cfg.bucket_and_prefix()?;
+        let endpoint = std::env::var(ENDPOINT_ENV).unwrap_or_else(|_| cfg.endpoint.clone());
+        let url = endpoint
+            .parse()
+            .map_err(|e| Error::Malformed(format!("S3 endpoint {endpoint:?}: {e}")))?;
+        let bucket = Bucket::new(url, UrlStyle::Path, bucket_name.clone(), cfg.region.clone())
+            .map_err(|e| Error::Malformed(format!("S3 bucket {bucket_name:?}: {e}")))?;
+        let (key, secret) = match (std::env::var(ACCESS_KEY_ENV), std::env::var(SECRET_KEY_ENV)) {
+            (Ok(k), Ok(s)) if !k.is_empty() && !s.is_empty() => (k, s),
+            _ => {
+                return Err(Error::State(format!(
+                    "S3 blob store: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV} (the credentials are never kept in the store's files)"
+                )));
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .build()
+            .new_agent();
+        let s = S3Blobs {
+            bucket,
+            credentials: Credentials::new(key, secret),
+            prefix,
+            retention: cfg.retention,
+            agent,
+            describe: format!("{} at {endpoint}", cfg.url),
+        };
+        s.check_bucket()?;
+        Ok(s)
+    }
+
+    /// A bucket-level configuration document (`?versioning`, `?object-lock`).
+    fn bucket_config(&self, what: &'static str) -> Result<(u16, String)> {
+        let mut action = self.bucket.get_object(Some(&self.credentials), "");
+        action.query_mut().insert(what, "");
+        let url = action.sign(SIGNED_FOR);
+        let mut r = self
+            .agent
+            .get(url.as_str())
+            .call()
+            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let status = r.status().as_u16();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(MAX_CONFIG_ANSWER)
+            .read_to_string()
+            .map_err(|e| s3_error(format!("reading ?{what}: {e}")))?;
+        Ok((status, body))
+    }
+
+    fn check_bucket(&self) -> Result<()> {
+        let (status, body) = self.bucket_config("versioning")?;
+        if status != 200 {
+            return Err(s3_error(format!(
+                "{}: the bucket's versioning cannot be read (HTTP {status}): {}",
+                self.describe,
+                first_line(&body)
+            )));
+        }
+        if !compact(&body).contains("<Status>Enabled</Status>") {
+            return Err(s3_error(format!(
+                "{}: versioning is not enabled on the bucket; evidence needs it so no blob can be replaced without a trace",
+                self.describe
+            )));
+        }
+        if self.retention.is_some() {
+            let (status, body) = self.bucket_config("object-lock")?;
+            if status != 200
+                || !compact(&body).contains("<ObjectLockEnabled>Enabled</ObjectLockEnabled>")
+            {
+                return Err(s3_error(format!(
+                    "{}: retention is configured but Object Lock is not enabled on the bucket (it can only be enabled when the bucket is created)",
+                    self.describe
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn key(&self, h: &Hash) -> String {
+        if self.prefix.is_empty() {
+            format!("sha256/{}", hex(h))
+        } else {
+            format!("{}/sha256/{}", self.prefix, hex(h))
+        }
+    }
+
+    /// The stored size of a blob, or `None` when it is absent.
+    pub fn size_of(&self, h: &Hash) -> Result<Option<u64>> {
+        let key = self.key(h);
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials), &key)
+            .sign(SIGNED_FOR);
+        let r = self
+            .agent
+            .head(url.as_str())
+            .call()
+            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        match r.status().as_u16() {
+            200 => Ok(r
+                .headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())),
+            404 => Ok(None),
+            s => Err(s3_error(format!("HEAD {key}: HTTP {s}"))),
+        }
+    }
+
+    /// Uploads `size` bytes from `body` whose SHA-256 is `h`, unless the blob is already there.
+    /// The server checks the digest sent with it; the lock, if configured, starts now.
+    pub fn put(&self, h: &Hash, size: u64, body: impl Read) -> Result<()> {
+        if self.size_of(h)? == Some(size) {
+            return Ok(());
+        }
+        let key = self.key(h);
+        let mut action = self.bucket.put_object(Some(&self.credentials), &key);
+        // The headers are signed, so they are sent exactly as signed.
+        let mut headers: Vec<(&str, String)> = vec![("x-amz-checksum-sha256", B64.encode(h))];
+        if let Some(r) = self.retention {
+            let until = chrono::Utc::now() + chrono::Duration::days(i64::from(r.days));
+            headers.push(("x-amz-object-lock-mode", r.mode.header().to_string()));
+            headers.push((
+                "x-amz-object-lock-retain-until-date",
+                until.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ));
+        }
+        for (k, v) in &headers {
+            action.headers_mut().insert(*k, v.clone());
+        }
+        let url = action.sign(SIGNED_FOR);
+        let mut req = self
+            .agent
+            .put(url.as_str())
+            .header("content-length", size.to_string());
+        for (k, v) in &headers {
+            req = req.header(*k, v);
+        }
+        let mut r = req
+            .send(ureq::SendBody::from_reader(&mut body.take(size)))
+            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let status = r.status().as_u16();
+        if status != 200 {
+            let body = r
+                .body_mut()
+                .with_config()
+                .limit(MAX_CONFIG_ANSWER)
+                .read_to_string()
+                .unwrap_or_default();
+            return Err(s3_error(format!(
+                "PUT {key}: HTTP {status}: {}",
+                first_line(&body)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Reads a blob (at most `limit` bytes); `None` when it is absent. The caller re-hashes.
+    pub fn get(&self, h: &Hash, limit: u64) -> Result<Option<Vec<u8>>> {
+        let key = self.key(h);
+        let url = self
+            .bucket
+            .get_object(Some(&self.credentials), &key)
+            .sign(SIGNED_FOR);
+        let mut r = self
+            .agent
+            .get(url.as_str())
+            .call()
+            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        match r.status().as_u16() {
+            200 => {}
+            404 => return Ok(None),
+            s => return Err(s3_error(format!("GET {key}: HTTP {s}"))),
+        }
+        let data = r
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| s3_error(format!("GET {key}: {e}")))?;
+        Ok(Some(data))
+    }
+}
+
+/// XML without whitespace between tags, for simple checks of small configuration documents.
+fn compact(xml: &str) -> String {
+    xml.split_whitespace().collect()
+}
+
+fn first_line(s: &str) -> &str {
+    let line = s.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(200) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}
