@@ -169,6 +169,10 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         filter: Filter,
+        /// Show progress on stderr even when stderr is not a terminal (a CI log); on a
+        /// terminal a bar is shown anyway.
+        #[arg(long)]
+        progress: bool,
     },
 
     /// Verify an evidence pack offline, with only the log's public key.
@@ -187,6 +191,10 @@ pub enum Command {
         trusted_key: Vec<PathBuf>,
         #[command(flatten)]
         witnesses: WitnessDemand,
+        /// Show progress on stderr even when stderr is not a terminal (a CI log); on a
+        /// terminal a bar is shown anyway.
+        #[arg(long)]
+        progress: bool,
     },
 
     /// Evaluate a change against the DORA baseline and your own Rego policies.

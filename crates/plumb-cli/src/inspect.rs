@@ -19,6 +19,7 @@ use plumb_ledger::verify::VerifyOptions;
 use crate::cli::{Filter, Format, QueryArgs, WitnessDemand};
 use crate::evidence::open;
 use crate::output::{Failure, emit, mark};
+use crate::progress::Progress;
 
 fn query(f: &Filter) -> Result<Query, Failure> {
     let time = |s: &Option<String>, flag: &str| {
@@ -319,38 +320,6 @@ pub fn checkpoint(
     Ok(ExitCode::from(1))
 }
 
-/// Progress of a verification on stderr: when asked (`--progress`), or for people (not with
-/// `--format json`) when stderr is a terminal; at most once a second and at the end, with the
-/// rate and what is left.
-fn progress_reporter(asked: bool, human: bool, total: u64) -> impl Fn(u64) {
-    use std::io::IsTerminal;
-    let show = asked || (human && std::io::stderr().is_terminal());
-    let started = std::time::Instant::now();
-    let last = std::cell::Cell::new(std::time::Duration::ZERO);
-    move |done: u64| {
-        let elapsed = started.elapsed();
-        let end = done >= total;
-        if !show || (!end && elapsed - last.get() < std::time::Duration::from_secs(1)) {
-            return;
-        }
-        last.set(elapsed);
-        let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
-        let left = if rate > 0.0 {
-            total.saturating_sub(done) as f64 / rate
-        } else {
-            0.0
-        };
-        eprintln!(
-            "verify: {done} of {total} entries ({:.0}%), {rate:.0}/s, {left:.0} s left",
-            if total == 0 {
-                100.0
-            } else {
-                done as f64 * 100.0 / total as f64
-            }
-        );
-    }
-}
-
 pub fn verify(
     store: &Path,
     format: Format,
@@ -360,8 +329,15 @@ pub fn verify(
 ) -> Result<ExitCode, Failure> {
     let mut l = open(store)?;
     let total = l.size().map_err(Failure::from)?;
-    let report = progress_reporter(progress, matches!(format, Format::Human), total);
-    let rep = l.verify_with_progress(VerifyOptions { signatures, blobs }, &mut |n| report(n))?;
+    let bar = Progress::new(
+        "verify",
+        "entries",
+        progress,
+        matches!(format, Format::Human),
+    );
+    let rep = l.verify_with_progress(VerifyOptions { signatures, blobs }, &mut |n| {
+        bar.update(n, total)
+    })?;
     let ok = rep.ok();
     // Records that are intact but that readers pass over (an incident event not signed by the
     // store key, undecodable, or an incident that does not fold): not an integrity failure,
@@ -429,6 +405,7 @@ pub fn export(
     format: Format,
     out: &Path,
     f: &Filter,
+    progress: bool,
     now: DateTime<Utc>,
     remote: Option<&crate::remote::Remote>,
 ) -> Result<ExitCode, Failure> {
@@ -460,7 +437,14 @@ pub fn export(
         );
     }
     let mut l = open(store)?;
-    let sum = l.export(&query(f)?, out, now)?;
+    let bar = Progress::new("export", "steps", progress, matches!(format, Format::Human));
+    let sum = l.export_with_progress(
+        &query(f)?,
+        out,
+        now,
+        plumb_ledger::pack::MAX_PACK_BYTES,
+        &mut |done, total| bar.update(done, total),
+    )?;
     emit(
         format,
         || {
@@ -485,6 +469,7 @@ pub fn verify_pack(
     pack: &Path,
     keys: &[PathBuf],
     witnesses: &WitnessDemand,
+    progress: bool,
 ) -> Result<ExitCode, Failure> {
     let policy = witness_policy(witnesses)?;
     let mut trusted = Vec::new();
@@ -508,7 +493,20 @@ pub fn verify_pack(
         std::fs::File::open(pack)
             .map_err(|e| Failure::usage(format!("{}: {e}", pack.display())))?,
     );
-    match plumb_ledger::pack::verify_pack_witnessed(file, &trusted, &policy) {
+    let bar = Progress::new(
+        "verify-pack",
+        "entries",
+        progress,
+        matches!(format, Format::Human),
+    );
+    let verified = plumb_ledger::pack::verify_pack_with_progress(
+        file,
+        &trusted,
+        &policy,
+        &mut |done, total| bar.update(done, total),
+    );
+    drop(bar);
+    match verified {
         Ok(rep) => emit(
             format,
             || {

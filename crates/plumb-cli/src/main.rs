@@ -13,6 +13,7 @@ mod inspect;
 mod metrics;
 mod model;
 mod output;
+mod progress;
 mod register;
 mod register_package;
 mod remote;
@@ -132,12 +133,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             no_blobs,
             progress,
         } => inspect::verify(store, format, !no_signatures, !no_blobs, *progress),
-        Command::Export { out, filter } => inspect::export(store, format, out, filter, now, server),
+        Command::Export {
+            out,
+            filter,
+            progress,
+        } => inspect::export(store, format, out, filter, *progress, now, server),
         Command::VerifyPack {
             pack,
             trusted_key,
             witnesses,
-        } => inspect::verify_pack(format, pack, trusted_key, witnesses),
+            progress,
+        } => inspect::verify_pack(format, pack, trusted_key, witnesses, *progress),
         Command::Gate(g) => gate::run(store, format, g, now, server),
         Command::Model(m) => model::run(store, format, m, now, server),
         Command::Drift {

@@ -471,6 +471,40 @@ fn verify_names_the_first_bad_entry_and_exits_1() {
     assert!(
         !String::from_utf8_lossy(&plumb(&store, &["verify"]).stderr).contains("entries (100%)")
     );
+    // Export and verify-pack the same way: six entries surveyed and written, then verified.
+    let pack = d.path().join("p.tar");
+    let o = plumb(
+        &store,
+        &["export", "--out", pack.to_str().unwrap(), "--progress"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("export: 12 of 12 steps (100%)"),
+        "{err}"
+    );
+    let public = d.path().join("p.pub");
+    std::fs::write(&public, plumb(&store, &["key", "show"]).stdout).unwrap();
+    let o = plumb(
+        &store,
+        &[
+            "verify-pack",
+            pack.to_str().unwrap(),
+            "--trusted-key",
+            public.to_str().unwrap(),
+            "--progress",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("verify-pack: 6 of 6 entries (100%)"),
+        "{err}"
+    );
     let c = rusqlite::Connection::open(store.join("ledger.db")).unwrap();
     c.execute_batch("DROP TRIGGER entries_no_delete; DELETE FROM entries WHERE idx = 4;")
         .unwrap();

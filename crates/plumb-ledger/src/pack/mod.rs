@@ -15,7 +15,10 @@
 mod read;
 mod write;
 
-pub use read::{read_verified_entries, verify_pack, verify_pack_from, verify_pack_witnessed};
+pub use read::{
+    read_verified_entries, verify_pack, verify_pack_from, verify_pack_with_progress,
+    verify_pack_witnessed,
+};
 
 use std::collections::BTreeMap;
 

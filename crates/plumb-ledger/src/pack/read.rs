@@ -61,7 +61,13 @@ pub fn verify_pack_from<R: Read + Seek>(
     r: R,
     trusted_log_keys: &[PublicKey],
 ) -> Result<PackReport> {
-    verify(r, trusted_log_keys, &WitnessPolicy::default(), None)
+    verify(
+        r,
+        trusted_log_keys,
+        &WitnessPolicy::default(),
+        None,
+        &mut |_, _| {},
+    )
 }
 
 /// Verifies a pack like [`verify_pack_from`] and also demands that its checkpoint carries the
@@ -72,7 +78,18 @@ pub fn verify_pack_witnessed<R: Read + Seek>(
     trusted_log_keys: &[PublicKey],
     witnesses: &WitnessPolicy,
 ) -> Result<PackReport> {
-    verify(r, trusted_log_keys, witnesses, None)
+    verify(r, trusted_log_keys, witnesses, None, &mut |_, _| {})
+}
+
+/// [`verify_pack_witnessed`], telling `progress` how many of the pack's entries are verified
+/// and how many there are, for a progress bar.
+pub fn verify_pack_with_progress<R: Read + Seek>(
+    r: R,
+    trusted_log_keys: &[PublicKey],
+    witnesses: &WitnessPolicy,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<PackReport> {
+    verify(r, trusted_log_keys, witnesses, None, progress)
 }
 
 /// Verifies a pack like [`verify_pack_from`] and also returns its entries, parsed, in log
@@ -88,6 +105,7 @@ pub fn read_verified_entries<R: Read + Seek>(
         trusted_log_keys,
         &WitnessPolicy::default(),
         Some(&mut entries),
+        &mut |_, _| {},
     )?;
     Ok((report, entries))
 }
@@ -97,6 +115,7 @@ fn verify<R: Read + Seek>(
     trusted_log_keys: &[PublicKey],
     witnesses: &WitnessPolicy,
     mut keep: Option<&mut Vec<(u64, LogEntry)>>,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<PackReport> {
     let len = r
         .seek(SeekFrom::End(0))
@@ -133,8 +152,10 @@ fn verify<R: Read + Seek>(
         signer_keys.push(PublicKey::parse(text).map_err(|e| fail(format!("{name}: {e}")))?);
     }
     let mut entries = Vec::with_capacity(manifest.entries.len());
-    for e in &manifest.entries {
+    let total = manifest.entries.len() as u64;
+    for (n, e) in manifest.entries.iter().enumerate() {
         let (verified, entry) = verify_entry(&mut r, &scan, e, note_text, &cp, &signer_keys)?;
+        progress(n as u64 + 1, total);
         entries.push(verified);
         // Held only when asked for; the caller gets them only if the whole pack verifies.
         if let Some(k) = keep.as_mut() {

@@ -93,6 +93,20 @@ impl ArchiveWriter {
     }
 }
 
+/// Steps done out of a total, reported as they happen.
+struct Steps<'a> {
+    done: u64,
+    total: u64,
+    report: &'a mut dyn FnMut(u64, u64),
+}
+
+impl Steps<'_> {
+    fn step(&mut self) {
+        self.done += 1;
+        (self.report)(self.done, self.total);
+    }
+}
+
 /// What the first pass over the selected entries learns: the table of contents, who signed,
 /// which blobs are attached. Entry bytes are not kept; the second pass reads them again.
 struct Survey {
@@ -155,6 +169,20 @@ impl Ledger {
         now: DateTime<Utc>,
         limit: u64,
     ) -> Result<PackSummary> {
+        self.export_with_progress(q, out, now, limit, &mut |_, _| {})
+    }
+
+    /// [`Ledger::export_within`], telling `progress` how many of the steps are done and how
+    /// many there are (each selected entry read twice, once to survey and once to write, and
+    /// each blob written), for a progress bar.
+    pub fn export_with_progress(
+        &mut self,
+        q: &Query,
+        out: &Path,
+        now: DateTime<Utc>,
+        limit: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<PackSummary> {
         let mut q = q.clone();
         q.limit = None;
         let indexes = self.query(&q)?;
@@ -180,12 +208,18 @@ impl Ledger {
             format_time(now),
             describe(&q)
         );
-        let mut survey = self.survey(&selected, index_md)?;
+        let mut steps = Steps {
+            done: 0,
+            total: 2 * selected.len() as u64,
+            report: progress,
+        };
+        let mut survey = self.survey(&selected, index_md, &mut steps)?;
+        steps.total += survey.blobs.len() as u64;
         survey.checkpoint_note = stored_cp.note;
         survey.checkpoint_size = cp.size;
 
         let tmp = out.with_extension(format!("partial-{}", std::process::id()));
-        let written = self.write_pack(&tmp, limit, &q, now, survey);
+        let written = self.write_pack(&tmp, limit, &q, now, survey, &mut steps);
         let summary = written.and_then(|s| {
             std::fs::rename(&tmp, out)
                 .map_err(|e| Error::io(out, e))
@@ -198,7 +232,12 @@ impl Ledger {
     }
 
     /// First pass: parse each entry once for its row, signers and blobs.
-    fn survey(&mut self, selected: &[u64], mut index_md: String) -> Result<Survey> {
+    fn survey(
+        &mut self,
+        selected: &[u64],
+        mut index_md: String,
+        steps: &mut Steps<'_>,
+    ) -> Result<Survey> {
         let trusted = self.trusted_keys().to_vec();
         let mut s = Survey {
             checkpoint_note: String::new(),
@@ -209,6 +248,7 @@ impl Ledger {
             signer_keys: BTreeSet::new(),
         };
         for &i in selected {
+            steps.step();
             let stored = self.entry(i)?;
             let parsed = LogEntry::parse(&stored.bytes)?;
             for k in parsed.envelope.verify(&trusted)? {
@@ -251,6 +291,7 @@ impl Ledger {
         q: &Query,
         now: DateTime<Utc>,
         survey: Survey,
+        steps: &mut Steps<'_>,
     ) -> Result<PackSummary> {
         let (checkpoint_note, checkpoint_size) =
             (survey.checkpoint_note.as_str(), survey.checkpoint_size);
@@ -268,6 +309,7 @@ impl Ledger {
             )?;
         }
         for e in &survey.entries {
+            steps.step();
             let stored = self.entry(e.index)?;
             if hex(&leaf_hash(&stored.bytes)) != e.leaf_hash {
                 return Err(Error::State(format!(
@@ -285,6 +327,7 @@ impl Ledger {
         }
         let mut blobs = Vec::with_capacity(survey.blobs.len());
         for d in &survey.blobs {
+            steps.step();
             let file = blob_member(d);
             w.member(&file, &self.blobs().get(d)?, true)?;
             blobs.push(PackBlob {
