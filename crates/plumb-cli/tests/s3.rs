@@ -1,7 +1,8 @@
 //! Evidence files in S3 under Object Lock, through the binary, against a real S3-compatible
 //! server (SeaweedFS, started here): a store whose blobs live in a locked bucket records,
 //! verifies and exports with them; the locked version cannot be deleted; a blob replaced in
-//! the bucket is caught on read; buckets without versioning, or without Object Lock when
+//! the bucket, or hidden by a delete marker, is reported by `plumb verify` while reads still
+//! find the locked original among the versions; buckets without versioning, or without Object Lock when
 //! retention is asked for, and missing credentials are refused before a store is made.
 
 use std::path::Path;
@@ -166,6 +167,40 @@ fn blobs_in_a_locked_bucket() {
         "print(s.get_object(Bucket='evidence', Key='{key}', VersionId='{version}')['Body'].read().decode())"
     ));
     assert_eq!(original.trim(), r#"{"findings": []}"#);
+    // Reads still find the blob among the locked versions: a pack exported now carries the
+    // original and verifies. Then a delete marker on top: verify says the latest is gone,
+    // and reads still find the locked version.
+    let again = d.path().join("again.tar");
+    let verify_pack = |pack: &Path| {
+        ok(&plumb(
+            &s3,
+            &[
+                "verify-pack",
+                pack.to_str().unwrap(),
+                "--trusted-key",
+                public.to_str().unwrap(),
+            ],
+        ))
+    };
+    ok(&plumb(
+        &s3,
+        &["--store", s, "export", "--out", again.to_str().unwrap()],
+    ));
+    assert!(verify_pack(&again).contains("1 blobs intact"));
+    s3.python(&format!("s.delete_object(Bucket='evidence', Key='{key}')"));
+    let o = plumb(&s3, &["--store", s, "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("latest version in S3 is missing"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let third = d.path().join("third.tar");
+    ok(&plumb(
+        &s3,
+        &["--store", s, "export", "--out", third.to_str().unwrap()],
+    ));
+    assert!(verify_pack(&third).contains("1 blobs intact"));
 
     // Retention asked of a bucket without Object Lock: refused.
     s3.python("s.create_bucket(Bucket='versioned')\ns.put_bucket_versioning(Bucket='versioned', VersioningConfiguration={'Status': 'Enabled'})");

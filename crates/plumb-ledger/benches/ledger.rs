@@ -2,9 +2,10 @@
 //!
 //! ```sh
 //! cargo bench -p plumb-ledger --bench ledger              # everything
-//! cargo bench -p plumb-ledger --bench ledger -- appends   # durable appends, both backends
+//! cargo bench -p plumb-ledger --bench ledger -- appends   # the machine's limits, then durable appends, both backends
 //! cargo bench -p plumb-ledger --bench ledger -- verify    # full verify of 1,000,000 entries
 //! cargo bench -p plumb-ledger --bench ledger -- proofs    # proof latency at 1,000,000 entries
+//! cargo bench -p plumb-ledger --bench ledger -- s3        # blob throughput, S3 and local
 //! ```
 //!
 //! The 1,000,000-entry SQLite store is built once under target/bench-data and reused.
@@ -95,10 +96,60 @@ fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger
     (took, l)
 }
 
+/// The machine's two limits for durable appends of signed envelopes, measured in the same run:
+/// raw 256-entry writes of the entries' size with one fdatasync each, on the disk the stores
+/// use, and Ed25519 `verify_strict` of one envelope per entry on every core.
+fn limits(key: &KeyPair) -> (f64, f64) {
+    let envs = envelopes(key, 0, 4_096);
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::File::create(dir.path().join("raw")).unwrap();
+    let rounds = 200usize;
+    let t = Instant::now();
+    for r in 0..rounds {
+        for e in envs.iter().skip((r * 256) % 3_840).take(256) {
+            std::io::Write::write_all(&mut f, e).unwrap();
+        }
+        f.sync_data().unwrap();
+    }
+    let fsync = (rounds * 256) as f64 / t.elapsed().as_secs_f64();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parsed: Vec<Envelope> = envs
+        .iter()
+        .map(|e| serde_json::from_slice(e).unwrap())
+        .collect();
+    let trusted = [key.public()];
+    let per_core = 20_000usize;
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for c in 0..cores {
+            let (parsed, trusted) = (&parsed, &trusted);
+            s.spawn(move || {
+                for i in 0..per_core {
+                    parsed[(c * per_core + i) % parsed.len()]
+                        .verify(trusted)
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let ed25519 = (cores * per_core) as f64 / t.elapsed().as_secs_f64();
+    println!("## The machine's limits (same run)\n");
+    println!("| limit | per second |\n|---|---|");
+    println!("| raw 256-entry writes, one fdatasync each, same disk | {fsync:.0} entries |");
+    println!(
+        "| Ed25519 verify_strict of the envelopes, {cores} cores | {ed25519:.0} signatures |\n"
+    );
+    (fsync, ed25519)
+}
+
 fn appends() {
-    println!("## Durable appends of pre-signed envelopes (signatures verified on ingest)\n");
-    println!("| backend | batch size | entries | seconds | appends/s |\n|---|---|---|---|---|");
     let key = KeyPair::from_seed("bench.local/log", [42; 32]).unwrap();
+    let (fsync, ed25519) = limits(&key);
+    let limit = fsync.min(ed25519);
+    println!("## Durable appends of pre-signed envelopes (signatures verified on ingest)\n");
+    println!(
+        "| backend | batch size | entries | seconds | appends/s | × the lower limit ({limit:.0}/s) |\n|---|---|---|---|---|---|"
+    );
     for backend in ["sqlite", "postgres"] {
         for batch in [1usize, 64, 256] {
             let n: u32 = match (backend, batch) {
@@ -124,10 +175,11 @@ fn appends() {
             let mut l = with_key(l, &dir.path().join("s"), &key);
             let _ = &mut l;
             let (took, _) = timed_appends(l, &envs, batch);
+            let rate = n as f64 / took.as_secs_f64();
             println!(
-                "| {backend} | {batch} | {n} | {:.2} | {:.0} |",
+                "| {backend} | {batch} | {n} | {:.2} | {rate:.0} | {:.2} |",
                 took.as_secs_f64(),
-                n as f64 / took.as_secs_f64()
+                rate / limit
             );
         }
     }
@@ -261,6 +313,75 @@ fn proofs() {
     println!("| proof length | {} hashes |\n", receipts[0].proof.len());
 }
 
+/// Blob upload and download throughput: S3 (SeaweedFS on loopback, Object Lock retention on
+/// every upload) beside the local blob directory, same blobs, same run.
+fn s3() {
+    let Some(server) = plumb_testkit::s3::S3Server::start_if_installed() else {
+        return;
+    };
+    server.locked_bucket("bench");
+    // SAFETY: set before any other thread of this process reads the environment (the bench
+    // sections run one after another on the main thread; the S3 server is another process).
+    unsafe {
+        for (k, v) in server.env() {
+            std::env::set_var(k, v);
+        }
+    }
+    let cfg = plumb_ledger::blobs::s3::S3Config {
+        url: "s3://bench/plumb".into(),
+        endpoint: server.endpoint.clone(),
+        region: "us-east-1".into(),
+        retention: Some(plumb_ledger::blobs::s3::Retention {
+            mode: plumb_ledger::blobs::s3::LockMode::Compliance,
+            days: 1,
+        }),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let stores = [
+        (
+            "S3 (SeaweedFS, loopback, Object Lock)",
+            plumb_ledger::blobs::BlobStore::open_s3(dir.path().join("s3"), 1 << 30, &cfg).unwrap(),
+        ),
+        (
+            "local directory (fsync, rename)",
+            plumb_ledger::blobs::BlobStore::open(dir.path().join("local"), 1 << 30).unwrap(),
+        ),
+    ];
+    println!("## Blob throughput\n");
+    println!(
+        "| store | blobs | size each | upload MB/s | download + re-hash MB/s |\n|---|---|---|---|---|"
+    );
+    for (name, store) in &stores {
+        for (count, size) in [(200usize, 64 * 1024usize), (20, 4 << 20), (2, 64 << 20)] {
+            let blobs: Vec<Vec<u8>> = (0..count)
+                .map(|i| {
+                    let mut b = vec![0u8; size];
+                    b[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                    b[8..16].copy_from_slice(&(size as u64).to_le_bytes());
+                    b[16] = name.len() as u8;
+                    b
+                })
+                .collect();
+            let t = Instant::now();
+            let digests: Vec<String> = blobs.iter().map(|b| store.put(&b[..]).unwrap().0).collect();
+            let up = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            for d in &digests {
+                assert_eq!(store.get(d).unwrap().len(), size);
+            }
+            let down = t.elapsed().as_secs_f64();
+            let mb = (count * size) as f64 / 1e6;
+            println!(
+                "| {name} | {count} | {} KiB | {:.0} | {:.0} |",
+                size / 1024,
+                mb / up,
+                mb / down
+            );
+        }
+    }
+    println!();
+}
+
 fn main() {
     let which: Vec<String> = std::env::args()
         .skip(1)
@@ -275,5 +396,8 @@ fn main() {
     }
     if run("proofs") {
         proofs();
+    }
+    if run("s3") {
+        s3();
     }
 }

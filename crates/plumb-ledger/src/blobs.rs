@@ -152,9 +152,23 @@ impl BlobStore {
         Ok(data)
     }
 
-    /// Re-hashes a stored blob; Ok if present and intact.
+    /// Re-hashes a stored blob; Ok if present and intact. In S3 the latest version must be
+    /// the blob: a replaced or deleted blob is reported here even though [`BlobStore::get`]
+    /// still finds it among the locked versions.
     pub fn check(&self, digest: &str) -> Result<()> {
-        self.get(digest).map(|_| ())
+        let Some(s3) = &self.s3 else {
+            return self.get(digest).map(|_| ());
+        };
+        let want = parse_sha256_ref(digest)?;
+        match s3.get_latest(&want, self.max_size.saturating_add(1))? {
+            None => Err(Error::Integrity(format!(
+                "blob {digest}: its latest version in S3 is missing (deleted, or hidden by a delete marker)"
+            ))),
+            Some(d) if crate::hash::sha256(&d) != want => Err(Error::Integrity(format!(
+                "blob {digest} does not match its digest: its latest version in S3 was replaced"
+            ))),
+            Some(_) => Ok(()),
+        }
     }
 }
 

@@ -292,13 +292,42 @@ impl S3Blobs {
         Ok(())
     }
 
-    /// Reads a blob (at most `limit` bytes); `None` when it is absent. The caller re-hashes.
+    /// Reads the latest version of a blob (at most `limit` bytes); `None` when it is absent
+    /// (or hidden by a delete marker). The caller re-hashes.
+    pub fn get_latest(&self, h: &Hash, limit: u64) -> Result<Option<Vec<u8>>> {
+        self.get_version(&self.key(h), None, limit)
+    }
+
+    /// Reads a blob, surviving a replacement or a delete marker: when the latest version is
+    /// missing or is not the blob (someone with write access put another version on top), the
+    /// bucket's versions of the key are read, newest first, and the first whose SHA-256 is the
+    /// blob's is returned: under Object Lock that version cannot have been removed. Otherwise
+    /// the latest version as it is (the caller's re-hash reports it), or `None`.
     pub fn get(&self, h: &Hash, limit: u64) -> Result<Option<Vec<u8>>> {
         let key = self.key(h);
-        let url = self
-            .bucket
-            .get_object(Some(&self.credentials), &key)
-            .sign(SIGNED_FOR);
+        let latest = self.get_version(&key, None, limit)?;
+        if latest
+            .as_deref()
+            .is_some_and(|d| crate::hash::sha256(d) == *h)
+        {
+            return Ok(latest);
+        }
+        for version in self.versions(&key)?.iter().take(MAX_VERSIONS_TRIED) {
+            if let Some(d) = self.get_version(&key, Some(version), limit)?
+                && crate::hash::sha256(&d) == *h
+            {
+                return Ok(Some(d));
+            }
+        }
+        Ok(latest)
+    }
+
+    fn get_version(&self, key: &str, version: Option<&str>, limit: u64) -> Result<Option<Vec<u8>>> {
+        let mut action = self.bucket.get_object(Some(&self.credentials), key);
+        if let Some(v) = version {
+            action.query_mut().insert("versionId", v.to_string());
+        }
+        let url = action.sign(SIGNED_FOR);
         let mut r = self
             .agent
             .get(url.as_str())
@@ -317,6 +346,59 @@ impl S3Blobs {
             .map_err(|e| s3_error(format!("GET {key}: {e}")))?;
         Ok(Some(data))
     }
+
+    /// The version ids of `key`, as the bucket lists them (newest first).
+    fn versions(&self, key: &str) -> Result<Vec<String>> {
+        let mut action = self.bucket.get_object(Some(&self.credentials), "");
+        action.query_mut().insert("versions", "");
+        action.query_mut().insert("prefix", key.to_string());
+        let url = action.sign(SIGNED_FOR);
+        let mut r = self
+            .agent
+            .get(url.as_str())
+            .call()
+            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let status = r.status().as_u16();
+        let body = r
+            .body_mut()
+            .with_config()
+            .limit(MAX_LISTING)
+            .read_to_string()
+            .map_err(|e| s3_error(format!("listing the versions of {key}: {e}")))?;
+        if status != 200 {
+            return Err(s3_error(format!(
+                "listing the versions of {key}: HTTP {status}: {}",
+                first_line(&body)
+            )));
+        }
+        Ok(version_ids(&body, key))
+    }
+}
+
+/// The most versions of one key read when looking for the blob among them.
+const MAX_VERSIONS_TRIED: usize = 32;
+/// The largest version listing read.
+const MAX_LISTING: u64 = 1024 * 1024;
+
+/// The `VersionId`s of the `<Version>` elements for exactly `key` in a ListObjectVersions
+/// answer (delete markers are `<DeleteMarker>` elements and are skipped).
+fn version_ids(xml: &str, key: &str) -> Vec<String> {
+    let tag = |s: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let close = format!("</{name}>");
+        let from = s.find(&open)? + open.len();
+        let len = s.get(from..)?.find(&close)?;
+        s.get(from..from + len).map(str::to_string)
+    };
+    xml.split("<Version>")
+        .skip(1)
+        .filter_map(|v| {
+            let v = v.split("</Version>").next()?;
+            (tag(v, "Key")?.trim() == key).then(|| tag(v, "VersionId"))?
+        })
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// XML without whitespace between tags, for simple checks of small configuration documents.
@@ -329,5 +411,50 @@ fn first_line(s: &str) -> &str {
     match line.char_indices().nth(200) {
         Some((i, _)) => &line[..i],
         None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_listings_are_read_for_one_key_only() {
+        let xml = "<ListVersionsResult><Version><Key>p/sha256/aa</Key><VersionId>v2</VersionId>\
+                   <IsLatest>true</IsLatest></Version><DeleteMarker><Key>p/sha256/aa</Key>\
+                   <VersionId>dm</VersionId></DeleteMarker><Version><Key>p/sha256/aab</Key>\
+                   <VersionId>other</VersionId></Version><Version><Key>p/sha256/aa</Key>\
+                   <VersionId>v1</VersionId></Version><Version><Key>p/sha256/aa</Key>";
+        assert_eq!(version_ids(xml, "p/sha256/aa"), ["v2", "v1"]);
+        assert!(version_ids("<Version><Key>", "k").is_empty());
+        assert!(version_ids("garbage", "k").is_empty());
+    }
+
+    #[test]
+    fn bucket_urls_are_checked() {
+        let cfg = |url: &str| S3Config {
+            url: url.into(),
+            endpoint: "http://127.0.0.1:1".into(),
+            region: "us-east-1".into(),
+            retention: None,
+        };
+        assert_eq!(
+            cfg("s3://evidence/a/b/").bucket_and_prefix().unwrap(),
+            ("evidence".to_string(), "a/b".to_string())
+        );
+        assert_eq!(
+            cfg("s3://evidence").bucket_and_prefix().unwrap(),
+            ("evidence".to_string(), String::new())
+        );
+        for bad in [
+            "evidence",
+            "s3://Ev",
+            "s3://ev",
+            "s3://evidence/../x",
+            "s3://evidence/a//b",
+            "s3://evidence/a\nb",
+        ] {
+            assert!(cfg(bad).bucket_and_prefix().is_err(), "{bad}");
+        }
     }
 }
