@@ -461,6 +461,23 @@ pub struct BlobArgs {
     pub retention_mode: String,
 }
 
+/// `plumb model diff` options.
+#[derive(Debug, Args)]
+pub struct ModelDiffArgs {
+    /// The old model, then the new one; with --git, only the new one (the working-tree file).
+    #[arg(num_args = 1..=2, required = true, value_name = "OLD NEW")]
+    pub models: Vec<PathBuf>,
+    /// Compare the file with its version at this git revision (a branch, tag or commit).
+    #[arg(long, value_name = "REV")]
+    pub git: Option<String>,
+    /// Exit 1 when the change introduces findings of this kind: `new-errors`.
+    #[arg(long, value_name = "WHAT", value_parser = ["new-errors"])]
+    pub fail_on: Option<String>,
+    /// Share of critical or important functions on one provider that is reported [default: 0.5].
+    #[arg(long, value_name = "SHARE")]
+    pub concentration_threshold: Option<f64>,
+}
+
 /// Cosignatures a verifier demands of a checkpoint.
 #[derive(Debug, Args)]
 pub struct WitnessDemand {
@@ -773,6 +790,18 @@ pub struct GateRun {
 
 #[derive(Debug, Subcommand)]
 pub enum ModelCmd {
+    /// Review a model change: what changed between OLD and NEW and what it does to DORA.
+    ///
+    /// Elements, relationships and properties added, removed and changed; per critical or
+    /// important function, criticality, RTO/RPO, the elements and ICT providers it depends on;
+    /// provider concentration; model-check findings fixed and introduced. Markdown for a
+    /// pull-request comment (the default output), or --format json. Exit 1 with
+    /// --fail-on new-errors when the change introduces an error-level finding.
+    ///
+    /// Example: plumb model diff old/bank.yaml bank.yaml
+    /// Example (against a git revision, in CI): plumb model diff --git origin/main bank.yaml --fail-on new-errors
+    Diff(ModelDiffArgs),
+
     /// List the model checks: id, level, what each finds, the law it applies and the fix.
     ///
     /// Example: plumb model rules --format json

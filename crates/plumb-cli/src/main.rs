@@ -12,6 +12,7 @@ mod incident;
 mod inspect;
 mod metrics;
 mod model;
+mod model_diff;
 mod output;
 mod progress;
 mod register;

@@ -215,6 +215,7 @@ pub fn run(
             Ok(if ok { code } else { ExitCode::from(1) })
         }
         ModelCmd::Rules => rules(format),
+        ModelCmd::Diff(a) => crate::model_diff::run(format, a),
         ModelCmd::Impact { model, element } => {
             let m = load(model)?;
             if !m.elements.iter().any(|e| &e.id == element)

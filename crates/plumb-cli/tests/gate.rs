@@ -265,6 +265,13 @@ fn the_ci_examples_run_the_gate_with_the_example_configuration() {
             "{file}"
         );
         assert!(line.contains("--sarif-out"), "{line}");
+        // A merge request gets the architecture model review as a comment, and fails on new
+        // error-level findings.
+        assert!(
+            text.contains("plumb model diff --git")
+                && text.contains("examples/model/bank.yaml --fail-on new-errors"),
+            "{file}"
+        );
     }
     assert!(Path::new(&root().join(CONFIG)).exists());
 }

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod csv;
+pub mod diff;
 pub mod dora;
 pub mod drift;
 pub mod error;
