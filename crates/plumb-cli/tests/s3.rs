@@ -223,4 +223,39 @@ fn blobs_in_a_locked_bucket() {
         "s3://versioned/x",
         &[],
     ));
+
+    // Credentials from a shared-credentials file, readable by its owner only.
+    let creds = d.path().join("credentials");
+    std::fs::write(
+        &creds,
+        format!(
+            "[other]\naws_access_key_id = wrong\n[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            plumb_testkit::s3::ACCESS_KEY,
+            plumb_testkit::s3::SECRET_KEY
+        ),
+    )
+    .unwrap();
+    let with_file = |store: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_plumb"))
+            .args([
+                "--store",
+                store.to_str().unwrap(),
+                "init",
+                "--blobs",
+                "s3://versioned/y",
+            ])
+            .args(["--s3-endpoint", &s3.endpoint])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+            .output()
+            .unwrap()
+    };
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = with_file(&d.path().join("open-file"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("readable by others"));
+    std::fs::set_permissions(&creds, std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(&with_file(&d.path().join("from-file")));
 }

@@ -29,6 +29,77 @@ pub const ACCESS_KEY_ENV: &str = "AWS_ACCESS_KEY_ID";
 /// Secret access key (the usual AWS variable).
 pub const SECRET_KEY_ENV: &str = "AWS_SECRET_ACCESS_KEY";
 
+/// A credentials file to read when the two variables are not set: the AWS shared-credentials
+/// format (`[profile]` sections, `aws_access_key_id = ...`, `aws_secret_access_key = ...`).
+pub const CREDENTIALS_FILE_ENV: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// The section of that file to use (default `default`).
+pub const PROFILE_ENV: &str = "AWS_PROFILE";
+
+/// The access key id and secret: from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, else
+/// from the file `AWS_SHARED_CREDENTIALS_FILE` names (its `AWS_PROFILE` section, or
+/// `default`), which must be readable by its owner only. Never from the store's own files.
+fn credentials() -> Result<(String, String)> {
+    if let (Ok(k), Ok(s)) = (std::env::var(ACCESS_KEY_ENV), std::env::var(SECRET_KEY_ENV))
+        && !k.is_empty()
+        && !s.is_empty()
+    {
+        return Ok((k, s));
+    }
+    let Ok(path) = std::env::var(CREDENTIALS_FILE_ENV) else {
+        return Err(Error::State(format!(
+            "S3 blob store: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}, or {CREDENTIALS_FILE_ENV} to a credentials file (the credentials are never kept in the store's files)"
+        )));
+    };
+    let path = std::path::PathBuf::from(path);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path)
+            .map_err(|e| Error::io(&path, e))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(Error::State(format!(
+                "S3 credentials file {} is readable by others (mode {:o}); chmod 600 it",
+                path.display(),
+                mode & 0o777
+            )));
+        }
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let profile = std::env::var(PROFILE_ENV).unwrap_or_else(|_| "default".into());
+    let found = profile_keys(&text, &profile);
+    match found {
+        (Some(k), Some(s)) => Ok((k, s)),
+        _ => Err(Error::State(format!(
+            "S3 credentials file {}: no aws_access_key_id and aws_secret_access_key in [{profile}]",
+            path.display()
+        ))),
+    }
+}
+
+/// The two keys of section `[profile]` of a shared-credentials file.
+fn profile_keys(text: &str, profile: &str) -> (Option<String>, Option<String>) {
+    let (mut key, mut secret) = (None, None);
+    let mut inside = false;
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            inside = name.trim() == profile;
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let v = v.trim().to_string();
+        match k.trim() {
+            "aws_access_key_id" if inside && !v.is_empty() => key = Some(v),
+            "aws_secret_access_key" if inside && !v.is_empty() => secret = Some(v),
+            _ => {}
+        }
+    }
+    (key, secret)
+}
+
 /// Object Lock mode of new blobs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -139,14 +210,7 @@ impl S3Blobs {
             .map_err(|e| Error::Malformed(format!("S3 endpoint {endpoint:?}: {e}")))?;
         let bucket = Bucket::new(url, UrlStyle::Path, bucket_name.clone(), cfg.region.clone())
             .map_err(|e| Error::Malformed(format!("S3 bucket {bucket_name:?}: {e}")))?;
-        let (key, secret) = match (std::env::var(ACCESS_KEY_ENV), std::env::var(SECRET_KEY_ENV)) {
-            (Ok(k), Ok(s)) if !k.is_empty() && !s.is_empty() => (k, s),
-            _ => {
-                return Err(Error::State(format!(
-                    "S3 blob store: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV} (the credentials are never kept in the store's files)"
-                )));
-            }
-        };
+        let (key, secret) = credentials()?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
@@ -417,6 +481,18 @@ fn first_line(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_files_are_read_by_profile() {
+        let text = "# comment\n[default]\naws_access_key_id = AK\naws_secret_access_key=SK\n\n[ci]\naws_access_key_id=CI\n";
+        assert_eq!(
+            profile_keys(text, "default"),
+            (Some("AK".into()), Some("SK".into()))
+        );
+        assert_eq!(profile_keys(text, "ci"), (Some("CI".into()), None));
+        assert_eq!(profile_keys(text, "other"), (None, None));
+        assert_eq!(profile_keys("aws_access_key_id=X", "default"), (None, None));
+    }
 
     #[test]
     fn version_listings_are_read_for_one_key_only() {
