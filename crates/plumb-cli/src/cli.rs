@@ -822,6 +822,10 @@ pub enum ModelCmd {
         /// Record the result in the evidence store (subject: the model's digest).
         #[arg(long)]
         record: bool,
+        /// Refuse ArchiMate 2.x models instead of converting them as Archi does on opening
+        /// (the conversions are listed with the findings).
+        #[arg(long)]
+        refuse_archimate2: bool,
         /// Also check every critical or important function against the resilience tests
         /// recorded in --store (DORA-RES-001: a passed test within --max-test-age-days;
         /// DORA-RES-002: its measured recovery within the function's RTO).

@@ -143,10 +143,12 @@ pub fn run(
             concentration_threshold,
             sarif_out: sarif,
             record,
+            refuse_archimate2,
             resilience,
             max_test_age_days,
         } => {
             let file = model.display().to_string();
+            let mut notes: Vec<String> = Vec::new();
             let options = Options::new(*concentration_threshold).map_err(Failure::usage)?;
             let (name, rep, recorded) = match remote {
                 Some(_) if *resilience => {
@@ -156,7 +158,9 @@ pub fn run(
                 }
                 Some(r) => check_remote(r, model, options.concentration_threshold, *record)?,
                 None => {
-                    let m = load(model)?;
+                    let m = plumb_model::load_with(model, !*refuse_archimate2)
+                        .map_err(|e| Failure::usage(e.to_string()))?;
+                    notes.clone_from(&m.notes);
                     let evidence = if *resilience {
                         let mut l = crate::evidence::open(store)?;
                         let tests = plumb_resilience::tests::recorded(&mut l)
@@ -196,6 +200,9 @@ pub fn run(
                         rep.size.relationships,
                         rep.functions.len()
                     );
+                    for n in &notes {
+                        s.push_str(&format!("  note: {n}\n"));
+                    }
                     s.push_str(&findings_text(&rep.findings, &file));
                     for c in &rep.concentration {
                         s.push_str(&format!("  concentration: {} carries {} of {} critical or important functions ({:.0}%)\n", c.name, c.functions.len(), rep.functions.len(), c.share * 100.0));
@@ -210,7 +217,7 @@ pub fn run(
                     }
                     s
                 },
-                json!({"ok": ok, "report": rep, "recorded_entry": recorded}),
+                json!({"ok": ok, "report": rep, "recorded_entry": recorded, "notes": notes}),
             )?;
             Ok(if ok { code } else { ExitCode::from(1) })
         }
@@ -312,8 +319,14 @@ pub fn run(
             };
             emit(
                 format,
-                || format!("wrote {} ({to}){lost}\n", out.display()),
-                json!({"out": out, "format": to}),
+                || {
+                    let mut s = format!("wrote {} ({to}){lost}\n", out.display());
+                    for n in &m.notes {
+                        s.push_str(&format!("  note: {n}\n"));
+                    }
+                    s
+                },
+                json!({"out": out, "format": to, "notes": m.notes}),
             )
         }
     }

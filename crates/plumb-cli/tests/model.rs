@@ -98,10 +98,41 @@ fn a_broken_model_fails_the_check_and_bad_input_exits_2() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("DORA-MODEL-003"));
     if let Some(corpus) = plumb_testkit::corpus() {
+        // An ArchiMate 2.1 model is converted, the conversion listed before the findings.
         let old = corpus.join("archimate/archi-tools-rb/archisurance.xml");
         let o = plumb(&["model", "check", old.to_str().unwrap()]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            out.contains("converted from ArchiMate 2.x")
+                && out.contains("32 × UsedByRelationship renamed Serving"),
+            "{out}"
+        );
+        let o = plumb(&["--format", "json", "model", "check", old.to_str().unwrap()]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(v["notes"].as_array().unwrap().len() >= 6, "{v}");
+        let o = plumb(&[
+            "model",
+            "check",
+            old.to_str().unwrap(),
+            "--refuse-archimate2",
+        ]);
         assert_eq!(o.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&o.stderr).contains("ArchiMate 2.1"));
+        // Converted to a 3.x exchange file that reads back without notes.
+        let new = d.path().join("archisurance-3.xml");
+        let o = plumb(&[
+            "model",
+            "convert",
+            old.to_str().unwrap(),
+            "--to",
+            "xml",
+            "--out",
+            new.to_str().unwrap(),
+        ]);
+        assert!(String::from_utf8_lossy(&o.stdout).contains("renamed Serving"));
+        let again = plumb_model::load(&new).unwrap();
+        assert!(again.notes.is_empty());
+        assert_eq!(again.relationships.len(), 178);
     }
     let o = plumb(&["model", "impact", BANK, "no-such-element"]);
     assert_eq!(o.status.code(), Some(2));

@@ -1,6 +1,8 @@
 //! The ArchiMate Model Exchange File Format (3.1/3.2; namespace `.../archimate/3.0/`, schema
 //! locations as Archi writes them). Elements, relationships, properties and property
 //! definitions, organisations; metadata and views are kept verbatim and written back.
+//! ArchiMate 2.1 files (namespace `.../archimate`) are read with 2.1's names and converted
+//! (`crate::archimate2`), or refused when conversion is off.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,12 +50,23 @@ struct Reader {
     org_labels: Vec<Option<String>>,
     /// Inside `<views>` or `<metadata>`, which are kept verbatim rather than read.
     skipping: Option<&'static str>,
+    /// An ArchiMate 2.1 file, read with its own element names and converted.
+    v2: bool,
+    /// What the conversion renamed.
+    conversion: crate::archimate2::Conversion,
+    /// Whether 2.1 files are converted (else refused).
+    convert: bool,
 }
 
 type EventResult = std::result::Result<(), plumb_base::input::InputError>;
 
-/// Checks the root element: `<model>` in the ArchiMate 3.x namespace.
-fn check_root(file: &str, e: &plumb_base::xml::XmlStart) -> EventResult {
+/// Checks the root element: `<model>` in the ArchiMate 3.x namespace, or in the 2.1 one when
+/// converting; says which.
+fn check_root(
+    file: &str,
+    e: &plumb_base::xml::XmlStart,
+    convert: bool,
+) -> std::result::Result<bool, plumb_base::input::InputError> {
     let bad = |msg: String| Err(plumb_base::input::InputError::at(file, e.line, msg));
     if e.name != "model" {
         return bad(format!(
@@ -62,9 +75,10 @@ fn check_root(file: &str, e: &plumb_base::xml::XmlStart) -> EventResult {
         ));
     }
     match e.attr("xmlns") {
-        Some(NAMESPACE) => Ok(()),
+        Some(NAMESPACE) => Ok(false),
+        Some(ns) if ns.trim_end_matches('/') == OLD_NAMESPACE && convert => Ok(true),
         Some(ns) if ns.trim_end_matches('/') == OLD_NAMESPACE => bad(format!(
-            "ArchiMate 2.1 exchange format (namespace {ns}) is not supported: export the model from Archi 4 or later as ArchiMate 3.1 Open Exchange format"
+            "ArchiMate 2.1 exchange format (namespace {ns}) is refused (conversion to 3.x was turned off): export the model from Archi 4 or later as ArchiMate 3.1 Open Exchange format"
         )),
         other => bad(format!(
             "namespace {other:?} is not the ArchiMate 3.x exchange namespace {NAMESPACE}"
@@ -73,11 +87,15 @@ fn check_root(file: &str, e: &plumb_base::xml::XmlStart) -> EventResult {
 }
 
 impl Reader {
-    fn start(&mut self, file: &str, e: plumb_base::xml::XmlStart) -> EventResult {
+    fn start(&mut self, file: &str, mut e: plumb_base::xml::XmlStart) -> EventResult {
         let parent = self.stack.last().cloned().unwrap_or_default();
+        if self.v2 && self.skipping.is_none() && self.v2_start(&parent, &mut e) {
+            self.stack.push(e.name);
+            return Ok(());
+        }
         self.stack.push(e.name.clone());
         if self.stack.len() == 1 {
-            check_root(file, &e)?;
+            self.v2 = check_root(file, &e, self.convert)?;
             self.m.id = e.attr("identifier").unwrap_or_default().to_string();
             return Ok(());
         }
@@ -132,6 +150,31 @@ impl Reader {
             _ => {}
         }
         Ok(())
+    }
+
+    /// ArchiMate 2.1's names for what 3.x calls otherwise, renamed in place: `label` is an
+    /// element's or relationship's `name`, `organization` is `organizations`, `identifierref`
+    /// refers to a property definition or a concept. A `propertydef` carries its name as an
+    /// attribute and is taken here (true: the event is handled).
+    fn v2_start(&mut self, parent: &str, e: &mut plumb_base::xml::XmlStart) -> bool {
+        match (parent, e.name.as_str()) {
+            ("element" | "relationship", "label") => e.name = "name".into(),
+            (_, "organization") => e.name = "organizations".into(),
+            ("propertydefs", "propertydef") => {
+                let id = e.attr("identifier").unwrap_or_default().to_string();
+                let name = e.attr("name").unwrap_or_default().to_string();
+                self.def_types
+                    .insert(id.clone(), e.attr("type").unwrap_or("string").to_string());
+                self.defs.insert(id, name);
+                return true;
+            }
+            _ => {}
+        }
+        if let Some(r) = e.attr("identifierref").map(str::to_string) {
+            e.attrs.push(("propertyDefinitionRef".into(), r.clone()));
+            e.attrs.push(("identifierRef".into(), r));
+        }
+        false
     }
 
     fn text(&mut self, t: String) {
@@ -193,7 +236,18 @@ impl Reader {
             "element" | "relationship"
                 if matches!(parent, Some("elements") | Some("relationships")) =>
             {
-                if let Some(p) = self.pending.take() {
+                if let Some(mut p) = self.pending.take() {
+                    if self.v2 {
+                        let renamed = if p.kind == "element" {
+                            crate::archimate2::element_type(&p.ty)
+                        } else {
+                            crate::archimate2::relationship_type(&p.ty)
+                        };
+                        if let Some(to) = renamed {
+                            self.conversion.rename(&p.ty, to);
+                            p.ty = to.to_string();
+                        }
+                    }
                     finish(file, p, &mut self.m)?;
                 }
             }
@@ -237,6 +291,7 @@ impl Reader {
     /// Resolves property definitions now that all are known, and keeps the views and metadata
     /// verbatim.
     fn into_model(mut self, file: &str, text: &str) -> Result<Model> {
+        let (v2, conversion) = (self.v2, std::mem::take(&mut self.conversion));
         let mut m = self.m;
         m.organizations = self.orgs.pop().unwrap_or_default();
         let defs = &self.defs;
@@ -271,6 +326,14 @@ impl Reader {
         }
         m.raw_metadata = verbatim(text, "<metadata", "</metadata>", false);
         m.raw_views = verbatim(text, "<views", "</views>", true);
+        if v2 {
+            // 2.x views use another schema: kept out of a 3.x file rather than written wrong.
+            m.raw_views = None;
+            m.raw_metadata = None;
+            m.notes = conversion.notes(&m, "exchange format 2.1");
+            m.notes
+                .push("its views (ArchiMate 2.1 diagram schema) are not carried over".to_string());
+        }
         Ok(m)
     }
 }
@@ -289,11 +352,18 @@ fn verbatim(text: &str, open: &str, close: &str, last: bool) -> Option<String> {
     rest.get(..b + close.len()).map(str::to_string)
 }
 
-/// Reads an exchange-format document.
+/// Reads an exchange-format document; an ArchiMate 2.1 one is converted (see
+/// [`crate::archimate2`]), the conversions listed in the model's notes.
 pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
+    read_converting(file, bytes, true)
+}
+
+/// Reads an exchange-format document, converting ArchiMate 2.1 or refusing it.
+pub fn read_converting(file: &str, bytes: &[u8], convert: bool) -> Result<Model> {
     let text = plumb_base::input::text(file, bytes)?;
     let mut r = Reader {
         orgs: vec![Vec::new()],
+        convert,
         ..Default::default()
     };
     xml_events(file, bytes, |ev| match ev {

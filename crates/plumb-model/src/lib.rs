@@ -2,6 +2,7 @@
 //! and a concise YAML form; the ArchiMate 3.2 relationship rules; DORA traceability checks;
 //! impact analysis; drift against the evidence ledger; SVG views.
 
+pub mod archimate2;
 pub mod check;
 pub mod csv;
 pub mod diff;
@@ -29,6 +30,12 @@ pub use types::{ElementType, Layer, RelType};
 /// directory holding `elements.csv`, `relations.csv` and optionally `properties.csv`, or the
 /// path of `elements.csv`, possibly with a prefix such as `bank-elements.csv`).
 pub fn load(path: &std::path::Path) -> Result<Model> {
+    load_with(path, true)
+}
+
+/// [`load`], converting ArchiMate 2.x models (`convert_archimate2`, what [`load`] does; the
+/// conversions are in the model's notes) or refusing them.
+pub fn load_with(path: &std::path::Path, convert_archimate2: bool) -> Result<Model> {
     let name = path.display().to_string();
     let read = |p: &std::path::Path| {
         std::fs::read(p).map_err(|e| ModelError::new(&p.display().to_string(), e.to_string()))
@@ -78,19 +85,29 @@ pub fn load(path: &std::path::Path) -> Result<Model> {
         );
     }
     let bytes = read(path)?;
-    read_bytes(&name, &ext, &bytes)
+    read_bytes_with(&name, &ext, &bytes, convert_archimate2)
 }
 
 /// Reads a model from bytes: `format` is `xml` (ArchiMate exchange), `archimate` (Archi's own
 /// format, also recognised by its content) or `yaml`/`yml`. For models that arrive without a
 /// file, such as an upload to the server.
 pub fn read_bytes(name: &str, format: &str, bytes: &[u8]) -> Result<Model> {
+    read_bytes_with(name, format, bytes, true)
+}
+
+/// [`read_bytes`], converting ArchiMate 2.x models or refusing them.
+pub fn read_bytes_with(
+    name: &str,
+    format: &str,
+    bytes: &[u8],
+    convert_archimate2: bool,
+) -> Result<Model> {
     // Archi's own format is told by its content, whatever the file is called.
     if format == "archimate" || native::looks_native(bytes) {
         return native::read(name, bytes);
     }
     match format {
-        "xml" => exchange::read(name, bytes),
+        "xml" => exchange::read_converting(name, bytes, convert_archimate2),
         "yaml" | "yml" => yaml::read(name, plumb_base::input::text(name, bytes)?),
         _ => Err(ModelError::new(
             name,

@@ -129,6 +129,9 @@ pub struct Model {
     pub raw_metadata: Option<String>,
     /// `<views>` of an exchange file, verbatim (kept, not interpreted).
     pub raw_views: Option<String>,
+    /// What reading it did that its author should know: each conversion from ArchiMate 2.x
+    /// and each relationship the conversion could not make valid. Not part of the model.
+    pub notes: Vec<String>,
 }
 
 /// A model's concepts by id.

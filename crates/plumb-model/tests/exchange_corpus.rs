@@ -1,5 +1,6 @@
 //! The exchange format on every real model in the corpus: import, export, import again gives
-//! the same graph; the ArchiMate 2.1 file is refused clearly.
+//! the same graph; the ArchiMate 2.1 file is converted, every rename listed (or refused clearly
+//! when conversion is off).
 
 use std::path::PathBuf;
 
@@ -72,15 +73,70 @@ fn archisurance_has_the_stated_counts() {
     );
 }
 
+/// The Open Group's ArchiMate 2.1 exchange file is converted as Archi converts a 2.x model:
+/// every element and relationship kept, names read from 2.1's labels, properties through
+/// 2.1's property definitions, each rename counted in the notes, and relationships 3.x does
+/// not allow reported with the alternatives. With conversion off it is refused clearly.
 #[test]
-fn archimate_2_is_refused_with_a_clear_error() {
+fn archimate_2_is_converted_with_every_rename_listed() {
     let Some(_corpus) = plumb_testkit::corpus() else {
         return;
     };
     let (name, bytes) = corpus("archimate/archi-tools-rb/archisurance.xml");
-    let e = exchange::read(&name, &bytes).unwrap_err();
+    let e = exchange::read_converting(&name, &bytes, false).unwrap_err();
     assert!(e.message.contains("ArchiMate 2.1 exchange format"), "{e}");
     assert!(e.line.is_some());
+
+    let m = exchange::read(&name, &bytes).unwrap();
+    assert_eq!(m.name, "Archisurance");
+    assert_eq!((m.elements.len(), m.relationships.len()), (120, 178));
+    let idx = m.index();
+    assert_eq!(idx.elements["id-1544"].name, "mail");
+    let count = |k: plumb_model::ElementType| m.elements.iter().filter(|e| e.kind == k).count();
+    assert_eq!(count(plumb_model::ElementType::TechnologyService), 5);
+    assert_eq!(count(plumb_model::ElementType::CommunicationNetwork), 3);
+    let rels = |k: plumb_model::RelType| m.relationships.iter().filter(|r| r.kind == k).count();
+    assert_eq!(rels(plumb_model::RelType::Serving), 32);
+    assert_eq!(rels(plumb_model::RelType::Realization), 31);
+    assert_eq!(rels(plumb_model::RelType::Specialization), 5);
+    for want in [
+        "32 × UsedByRelationship renamed Serving",
+        "31 × RealisationRelationship renamed Realization",
+        "5 × SpecialisationRelationship renamed Specialization",
+        "5 × InfrastructureService renamed TechnologyService",
+        "3 × Network renamed CommunicationNetwork",
+    ] {
+        assert!(
+            m.notes.iter().any(|n| n == want),
+            "{want} not in {:#?}",
+            m.notes
+        );
+    }
+    // Properties resolve through 2.1's <propertydefs>, folders through <organization>.
+    assert!(
+        m.properties
+            .iter()
+            .any(|(k, v)| k == "Property1" && v == "Value of Property 1"),
+        "{:?}",
+        m.properties
+    );
+    assert!(!m.organizations.is_empty());
+    // What 3.x does not allow is reported, never dropped, with what it allows instead.
+    let invalid: Vec<&String> = m
+        .notes
+        .iter()
+        .filter(|n| n.contains("is not allowed in ArchiMate 3.x"))
+        .collect();
+    for n in &invalid {
+        assert!(n.contains("allowed there: "), "{n}");
+    }
+    let report = plumb_model::check::check(&m, Default::default());
+    let disallowed = report
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("not allowed"))
+        .count();
+    assert_eq!(invalid.len(), disallowed, "the notes and the check agree");
 }
 
 /// Exchange -> CSV -> exchange and exchange -> YAML -> exchange keep the graph. Views and
