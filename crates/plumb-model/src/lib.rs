@@ -104,7 +104,7 @@ pub fn read_bytes_with(
 ) -> Result<Model> {
     // Archi's own format is told by its content, whatever the file is called.
     if format == "archimate" || native::looks_native(bytes) {
-        return native::read(name, bytes);
+        return native::read_converting(name, bytes, convert_archimate2);
     }
     match format {
         "xml" => exchange::read_converting(name, bytes, convert_archimate2),

@@ -52,15 +52,30 @@ struct Reader {
     in_doc: bool,
     doc: String,
     unknown: Vec<String>,
+    /// Whether an Archi 3 (ArchiMate 2) model is converted (else refused).
+    convert: bool,
+    /// The model version of an Archi 3 model being converted.
+    v2: Option<String>,
+    /// What the conversion renamed.
+    conversion: crate::archimate2::Conversion,
 }
 
 type EventResult = std::result::Result<(), plumb_base::input::InputError>;
 
-fn bad(file: &str, line: u64, msg: String) -> EventResult {
+fn bad<T>(
+    file: &str,
+    line: u64,
+    msg: String,
+) -> std::result::Result<T, plumb_base::input::InputError> {
     Err(plumb_base::input::InputError::at(file, line, msg))
 }
 
-fn check_root(file: &str, e: &XmlStart) -> EventResult {
+/// Checks the root; `Some(version)` for an Archi 3 (ArchiMate 2) model to convert.
+fn check_root(
+    file: &str,
+    e: &XmlStart,
+    convert: bool,
+) -> std::result::Result<Option<String>, plumb_base::input::InputError> {
     if e.name != "model" {
         return bad(
             file,
@@ -91,14 +106,15 @@ fn check_root(file: &str, e: &XmlStart) -> EventResult {
                 "made by a later Archi (model version {version}) than this reader knows (up to {NEWEST_MAJOR}.x): save it from Archi {NEWEST_MAJOR} or export it as the Open Exchange format"
             ),
         ),
+        Some(m) if m < 4 && convert => Ok(Some(version.to_string())),
         Some(m) if m < 4 => bad(
             file,
             e.line,
             format!(
-                "an Archi {m}.x model (ArchiMate 2): open and save it in Archi 4 or later first"
+                "an Archi {m}.x model (ArchiMate 2) is refused (conversion to 3.x was turned off): open and save it in Archi 4 or later first"
             ),
         ),
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 
@@ -128,7 +144,7 @@ impl Reader {
     fn start(&mut self, file: &str, e: XmlStart) -> EventResult {
         self.depth += 1;
         if self.depth == 1 {
-            check_root(file, &e)?;
+            self.v2 = check_root(file, &e, self.convert)?;
             self.m.id = xml_id(e.attr("id").unwrap_or_default());
             self.m.name = e.attr("name").unwrap_or_default().to_string();
             return Ok(());
@@ -166,6 +182,26 @@ impl Reader {
         }
         let id = xml_id(e.attr("id").unwrap_or_default());
         let name = e.attr("name").unwrap_or_default().to_string();
+        let renamed = if self.v2.is_some() {
+            crate::archimate2::relationship_type(local)
+                .map(|to| (to, true))
+                .or_else(|| crate::archimate2::element_type(local).map(|to| (to, false)))
+        } else {
+            None
+        };
+        let converted;
+        let local = match renamed {
+            Some((to, relationship)) => {
+                self.conversion.rename(local, to);
+                converted = if relationship {
+                    format!("{to}Relationship")
+                } else {
+                    to.to_string()
+                };
+                converted.as_str()
+            }
+            None => local,
+        };
         if let Some(rel) = local.strip_suffix("Relationship") {
             let Some(kind) = RelType::parse(rel) else {
                 self.unknown.push(ty.to_string());
@@ -292,8 +328,14 @@ impl Reader {
     }
 }
 
-/// Reads an Archi model file.
+/// Reads an Archi model file; an Archi 3 (ArchiMate 2) model is converted (see
+/// [`crate::archimate2`]), the conversions listed in the model's notes.
 pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
+    read_converting(file, bytes, true)
+}
+
+/// Reads an Archi model file, converting an Archi 3 (ArchiMate 2) model or refusing it.
+pub fn read_converting(file: &str, bytes: &[u8], convert: bool) -> Result<Model> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(ModelError::new(
             file,
@@ -301,7 +343,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
         ));
     }
     plumb_base::input::text(file, bytes)?;
-    let mut r = Reader::default();
+    let mut r = Reader {
+        convert,
+        ..Default::default()
+    };
     xml_events(file, bytes, |ev| match ev {
         XmlEvent::Start(e) => r.start(file, e),
         XmlEvent::Text(t) => {
@@ -324,5 +369,10 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Model> {
     let mut m = r.m;
     m.organizations = r.top;
     crate::validate::references(file, &m)?;
+    if let Some(version) = &r.v2 {
+        m.notes = r
+            .conversion
+            .notes(&m, &format!("Archi {version} native format"));
+    }
     Ok(m)
 }

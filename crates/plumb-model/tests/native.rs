@@ -171,7 +171,6 @@ fn broken_files_are_refused() {
     for broken in [
         text[..text.len() / 2].to_string(),
         text.replace("target=\"r1\"", "target=\"nobody\""),
-        text.replace("version=\"5.0.0\"", "version=\"3.1.1\""),
         text.replace(" id=\"a1\"/>", "/>"),
     ] {
         assert!(
@@ -179,4 +178,53 @@ fn broken_files_are_refused() {
             "{broken}"
         );
     }
+}
+
+/// An Archi 3 model (ArchiMate 2) is converted as Archi converts it on opening, each rename
+/// listed; with conversion off it is refused with the reason.
+#[test]
+fn an_archi_3_model_is_converted_with_its_renames_listed() {
+    let old = br#"<?xml version="1.0" encoding="UTF-8"?>
+<archimate:model xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:archimate="http://www.archimatetool.com/archimate" name="Old" id="m1" version="3.1.1">
+  <folder name="Technology" id="f1" type="technology">
+    <element xsi:type="archimate:InfrastructureService" name="Hosting" id="s1"/>
+    <element xsi:type="archimate:Node" name="Mainframe" id="n1"/>
+    <element xsi:type="archimate:CommunicationPath" name="Link" id="p1"/>
+  </folder>
+  <folder name="Application" id="f2" type="application">
+    <element xsi:type="archimate:ApplicationComponent" name="Ledger" id="a1"/>
+  </folder>
+  <folder name="Relations" id="f3" type="relations">
+    <element xsi:type="archimate:UsedByRelationship" id="r1" source="s1" target="a1"/>
+    <element xsi:type="archimate:RealisationRelationship" id="r2" source="n1" target="s1"/>
+  </folder>
+</archimate:model>
+"#;
+    let m = plumb_model::read_bytes("old.archimate", "archimate", old).unwrap();
+    let idx = m.index();
+    assert_eq!(
+        idx.elements["s1"].kind,
+        plumb_model::ElementType::TechnologyService
+    );
+    assert_eq!(idx.elements["p1"].kind, plumb_model::ElementType::Path);
+    assert_eq!(idx.relationships["r1"].kind, plumb_model::RelType::Serving);
+    assert_eq!(
+        idx.relationships["r2"].kind,
+        plumb_model::RelType::Realization
+    );
+    for want in [
+        "converted from ArchiMate 2.x (Archi 3.1.1 native format) as Archi converts it on opening",
+        "1 × InfrastructureService renamed TechnologyService",
+        "1 × CommunicationPath renamed Path",
+        "1 × UsedByRelationship renamed Serving",
+        "1 × RealisationRelationship renamed Realization",
+    ] {
+        assert!(m.notes.iter().any(|n| n == want), "{want}: {:#?}", m.notes);
+    }
+    let e = plumb_model::read_bytes_with("old.archimate", "archimate", old, false).unwrap_err();
+    assert!(
+        e.message
+            .contains("Archi 3.x model (ArchiMate 2) is refused"),
+        "{e}"
+    );
 }
