@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::graph::deps;
 use crate::model::Model;
-use crate::types::Layer;
+use crate::model::Relationship;
+use crate::types::{Layer, RelType};
 
 const BOX_W: f64 = 170.0;
 const BOX_H: f64 = 54.0;
@@ -93,8 +94,8 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
                 .map(|c| format!(" [{c}]"))
                 .unwrap_or_default();
             body.push_str(&format!(
-                "<g><title>{} ({}){}</title><rect x=\"{x:.0}\" y=\"{yy:.0}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{}\" {stroke}/>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#555\">{}</text>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\">{}</text></g>\n",
-                esc(&e.name), esc(&e.id), esc(&crit), colour(layer), x + 8.0, yy + 16.0, esc(e.kind.name()), x + 8.0, yy + 36.0, esc(&short(&e.name, 24)),
+                "<g data-id=\"{}\"><title>{} ({}){}</title><rect x=\"{x:.0}\" y=\"{yy:.0}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{}\" {stroke}/>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#555\">{}</text>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\">{}</text></g>\n",
+                esc(&e.id), esc(&e.name), esc(&e.id), esc(&crit), colour(layer), x + 8.0, yy + 16.0, esc(e.kind.name()), x + 8.0, yy + 36.0, esc(&short(&e.name, 24)),
             ));
         }
         y += band_h + 30.0;
@@ -104,23 +105,10 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         let (Some(a), Some(b)) = (pos.get(r.source.as_str()), pos.get(r.target.as_str())) else {
             continue;
         };
-        let (x1, y1, x2, y2) = (
-            a.0 + BOX_W / 2.0,
-            a.1 + BOX_H / 2.0,
-            b.0 + BOX_W / 2.0,
-            b.1 + BOX_H / 2.0,
-        );
-        let dash = match r.kind {
-            crate::types::RelType::Realization
-            | crate::types::RelType::Access
-            | crate::types::RelType::Influence
-            | crate::types::RelType::Flow => " stroke-dasharray=\"5,4\"",
-            _ => "",
-        };
-        lines.push_str(&format!(
-            "<line x1=\"{x1:.0}\" y1=\"{y1:.0}\" x2=\"{x2:.0}\" y2=\"{y2:.0}\" stroke=\"#777\"{dash} marker-end=\"url(#arrow)\"><title>{} {}: {} → {}</title></line>\n",
-            r.kind.name(), esc(&r.id), esc(&r.source), esc(&r.target)
-        ));
+        if a == b {
+            continue;
+        }
+        lines.push_str(&edge(r, *a, *b));
     }
     let height = y + 20.0;
     let title = match focus {
@@ -128,11 +116,111 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         None => m.name.clone(),
     };
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#777\"/></marker></defs>\n<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{}</text>\n{}{}{}</svg>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\">\n<defs>{}</defs>\n<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\">{}</text>\n{}{}{}</svg>\n",
+        MARKERS,
         esc(&title),
-        // Bands first, then lines, then boxes on top, so labels stay readable.
+        // Bands first, then boxes, then the relationships on top: each ends on its boxes'
+        // borders, so its notation (arrowhead, diamond, dot) is never hidden by a box.
         bands.replace("WIDTH", &format!("{:.0}", width - 20.0)),
-        lines,
-        body
+        body,
+        lines
+    )
+}
+
+/// The ArchiMate relationship notations as SVG markers: filled and open arrowheads, the
+/// hollow triangle of realization and specialization, the diamonds of composition (filled)
+/// and aggregation (hollow), the dot of assignment. `context-stroke` is not used: some
+/// viewers lack it, so every marker has its own colour.
+const MARKERS: &str = concat!(
+    "<marker id=\"m-filled\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333\"/></marker>",
+    "<marker id=\"m-open\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10\" fill=\"none\" stroke=\"#333\" stroke-width=\"1.5\"/></marker>",
+    "<marker id=\"m-hollow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#fff\" stroke=\"#333\" stroke-width=\"1\"/></marker>",
+    "<marker id=\"m-diamond-filled\" viewBox=\"0 0 16 10\" refX=\"0\" refY=\"5\" markerWidth=\"14\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,5 L8,0 L16,5 L8,10 z\" fill=\"#333\"/></marker>",
+    "<marker id=\"m-diamond-hollow\" viewBox=\"0 0 16 10\" refX=\"0\" refY=\"5\" markerWidth=\"14\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,5 L8,0 L16,5 L8,10 z\" fill=\"#fff\" stroke=\"#333\" stroke-width=\"1\"/></marker>",
+    "<marker id=\"m-dot\" viewBox=\"0 0 10 10\" refX=\"5\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\"><circle cx=\"5\" cy=\"5\" r=\"4\" fill=\"#333\"/></marker>",
+);
+
+/// How a relationship type is drawn: dash pattern, marker at the source, marker at the target.
+fn notation(r: &Relationship) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+    match r.kind {
+        RelType::Triggering => ("", None, Some("m-filled")),
+        RelType::Flow => ("6,4", None, Some("m-filled")),
+        RelType::Serving => ("", None, Some("m-open")),
+        RelType::Realization => ("3,3", None, Some("m-hollow")),
+        RelType::Specialization => ("", None, Some("m-hollow")),
+        RelType::Composition => ("", Some("m-diamond-filled"), None),
+        RelType::Aggregation => ("", Some("m-diamond-hollow"), None),
+        RelType::Assignment => ("", Some("m-dot"), Some("m-filled")),
+        RelType::Influence => ("6,4", None, Some("m-open")),
+        // Access: the arrowhead shows the direction of the data: read from the object (the
+        // target) into the accessor, written into the object, both, or neither.
+        RelType::Access => match r.access_type.as_deref() {
+            Some("Read") => ("2,3", Some("m-open"), None),
+            Some("ReadWrite") => ("2,3", Some("m-open"), Some("m-open")),
+            Some("Access") => ("2,3", None, None),
+            _ => ("2,3", None, Some("m-open")),
+        },
+        RelType::Association if r.directed == Some(true) => ("", None, Some("m-open")),
+        RelType::Association => ("", None, None),
+    }
+}
+
+/// Where the segment from the centre of a box (top left `at`) towards `towards` leaves the box.
+fn border(at: (f64, f64), towards: (f64, f64)) -> (f64, f64) {
+    let (cx, cy) = (at.0 + BOX_W / 2.0, at.1 + BOX_H / 2.0);
+    let (dx, dy) = (towards.0 - cx, towards.1 - cy);
+    let tx = if dx.abs() > f64::EPSILON {
+        (BOX_W / 2.0) / dx.abs()
+    } else {
+        f64::INFINITY
+    };
+    let ty = if dy.abs() > f64::EPSILON {
+        (BOX_H / 2.0) / dy.abs()
+    } else {
+        f64::INFINITY
+    };
+    let t = tx.min(ty).min(1.0);
+    (cx + dx * t, cy + dy * t)
+}
+
+/// One relationship as a line between its boxes' borders, with its notation and a label (its
+/// name, or an influence's strength).
+fn edge(r: &Relationship, a: (f64, f64), b: (f64, f64)) -> String {
+    let centre = |p: (f64, f64)| (p.0 + BOX_W / 2.0, p.1 + BOX_H / 2.0);
+    let (x1, y1) = border(a, centre(b));
+    let (x2, y2) = border(b, centre(a));
+    let (dash, start, end) = notation(r);
+    let mut attrs = String::new();
+    if !dash.is_empty() {
+        attrs.push_str(&format!(" stroke-dasharray=\"{dash}\""));
+    }
+    if let Some(m) = start {
+        attrs.push_str(&format!(" marker-start=\"url(#{m})\""));
+    }
+    if let Some(m) = end {
+        attrs.push_str(&format!(" marker-end=\"url(#{m})\""));
+    }
+    let label = match (r.kind, r.modifier.as_deref()) {
+        (RelType::Influence, Some(s)) if r.name.is_empty() => s.to_string(),
+        _ => r.name.clone(),
+    };
+    let text = if label.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            (x1 + x2) / 2.0,
+            (y1 + y2) / 2.0 - 4.0,
+            esc(&short(&label, 30))
+        )
+    };
+    format!(
+        "<g data-rel=\"{}\" data-kind=\"{}\"><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#333\" stroke-width=\"1.2\"{attrs}><title>{} {}: {} → {}</title></line>{text}</g>\n",
+        esc(&r.id),
+        r.kind.name(),
+        r.kind.name(),
+        esc(&r.id),
+        esc(&r.source),
+        esc(&r.target)
     )
 }
