@@ -852,11 +852,18 @@ pub enum ModelCmd {
         /// The model.
         model: PathBuf,
         /// Only this element and what it depends on.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["view", "list"])]
         function: Option<String>,
+        /// Draw one of the model's own views (its id or name), as the architect drew it
+        /// (exchange-format models; see --list).
+        #[arg(long, value_name = "NAME_OR_ID", conflicts_with = "list")]
+        view: Option<String>,
+        /// List the model's own views (id, name, how many nodes and connections).
+        #[arg(long)]
+        list: bool,
         /// SVG file to write.
-        #[arg(long, short)]
-        out: PathBuf,
+        #[arg(long, short, required_unless_present = "list")]
+        out: Option<PathBuf>,
     },
     /// Convert between the exchange format (xml), Archi CSV (csv: a directory) and YAML.
     Convert {

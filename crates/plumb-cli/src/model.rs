@@ -271,9 +271,17 @@ pub fn run(
         ModelCmd::View {
             model,
             function,
+            view,
+            list,
             out,
         } => {
             let m = load(model)?;
+            if *list || view.is_some() {
+                return own_view(format, &m, model, view.as_deref(), out.as_deref());
+            }
+            let Some(out) = out else {
+                return Err(Failure::usage("give --out FILE"));
+            };
             if let Some(f) = function
                 && !m.elements.iter().any(|e| &e.id == f)
             {
@@ -330,6 +338,59 @@ pub fn run(
             )
         }
     }
+}
+
+/// `plumb model view --list` and `--view`: the model's own views.
+fn own_view(
+    format: Format,
+    m: &plumb_model::Model,
+    model: &Path,
+    which: Option<&str>,
+    out: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let views = plumb_model::diagram::views(m).map_err(|e| Failure::usage(e.to_string()))?;
+    let Some(which) = which else {
+        return emit(
+            format,
+            || {
+                if views.is_empty() {
+                    return format!(
+                        "{} has no views of its own (only exchange-format models carry them)\n",
+                        model.display()
+                    );
+                }
+                views
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "{}  {}  ({} nodes, {} connections)\n",
+                            v.id,
+                            v.name,
+                            v.nodes.len(),
+                            v.connections.len()
+                        )
+                    })
+                    .collect()
+            },
+            json!(views
+                .iter()
+                .map(|v| json!({"id": v.id, "name": v.name, "nodes": v.nodes.len(), "connections": v.connections.len()}))
+                .collect::<Vec<_>>()),
+        );
+    };
+    let v = plumb_model::diagram::find(&views, which).ok_or_else(|| {
+        Failure::usage(format!("{} has no view {which:?}", model.display()))
+            .hint("list them with plumb model view MODEL --list")
+    })?;
+    let Some(out) = out else {
+        return Err(Failure::usage("give --out FILE"));
+    };
+    write(out, plumb_model::diagram::render(m, v).as_bytes())?;
+    emit(
+        format,
+        || format!("wrote {} (view {:?})\n", out.display(), v.name),
+        json!({"svg": out, "view": v.id}),
+    )
 }
 
 /// `plumb model rules`: the registry of model checks.

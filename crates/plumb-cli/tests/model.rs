@@ -215,6 +215,43 @@ fn impact_view_and_convert() {
     };
     let archisurance = corpus.join("archimate/archi/archisurance.xml");
     let archisurance = archisurance.to_str().unwrap();
+    // The architect's own views: listed, and one drawn by name.
+    let o = plumb(&["model", "view", archisurance, "--list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 18);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "Layered View")
+    );
+    let layered = d.path().join("layered.svg");
+    let o = plumb(&[
+        "model",
+        "view",
+        archisurance,
+        "--view",
+        "Layered View",
+        "--out",
+        layered.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = std::fs::read_to_string(&layered).unwrap();
+    assert_eq!(svg.matches("<g data-node=").count(), 37);
+    assert!(svg.contains("marker-end=\"url(#m-"));
+    let o = plumb(&[
+        "model",
+        "view",
+        archisurance,
+        "--view",
+        "No such view",
+        "--out",
+        layered.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = plumb(&["model", "view", BANK, "--list"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no views of its own"));
     let o = plumb(&["model", "check", archisurance, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(

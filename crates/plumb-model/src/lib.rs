@@ -5,6 +5,7 @@
 pub mod archimate2;
 pub mod check;
 pub mod csv;
+pub mod diagram;
 pub mod diff;
 pub mod dora;
 pub mod drift;

@@ -17,7 +17,8 @@ const GAP_Y: f64 = 46.0;
 const PER_ROW: usize = 8;
 const MARGIN: f64 = 150.0;
 
-fn colour(l: Layer) -> &'static str {
+/// The fill of a layer's boxes.
+pub(crate) fn colour(l: Layer) -> &'static str {
     match l {
         Layer::Motivation => "#ccccff",
         Layer::Strategy => "#f5deaa",
@@ -30,7 +31,8 @@ fn colour(l: Layer) -> &'static str {
     }
 }
 
-fn short(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters with an ellipsis.
+pub(crate) fn short(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -131,7 +133,7 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
 /// hollow triangle of realization and specialization, the diamonds of composition (filled)
 /// and aggregation (hollow), the dot of assignment. `context-stroke` is not used: some
 /// viewers lack it, so every marker has its own colour.
-const MARKERS: &str = concat!(
+pub(crate) const MARKERS: &str = concat!(
     "<marker id=\"m-filled\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#333\"/></marker>",
     "<marker id=\"m-open\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10\" fill=\"none\" stroke=\"#333\" stroke-width=\"1.5\"/></marker>",
     "<marker id=\"m-hollow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#fff\" stroke=\"#333\" stroke-width=\"1\"/></marker>",
@@ -165,17 +167,17 @@ fn notation(r: &Relationship) -> (&'static str, Option<&'static str>, Option<&'s
     }
 }
 
-/// Where the segment from the centre of a box (top left `at`) towards `towards` leaves the box.
-fn border(at: (f64, f64), towards: (f64, f64)) -> (f64, f64) {
-    let (cx, cy) = (at.0 + BOX_W / 2.0, at.1 + BOX_H / 2.0);
+/// Where the segment from the centre of the box `(x, y, w, h)` towards `towards` leaves it.
+pub(crate) fn border_of(b: (f64, f64, f64, f64), towards: (f64, f64)) -> (f64, f64) {
+    let (cx, cy) = (b.0 + b.2 / 2.0, b.1 + b.3 / 2.0);
     let (dx, dy) = (towards.0 - cx, towards.1 - cy);
     let tx = if dx.abs() > f64::EPSILON {
-        (BOX_W / 2.0) / dx.abs()
+        (b.2 / 2.0) / dx.abs()
     } else {
         f64::INFINITY
     };
     let ty = if dy.abs() > f64::EPSILON {
-        (BOX_H / 2.0) / dy.abs()
+        (b.3 / 2.0) / dy.abs()
     } else {
         f64::INFINITY
     };
@@ -187,9 +189,19 @@ fn border(at: (f64, f64), towards: (f64, f64)) -> (f64, f64) {
 /// name, or an influence's strength).
 fn edge(r: &Relationship, a: (f64, f64), b: (f64, f64)) -> String {
     let centre = |p: (f64, f64)| (p.0 + BOX_W / 2.0, p.1 + BOX_H / 2.0);
-    let (x1, y1) = border(a, centre(b));
-    let (x2, y2) = border(b, centre(a));
-    let (dash, start, end) = notation(r);
+    let p1 = border_of((a.0, a.1, BOX_W, BOX_H), centre(b));
+    let p2 = border_of((b.0, b.1, BOX_W, BOX_H), centre(a));
+    polyline(Some(r), &[p1, p2])
+}
+
+/// A relationship (or, without one, a plain connection) through `points`, with its notation
+/// and its label at the middle segment: a `<line>` for two points, a `<polyline>` through
+/// bendpoints.
+pub(crate) fn polyline(r: Option<&Relationship>, points: &[(f64, f64)]) -> String {
+    let (Some(&(x1, y1)), Some(&(x2, y2))) = (points.first(), points.last()) else {
+        return String::new();
+    };
+    let (dash, start, end) = r.map_or(("", None, None), notation);
     let mut attrs = String::new();
     if !dash.is_empty() {
         attrs.push_str(&format!(" stroke-dasharray=\"{dash}\""));
@@ -200,27 +212,57 @@ fn edge(r: &Relationship, a: (f64, f64), b: (f64, f64)) -> String {
     if let Some(m) = end {
         attrs.push_str(&format!(" marker-end=\"url(#{m})\""));
     }
-    let label = match (r.kind, r.modifier.as_deref()) {
-        (RelType::Influence, Some(s)) if r.name.is_empty() => s.to_string(),
-        _ => r.name.clone(),
+    let label = match r {
+        Some(r) if r.kind == RelType::Influence && r.name.is_empty() => {
+            r.modifier.clone().unwrap_or_default()
+        }
+        Some(r) => r.name.clone(),
+        None => String::new(),
+    };
+    let mid = points.len() / 2;
+    let (lx, ly) = match (points.get(mid.saturating_sub(1)), points.get(mid)) {
+        (Some(a), Some(b)) => ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
+        _ => ((x1 + x2) / 2.0, (y1 + y2) / 2.0),
     };
     let text = if label.is_empty() {
         String::new()
     } else {
         format!(
-            "<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
-            (x1 + x2) / 2.0,
-            (y1 + y2) / 2.0 - 4.0,
+            "<text x=\"{lx:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
+            ly - 4.0,
             esc(&short(&label, 30))
         )
     };
+    let (id, kind, title) = match r {
+        Some(r) => (
+            r.id.as_str(),
+            r.kind.name(),
+            format!(
+                "<title>{} {}: {} → {}</title>",
+                r.kind.name(),
+                esc(&r.id),
+                esc(&r.source),
+                esc(&r.target)
+            ),
+        ),
+        None => ("", "Connection", String::new()),
+    };
+    let shape = if points.len() == 2 {
+        format!("<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"")
+    } else {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect();
+        format!("<polyline points=\"{}\" fill=\"none\"", pts.join(" "))
+    };
+    let close = if points.len() == 2 {
+        "</line>"
+    } else {
+        "</polyline>"
+    };
     format!(
-        "<g data-rel=\"{}\" data-kind=\"{}\"><line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#333\" stroke-width=\"1.2\"{attrs}><title>{} {}: {} → {}</title></line>{text}</g>\n",
-        esc(&r.id),
-        r.kind.name(),
-        r.kind.name(),
-        esc(&r.id),
-        esc(&r.source),
-        esc(&r.target)
+        "<g data-rel=\"{}\" data-kind=\"{kind}\">{shape} stroke=\"#333\" stroke-width=\"1.2\"{attrs}>{title}{close}{text}</g>\n",
+        esc(id)
     )
 }

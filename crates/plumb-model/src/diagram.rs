@@ -1,0 +1,224 @@
+//! The model's own views, as the architect drew them: read from the exchange format's
+//! `<views>` (kept verbatim by the reader) and drawn as SVG, each node at its bounds (nested
+//! nodes inside their parents), groups and notes as labelled boxes, each connection through
+//! its bendpoints in its relationship's ArchiMate notation.
+
+use plumb_base::escape::xml as esc;
+use plumb_base::xml::{XmlEvent, xml_events};
+
+use crate::error::{ModelError, Result};
+use crate::model::Model;
+
+/// A drawn view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    /// Its identifier.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its nodes, outermost first (a parent before its children).
+    pub nodes: Vec<Node>,
+    /// Its connections.
+    pub connections: Vec<Connection>,
+}
+
+/// A box on a view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Node {
+    /// Its identifier on the view.
+    pub id: String,
+    /// The element it shows (`Element` nodes).
+    pub element: Option<String>,
+    /// `Element`, `Label` (a note) or `Container` (a group).
+    pub kind: String,
+    /// The text of a note or group.
+    pub label: String,
+    /// Bounds (absolute, as the exchange format gives them).
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+    /// Nesting depth (0 at the top).
+    pub depth: usize,
+}
+
+/// A line on a view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Connection {
+    /// The relationship it shows (`Relationship` connections).
+    pub relationship: Option<String>,
+    /// Source node id.
+    pub source: String,
+    /// Target node id.
+    pub target: String,
+    /// Bendpoints, in order.
+    pub bendpoints: Vec<(f64, f64)>,
+}
+
+/// The views of a model read from an exchange file (none for other formats).
+pub fn views(m: &Model) -> Result<Vec<View>> {
+    let Some(raw) = &m.raw_views else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<View> = Vec::new();
+    let mut stack: Vec<String> = Vec::new();
+    let mut depth = 0usize;
+    let num = |e: &plumb_base::xml::XmlStart, k: &str| {
+        e.attr(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+    };
+    xml_events("views", raw.as_bytes(), |ev| {
+        match ev {
+            XmlEvent::Start(e) => {
+                let parent = stack.last().cloned().unwrap_or_default();
+                match e.name.as_str() {
+                    "view" => out.push(View {
+                        id: e.attr("identifier").unwrap_or_default().to_string(),
+                        ..Default::default()
+                    }),
+                    "node" => {
+                        if let Some(v) = out.last_mut() {
+                            v.nodes.push(Node {
+                                id: e.attr("identifier").unwrap_or_default().to_string(),
+                                element: e.attr("elementRef").map(str::to_string),
+                                kind: e.attr("type").unwrap_or("Element").to_string(),
+                                label: String::new(),
+                                x: num(&e, "x"),
+                                y: num(&e, "y"),
+                                w: num(&e, "w"),
+                                h: num(&e, "h"),
+                                depth,
+                            });
+                        }
+                        depth += 1;
+                    }
+                    "connection" => {
+                        if let Some(v) = out.last_mut() {
+                            v.connections.push(Connection {
+                                relationship: e.attr("relationshipRef").map(str::to_string),
+                                source: e.attr("source").unwrap_or_default().to_string(),
+                                target: e.attr("target").unwrap_or_default().to_string(),
+                                bendpoints: Vec::new(),
+                            });
+                        }
+                    }
+                    "bendpoint" if parent == "connection" => {
+                        if let Some(c) = out.last_mut().and_then(|v| v.connections.last_mut()) {
+                            c.bendpoints.push((num(&e, "x"), num(&e, "y")));
+                        }
+                    }
+                    _ => {}
+                }
+                stack.push(e.name);
+            }
+            XmlEvent::Text(t) => {
+                let n = stack.len();
+                let (parent, this) = (
+                    stack.get(n.wrapping_sub(2)).map(String::as_str),
+                    stack.last().map(String::as_str),
+                );
+                match (parent, this) {
+                    (Some("view"), Some("name")) => {
+                        if let Some(v) = out.last_mut().filter(|v| v.name.is_empty()) {
+                            v.name = t;
+                        }
+                    }
+                    (Some("node"), Some("label")) => {
+                        if let Some(node) = out.last_mut().and_then(|v| v.nodes.last_mut()) {
+                            // The innermost open node is the last one pushed at this depth.
+                            node.label = t;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            XmlEvent::End(name) => {
+                if name == "node" {
+                    depth = depth.saturating_sub(1);
+                }
+                stack.pop();
+            }
+        }
+        Ok(())
+    })
+    .map_err(ModelError::from)?;
+    Ok(out)
+}
+
+/// The view whose id or name is `which`.
+pub fn find<'v>(views: &'v [View], which: &str) -> Option<&'v View> {
+    views
+        .iter()
+        .find(|v| v.id == which)
+        .or_else(|| views.iter().find(|v| v.name == which))
+}
+
+/// Draws a view of `m` as SVG.
+pub fn render(m: &Model, view: &View) -> String {
+    let idx = m.index();
+    let (mut w, mut h) = (200.0_f64, 100.0_f64);
+    let mut boxes = String::new();
+    for n in &view.nodes {
+        w = w.max(n.x + n.w + 20.0);
+        h = h.max(n.y + n.h + 20.0);
+        let element = n.element.as_deref().and_then(|id| idx.elements.get(id));
+        let (fill, title, kind) = match (n.kind.as_str(), element) {
+            ("Element", Some(e)) => (
+                crate::svg::colour(e.kind.layer()),
+                e.name.clone(),
+                e.kind.name().to_string(),
+            ),
+            ("Container", _) => ("#ffffff", n.label.clone(), "Group".to_string()),
+            _ => ("#ffffcc", n.label.clone(), "Note".to_string()),
+        };
+        let dash = if n.kind == "Container" {
+            " stroke-dasharray=\"6,3\""
+        } else {
+            ""
+        };
+        boxes.push_str(&format!(
+            "<g data-node=\"{}\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"#555\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text></g>\n",
+            esc(&n.id),
+            n.x,
+            n.y,
+            n.w,
+            n.h,
+            n.x + 5.0,
+            n.y + 12.0,
+            esc(&kind),
+            n.x + 5.0,
+            n.y + 27.0,
+            esc(&crate::svg::short(&title, ((n.w / 7.0) as usize).max(4)))
+        ));
+    }
+    let mut lines = String::new();
+    let node = |id: &str| view.nodes.iter().find(|n| n.id == id);
+    for c in &view.connections {
+        let (Some(a), Some(b)) = (node(&c.source), node(&c.target)) else {
+            continue;
+        };
+        let rel = c
+            .relationship
+            .as_deref()
+            .and_then(|id| idx.relationships.get(id));
+        let centre = |n: &Node| (n.x + n.w / 2.0, n.y + n.h / 2.0);
+        let first = c.bendpoints.first().copied().unwrap_or(centre(b));
+        let last = c.bendpoints.last().copied().unwrap_or(centre(a));
+        let start = crate::svg::border_of((a.x, a.y, a.w, a.h), first);
+        let end = crate::svg::border_of((b.x, b.y, b.w, b.h), last);
+        let mut points = vec![start];
+        points.extend(c.bendpoints.iter().copied());
+        points.push(end);
+        lines.push_str(&crate::svg::polyline(rel.copied(), &points));
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<defs>{}</defs>\n<title>{}</title>\n{boxes}{lines}</svg>\n",
+        crate::svg::MARKERS,
+        esc(&view.name)
+    )
+}
