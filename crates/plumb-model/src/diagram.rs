@@ -160,6 +160,16 @@ pub fn find<'v>(views: &'v [View], which: &str) -> Option<&'v View> {
 
 /// Draws a view of `m` as SVG.
 pub fn render(m: &Model, view: &View) -> String {
+    render_flagged(m, view, &std::collections::HashSet::new())
+}
+
+/// Draws a view with the concepts in `flagged` (those with error-level findings, say) marked:
+/// elements with a red border and a `!` badge in the corner, relationships drawn red.
+pub fn render_flagged(
+    m: &Model,
+    view: &View,
+    flagged: &std::collections::HashSet<String>,
+) -> String {
     let idx = m.index();
     let (mut w, mut h) = (200.0_f64, 100.0_f64);
     let mut boxes = String::new();
@@ -181,8 +191,23 @@ pub fn render(m: &Model, view: &View) -> String {
         } else {
             ""
         };
+        let marked = n.element.as_ref().is_some_and(|e| flagged.contains(e));
+        let (stroke, badge) = if marked {
+            (
+                "#d00000\" stroke-width=\"3",
+                format!(
+                    "<circle cx=\"{:.0}\" cy=\"{:.0}\" r=\"8\" fill=\"#d00000\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">!</text>",
+                    n.x + n.w - 2.0,
+                    n.y + 2.0,
+                    n.x + n.w - 2.0,
+                    n.y + 6.0
+                ),
+            )
+        } else {
+            ("#555", String::new())
+        };
         boxes.push_str(&format!(
-            "<g data-node=\"{}\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"#555\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text></g>\n",
+                        "<g data-node=\"{}\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
             esc(&n.id),
             n.x,
             n.y,
@@ -214,7 +239,18 @@ pub fn render(m: &Model, view: &View) -> String {
         let mut points = vec![start];
         points.extend(c.bendpoints.iter().copied());
         points.push(end);
-        lines.push_str(&crate::svg::polyline(rel.copied(), &points));
+        let line = crate::svg::polyline(rel.copied(), &points);
+        // A relationship with a finding of its own (a type ArchiMate does not allow there)
+        // is marked like an element.
+        if rel.is_some_and(|r| flagged.contains(&r.id)) {
+            lines.push_str(&line.replacen(
+                "stroke=\"#333\" stroke-width=\"1.2\"",
+                "stroke=\"#d00000\" stroke-width=\"3\"",
+                1,
+            ));
+        } else {
+            lines.push_str(&line);
+        }
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<defs>{}</defs>\n<title>{}</title>\n{boxes}{lines}</svg>\n",

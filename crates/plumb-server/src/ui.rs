@@ -798,6 +798,7 @@ fn architecture_context(
     s: &AppState,
     scope: &Scope,
     focus: Option<String>,
+    view: Option<String>,
 ) -> Result<Value, String> {
     let (i, model) = recorded_model(s, scope)?;
     let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
@@ -807,7 +808,20 @@ fn architecture_context(
         .filter(|f| f.level == plumb_model::check::Level::Error)
         .flat_map(|f| f.elements.clone())
         .collect();
-    let svg = plumb_model::svg::render(&model, focus.as_deref(), &flagged);
+    // The model's own views (exchange-format models), one drawn instead of the generated
+    // layout when asked for, with the error findings marked on it.
+    let views = plumb_model::diagram::views(&model).unwrap_or_default();
+    let drawn = view
+        .as_deref()
+        .and_then(|v| plumb_model::diagram::find(&views, v));
+    let svg = match drawn {
+        Some(v) => plumb_model::diagram::render_flagged(&model, v, &flagged),
+        None => plumb_model::svg::render(&model, focus.as_deref(), &flagged),
+    };
+    let view_list: Vec<Value> = views
+        .iter()
+        .map(|v| json!({"id": v.id, "name": v.name}))
+        .collect();
     let concentration: Vec<Value> = report
         .concentration
         .iter()
@@ -818,8 +832,10 @@ fn architecture_context(
         "name": model.name,
         "digest": report.model_digest,
         "functions": report.functions,
-        "focus": focus,
+                "focus": focus,
         "svg": svg,
+        "views": view_list,
+        "view": drawn.map(|v| v.id.clone()),
         "findings": report.findings,
         "concentration": concentration,
     }))
@@ -836,8 +852,9 @@ async fn architecture(
         return need_login();
     };
     let focus = q.get("function").cloned().filter(|f| !f.is_empty());
+    let view = q.get("view").cloned().filter(|v| !v.is_empty());
     let scope = Scope::of(&sess.token);
-    let ctx = blocking(move || architecture_context(&s, &scope, focus))
+    let ctx = blocking(move || architecture_context(&s, &scope, focus, view))
         .await
         .unwrap_or_else(|e| json!({ "error": e }));
     render(

@@ -575,3 +575,71 @@ fn the_resilience_page_judges_by_the_servers_own_model() {
     .text();
     assert!(page.contains("no model check recorded yet"), "{page}");
 }
+
+/// A recorded exchange-format model's own views are listed on the Architecture page and one
+/// is drawn as the architect drew it, its relationship with an error-level finding (a type
+/// ArchiMate does not allow there) marked; every model value is escaped in the drawing.
+#[test]
+fn the_architecture_page_draws_the_models_own_views() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let model = r#"<?xml version="1.0" encoding="UTF-8"?>
+<model xmlns="http://www.opengroup.org/xsd/archimate/3.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" identifier="id-m">
+  <name xml:lang="en">Drawn &lt;bank&gt;</name>
+  <elements>
+    <element identifier="id-n" xsi:type="Node"><name xml:lang="en">Mainframe &lt;script&gt;</name></element>
+    <element identifier="id-b" xsi:type="BusinessActor"><name xml:lang="en">Bank</name></element>
+  </elements>
+  <relationships>
+    <relationship identifier="id-r" source="id-n" target="id-b" xsi:type="Realization"/>
+  </relationships>
+  <views>
+    <diagrams>
+      <view identifier="id-v" xsi:type="Diagram">
+        <name xml:lang="en">Hand drawn</name>
+        <node identifier="id-vn" elementRef="id-n" xsi:type="Element" x="20" y="200" w="140" h="60"/>
+        <node identifier="id-vb" elementRef="id-b" xsi:type="Element" x="20" y="20" w="140" h="60"/>
+        <connection identifier="id-vc" relationshipRef="id-r" xsi:type="Relationship" source="id-vn" target="id-vb"/>
+      </view>
+    </diagrams>
+  </views>
+</model>
+"#;
+    let r = http(
+        srv.addr,
+        "POST",
+        "/v1/model/check?name=drawn.xml&record=true",
+        &[
+            ("Authorization", &format!("Bearer {admin}")),
+            ("Content-Type", "application/xml"),
+        ],
+        model.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (auditor, _) = srv.token(Role::Auditor, &[]);
+    let (session, _) = login(&srv, &auditor);
+    let c = [("Cookie", session.as_str())];
+    let page = http(srv.addr, "GET", "/ui/architecture", &c, b"").text();
+    assert!(
+        page.contains("<option value=\"id-v\">Hand drawn</option>"),
+        "{page}"
+    );
+    let drawn = http(srv.addr, "GET", "/ui/architecture?view=id-v", &c, b"").text();
+    assert!(drawn.contains("<g data-node=\"id-vn\">"), "{drawn}");
+    assert!(drawn.contains("data-kind=\"Realization\""), "{drawn}");
+    assert!(drawn.contains("url(#m-hollow)"), "{drawn}");
+    // The realization is not allowed from a Node to a BusinessActor: an error finding, marked.
+    assert!(
+        drawn.contains("stroke=\"#d00000\" stroke-width=\"3\" stroke-dasharray=\"3,3\""),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Mainframe &lt;script&gt;") && !drawn.contains("<script>"));
+    assert!(drawn.contains(" selected>Hand drawn</option>"));
+    // An unknown view falls back to the generated layout.
+    let other = http(srv.addr, "GET", "/ui/architecture?view=nope", &c, b"").text();
+    assert!(
+        !other.contains("data-node=") && other.contains("<svg"),
+        "{other}"
+    );
+    srv.stop();
+}
