@@ -385,7 +385,17 @@ fn own_view(
     let Some(out) = out else {
         return Err(Failure::usage("give --out FILE"));
     };
-    write(out, plumb_model::diagram::render(m, v).as_bytes())?;
+    // The error findings marked on the view, as on the generated one.
+    let flagged: HashSet<String> = check(m, Options::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.level == Level::Error)
+        .flat_map(|f| f.elements)
+        .collect();
+    write(
+        out,
+        plumb_model::diagram::render_flagged(m, v, &flagged).as_bytes(),
+    )?;
     emit(
         format,
         || format!("wrote {} (view {:?})\n", out.display(), v.name),

@@ -41,7 +41,7 @@ pub(crate) fn short(s: &str, n: usize) -> String {
 }
 
 /// Renders the model (or the slice under `focus`: the element and everything it depends on).
-/// Elements listed in `flagged` get a red border.
+/// Elements listed in `flagged` get a red border, relationships listed there are drawn red.
 pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> String {
     let keep: Option<HashSet<&str>> = focus.map(|f| {
         let mut s = deps(m).closure(f, None);
@@ -110,7 +110,17 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         if a == b {
             continue;
         }
-        lines.push_str(&edge(r, *a, *b));
+        let line = edge(r, *a, *b);
+        // A relationship with a finding of its own is marked like an element.
+        if flagged.contains(&r.id) {
+            lines.push_str(&line.replacen(
+                "stroke=\"#333\" stroke-width=\"1.2\"",
+                "stroke=\"#d00000\" stroke-width=\"3\"",
+                1,
+            ));
+        } else {
+            lines.push_str(&line);
+        }
     }
     let height = y + 20.0;
     let title = match focus {

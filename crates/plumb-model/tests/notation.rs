@@ -191,6 +191,16 @@ fn every_relationship_is_drawn_with_its_notation_between_the_borders() {
             "{what}"
         );
     }
+    // A relationship with a finding of its own is drawn red.
+    let svg = plumb_model::svg::render(
+        &model(RelType::Serving, None, None),
+        None,
+        &HashSet::from(["r".to_string()]),
+    );
+    assert!(
+        svg.contains("stroke=\"#d00000\" stroke-width=\"3\" marker-end=\"url(#m-open)\""),
+        "{svg}"
+    );
     // An influence shows its strength.
     let svg = plumb_model::svg::render(
         &model(RelType::Influence, None, None),
