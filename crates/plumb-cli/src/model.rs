@@ -290,12 +290,7 @@ pub fn run(
                     model.display()
                 )));
             }
-            let flagged: HashSet<String> = check(&m, Options::default())
-                .findings
-                .into_iter()
-                .filter(|f| f.level == Level::Error)
-                .flat_map(|f| f.elements)
-                .collect();
+            let flagged = error_concepts(&m);
             write(
                 out,
                 plumb_model::svg::render(&m, function.as_deref(), &flagged).as_bytes(),
@@ -338,6 +333,16 @@ pub fn run(
             )
         }
     }
+}
+
+/// The elements and relationships with error-level findings, marked on drawn views.
+fn error_concepts(m: &plumb_model::Model) -> HashSet<String> {
+    check(m, Options::default())
+        .findings
+        .into_iter()
+        .filter(|f| f.level == Level::Error)
+        .flat_map(|f| f.elements)
+        .collect()
 }
 
 /// `plumb model view --list` and `--view`: the model's own views.
@@ -386,12 +391,7 @@ fn own_view(
         return Err(Failure::usage("give --out FILE"));
     };
     // The error findings marked on the view, as on the generated one.
-    let flagged: HashSet<String> = check(m, Options::default())
-        .findings
-        .into_iter()
-        .filter(|f| f.level == Level::Error)
-        .flat_map(|f| f.elements)
-        .collect();
+    let flagged = error_concepts(m);
     write(
         out,
         plumb_model::diagram::render_flagged(m, v, &flagged).as_bytes(),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, first_line};
 use crate::keys::PublicKey;
 use crate::witness::{cosigned_by, parse_vkey, request, vkey};
 
@@ -221,14 +221,6 @@ pub(crate) trait CosignLog {
     fn proof(&mut self, old: u64, new: u64) -> Result<Vec<crate::hash::Hash>>;
     /// Keeps a verified cosignature line.
     fn store(&mut self, size: u64, witness: &str, line: &str, now: DateTime<Utc>) -> Result<()>;
-}
-
-fn first_line(s: &str) -> &str {
-    let line = s.lines().next().unwrap_or("").trim();
-    match line.char_indices().nth(200) {
-        Some((i, _)) => &line[..i],
-        None => line,
-    }
 }
 
 /// The witness's cosignature line in a reply, verified against the checkpoint: a reply may

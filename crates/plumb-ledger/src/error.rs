@@ -89,3 +89,13 @@ impl From<postgres::Error> for Error {
 
 /// Result with the ledger's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The first line of an answer from another service, trimmed and cut to 200 characters: what
+/// goes into an error message of ours, never a whole (possibly hostile) body.
+pub(crate) fn first_line(s: &str) -> &str {
+    let line = s.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(200) {
+        Some((i, _)) => &line[..i],
+        None => line,
+    }
+}

@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, first_line};
 use crate::hash::{Hash, hex};
 
 /// How long a signed request stays valid.
@@ -228,24 +228,41 @@ impl S3Blobs {
         Ok(s)
     }
 
-    /// A bucket-level configuration document (`?versioning`, `?object-lock`).
-    fn bucket_config(&self, what: &'static str) -> Result<(u16, String)> {
+    /// A bucket-level GET with these query parameters (`?versioning`, `?object-lock`,
+    /// `?versions&prefix=`): the status and at most `limit` bytes of the answer.
+    fn bucket_get(&self, query: &[(&'static str, &str)], limit: u64) -> Result<(u16, String)> {
         let mut action = self.bucket.get_object(Some(&self.credentials), "");
-        action.query_mut().insert(what, "");
+        for (k, v) in query {
+            action.query_mut().insert(*k, v.to_string());
+        }
         let url = action.sign(SIGNED_FOR);
-        let mut r = self
-            .agent
-            .get(url.as_str())
-            .call()
-            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let mut r = self.call(self.agent.get(url.as_str()).call())?;
         let status = r.status().as_u16();
         let body = r
             .body_mut()
             .with_config()
-            .limit(MAX_CONFIG_ANSWER)
+            .limit(limit)
             .read_to_string()
-            .map_err(|e| s3_error(format!("reading ?{what}: {e}")))?;
+            .map_err(|e| {
+                s3_error(format!(
+                    "reading the answer to ?{}: {e}",
+                    query.first().map_or("", |q| q.0)
+                ))
+            })?;
         Ok((status, body))
+    }
+
+    /// A request's answer, or the error that says the service could not be reached.
+    fn call(
+        &self,
+        r: std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        r.map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))
+    }
+
+    /// A bucket-level configuration document (`?versioning`, `?object-lock`).
+    fn bucket_config(&self, what: &'static str) -> Result<(u16, String)> {
+        self.bucket_get(&[(what, "")], MAX_CONFIG_ANSWER)
     }
 
     fn check_bucket(&self) -> Result<()> {
@@ -292,11 +309,7 @@ impl S3Blobs {
             .bucket
             .head_object(Some(&self.credentials), &key)
             .sign(SIGNED_FOR);
-        let r = self
-            .agent
-            .head(url.as_str())
-            .call()
-            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let r = self.call(self.agent.head(url.as_str()).call())?;
         match r.status().as_u16() {
             200 => Ok(r
                 .headers()
@@ -337,9 +350,7 @@ impl S3Blobs {
         for (k, v) in &headers {
             req = req.header(*k, v);
         }
-        let mut r = req
-            .send(ureq::SendBody::from_reader(&mut body.take(size)))
-            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let mut r = self.call(req.send(ureq::SendBody::from_reader(&mut body.take(size))))?;
         let status = r.status().as_u16();
         if status != 200 {
             let body = r
@@ -392,11 +403,7 @@ impl S3Blobs {
             action.query_mut().insert("versionId", v.to_string());
         }
         let url = action.sign(SIGNED_FOR);
-        let mut r = self
-            .agent
-            .get(url.as_str())
-            .call()
-            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
+        let mut r = self.call(self.agent.get(url.as_str()).call())?;
         match r.status().as_u16() {
             200 => {}
             404 => return Ok(None),
@@ -413,22 +420,7 @@ impl S3Blobs {
 
     /// The version ids of `key`, as the bucket lists them (newest first).
     fn versions(&self, key: &str) -> Result<Vec<String>> {
-        let mut action = self.bucket.get_object(Some(&self.credentials), "");
-        action.query_mut().insert("versions", "");
-        action.query_mut().insert("prefix", key.to_string());
-        let url = action.sign(SIGNED_FOR);
-        let mut r = self
-            .agent
-            .get(url.as_str())
-            .call()
-            .map_err(|e| s3_error(format!("{} unreachable: {e}", self.describe)))?;
-        let status = r.status().as_u16();
-        let body = r
-            .body_mut()
-            .with_config()
-            .limit(MAX_LISTING)
-            .read_to_string()
-            .map_err(|e| s3_error(format!("listing the versions of {key}: {e}")))?;
+        let (status, body) = self.bucket_get(&[("versions", ""), ("prefix", key)], MAX_LISTING)?;
         if status != 200 {
             return Err(s3_error(format!(
                 "listing the versions of {key}: HTTP {status}: {}",
@@ -468,14 +460,6 @@ fn version_ids(xml: &str, key: &str) -> Vec<String> {
 /// XML without whitespace between tags, for simple checks of small configuration documents.
 fn compact(xml: &str) -> String {
     xml.split_whitespace().collect()
-}
-
-fn first_line(s: &str) -> &str {
-    let line = s.lines().next().unwrap_or("").trim();
-    match line.char_indices().nth(200) {
-        Some((i, _)) => &line[..i],
-        None => line,
-    }
 }
 
 #[cfg(test)]
