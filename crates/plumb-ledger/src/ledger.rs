@@ -483,7 +483,7 @@ impl Ledger {
     pub fn checkpoint(&mut self, now: DateTime<Utc>) -> Result<(StoredCheckpoint, bool)> {
         let size = self.backend.size()?;
         let previous = self.latest_checkpoint()?;
-                if let Some((stored, cp)) = &previous {
+        if let Some((stored, cp)) = &previous {
             if cp.size == size {
                 if self.witnesses.is_none() {
                     return Ok((stored.clone(), false));
