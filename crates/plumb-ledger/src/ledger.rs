@@ -527,7 +527,20 @@ impl Ledger {
             note,
             time: format_time(now),
         };
-        self.backend.add_checkpoint(&stored)?;
+        if let Err(e) = self.backend.add_checkpoint(&stored) {
+            // Another writer of the same store (a second process or server) may have signed
+            // this very size between our read and our insert. Signatures are deterministic, so
+            // its note is byte for byte ours: that is the checkpoint, not a failure.
+            return match self.backend.checkpoints()?.pop() {
+                Some(theirs) if theirs.size == size && theirs.note == stored.note => {
+                    let (published, _) = self.latest_checkpoint()?.ok_or_else(|| {
+                        Error::Integrity("the latest checkpoint disappeared".into())
+                    })?;
+                    Ok((published, false))
+                }
+                _ => Err(e),
+            };
+        }
         if self.witnesses.is_some() {
             self.collect_cosignatures(now)?;
             if let Some((cosigned, _)) = self.latest_checkpoint()? {

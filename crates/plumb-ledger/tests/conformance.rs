@@ -35,7 +35,48 @@ on_both_backends!(
     checkpoint_is_not_signed_over_a_rewritten_log,
     bad_input_is_rejected_and_nothing_is_written,
     verify_is_clean_while_the_log_grows,
+    writers_racing_to_checkpoint_the_same_size_all_succeed,
 );
+
+/// Two servers (or a server and `plumb append`) on one store both sign a checkpoint for the
+/// size they just reached. Found in CI: the second insert hit the primary key and the command
+/// failed although the checkpoint it wanted existed. Deterministic signatures make both notes
+/// identical, so every writer must succeed and one checkpoint per size is stored.
+fn writers_racing_to_checkpoint_the_same_size_all_succeed(kind: Kind) {
+    let mut s = store(kind);
+    let dir = s.store_dir();
+    for round in 0..15u32 {
+        // Appended without a checkpoint (`record` would sign one itself).
+        let l = &mut s.ledger;
+        let st = Statement::new(vec![commit(round)], TEST, serde_json::json!({"n": round}));
+        let env = serde_json::to_vec(&l.sign_statement(&st).unwrap()).unwrap();
+        let entry = l.prepare(&env, Annotations::default(), now()).unwrap();
+        let size = l.append(&[entry]).unwrap() + 1;
+        let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let (dir, start) = (dir.clone(), start.clone());
+                std::thread::spawn(move || {
+                    let mut l = plumb_ledger::Ledger::open(&dir).unwrap();
+                    start.wait();
+                    l.checkpoint(now()).map(|(cp, _)| cp.size)
+                })
+            })
+            .collect();
+        for w in writers {
+            assert_eq!(w.join().unwrap().unwrap(), size, "round {round}");
+        }
+    }
+    let sizes: Vec<u64> = s
+        .ledger
+        .checkpoints()
+        .unwrap()
+        .iter()
+        .map(|c| c.size)
+        .collect();
+    assert_eq!(sizes, (1..=15).collect::<Vec<u64>>());
+    assert_clean(&mut s);
+}
 
 /// A running server appends while an operator verifies: the verification checks the entries
 /// it read and is never confused by rows written meanwhile (found by an attack test, where a
