@@ -35,6 +35,53 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| fail(e.to_string()))
 }
 
+/// An infrastructure directory's inputs: its `.tf` files as one Terraform configuration (as
+/// Terraform reads a module), and each `.yaml`/`.yml`/`.json` file on its own. Not recursive:
+/// a module's directory is an input of its own.
+type NamedInput = (String, Vec<u8>, Vec<PathBuf>);
+fn infra_directory(dir: &Path) -> Result<Vec<NamedInput>, Failure> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file())
+        .collect();
+    files.sort();
+    let ext = |f: &PathBuf| {
+        f.extension()
+            .and_then(|x| x.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (tf, other): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .filter(|f| matches!(ext(f).as_str(), "tf" | "yaml" | "yml" | "json"))
+        .partition(|f| ext(f) == "tf");
+    let mut out = Vec::new();
+    if !tf.is_empty() {
+        let mut texts = Vec::new();
+        for f in &tf {
+            let text = String::from_utf8(read(f)?)
+                .map_err(|_| Failure::usage(format!("{}: not UTF-8", f.display())))?;
+            texts.push((f.display().to_string(), text));
+        }
+        let name = dir.display().to_string();
+        let joined =
+            plumb_ingest::infra::hcl::bundle(&texts).map_err(|e| Failure::usage(e.to_string()))?;
+        out.push((name, joined.into_bytes(), tf));
+    }
+    for f in other {
+        out.push((f.display().to_string(), read(&f)?, vec![f.clone()]));
+    }
+    if out.is_empty() {
+        return Err(Failure::usage(format!(
+            "{}: no .tf, .yaml, .yml or .json files in this directory",
+            dir.display()
+        ))
+        .hint("--infra takes a plan's JSON, manifests, a .tf file or a directory holding them"));
+    }
+    Ok(out)
+}
+
 fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>, bool), Failure> {
     let mut config = match &a.config {
         Some(p) => GateConfig::load(p).map_err(|e| Failure::usage(e.to_string()))?,
@@ -123,6 +170,13 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
         ));
     }
     for (kind, p) in files {
+        if kind == Kind::Infra && p.is_dir() {
+            for (name, bytes, parts) in infra_directory(&p)? {
+                inputs.push((kind, name, bytes));
+                attach.extend(parts);
+            }
+            continue;
+        }
         inputs.push((kind, p.display().to_string(), read(&p)?));
         attach.push(p);
     }

@@ -359,6 +359,77 @@ fn infrastructure_plans_are_judged_and_their_facts_printed() {
     assert_eq!(b["region"], "eu-central-1");
     assert_eq!(input["criticality"], "critical");
     assert_eq!(input["now"], NOW);
+    // The configuration behind that plan, judged as a directory before any plan exists: the
+    // same facts for the bucket; moving it out of the allowed regions is denied.
+    let o = plumb(&[
+        "gate",
+        "facts",
+        "--config",
+        cfg,
+        "--infra",
+        "examples/infra/terraform",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let from_config: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c = from_config["infra"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "aws_s3_bucket.statements")
+        .unwrap()
+        .clone();
+    for k in [
+        "encrypted_at_rest",
+        "region",
+        "versioning",
+        "classification",
+        "system",
+    ] {
+        assert_eq!(c[k], b[k], "{k}: {c:#} vs {b:#}");
+    }
+    assert_eq!(c["format"], "terraform-config");
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        "examples/infra/terraform",
+    ]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let moved = tempfile::tempdir().unwrap();
+    for f in ["main.tf", "variables.tf"] {
+        let t = std::fs::read_to_string(root().join("examples/infra/terraform").join(f)).unwrap();
+        std::fs::write(
+            moved.path().join(f),
+            t.replace("\"eu-central-1\"", "\"us-east-1\""),
+        )
+        .unwrap();
+    }
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        moved.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("DORA-INFRA-005"), "{}", stdout(&o));
+    // A configuration that does not parse names its file and line.
+    std::fs::write(
+        moved.path().join("broken.tf"),
+        "resource \"aws_s3_bucket\" \"x\" {\n  acl = \n",
+    )
+    .unwrap();
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        moved.path().to_str().unwrap(),
+    ]);
+    let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{all}");
+    assert!(all.contains("broken.tf") && all.contains("line 2"), "{all}");
     // A binary plan is refused with what to run instead.
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("plan.out");

@@ -1,8 +1,11 @@
 //! `plumb scaffold` through the real binary: generate the demo bank's services, check drift,
 //! regenerate after a model change without losing edits, refuse bad input.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -470,4 +473,221 @@ fn the_generated_deployment_step_writes_the_documented_record() {
     }
     let deployed = plumb_incident::store::deployments(&mut l).unwrap();
     assert!(deployed.iter().all(|x| x.production), "{deployed:?}");
+}
+
+// The infrastructure generated from the model's technology layer: Kubernetes manifests and a
+// Terraform skeleton that pass the gate's infrastructure baseline by construction, network
+// policies allowing exactly the model's Serving relationships, and model changes that change
+// exactly the files depending on them.
+
+fn generate(model: &str, repo: &Path) {
+    let o = plumb(&["scaffold", "--model", model, "--out", s(repo)]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
+
+/// `plumb gate` over the repository's infrastructure with its generated configuration.
+fn infra_gate(repo: &Path) -> (Option<i32>, serde_json::Value, String) {
+    let o = plumb(&[
+        "gate",
+        "--config",
+        s(&repo.join("infrastructure/plumb-gate.yaml")),
+        "--format",
+        "json",
+    ]);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o.status.code(), v, out(&o))
+}
+
+fn rule_ids(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn generated_infrastructure_passes_the_gate_and_a_regression_is_denied() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    generate(BANK, &repo);
+    for f in [
+        "infrastructure/kubernetes/namespace.yaml",
+        "infrastructure/kubernetes/kustomization.yaml",
+        "infrastructure/kubernetes/payments.yaml",
+        "infrastructure/terraform/main.tf",
+        "infrastructure/terraform/variables.tf",
+        "infrastructure/terraform/payments.tf",
+        "ci/infra-gate.sh",
+    ] {
+        assert!(repo.join(f).is_file(), "{f}");
+    }
+    let (code, v, text) = infra_gate(&repo);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(v["result"], "pass", "{text}");
+    assert!(rule_ids(&v, "warnings").is_empty(), "no warnings: {text}");
+
+    // What the gate judged: every service's database and deployment, by its own system.
+    let o = plumb(&[
+        "gate",
+        "facts",
+        "--config",
+        s(&repo.join("infrastructure/plumb-gate.yaml")),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let facts: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let resources = facts["infra"]["resources"].as_array().unwrap();
+    for svc in ["payments", "onboarding", "identity"] {
+        let db = resources
+            .iter()
+            .find(|r| r["address"] == format!("aws_db_instance.{svc}"))
+            .unwrap_or_else(|| panic!("no database for {svc}: {resources:#?}"));
+        assert_eq!(db["format"], "terraform-config");
+        assert_eq!(db["encrypted_at_rest"], true);
+        assert_eq!(db["public"], false);
+        assert_eq!(db["backups"], true);
+        assert_eq!(db["system"], svc);
+        assert_eq!(db["region"], "eu-west-1", "from the model's plumb:region");
+        let w = facts["infra"]["workloads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == svc)
+            .unwrap();
+        let c = &w["containers"][0];
+        assert_eq!(
+            (&c["digest"], &c["runs_as_root"], &c["limits"], &c["probes"]),
+            (
+                &Value::Bool(true),
+                &Value::Bool(false),
+                &Value::Bool(true),
+                &Value::Bool(true)
+            ),
+            "{w:#?}"
+        );
+    }
+    // Personal data (onboarding's customer records) is classified accordingly.
+    let onb = resources
+        .iter()
+        .find(|r| r["address"] == "aws_db_instance.onboarding")
+        .unwrap();
+    assert_eq!(onb["classification"], "confidential", "{onb:#?}");
+
+    // The same gate denies what a hand edit breaks: an image by tag for a critical service,
+    // and an unencrypted database.
+    let k8s = repo.join("infrastructure/kubernetes/payments.yaml");
+    let text = std::fs::read_to_string(&k8s).unwrap();
+    let by_tag = text.replace(
+        "@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ":1.0",
+    );
+    assert_ne!(text, by_tag);
+    std::fs::write(&k8s, by_tag).unwrap();
+    let tf = repo.join("infrastructure/terraform/identity.tf");
+    let t = std::fs::read_to_string(&tf).unwrap();
+    std::fs::write(
+        &tf,
+        t.replace(
+            "storage_encrypted     = true",
+            "storage_encrypted     = false",
+        ),
+    )
+    .unwrap();
+    let (code, v, text) = infra_gate(&repo);
+    assert_eq!(code, Some(1), "{text}");
+    let denied = rule_ids(&v, "violations");
+    assert!(denied.contains(&"DORA-K8S-003".to_string()), "{text}");
+    assert!(denied.contains(&"DORA-INFRA-001".to_string()), "{text}");
+}
+
+/// The network policy's peers, by direction: the `app.kubernetes.io/name` of pod selectors.
+fn peers(doc: &Value, direction: &str) -> BTreeSet<String> {
+    let side = if direction == "ingress" { "from" } else { "to" };
+    doc["spec"][direction]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|rule| rule[side].as_array().cloned().unwrap_or_default())
+        .filter_map(|peer| {
+            peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+fn policy(repo: &Path, svc: &str) -> Value {
+    let text = std::fs::read_to_string(repo.join(format!("infrastructure/kubernetes/{svc}.yaml")))
+        .unwrap();
+    yaml_serde::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .find(|v: &Value| v["kind"] == "NetworkPolicy")
+        .unwrap()
+}
+
+fn names(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+#[test]
+fn network_policies_allow_exactly_the_serving_relationships() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    generate(BANK, &repo);
+    // identity serves payments and onboarding; payments is also served by the core ledger,
+    // which is not generated here (so nothing is allowed to it) and by a provider's service.
+    let identity = policy(&repo, "identity");
+    assert_eq!(
+        peers(&identity, "ingress"),
+        names(&["onboarding", "payments"])
+    );
+    assert_eq!(peers(&identity, "egress"), names(&[]));
+    let payments = policy(&repo, "payments");
+    assert_eq!(peers(&payments, "ingress"), names(&[]));
+    assert_eq!(peers(&payments, "egress"), names(&["identity"]));
+    let onboarding = policy(&repo, "onboarding");
+    assert_eq!(peers(&onboarding, "egress"), names(&["identity"]));
+
+    // The architect removes "identity serves onboarding": exactly the two policies change
+    // among the manifests, and onboarding may no longer reach identity.
+    let model = d.path().join("bank.yaml");
+    let yaml = std::fs::read_to_string(root().join(BANK)).unwrap();
+    let line =
+        "  - {id: rel-id-onb, type: Serving, source: app-identity, target: app-onboarding}\n";
+    assert!(yaml.contains(line));
+    std::fs::write(&model, yaml.replace(line, "")).unwrap();
+    let o = plumb(&[
+        "--format",
+        "json",
+        "scaffold",
+        "--model",
+        s(&model),
+        "--out",
+        s(&repo),
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let changed: BTreeSet<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .filter(|p| p.starts_with("infrastructure/"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        changed,
+        names(&[
+            "infrastructure/kubernetes/identity.yaml",
+            "infrastructure/kubernetes/onboarding.yaml"
+        ])
+    );
+    generate(s(&model), &repo);
+    assert_eq!(peers(&policy(&repo, "onboarding"), "egress"), names(&[]));
+    assert_eq!(
+        peers(&policy(&repo, "identity"), "ingress"),
+        names(&["payments"])
+    );
 }

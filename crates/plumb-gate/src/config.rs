@@ -167,7 +167,8 @@ pub struct Inputs {
     /// CODEOWNERS.
     #[serde(default)]
     pub codeowners: Option<PathBuf>,
-    /// Terraform/OpenTofu plan JSON and Kubernetes manifests.
+    /// Terraform/OpenTofu plan JSON or configuration and Kubernetes manifests (a directory
+    /// stands for its `.tf` files, read as one configuration, and its `.yaml`/`.yml` files).
     #[serde(default)]
     pub infra: Vec<PathBuf>,
 }

@@ -25,7 +25,8 @@ pub fn is_raw(p: &PolicySource) -> bool {
     })
 }
 
-/// The raw documents of one infrastructure input: its JSON, or each YAML document. Inputs the
+/// The raw documents of one infrastructure input: its JSON, a Terraform configuration as JSON
+/// (blocks as objects keyed by their labels), or each YAML document. Inputs the
 /// readers refused never get here (the facts are built first).
 fn documents(bytes: &[u8]) -> Vec<Value> {
     let Ok(text) = std::str::from_utf8(bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes))
@@ -36,6 +37,11 @@ fn documents(bytes: &[u8]) -> Vec<Value> {
         return serde_json::from_str(text)
             .map(|v| vec![v])
             .unwrap_or_default();
+    }
+    if plumb_ingest::infra::hcl::looks_like(text) {
+        return plumb_ingest::infra::hcl::raw_document(text)
+            .into_iter()
+            .collect();
     }
     yaml_serde::Deserializer::from_str(text)
         .filter_map(|de| Value::deserialize(de).ok())

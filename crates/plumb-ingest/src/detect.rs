@@ -29,7 +29,8 @@ pub enum Kind {
     Approvals,
     /// CODEOWNERS file.
     Codeowners,
-    /// Infrastructure: Terraform/OpenTofu plan JSON, Kubernetes manifests.
+    /// Infrastructure: Terraform/OpenTofu plan JSON or configuration (HCL), Kubernetes
+    /// manifests.
     Infra,
 }
 
@@ -83,7 +84,7 @@ impl Kind {
             Kind::Approvals => "approvals JSON",
             Kind::Codeowners => "a CODEOWNERS file",
             Kind::Infra => {
-                "Terraform/OpenTofu plan JSON (terraform show -json) or Kubernetes manifests"
+                "Terraform/OpenTofu plan JSON (terraform show -json), Terraform configuration (.tf) or Kubernetes manifests"
             }
         }
     }
@@ -189,7 +190,7 @@ pub fn ingest(inputs: &[(Kind, String, Vec<u8>)]) -> Result<Facts> {
     Ok(facts)
 }
 
-/// An infrastructure input, by content: a plan's JSON, else manifests.
+/// An infrastructure input, by content: a plan's JSON, a configuration, else manifests.
 fn read_infra(file: &str, bytes: &[u8], facts: &mut Facts) -> Result<&'static str> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Err(IngestError::new(
@@ -206,6 +207,10 @@ fn read_infra(file: &str, bytes: &[u8], facts: &mut Facts) -> Result<&'static st
             crate::infra::terraform::read(file, &v, infra)?;
             return Ok("terraform-plan");
         }
+    }
+    if crate::infra::hcl::looks_like(text) {
+        crate::infra::hcl::read(file, text, infra)?;
+        return Ok(crate::infra::hcl::FORMAT);
     }
     if !crate::infra::kubernetes::looks_like(text) && !text.trim_start().starts_with('{') {
         return Err(IngestError::new(

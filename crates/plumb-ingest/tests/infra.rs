@@ -315,3 +315,137 @@ fn alias_bombs_are_refused() {
     assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
     assert!(r.is_err(), "expanded instead of refused");
 }
+
+/// A Terraform configuration (`.tf`, HCL) is read as the plan that would create it: the same
+/// facts for the same resources, variables' defaults, locals and `merge` resolved, companions
+/// linked by their references, the provider's region (an alias's where the resource names it).
+#[test]
+fn terraform_configurations_are_read_as_the_plan_that_creates_them() {
+    let tf = br#"
+# the payments database and its evidence bucket
+variable "environment" { default = "production" }
+variable "kms_key" {}   # no default: unknown until apply
+locals {
+  common = merge(local.base, { "plumb:environment" = var.environment })
+  base   = { "plumb:system" = "payments", "plumb:owner" = "@smallbank/payments" }
+}
+provider "aws" { region = "eu-west-1" }
+provider "aws" {
+  alias  = "dr"
+  region = "eu-central-1"
+}
+resource "aws_db_instance" "payments" {
+  engine                  = "postgres"
+  storage_encrypted       = true
+  kms_key_id              = var.kms_key
+  publicly_accessible     = false
+  backup_retention_period = 35
+  deletion_protection     = true
+  tags = merge(local.common, { "plumb:data-classification" = "confidential" })
+}
+resource "aws_s3_bucket" "evidence" {
+  provider = aws.dr
+  bucket   = "smallbank-evidence"
+  tags     = local.common
+}
+resource "aws_s3_bucket_versioning" "evidence" {
+  bucket = aws_s3_bucket.evidence.id
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket_acl" "evidence" {
+  bucket = aws_s3_bucket.evidence.id
+  acl    = "public-read"
+}
+resource "aws_security_group" "db" {
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_ebs_volume" "scratch" {
+  count     = 0
+  encrypted = false
+}
+"#;
+    let i = of(tf).unwrap();
+    let db = res(&i, "aws_db_instance.payments");
+    assert_eq!(db.format, "terraform-config");
+    assert_eq!(db.action, "create");
+    assert_eq!(
+        (db.data_store, db.encrypted_at_rest, db.public, db.backups),
+        (true, Some(true), Some(false), Some(true))
+    );
+    assert_eq!(db.deletion_protection, Some(true));
+    assert_eq!(db.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(db.system.as_deref(), Some("payments"));
+    assert_eq!(db.environment.as_deref(), Some("production"));
+    assert_eq!(db.classification.as_deref(), Some("confidential"));
+    let b = res(&i, "aws_s3_bucket.evidence");
+    assert_eq!(
+        b.region.as_deref(),
+        Some("eu-central-1"),
+        "the alias's region"
+    );
+    assert_eq!(b.versioning, Some(true), "linked by reference");
+    assert_eq!(b.public, Some(true));
+    assert!(b.public_reasons.iter().any(|r| r.contains("public-read")));
+    assert_eq!(b.owner.as_deref(), Some("@smallbank/payments"));
+    let sg = res(&i, "aws_security_group.db");
+    assert_eq!(sg.public, Some(true), "{sg:#?}");
+    assert!(
+        !i.resources.iter().any(|r| r.address.contains("scratch")),
+        "count = 0 creates nothing"
+    );
+
+    // The same bucket as a plan gives the same facts.
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "resource_changes": [{
+            "address": "aws_db_instance.payments", "mode": "managed", "type": "aws_db_instance",
+            "name": "payments", "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["create"], "after": {
+                "engine": "postgres", "storage_encrypted": true, "publicly_accessible": false,
+                "backup_retention_period": 35, "deletion_protection": true,
+                "tags": {"plumb:system": "payments", "plumb:owner": "@smallbank/payments",
+                         "plumb:environment": "production",
+                         "plumb:data-classification": "confidential"}}}
+        }],
+        "configuration": {"provider_config": {"aws": {"name": "aws",
+            "expressions": {"region": {"constant_value": "eu-west-1"}}}}}
+    });
+    let p = of(plan.to_string().as_bytes()).unwrap();
+    let mut from_plan = res(&p, "aws_db_instance.payments").clone();
+    from_plan.format = "terraform-config".into();
+    assert_eq!(&from_plan, db);
+}
+
+#[test]
+fn terraform_configurations_that_do_not_parse_are_refused_with_their_line() {
+    for (tf, words) in [
+        (
+            &b"terraform {\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \n"[..],
+            "line 4",
+        ),
+        (b"resource \"aws_s3_bucket\" \"b\" {", "HCL"),
+        (b"resource \"aws_s3_bucket\" {\n}\n", "type and a name"),
+        (b"provider \"aws\" { region = \"eu\"\n", "HCL"),
+    ] {
+        let e = of(tf).unwrap_err();
+        assert!(e.contains(words), "{:?}: {e}", String::from_utf8_lossy(tf));
+    }
+    // Nesting deep enough to exhaust a recursive parser stops before parsing.
+    let deep = format!(
+        "locals {{\n  x = {}1{}\n}}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    assert!(
+        of(deep.as_bytes())
+            .unwrap_err()
+            .contains("nested more than")
+    );
+    // An empty configuration creates nothing; it is not an error.
+    assert!(of(b"terraform {\n}\n").unwrap().resources.is_empty());
+}

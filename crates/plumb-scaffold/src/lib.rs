@@ -142,8 +142,21 @@ pub fn generate(model: &Model, opts: &Options, catalog: &Catalog) -> Result<Gene
     let used = used_sets(catalog, &services);
     // The canonical form of a large model takes a while to build: once per run.
     let model_digest = model.digest();
+    // The regions the services run in, primary regions first: the infrastructure's region is
+    // the first, its standby (disaster recovery) region the first other one.
+    let mut regions: Vec<&str> = Vec::new();
+    for r in services
+        .iter()
+        .filter_map(|s| s.regions.first())
+        .chain(services.iter().flat_map(|s| s.regions.iter()))
+    {
+        if !regions.contains(&r.as_str()) {
+            regions.push(r);
+        }
+    }
     let repo = json!({
         "name": repo_name,
+        "regions": regions,
         "title": model.name,
         "model": {"id": model.id, "name": model.name, "digest": model_digest, "source": opts.model_source},
     });

@@ -19,6 +19,8 @@ use crate::workflow::{self, Workflow};
 pub const TEMPLATE: &str = "plumb:template";
 /// The team or people owning a component (CODEOWNERS syntax, e.g. `@bank/payments-team`).
 pub const OWNER: &str = "plumb:owner";
+/// Property on technology elements: the cloud region they are in (`eu-west-1`).
+pub const REGION: &str = "plumb:region";
 /// GDPR properties read from data objects for the records of processing.
 pub const GDPR_PURPOSE: &str = "gdpr:purpose";
 /// Categories of data subjects.
@@ -122,6 +124,8 @@ pub struct Dependency {
     pub service: Option<String>,
     /// Operating provider, if any.
     pub provider: Option<String>,
+    /// Its region (`plumb:region`, e.g. `eu-west-1`), for technology.
+    pub region: Option<String>,
 }
 
 /// Everything a template knows about one service.
@@ -166,6 +170,25 @@ pub struct Service {
     pub depends_on: Vec<Dependency>,
     /// Application components that depend on it.
     pub used_by: Vec<Dependency>,
+    /// The application components that serve it directly (Serving relationships to it): the
+    /// services it calls, and the only ones its network policy lets it reach.
+    pub upstreams: Vec<Dependency>,
+    /// The application components it serves directly: the only ones its network policy lets
+    /// in (besides the ingress when it serves people, and the metrics scraper).
+    pub callers: Vec<Dependency>,
+    /// It serves a business-layer element directly (people reach it through the ingress).
+    pub entry_point: bool,
+    /// `rto_hours` in seconds (what recovery tests and timeouts are derived from).
+    pub rto_seconds: Option<u64>,
+    /// `rpo_hours` in seconds.
+    pub rpo_seconds: Option<u64>,
+    /// The classification of its database, from the data it accesses: `restricted` (special
+    /// categories or data marked restricted or secret), `confidential` (personal or
+    /// confidential data), else `internal`. Tagged `plumb:data-classification` on the store.
+    pub data_classification: String,
+    /// The regions of the technology it runs on (`plumb:region`), in model order: the first
+    /// is where it runs, any other is a standby (disaster recovery) region.
+    pub regions: Vec<String>,
     /// Its onboarding workflow, if the model gives one.
     pub onboarding: Option<Workflow>,
 }
@@ -200,6 +223,35 @@ pub const PERSONAL: &[&str] = &[
 
 fn is_personal(sensitivity: &str) -> bool {
     PERSONAL.contains(&sensitivity.trim().to_ascii_lowercase().as_str())
+}
+
+/// Hours as whole seconds (rounded up: an objective is never loosened by rounding).
+fn seconds(v: &Option<String>) -> Option<u64> {
+    let h = v.as_deref()?.trim().parse::<f64>().ok()?;
+    (0.0..1e6).contains(&h).then(|| (h * 3600.0).ceil() as u64)
+}
+
+/// The classification of a store holding `data` (see [`Service::data_classification`]).
+fn classification(data: &[Data]) -> &'static str {
+    let sens = |d: &Data| {
+        d.sensitivity
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    if data.iter().any(|d| {
+        matches!(
+            sens(d).as_str(),
+            "special-category" | "sensitive-personal" | "restricted" | "secret"
+        )
+    }) {
+        "restricted"
+    } else if data.iter().any(|d| d.personal || sens(d) == "confidential") {
+        "confidential"
+    } else {
+        "internal"
+    }
 }
 
 fn hours(v: &Option<String>) -> f64 {
@@ -387,6 +439,32 @@ fn service(
         .filter(|e| matches!(e.kind.layer(), Layer::Technology | Layer::Physical))
         .map(|e| dependency(e))
         .collect();
+    let mut regions: Vec<String> = Vec::new();
+    for e in in_order
+        .iter()
+        .filter(|e| matches!(e.kind.layer(), Layer::Technology | Layer::Physical))
+    {
+        let Some(r) = opt(e, REGION) else {
+            continue;
+        };
+        // It is written into Terraform and manifests: only what a cloud region name holds.
+        let valid = !r.is_empty()
+            && r.len() <= 40
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !valid {
+            return Err(ScaffoldError::model(
+                format!(
+                    "{} {:?} has {REGION} {r:?}, which is not a region name",
+                    e.id, e.name
+                ),
+                "use the cloud's region name, lower-case letters, digits and hyphens (eu-west-1, europe-west3)",
+            ));
+        }
+        if !regions.contains(&r) {
+            regions.push(r);
+        }
+    }
     let depends_on = in_order
         .iter()
         .filter(|e| e.kind == ElementType::ApplicationComponent)
@@ -400,6 +478,8 @@ fn service(
         .collect();
     users.sort_by(|a, b| a.id.cmp(&b.id));
     let data = data_of(m, idx, c);
+    let (rto_seconds, rpo_seconds) = (seconds(&rto_hours), seconds(&rpo_hours));
+    let data_classification = classification(&data).to_string();
     Ok(Service {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -420,6 +500,13 @@ fn service(
         technology,
         depends_on,
         used_by: users.into_iter().map(dependency).collect(),
+        rto_seconds,
+        rpo_seconds,
+        data_classification,
+        upstreams: served(m, c, true),
+        callers: served(m, c, false),
+        entry_point: serves_users(m, c),
+        regions,
         onboarding: workflow::of_component(m, idx, c)?,
     })
 }
@@ -468,7 +555,49 @@ fn dependency(e: &Element) -> Dependency {
         kind: e.kind.name().into(),
         service: (e.kind == ElementType::ApplicationComponent).then(|| dora::service_name(e)),
         provider: opt(e, dora::PROVIDER),
+        region: opt(e, REGION),
     }
+}
+
+/// The application components that serve `c` directly (`upstream`: it calls them), or that
+/// `c` serves directly (its callers): the model's Serving relationships, nothing transitive,
+/// which is what a network policy allows.
+fn served(m: &Model, c: &Element, upstream: bool) -> Vec<Dependency> {
+    let idx = m.index();
+    let mut out: Vec<Dependency> = m
+        .relationships
+        .iter()
+        .filter(|r| r.kind == RelType::Serving)
+        .filter_map(|r| {
+            let (me, other) = if upstream {
+                (&r.target, &r.source)
+            } else {
+                (&r.source, &r.target)
+            };
+            (me == &c.id)
+                .then(|| idx.elements.get(other.as_str()).copied())
+                .flatten()
+        })
+        .filter(|e| e.kind == ElementType::ApplicationComponent && e.id != c.id)
+        .map(dependency)
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.dedup_by(|a, b| a.id == b.id);
+    out
+}
+
+/// Whether `c` serves people directly: a Serving relationship to a business-layer element
+/// (a process, function, actor or role), so it is an entry point reached through the ingress.
+fn serves_users(m: &Model, c: &Element) -> bool {
+    let idx = m.index();
+    m.relationships.iter().any(|r| {
+        r.kind == RelType::Serving
+            && r.source == c.id
+            && idx
+                .elements
+                .get(r.target.as_str())
+                .is_some_and(|t| t.kind.layer() == Layer::Business)
+    })
 }
 
 /// The ICT providers among what the component depends on, with their contracts and the

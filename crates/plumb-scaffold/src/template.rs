@@ -318,13 +318,22 @@ fn json_str(v: minijinja::Value) -> std::result::Result<String, minijinja::Error
     Ok(serde_json::to_string(&j).expect("JSON value"))
 }
 
+/// A Terraform (HCL) string literal: JSON's escaping, plus HCL's own template sequences
+/// (`${` and `%{` would interpolate) doubled so the value stays literal.
+fn hcl_str(s: String) -> String {
+    serde_json::to_string(&s)
+        .unwrap_or_default()
+        .replace("${", "$${")
+        .replace("%{", "%%{")
+}
+
 fn oneline(s: String) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The environment every set renders in: Plumbline's delimiters, strict undefined values, no
 /// auto-escaping (templates choose the escaping of the language they write with the filters
-/// `rust_str`, `json`, `md` and `html`; `oneline` folds text into one line for comments).
+/// `rust_str`, `json`, `hcl`, `md` and `html`; `oneline` folds text into one line for comments).
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(
@@ -344,6 +353,7 @@ pub fn environment() -> Environment<'static> {
     env.add_filter("json", json_str);
     env.add_filter("md", |s: String| plumb_base::escape::markdown_cell(&s));
     env.add_filter("oneline", oneline);
+    env.add_filter("hcl", hcl_str);
     env.add_filter("html", |s: String| plumb_base::escape::xml(&s));
     env
 }

@@ -186,9 +186,10 @@ fn the_pipelines_keep_their_ci_syntax_and_run_the_gate() {
             "scripts/verify",
             "ci/scan.sh",
             "ci/change.sh",
-            "ci/gate.sh"
+            "ci/gate.sh",
+            "ci/infra-gate.sh"
         ],
-        "build and test, then scan, then the gate"
+        "build and test, then scan, then the gate, for the code and the infrastructure"
     );
     assert!(v["jobs"]["verify-and-gate"]["services"]["postgres"].is_object());
     let gl: serde_json::Value = yaml_serde::from_str(&text(&g, ".gitlab-ci.yml")).unwrap();

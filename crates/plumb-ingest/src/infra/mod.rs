@@ -1,9 +1,11 @@
-//! Infrastructure inputs (`--infra`): Terraform/OpenTofu plan JSON and Kubernetes manifests,
+//! Infrastructure inputs (`--infra`): Terraform/OpenTofu plan JSON or configuration (`.tf`)
+//! and Kubernetes manifests,
 //! read into normalised facts that the baseline and the bank's policies judge: resources
 //! (data stores, network exposure, encryption, backups, classification tags) and workloads
 //! (images, privileges, host access, limits). A value the input does not settle is left out
 //! (unknown), never guessed as safe.
 
+pub mod hcl;
 pub mod kubernetes;
 pub mod terraform;
 
@@ -29,7 +31,7 @@ pub struct Infra {
 pub struct Resource {
     /// The input file.
     pub input: String,
-    /// `terraform-plan` or `kubernetes`.
+    /// `terraform-plan`, `terraform-config` or `kubernetes`.
     pub format: String,
     /// Terraform address (`module.db.aws_db_instance.main[0]`) or `Kind/namespace/name`.
     pub address: String,
