@@ -426,7 +426,7 @@ fn terraform_configurations_that_do_not_parse_are_refused_with_their_line() {
     for (tf, words) in [
         (
             &b"terraform {\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \n"[..],
-            "line 4",
+            "input:4: not a valid Terraform configuration (HCL) at column 12",
         ),
         (b"resource \"aws_s3_bucket\" \"b\" {", "HCL"),
         (b"resource \"aws_s3_bucket\" {\n}\n", "type and a name"),
