@@ -650,7 +650,8 @@ fn network_policies_allow_exactly_the_serving_relationships() {
     assert_eq!(peers(&onboarding, "egress"), names(&["identity"]));
 
     // The architect removes "identity serves onboarding": exactly the two policies change
-    // among the manifests, and onboarding may no longer reach identity.
+    // among the manifests, and the compose file (onboarding no longer gets IDENTITY_URL);
+    // onboarding may no longer reach identity.
     let model = d.path().join("bank.yaml");
     let yaml = std::fs::read_to_string(root().join(BANK)).unwrap();
     let line =
@@ -680,6 +681,7 @@ fn network_policies_allow_exactly_the_serving_relationships() {
     assert_eq!(
         changed,
         names(&[
+            "infrastructure/docker-compose.yml",
             "infrastructure/kubernetes/identity.yaml",
             "infrastructure/kubernetes/onboarding.yaml"
         ])
@@ -689,5 +691,78 @@ fn network_policies_allow_exactly_the_serving_relationships() {
     assert_eq!(
         peers(&policy(&repo, "identity"), "ingress"),
         names(&["payments"])
+    );
+}
+
+/// The clients generated for each upstream (a Serving relationship from another component)
+/// carry values derived from the service's RTO, and their circuit breakers open against a dead
+/// upstream: the Python client's tests and the Rust breaker's tests run here as generated
+/// (standard library only; the Rust client itself is built by `plumb scaffold --verify`).
+#[test]
+fn generated_clients_open_their_breaker_against_a_dead_upstream() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    generate(BANK, &repo);
+    // payments supports Payments (RTO 2 h): 4 s attempts, breaker open for 60 s; identity
+    // supports Identity (RTO 1 h): 2 s and 30 s.
+    let payments = std::fs::read_to_string(repo.join("services/payments/src/upstream.rs")).unwrap();
+    assert!(
+        payments.contains("Duration::from_millis(4000)"),
+        "{payments}"
+    );
+    assert!(payments.contains("pub r#identity: Option<Upstream>"));
+    assert!(payments.contains("pub r#core_ledger: Option<Upstream>"));
+    let identity = std::fs::read_to_string(repo.join("services/identity/src/upstream.rs")).unwrap();
+    assert!(identity.contains("OPEN_FOR: Duration = Duration::from_millis(30000)"));
+    let k8s =
+        std::fs::read_to_string(repo.join("infrastructure/kubernetes/payments.yaml")).unwrap();
+    assert!(
+        k8s.contains("- {name: IDENTITY_URL, value: \"http://identity\"}"),
+        "{k8s}"
+    );
+    assert!(
+        !k8s.contains("CORE_LEDGER_URL"),
+        "not generated here: no address to give"
+    );
+
+    let o = Command::new("python3")
+        .current_dir(repo.join("services/onboarding"))
+        .args([
+            "-m",
+            "unittest",
+            "discover",
+            "-s",
+            "tests",
+            "-p",
+            "test_upstream.py",
+            "-v",
+        ])
+        .output()
+        .expect("python3");
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.lines().any(
+            |l| l.starts_with("test_the_breaker_opens_against_a_dead_upstream")
+                && l.ends_with("... ok")
+        ),
+        "{text}"
+    );
+
+    let bin = d.path().join("breaker-tests");
+    let o = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args(["--edition", "2024", "--test"])
+        .arg(repo.join("services/payments/src/breaker.rs"))
+        .arg("-o")
+        .arg(&bin)
+        .output()
+        .expect("rustc");
+    assert!(o.status.success(), "{}", out(&o));
+    let o = Command::new(&bin).output().unwrap();
+    let text = out(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains("opens_against_a_dead_upstream_and_stops_calling_it ... ok"),
+        "{text}"
     );
 }

@@ -49,6 +49,10 @@ pub const CRITERIA: &[(&str, &str)] = &[
         "Risks from vendors and business partners are assessed and managed",
     ),
     (
+        "A1.1",
+        "Processing capacity is maintained, monitored and evaluated against demand",
+    ),
+    (
         "A1.2",
         "Backup, recovery infrastructure and environmental protections",
     ),

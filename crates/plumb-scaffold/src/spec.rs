@@ -126,6 +126,58 @@ pub struct Dependency {
     pub provider: Option<String>,
     /// Its region (`plumb:region`, e.g. `eu-west-1`), for technology.
     pub region: Option<String>,
+    /// For application components: `service` as a valid service name (itself when it is one,
+    /// else the name suggested from it), for identifiers and variables in generated code.
+    pub slug: Option<String>,
+}
+
+/// How a service calls the services it depends on: every call has a deadline, is retried a
+/// bounded number of times with jittered exponential backoff, and goes through a circuit
+/// breaker per upstream, so a dead upstream costs the caller a fast error instead of its
+/// threads. Derived from the service's RTO (docs/scaffold.md):
+///
+/// - attempt timeout: RTO / 1800, between 1 s and 5 s (RTO 1 h: 2 s); 5 s without an RTO;
+/// - two retries (three attempts) of idempotent calls, backoff from 100 ms doubling to at most
+///   1 s, full jitter;
+/// - the breaker opens after 5 consecutive failures and stays open RTO / 120, between 5 s and
+///   60 s (RTO 1 h: 30 s), then lets one trial call through: a recovered upstream is used again
+///   within a small fraction of the time the function may be down.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientPolicy {
+    /// Deadline of one attempt, in milliseconds.
+    pub attempt_timeout_ms: u64,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// First backoff, in milliseconds (doubled each retry).
+    pub backoff_base_ms: u64,
+    /// Largest backoff, in milliseconds.
+    pub backoff_cap_ms: u64,
+    /// Consecutive failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long the breaker stays open before a trial call, in milliseconds.
+    pub open_ms: u64,
+}
+
+impl ClientPolicy {
+    /// The policy for a service whose tightest RTO is `rto_seconds`.
+    pub fn for_rto(rto_seconds: Option<u64>) -> ClientPolicy {
+        let clamp = |v: u64, lo: u64, hi: u64| v.clamp(lo, hi);
+        let (attempt, open) = match rto_seconds {
+            Some(rto) => (
+                clamp(rto * 1000 / 1800, 1_000, 5_000),
+                clamp(rto * 1000 / 120, 5_000, 60_000),
+            ),
+            None => (5_000, 60_000),
+        };
+        ClientPolicy {
+            attempt_timeout_ms: attempt,
+            retries: 2,
+            backoff_base_ms: 100,
+            backoff_cap_ms: 1_000,
+            failure_threshold: 5,
+            open_ms: open,
+        }
+    }
 }
 
 /// Everything a template knows about one service.
@@ -186,6 +238,8 @@ pub struct Service {
     /// categories or data marked restricted or secret), `confidential` (personal or
     /// confidential data), else `internal`. Tagged `plumb:data-classification` on the store.
     pub data_classification: String,
+    /// How it calls its upstreams (timeouts, retries, circuit breaker), derived from its RTO.
+    pub client: ClientPolicy,
     /// The regions of the technology it runs on (`plumb:region`), in model order: the first
     /// is where it runs, any other is a standby (disaster recovery) region.
     pub regions: Vec<String>,
@@ -503,6 +557,7 @@ fn service(
         rto_seconds,
         rpo_seconds,
         data_classification,
+        client: ClientPolicy::for_rto(rto_seconds),
         upstreams: served(m, c, true),
         callers: served(m, c, false),
         entry_point: serves_users(m, c),
@@ -556,6 +611,16 @@ fn dependency(e: &Element) -> Dependency {
         service: (e.kind == ElementType::ApplicationComponent).then(|| dora::service_name(e)),
         provider: opt(e, dora::PROVIDER),
         region: opt(e, REGION),
+        slug: (e.kind == ElementType::ApplicationComponent)
+            .then(|| {
+                let s = dora::service_name(e);
+                if names::check_service(&s).is_ok() {
+                    s
+                } else {
+                    names::suggest_service(&s)
+                }
+            })
+            .filter(|s| !s.is_empty()),
     }
 }
 
@@ -580,6 +645,7 @@ fn served(m: &Model, c: &Element, upstream: bool) -> Vec<Dependency> {
         })
         .filter(|e| e.kind == ElementType::ApplicationComponent && e.id != c.id)
         .map(dependency)
+        .filter(|d| d.slug.is_some())
         .collect();
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out.dedup_by(|a, b| a.id == b.id);
