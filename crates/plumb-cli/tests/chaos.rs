@@ -7,57 +7,14 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn chaos() -> String {
-    let c = std::env::var("PLUMB_CHAOS").unwrap_or_else(|_| "chaos".into());
-    let found = Command::new(&c)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "{c} is missing: scripts/test installs chaostoolkit from PyPI (or set PLUMB_CHAOS)"
+/// Starts the service (python3's http.server) on `port`, restarted when `supervised`; its
+/// current process id is kept in `service.pid`.
+fn service(dir: &Path, port: u16, supervised: bool) -> plumb_testkit::Supervised {
+    let command = format!(
+        "python3 -m http.server {port} --bind 127.0.0.1 --directory '{}'",
+        dir.display()
     );
-    c
-}
-
-/// Starts the service (python3's http.server) on `port`, under a loop that restarts it when
-/// `supervised`; its current process id is kept in `pidfile`.
-fn service(dir: &Path, port: u16, supervised: bool) -> plumb_testkit::KillOnDrop {
-    let pid = dir.join("service.pid");
-    let run = format!(
-        "python3 -m http.server {port} --bind 127.0.0.1 --directory '{d}' >/dev/null 2>&1 & echo $! > '{p}'; wait",
-        d = dir.display(),
-        p = pid.display()
-    );
-    let script = if supervised {
-        format!("while true; do {run}; sleep 0.5; done")
-    } else {
-        run
-    };
-    let child = plumb_testkit::isolated("bash")
-        .args(["-c", &script])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    plumb_testkit::wait_for_port("the service", port);
-    plumb_testkit::KillOnDrop(child)
-}
-
-/// Stops the supervisor and then the service it started last.
-fn stop(svc: plumb_testkit::KillOnDrop, dir: &Path) {
-    drop(svc);
-    let _ = Command::new("sh")
-        .args([
-            "-c",
-            &format!(
-                "kill $(cat '{}') 2>/dev/null",
-                dir.join("service.pid").display()
-            ),
-        ])
-        .status();
+    plumb_testkit::Supervised::start(dir, &command, port, &dir.join("service.pid"), supervised)
 }
 
 fn experiment(dir: &Path, port: u16) -> std::path::PathBuf {
@@ -88,7 +45,7 @@ fn experiment(dir: &Path, port: u16) -> std::path::PathBuf {
 
 fn run_chaos(dir: &Path, port: u16) -> std::path::PathBuf {
     let journal = dir.join("journal.json");
-    let o = Command::new(chaos())
+    let o = Command::new(plumb_testkit::chaos())
         .args(["--no-version-check", "--log-file"])
         .arg(dir.join("chaostoolkit.log"))
         .args(["run", "--journal-path"])
@@ -146,7 +103,7 @@ fn a_real_chaos_toolkit_run_is_recorded_with_its_outcome() {
     let port = plumb_testkit::free_port();
     let svc = service(&up, port, true);
     let v = record(&store, &run_chaos(&up, port));
-    stop(svc, &up);
+    drop(svc);
     assert_eq!(v["test"]["outcome"], "passed", "{v}");
     assert_eq!(v["test"]["source"], "chaos-toolkit");
     assert!(
@@ -160,7 +117,7 @@ fn a_real_chaos_toolkit_run_is_recorded_with_its_outcome() {
     let port = plumb_testkit::free_port();
     let svc = service(&down, port, false);
     let v = record(&store, &run_chaos(&down, port));
-    stop(svc, &down);
+    drop(svc);
     assert_eq!(v["test"]["outcome"], "failed", "{v}");
     assert!(v["test"]["detail"].to_string().contains("deviated"), "{v}");
 }

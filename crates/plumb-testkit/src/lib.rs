@@ -730,3 +730,74 @@ pub fn plumb_token(bin: &str, store: &std::path::Path, args: &[&str]) -> String 
         .unwrap_or_default()
         .to_string()
 }
+
+/// The Chaos Toolkit command (`PLUMB_CHAOS`, else `chaos` on the PATH); panics with what to
+/// install when it is missing (`scripts/test` installs chaostoolkit from PyPI).
+pub fn chaos() -> String {
+    let c = std::env::var("PLUMB_CHAOS").unwrap_or_else(|_| "chaos".into());
+    let found = Command::new(&c)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{c} is missing: scripts/test installs chaostoolkit from PyPI (or set PLUMB_CHAOS)"
+    );
+    c
+}
+
+/// A service for recovery tests: `command` (a shell command line) run in `dir` under a loop
+/// that restarts it half a second after it dies when `supervised`, once otherwise. The pid of
+/// the running process is kept in `pidfile`, for an experiment to kill. Waits for `port`.
+pub struct Supervised {
+    supervisor: Option<KillOnDrop>,
+    pidfile: std::path::PathBuf,
+}
+
+impl Supervised {
+    /// Starts it.
+    pub fn start(
+        dir: &std::path::Path,
+        command: &str,
+        port: u16,
+        pidfile: &std::path::Path,
+        supervised: bool,
+    ) -> Supervised {
+        let run = format!(
+            "{command} >/dev/null 2>&1 & echo $! > '{p}'; wait",
+            p = pidfile.display()
+        );
+        let script = if supervised {
+            format!("while true; do {run}; sleep 0.5; done")
+        } else {
+            run
+        };
+        let child = isolated("bash")
+            .args(["-c", &script])
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("bash starts");
+        wait_for_port("the supervised service", port);
+        Supervised {
+            supervisor: Some(KillOnDrop(child)),
+            pidfile: pidfile.to_path_buf(),
+        }
+    }
+}
+
+impl Drop for Supervised {
+    /// Stops the supervisor, then the process it started last.
+    fn drop(&mut self) {
+        drop(self.supervisor.take());
+        let _ = Command::new("sh")
+            .args([
+                "-c",
+                &format!("kill $(cat '{}') 2>/dev/null", self.pidfile.display()),
+            ])
+            .status();
+    }
+}

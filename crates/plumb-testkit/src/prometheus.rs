@@ -78,6 +78,12 @@ impl Prometheus {
     /// until it has a sample of `app_error_ratio`. Panics with a clear message when the binary
     /// is missing (`scripts/test` installs Debian's prometheus).
     pub fn start(exporter: u16) -> Prometheus {
+        Prometheus::scraping(exporter, "app", "app_error_ratio")
+    }
+
+    /// Starts Prometheus scraping `127.0.0.1:target/metrics` every second as `job`, and waits
+    /// until `ready_query` has a sample.
+    pub fn scraping(target: u16, job: &str, ready_query: &str) -> Prometheus {
         let bin =
             std::env::var("PLUMB_PROMETHEUS").unwrap_or_else(|_| "/usr/bin/prometheus".into());
         assert!(
@@ -89,7 +95,7 @@ impl Prometheus {
         std::fs::write(
             &config,
             format!(
-                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nscrape_configs:\n  - job_name: app\n    static_configs: [{{targets: ['127.0.0.1:{exporter}']}}]\n"
+                "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nscrape_configs:\n  - job_name: {job}\n    static_configs: [{{targets: ['127.0.0.1:{target}']}}]\n"
             ),
         )
         .expect("the configuration");
@@ -115,7 +121,7 @@ impl Prometheus {
             let r = crate::http(
                 std::net::SocketAddr::from(([127, 0, 0, 1], port)),
                 "GET",
-                "/api/v1/query?query=app_error_ratio",
+                &format!("/api/v1/query?query={ready_query}"),
                 &[],
                 b"",
             );
