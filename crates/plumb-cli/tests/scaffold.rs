@@ -766,3 +766,80 @@ fn generated_clients_open_their_breaker_against_a_dead_upstream() {
         "{text}"
     );
 }
+
+/// A function's RTO changes exactly the files derived from it: those of the services that
+/// support the function (payments directly, identity through serving it) that state it
+/// (compliance, runbooks, READMEs, the blueprint), and the values derived from payments' own
+/// tightest RTO (its client policy, its experiment's recovery limit, its manifests' and
+/// Terraform's comments, the watch); nothing of onboarding, nothing identity derives from its
+/// own tighter RTO.
+#[test]
+fn an_rto_change_regenerates_exactly_the_files_derived_from_it() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("bank-services");
+    generate(BANK, &repo);
+    // The infrastructure and recovery files are managed: a hand edit is drift.
+    let manifest = repo.join("infrastructure/kubernetes/payments.yaml");
+    let original = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, original.replace("replicas: 3", "replicas: 1")).unwrap();
+    let o = plumb(&["scaffold", "--out", s(&repo), "--check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("infrastructure/kubernetes/payments.yaml"),
+        "{}",
+        out(&o)
+    );
+    std::fs::write(&manifest, original).unwrap();
+    let model = d.path().join("bank.yaml");
+    let yaml = std::fs::read_to_string(root().join(BANK)).unwrap();
+    let changed = yaml.replace(
+        "name: Payments, properties: {dora:criticality: critical, dora:rto-hours: \"2\"",
+        "name: Payments, properties: {dora:criticality: critical, dora:rto-hours: \"1.5\"",
+    );
+    assert_ne!(yaml, changed);
+    std::fs::write(&model, changed).unwrap();
+    let o = plumb(&[
+        "--format",
+        "json",
+        "scaffold",
+        "--model",
+        s(&model),
+        "--out",
+        s(&repo),
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: BTreeSet<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        paths,
+        names(&[
+            "README.md",
+            "architecture/blueprint.xml",
+            "compliance/identity/dora.md",
+            "compliance/payments/dora.md",
+            "infrastructure/kubernetes/payments.yaml",
+            "infrastructure/terraform/payments.tf",
+            "resilience/payments/experiment.json",
+            "resilience/watch.yaml",
+            "runbooks/identity.md",
+            "runbooks/payments.md",
+            "services/payments/README.md",
+            "services/payments/src/lib.rs",
+            "services/payments/src/upstream.rs",
+        ])
+    );
+    // Regenerated, the derived values follow: 1.5 h is 5400 s (the experiment's limit), the
+    // attempt deadline 3 s (5400 / 1800), the breaker 45 s (5400 / 120).
+    generate(s(&model), &repo);
+    let exp = std::fs::read_to_string(repo.join("resilience/payments/experiment.json")).unwrap();
+    assert!(exp.contains("\"default\": \"5400\""), "{exp}");
+    let up = std::fs::read_to_string(repo.join("services/payments/src/upstream.rs")).unwrap();
+    assert!(up.contains("ATTEMPT_TIMEOUT: Duration = Duration::from_millis(3000)"));
+    assert!(up.contains("OPEN_FOR: Duration = Duration::from_millis(45000)"));
+}
