@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from app import TITLE, pages, security, sessions, users
+from app import TITLE, pages, security, sessions, throttle, users
 
 router = APIRouter()
 
@@ -100,15 +100,29 @@ def login_form(request: Request, registered: str | None = None) -> Response:
 def login(request: Request, form: Annotated[Credentials, Form()]) -> Response:
     engine, metrics = _engine(request), request.app.state.metrics
     email, password = form.email.strip(), form.password
+    address = throttle.address_of(request)
     with engine.begin() as conn:
         session = sessions.checked(conn, request, form.csrf_token)
+        if throttle.refused(conn, email, address):
+            users.record(conn, None, email, "login_throttled", address)
+            response = pages.render(
+                request,
+                "login.html",
+                "Sign in",
+                session,
+                status=429,
+                email=email,
+                error="Too many failed sign-ins: try again in 15 minutes.",
+            )
+            response.headers["Retry-After"] = str(throttle.WINDOW_MINUTES * 60)
+            return response
         account = users.find(conn, email)
     if account is None:
         security.waste_verification(password)
     if account is None or not security.verify_password(account.password_hash, password):
         metrics.logins.labels(result="failure").inc()
         with engine.begin() as conn:
-            users.record(conn, account.id if account else None, email, "login_failure")
+            users.record(conn, account.id if account else None, email, "login_failure", address)
         return pages.render(
             request,
             "login.html",
@@ -127,7 +141,7 @@ def login(request: Request, form: Annotated[Credentials, Form()]) -> Response:
         _, token = sessions.create(conn, user, ttl)
         if security.needs_rehash(account.password_hash):
             users.set_password_hash(conn, account.id, security.hash_password(password))
-        users.record(conn, user.id, user.email, "login_success")
+        users.record(conn, user.id, user.email, "login_success", address)
     metrics.logins.labels(result="success").inc()
     response = pages.redirect("/")
     sessions.set_cookie(response, token, ttl)

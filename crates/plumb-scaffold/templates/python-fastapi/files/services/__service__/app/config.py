@@ -44,6 +44,8 @@ class Settings:
     #: Lifetime of a signed-in session.
     session_ttl_hours: int = 8
     log_level: str = "INFO"
+    #: Proxies in front whose X-Forwarded-For entries are trusted (sign-in throttling).
+    trusted_proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -60,4 +62,5 @@ class Settings:
             port=_int(env, "PORT", cls.port, 1, 65535),
             session_ttl_hours=_int(env, "SESSION_TTL_HOURS", cls.session_ttl_hours, 1, 24 * 30),
             log_level=_level(env),
+            trusted_proxy_hops=_int(env, "TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops, 0, 8),
         )

@@ -46,12 +46,16 @@ def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> Non
     )
 
 
-def record(conn: Connection, user_id: int | None, email: str, event: str) -> None:
+def record(conn: Connection, user_id: int | None, email: str, event: str, address: str | None = None) -> None:
     """Appends an authentication event (register, register_refused, login_success,
-    login_failure, logout) to auth_events, which the database keeps append-only."""
+    login_failure, login_throttled, logout) to auth_events, which the database keeps
+    append-only, with the client address for sign-ins (the throttling counts it)."""
     conn.execute(
-        text("INSERT INTO auth_events (user_id, email, event) VALUES (:user_id, :email, :event)"),
-        {"user_id": user_id, "email": email, "event": event},
+        text(
+            "INSERT INTO auth_events (user_id, email, event, client_address)"
+            " VALUES (:user_id, :email, :event, :address)"
+        ),
+        {"user_id": user_id, "email": email, "event": event, "address": address},
     )
     # The log line carries no email: the audit table has it, the log stays free of personal data.
     log.info("auth event", extra={"event": event, "user_id": user_id})

@@ -141,3 +141,59 @@ def test_a_hash_with_older_parameters_is_renewed_at_sign_in(client, db):
         renewed = conn.execute(text("SELECT password_hash FROM users WHERE email = :e"), {"e": email}).scalar_one()
     assert renewed != older and not security.needs_rehash(renewed)
     assert security.verify_password(renewed, PASSWORD)
+
+
+def _throttled_client(database_url, address: str):
+    """A browser behind one trusted proxy that reports ``address`` for it."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from helpers import settings_for
+
+    settings = replace(settings_for(database_url), trusted_proxy_hops=1)
+    return TestClient(
+        create_app(settings),
+        base_url="https://testserver",
+        follow_redirects=False,
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_sign_ins_are_throttled_per_account_and_per_address(database_url, db):
+    with (
+        _throttled_client(database_url, "192.0.2.1") as owner,
+        _throttled_client(database_url, "198.51.100.9") as attacker,
+        _throttled_client(database_url, "192.0.2.2") as other,
+    ):
+        email = new_email()
+        assert register(owner, email).status_code == 303
+        for _ in range(5):
+            assert login(attacker, email, "guess guess guess").status_code == 401
+        # The account is throttled: even the right password, from any address, waits.
+        r = login(attacker, email)
+        assert r.status_code == 429, r.text
+        assert r.headers["retry-after"] == "900"
+        assert "Too many failed sign-ins" in r.text
+        assert login(owner, email.upper()).status_code == 429
+        # An address that does not exist is throttled the same way.
+        ghost = new_email()
+        for _ in range(5):
+            assert login(attacker, ghost, "guess guess guess").status_code == 401
+        assert login(attacker, ghost, "guess guess guess").status_code == 429
+        # Twenty failures from one address stop that address, whatever the account.
+        for _ in range(10):
+            assert login(attacker, new_email(), "guess guess guess").status_code == 401
+        assert login(attacker, new_email(), "guess guess guess").status_code == 429
+        # Another address signing in another account is not affected.
+        assert register(other, other_email := new_email()).status_code == 303
+        assert login(other, other_email).status_code == 303
+    with db.connect() as conn:
+        throttled = conn.execute(
+            text(
+                "SELECT count(*) FROM auth_events WHERE event = 'login_throttled'"
+                " AND client_address IN ('192.0.2.1', '198.51.100.9')"
+            )
+        ).scalar_one()
+    assert throttled == 4

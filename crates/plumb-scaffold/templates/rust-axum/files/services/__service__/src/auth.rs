@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::session::{self, Session, User};
+use crate::throttle::{self, ClientAddress};
 use crate::web::{AppError, csrf_field, esc, page};
 use crate::{AppState, password};
 
@@ -61,11 +62,22 @@ async fn record(
     email: &str,
     event: &str,
 ) -> Result<(), AppError> {
+    record_from(state, user, email, event, None).await
+}
+
+/// [`record`] with the client address the event came from (sign-ins: the throttling counts it).
+async fn record_from(
+    state: &AppState,
+    user: Option<i64>,
+    email: &str,
+    event: &str,
+    address: Option<&str>,
+) -> Result<(), AppError> {
     let client = state.pool.get().await?;
     client
         .execute(
-            "INSERT INTO auth_events (user_id, email, event) VALUES ($1, $2, $3)",
-            &[&user, &email, &event],
+            "INSERT INTO auth_events (user_id, email, event, client_address) VALUES ($1, $2, $3, $4)",
+            &[&user, &email, &event, &address],
         )
         .await?;
     // The address stays in the database; logs carry the event and the account id only.
@@ -210,11 +222,28 @@ pub async fn login_form(
 /// Signs in: a new session replaces the anonymous one.
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Form(f): Form<Credentials>,
 ) -> Result<Response, AppError> {
     let s = session::checked(&state, &headers, &f.csrf_token).await?;
     let email = f.email.trim().to_string();
+    if throttle::refused(&state, &email, &address).await? {
+        record_from(&state, None, &email, "login_throttled", Some(&address)).await?;
+        let body = credentials_form(
+            "/login",
+            "Sign in",
+            &s.csrf,
+            &email,
+            "<p class=\"error\">Too many failed sign-ins: try again in 15 minutes.</p>",
+        );
+        let mut res = (StatusCode::TOO_MANY_REQUESTS, page("Sign in", None, &body)).into_response();
+        let retry = (i64::from(throttle::WINDOW_MINUTES) * 60).to_string();
+        if let Ok(v) = retry.parse() {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
     let client = state.pool.get().await?;
     let row = client
         .query_opt(
@@ -237,7 +266,7 @@ pub async fn login(
     });
     let Some(user) = user else {
         state.metrics.login(false);
-        record(&state, None, &email, "login_failure").await?;
+        record_from(&state, None, &email, "login_failure", Some(&address)).await?;
         let body = credentials_form(
             "/login",
             "Sign in",
@@ -250,7 +279,14 @@ pub async fn login(
     session::delete(&state, &s.id_hash).await?;
     let (_, cookie) = session::create(&state, Some(user.clone())).await?;
     state.metrics.login(true);
-    record(&state, Some(user.id), &user.email, "login_success").await?;
+    record_from(
+        &state,
+        Some(user.id),
+        &user.email,
+        "login_success",
+        Some(&address),
+    )
+    .await?;
     Ok(redirect("/", Some(&cookie)))
 }
 

@@ -7,6 +7,7 @@
 //! | `PORT` | port to listen on | 8080 |
 //! | `BIND` | address to listen on | 127.0.0.1 (0.0.0.0 in the container) |
 //! | `SESSION_TTL_HOURS` | lifetime of a signed-in session | 8 |
+//! | `TRUSTED_PROXY_HOPS` | proxies in front whose `X-Forwarded-For` entry names the client (sign-in throttling) | 0 |
 //! | `LOG_LEVEL` | `error`, `warn` (or `warning`), `info`, `debug`, `trace` | info |
 
 use std::net::{IpAddr, SocketAddr};
@@ -20,6 +21,8 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Lifetime of a signed-in session, in hours.
     pub session_ttl_hours: i64,
+    /// Proxies in front of the service whose `X-Forwarded-For` entries are trusted.
+    pub trusted_proxy_hops: usize,
 }
 
 impl Config {
@@ -55,6 +58,13 @@ impl Config {
                 _ => return Err(format!("SESSION_TTL_HOURS {h:?} is not 1 to 720")),
             },
         };
+        let trusted_proxy_hops = match get("TRUSTED_PROXY_HOPS") {
+            None => 0,
+            Some(h) => match h.parse::<usize>() {
+                Ok(n) if n <= 8 => n,
+                _ => return Err(format!("TRUSTED_PROXY_HOPS {h:?} is not 0 to 8")),
+            },
+        };
         if let Some(l) = get("LOG_LEVEL")
             && log_filter(&l).is_none()
         {
@@ -66,6 +76,7 @@ impl Config {
             database_url,
             bind: SocketAddr::new(ip, port),
             session_ttl_hours,
+            trusted_proxy_hops,
         })
     }
 }

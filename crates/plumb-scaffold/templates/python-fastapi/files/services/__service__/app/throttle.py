@@ -1,0 +1,61 @@
+"""Sign-in throttling, per account and per client address.
+
+Policy: a sign-in is refused (429, Retry-After) before its password is checked when the last 15
+minutes hold 5 failed sign-ins for the same email address (whether or not such an account
+exists, so the answer tells nothing about which do), or 20 from the same client address.
+Refusals are recorded as ``login_throttled`` and do not count as failures, so the window ends 15
+minutes after the last real failure. The counts come from ``auth_events``, so every replica of
+the service sees the same ones.
+
+The client address is the connection's peer; behind proxies, ``TRUSTED_PROXY_HOPS=n`` takes the
+n-th address from the right of ``X-Forwarded-For`` (the one the outermost of your n proxies
+saw). Never set it higher than the number of proxies you run: the rest of the header is the
+client's to write.
+"""
+
+import ipaddress
+
+from fastapi import Request
+from sqlalchemy import Connection, text
+
+#: Failed sign-ins for one email address within the window that stop further attempts.
+MAX_FAILURES_PER_ACCOUNT = 5
+#: Failed sign-ins from one client address within the window that stop further attempts.
+MAX_FAILURES_PER_ADDRESS = 20
+#: The window, in minutes.
+WINDOW_MINUTES = 15
+
+
+def client_address(peer: str | None, forwarded: list[str], hops: int) -> str:
+    """The address of a request from ``peer`` with ``X-Forwarded-For`` values ``forwarded``,
+    trusting ``hops`` proxies."""
+    if hops > 0:
+        chain = [a.strip() for v in forwarded for a in v.split(",") if a.strip()]
+        if len(chain) >= hops:
+            candidate = chain[len(chain) - hops]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return peer or "unknown"
+
+
+def address_of(request: Request) -> str:
+    """The client address of ``request`` under the service's settings."""
+    peer = request.client.host if request.client else None
+    hops = request.app.state.settings.trusted_proxy_hops
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), hops)
+
+
+def refused(conn: Connection, email: str, address: str) -> bool:
+    """Whether a sign-in for ``email`` from ``address`` must be refused now."""
+    by_account, by_address = conn.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE lower(email) = lower(:email)),"
+            " count(*) FILTER (WHERE client_address = :address)"
+            " FROM auth_events"
+            " WHERE event = 'login_failure' AND at > now() - make_interval(mins => :window)"
+        ),
+        {"email": email, "address": address, "window": WINDOW_MINUTES},
+    ).one()
+    return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
