@@ -1,6 +1,7 @@
 //! The recovery tests `plumb scaffold` generates from the model, run for real against a
 //! generated service: the demo bank's onboarding service (python-fastapi) is installed from its
-//! pinned requirements (PyPI), runs on PostgreSQL under a supervisor, and its generated Chaos
+//! pinned requirements (PyPI); its own tests of verified TLS to PostgreSQL, of the refused
+//! weak sslmodes and of its clients' breakers run; it runs on PostgreSQL under a supervisor, and its generated Chaos
 //! Toolkit experiment kills it and waits for it to answer again; the journal is recorded with
 //! `plumb resilience record` against the generated blueprint (a passed test naming the function;
 //! unsupervised, a failed one). Prometheus then scrapes the service as its own job and the
@@ -114,12 +115,31 @@ fn the_generated_experiment_and_watch_run_against_the_generated_service() {
             "--quiet",
             "--disable-pip-version-check",
             "-r",
-            "requirements.txt",
+            "requirements-dev.txt",
         ])
         .current_dir(&svc_dir)
         .output()
         .unwrap();
     assert!(o.status.success(), "pip: {}", show(&o));
+
+    // The generated tests of what the hardening added that need no browser: verified TLS to
+    // PostgreSQL (scripts/with-postgres gives a server with a certificate from a throwaway CA,
+    // and another CA that must be refused), the weak sslmodes refused, the clients' breakers.
+    let o = plumb_testkit::isolated("scripts/with-postgres")
+        .args([
+            "bash",
+            "-c",
+            "cd services/onboarding && .venv/bin/python -m pytest -q -ra -p no:cacheprovider tests/test_tls.py tests/test_config.py tests/test_upstream.py",
+        ])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    let text = show(&o);
+    assert!(o.status.success(), "{text}");
+    assert!(
+        text.contains(" passed") && !text.contains("skipped") && !text.contains("SKIPPED"),
+        "every test ran: {text}"
+    );
     let url = plumb_testkit::server().new_database(&format!("recovery_{}", std::process::id()));
 
     // Supervised: killed, it answers again well within the limit; a passed test of the

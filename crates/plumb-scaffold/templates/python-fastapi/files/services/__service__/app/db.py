@@ -1,5 +1,12 @@
 """The database engine. DATABASE_URL names the server the way libpq and psql do
-(postgresql://...); SQLAlchemy needs to be told to use the psycopg 3 driver."""
+(postgresql://...); SQLAlchemy needs to be told to use the psycopg 3 driver.
+
+TLS to PostgreSQL: without ``sslmode`` (or with ``sslmode=disable``) the connection is plain, as
+on a private network or a local socket. ``sslmode=verify-full`` with
+``sslrootcert=/path/to/ca.pem`` has libpq verify the server's certificate against that CA and
+its name (or IP address) against the host. Modes that would accept any certificate
+(``require``, ``verify-ca``, ``prefer``, ``allow``) are refused: a connection anyone in between
+could read or change is not one a bank's service should use."""
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine, make_url
@@ -14,6 +21,18 @@ def sqlalchemy_url(url: str | URL) -> URL:
         u = u.set(drivername=DRIVER)
     if u.drivername != DRIVER:
         raise ValueError(f"DATABASE_URL must be a postgresql:// URL, not {u.drivername}://")
+    mode, root = u.query.get("sslmode"), u.query.get("sslrootcert")
+    if mode in (None, "disable"):
+        if root is not None:
+            raise ValueError("DATABASE_URL has sslrootcert without sslmode=verify-full")
+    elif mode == "verify-full":
+        if not root:
+            raise ValueError("sslmode=verify-full needs sslrootcert=/path/to/ca.pem")
+    else:
+        raise ValueError(
+            f"sslmode={mode} would accept any server certificate: use sslmode=verify-full with "
+            "sslrootcert=/path/to/ca.pem (or no sslmode on a private network)"
+        )
     return u
 
 

@@ -38,7 +38,22 @@ def test_database_urls_get_the_psycopg_driver():
         u = sqlalchemy_url(given)
         assert u.drivername == "postgresql+psycopg"
         assert (u.username, u.password, u.host, u.port, u.database) == ("u", "p", "h", 5, "d")
-    tls = sqlalchemy_url("postgresql://u@h/d?sslmode=verify-full")
-    assert tls.query == {"sslmode": "verify-full"}, "TLS settings reach the driver"
+    tls = sqlalchemy_url("postgresql://u@h/d?sslmode=verify-full&sslrootcert=/ca.pem")
+    assert tls.query == {"sslmode": "verify-full", "sslrootcert": "/ca.pem"}, "TLS settings reach the driver"
     with pytest.raises(ValueError):
         sqlalchemy_url("mysql://u@h/d")
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("sslmode=require", "would accept any server certificate"),
+        ("sslmode=verify-ca", "would accept any server certificate"),
+        ("sslmode=prefer", "would accept any server certificate"),
+        ("sslmode=verify-full", "needs sslrootcert"),
+        ("sslrootcert=/ca.pem", "without sslmode=verify-full"),
+    ],
+)
+def test_only_verified_tls_or_none_is_accepted(query, message):
+    with pytest.raises(ValueError, match=message):
+        sqlalchemy_url(f"postgresql://u@h/d?{query}")
