@@ -44,14 +44,14 @@ def require_user(request: Request) -> tuple[sessions.User, sessions.Session] | N
 def home(request: Request) -> Response:
     with _engine(request).begin() as conn:
         session, token = sessions.ensure(conn, request)
-    return pages.render(request, "home.html", TITLE, session, new_session=token)
+    return pages.render(request, "home.html", TITLE, session, csrf_cookie=token)
 
 
 @router.get("/register", response_class=HTMLResponse)
 def register_form(request: Request) -> Response:
     with _engine(request).begin() as conn:
         session, token = sessions.ensure(conn, request)
-    return pages.render(request, "register.html", "Register", session, new_session=token, email="")
+    return pages.render(request, "register.html", "Register", session, csrf_cookie=token, email="")
 
 
 @router.post("/register")
@@ -90,7 +90,7 @@ def login_form(request: Request, registered: str | None = None) -> Response:
         "login.html",
         "Sign in",
         session,
-        new_session=token,
+        csrf_cookie=token,
         email="",
         notice="Registered. Sign in with your new account." if registered else None,
     )

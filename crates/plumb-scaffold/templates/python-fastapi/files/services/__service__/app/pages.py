@@ -38,17 +38,17 @@ def render(
     title: str,
     session: sessions.Session | None,
     *,
-    new_session: str | None = None,
+    csrf_cookie: str | None = None,
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """A page. `session` fills the navigation (and the CSRF fields); `new_session` is the token
-    of an anonymous session created for this page, sent as the cookie."""
+    """A page. `session` fills the navigation (and the CSRF fields); `csrf_cookie` is a new
+    signed CSRF token of a visitor without a session, sent as their ``__Host-csrf`` cookie."""
     response = templates.TemplateResponse(
         request, name, {"title": title, "session": session, **context}, status_code=status
     )
-    if new_session is not None:
-        sessions.set_cookie(response, new_session, sessions.ANONYMOUS_HOURS)
+    if csrf_cookie is not None:
+        sessions.set_csrf_cookie(response, csrf_cookie)
     return response
 
 

@@ -1,11 +1,20 @@
 """Sessions and CSRF protection.
 
-Every visitor who sees a form gets a session: anonymous (one hour) until they sign in, then a
-new authenticated one (no session fixation). The cookie holds 32 random bytes; the database
-holds only their SHA-256, so a copy of the sessions table opens no session. Each session has a
-CSRF token (synchronizer token pattern) that every form carries and every POST must return.
+A visitor who is not signed in has no session and nothing is written for them: the forms they
+see (sign in, register) carry a signed, expiring CSRF token that is also in a ``__Host-csrf``
+cookie (HttpOnly, Secure, SameSite=Lax, this host only); a POST is accepted when the form's
+token equals the cookie's and its signature (HMAC-SHA256 with the key in ``csrf_key``) and
+expiry (one hour) hold. Signing in creates the session (no session fixation): the cookie holds
+32 random bytes, the database only their SHA-256, so a copy of the sessions table opens no
+session, and the session's own CSRF token (synchronizer token pattern) protects every form from
+then on.
 """
 
+import base64
+import hashlib
+import hmac
+import secrets
+import time
 from dataclasses import dataclass
 
 from fastapi import HTTPException, Request, Response
@@ -16,10 +25,47 @@ from app import security
 
 #: The cookie's name.
 COOKIE = "session"
-#: Lifetime of an anonymous session, in hours.
-ANONYMOUS_HOURS = 1
 #: Tokens are 43 characters; anything much longer is not one of ours.
 _MAX_TOKEN = 128
+#: The cookie holding an anonymous visitor's signed CSRF token.
+CSRF_COOKIE = "__Host-csrf"
+#: Lifetime of an anonymous visitor's CSRF token, in seconds.
+ANONYMOUS_CSRF_SECONDS = 3600
+
+
+def csrf_key(conn: Connection, request: Request) -> bytes:
+    """The database's key for anonymous CSRF tokens (made by the first replica that needs it),
+    kept on the application once read."""
+    key = getattr(request.app.state, "csrf_key", None)
+    if key is None:
+        conn.execute(
+            text("INSERT INTO csrf_key (id, key) VALUES (1, :key) ON CONFLICT (id) DO NOTHING"),
+            {"key": secrets.token_bytes(32)},
+        )
+        key = bytes(conn.execute(text("SELECT key FROM csrf_key WHERE id = 1")).scalar_one())
+        request.app.state.csrf_key = key
+    return key
+
+
+def _mac(key: bytes, expiry: int, nonce: str) -> str:
+    digest = hmac.new(key, f"anon-csrf-v1.{expiry}.{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def anonymous_token(key: bytes, expiry: int, nonce: str) -> str:
+    """A token valid until ``expiry`` (seconds since the epoch) for the random ``nonce``."""
+    return f"{expiry}.{nonce}.{_mac(key, expiry, nonce)}"
+
+
+def anonymous_token_valid(key: bytes, token: str, now: float) -> bool:
+    """Whether ``token`` was signed with ``key`` and is unexpired at ``now``."""
+    parts = token.split(".", 2)
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12:
+        return False
+    expiry = int(parts[0])
+    if not now < expiry <= now + ANONYMOUS_CSRF_SECONDS + 60:
+        return False
+    return security.tokens_match(_mac(key, expiry, parts[1]), parts[2])
 
 
 @dataclass(frozen=True)
@@ -80,25 +126,47 @@ def create(conn: Connection, user: User | None, hours: int) -> tuple[Session, st
 
 
 def ensure(conn: Connection, request: Request) -> tuple[Session, str | None]:
-    """The request's session, creating an anonymous one if it has none. The second value is
-    the new cookie token when a session was created."""
+    """The request's session, or for a visitor without one a session-less view of them with a
+    signed CSRF token for the page's forms (the one in their ``__Host-csrf`` cookie while it is
+    valid, so two open forms both work). The second value is the new token to send as that
+    cookie, when one was made. Nothing is written for the visitor."""
     session = current(conn, request)
     if session is not None:
         return session, None
-    return create(conn, None, ANONYMOUS_HOURS)
+    key, now = csrf_key(conn, request), time.time()
+    kept = request.cookies.get(CSRF_COOKIE, "")
+    if kept and len(kept) <= _MAX_TOKEN and anonymous_token_valid(key, kept, now):
+        return Session("", kept, None), None
+    token = anonymous_token(key, int(now) + ANONYMOUS_CSRF_SECONDS, security.new_token())
+    return Session("", token, None), token
 
 
 def checked(conn: Connection, request: Request, form_token: str) -> Session:
     """The session of a state-changing request, refused (403) unless the form's CSRF token
     matches the session's."""
+    refused = HTTPException(403, "CSRF check failed: reload the page and try again")
     session = current(conn, request)
-    if session is None or not security.tokens_match(session.csrf_token, form_token):
-        raise HTTPException(403, "CSRF check failed: reload the page and try again")
-    return session
+    if session is not None:
+        if not security.tokens_match(session.csrf_token, form_token):
+            raise refused
+        return session
+    # A visitor without a session: the form's token must be the cookie's, signed by us and
+    # unexpired.
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not (
+        cookie
+        and len(cookie) <= _MAX_TOKEN
+        and security.tokens_match(cookie, form_token)
+        and anonymous_token_valid(csrf_key(conn, request), form_token, time.time())
+    ):
+        raise refused
+    return Session("", form_token, None)
 
 
 def delete(conn: Connection, session: Session) -> None:
-    """Ends a session."""
+    """Ends a session (nothing for a visitor who had none)."""
+    if not session.id_hash:
+        return
     conn.execute(text("DELETE FROM sessions WHERE id_hash = :id_hash"), {"id_hash": session.id_hash})
 
 
@@ -109,6 +177,20 @@ def set_cookie(response: Response, token: str, hours: int) -> None:
         COOKIE,
         token,
         max_age=hours * 3600,
+        path="/",
+        httponly=True,
+        secure=True,
+        samesite="Lax",
+    )
+
+
+def set_csrf_cookie(response: Response, token: str) -> None:
+    """Sends an anonymous visitor's CSRF token: HttpOnly, Secure, SameSite=Lax, and with the
+    ``__Host-`` prefix (no Domain, Path=/), so no other host can plant one."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        max_age=ANONYMOUS_CSRF_SECONDS,
         path="/",
         httponly=True,
         secure=True,

@@ -32,7 +32,9 @@ def test_register_sign_in_and_sign_out(client, db):
     r = register(client, email)
     assert r.status_code == 303 and r.headers["location"] == "/login?registered=1"
     assert "Registered." in client.get("/login?registered=1").text
-    anonymous = client.cookies["session"]
+    assert "session" not in client.cookies, "a visitor who is not signed in has no session"
+    assert "__Host-csrf" in client.cookies
+
 
     r = login(client, email)
     assert r.status_code == 303 and r.headers["location"] == "/"
@@ -40,11 +42,10 @@ def test_register_sign_in_and_sign_out(client, db):
     for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/", "Max-Age=28800"]:
         assert attribute in cookie, cookie
     signed_in = client.cookies["session"]
-    assert signed_in != anonymous, "sign-in issues a new session"
     with db.connect() as conn:
         stored = conn.execute(text("SELECT id_hash, user_id IS NOT NULL FROM sessions")).all()
     assert (security.token_hash(signed_in), True) in stored
-    assert security.token_hash(anonymous) not in {h for h, _ in stored}, "the anonymous session is gone"
+    assert all(user for _, user in stored), "no session rows for visitors who are not signed in"
     assert signed_in not in {h for h, _ in stored}, "only the token's hash is stored"
 
     home = client.get("/")
@@ -197,3 +198,41 @@ def test_sign_ins_are_throttled_per_account_and_per_address(database_url, db):
             )
         ).scalar_one()
     assert throttled == 4
+
+
+def test_visitors_without_a_session_write_no_session_rows(database_url, db):
+    from app import sessions
+    from helpers import new_client
+
+    def rows() -> int:
+        with db.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM sessions")).scalar_one()
+
+    with new_client(database_url) as visitor, new_client(database_url) as stranger:
+        before = rows()
+        for path in ["/", "/login", "/register", "/login", "/register"]:
+            assert visitor.get(path).status_code == 200
+        assert rows() == before, "looking writes nothing"
+        assert "session" not in visitor.cookies
+        token = csrf(visitor, "/register")
+        assert visitor.cookies["__Host-csrf"] == token, "the form's token is the cookie's"
+        email = new_email()
+        form = {"email": email, "password": PASSWORD}
+
+        # Without its cookie, tampered, or expired (signed with the right key): refused.
+        assert stranger.post("/register", data={**form, "csrf_token": token}).status_code == 403
+        for bad in [token + "x", sessions.anonymous_token(_key(db), 1, "n")]:
+            visitor.cookies.clear()
+            visitor.cookies.set("__Host-csrf", bad)
+            assert visitor.post("/register", data={**form, "csrf_token": bad}).status_code == 403
+        visitor.cookies.clear()
+        visitor.cookies.set("__Host-csrf", token)
+        assert visitor.post("/register", data={**form, "csrf_token": token}).status_code == 303
+        assert rows() == before
+        assert login(visitor, email).status_code == 303
+        assert rows() == before + 1, "signing in makes the one session"
+
+
+def _key(db) -> bytes:
+    with db.connect() as conn:
+        return bytes(conn.execute(text("SELECT key FROM csrf_key WHERE id = 1")).scalar_one())

@@ -1,14 +1,18 @@
 //! Sessions and CSRF protection.
 //!
-//! Every visitor who sees a form gets a session: anonymous (one hour) until they sign in, then
-//! a new authenticated one (no session fixation). The cookie holds 32 random bytes; the
-//! database holds only their SHA-256. Each session has a CSRF token (synchronizer token
-//! pattern) that every form carries and every POST must return.
+//! A visitor who is not signed in has no session and nothing is written for them: the forms
+//! they see (sign in, register) carry a signed, expiring CSRF token that is also in a
+//! `__Host-csrf` cookie (HttpOnly, Secure, SameSite=Lax, this host only); a POST is accepted
+//! when the form's token equals the cookie's and its signature (HMAC-SHA256 with the key in
+//! `csrf_key`) and expiry (one hour) hold. Signing in creates the session (no session
+//! fixation): the cookie holds 32 random bytes, the database only their SHA-256, and the
+//! session's own CSRF token (synchronizer token pattern) protects every form from then on.
 
 use axum::http::HeaderMap;
 use axum::http::header::{COOKIE, SET_COOKIE};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -17,6 +21,88 @@ use crate::web::AppError;
 
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "session";
+/// The cookie holding an anonymous visitor's signed CSRF token.
+pub const CSRF_COOKIE: &str = "__Host-csrf";
+/// Lifetime of an anonymous visitor's CSRF token, in seconds.
+pub const ANONYMOUS_CSRF_SECS: u64 = 3600;
+
+/// The key signing anonymous visitors' CSRF tokens: one per database, made by the first
+/// replica to start (table `csrf_key`), so every replica accepts every replica's forms.
+#[derive(Clone)]
+pub struct CsrfKey([u8; 32]);
+
+impl std::fmt::Debug for CsrfKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CsrfKey(..)")
+    }
+}
+
+impl CsrfKey {
+    /// The database's key, made now if this is the first start.
+    pub async fn load(pool: &deadpool_postgres::Pool) -> Result<CsrfKey, String> {
+        let mut fresh = [0u8; 32];
+        getrandom::fill(&mut fresh).map_err(|e| format!("no randomness: {e}"))?;
+        let client = pool.get().await.map_err(|e| e.to_string())?;
+        client
+            .execute(
+                "INSERT INTO csrf_key (id, key) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                &[&fresh.as_slice()],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let key: Vec<u8> = client
+            .query_one("SELECT key FROM csrf_key WHERE id = 1", &[])
+            .await
+            .map_err(|e| e.to_string())?
+            .get(0);
+        <[u8; 32]>::try_from(key.as_slice())
+            .map(CsrfKey)
+            .map_err(|_| "csrf_key holds a key that is not 32 bytes".to_string())
+    }
+
+    fn mac(&self, expiry: u64, nonce: &str) -> String {
+        let Ok(mut m) = Hmac::<Sha256>::new_from_slice(&self.0) else {
+            // HMAC takes a key of any length: this cannot happen.
+            return String::new();
+        };
+        m.update(format!("anon-csrf-v1.{expiry}.{nonce}").as_bytes());
+        URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+    }
+
+    /// A token valid until `expiry` (seconds since the epoch) for the random `nonce`.
+    pub fn token(&self, expiry: u64, nonce: &str) -> String {
+        format!("{expiry}.{nonce}.{}", self.mac(expiry, nonce))
+    }
+
+    /// Whether `token` was signed with this key and is unexpired at `now`.
+    pub fn valid(&self, token: &str, now: u64) -> bool {
+        let mut parts = token.splitn(3, '.');
+        let (Some(expiry), Some(nonce), Some(mac)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let Ok(expiry) = expiry.parse::<u64>() else {
+            return false;
+        };
+        expiry > now
+            && expiry <= now.saturating_add(ANONYMOUS_CSRF_SECS + 60)
+            && tokens_match(&self.mac(expiry, nonce), mac)
+    }
+}
+
+/// Seconds since the epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The `Set-Cookie` value for an anonymous visitor's CSRF token.
+pub fn csrf_cookie(token: &str) -> String {
+    format!(
+        "{CSRF_COOKIE}={token}; Path=/; Max-Age={ANONYMOUS_CSRF_SECS}; HttpOnly; Secure; SameSite=Lax"
+    )
+}
 /// Lifetime of an anonymous session, in hours.
 const ANONYMOUS_HOURS: i64 = 1;
 
@@ -73,13 +159,18 @@ pub fn expired_cookie() -> String {
 
 /// The session token in the request's cookies, if any.
 pub fn token_from(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME)
+}
+
+/// The value of cookie `name` in the request, if it has one of a sensible length.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE_NAME)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
         .filter(|v| !v.is_empty() && v.len() <= 128)
 }
@@ -145,19 +236,31 @@ pub async fn create(state: &AppState, user: Option<User>) -> Result<(Session, St
     ))
 }
 
-/// The request's session, creating an anonymous one if it has none. The second value is the
-/// Set-Cookie header to send when a session was created.
+/// The request's session, or for a visitor without one a session-less view of them with a
+/// signed CSRF token for the page's forms (the one in their `__Host-csrf` cookie while it is
+/// valid, so two open forms both work). The second value is the Set-Cookie header to send when
+/// a new token was made. Nothing is written to the database.
 pub async fn ensure(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(Session, Option<String>), AppError> {
-    match current(state, headers).await? {
-        Some(s) => Ok((s, None)),
-        None => {
-            let (s, c) = create(state, None).await?;
-            Ok((s, Some(c)))
-        }
+    if let Some(s) = current(state, headers).await? {
+        return Ok((s, None));
     }
+    let now = unix_now();
+    let anonymous = |csrf: String| Session {
+        id_hash: String::new(),
+        user: None,
+        csrf,
+    };
+    if let Some(t) = cookie_value(headers, CSRF_COOKIE).filter(|t| state.csrf_key.valid(t, now)) {
+        return Ok((anonymous(t), None));
+    }
+    let token = state
+        .csrf_key
+        .token(now + ANONYMOUS_CSRF_SECS, &random_token()?);
+    let cookie = csrf_cookie(&token);
+    Ok((anonymous(token), Some(cookie)))
 }
 
 /// The session of a state-changing request, refused (403) unless the form's token matches.
@@ -166,16 +269,32 @@ pub async fn checked(
     headers: &HeaderMap,
     form_token: &str,
 ) -> Result<Session, AppError> {
+    let refused = AppError::Forbidden("CSRF check failed: reload the page and try again");
     match current(state, headers).await? {
         Some(s) if tokens_match(&s.csrf, form_token) => Ok(s),
-        _ => Err(AppError::Forbidden(
-            "CSRF check failed: reload the page and try again",
-        )),
+        Some(_) => Err(refused),
+        None => {
+            // A visitor without a session: the form's token must be the cookie's, signed by us
+            // and unexpired.
+            let cookie = cookie_value(headers, CSRF_COOKIE).unwrap_or_default();
+            if tokens_match(&cookie, form_token) && state.csrf_key.valid(form_token, unix_now()) {
+                Ok(Session {
+                    id_hash: String::new(),
+                    user: None,
+                    csrf: form_token.to_string(),
+                })
+            } else {
+                Err(refused)
+            }
+        }
     }
 }
 
-/// Deletes a session.
+/// Deletes a session (nothing for a visitor who had none).
 pub async fn delete(state: &AppState, id_hash: &str) -> Result<(), AppError> {
+    if id_hash.is_empty() {
+        return Ok(());
+    }
     let client = state.pool.get().await?;
     client
         .execute("DELETE FROM sessions WHERE id_hash = $1", &[&id_hash])
@@ -207,6 +326,29 @@ mod tests {
             assert!(c.contains(attr), "{c} lacks {attr}");
         }
         assert!(expired_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn anonymous_tokens_are_signed_and_expire() {
+        let key = CsrfKey([7; 32]);
+        let t = key.token(1_000 + 3_600, "nonce");
+        assert!(key.valid(&t, 1_000));
+        assert!(!key.valid(&t, 1_000 + 3_600), "expired");
+        assert!(!CsrfKey([8; 32]).valid(&t, 1_000), "another key");
+        assert!(!key.valid(&t.replace("nonce", "nonse"), 1_000), "tampered");
+        let far = key.token(1_000 + 100_000, "nonce");
+        assert!(!key.valid(&far, 1_000), "a lifetime longer than ours");
+        for bad in ["", "1.2", "x.y.z", "99999999999999999999999.n.m"] {
+            assert!(!key.valid(bad, 1_000), "{bad}");
+        }
+        assert!(csrf_cookie(&t).starts_with("__Host-csrf="));
+        for attr in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+            assert!(csrf_cookie(&t).contains(attr));
+        }
+        assert!(
+            !csrf_cookie(&t).contains("Domain"),
+            "__Host- cookies name no domain"
+        );
     }
 
     #[test]
