@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod graph;
 pub mod model;
 pub mod native;
+pub(crate) mod native_views;
 pub mod resilience;
 pub mod rules;
 pub mod sarif;

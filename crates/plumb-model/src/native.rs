@@ -4,8 +4,10 @@
 //! `property key= value=` children. Read into the same model as the exchange format: elements,
 //! relationships (access type, influence strength, directed associations), properties,
 //! documentation, the folder tree as the organisation; identifiers that are no XML IDs (Archi's
-//! bare UUIDs) get the `id-` prefix Archi's exchange export gives them. Diagrams are not read yet (their
-//! elements are skipped, never mistaken for concepts). Unknown concept types are refused by
+//! bare UUIDs) get the `id-` prefix Archi's exchange export gives them. ArchiMate diagrams are
+//! read into the exchange format's views ([`crate::native_views`]), so they are drawn, listed
+//! and exported like an exchange file's; sketch and canvas views are skipped (noted), never
+//! mistaken for concepts. Unknown concept types are refused by
 //! name, as Archi refuses them; a file from a later Archi than this reader knows, another
 //! namespace, or a zipped model with images is refused with the reason.
 
@@ -58,6 +60,8 @@ struct Reader {
     v2: Option<String>,
     /// What the conversion renamed.
     conversion: crate::archimate2::Conversion,
+    /// The diagrams.
+    views: crate::native_views::NativeViews,
 }
 
 type EventResult = std::result::Result<(), plumb_base::input::InputError>;
@@ -152,6 +156,10 @@ impl Reader {
         if self.skip_until.is_some() {
             return Ok(());
         }
+        if self.views.reading() {
+            self.views.start(&e, xml_id);
+            return Ok(());
+        }
         match e.name.as_str() {
             "folder" => self.folders.push(OrgItem {
                 label: Some(e.attr("name").unwrap_or_default().to_string()),
@@ -172,11 +180,13 @@ impl Reader {
     fn concept_start(&mut self, file: &str, e: &XmlStart) -> EventResult {
         let ty = e.attr("type").unwrap_or_default();
         let local = ty.strip_prefix("archimate:").unwrap_or(ty);
-        if matches!(
-            local,
-            "ArchimateDiagramModel" | "SketchModel" | "CanvasModel"
-        ) || ty.starts_with("canvas:")
-        {
+        if local == "ArchimateDiagramModel" {
+            self.views
+                .begin(e, self.depth, xml_id(e.attr("id").unwrap_or_default()));
+            return Ok(());
+        }
+        if matches!(local, "SketchModel" | "CanvasModel") || ty.starts_with("canvas:") {
+            self.views.skipped += 1;
             self.skip_until = Some(self.depth);
             return Ok(());
         }
@@ -278,6 +288,10 @@ impl Reader {
     }
 
     fn text(&mut self, t: String) {
+        if self.views.reading() {
+            self.views.text(&t);
+            return;
+        }
         if self.in_doc && self.skip_until.is_none() {
             self.doc.push_str(&t);
         }
@@ -288,6 +302,11 @@ impl Reader {
             if self.depth == d {
                 self.skip_until = None;
             }
+            self.depth -= 1;
+            return Ok(());
+        }
+        if self.views.reading() {
+            self.views.end(&name, self.depth);
             self.depth -= 1;
             return Ok(());
         }
@@ -374,5 +393,12 @@ pub fn read_converting(file: &str, bytes: &[u8], convert: bool) -> Result<Model>
             .conversion
             .notes(&m, &format!("Archi {version} native format"));
     }
+    if r.views.skipped > 0 {
+        m.notes.push(format!(
+            "{} sketch or canvas view(s) skipped: they are not ArchiMate views",
+            r.views.skipped
+        ));
+    }
+    m.raw_views = r.views.finish();
     Ok(m)
 }
