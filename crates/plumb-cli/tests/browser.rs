@@ -154,6 +154,13 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     assert!(arch.contains("CloudCo Europe: 3 of 4"), "{arch}");
     b.find("main svg");
     b.screenshot(&shots.join("4c-architecture.png"));
+    // The demo bank's own drawn view, as its architect laid it out.
+    assert!(arch.contains("Payments, end to end"), "{arch}");
+    b.goto(&format!("{base}/ui/architecture?view=view-payments"));
+    b.wait_text("main", "Payments, end to end");
+    b.find("main svg g[data-node='vp-pay']");
+    b.find("main svg g[data-node='vp-note']");
+    b.screenshot(&shots.join("4d-architecture-view.png"));
 
     // Incidents: the demo's payments incident, major, with its clock and its cause.
     b.click("a[href='/ui/incidents']");

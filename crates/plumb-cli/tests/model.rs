@@ -250,7 +250,17 @@ fn impact_view_and_convert() {
         layered.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // The demo bank draws one view of its own in YAML; a model without views says so.
     let o = plumb(&["model", "view", BANK, "--list"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("view-payments  Payments, end to end  (11 nodes, 8 connections)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let plain = tempfile::NamedTempFile::with_suffix(".yaml").unwrap();
+    std::fs::write(plain.path(), "id: m\nname: M\n").unwrap();
+    let o = plumb(&["model", "view", plain.path().to_str().unwrap(), "--list"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("no views of its own"));
     let o = plumb(&["model", "check", archisurance, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

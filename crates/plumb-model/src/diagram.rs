@@ -150,6 +150,50 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
     Ok(out)
 }
 
+/// A box's text in as many lines of 14 px as its height holds (a group's name on one), each as
+/// wide as the box, the last shortened when the text is longer: escaped `tspan`s.
+fn wrapped(text: &str, n: &Node) -> String {
+    let per_line = ((n.w / 7.0) as usize).max(4);
+    let lines = if n.kind == "Container" {
+        1
+    } else {
+        (((n.h - 18.0) / 14.0).floor() as usize).clamp(1, 12)
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut words = text.split_whitespace().peekable();
+    while out.len() < lines && words.peek().is_some() {
+        let mut line = String::new();
+        while let Some(w) = words.peek() {
+            let len = line.chars().count() + w.chars().count() + usize::from(!line.is_empty());
+            if !line.is_empty() && len > per_line {
+                break;
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(w);
+            words.next();
+        }
+        out.push(line);
+    }
+    if words.peek().is_some()
+        && let Some(last) = out.last_mut()
+    {
+        last.push_str(" \u{2026}");
+    }
+    out.iter()
+        .enumerate()
+        .map(|(i, l)| {
+            format!(
+                "<tspan x=\"{:.0}\" dy=\"{}\">{}</tspan>",
+                n.x + 5.0,
+                if i == 0 { 0 } else { 14 },
+                esc(&crate::svg::short(l, per_line))
+            )
+        })
+        .collect()
+}
+
 /// The view whose id or name is `which`.
 pub fn find<'v>(views: &'v [View], which: &str) -> Option<&'v View> {
     views
@@ -218,7 +262,7 @@ pub fn render_flagged(
             esc(&kind),
             n.x + 5.0,
             n.y + 27.0,
-            esc(&crate::svg::short(&title, ((n.w / 7.0) as usize).max(4)))
+            wrapped(&title, n)
         ));
     }
     let mut lines = String::new();

@@ -21,35 +21,44 @@ const DEFAULT_SIZE: (f64, f64) = (120.0, 55.0);
 const MAX_VIEWS: usize = 10_000;
 const MAX_ITEMS: usize = 1_000_000;
 
+/// A box of a view being built (also by the YAML reader).
 #[derive(Debug, Default)]
-struct NodeB {
-    id: String,
-    kind: &'static str,
-    element: Option<String>,
-    label: String,
+pub(crate) struct NodeB {
+    pub id: String,
+    /// `Element`, `Container` or `Label`.
+    pub kind: &'static str,
+    pub element: Option<String>,
+    pub label: String,
     /// The view a reference points at.
-    view_ref: Option<String>,
-    abs: (f64, f64, f64, f64),
-    children: Vec<usize>,
+    pub view_ref: Option<String>,
+    /// Absolute x, y, width, height.
+    pub abs: (f64, f64, f64, f64),
+    /// Indexes of the boxes inside it.
+    pub children: Vec<usize>,
 }
 
+/// A line of a view being built.
 #[derive(Debug, Default)]
-struct ConnB {
-    id: String,
-    relationship: Option<String>,
-    source: String,
-    target: String,
-    /// (startX, startY) offsets from the source's centre.
-    bendpoints: Vec<(f64, f64)>,
+pub(crate) struct ConnB {
+    pub id: String,
+    pub relationship: Option<String>,
+    pub source: String,
+    pub target: String,
+    /// Bendpoints: (startX, startY) offsets from the source's centre as Archi keeps them, or
+    /// absolute points when `absolute`.
+    pub bendpoints: Vec<(f64, f64)>,
+    pub absolute: bool,
 }
 
+/// A view being built.
 #[derive(Debug, Default)]
-struct ViewB {
-    id: String,
-    name: String,
-    nodes: Vec<NodeB>,
-    top: Vec<usize>,
-    connections: Vec<ConnB>,
+pub(crate) struct ViewB {
+    pub id: String,
+    pub name: String,
+    pub nodes: Vec<NodeB>,
+    /// Indexes of the outermost boxes.
+    pub top: Vec<usize>,
+    pub connections: Vec<ConnB>,
 }
 
 /// The views being read.
@@ -173,6 +182,7 @@ impl NativeViews {
                     source: xml_id(e.attr("source").unwrap_or_default()),
                     target: xml_id(e.attr("target").unwrap_or_default()),
                     bendpoints: Vec::new(),
+                    absolute: false,
                 });
             }
             "bendpoint" => {
@@ -215,16 +225,22 @@ impl NativeViews {
 
     /// The views as the exchange format's `<views>` element, or `None` without any.
     pub fn finish(self) -> Option<String> {
-        if self.views.is_empty() {
+        exchange_views(&self.views)
+    }
+}
+
+/// Views as the exchange format's `<views>` element, or `None` without any.
+pub(crate) fn exchange_views(views: &[ViewB]) -> Option<String> {
+    {
+        if views.is_empty() {
             return None;
         }
-        let names: HashMap<&str, &str> = self
-            .views
+        let names: HashMap<&str, &str> = views
             .iter()
             .map(|v| (v.id.as_str(), v.name.as_str()))
             .collect();
         let mut out = String::from("<views>\n    <diagrams>\n");
-        for v in &self.views {
+        for v in views {
             out.push_str(&format!(
                 "      <view identifier=\"{}\" xsi:type=\"Diagram\">\n        <name xml:lang=\"en\">{}</name>\n",
                 esc(&v.id),
@@ -263,7 +279,11 @@ impl NativeViews {
                     continue;
                 }
                 out.push_str(">\n");
-                let (cx, cy) = centre.get(c.source.as_str()).copied().unwrap_or((0.0, 0.0));
+                let (cx, cy) = if c.absolute {
+                    (0.0, 0.0)
+                } else {
+                    centre.get(c.source.as_str()).copied().unwrap_or((0.0, 0.0))
+                };
                 for (dx, dy) in &c.bendpoints {
                     out.push_str(&format!(
                         "          <bendpoint x=\"{}\" y=\"{}\"/>\n",

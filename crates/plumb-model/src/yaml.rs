@@ -7,7 +7,20 @@
 //!   - {id: fn-payments, type: BusinessFunction, name: Payments, properties: {dora:criticality: critical}}
 //! relationships:
 //!   - {id: rel-1, type: Serving, source: app-payments, target: fn-payments}
+//! views:                       # optional: diagrams as an architect draws them
+//!   - id: view-payments
+//!     name: Payments
+//!     nodes:                   # absolute bounds; w and h default to 120 and 55
+//!       - {id: n-fn, element: fn-payments, x: 40, y: 20}
+//!       - {id: n-apps, label: Applications, x: 20, y: 120, w: 400, h: 120, nodes: [
+//!           {id: n-app, element: app-payments, x: 40, y: 160}]}
+//!       - {id: n-note, note: Drawn by hand, x: 460, y: 20}
+//!     connections:
+//!       - {relationship: rel-1, source: n-app, target: n-fn, bendpoints: [[100, 100]]}
 //! ```
+//!
+//! Views are read into the exchange format's views (drawn, listed, exported); writing YAML
+//! does not carry them.
 
 use std::collections::BTreeMap;
 
@@ -32,6 +45,60 @@ struct YModel {
     relationships: Vec<YRel>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     organizations: Vec<OrgItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    views: Vec<YView>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YView {
+    id: String,
+    name: String,
+    #[serde(default)]
+    nodes: Vec<YNode>,
+    #[serde(default)]
+    connections: Vec<YConn>,
+}
+
+fn default_w() -> f64 {
+    120.0
+}
+
+fn default_h() -> f64 {
+    55.0
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YNode {
+    id: String,
+    #[serde(default)]
+    element: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+    x: f64,
+    y: f64,
+    #[serde(default = "default_w")]
+    w: f64,
+    #[serde(default = "default_h")]
+    h: f64,
+    #[serde(default)]
+    nodes: Vec<YNode>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YConn {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    relationship: Option<String>,
+    source: String,
+    target: String,
+    #[serde(default)]
+    bendpoints: Vec<(f64, f64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -122,7 +189,137 @@ pub fn read(file: &str, text: &str) -> Result<Model> {
         });
     }
     crate::validate::references(file, &m)?;
+    m.raw_views = views(file, &m, y.views)?;
     Ok(m)
+}
+
+/// The YAML views, checked against the model, as the exchange format's views.
+fn views(file: &str, m: &Model, ys: Vec<YView>) -> Result<Option<String>> {
+    use crate::native_views::{ConnB, NodeB, ViewB};
+    use std::collections::HashSet;
+    let idx = m.index();
+    let mut ids: HashSet<String> = m
+        .elements
+        .iter()
+        .map(|e| e.id.clone())
+        .chain(m.relationships.iter().map(|r| r.id.clone()))
+        .collect();
+    let bad = |msg: String| ModelError::new(file, msg);
+    let mut fresh = |id: &str, what: &str| -> Result<()> {
+        if id.is_empty() || !ids.insert(id.to_string()) {
+            return Err(bad(format!(
+                "{what} id {id:?} is empty or already used (ids are shared by concepts, views, nodes and connections)"
+            )));
+        }
+        Ok(())
+    };
+    let mut out = Vec::new();
+    for yv in ys {
+        fresh(&yv.id, "view")?;
+        let mut v = ViewB {
+            id: yv.id.clone(),
+            name: yv.name,
+            ..Default::default()
+        };
+        // Depth-first, parents before children; the stack holds (node, parent index, depth).
+        let mut stack: Vec<(YNode, Option<usize>, usize)> =
+            yv.nodes.into_iter().rev().map(|n| (n, None, 0)).collect();
+        while let Some((n, parent, depth)) = stack.pop() {
+            if depth > 32 {
+                return Err(bad(format!(
+                    "view {}: nodes nested more than 32 deep",
+                    yv.id
+                )));
+            }
+            fresh(&n.id, "node")?;
+            let coords = [n.x, n.y, n.w, n.h];
+            if coords.iter().any(|c| !c.is_finite() || c.abs() > 1e7) || n.w < 0.0 || n.h < 0.0 {
+                return Err(bad(format!(
+                    "view {} node {}: bounds out of range",
+                    yv.id, n.id
+                )));
+            }
+            let (kind, label) = match (&n.element, &n.label, &n.note) {
+                (Some(e), None, None) => {
+                    if !idx.elements.contains_key(e.as_str()) {
+                        return Err(bad(format!(
+                            "view {} node {} shows element {e:?}, which the model does not have",
+                            yv.id, n.id
+                        )));
+                    }
+                    ("Element", String::new())
+                }
+                (None, Some(l), None) => ("Container", l.clone()),
+                (None, None, Some(t)) => ("Label", t.clone()),
+                _ => {
+                    return Err(bad(format!(
+                        "view {} node {}: give exactly one of element, label (a group) or note",
+                        yv.id, n.id
+                    )));
+                }
+            };
+            let i = v.nodes.len();
+            v.nodes.push(NodeB {
+                id: n.id,
+                kind,
+                element: n.element,
+                label,
+                view_ref: None,
+                abs: (n.x, n.y, n.w, n.h),
+                children: Vec::new(),
+            });
+            match parent {
+                Some(p) => {
+                    if let Some(pn) = v.nodes.get_mut(p) {
+                        pn.children.push(i);
+                    }
+                }
+                None => v.top.push(i),
+            }
+            stack.extend(n.nodes.into_iter().rev().map(|c| (c, Some(i), depth + 1)));
+        }
+        let shown: std::collections::HashMap<String, Option<String>> = v
+            .nodes
+            .iter()
+            .map(|n| (n.id.clone(), n.element.clone()))
+            .collect();
+        for (k, c) in yv.connections.into_iter().enumerate() {
+            let id = c.id.unwrap_or_else(|| format!("{}-c{}", yv.id, k + 1));
+            fresh(&id, "connection")?;
+            let (Some(src), Some(dst)) = (shown.get(&c.source), shown.get(&c.target)) else {
+                return Err(bad(format!(
+                    "view {} connection {id}: source and target must be nodes of the view",
+                    yv.id
+                )));
+            };
+            if let Some(r) = &c.relationship {
+                let Some(rel) = idx.relationships.get(r.as_str()) else {
+                    return Err(bad(format!(
+                        "view {} connection {id} shows relationship {r:?}, which the model does not have",
+                        yv.id
+                    )));
+                };
+                if src.as_deref() != Some(rel.source.as_str())
+                    || dst.as_deref() != Some(rel.target.as_str())
+                {
+                    return Err(bad(format!(
+                        "view {} connection {id}: relationship {r} goes from {} to {}, not between the elements of nodes {} and {}",
+                        yv.id, rel.source, rel.target, c.source, c.target
+                    )));
+                }
+            }
+            v.connections.push(ConnB {
+                id,
+                relationship: c.relationship,
+                source: c.source,
+                target: c.target,
+                bendpoints: c.bendpoints,
+                absolute: true,
+            });
+        }
+        out.push(v);
+    }
+    Ok(crate::native_views::exchange_views(&out))
 }
 
 /// Writes the YAML form (properties sorted by key).
@@ -160,6 +357,7 @@ pub fn write(m: &Model) -> String {
             })
             .collect(),
         organizations: m.organizations.clone(),
+        views: Vec::new(),
     };
     yaml_serde::to_string(&y).expect("model serialises")
 }

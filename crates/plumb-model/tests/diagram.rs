@@ -57,11 +57,99 @@ fn archisurance_views_are_read_and_drawn() {
     let first = find(&vs, &vs[0].name).unwrap();
     assert_eq!(find(&vs, &first.id).unwrap().name, first.name);
     assert!(find(&vs, "no such view").is_none());
-    // Models without views (YAML) have none.
-    let bank = plumb_model::load(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/model/bank.yaml"
-    )))
-    .unwrap();
-    assert!(views(&bank).unwrap().is_empty());
+    // Models without views have none.
+    let plain = plumb_model::yaml::read("m.yaml", "id: m\nname: M\n").unwrap();
+    assert!(views(&plain).unwrap().is_empty());
+}
+
+/// Views written in the YAML form (the demo bank's "Payments, end to end"): read with their
+/// nesting and absolute bendpoints, drawn, and carried into the exchange format.
+#[test]
+fn yaml_views_are_read_checked_and_drawn() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml");
+    let m = plumb_model::load(&path).unwrap();
+    let vs = views(&m).unwrap();
+    assert_eq!(vs.len(), 1);
+    let v = find(&vs, "Payments, end to end").unwrap();
+    assert_eq!((v.nodes.len(), v.connections.len()), (11, 8));
+    let pay = v.nodes.iter().find(|n| n.id == "vp-pay").unwrap();
+    let apps = v.nodes.iter().find(|n| n.id == "vp-apps").unwrap();
+    assert_eq!(
+        (pay.depth, apps.depth, apps.kind.as_str()),
+        (1, 0, "Container")
+    );
+    assert!(pay.x >= apps.x && pay.x + pay.w <= apps.x + apps.w);
+    let k8s = v
+        .connections
+        .iter()
+        .find(|c| c.relationship.as_deref() == Some("rel-k8s-id"))
+        .unwrap();
+    assert_eq!(k8s.bendpoints, vec![(580.0, 367.0)]);
+    let svg = render(&m, v);
+    assert_eq!(svg.matches("<g data-node=").count(), 11);
+    assert!(svg.contains("Payments API"));
+    // Through the exchange format and back, the view is the same.
+    let back =
+        plumb_model::exchange::read("x.xml", plumb_model::exchange::write(&m).as_bytes()).unwrap();
+    assert_eq!(views(&back).unwrap(), vs);
+}
+
+#[test]
+fn yaml_views_that_do_not_fit_the_model_are_refused() {
+    let base = "id: m\nname: M\nelements:\n  - {id: a, type: ApplicationComponent, name: A}\n  - {id: f, type: BusinessFunction, name: F}\nrelationships:\n  - {id: r, type: Serving, source: a, target: f}\nviews:\n";
+    for (view, words) in [
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: ghost, x: 0, y: 0}]}\n",
+            "does not have",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, label: L, x: 0, y: 0}]}\n",
+            "exactly one of",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: a, element: a, x: 0, y: 0}]}\n",
+            "already used",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, x: .nan, y: 0}]}\n",
+            "out of range",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, x: 0, y: 0}], connections: [{source: n, target: zz}]}\n",
+            "nodes of the view",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, x: 0, y: 0}, {id: o, element: f, x: 0, y: 90}], connections: [{relationship: r, source: o, target: n}]}\n",
+            "goes from a to f",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, x: 0, y: 0}], connections: [{relationship: nope, source: n, target: n}]}\n",
+            "does not have",
+        ),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, x: 0}]}\n",
+            "missing field",
+        ),
+        ("  - {id: v, name: V, colour: red}\n", "unknown field"),
+    ] {
+        let e = plumb_model::yaml::read("m.yaml", &format!("{base}{view}"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(words), "{view}: {e}");
+    }
+    // Nesting deeper than any drawing: refused, not followed.
+    let mut deep = String::from("  - id: v\n    name: V\n    nodes:\n");
+    let mut open = String::new();
+    for d in 0..40 {
+        open.push_str(&format!(
+            "{}- {{id: g{d}, label: G, x: 0, y: 0, nodes: [\n",
+            "  ".repeat(d + 3)
+        ));
+    }
+    deep.push_str(&open);
+    deep.push_str(&"]}".repeat(40));
+    deep.push('\n');
+    let e = plumb_model::yaml::read("m.yaml", &format!("{base}{deep}"));
+    assert!(e.is_err());
 }
