@@ -243,7 +243,6 @@ fn native_views() {
 }
 
 fn main() {
-    native_views();
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/corpus/archimate/archi/archisurance.xml");
     let bytes = std::fs::read(&path).unwrap();
@@ -304,4 +303,5 @@ fn main() {
         "| peak resident memory | {:.0} MB |",
         plumb_testkit::peak_rss_mb()
     );
+    native_views();
 }
