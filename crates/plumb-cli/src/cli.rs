@@ -855,9 +855,13 @@ pub enum ModelCmd {
         #[arg(long, conflicts_with_all = ["view", "list"])]
         function: Option<String>,
         /// Draw one of the model's own views (its id or name), as the architect drew it
-        /// (exchange-format models; see --list).
+        /// (exchange, Archi and YAML models that have views; see --list).
         #[arg(long, value_name = "NAME_OR_ID", conflicts_with = "list")]
         view: Option<String>,
+        /// Draw over the view what fails with this element: it filled red, the elements and
+        /// relationships on its paths to the critical or important functions in orange.
+        #[arg(long, value_name = "ELEMENT", requires = "view")]
+        impact: Option<String>,
         /// List the model's own views (id, name, how many nodes and connections).
         #[arg(long)]
         list: bool,

@@ -272,12 +272,18 @@ pub fn run(
             model,
             function,
             view,
+            impact,
             list,
             out,
         } => {
             let m = load(model)?;
             if *list || view.is_some() {
-                return own_view(format, &m, model, view.as_deref(), out.as_deref());
+                let target = OwnView {
+                    which: view.as_deref(),
+                    impact: impact.as_deref(),
+                    out: out.as_deref(),
+                };
+                return own_view(format, &m, model, target);
             }
             let Some(out) = out else {
                 return Err(Failure::usage("give --out FILE"));
@@ -345,14 +351,27 @@ fn error_concepts(m: &plumb_model::Model) -> HashSet<String> {
         .collect()
 }
 
+fn impact_json(o: &plumb_model::diagram::ImpactOverlay) -> serde_json::Value {
+    let mut on_paths: Vec<&String> = o.elements.iter().collect();
+    on_paths.sort();
+    json!({"element": o.failed, "functions": o.functions, "elements_on_paths": on_paths})
+}
+
+/// Which view to draw (none: list them), with what over it, and where.
+struct OwnView<'a> {
+    which: Option<&'a str>,
+    impact: Option<&'a str>,
+    out: Option<&'a Path>,
+}
+
 /// `plumb model view --list` and `--view`: the model's own views.
 fn own_view(
     format: Format,
     m: &plumb_model::Model,
     model: &Path,
-    which: Option<&str>,
-    out: Option<&Path>,
+    target: OwnView<'_>,
 ) -> Result<ExitCode, Failure> {
+    let OwnView { which, impact, out } = target;
     let views = plumb_model::diagram::views(m).map_err(|e| Failure::usage(e.to_string()))?;
     let Some(which) = which else {
         return emit(
@@ -360,7 +379,7 @@ fn own_view(
             || {
                 if views.is_empty() {
                     return format!(
-                        "{} has no views of its own (only exchange-format models carry them)\n",
+                        "{} has no views of its own (exchange, Archi and YAML models can carry them)\n",
                         model.display()
                     );
                 }
@@ -392,14 +411,32 @@ fn own_view(
     };
     // The error findings marked on the view, as on the generated one.
     let flagged = error_concepts(m);
+    let overlay = match impact {
+        None => None,
+        Some(e) => {
+            if !m.elements.iter().any(|x| x.id == e) {
+                return Err(
+                    Failure::usage(format!("{} has no element {e:?}", model.display()))
+                        .hint("give an element id, as plumb model impact takes it"),
+                );
+            }
+            Some(plumb_model::diagram::ImpactOverlay::of(m, e))
+        }
+    };
     write(
         out,
-        plumb_model::diagram::render_flagged(m, v, &flagged).as_bytes(),
+        plumb_model::diagram::render_overlays(m, v, &flagged, overlay.as_ref()).as_bytes(),
     )?;
+    let impact_text = overlay.as_ref().map_or(String::new(), |o| {
+        format!(
+            "; impact of {}: {} critical or important function(s)",
+            o.failed, o.functions
+        )
+    });
     emit(
         format,
-        || format!("wrote {} (view {:?})\n", out.display(), v.name),
-        json!({"svg": out, "view": v.id}),
+        || format!("wrote {} (view {:?}{impact_text})\n", out.display(), v.name),
+        json!({"svg": out, "view": v.id, "impact": overlay.as_ref().map(impact_json)}),
     )
 }
 

@@ -161,6 +161,18 @@ fn an_auditor_walks_the_demo_in_a_browser() {
     b.find("main svg g[data-node='vp-pay']");
     b.find("main svg g[data-node='vp-note']");
     b.screenshot(&shots.join("4d-architecture-view.png"));
+    // What fails with the cluster, drawn over the view.
+    b.goto(&format!(
+        "{base}/ui/architecture?view=view-payments&impact=node-k8s"
+    ));
+    let text = b.wait_text("main", "If Kubernetes cluster eu-west fails");
+    assert!(
+        text.contains("3 critical or important function(s)"),
+        "{text}"
+    );
+    b.find("main svg g[data-node='vp-k8s'][data-impact='failed']");
+    b.find("main svg g[data-node='vp-pay'][data-impact='path']");
+    b.screenshot(&shots.join("4e-architecture-impact.png"));
 
     // Incidents: the demo's payments incident, major, with its clock and its cause.
     b.click("a[href='/ui/incidents']");

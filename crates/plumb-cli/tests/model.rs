@@ -258,6 +258,42 @@ fn impact_view_and_convert() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+    // What fails with the cluster, drawn over that view.
+    let drawn = tempfile::NamedTempFile::with_suffix(".svg").unwrap();
+    let svg_path = drawn.path().to_str().unwrap();
+    let o = plumb(&[
+        "--format",
+        "json",
+        "model",
+        "view",
+        BANK,
+        "--view",
+        "view-payments",
+        "--impact",
+        "node-k8s",
+        "--out",
+        svg_path,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["impact"]["functions"], 3, "{v}");
+    assert!(
+        std::fs::read_to_string(drawn.path())
+            .unwrap()
+            .contains("data-impact=\"failed\"")
+    );
+    let o = plumb(&[
+        "model",
+        "view",
+        BANK,
+        "--view",
+        "view-payments",
+        "--impact",
+        "ghost",
+        "--out",
+        svg_path,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
     let plain = tempfile::NamedTempFile::with_suffix(".yaml").unwrap();
     std::fs::write(plain.path(), "id: m\nname: M\n").unwrap();
     let o = plumb(&["model", "view", plain.path().to_str().unwrap(), "--list"]);

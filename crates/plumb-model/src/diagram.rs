@@ -207,12 +207,60 @@ pub fn render(m: &Model, view: &View) -> String {
     render_flagged(m, view, &std::collections::HashSet::new())
 }
 
+/// What fails with one element, to draw over a view: the element, and every element and
+/// relationship on the shortest paths from it up to the critical or important functions that
+/// depend on it (`graph::impact`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImpactOverlay {
+    /// The failed element.
+    pub failed: String,
+    /// Elements on the paths (the failed one and the functions included).
+    pub elements: std::collections::HashSet<String>,
+    /// Relationships on the paths.
+    pub relationships: std::collections::HashSet<String>,
+    /// How many critical or important functions it reaches.
+    pub functions: usize,
+}
+
+impl ImpactOverlay {
+    /// The impact of `element` failing in `m`.
+    pub fn of(m: &Model, element: &str) -> ImpactOverlay {
+        let hits = crate::graph::impact(m, element);
+        let mut o = ImpactOverlay {
+            failed: element.to_string(),
+            functions: hits.len(),
+            ..Default::default()
+        };
+        o.elements.insert(element.to_string());
+        for step in hits.iter().flat_map(|h| h.path.iter()) {
+            o.elements.insert(step.id.clone());
+            // `via` reads "rel-id (Type)".
+            if let Some(rel) = step.via.as_deref().and_then(|v| v.split(" (").next()) {
+                o.relationships.insert(rel.to_string());
+            }
+        }
+        o
+    }
+}
+
 /// Draws a view with the concepts in `flagged` (those with error-level findings, say) marked:
 /// elements with a red border and a `!` badge in the corner, relationships drawn red.
 pub fn render_flagged(
     m: &Model,
     view: &View,
     flagged: &std::collections::HashSet<String>,
+) -> String {
+    render_overlays(m, view, flagged, None)
+}
+
+/// [`render_flagged`] with an impact drawn over it: the failed element filled red, the
+/// elements and relationships on its paths to the functions it takes down in orange (thick),
+/// each marked `data-impact` (`failed` or `path`).
+pub fn render_overlays(
+    m: &Model,
+    view: &View,
+    flagged: &std::collections::HashSet<String>,
+    impact: Option<&ImpactOverlay>,
 ) -> String {
     let idx = m.index();
     let (mut w, mut h) = (200.0_f64, 100.0_f64);
@@ -221,9 +269,18 @@ pub fn render_flagged(
         w = w.max(n.x + n.w + 20.0);
         h = h.max(n.y + n.h + 20.0);
         let element = n.element.as_deref().and_then(|id| idx.elements.get(id));
+        let on_path = |id: &str| impact.is_some_and(|i| i.elements.contains(id));
+        let failed = n
+            .element
+            .as_deref()
+            .is_some_and(|e| impact.is_some_and(|i| i.failed == e));
         let (fill, title, kind) = match (n.kind.as_str(), element) {
             ("Element", Some(e)) => (
-                crate::svg::colour(e.kind.layer()),
+                if failed {
+                    "#ff9d9d"
+                } else {
+                    crate::svg::colour(e.kind.layer())
+                },
                 e.name.clone(),
                 e.kind.name().to_string(),
             ),
@@ -247,11 +304,18 @@ pub fn render_flagged(
                     n.y + 6.0
                 ),
             )
+        } else if n.element.as_deref().is_some_and(on_path) {
+            ("#e07000\" stroke-width=\"3", String::new())
         } else {
             ("#555", String::new())
         };
+        let mark = match n.element.as_deref() {
+            Some(_) if failed => " data-impact=\"failed\"",
+            Some(e) if on_path(e) => " data-impact=\"path\"",
+            _ => "",
+        };
         boxes.push_str(&format!(
-                        "<g data-node=\"{}\"><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
+                        "<g data-node=\"{}\"{mark}><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
             esc(&n.id),
             n.x,
             n.y,
@@ -290,6 +354,12 @@ pub fn render_flagged(
             lines.push_str(&line.replacen(
                 "stroke=\"#333\" stroke-width=\"1.2\"",
                 "stroke=\"#d00000\" stroke-width=\"3\"",
+                1,
+            ));
+        } else if rel.is_some_and(|r| impact.is_some_and(|i| i.relationships.contains(&r.id))) {
+            lines.push_str(&line.replacen(
+                "stroke=\"#333\" stroke-width=\"1.2\"",
+                "data-impact=\"path\" stroke=\"#e07000\" stroke-width=\"3\"",
                 1,
             ));
         } else {

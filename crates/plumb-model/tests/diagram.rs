@@ -153,3 +153,48 @@ fn yaml_views_that_do_not_fit_the_model_are_refused() {
     let e = plumb_model::yaml::read("m.yaml", &format!("{base}{deep}"));
     assert!(e.is_err());
 }
+
+/// The impact of a failing element drawn over a view: the cluster filled red, the boxes and
+/// lines on its paths to the functions it takes down in orange, nothing else.
+#[test]
+fn an_impact_is_drawn_over_a_view() {
+    use plumb_model::diagram::{ImpactOverlay, render_overlays};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml");
+    let m = plumb_model::load(&path).unwrap();
+    let vs = views(&m).unwrap();
+    let v = find(&vs, "view-payments").unwrap();
+    let o = ImpactOverlay::of(&m, "node-k8s");
+    assert_eq!(
+        o.functions, 3,
+        "payments, onboarding and identity run on the cluster"
+    );
+    let svg = render_overlays(&m, v, &Default::default(), Some(&o));
+    assert!(
+        svg.contains("<g data-node=\"vp-k8s\" data-impact=\"failed\">"),
+        "{svg}"
+    );
+    for on_path in ["vp-pay", "vp-fn", "vp-id"] {
+        assert!(
+            svg.contains(&format!("<g data-node=\"{on_path}\" data-impact=\"path\">")),
+            "{on_path}"
+        );
+    }
+    for off in ["vp-main", "vp-ledger", "vp-card", "vp-proc"] {
+        assert!(
+            svg.contains(&format!("<g data-node=\"{off}\">")),
+            "{off} is not on a path"
+        );
+    }
+    let marked_lines = |id: &str| {
+        svg.split("<g data-rel=")
+            .find(|g| g.starts_with(&format!("\"{id}\"")))
+            .is_some_and(|g| g.contains("data-impact=\"path\""))
+    };
+    assert!(
+        marked_lines("rel-k8s-pay") && marked_lines("rel-serve-pay") && marked_lines("rel-k8s-id")
+    );
+    assert!(!marked_lines("rel-main-led") && !marked_lines("rel-card-pay"));
+    // Without an overlay nothing is marked.
+    assert!(!render_overlays(&m, v, &Default::default(), None).contains("data-impact"));
+}

@@ -799,6 +799,7 @@ fn architecture_context(
     scope: &Scope,
     focus: Option<String>,
     view: Option<String>,
+    impact: Option<String>,
 ) -> Result<Value, String> {
     let (i, model) = recorded_model(s, scope)?;
     let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
@@ -814,10 +815,40 @@ fn architecture_context(
     let drawn = view
         .as_deref()
         .and_then(|v| plumb_model::diagram::find(&views, v));
+    // What fails with an element, drawn over the view (an id the model does not have draws
+    // nothing over it).
+    let overlay = impact
+        .as_deref()
+        .filter(|e| model.elements.iter().any(|x| x.id == *e))
+        .map(|e| plumb_model::diagram::ImpactOverlay::of(&model, e));
     let svg = match drawn {
-        Some(v) => plumb_model::diagram::render_flagged(&model, v, &flagged),
+        Some(v) => plumb_model::diagram::render_overlays(&model, v, &flagged, overlay.as_ref()),
         None => plumb_model::svg::render(&model, focus.as_deref(), &flagged),
     };
+    // The elements a view shows, to choose what fails.
+    let shown: Vec<Value> = drawn
+        .map(|v| {
+            let idx = model.index();
+            let mut ids: Vec<&str> = v
+                .nodes
+                .iter()
+                .filter_map(|n| n.element.as_deref())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.iter()
+                .filter_map(|id| idx.elements.get(id))
+                .map(|e| json!({"id": e.id, "name": e.name}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let impact_name = overlay.as_ref().and_then(|o| {
+        model
+            .elements
+            .iter()
+            .find(|e| e.id == o.failed)
+            .map(|e| e.name.clone())
+    });
     let view_list: Vec<Value> = views
         .iter()
         .map(|v| json!({"id": v.id, "name": v.name}))
@@ -836,6 +867,10 @@ fn architecture_context(
         "svg": svg,
         "views": view_list,
         "view": drawn.map(|v| v.id.clone()),
+        "elements": shown,
+        "impact": overlay.as_ref().map(|o| o.failed.clone()),
+        "impact_name": impact_name,
+        "impact_functions": overlay.as_ref().filter(|_| drawn.is_some()).map(|o| o.functions),
         "findings": report.findings,
         "concentration": concentration,
     }))
@@ -853,8 +888,9 @@ async fn architecture(
     };
     let focus = q.get("function").cloned().filter(|f| !f.is_empty());
     let view = q.get("view").cloned().filter(|v| !v.is_empty());
+    let impact = q.get("impact").cloned().filter(|v| !v.is_empty());
     let scope = Scope::of(&sess.token);
-    let ctx = blocking(move || architecture_context(&s, &scope, focus, view))
+    let ctx = blocking(move || architecture_context(&s, &scope, focus, view, impact))
         .await
         .unwrap_or_else(|e| json!({ "error": e }));
     render(
