@@ -158,6 +158,10 @@ pub enum Command {
         /// terminal, e.g. in a CI log; on a terminal it is shown anyway.
         #[arg(long)]
         progress: bool,
+        /// With --witness-key: every stored cosignature by those witnesses must verify, and the
+        /// latest checkpoint must be cosigned by them (--min-witnesses of them).
+        #[command(flatten)]
+        witnesses: WitnessDemand,
     },
 
     /// Write an evidence pack (tar) for auditors: entries, blobs, proofs, checkpoint, keys.

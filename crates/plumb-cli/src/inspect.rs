@@ -320,13 +320,75 @@ pub fn checkpoint(
     Ok(ExitCode::from(1))
 }
 
-pub fn verify(
-    store: &Path,
-    format: Format,
-    signatures: bool,
-    blobs: bool,
-    progress: bool,
-) -> Result<ExitCode, Failure> {
+/// What `plumb verify` checks.
+pub struct VerifyWhat<'a> {
+    /// Envelope signatures.
+    pub signatures: bool,
+    /// Blobs re-hashed.
+    pub blobs: bool,
+    /// Progress shown off a terminal too.
+    pub progress: bool,
+    /// Witnesses whose stored cosignatures are checked.
+    pub witnesses: &'a WitnessDemand,
+}
+
+/// The stored cosignatures by the trusted witnesses that do not verify, and the latest
+/// checkpoint's standing against the policy (who cosigned it, or why it falls short).
+fn check_cosignatures(
+    l: &mut plumb_ledger::Ledger,
+    policy: &WitnessPolicy,
+) -> Result<(Vec<String>, serde_json::Value), Failure> {
+    let mut problems = Vec::new();
+    let names: Vec<&str> = policy.keys.iter().map(|k| k.name.as_str()).collect();
+    let checkpoints = l.checkpoints().map_err(Failure::from)?;
+    for cp in &checkpoints {
+        for c in l.cosignatures(cp.size).map_err(Failure::from)? {
+            if !names.contains(&c.witness.as_str()) {
+                continue;
+            }
+            let note = format!("{}{}", cp.note, c.line);
+            let ok = plumb_ledger::witness::cosigned_by(&note, &policy.keys)
+                .iter()
+                .any(|(w, _)| *w == c.witness);
+            if !ok {
+                problems.push(format!(
+                    "the stored cosignature of the checkpoint at size {} by {} does not verify with its key",
+                    cp.size, c.witness
+                ));
+            }
+        }
+    }
+    let latest = l.latest_checkpoint().map_err(Failure::from)?;
+    let standing = match &latest {
+        None => {
+            problems.push("the log has no checkpoint for the witnesses to have cosigned".into());
+            json!({"size": null, "cosigned_by": []})
+        }
+        Some((stored, _)) => match policy.check(&stored.note) {
+            Ok(got) => {
+                json!({"size": stored.size, "cosigned_by": got.iter().map(|(w, _)| w).collect::<Vec<_>>(), "required": policy.min})
+            }
+            Err(e) => {
+                problems.push(format!("latest checkpoint (size {}): {e}", stored.size));
+                json!({"size": stored.size, "cosigned_by": plumb_ledger::witness::cosigned_by(&stored.note, &policy.keys).iter().map(|(w, _)| w.clone()).collect::<Vec<_>>(), "required": policy.min})
+            }
+        },
+    };
+    Ok((problems, standing))
+}
+
+pub fn verify(store: &Path, format: Format, what: VerifyWhat<'_>) -> Result<ExitCode, Failure> {
+    let VerifyWhat {
+        signatures,
+        blobs,
+        progress,
+        witnesses,
+    } = what;
+    let policy = if witnesses.witness_key.is_empty() {
+        None
+    } else {
+        Some(witness_policy(witnesses)?)
+    };
     let mut l = open(store)?;
     let total = l.size().map_err(Failure::from)?;
     let bar = Progress::new(
@@ -338,7 +400,14 @@ pub fn verify(
     let rep = l.verify_with_progress(VerifyOptions { signatures, blobs }, &mut |n| {
         bar.update(n, total)
     })?;
-    let ok = rep.ok();
+    let (witness_problems, witness_standing) = match &policy {
+        Some(p) => {
+            let (problems, standing) = check_cosignatures(&mut l, p)?;
+            (problems, Some(standing))
+        }
+        None => (Vec::new(), None),
+    };
+    let ok = rep.ok() && witness_problems.is_empty();
     // Records that are intact but that readers pass over (an incident event not signed by the
     // store key, undecodable, or an incident that does not fold): not an integrity failure,
     // but something to look at.
@@ -371,8 +440,21 @@ pub fn verify(
                     skipped.len() - 20
                 ));
             }
+            if let Some(w) = &witness_standing {
+                s.push_str(&format!(
+                    "witnesses: the latest checkpoint (size {}) is cosigned by {} of them ({} required)\n",
+                    w["size"],
+                    w["cosigned_by"].as_array().map_or(0, Vec::len),
+                    w["required"]
+                ));
+            }
+            for p in &witness_problems {
+                s.push_str(&format!("witness problem: {p}\n"));
+            }
             if ok {
                 s.push_str(&format!("verify: {}\n", mark(true)));
+            } else if rep.ok() {
+                s.push_str(&format!("verify: {} (cosignatures)\n", mark(false)));
             } else {
                 let first = rep.first_bad_entry().expect("problems exist");
                 s.push_str(&format!(
@@ -395,7 +477,10 @@ pub fn verify(
             }
             s
         },
-        json!({"ok": ok, "first_bad_entry": rep.first_bad_entry().and_then(|p| p.index), "report": rep, "skipped_records": skipped}),
+        json!({"ok": ok, "first_bad_entry": rep.first_bad_entry().and_then(|p| p.index), "report": rep, "skipped_records": skipped, "witnesses": witness_standing.clone().map(|mut w| {
+            w["problems"] = json!(witness_problems);
+            w
+        })}),
     )?;
     Ok(if ok { code } else { ExitCode::from(1) })
 }

@@ -133,7 +133,17 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             no_signatures,
             no_blobs,
             progress,
-        } => inspect::verify(store, format, !no_signatures, !no_blobs, *progress),
+            witnesses,
+        } => inspect::verify(
+            store,
+            format,
+            inspect::VerifyWhat {
+                signatures: !no_signatures,
+                blobs: !no_blobs,
+                progress: *progress,
+                witnesses,
+            },
+        ),
         Command::Export {
             out,
             filter,

@@ -386,6 +386,51 @@ fn the_server_collects_cosignatures_and_verify_pack_refuses_a_fork() {
     let mut three = demand.to_vec();
     three.extend_from_slice(&["--min-witnesses", "3"]);
     assert_eq!(verify("real.tar", &three).0, Some(2));
+
+    // `plumb verify` checks the stored cosignatures too: the real log's latest checkpoint is
+    // cosigned by both witnesses; the fork's is not.
+    let verify_store = |s: &Path| {
+        let mut args = vec!["--format", "json", "verify", "--no-blobs"];
+        args.extend_from_slice(&demand);
+        let o = plumb_in(s, &args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        (o.status.code(), v)
+    };
+    let (code, v) = verify_store(&store);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(
+        v["witnesses"]["cosigned_by"].as_array().unwrap().len(),
+        2,
+        "{v}"
+    );
+    let (code, v) = verify_store(&fork);
+    assert_eq!(code, Some(1), "{v}");
+    assert_eq!(
+        v["report"]["problems"].as_array().unwrap().len(),
+        0,
+        "the fork is intact"
+    );
+    assert!(
+        v["witnesses"]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("cosigned by 0 of the trusted witnesses"),
+        "{v}"
+    );
+    // A stored cosignature edited behind the log's back (triggers dropped, as a database
+    // administrator could) no longer verifies, and says whose it was.
+    let db = rusqlite::Connection::open(store.join("ledger.db")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER cosignatures_no_update;
+         UPDATE cosignatures SET line = replace(line, substr(line, -12, 6), 'AAAAAA')
+           WHERE rowid = (SELECT max(rowid) FROM cosignatures);",
+    )
+    .unwrap();
+    drop(db);
+    let (code, v) = verify_store(&store);
+    assert_eq!(code, Some(1), "{v}");
+    let problems = v["witnesses"]["problems"].to_string();
+    assert!(problems.contains("does not verify with its key"), "{v}");
 }
 
 fn copy_store(from: &Path, to: &Path) {
