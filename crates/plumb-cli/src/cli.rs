@@ -877,10 +877,11 @@ pub enum ModelCmd {
     Convert {
         /// The model.
         model: PathBuf,
-        /// Target format.
-        #[arg(long, value_parser = ["xml", "csv", "yaml"])]
+        /// Target format: xml (the Open Group exchange format), archimate (Archi's own), csv
+        /// (Archi's CSV) or yaml.
+        #[arg(long, value_parser = ["xml", "archimate", "csv", "yaml"])]
         to: String,
-        /// File (xml, yaml) or directory (csv) to write.
+        /// File (xml, archimate, yaml) or directory (csv) to write.
         #[arg(long, short)]
         out: PathBuf,
     },

@@ -311,6 +311,7 @@ pub fn run(
             let m = load(model)?;
             match to.as_str() {
                 "xml" => write(out, plumb_model::exchange::write(&m).as_bytes())?,
+                "archimate" => write(out, plumb_model::native_write::write(&m).as_bytes())?,
                 "yaml" => write(out, plumb_model::yaml::write(&m).as_bytes())?,
                 _ => {
                     std::fs::create_dir_all(out)
@@ -321,8 +322,8 @@ pub fn run(
                     write(&out.join("properties.csv"), p.as_bytes())?;
                 }
             }
-            let lost = if to != "xml" && m.raw_views.is_some() {
-                " (views are kept only in the exchange format)"
+            let lost = if to != "xml" && to != "archimate" && m.raw_views.is_some() {
+                " (views are kept only in the exchange and Archi formats)"
             } else {
                 ""
             };

@@ -15,6 +15,7 @@ pub mod graph;
 pub mod model;
 pub mod native;
 pub(crate) mod native_views;
+pub mod native_write;
 pub mod resilience;
 pub mod rules;
 pub mod sarif;

@@ -314,3 +314,102 @@ fn native_diagrams_are_read_as_the_exchange_files_views() {
     let back = plumb_model::exchange::read("back.xml", text.as_bytes()).unwrap();
     assert_eq!(views(&back).unwrap(), nv);
 }
+
+/// Archi's format written: native -> native keeps the graph and the diagrams (Archisurance),
+/// and so do exchange -> native -> exchange (the Open Group's Archisurance) and the YAML
+/// bank's drawn view.
+#[test]
+fn native_models_are_written_and_read_back_with_their_diagrams() {
+    use plumb_model::diagram::views;
+    let same_graph = |a: &plumb_model::Model, b: &plumb_model::Model, what: &str| {
+        let els = |m: &plumb_model::Model| {
+            let mut v: Vec<_> = m
+                .elements
+                .iter()
+                .map(|e| {
+                    let mut p = e.properties.clone();
+                    p.sort();
+                    (
+                        e.id.clone(),
+                        e.kind,
+                        e.name.clone(),
+                        e.documentation.clone(),
+                        p,
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let rels = |m: &plumb_model::Model| {
+            let mut v: Vec<_> = m
+                .relationships
+                .iter()
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        r.kind,
+                        r.source.clone(),
+                        r.target.clone(),
+                        r.name.clone(),
+                        r.access_type.clone(),
+                        r.modifier.clone(),
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(els(a), els(b), "{what}: elements");
+        assert_eq!(rels(a), rels(b), "{what}: relationships");
+        // Archi keeps a view's connections under their source boxes: in box order.
+        let drawn = |m: &plumb_model::Model| {
+            let mut vs = views(m).unwrap();
+            for v in &mut vs {
+                v.connections.sort_by(|x, y| {
+                    (&x.source, &x.target, &x.relationship).cmp(&(
+                        &y.source,
+                        &y.target,
+                        &y.relationship,
+                    ))
+                });
+            }
+            vs
+        };
+        assert_eq!(drawn(a), drawn(b), "{what}: views");
+    };
+    let Some(corpus) = plumb_testkit::corpus() else {
+        return;
+    };
+    let native =
+        plumb_model::load(&corpus.join("archimate-native/archi/Archisurance.archimate")).unwrap();
+    let text = plumb_model::native_write::write(&native);
+    let back = plumb_model::native::read("back.archimate", text.as_bytes()).unwrap();
+    same_graph(&native, &back, "native -> native");
+    assert_eq!(views(&back).unwrap().len(), 18);
+
+    let exchange = plumb_model::load(&corpus.join("archimate/archi/archisurance.xml")).unwrap();
+    let via_native = plumb_model::native::read(
+        "x.archimate",
+        plumb_model::native_write::write(&exchange).as_bytes(),
+    )
+    .unwrap();
+    same_graph(&exchange, &via_native, "exchange -> native");
+    let again = plumb_model::exchange::read(
+        "again.xml",
+        plumb_model::exchange::write(&via_native).as_bytes(),
+    )
+    .unwrap();
+    same_graph(&exchange, &again, "exchange -> native -> exchange");
+
+    let bank = plumb_model::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml"),
+    )
+    .unwrap();
+    let bank_back = plumb_model::native::read(
+        "bank.archimate",
+        plumb_model::native_write::write(&bank).as_bytes(),
+    )
+    .unwrap();
+    same_graph(&bank, &bank_back, "yaml -> native");
+}

@@ -1,0 +1,267 @@
+//! Writing Archi's own format (`.archimate`, model version 5.0.0): every element in Archi's
+//! folder for its layer, relationships in Relations, the views in Views as
+//! `archimate:ArchimateDiagramModel`s. The views come from the model's exchange views (as the
+//! native and YAML readers keep them too), converted back the way Archi keeps them: a box's
+//! bounds relative to the box holding it, a bendpoint as offsets from the centres of its
+//! connection's ends. So a native model read and written again keeps its graph and its
+//! diagrams (Archi's styles, fonts and colours are not kept).
+
+use plumb_base::escape::xml as esc;
+
+use crate::diagram::{Node, View};
+use crate::model::{Element, Model, Relationship};
+use crate::types::{ElementType, Layer, RelType};
+
+/// Archi's folders, in its order: (folder type, name, layers held).
+const FOLDERS: &[(&str, &str, &[Layer])] = &[
+    ("strategy", "Strategy", &[Layer::Strategy]),
+    ("business", "Business", &[Layer::Business]),
+    ("application", "Application", &[Layer::Application]),
+    (
+        "technology",
+        "Technology &amp; Physical",
+        &[Layer::Technology, Layer::Physical],
+    ),
+    ("motivation", "Motivation", &[Layer::Motivation]),
+    (
+        "implementation_migration",
+        "Implementation &amp; Migration",
+        &[Layer::Implementation],
+    ),
+    ("other", "Other", &[Layer::Other]),
+];
+
+/// Writes `m` as an Archi model file.
+pub fn write(m: &Model) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<archimate:model xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:archimate=\"{}\" name=\"{}\" id=\"{}\" version=\"5.0.0\">\n",
+        crate::native::NAMESPACE,
+        esc(&m.name),
+        esc(&m.id)
+    ));
+    for (ty, name, layers) in FOLDERS {
+        out.push_str(&format!(
+            "  <folder name=\"{name}\" id=\"folder-{ty}\" type=\"{ty}\">\n"
+        ));
+        for e in m
+            .elements
+            .iter()
+            .filter(|e| layers.contains(&e.kind.layer()))
+        {
+            element(&mut out, e);
+        }
+        out.push_str("  </folder>\n");
+    }
+    out.push_str("  <folder name=\"Relations\" id=\"folder-relations\" type=\"relations\">\n");
+    for r in &m.relationships {
+        relationship(&mut out, r);
+    }
+    out.push_str("  </folder>\n");
+    out.push_str("  <folder name=\"Views\" id=\"folder-diagrams\" type=\"diagrams\">\n");
+    for v in crate::diagram::views(m).unwrap_or_default() {
+        view(&mut out, &v);
+    }
+    out.push_str("  </folder>\n");
+    if let Some(d) = &m.documentation {
+        out.push_str(&format!("  <purpose>{}</purpose>\n", esc(d)));
+    }
+    for (k, v) in &m.properties {
+        out.push_str(&format!(
+            "  <property key=\"{}\" value=\"{}\"/>\n",
+            esc(k),
+            esc(v)
+        ));
+    }
+    out.push_str("</archimate:model>\n");
+    out
+}
+
+fn details(out: &mut String, documentation: &Option<String>, properties: &[(String, String)]) {
+    if let Some(d) = documentation {
+        out.push_str(&format!(
+            "      <documentation>{}</documentation>\n",
+            esc(d)
+        ));
+    }
+    for (k, v) in properties {
+        out.push_str(&format!(
+            "      <property key=\"{}\" value=\"{}\"/>\n",
+            esc(k),
+            esc(v)
+        ));
+    }
+}
+
+fn element(out: &mut String, e: &Element) {
+    let (ty, extra) = match e.kind {
+        ElementType::AndJunction => ("Junction", ""),
+        ElementType::OrJunction => ("Junction", " type=\"or\""),
+        k => (k.name(), ""),
+    };
+    out.push_str(&format!(
+        "    <element xsi:type=\"archimate:{ty}\" name=\"{}\" id=\"{}\"{extra}",
+        esc(&e.name),
+        esc(&e.id)
+    ));
+    if e.documentation.is_none() && e.properties.is_empty() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push_str(">\n");
+    details(out, &e.documentation, &e.properties);
+    out.push_str("    </element>\n");
+}
+
+fn relationship(out: &mut String, r: &Relationship) {
+    let mut extra = String::new();
+    match r.kind {
+        RelType::Access => {
+            // Archi leaves write (0) out.
+            let code = match r.access_type.as_deref() {
+                Some("Read") => Some("1"),
+                Some("Access") => Some("2"),
+                Some("ReadWrite") => Some("3"),
+                _ => None,
+            };
+            if let Some(c) = code {
+                extra.push_str(&format!(" accessType=\"{c}\""));
+            }
+        }
+        RelType::Influence => {
+            if let Some(s) = &r.modifier {
+                extra.push_str(&format!(" strength=\"{}\"", esc(s)));
+            }
+        }
+        RelType::Association if r.directed == Some(true) => extra.push_str(" directed=\"true\""),
+        _ => {}
+    }
+    let name = if r.name.is_empty() {
+        String::new()
+    } else {
+        format!(" name=\"{}\"", esc(&r.name))
+    };
+    out.push_str(&format!(
+        "    <element xsi:type=\"archimate:{}Relationship\"{name} id=\"{}\" source=\"{}\" target=\"{}\"{extra}",
+        r.kind.name(),
+        esc(&r.id),
+        esc(&r.source),
+        esc(&r.target)
+    ));
+    if r.documentation.is_none() && r.properties.is_empty() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push_str(">\n");
+    details(out, &r.documentation, &r.properties);
+    out.push_str("    </element>\n");
+}
+
+/// Whole pixels, as Archi keeps them.
+fn px(v: f64) -> i64 {
+    v.round() as i64
+}
+
+/// The centre of a node, with Archi's integer halves.
+fn centre(n: &Node) -> (f64, f64) {
+    (n.x + (n.w / 2.0).floor(), n.y + (n.h / 2.0).floor())
+}
+
+fn view(out: &mut String, v: &View) {
+    out.push_str(&format!(
+        "    <element xsi:type=\"archimate:ArchimateDiagramModel\" name=\"{}\" id=\"{}\">\n",
+        esc(&v.name),
+        esc(&v.id)
+    ));
+    // Nodes come outermost first; a node's parent is the nearest earlier node one level up.
+    let mut parents: Vec<Option<usize>> = Vec::with_capacity(v.nodes.len());
+    for (i, n) in v.nodes.iter().enumerate() {
+        let parent = (0..i)
+            .rev()
+            .find(|&j| v.nodes.get(j).is_some_and(|p| p.depth + 1 == n.depth));
+        parents.push(if n.depth == 0 { None } else { parent });
+    }
+    let children = |p: Option<usize>| -> Vec<usize> {
+        (0..v.nodes.len())
+            .filter(|&i| parents.get(i).copied().flatten() == p)
+            .collect()
+    };
+    let mut stack: Vec<(usize, usize, bool)> = children(None)
+        .into_iter()
+        .rev()
+        .map(|i| (i, 3, false))
+        .collect();
+    // Depth-first, writing each node's opening when first met and its closing when met again.
+    while let Some((i, indent, closing)) = stack.pop() {
+        let pad = "  ".repeat(indent);
+        if closing {
+            out.push_str(&format!("{pad}</child>\n"));
+            continue;
+        }
+        let Some(n) = v.nodes.get(i) else {
+            continue;
+        };
+        let (ox, oy) = parents
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|p| v.nodes.get(p))
+            .map_or((0.0, 0.0), |p| (p.x, p.y));
+        let (ty, attrs) = match (n.kind.as_str(), &n.element) {
+            ("Element", Some(e)) => ("DiagramObject", format!(" archimateElement=\"{}\"", esc(e))),
+            ("Container", _) => ("Group", format!(" name=\"{}\"", esc(&n.label))),
+            _ => ("Note", String::new()),
+        };
+        out.push_str(&format!(
+            "{pad}<child xsi:type=\"archimate:{ty}\" id=\"{}\"{attrs}>\n{pad}  <bounds x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
+            esc(&n.id),
+            px(n.x - ox),
+            px(n.y - oy),
+            px(n.w),
+            px(n.h)
+        ));
+        if ty == "Note" && !n.label.is_empty() {
+            out.push_str(&format!("{pad}  <content>{}</content>\n", esc(&n.label)));
+        }
+        for (k, c) in v.connections.iter().enumerate() {
+            if c.source != n.id {
+                continue;
+            }
+            let Some(t) = v.nodes.iter().find(|t| t.id == c.target) else {
+                continue;
+            };
+            let rel = c
+                .relationship
+                .as_ref()
+                .map(|r| format!(" archimateRelationship=\"{}\"", esc(r)))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{pad}  <sourceConnection xsi:type=\"archimate:Connection\" id=\"{}-c{k}\" source=\"{}\" target=\"{}\"{rel}",
+                esc(&v.id),
+                esc(&n.id),
+                esc(&t.id)
+            ));
+            if c.bendpoints.is_empty() {
+                out.push_str("/>\n");
+                continue;
+            }
+            out.push_str(">\n");
+            let (sc, tc) = (centre(n), centre(t));
+            for (x, y) in &c.bendpoints {
+                out.push_str(&format!(
+                    "{pad}    <bendpoint startX=\"{}\" startY=\"{}\" endX=\"{}\" endY=\"{}\"/>\n",
+                    px(x - sc.0),
+                    px(y - sc.1),
+                    px(x - tc.0),
+                    px(y - tc.1)
+                ));
+            }
+            out.push_str(&format!("{pad}  </sourceConnection>\n"));
+        }
+        stack.push((i, indent, true));
+        for c in children(Some(i)).into_iter().rev() {
+            stack.push((c, indent + 1, false));
+        }
+    }
+    out.push_str("    </element>\n");
+}
