@@ -866,6 +866,10 @@ pub enum ModelCmd {
         /// relationships on its paths to the critical or important functions in orange.
         #[arg(long, value_name = "ELEMENT", requires = "view")]
         impact: Option<String>,
+        /// Mark the elements with drift findings (what runs differs from the model, as `plumb
+        /// drift` reads the store's deployments and SBOMs) with a purple ≠ badge.
+        #[arg(long, requires = "view")]
+        drift: bool,
         /// List the model's own views (id, name, how many nodes and connections).
         #[arg(long)]
         list: bool,

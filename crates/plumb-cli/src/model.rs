@@ -273,14 +273,27 @@ pub fn run(
             function,
             view,
             impact,
+            drift,
             list,
             out,
         } => {
             let m = load(model)?;
             if *list || view.is_some() {
+                let drifted = if *drift {
+                    let seen = observed(store)?;
+                    Some(
+                        plumb_model::drift::drift(&m, &seen)
+                            .into_iter()
+                            .flat_map(|f| f.elements)
+                            .collect(),
+                    )
+                } else {
+                    None
+                };
                 let target = OwnView {
                     which: view.as_deref(),
                     impact: impact.as_deref(),
+                    drift: drifted,
                     out: out.as_deref(),
                 };
                 return own_view(format, &m, model, target);
@@ -362,6 +375,8 @@ fn impact_json(o: &plumb_model::diagram::ImpactOverlay) -> serde_json::Value {
 struct OwnView<'a> {
     which: Option<&'a str>,
     impact: Option<&'a str>,
+    /// Elements with drift findings, when asked for.
+    drift: Option<std::collections::HashSet<String>>,
     out: Option<&'a Path>,
 }
 
@@ -372,7 +387,12 @@ fn own_view(
     model: &Path,
     target: OwnView<'_>,
 ) -> Result<ExitCode, Failure> {
-    let OwnView { which, impact, out } = target;
+    let OwnView {
+        which,
+        impact,
+        drift,
+        out,
+    } = target;
     let views = plumb_model::diagram::views(m).map_err(|e| Failure::usage(e.to_string()))?;
     let Some(which) = which else {
         return emit(
@@ -424,9 +444,14 @@ fn own_view(
             Some(plumb_model::diagram::ImpactOverlay::of(m, e))
         }
     };
+    let overlays = plumb_model::diagram::Overlays {
+        flagged: Some(&flagged),
+        impact: overlay.as_ref(),
+        drift: drift.as_ref(),
+    };
     write(
         out,
-        plumb_model::diagram::render_overlays(m, v, &flagged, overlay.as_ref()).as_bytes(),
+        plumb_model::diagram::render_with(m, v, &overlays).as_bytes(),
     )?;
     let impact_text = overlay.as_ref().map_or(String::new(), |o| {
         format!(
@@ -437,7 +462,11 @@ fn own_view(
     emit(
         format,
         || format!("wrote {} (view {:?}{impact_text})\n", out.display(), v.name),
-        json!({"svg": out, "view": v.id, "impact": overlay.as_ref().map(impact_json)}),
+        json!({"svg": out, "view": v.id, "impact": overlay.as_ref().map(impact_json), "drift": drift.as_ref().map(|d| {
+            let mut e: Vec<&String> = d.iter().collect();
+            e.sort();
+            e
+        })}),
     )
 }
 

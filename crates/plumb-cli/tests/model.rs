@@ -389,3 +389,62 @@ fn the_model_rules_are_listed_with_their_law_and_an_invalid_threshold_is_refused
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at most 1"));
 }
+
+/// Drift drawn over the model's own view: with only payments deployed, the applications the
+/// view shows that never were (identity, the core ledger) carry the drift badge, payments does
+/// not.
+#[test]
+fn drift_is_marked_on_a_view() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("store");
+    let s = store.to_str().unwrap();
+    assert!(plumb(&["--store", s, "init"]).status.success());
+    let dep = d.path().join("dep.json");
+    std::fs::write(&dep, br#"{"environment": "production"}"#).unwrap();
+    let o = plumb(&[
+        "--store",
+        s,
+        "record",
+        "--subject",
+        "gitCommit:1111111111111111111111111111111111111111",
+        "--predicate-type",
+        "https://plumbline.dev/attestation/deployment/v1",
+        "--predicate",
+        dep.to_str().unwrap(),
+        "--system",
+        "payments",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = d.path().join("drift.svg");
+    let o = plumb(&[
+        "--store",
+        s,
+        "--format",
+        "json",
+        "model",
+        "view",
+        BANK,
+        "--view",
+        "view-payments",
+        "--drift",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["drift"],
+        serde_json::json!(["app-identity", "app-ledger", "app-onboarding"])
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    for drifted in ["vp-id", "vp-ledger"] {
+        assert!(
+            text.contains(&format!("<g data-node=\"{drifted}\" data-drift=\"true\">")),
+            "{drifted}"
+        );
+    }
+    assert!(
+        text.contains("<g data-node=\"vp-pay\">"),
+        "payments is deployed"
+    );
+}

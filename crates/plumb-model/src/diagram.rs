@@ -262,6 +262,35 @@ pub fn render_overlays(
     flagged: &std::collections::HashSet<String>,
     impact: Option<&ImpactOverlay>,
 ) -> String {
+    render_with(
+        m,
+        view,
+        &Overlays {
+            flagged: Some(flagged),
+            impact,
+            drift: None,
+        },
+    )
+}
+
+/// What to draw over a view.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Overlays<'a> {
+    /// Concepts with error-level findings (red, `!` badge).
+    pub flagged: Option<&'a std::collections::HashSet<String>>,
+    /// What fails with one element (red fill, orange paths).
+    pub impact: Option<&'a ImpactOverlay>,
+    /// Elements with drift findings: what runs differs from the model (a purple `≠` badge,
+    /// `data-drift`).
+    pub drift: Option<&'a std::collections::HashSet<String>>,
+}
+
+/// Draws a view with `overlays` over it.
+pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
+    let none = std::collections::HashSet::new();
+    let flagged = overlays.flagged.unwrap_or(&none);
+    let impact = overlays.impact;
+    let drifted = |e: &str| overlays.drift.is_some_and(|d| d.contains(e));
     let idx = m.index();
     let (mut w, mut h) = (200.0_f64, 100.0_f64);
     let mut boxes = String::new();
@@ -309,11 +338,23 @@ pub fn render_overlays(
         } else {
             ("#555", String::new())
         };
-        let mark = match n.element.as_deref() {
+        let mut mark = match n.element.as_deref() {
             Some(_) if failed => " data-impact=\"failed\"",
             Some(e) if on_path(e) => " data-impact=\"path\"",
             _ => "",
-        };
+        }
+        .to_string();
+        let mut badge = badge;
+        if n.element.as_deref().is_some_and(drifted) {
+            mark.push_str(" data-drift=\"true\"");
+            badge.push_str(&format!(
+                "<circle cx=\"{:.0}\" cy=\"{:.0}\" r=\"8\" fill=\"#7b2cbf\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">\u{2260}</text>",
+                n.x + 2.0,
+                n.y + 2.0,
+                n.x + 2.0,
+                n.y + 6.0
+            ));
+        }
         boxes.push_str(&format!(
                         "<g data-node=\"{}\"{mark}><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
             esc(&n.id),
