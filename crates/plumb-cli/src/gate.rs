@@ -40,11 +40,44 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 /// a module's directory is an input of its own.
 type NamedInput = (String, Vec<u8>, Vec<PathBuf>);
 fn infra_directory(dir: &Path) -> Result<Vec<NamedInput>, Failure> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    // Regular files only: a symbolic link committed beside the configuration could point
+    // anywhere (a kubeconfig), and its content would be read and attached to the decision.
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir)
         .map_err(|e| Failure::usage(format!("{}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|f| f.is_file())
-        .collect();
+    {
+        let meta = std::fs::symlink_metadata(&entry)
+            .map_err(|e| Failure::usage(format!("{}: {e}", entry.display())))?;
+        if meta.file_type().is_symlink() {
+            return Err(Failure::usage(format!(
+                "{}: a symbolic link in an --infra directory is refused",
+                entry.display()
+            ))
+            .hint("give the file it points to as --infra of its own if it belongs to the review"));
+        }
+        // Files that change the configuration's values where it is applied: the configuration
+        // alone no longer says what Terraform will create, so only its plan may be judged.
+        let name = entry
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".tfvars")
+            || name.ends_with(".tfvars.json")
+            || name == "override.tf"
+            || name.ends_with("_override.tf")
+        {
+            return Err(Failure::usage(format!(
+                "{}: variable values or overrides beside the configuration change what it creates",
+                entry.display()
+            ))
+            .hint("judge the plan instead: terraform plan -out plan.out && terraform show -json plan.out > plan.json"));
+        }
+        if meta.file_type().is_file() {
+            files.push(entry);
+        }
+    }
     files.sort();
     let ext = |f: &PathBuf| {
         f.extension()

@@ -414,6 +414,49 @@ fn infrastructure_plans_are_judged_and_their_facts_printed() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("DORA-INFRA-005"), "{}", stdout(&o));
+    // Values set beside the configuration (tfvars, overrides) and symbolic links: refused.
+    for (name, body) in [
+        ("prod.tfvars", "region = \"us-east-1\"\n"),
+        (
+            "main_override.tf",
+            "provider \"aws\" {\n  region = \"us-east-1\"\n}\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            root().join("examples/infra/terraform/main.tf"),
+            dir.path().join("main.tf"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(name), body).unwrap();
+        let o = plumb(&[
+            "gate",
+            "--config",
+            cfg,
+            "--infra",
+            dir.path().to_str().unwrap(),
+        ]);
+        let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "{name}: {all}");
+        assert!(all.contains("judge the plan"), "{all}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("examples/infra/terraform/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", dir.path().join("x.yaml")).unwrap();
+    let o = plumb(&[
+        "gate",
+        "--config",
+        cfg,
+        "--infra",
+        dir.path().to_str().unwrap(),
+    ]);
+    let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(2), "{all}");
+    assert!(all.contains("symbolic link"), "{all}");
     // A configuration that does not parse names its file and line.
     std::fs::write(
         moved.path().join("broken.tf"),

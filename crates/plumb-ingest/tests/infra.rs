@@ -448,4 +448,30 @@ fn terraform_configurations_that_do_not_parse_are_refused_with_their_line() {
     );
     // An empty configuration creates nothing; it is not an error.
     assert!(of(b"terraform {\n}\n").unwrap().resources.is_empty());
+
+    // Found by review: a zero divisor (the evaluator would panic), locals doubling a string
+    // from one to the next (memory), a count from a variable (may be set otherwise at apply):
+    // unknown or judged, never a crash, never a resource skipped.
+    let i = of(b"variable \"d\" { default = 1 % 0 }\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = 7 / 0\n}\n").unwrap();
+    assert_eq!(i.resources.len(), 1);
+    let mut doubling = String::from("locals {\n  a0 = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n");
+    for n in 1..60 {
+        doubling.push_str(&format!(
+            "  a{n} = \"${{local.a{}}}${{local.a{}}}\"\n",
+            n - 1,
+            n - 1
+        ));
+    }
+    doubling.push_str("}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = local.a59\n}\n");
+    let started = std::time::Instant::now();
+    let i = of(doubling.as_bytes()).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(i.resources.len(), 1);
+    let i = of(b"variable \"on\" { default = 0 }\nresource \"aws_s3_bucket\" \"b\" {\n  count = var.on\n  acl = \"public-read\"\n}\n").unwrap();
+    assert_eq!(
+        i.resources.len(),
+        1,
+        "only a literal count = 0 leaves a resource out"
+    );
+    assert_eq!(i.resources[0].public, Some(true));
 }

@@ -162,9 +162,10 @@ fn wrapped(text: &str, n: &Node) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut words = text.split_whitespace().peekable();
     while out.len() < lines && words.peek().is_some() {
-        let mut line = String::new();
+        let (mut line, mut chars) = (String::new(), 0usize);
         while let Some(w) = words.peek() {
-            let len = line.chars().count() + w.chars().count() + usize::from(!line.is_empty());
+            let n = w.chars().count();
+            let len = chars + n + usize::from(!line.is_empty());
             if !line.is_empty() && len > per_line {
                 break;
             }
@@ -172,7 +173,12 @@ fn wrapped(text: &str, n: &Node) -> String {
                 line.push(' ');
             }
             line.push_str(w);
+            chars = len;
             words.next();
+            // A word longer than the whole box: shortened, never measured again.
+            if chars > per_line {
+                break;
+            }
         }
         out.push(line);
     }

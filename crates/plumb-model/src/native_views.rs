@@ -20,6 +20,8 @@ const DEFAULT_SIZE: (f64, f64) = (120.0, 55.0);
 /// exchange text grow without bound).
 const MAX_VIEWS: usize = 10_000;
 const MAX_ITEMS: usize = 1_000_000;
+/// Characters of a note's or a view reference's text kept.
+const MAX_LABEL: usize = 2_000;
 
 /// A box of a view being built (also by the YAML reader).
 #[derive(Debug, Default)]
@@ -342,14 +344,13 @@ fn write_node(
         fmt(n.abs.2),
         fmt(n.abs.3)
     ));
-    let label = match &n.view_ref {
-        Some(r) => names
-            .get(r.as_str())
-            .copied()
-            .unwrap_or_default()
-            .to_string(),
-        None => n.label.clone(),
+    // A label is shown in a box: a few hundred characters at most, so a long view name
+    // referenced many times cannot multiply the output.
+    let full = match &n.view_ref {
+        Some(r) => names.get(r.as_str()).copied().unwrap_or_default(),
+        None => n.label.as_str(),
     };
+    let label: String = full.chars().take(MAX_LABEL).collect();
     if n.kind != "Element" {
         out.push_str(&format!(
             "{pad}  <label xml:lang=\"en\">{}</label>\n",

@@ -279,6 +279,14 @@ fn is_personal(sensitivity: &str) -> bool {
     PERSONAL.contains(&sensitivity.trim().to_ascii_lowercase().as_str())
 }
 
+/// A number of hours from a property, written back as the number it is (`2`, `0.25`): the value
+/// goes into code, comments and configuration of the generated services, so nothing but a
+/// finite, non-negative number of it ever does (the model check reports the rest).
+fn hours_prop(e: &Element, key: &str) -> Option<String> {
+    let h = opt(e, key)?.trim().parse::<f64>().ok()?;
+    (h.is_finite() && (0.0..1e6).contains(&h)).then(|| format!("{h}"))
+}
+
 /// Hours as whole seconds (rounded up: an objective is never loosened by rounding).
 fn seconds(v: &Option<String>) -> Option<u64> {
     let h = v.as_deref()?.trim().parse::<f64>().ok()?;
@@ -574,8 +582,8 @@ fn functions_of(m: &Model, idx: &Index<'_>, c: &Element) -> Vec<Function> {
         .map(|imp| {
             let f = idx.elements.get(imp.function.as_str());
             Function {
-                rto_hours: f.and_then(|f| opt(f, dora::RTO)),
-                rpo_hours: f.and_then(|f| opt(f, dora::RPO)),
+                rto_hours: f.and_then(|f| hours_prop(f, dora::RTO)),
+                rpo_hours: f.and_then(|f| hours_prop(f, dora::RPO)),
                 id: imp.function,
                 name: imp.name,
                 criticality: imp.criticality,

@@ -580,3 +580,44 @@ fn broken_onboarding_processes_are_refused() {
 fn rel(id: &str, kind: plumb_model::RelType, s: &str, t: &str) -> plumb_model::Relationship {
     plumb_model::Relationship::new(id, kind, s, t)
 }
+
+/// Found by review: recovery objectives and names go into code, comments and configuration of
+/// the generated services. An RTO that is not a number (here one carrying a Terraform block
+/// and a Python statement after a newline) reaches none of them, and names stay inside their
+/// comments.
+#[test]
+fn model_values_cannot_inject_code_into_generated_files() {
+    let mut m = bank();
+    let payload = "2\nresource \"null_resource\" \"x\" {}\nimport injected_marker";
+    for e in m.elements.iter_mut() {
+        if e.id == "fn-payments" {
+            for (k, v) in e.properties.iter_mut() {
+                if k == "dora:rto-hours" {
+                    *v = payload.to_string();
+                }
+            }
+        }
+        if e.id == "app-identity" {
+            e.name =
+                "Identity \"\"\" import os; os.system('x') \"\"\"\nimport injected_marker".into();
+        }
+    }
+    let g = generate(&m, &opts(), &Catalog::embedded()).unwrap();
+    // Code and configuration (documents such as the blueprint carry the value as escaped data).
+    let code = [
+        ".py", ".rs", ".tf", ".yaml", ".yml", ".json", ".sh", ".toml",
+    ];
+    for (path, f) in g
+        .files
+        .iter()
+        .filter(|(p, _)| code.iter().any(|x| p.ends_with(x)))
+    {
+        let body = String::from_utf8_lossy(&f.body);
+        assert!(!body.contains("null_resource"), "{path}");
+        assert!(!body.contains("\nimport injected_marker"), "{path}");
+    }
+    // The Python client names its upstreams in comments only.
+    let py = text(&g, "services/onboarding/app/upstream.py");
+    let line = py.lines().find(|l| l.contains("os.system")).unwrap();
+    assert!(line.starts_with("# IDENTITY_URL:"), "{line}");
+}

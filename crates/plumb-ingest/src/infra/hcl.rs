@@ -46,6 +46,13 @@ const TOP_BLOCKS: &[&str] = &[
     "removed",
 ];
 
+/// Locals evaluated (more are left unknown), rounds of evaluating them, and the largest value
+/// (as JSON) an expression may produce: a configuration that doubles a string from local to
+/// local cannot make the reader's memory or time grow without bound.
+const MAX_LOCALS: usize = 256;
+const MAX_ROUNDS: usize = 16;
+const MAX_VALUE: usize = 16 * 1024;
+
 /// Attributes of a resource block that are Terraform's own, not the resource's.
 const META_ATTRIBUTES: &[&str] = &["count", "for_each", "provider", "depends_on"];
 
@@ -83,7 +90,12 @@ pub fn bundle(files: &[(String, String)]) -> Result<String> {
     let mut out = String::new();
     for (name, text) in files {
         parse(name, text)?;
-        out.push_str(&format!("# plumb: {name}\n"));
+        // The name goes into a comment: nothing of it may end the comment.
+        let shown: String = name
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        out.push_str(&format!("# plumb: {shown}\n"));
         out.push_str(text);
         if !text.ends_with('\n') {
             out.push('\n');
@@ -160,6 +172,59 @@ fn to_json(v: hcl::Value) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// Whether `e` may be evaluated: no division or remainder (the evaluator panics on a zero
+/// divisor), nothing nested beyond `MAX_DEPTH`. Otherwise its value stays unknown.
+fn evaluable(e: &Expression, depth: usize) -> bool {
+    use hcl::expr::{BinaryOperator, Operation};
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let d = depth + 1;
+    match e {
+        Expression::Operation(op) => match op.as_ref() {
+            Operation::Unary(u) => evaluable(&u.expr, d),
+            Operation::Binary(b) => {
+                !matches!(b.operator, BinaryOperator::Div | BinaryOperator::Mod)
+                    && evaluable(&b.lhs_expr, d)
+                    && evaluable(&b.rhs_expr, d)
+            }
+        },
+        Expression::Array(items) => items.iter().all(|i| evaluable(i, d)),
+        Expression::Object(m) => m.values().all(|v| evaluable(v, d)),
+        Expression::FuncCall(f) => f.args.iter().all(|a| evaluable(a, d)),
+        Expression::Parenthesis(p) => evaluable(p, d),
+        Expression::Conditional(c) => {
+            evaluable(&c.cond_expr, d) && evaluable(&c.true_expr, d) && evaluable(&c.false_expr, d)
+        }
+        Expression::Traversal(t) => {
+            evaluable(&t.expr, d)
+                && t.operators.iter().all(|op| match op {
+                    TraversalOperator::Index(i) => evaluable(i, d),
+                    _ => true,
+                })
+        }
+        Expression::ForExpr(_) => false,
+        Expression::TemplateExpr(t) => Template::from_expr(t).is_ok_and(|tpl| {
+            tpl.elements().iter().all(|el| match el {
+                Element::Interpolation(i) => evaluable(&i.expr, d),
+                Element::Directive(_) => false,
+                Element::Literal(_) => true,
+            })
+        }),
+        _ => true,
+    }
+}
+
+/// The value of `e`, when it can be known here and is of a sensible size.
+fn value_of(e: &Expression, ctx: &Context<'_>) -> Option<hcl::Value> {
+    if !evaluable(e, 0) {
+        return None;
+    }
+    let v = e.evaluate(ctx).ok()?;
+    let size = serde_json::to_vec(&v).map_or(usize::MAX, |b| b.len());
+    (size <= MAX_VALUE).then_some(v)
+}
+
 /// `merge(a, b, ...)`: the one function configurations use everywhere for tags.
 fn merge(args: FuncArgs) -> std::result::Result<hcl::Value, String> {
     let mut out = hcl::Map::new();
@@ -187,7 +252,7 @@ fn context(body: &Body) -> Context<'static> {
     for v in blocks(body, "variable") {
         if let [name] = labels(v).as_slice()
             && let Some(default) = v.body().attributes().find(|a| a.key() == "default")
-            && let Ok(value) = default.expr().evaluate(&empty)
+            && let Some(value) = value_of(default.expr(), &empty)
         {
             vars.insert(name.to_string(), value);
         }
@@ -196,14 +261,15 @@ fn context(body: &Body) -> Context<'static> {
     // Locals may refer to each other in any order: evaluate until nothing more resolves.
     let pending: Vec<_> = blocks(body, "locals")
         .flat_map(|b| b.body().attributes())
+        .take(MAX_LOCALS)
         .collect();
     let mut locals = hcl::Map::new();
-    loop {
+    for _ in 0..MAX_ROUNDS {
         ctx.declare_var("local", hcl::Value::Object(locals.clone()));
         let before = locals.len();
         for a in &pending {
             if !locals.contains_key(a.key())
-                && let Ok(v) = a.expr().evaluate(&ctx)
+                && let Some(v) = value_of(a.expr(), &ctx)
             {
                 locals.insert(a.key().to_string(), v);
             }
@@ -212,6 +278,7 @@ fn context(body: &Body) -> Context<'static> {
             break;
         }
     }
+    ctx.declare_var("local", hcl::Value::Object(locals));
     ctx
 }
 
@@ -289,7 +356,7 @@ fn values(body: &Body, ctx: &Context<'_>, refs: &mut Map<String, Value>, top: bo
         if top && !r.is_empty() {
             refs.insert(a.key().to_string(), json!({ "references": r }));
         }
-        if let Ok(v) = a.expr().evaluate(ctx) {
+        if let Some(v) = value_of(a.expr(), ctx) {
             out.insert(a.key().to_string(), to_json(v));
         }
     }
@@ -321,7 +388,7 @@ fn provider_regions(body: &Body, ctx: &Context<'_>) -> BTreeMap<String, String> 
             p.body()
                 .attributes()
                 .find(|a| a.key() == k)
-                .and_then(|a| a.expr().evaluate(ctx).ok())
+                .and_then(|a| value_of(a.expr(), ctx))
         };
         let key = match attr("alias") {
             Some(hcl::Value::String(alias)) => format!("{name}.{alias}"),
@@ -349,14 +416,14 @@ fn provider_of(block: &Block, ty: &str) -> String {
     explicit.unwrap_or_else(|| ty.split('_').next().unwrap_or(ty).to_string())
 }
 
-/// Whether a `count` says the resource is not created at all.
-fn counted_out(block: &Block, ctx: &Context<'_>) -> bool {
+/// Whether a `count` says the resource is not created at all: only a literal 0 does (a count
+/// from a variable may be set otherwise where it is applied).
+fn counted_out(block: &Block) -> bool {
     block
         .body()
         .attributes()
         .find(|a| a.key() == "count")
-        .and_then(|a| a.expr().evaluate(ctx).ok())
-        .is_some_and(|v| matches!(v, hcl::Value::Number(n) if n.as_f64() == Some(0.0)))
+        .is_some_and(|a| matches!(a.expr(), Expression::Number(n) if n.as_f64() == Some(0.0)))
 }
 
 /// The configuration in the shape of a plan that creates everything it declares.
@@ -373,7 +440,7 @@ pub fn to_plan(file: &str, text: &str) -> Result<Value> {
                 "a resource block needs a type and a name: resource \"TYPE\" \"NAME\" { ... }",
             ));
         };
-        if counted_out(r, &ctx) {
+        if counted_out(r) {
             continue;
         }
         let address = format!("{ty}.{name}");

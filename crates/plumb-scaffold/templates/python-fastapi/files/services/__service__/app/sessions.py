@@ -60,7 +60,8 @@ def anonymous_token(key: bytes, expiry: int, nonce: str) -> str:
 def anonymous_token_valid(key: bytes, token: str, now: float) -> bool:
     """Whether ``token`` was signed with ``key`` and is unexpired at ``now``."""
     parts = token.split(".", 2)
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12:
+    # ASCII digits only: str.isdigit() also takes characters int() refuses (superscripts).
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit()) or len(parts[0]) > 12:
         return False
     expiry = int(parts[0])
     if not now < expiry <= now + ANONYMOUS_CSRF_SECONDS + 60:
