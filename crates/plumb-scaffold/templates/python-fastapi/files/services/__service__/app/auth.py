@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app import TITLE, pages, security, sessions, throttle, users
@@ -98,8 +99,22 @@ def login_form(request: Request, registered: str | None = None) -> Response:
 
 @router.post("/login")
 def login(request: Request, form: Annotated[Credentials, Form()]) -> Response:
+    engine = _engine(request)
+    email = form.email.strip()
+    # One sign-in per account at a time, until this one is answered: the throttle's count and
+    # the failure this attempt may record are not raced by parallel attempts (a burst would
+    # otherwise all pass the check). The lock belongs to this transaction and ends with it.
+    with engine.begin() as guard:
+        guard.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('sign-in:' || lower(:email)))"),
+            {"email": email},
+        )
+        return _login(request, form, email)
+
+
+def _login(request: Request, form: Credentials, email: str) -> Response:
     engine, metrics = _engine(request), request.app.state.metrics
-    email, password = form.email.strip(), form.password
+    password = form.password
     address = throttle.address_of(request)
     with engine.begin() as conn:
         session = sessions.checked(conn, request, form.csrf_token)

@@ -236,3 +236,30 @@ def test_visitors_without_a_session_write_no_session_rows(database_url, db):
 def _key(db) -> bytes:
     with db.connect() as conn:
         return bytes(conn.execute(text("SELECT key FROM csrf_key WHERE id = 1")).scalar_one())
+
+
+def test_parallel_wrong_passwords_cannot_outrun_the_throttle(database_url, db):
+    """A burst of parallel wrong passwords for one account: at most five failures are checked
+    and recorded, the rest are refused before their password is."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from helpers import new_client
+
+    email = new_email()
+    with new_client(database_url) as owner:
+        assert register(owner, email).status_code == 303
+
+    def attempt(_: int) -> int:
+        with new_client(database_url) as c:
+            return login(c, email, "guess guess guess").status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(attempt, range(12)))
+    assert set(statuses) <= {401, 429}, statuses
+    with db.connect() as conn:
+        failures = conn.execute(
+            text("SELECT count(*) FROM auth_events WHERE event = 'login_failure' AND lower(email) = lower(:e)"),
+            {"e": email},
+        ).scalar_one()
+    assert failures == 5, f"the burst outran the throttle: {statuses}"
+    assert statuses.count(429) == 7

@@ -228,6 +228,17 @@ pub async fn login(
 ) -> Result<Response, AppError> {
     let s = session::checked(&state, &headers, &f.csrf_token).await?;
     let email = f.email.trim().to_string();
+    // One sign-in per account at a time, until this handler returns: the count below and the
+    // failure this attempt may record are not raced by parallel attempts (a burst would
+    // otherwise all pass the check). The lock is the transaction's, released when it is dropped
+    // on any return.
+    let mut lock_client = state.pool.get().await?;
+    let lock = lock_client.transaction().await?;
+    lock.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('sign-in:' || lower($1)))",
+        &[&email],
+    )
+    .await?;
     if throttle::refused(&state, &email, &address).await? {
         record_from(&state, None, &email, "login_throttled", Some(&address)).await?;
         let body = credentials_form(
