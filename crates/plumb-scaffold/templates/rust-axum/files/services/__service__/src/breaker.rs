@@ -15,8 +15,8 @@ pub enum State {
     Closed,
     /// Calls fail fast until the instant given.
     Open(Instant),
-    /// One trial call is in flight.
-    HalfOpen,
+    /// One trial call is in flight since the instant given.
+    HalfOpen(Instant),
 }
 
 /// A circuit breaker for one upstream.
@@ -50,10 +50,16 @@ impl Breaker {
         match self.state {
             State::Closed => true,
             State::Open(until) if now >= until => {
-                self.state = State::HalfOpen;
+                self.state = State::HalfOpen(now);
                 true
             }
-            State::Open(_) | State::HalfOpen => false,
+            // A trial that never reported (its caller went away) does not hold the breaker
+            // half-open for good: after the open interval another trial goes.
+            State::HalfOpen(since) if now >= since + self.open_for => {
+                self.state = State::HalfOpen(now);
+                true
+            }
+            State::Open(_) | State::HalfOpen(_) => false,
         }
     }
 
@@ -66,7 +72,7 @@ impl Breaker {
     /// The call failed at `now`: a failed trial, or the threshold reached, opens the breaker.
     pub fn failure(&mut self, now: Instant) {
         self.failures = self.failures.saturating_add(1);
-        if self.state == State::HalfOpen || self.failures >= self.threshold {
+        if matches!(self.state, State::HalfOpen(_)) || self.failures >= self.threshold {
             self.state = State::Open(now + self.open_for);
         }
     }
@@ -112,6 +118,20 @@ mod tests {
         b.success();
         assert_eq!(b.state(), State::Closed);
         assert!(b.allow(t0 + Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn a_trial_that_never_reports_does_not_hold_the_breaker_half_open() {
+        let t0 = Instant::now();
+        let mut b = Breaker::new(1, Duration::from_secs(10));
+        b.failure(t0);
+        assert!(b.allow(t0 + Duration::from_secs(10)), "the trial");
+        // Its caller was cancelled: neither success nor failure is reported.
+        assert!(!b.allow(t0 + Duration::from_secs(15)));
+        assert!(
+            b.allow(t0 + Duration::from_secs(20)),
+            "another trial after the interval"
+        );
     }
 
     #[test]
