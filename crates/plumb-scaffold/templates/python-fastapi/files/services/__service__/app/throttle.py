@@ -26,18 +26,30 @@ MAX_FAILURES_PER_ADDRESS = 20
 WINDOW_MINUTES = 15
 
 
+def _counted(address: str) -> str:
+    """The address counted: an IPv4 address itself, an IPv6 address's /64 (one host commonly
+    holds a whole /64 and could otherwise rotate through it); other text as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def client_address(peer: str | None, forwarded: list[str], hops: int) -> str:
     """The address of a request from ``peer`` with ``X-Forwarded-For`` values ``forwarded``,
-    trusting ``hops`` proxies."""
+    trusting ``hops`` proxies (an IPv6 address counted as its /64)."""
     if hops > 0:
         chain = [a.strip() for v in forwarded for a in v.split(",") if a.strip()]
         if len(chain) >= hops:
             candidate = chain[len(chain) - hops]
             try:
-                return str(ipaddress.ip_address(candidate))
+                return _counted(str(ipaddress.ip_address(candidate)))
             except ValueError:
                 pass
-    return peer or "unknown"
+    return _counted(peer) if peer else "unknown"
 
 
 def address_of(request: Request) -> str:

@@ -56,8 +56,20 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
+/// The address counted for `ip`: an IPv4 address itself, an IPv6 address's /64 (one host
+/// commonly holds a whole /64 and could otherwise rotate through it).
+fn counted(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1));
+            format!("{network}/64")
+        }
+    }
+}
+
 /// The address of a request from `peer` with `X-Forwarded-For` values `forwarded`, trusting
-/// `hops` proxies.
+/// `hops` proxies (an IPv6 address counted as its /64).
 pub fn client_address(peer: Option<IpAddr>, forwarded: &[&str], hops: usize) -> String {
     if hops > 0 {
         let chain: Vec<&str> = forwarded
@@ -72,10 +84,10 @@ pub fn client_address(peer: Option<IpAddr>, forwarded: &[&str], hops: usize) -> 
             .and_then(|i| chain.get(i))
             .and_then(|a| a.parse::<IpAddr>().ok())
         {
-            return a.to_string();
+            return counted(a);
         }
     }
-    peer.map_or_else(|| "unknown".to_string(), |p| p.to_string())
+    peer.map_or_else(|| "unknown".to_string(), counted)
 }
 
 /// Whether a sign-in for `email` from `address` must be refused now.
@@ -113,5 +125,17 @@ mod tests {
         assert_eq!(client_address(peer, &[], 1), "10.0.0.7");
         assert_eq!(client_address(peer, &["nonsense"], 1), "10.0.0.7");
         assert_eq!(client_address(None, &[], 0), "unknown");
+        // IPv6: the /64, wherever in it the host sits.
+        let a: IpAddr = "2001:db8:1:2::17".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert_eq!(client_address(Some(a), &[], 0), "2001:db8:1:2::/64");
+        assert_eq!(
+            client_address(Some(a), &[], 0),
+            client_address(Some(b), &[], 0)
+        );
+        assert_eq!(
+            client_address(peer, &["2001:db8:9::5"], 1),
+            "2001:db8:9::/64"
+        );
     }
 }
