@@ -48,7 +48,16 @@ class UpstreamTest(unittest.TestCase):
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 (the standard library's name)
-                body = b"ok" if self.path == "/healthz" else b""
+                if self.path == "/elsewhere":
+                    self.send_response(302)
+                    self.send_header("Location", "http://198.51.100.1/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path == "/huge":
+                    body = b"x" * (upstream.MAX_BODY + 1)
+                else:
+                    body = b"ok" if self.path == "/healthz" else b""
                 self.send_response(200 if body else 404)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -67,6 +76,11 @@ class UpstreamTest(unittest.TestCase):
                     up.get_sync("/nothing")
                 self.assertEqual(e.exception.kind, "status")
             self.assertEqual(up.breaker.state, CLOSED, "a 404 is the caller's mistake")
+            # A redirect is an answer, not followed; an answer over the limit is refused.
+            self.assertEqual(up.get_sync("/elsewhere"), b"")
+            with self.assertRaises(upstream.UpstreamError) as e:
+                up.get_sync("/huge")
+            self.assertEqual(e.exception.kind, "unreachable")
         finally:
             server.shutdown()
             server.server_close()
