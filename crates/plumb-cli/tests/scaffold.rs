@@ -601,6 +601,28 @@ fn generated_infrastructure_passes_the_gate_and_a_regression_is_denied() {
     assert!(denied.contains(&"DORA-INFRA-001".to_string()), "{text}");
 }
 
+/// The paths `plumb scaffold --check` reports as drifted from `model` (it must find drift).
+fn drifted(model: &Path, repo: &Path) -> BTreeSet<String> {
+    let o = plumb(&[
+        "--format",
+        "json",
+        "scaffold",
+        "--model",
+        s(model),
+        "--out",
+        s(repo),
+        "--check",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["path"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// The network policy's peers, by direction: the `app.kubernetes.io/name` of pod selectors.
 fn peers(doc: &Value, direction: &str) -> BTreeSet<String> {
     let side = if direction == "ingress" { "from" } else { "to" };
@@ -658,25 +680,9 @@ fn network_policies_allow_exactly_the_serving_relationships() {
         "  - {id: rel-id-onb, type: Serving, source: app-identity, target: app-onboarding}\n";
     assert!(yaml.contains(line));
     std::fs::write(&model, yaml.replace(line, "")).unwrap();
-    let o = plumb(&[
-        "--format",
-        "json",
-        "scaffold",
-        "--model",
-        s(&model),
-        "--out",
-        s(&repo),
-        "--check",
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let changed: BTreeSet<String> = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["path"].as_str())
+    let changed: BTreeSet<String> = drifted(&model, &repo)
+        .into_iter()
         .filter(|p| p.starts_with("infrastructure/"))
-        .map(str::to_string)
         .collect();
     assert_eq!(
         changed,
@@ -798,24 +804,7 @@ fn an_rto_change_regenerates_exactly_the_files_derived_from_it() {
     );
     assert_ne!(yaml, changed);
     std::fs::write(&model, changed).unwrap();
-    let o = plumb(&[
-        "--format",
-        "json",
-        "scaffold",
-        "--model",
-        s(&model),
-        "--out",
-        s(&repo),
-        "--check",
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let paths: BTreeSet<String> = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["path"].as_str().map(str::to_string))
-        .collect();
+    let paths = drifted(&model, &repo);
     assert_eq!(
         paths,
         names(&[

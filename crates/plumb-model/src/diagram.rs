@@ -240,9 +240,8 @@ impl ImpactOverlay {
         o.elements.insert(element.to_string());
         for step in hits.iter().flat_map(|h| h.path.iter()) {
             o.elements.insert(step.id.clone());
-            // `via` reads "rel-id (Type)".
-            if let Some(rel) = step.via.as_deref().and_then(|v| v.split(" (").next()) {
-                o.relationships.insert(rel.to_string());
+            if let Some(rel) = &step.relationship {
+                o.relationships.insert(rel.clone());
             }
         }
         o

@@ -91,6 +91,8 @@ pub struct Step {
     pub kind: String,
     /// How the previous step depends on this one (relationship id and type), for all but the first step.
     pub via: Option<String>,
+    /// The id of that relationship, for all but the first step.
+    pub relationship: Option<String>,
 }
 
 /// A critical or important function reached by an impact analysis.
@@ -139,6 +141,7 @@ pub fn impact(m: &Model, element: &str) -> Vec<Impact> {
         let mut path = Vec::new();
         let mut cur = e.id.as_str();
         let mut via: Option<String> = None;
+        let mut relationship: Option<String> = None;
         loop {
             let el = idx.elements.get(cur);
             path.push(Step {
@@ -148,10 +151,12 @@ pub fn impact(m: &Model, element: &str) -> Vec<Impact> {
                     .map(|x| x.kind.name().to_string())
                     .unwrap_or_else(|| "Relationship".into()),
                 via: via.take(),
+                relationship: relationship.take(),
             });
             match parent.get(cur) {
                 Some((next, v)) => {
                     via = Some(rel_kind(v));
+                    relationship = Some(v.to_string());
                     cur = next;
                 }
                 None => break,

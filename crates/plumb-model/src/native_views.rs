@@ -233,73 +233,71 @@ impl NativeViews {
 
 /// Views as the exchange format's `<views>` element, or `None` without any.
 pub(crate) fn exchange_views(views: &[ViewB]) -> Option<String> {
-    {
-        if views.is_empty() {
-            return None;
-        }
-        let names: HashMap<&str, &str> = views
-            .iter()
-            .map(|v| (v.id.as_str(), v.name.as_str()))
-            .collect();
-        let mut out = String::from("<views>\n    <diagrams>\n");
-        for v in views {
-            out.push_str(&format!(
+    if views.is_empty() {
+        return None;
+    }
+    let names: HashMap<&str, &str> = views
+        .iter()
+        .map(|v| (v.id.as_str(), v.name.as_str()))
+        .collect();
+    let mut out = String::from("<views>\n    <diagrams>\n");
+    for v in views {
+        out.push_str(&format!(
                 "      <view identifier=\"{}\" xsi:type=\"Diagram\">\n        <name xml:lang=\"en\">{}</name>\n",
                 esc(&v.id),
                 esc(&v.name)
             ));
-            for &i in &v.top {
-                write_node(&mut out, v, i, &names, 4, 0);
-            }
-            let centre: HashMap<&str, (f64, f64)> = v
-                .nodes
-                .iter()
-                .map(|n| {
-                    // Whole pixels, halves dropped, as Archi's integer arithmetic does.
+        for &i in &v.top {
+            write_node(&mut out, v, i, &names, 4, 0);
+        }
+        let centre: HashMap<&str, (f64, f64)> = v
+            .nodes
+            .iter()
+            .map(|n| {
+                // Whole pixels, halves dropped, as Archi's integer arithmetic does.
+                (
+                    n.id.as_str(),
                     (
-                        n.id.as_str(),
-                        (
-                            n.abs.0 + (n.abs.2 / 2.0).floor(),
-                            n.abs.1 + (n.abs.3 / 2.0).floor(),
-                        ),
-                    )
-                })
-                .collect();
-            for c in &v.connections {
-                let (kind, rel) = match &c.relationship {
-                    Some(r) => ("Relationship", format!(" relationshipRef=\"{}\"", esc(r))),
-                    None => ("Line", String::new()),
-                };
-                out.push_str(&format!(
+                        n.abs.0 + (n.abs.2 / 2.0).floor(),
+                        n.abs.1 + (n.abs.3 / 2.0).floor(),
+                    ),
+                )
+            })
+            .collect();
+        for c in &v.connections {
+            let (kind, rel) = match &c.relationship {
+                Some(r) => ("Relationship", format!(" relationshipRef=\"{}\"", esc(r))),
+                None => ("Line", String::new()),
+            };
+            out.push_str(&format!(
                     "        <connection identifier=\"{}\"{rel} xsi:type=\"{kind}\" source=\"{}\" target=\"{}\"",
                     esc(&c.id),
                     esc(&c.source),
                     esc(&c.target)
                 ));
-                if c.bendpoints.is_empty() {
-                    out.push_str("/>\n");
-                    continue;
-                }
-                out.push_str(">\n");
-                let (cx, cy) = if c.absolute {
-                    (0.0, 0.0)
-                } else {
-                    centre.get(c.source.as_str()).copied().unwrap_or((0.0, 0.0))
-                };
-                for (dx, dy) in &c.bendpoints {
-                    out.push_str(&format!(
-                        "          <bendpoint x=\"{}\" y=\"{}\"/>\n",
-                        fmt(cx + dx),
-                        fmt(cy + dy)
-                    ));
-                }
-                out.push_str("        </connection>\n");
+            if c.bendpoints.is_empty() {
+                out.push_str("/>\n");
+                continue;
             }
-            out.push_str("      </view>\n");
+            out.push_str(">\n");
+            let (cx, cy) = if c.absolute {
+                (0.0, 0.0)
+            } else {
+                centre.get(c.source.as_str()).copied().unwrap_or((0.0, 0.0))
+            };
+            for (dx, dy) in &c.bendpoints {
+                out.push_str(&format!(
+                    "          <bendpoint x=\"{}\" y=\"{}\"/>\n",
+                    fmt(cx + dx),
+                    fmt(cy + dy)
+                ));
+            }
+            out.push_str("        </connection>\n");
         }
-        out.push_str("    </diagrams>\n  </views>");
-        Some(out)
+        out.push_str("      </view>\n");
     }
+    out.push_str("    </diagrams>\n  </views>");
+    Some(out)
 }
 
 fn num_or(e: &XmlStart, k: &str, default: f64) -> f64 {

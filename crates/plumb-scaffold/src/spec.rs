@@ -566,9 +566,9 @@ fn service(
         rpo_seconds,
         data_classification,
         client: ClientPolicy::for_rto(rto_seconds),
-        upstreams: served(m, c, true),
-        callers: served(m, c, false),
-        entry_point: serves_users(m, c),
+        upstreams: served(m, idx, c, true),
+        callers: served(m, idx, c, false),
+        entry_point: serves_users(m, idx, c),
         regions,
         onboarding: workflow::of_component(m, idx, c)?,
     })
@@ -635,8 +635,7 @@ fn dependency(e: &Element) -> Dependency {
 /// The application components that serve `c` directly (`upstream`: it calls them), or that
 /// `c` serves directly (its callers): the model's Serving relationships, nothing transitive,
 /// which is what a network policy allows.
-fn served(m: &Model, c: &Element, upstream: bool) -> Vec<Dependency> {
-    let idx = m.index();
+fn served(m: &Model, idx: &Index<'_>, c: &Element, upstream: bool) -> Vec<Dependency> {
     let mut out: Vec<Dependency> = m
         .relationships
         .iter()
@@ -662,8 +661,7 @@ fn served(m: &Model, c: &Element, upstream: bool) -> Vec<Dependency> {
 
 /// Whether `c` serves people directly: a Serving relationship to a business-layer element
 /// (a process, function, actor or role), so it is an entry point reached through the ingress.
-fn serves_users(m: &Model, c: &Element) -> bool {
-    let idx = m.index();
+fn serves_users(m: &Model, idx: &Index<'_>, c: &Element) -> bool {
     m.relationships.iter().any(|r| {
         r.kind == RelType::Serving
             && r.source == c.id
