@@ -54,11 +54,10 @@ fn sh(repo: &Path, script: &str, env: &[(&str, &str)]) -> Output {
 
 #[test]
 fn the_demo_bank_is_generated_built_tested_gated_and_served() {
-    // Opt-in for now: run in the background of a sandboxed runner, this test ended the runner
-    // itself (its shell, and once a CI run: exit -1 at this test), in about half the runs and
-    // not yet explained. Run it with PLUMB_SCAFFOLD_VERIFY=1 (see docs/scaffold.md).
-    if std::env::var("PLUMB_SCAFFOLD_VERIFY").as_deref() != Ok("1") {
-        eprintln!("notice: the generated-repository test is opt-in; set PLUMB_SCAFFOLD_VERIFY=1");
+    // It needs the package registries (the services' crates and wheels) and a few minutes of
+    // building; PLUMB_SCAFFOLD_VERIFY=0 skips it on a machine without them.
+    if std::env::var("PLUMB_SCAFFOLD_VERIFY").as_deref() == Ok("0") {
+        eprintln!("notice: the generated-repository test is skipped (PLUMB_SCAFFOLD_VERIFY=0)");
         return;
     }
     // The generated services are built by a cargo of their own. It must not take the outer
@@ -353,8 +352,11 @@ struct Group(KillOnDrop);
 impl Drop for Group {
     fn drop(&mut self) {
         let pid = self.0.0.id();
+        // `--` is needed: procps kill reads `-TERM -12345` as signal TERM and then the
+        // option `-1`, so without it a group id starting with 1 became kill(-1): SIGTERM to
+        // every process of the machine (what ended whole sandboxes and CI runners here).
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{pid}")])
+            .args(["-s", "TERM", "--", &format!("-{pid}")])
             .status();
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
