@@ -152,6 +152,37 @@ impl BlobStore {
         Ok(data)
     }
 
+    /// Opens a blob to be read as a stream, for copying it somewhere without holding it:
+    /// [`BlobRead::copy_to`] checks its size and digest as it goes. A blob in a directory is
+    /// read from its file; one in S3 is read whole first (a replaced latest version is passed
+    /// over for the locked one by its digest, which needs the whole content), within the
+    /// store's size cap.
+    pub fn open_blob(&self, digest: &str) -> Result<BlobRead> {
+        let want = parse_sha256_ref(digest)?;
+        let missing = || Error::NotFound(format!("blob {digest} is missing"));
+        let (size, inner): (u64, Box<dyn Read + Send>) = match &self.s3 {
+            Some(_) => {
+                let data = self.get(digest)?;
+                (data.len() as u64, Box::new(std::io::Cursor::new(data)))
+            }
+            None => {
+                let path = self.path_for(&want);
+                let f = File::open(&path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => missing(),
+                    _ => Error::io(&path, e),
+                })?;
+                let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+                (size, Box::new(f))
+            }
+        };
+        Ok(BlobRead {
+            digest: digest.to_string(),
+            want,
+            size,
+            inner,
+        })
+    }
+
     /// Re-hashes a stored blob; Ok if present and intact. In S3 the latest version must be
     /// the blob: a replaced or deleted blob is reported here even though [`BlobStore::get`]
     /// still finds it among the locked versions.
@@ -169,6 +200,64 @@ impl BlobStore {
             ))),
             Some(_) => Ok(()),
         }
+    }
+}
+
+/// A stored blob opened for streaming ([`BlobStore::open_blob`]).
+pub struct BlobRead {
+    digest: String,
+    want: Hash,
+    size: u64,
+    inner: Box<dyn Read + Send>,
+}
+
+impl BlobRead {
+    /// The blob's size, known before it is read (an archive header needs it first).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Passes the blob to `sink` in chunks and checks, at the end, that exactly
+    /// [`BlobRead::size`] bytes came and that they hash to the blob's digest. On an error the
+    /// sink has seen part of the blob, so the caller must discard what it wrote (an export
+    /// writes to a temporary file and removes it). Returns the checked SHA-256.
+    pub fn copy_to(mut self, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<Hash> {
+        let mut hasher = Sha256::new();
+        let mut left = self.size;
+        let mut buf = vec![0u8; 256 * 1024];
+        let changed = |what: &str| {
+            Error::Integrity(format!(
+                "blob {} {what} while it was read: its content was changed",
+                self.digest
+            ))
+        };
+        while left > 0 {
+            let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+            let chunk = buf.get_mut(..want).unwrap_or_default();
+            let n = self
+                .inner
+                .read(chunk)
+                .map_err(|e| Error::Integrity(format!("blob {}: {e}", self.digest)))?;
+            if n == 0 {
+                return Err(changed("became shorter"));
+            }
+            let got = chunk.get(..n).unwrap_or_default();
+            hasher.update(got);
+            sink(got)?;
+            left -= n as u64;
+        }
+        let mut probe = [0u8; 1];
+        if self.inner.read(&mut probe).unwrap_or(0) != 0 {
+            return Err(changed("became longer"));
+        }
+        let got: Hash = hasher.finalize().into();
+        if got != self.want {
+            return Err(Error::Integrity(format!(
+                "blob {} does not match its digest: its content was changed",
+                self.digest
+            )));
+        }
+        Ok(got)
     }
 }
 

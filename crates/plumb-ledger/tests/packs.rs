@@ -182,3 +182,51 @@ fn an_export_over_its_size_cap_stops_and_leaves_no_file() {
     assert!(summary.bytes > 4096);
     assert_eq!(std::fs::metadata(&out).unwrap().len(), summary.bytes);
 }
+
+#[test]
+fn a_blob_changed_in_the_store_fails_the_export_and_leaves_no_file() {
+    let mut s = store(Kind::Sqlite);
+    let report = s.dir.path().join("junit.xml");
+    let original = "<testsuite tests=\"1\"/>";
+    std::fs::write(&report, original).unwrap();
+    s.ledger
+        .record(
+            plumb_ledger::RecordRequest {
+                subjects: vec![commit(7)],
+                predicate_type: "https://plumbline.dev/attestation/tests/v1".into(),
+                predicate: serde_json::json!({}),
+                system: Some("payments".into()),
+                run: None,
+                attachments: vec![report],
+            },
+            now(),
+        )
+        .unwrap();
+    let digest = &plumb_ledger::hash::sha256_ref(&plumb_ledger::hash::sha256(original.as_bytes()));
+    let stored = s.ledger.blobs().path_of(digest).unwrap();
+    let out = s.dir.path().join("pack.tar");
+    // Blobs are streamed into the pack, so each change is found while copying: same size
+    // with other bytes, a longer file, a shorter one.
+    let same_size = original.replace('1', "0");
+    for changed in [same_size.as_str(), "<testsuite tests=\"1\"/><x/>", "<t/>"] {
+        std::fs::write(&stored, changed).unwrap();
+        let err = s.ledger.export(&Query::default(), &out, now()).unwrap_err();
+        assert!(
+            matches!(err, plumb_ledger::Error::Integrity(_)),
+            "{changed}: {err}"
+        );
+        assert!(err.to_string().contains(digest.as_str()), "{err}");
+        let left: Vec<_> = std::fs::read_dir(s.dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("pack"))
+            .collect();
+        assert!(left.is_empty(), "{changed}: {left:?}");
+    }
+    std::fs::write(&stored, original).unwrap();
+    let summary = s.ledger.export(&Query::default(), &out, now()).unwrap();
+    let pack = std::fs::read(&out).unwrap();
+    let rep = verify_pack(&pack, &[s.ledger.public_key()]).unwrap();
+    assert_eq!((summary.blobs, rep.blobs), (1, 1));
+}

@@ -30,8 +30,11 @@ const FORMAT: &str = "plumb-evidence-pack";
 const VERSION: u32 = 1;
 const SIGNATURE_MEMBER: &str = "SIGNATURE";
 const SIGNATURE_HEADER: &str = "plumb-evidence-pack/v1";
-/// Largest pack `verify_pack` reads.
-pub const MAX_PACK_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Largest pack `verify_pack` reads and `export` writes: 64 GiB. Neither holds a pack in
+/// memory (export streams entries and blobs, verification reads one member at a time), so the
+/// cap bounds only the time a hostile file can take; a year of a bank's evidence with its SBOMs
+/// and scanner reports can pass 4 GiB, the earlier cap.
+pub const MAX_PACK_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 /// Most members a pack may have.
 const MAX_MEMBERS: usize = 1_000_000;
 /// Largest `manifest.json` the verifier holds (a million entries fit in about 400 MB).

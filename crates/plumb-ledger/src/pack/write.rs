@@ -1,5 +1,6 @@
-//! Writing a pack: members go to the file as they are produced, so memory holds one entry or
-//! one blob at a time plus the per-entry table of contents, never the archive.
+//! Writing a pack: members go to the file as they are produced, so memory holds one entry at a
+//! time plus the per-entry table of contents, never the archive; blobs are streamed from the
+//! blob store in chunks (from S3, one blob is held: see `BlobStore::open_blob`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -13,6 +14,7 @@ use super::{
     FORMAT, Manifest, PackBlob, PackEntry, PackSummary, VERSION, member_header, padding,
     signed_body, trailer,
 };
+use crate::blobs::BlobRead;
 use crate::entry::{LogEntry, format_time};
 use crate::error::{Error, Result};
 use crate::hash::{hex, sha256, sha256_ref};
@@ -74,6 +76,17 @@ impl ArchiveWriter {
             self.files
                 .insert(name.to_string(), sha256_ref(&sha256(data)));
         }
+        Ok(())
+    }
+
+    /// Writes one listed member streamed from the blob store: the blob is never held whole,
+    /// and its digest (checked by [`BlobRead::copy_to`] as it is copied) is its manifest entry.
+    fn member_blob(&mut self, name: &str, blob: BlobRead) -> Result<()> {
+        let size = blob.size();
+        self.raw(member_header(name, size)?.as_bytes())?;
+        let digest = blob.copy_to(&mut |chunk| self.raw(chunk))?;
+        self.raw(&vec![0u8; padding(size)])?;
+        self.files.insert(name.to_string(), sha256_ref(&digest));
         Ok(())
     }
 
@@ -154,8 +167,8 @@ fn blob_member(digest: &str) -> String {
 
 impl Ledger {
     /// Writes an evidence pack with the entries matching `q` to `out`. The file appears whole
-    /// or not at all, and is written as it is produced (memory holds one entry or blob at a
-    /// time). A pack is at most [`super::MAX_PACK_BYTES`], the most `verify-pack` reads.
+    /// or not at all, and is written as it is produced (memory holds one entry at a time;
+    /// blobs are streamed). A pack is at most [`super::MAX_PACK_BYTES`], the most `verify-pack` reads.
     pub fn export(&mut self, q: &Query, out: &Path, now: DateTime<Utc>) -> Result<PackSummary> {
         self.export_within(q, out, now, super::MAX_PACK_BYTES)
     }
@@ -329,7 +342,8 @@ impl Ledger {
         for d in &survey.blobs {
             steps.step();
             let file = blob_member(d);
-            w.member(&file, &self.blobs().get(d)?, true)?;
+            let blob = self.blobs().open_blob(d)?;
+            w.member_blob(&file, blob)?;
             blobs.push(PackBlob {
                 digest: d.clone(),
                 file,
