@@ -58,6 +58,7 @@ fn ann(i: usize) -> Annotations {
 /// Verification runs on all cores while the previous batch is being written (group commit).
 fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger) {
     let trusted = l.trusted_keys().to_vec();
+    let cpu_before = cpu_seconds();
     let start = Instant::now();
     let gc = GroupCommit::start(
         l,
@@ -72,13 +73,16 @@ fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger
         for t in 0..threads {
             let (gc, trusted) = (&gc, &trusted);
             s.spawn(move || {
-                let mut tickets = Vec::new();
+                let mut tickets = std::collections::VecDeque::new();
                 for (i, e) in envs.iter().enumerate().skip(t).step_by(threads) {
                     let entry = prepare(e, ann(i), trusted, 65536, now()).unwrap();
-                    tickets.push(gc.submit(entry));
-                    // Keep a bounded number in flight per producer, as a pipeline would.
-                    if tickets.len() >= batch.max(1) * 2 {
-                        for t in tickets.drain(..) {
+                    tickets.push_back(gc.submit(entry));
+                    // Keep a bounded number in flight per producer, as a server's connections
+                    // would: past the bound, wait for the oldest only, so verification goes on
+                    // while the writer commits (waiting for all of them idled both cores
+                    // while each batch was written).
+                    if tickets.len() > batch.max(1) * 2 {
+                        if let Some(t) = tickets.pop_front() {
                             t.wait().unwrap();
                         }
                     }
@@ -91,9 +95,32 @@ fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger
     });
     let (l, stats) = gc.finish();
     let took = start.elapsed();
+    let cpu = cpu_seconds() - cpu_before;
     assert_eq!(stats.entries as usize, envs.len());
-    eprintln!("    batches {}, largest {}", stats.batches, stats.largest);
+    eprintln!(
+        "    batches {}, largest {}; this process used {:.2} s of CPU ({:.0}% of one core, {:.1} µs per append)",
+        stats.batches,
+        stats.largest,
+        cpu,
+        100.0 * cpu / took.as_secs_f64(),
+        1e6 * cpu / envs.len() as f64
+    );
     (took, l)
+}
+
+/// User and system CPU time of this process so far (from /proc/self/stat, in clock ticks of
+/// 1/100 s); 0 where that file is missing.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    f.iter().sum::<f64>() / 100.0
 }
 
 /// The machine's two limits for durable appends of signed envelopes, measured in the same run:
@@ -133,25 +160,26 @@ fn limits(key: &KeyPair) -> (f64, f64) {
         }
     });
     let ed25519 = (cores * per_core) as f64 / t.elapsed().as_secs_f64();
-    println!("## The machine's limits (same run)\n");
-    println!("| limit | per second |\n|---|---|");
-    println!("| raw 256-entry writes, one fdatasync each, same disk | {fsync:.0} entries |");
-    println!(
-        "| Ed25519 verify_strict of the envelopes, {cores} cores | {ed25519:.0} signatures |\n"
-    );
     (fsync, ed25519)
 }
 
 fn appends() {
     let key = KeyPair::from_seed("bench.local/log", [42; 32]).unwrap();
-    let (fsync, ed25519) = limits(&key);
-    let limit = fsync.min(ed25519);
-    println!("## Durable appends of pre-signed envelopes (signatures verified on ingest)\n");
-    println!(
-        "| backend | batch size | entries | seconds | appends/s | × the lower limit ({limit:.0}/s) |\n|---|---|---|---|---|---|"
-    );
+    // The limits are measured three times (before, between and after the backends) and the best
+    // of each is used: a shared VM's neighbours slow short measurements down, and the best
+    // figure is the machine's capability (the harder target for the ratio).
+    let mut trials = vec![limits(&key)];
+    let mut rows = Vec::new();
+    // PLUMB_BENCH_ONLY=sqlite:256 runs one case (for a profile of it).
+    let only = std::env::var("PLUMB_BENCH_ONLY").ok();
     for backend in ["sqlite", "postgres"] {
         for batch in [1usize, 64, 256] {
+            if only
+                .as_deref()
+                .is_some_and(|o| o != format!("{backend}:{batch}"))
+            {
+                continue;
+            }
             let n: u32 = match (backend, batch) {
                 (_, 1) => 2_000,
                 _ => 50_000,
@@ -175,13 +203,41 @@ fn appends() {
             let mut l = with_key(l, &dir.path().join("s"), &key);
             let _ = &mut l;
             let (took, _) = timed_appends(l, &envs, batch);
-            let rate = n as f64 / took.as_secs_f64();
-            println!(
-                "| {backend} | {batch} | {n} | {:.2} | {rate:.0} | {:.2} |",
-                took.as_secs_f64(),
-                rate / limit
-            );
+            rows.push((backend, batch, n, took.as_secs_f64()));
         }
+        trials.push(limits(&key));
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let best = |f: fn(&(f64, f64)) -> f64| trials.iter().map(f).fold(0.0, f64::max);
+    let (fsync, ed25519) = (best(|t| t.0), best(|t| t.1));
+    let limit = fsync.min(ed25519);
+    let each = |f: fn(&(f64, f64)) -> f64| {
+        trials
+            .iter()
+            .map(|t| format!("{:.0}", f(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("## The machine's limits (same run; best of three trials)\n");
+    println!("| limit | per second (best) | trials |\n|---|---|---|");
+    println!(
+        "| raw 256-entry writes, one fdatasync each, same disk | {fsync:.0} entries | {} |",
+        each(|t| t.0)
+    );
+    println!(
+        "| Ed25519 verify_strict of the envelopes, {cores} cores | {ed25519:.0} signatures | {} |\n",
+        each(|t| t.1)
+    );
+    println!("## Durable appends of pre-signed envelopes (signatures verified on ingest)\n");
+    println!(
+        "| backend | batch size | entries | seconds | appends/s | × the lower limit ({limit:.0}/s) |\n|---|---|---|---|---|---|"
+    );
+    for (backend, batch, n, secs) in rows {
+        let rate = f64::from(n) / secs;
+        println!(
+            "| {backend} | {batch} | {n} | {secs:.2} | {rate:.0} | {:.2} |",
+            rate / limit
+        );
     }
     println!();
 }
