@@ -601,6 +601,10 @@ pub struct AppendArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub labels: Labels,
+    /// Show progress on stderr (envelopes checked; for `-` from a file, bytes read) even when
+    /// stderr is not a terminal, e.g. in a CI log; on a terminal a bar is shown anyway.
+    #[arg(long)]
+    pub progress: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ use plumb_ledger::{InitOptions, Ledger, RecordRequest};
 
 use crate::cli::{AppendArgs, Format, Labels, RecordArgs, StatementArgs};
 use crate::output::{Failure, emit};
+use crate::progress::Progress;
 use crate::remote::Remote;
 
 /// Opens the store, explaining how to create one when it is missing.
@@ -292,12 +293,20 @@ pub fn append(
                 "`-` (standard input) cannot be combined with files",
             ));
         }
-        return append_stream(l, format, &a.labels, now);
+        return append_stream(l, format, &a.labels, a.progress, now);
     }
     // Validate everything before writing anything: a bad file means nothing is appended.
     let ann = annotations(&l, &a.labels)?;
     let mut batch = Vec::new();
-    for f in &a.files {
+    let bar = Progress::new(
+        "append",
+        "envelopes checked",
+        a.progress,
+        format == Format::Human,
+    );
+    let total = a.files.len() as u64;
+    for (n, f) in a.files.iter().enumerate() {
+        bar.update(n as u64, total);
         let raw = std::fs::read(f).map_err(|e| Failure::usage(format!("{}: {e}", f.display())))?;
         let e = l.prepare(&raw, ann.clone(), now).map_err(|e| {
             let mut fl = Failure::from(e);
@@ -306,6 +315,7 @@ pub fn append(
         })?;
         batch.push(e);
     }
+    bar.update(total, total);
     let start = l.append(&batch)?;
     l.checkpoint(now)?;
     let receipts: Vec<String> = (0..batch.len() as u64)
@@ -386,8 +396,22 @@ fn append_stream(
     l: Ledger,
     format: Format,
     labels: &Labels,
+    progress: bool,
     now: DateTime<Utc>,
 ) -> Result<ExitCode, Failure> {
+    // Progress in bytes of standard input, when it is a file whose size is known (a redirect:
+    // `plumb append - < envelopes.jsonl`); a pipe has no size, so nothing is shown for it.
+    let stdin_size = std::fs::metadata("/dev/stdin")
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bar = Progress::new(
+        "append",
+        "bytes read",
+        progress && stdin_size.is_some(),
+        format == Format::Human && stdin_size.is_some(),
+    );
+    let mut read = 0u64;
     let ann = annotations(&l, labels)?;
     let trusted = l.trusted_keys().to_vec();
     let max = l.config().max_envelope_bytes;
@@ -417,6 +441,10 @@ fn append_stream(
                 break;
             }
         };
+        read += line.len() as u64 + 1;
+        if let Some(total) = stdin_size {
+            bar.update(read.min(total), total);
+        }
         if line.trim().is_empty() {
             continue;
         }
@@ -433,6 +461,9 @@ fn append_stream(
                 break;
             }
         }
+    }
+    if let (None, Some(total)) = (&failure, stdin_size) {
+        bar.update(total, total);
     }
     drop(ack_tx);
     let printed = printer.join().expect("printer thread");

@@ -1,5 +1,5 @@
 //! Progress on stderr for commands that can take more than a second (`verify`, `export`,
-//! `verify-pack`): a bar (indicatif) when a person is watching (stderr a terminal, not
+//! `verify-pack`, `append`): a bar (indicatif) when a person is watching (stderr a terminal, not
 //! `--format json`); with `--progress` when no terminal is there, a plain line at most once a
 //! second and at the end, with the rate and the time left, for logs. Never on stdout.
 

@@ -755,3 +755,65 @@ fn demo_runs_and_help_teaches() {
         .unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn append_shows_progress_when_asked_for_files_and_for_a_redirected_stream() {
+    let d = tempfile::tempdir().unwrap();
+    let store = init(d.path(), &[]);
+    let mut files = Vec::new();
+    let mut lines = String::new();
+    for n in 0..5 {
+        let env = ok(&plumb(
+            &store,
+            &[
+                "sign",
+                "--subject",
+                &format!("gitCommit:{:040x}", n + 1),
+                "--predicate-type",
+                TEST,
+            ],
+        ));
+        let f = d.path().join(format!("e{n}.json"));
+        std::fs::write(&f, &env).unwrap();
+        files.push(f.display().to_string());
+        lines.push_str(env.trim());
+        lines.push('\n');
+    }
+    let mut args = vec!["append", "--progress"];
+    args.extend(files.iter().take(3).map(String::as_str));
+    let o = plumb(&store, &args);
+    ok(&o);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .starts_with("append: 3 of 3 envelopes checked (100%)"),
+        "{err}"
+    );
+    // Without --progress and without a terminal: nothing on stderr.
+    let o = plumb(&store, &["append", &files[3]]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).is_empty());
+    // A redirected file on standard input: progress in bytes, ending at its size.
+    let stream = d.path().join("more.jsonl");
+    std::fs::write(&stream, &lines).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .arg("--store")
+        .arg(&store)
+        .args(["--now", NOW, "append", "-", "--progress"])
+        .stdin(std::fs::File::open(&stream).unwrap())
+        .output()
+        .unwrap();
+    let out = ok(&o);
+    assert_eq!(out.lines().count(), 5, "{out}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let size = lines.len();
+    assert!(
+        err.lines()
+            .last()
+            .unwrap_or("")
+            .starts_with(&format!("append: {size} of {size} bytes read (100%)")),
+        "{err}"
+    );
+}

@@ -81,10 +81,10 @@ fn timed_appends(l: Ledger, envs: &[Vec<u8>], batch: usize) -> (Duration, Ledger
                     // would: past the bound, wait for the oldest only, so verification goes on
                     // while the writer commits (waiting for all of them idled both cores
                     // while each batch was written).
-                    if tickets.len() > batch.max(1) * 2 {
-                        if let Some(t) = tickets.pop_front() {
-                            t.wait().unwrap();
-                        }
+                    if tickets.len() > batch.max(1) * 2
+                        && let Some(t) = tickets.pop_front()
+                    {
+                        t.wait().unwrap();
                     }
                 }
                 for t in tickets {
