@@ -161,7 +161,21 @@ fn the_generated_experiment_and_watch_run_against_the_generated_service() {
     );
 
     // The generated watch of onboarding, pointed at this Prometheus and shortened, judges a
-    // deployment of the running service: its own error rate and latency are fine.
+    // deployment of the running service: its own error rate and latency are fine. The watch
+    // treats no traffic as unknown (0/0), so the service is kept busy while it is watched:
+    // after the experiment's restart, the probes alone did not always reach two scrapes.
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let traffic = {
+        let busy = busy.clone();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        std::thread::spawn(move || {
+            while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = plumb_testkit::http(addr, "GET", "/login", &[], b"");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_secs(3));
     let watch = std::fs::read_to_string(repo.join("resilience/watch.yaml")).unwrap();
     let watch = watch
         .replace("http://prometheus.monitoring.svc:9090", &prometheus.url())
@@ -199,6 +213,8 @@ fn the_generated_experiment_and_watch_run_against_the_generated_service() {
         "--incidents",
         "examples/incident/incident.yaml",
     ]);
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = traffic.join();
     let text = show(&o);
     assert_eq!(o.status.code(), Some(0), "{text}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

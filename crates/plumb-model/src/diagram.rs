@@ -290,6 +290,18 @@ pub struct Overlays<'a> {
     pub drift: Option<&'a std::collections::HashSet<String>>,
 }
 
+/// `text` cut to what fits in `width` pixels at the type label's 10 px size (about 5.6 px a
+/// character), ending in "…" when cut: the type label must not run under the type icon.
+fn fit(text: &str, width: f64) -> String {
+    let room = (width / 5.6).floor().max(1.0) as usize;
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(room.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 /// Draws a view with `overlays` over it.
 pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
     let none = std::collections::HashSet::new();
@@ -360,16 +372,34 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
                 n.y + 6.0
             ));
         }
+        let attrs = format!("fill=\"{fill}\" stroke=\"{stroke}\"{dash}");
+        let bounds = (n.x, n.y, n.w, n.h);
+        let shape = match element.filter(|_| n.kind == "Element") {
+            // A junction is a dot and nothing else.
+            Some(e) if e.kind.is_junction() => {
+                boxes.push_str(&format!(
+                    "<g data-node=\"{}\"{mark}>{}{badge}</g>\n",
+                    esc(&n.id),
+                    crate::notation::outline(e.kind, bounds, &attrs)
+                ));
+                continue;
+            }
+            Some(e) => format!(
+                "{}{}",
+                crate::notation::outline(e.kind, bounds, &attrs),
+                crate::notation::icon(e.kind, n.x + n.w, n.y)
+            ),
+            None => format!(
+                "<rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" {attrs}/>",
+                n.x, n.y, n.w, n.h
+            ),
+        };
         boxes.push_str(&format!(
-                        "<g data-node=\"{}\"{mark}><rect x=\"{:.0}\" y=\"{:.0}\" width=\"{:.0}\" height=\"{:.0}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\"{dash}/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
+                        "<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
             esc(&n.id),
-            n.x,
-            n.y,
-            n.w,
-            n.h,
             n.x + 5.0,
             n.y + 12.0,
-            esc(&kind),
+            esc(&fit(&kind, n.w - 28.0)),
             n.x + 5.0,
             n.y + 27.0,
             wrapped(&title, n)

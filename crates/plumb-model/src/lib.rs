@@ -16,6 +16,7 @@ pub mod model;
 pub mod native;
 pub(crate) mod native_views;
 pub mod native_write;
+pub mod notation;
 pub mod resilience;
 pub mod rules;
 pub mod sarif;

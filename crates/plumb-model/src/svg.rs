@@ -95,9 +95,15 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
             let crit = crate::dora::criticality(e)
                 .map(|c| format!(" [{c}]"))
                 .unwrap_or_default();
+            let shape = crate::notation::outline(
+                e.kind,
+                (x, yy, BOX_W, BOX_H),
+                &format!("fill=\"{}\" {stroke}", colour(layer)),
+            );
+            let icon = crate::notation::icon(e.kind, x + BOX_W, yy);
             body.push_str(&format!(
-                "<g data-id=\"{}\"><title>{} ({}){}</title><rect x=\"{x:.0}\" y=\"{yy:.0}\" width=\"{BOX_W}\" height=\"{BOX_H}\" rx=\"6\" fill=\"{}\" {stroke}/>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#555\">{}</text>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\">{}</text></g>\n",
-                esc(&e.id), esc(&e.name), esc(&e.id), esc(&crit), colour(layer), x + 8.0, yy + 16.0, esc(e.kind.name()), x + 8.0, yy + 36.0, esc(&short(&e.name, 24)),
+                "<g data-id=\"{}\"><title>{} ({}){}</title>{shape}{icon}\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" fill=\"#555\">{}</text>\n<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"13\">{}</text></g>\n",
+                esc(&e.id), esc(&e.name), esc(&e.id), esc(&crit), x + 8.0, yy + 16.0, esc(e.kind.name()), x + 8.0, yy + 36.0, esc(&short(&e.name, 24)),
             ));
         }
         y += band_h + 30.0;

@@ -36,6 +36,23 @@ fn archisurance_views_are_read_and_drawn() {
             "{}",
             v.name
         );
+        // Each element in ArchiMate's notation: its outline (the aspect) and its type's icon.
+        for n in v.nodes.iter().filter(|n| n.kind == "Element") {
+            let Some(e) = n.element.as_deref().and_then(|id| idx.elements.get(id)) else {
+                continue;
+            };
+            let at = svg.find(&format!("<g data-node=\"{}\"", n.id)).unwrap();
+            let end = at + svg[at..].find("</g>\n").unwrap();
+            let group = &svg[at..end];
+            assert!(group.contains(" data-shape="), "{}: {group}", v.name);
+            if !e.kind.is_junction() && e.kind != plumb_model::ElementType::Grouping {
+                assert!(
+                    group.contains(&format!("data-icon=\"{}\"", e.kind.name())),
+                    "{}: {group}",
+                    v.name
+                );
+            }
+        }
         for c in &v.connections {
             let Some(r) = c
                 .relationship

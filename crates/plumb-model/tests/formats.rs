@@ -20,10 +20,23 @@ fn svg_views_show_the_layers_and_the_slice() {
     }
     let layers: HashSet<_> = m.elements.iter().map(|e| e.kind.layer()).collect();
     assert_eq!(
-        all.matches("<rect x=").count(),
-        m.elements.len() + layers.len(),
-        "one box per element plus one band per layer"
+        all.matches("fill-opacity=\"0.25\"").count(),
+        layers.len(),
+        "one band per layer"
     );
+    assert_eq!(
+        all.matches(" data-shape=").count(),
+        m.elements.len(),
+        "one box per element, in its notation"
+    );
+    // Each element carries its type's icon (the demo bank has no junctions or groupings).
+    for e in &m.elements {
+        assert!(
+            all.contains(&format!("data-icon=\"{}\"", e.kind.name())),
+            "{}",
+            e.kind.name()
+        );
+    }
     let flagged = HashSet::from(["node-mainframe".to_string()]);
     let slice = plumb_model::svg::render(&m, Some("fn-ledger"), &flagged);
     assert!(slice.contains("Core ledger") && slice.contains("On-premises mainframe"));
