@@ -4,6 +4,7 @@
 
 pub mod archimate2;
 pub mod check;
+pub mod coarchi;
 pub mod csv;
 pub mod diagram;
 pub mod diff;
@@ -49,6 +50,11 @@ pub fn load_with(path: &std::path::Path, convert_archimate2: bool) -> Result<Mod
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    // A coArchi repository (Archi's collaboration plugin): one file per concept under model/,
+    // or one model.archimate.
+    if path.is_dir() && coarchi::layout(path).is_some() {
+        return coarchi::read(path, convert_archimate2);
+    }
     if path.is_dir() || ext == "csv" {
         let (dir, prefix) = if path.is_dir() {
             (path.to_path_buf(), String::new())
