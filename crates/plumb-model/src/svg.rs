@@ -109,14 +109,15 @@ pub fn render(m: &Model, focus: Option<&str>, flagged: &HashSet<String>) -> Stri
         y += band_h + 30.0;
     }
     let mut lines = String::new();
-    for r in &m.relationships {
+    for (i, r) in m.relationships.iter().enumerate() {
         let (Some(a), Some(b)) = (pos.get(r.source.as_str()), pos.get(r.target.as_str())) else {
             continue;
         };
         if a == b {
             continue;
         }
-        let line = edge(r, *a, *b);
+        let lane = (i % 7) as f64 - 3.0;
+        let line = edge(r, *a, *b, lane);
         // A relationship with a finding of its own is marked like an element.
         if flagged.contains(&r.id) {
             lines.push_str(&line.replacen(
@@ -201,13 +202,67 @@ pub(crate) fn border_of(b: (f64, f64, f64, f64), towards: (f64, f64)) -> (f64, f
     (cx + dx * t, cy + dy * t)
 }
 
-/// One relationship as a line between its boxes' borders, with its notation and a label (its
-/// name, or an influence's strength).
-fn edge(r: &Relationship, a: (f64, f64), b: (f64, f64)) -> String {
-    let centre = |p: (f64, f64)| (p.0 + BOX_W / 2.0, p.1 + BOX_H / 2.0);
-    let p1 = border_of((a.0, a.1, BOX_W, BOX_H), centre(b));
-    let p2 = border_of((b.0, b.1, BOX_W, BOX_H), centre(a));
-    polyline(Some(r), &[p1, p2])
+/// One relationship from border to border of its boxes, routed around every other box, with
+/// its notation and a label (its name, or an influence's strength). `lane` (-3 to 3) shifts
+/// the line within the gaps so that relationships sharing a gap stay apart.
+fn edge(r: &Relationship, a: (f64, f64), b: (f64, f64), lane: f64) -> String {
+    polyline(Some(r), &route(a, b, lane))
+}
+
+/// The path from the box at `a` to the box at `b` (top-left corners of grid boxes) through
+/// the layout's gaps, where no box is: the gap below or above a row (at least `GAP_Y` high,
+/// more between layers) and the gap left of a column (`GAP_X` wide; columns line up across
+/// layers). Boxes side by side are joined directly; one above the other in the same column
+/// with nothing between, too. Otherwise the line leaves the source's bottom (or top) edge,
+/// runs along the gap next to its row, down (or up) the gap beside the target's column, along
+/// the gap next to the target's row, and enters the target's top (or bottom) edge.
+pub(crate) fn route(a: (f64, f64), b: (f64, f64), lane: f64) -> Vec<(f64, f64)> {
+    let (acx, bcx) = (a.0 + BOX_W / 2.0, b.0 + BOX_W / 2.0);
+    let step = BOX_W + GAP_X;
+    let same_row = (a.1 - b.1).abs() < 0.5;
+    if same_row && ((a.0 - b.0).abs() - step).abs() < 0.5 {
+        // Neighbours in a row: straight across the gap between them.
+        let y = a.1 + BOX_H / 2.0 + lane * 4.0;
+        let (x1, x2) = if a.0 < b.0 {
+            (a.0 + BOX_W, b.0)
+        } else {
+            (a.0, b.0 + BOX_W)
+        };
+        return vec![(x1, y), (x2, y)];
+    }
+    let x_a = acx + lane * 8.0;
+    let x_b = bcx + lane * 8.0;
+    if same_row {
+        // Along the gap under the row, out of one bottom edge and into the other.
+        let y = a.1 + BOX_H + GAP_Y / 2.0 + lane * 3.0;
+        return vec![(x_a, a.1 + BOX_H), (x_a, y), (x_b, y), (x_b, b.1 + BOX_H)];
+    }
+    let down = a.1 < b.1;
+    // The edges the line leaves and enters, and the gaps next to both rows.
+    let (leave, enter) = if down {
+        (a.1 + BOX_H, b.1)
+    } else {
+        (a.1, b.1 + BOX_H)
+    };
+    let sign = if down { 1.0 } else { -1.0 };
+    let gap_a = leave + sign * (GAP_Y / 2.0 + lane * 3.0);
+    let gap_b = enter - sign * (GAP_Y / 2.0 - lane * 3.0);
+    let rows_between = (enter - leave).abs() > GAP_Y + 30.0;
+    if !rows_between {
+        if (a.0 - b.0).abs() < 0.5 {
+            return vec![(x_a, leave), (x_a, enter)];
+        }
+        return vec![(x_a, leave), (x_a, gap_a), (x_b, gap_a), (x_b, enter)];
+    }
+    let x_gap = b.0 - GAP_X / 2.0 + lane * 3.0;
+    vec![
+        (x_a, leave),
+        (x_a, gap_a),
+        (x_gap, gap_a),
+        (x_gap, gap_b),
+        (x_b, gap_b),
+        (x_b, enter),
+    ]
 }
 
 /// A relationship (or, without one, a plain connection) through `points`, with its notation
@@ -235,10 +290,15 @@ pub(crate) fn polyline(r: Option<&Relationship>, points: &[(f64, f64)]) -> Strin
         Some(r) => r.name.clone(),
         None => String::new(),
     };
-    let mid = points.len() / 2;
-    let (lx, ly) = match (points.get(mid.saturating_sub(1)), points.get(mid)) {
-        (Some(a), Some(b)) => ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0),
-        _ => ((x1 + x2) / 2.0, (y1 + y2) / 2.0),
+    // The label goes on the longest segment: on a routed line that is a run along a gap,
+    // where the text has room and covers no box.
+    let longest = points.windows(2).max_by(|a, b| {
+        let len = |w: &[(f64, f64)]| (w[1].0 - w[0].0).abs() + (w[1].1 - w[0].1).abs();
+        len(a).total_cmp(&len(b))
+    });
+    let (lx, ly) = match longest {
+        Some(w) => ((w[0].0 + w[1].0) / 2.0, (w[0].1 + w[1].1) / 2.0),
+        None => ((x1 + x2) / 2.0, (y1 + y2) / 2.0),
     };
     let text = if label.is_empty() {
         String::new()

@@ -26,6 +26,26 @@ fn rect(svg: &str, id: &str) -> (f64, f64, f64, f64) {
     (num(r, "x"), num(r, "y"), num(r, "width"), num(r, "height"))
 }
 
+/// The first and last point of a `<line>` or a `<polyline>`.
+fn ends(line: &str) -> ((f64, f64), (f64, f64)) {
+    match attr(line, "points") {
+        Some(pts) => {
+            let p: Vec<(f64, f64)> = pts
+                .split(' ')
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            (p[0], p[p.len() - 1])
+        }
+        None => (
+            (num(line, "x1"), num(line, "y1")),
+            (num(line, "x2"), num(line, "y2")),
+        ),
+    }
+}
+
 fn on_border(p: (f64, f64), b: (f64, f64, f64, f64)) -> bool {
     let (x, y, w, h) = b;
     let near = |a: f64, c: f64| (a - c).abs() < 0.6;
@@ -150,7 +170,8 @@ fn every_relationship_is_drawn_with_its_notation_between_the_borders() {
         let g = &svg[svg
             .find("<g data-rel=\"r\"")
             .unwrap_or_else(|| panic!("{what}: no edge"))..];
-        let line = &g[g.find("<line").unwrap()..g.find("</line>").unwrap()];
+        let line = &g[g.find("<line").or_else(|| g.find("<polyline")).unwrap()
+            ..g.find("</line>").or_else(|| g.find("</polyline>")).unwrap()];
         assert_eq!(attr(line, "stroke-dasharray").unwrap_or(""), dash, "{what}");
         let url = |m: Option<&str>| m.map(|m| format!("url(#{m})"));
         assert_eq!(
@@ -170,8 +191,7 @@ fn every_relationship_is_drawn_with_its_notation_between_the_borders() {
             );
         }
         let (s, t) = (rect(&svg, "s"), rect(&svg, "t"));
-        let p1 = (num(line, "x1"), num(line, "y1"));
-        let p2 = (num(line, "x2"), num(line, "y2"));
+        let (p1, p2) = ends(line);
         assert!(
             on_border(p1, s),
             "{what}: start {p1:?} on the source box {s:?}"
@@ -209,4 +229,105 @@ fn every_relationship_is_drawn_with_its_notation_between_the_borders() {
     );
     assert!(svg.contains(">+</text>"));
     plumb_base::xml::xml_events("v.svg", svg.as_bytes(), |_| Ok(())).unwrap();
+}
+
+/// Whether the segment `p`-`q` passes through the inside of the box (its border excluded):
+/// Liang-Barsky clipping against the box shrunk by one pixel.
+fn crosses(p: (f64, f64), q: (f64, f64), b: (f64, f64, f64, f64)) -> bool {
+    let (x0, y0, x1, y1) = (b.0 + 1.0, b.1 + 1.0, b.0 + b.2 - 1.0, b.1 + b.3 - 1.0);
+    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for (den, num) in [
+        (-dx, p.0 - x0),
+        (dx, x1 - p.0),
+        (-dy, p.1 - y0),
+        (dy, y1 - p.1),
+    ] {
+        if den == 0.0 {
+            if num < 0.0 {
+                return false;
+            }
+        } else {
+            let t = num / den;
+            if den < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[test]
+fn the_overview_routes_every_relationship_around_every_box() {
+    let m = plumb_model::load(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/model/bank.yaml"),
+    )
+    .unwrap();
+    let svg = plumb_model::svg::render(&m, None, &HashSet::new());
+    // Every box, from its outline (a rectangle, or the cut-corner polygon of motivation).
+    let mut boxes = Vec::new();
+    for g in svg.split("<g data-id=\"").skip(1) {
+        let id = g.split('"').next().unwrap().to_string();
+        let b = if let Some(at) = g.find("<polygon") {
+            let pts: Vec<(f64, f64)> = attr(&g[at..], "points")
+                .unwrap()
+                .split(' ')
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            let (xs, ys): (Vec<f64>, Vec<f64>) = pts.into_iter().unzip();
+            let (x0, y0) = (
+                xs.iter().cloned().fold(f64::MAX, f64::min),
+                ys.iter().cloned().fold(f64::MAX, f64::min),
+            );
+            let (x1, y1) = (
+                xs.iter().cloned().fold(f64::MIN, f64::max),
+                ys.iter().cloned().fold(f64::MIN, f64::max),
+            );
+            (x0, y0, x1 - x0, y1 - y0)
+        } else {
+            let r = &g[g.find("<rect").unwrap()..];
+            (num(r, "x"), num(r, "y"), num(r, "width"), num(r, "height"))
+        };
+        boxes.push((id, b));
+    }
+    assert_eq!(boxes.len(), m.elements.len());
+    let mut checked = 0;
+    for g in svg.split("<g data-rel=\"").skip(1) {
+        let shape = &g[g.find("<line").or_else(|| g.find("<polyline")).unwrap()..];
+        let points: Vec<(f64, f64)> = match attr(shape, "points") {
+            Some(pts) if shape.starts_with("<polyline") => pts
+                .split(' ')
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect(),
+            _ => vec![
+                (num(shape, "x1"), num(shape, "y1")),
+                (num(shape, "x2"), num(shape, "y2")),
+            ],
+        };
+        for w in points.windows(2) {
+            for (id, b) in &boxes {
+                assert!(
+                    !crosses(w[0], w[1], *b),
+                    "relationship {} crosses the box of {id}: {:?} -> {:?}",
+                    g.split('"').next().unwrap(),
+                    w[0],
+                    w[1]
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= m.relationships.len() - 2, "{checked}");
 }
