@@ -34,6 +34,19 @@ pub fn markdown_cell(s: &str) -> String {
     o
 }
 
+/// `s` as one URL query or path component: every byte but the unreserved characters of
+/// RFC 3986 (letters, digits, `-`, `_`, `.`, `~`) percent-encoded.
+pub fn url_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -51,5 +64,11 @@ mod tests {
             super::markdown_cell("a|b\\c\r\n<script>"),
             "a\\|b\\\\c  &lt;script>"
         );
+    }
+
+    #[test]
+    fn url_components_keep_only_unreserved_characters() {
+        assert_eq!(super::url_component("node-k8s_1.x~"), "node-k8s_1.x~");
+        assert_eq!(super::url_component("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
 }

@@ -430,8 +430,11 @@ fn own_view(
     let Some(out) = out else {
         return Err(Failure::usage("give --out FILE"));
     };
-    // The error findings marked on the view, as on the generated one.
+    // The error findings marked on the view, as on the generated one, and every finding in
+    // its element's tooltip.
     let flagged = error_concepts(m);
+    let findings =
+        plumb_model::diagram::findings_by_element(&check(m, Options::default()).findings);
     let overlay = match impact {
         None => None,
         Some(e) => {
@@ -448,6 +451,8 @@ fn own_view(
         flagged: Some(&flagged),
         impact: overlay.as_ref(),
         drift: drift.as_ref(),
+        findings: Some(&findings),
+        link: None,
     };
     write(
         out,

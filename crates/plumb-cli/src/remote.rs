@@ -225,14 +225,7 @@ impl Remote {
 
 /// Percent-encodes a query value.
 pub fn q(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    plumb_base::escape::url_component(v)
 }
 
 /// A query string from the pairs whose value is set.

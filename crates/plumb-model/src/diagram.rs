@@ -273,9 +273,27 @@ pub fn render_overlays(
         &Overlays {
             flagged: Some(flagged),
             impact,
-            drift: None,
+            ..Default::default()
         },
     )
+}
+
+/// The findings' messages by element, for [`Overlays::findings`]: "RULE (level): message".
+pub fn findings_by_element(
+    findings: &[crate::check::Finding],
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut by: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in findings {
+        for e in &f.elements {
+            by.entry(e.clone()).or_default().push(format!(
+                "{} ({}): {}",
+                f.id,
+                f.level.name(),
+                f.message
+            ));
+        }
+    }
+    by
 }
 
 /// What to draw over a view.
@@ -288,6 +306,47 @@ pub struct Overlays<'a> {
     /// Elements with drift findings: what runs differs from the model (a purple `≠` badge,
     /// `data-drift`).
     pub drift: Option<&'a std::collections::HashSet<String>>,
+    /// The findings' messages by element id, shown as the box's tooltip (`<title>`).
+    pub findings: Option<&'a std::collections::BTreeMap<String, Vec<String>>>,
+    /// A link for every element box: this prefix with the element's id appended,
+    /// percent-encoded (the web UI links each box to what fails with it).
+    pub link: Option<&'a str>,
+}
+
+/// The link around an element's box and its tooltip (name, type, its findings), when the
+/// overlays ask for links or findings; empty strings otherwise.
+fn element_link(
+    overlays: &Overlays<'_>,
+    element: Option<&crate::model::Element>,
+    title: &str,
+    kind: &str,
+) -> (String, String) {
+    let Some(e) = element else {
+        return (String::new(), String::new());
+    };
+    let found = overlays.findings.and_then(|f| f.get(&e.id));
+    if overlays.link.is_none() && found.is_none() {
+        return (String::new(), String::new());
+    }
+    let mut tip = format!("{title} ({kind})");
+    for m in found.into_iter().flatten() {
+        tip.push_str(&format!("\n• {m}"));
+    }
+    match overlays.link {
+        Some(prefix) => (
+            format!(
+                "<a href=\"{}{}\"><title>{}</title>",
+                esc(prefix),
+                plumb_base::escape::url_component(&e.id),
+                esc(&tip)
+            ),
+            "</a>".to_string(),
+        ),
+        None => (
+            format!("<g><title>{}</title>", esc(&tip)),
+            "</g>".to_string(),
+        ),
+    }
 }
 
 /// `text` cut to what fits in `width` pixels at the type label's 10 px size (about 5.6 px a
@@ -394,8 +453,9 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
                 n.x, n.y, n.w, n.h
             ),
         };
+        let (open, close) = element_link(overlays, element.copied(), &title, &kind);
         boxes.push_str(&format!(
-                        "<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>\n",
+                        "{open}<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>{close}\n",
             esc(&n.id),
             n.x + 5.0,
             n.y + 12.0,

@@ -215,3 +215,63 @@ fn an_impact_is_drawn_over_a_view() {
     // Without an overlay nothing is marked.
     assert!(!render_overlays(&m, v, &Default::default(), None).contains("data-impact"));
 }
+
+/// Each element box of a view can link somewhere (the web UI: to what fails with it) and
+/// carries its findings as its tooltip; ids are percent-encoded into the link and escaped.
+#[test]
+fn view_boxes_link_and_show_their_findings() {
+    use plumb_model::diagram::{Overlays, findings_by_element, render_with};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/bank.yaml");
+    let mut m = plumb_model::load(&path).unwrap();
+    let report = plumb_model::check::check(&m, Default::default());
+    let findings = findings_by_element(&report.findings);
+    let vs = views(&m).unwrap();
+    let v = find(&vs, "view-payments").unwrap();
+    let svg = render_with(
+        &m,
+        v,
+        &Overlays {
+            findings: Some(&findings),
+            link: Some("?view=view-payments&impact="),
+            ..Default::default()
+        },
+    );
+    let elements = v.nodes.iter().filter(|n| n.element.is_some()).count();
+    assert_eq!(
+        svg.matches("<a href=\"?view=view-payments&amp;impact=")
+            .count(),
+        elements
+    );
+    assert!(svg.contains("<a href=\"?view=view-payments&amp;impact=node-k8s\"><title>"));
+    // The mainframe's finding (a single point of failure for the core ledger) is in its
+    // tooltip.
+    let main = findings
+        .get("node-mainframe")
+        .expect("the mainframe has a finding");
+    let tip_at = svg.find("impact=node-mainframe\"><title>").unwrap();
+    let tip = &svg[tip_at..tip_at + svg[tip_at..].find("</title>").unwrap()];
+    assert!(tip.contains(&plumb_base::escape::xml(&main[0])), "{tip}");
+    assert!(tip.contains("DORA-MODEL-006 (warning)"), "{tip}");
+    plumb_base::xml::xml_events("v.svg", svg.as_bytes(), |_| Ok(())).unwrap();
+    // An id that is not URL-safe is percent-encoded in the link.
+    let e = m.elements.iter_mut().find(|e| e.id == "node-k8s").unwrap();
+    e.id = "node k8s&x".into();
+    let mut v2 = v.clone();
+    for n in &mut v2.nodes {
+        if n.element.as_deref() == Some("node-k8s") {
+            n.element = Some("node k8s&x".into());
+        }
+    }
+    let svg = render_with(
+        &m,
+        &v2,
+        &Overlays {
+            link: Some("?impact="),
+            ..Default::default()
+        },
+    );
+    assert!(svg.contains("href=\"?impact=node%20k8s%26x\""), "{svg}");
+    // Without links or findings, no wrapper at all.
+    assert!(!render_with(&m, v, &Overlays::default()).contains("<a href"));
+}

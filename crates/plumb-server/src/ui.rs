@@ -821,8 +821,22 @@ fn architecture_context(
         .as_deref()
         .filter(|e| model.elements.iter().any(|x| x.id == *e))
         .map(|e| plumb_model::diagram::ImpactOverlay::of(&model, e));
+    // On a drawn view every element links to what fails with it, and its tooltip lists its
+    // findings.
+    let findings = plumb_model::diagram::findings_by_element(&report.findings);
+    let link = drawn.map(|v| format!("?view={}&impact=", plumb_base::escape::url_component(&v.id)));
     let svg = match drawn {
-        Some(v) => plumb_model::diagram::render_overlays(&model, v, &flagged, overlay.as_ref()),
+        Some(v) => plumb_model::diagram::render_with(
+            &model,
+            v,
+            &plumb_model::diagram::Overlays {
+                flagged: Some(&flagged),
+                impact: overlay.as_ref(),
+                drift: None,
+                findings: Some(&findings),
+                link: link.as_deref(),
+            },
+        ),
         None => plumb_model::svg::render(&model, focus.as_deref(), &flagged),
     };
     // The elements a view shows, to choose what fails.
@@ -871,9 +885,37 @@ fn architecture_context(
         "impact": overlay.as_ref().map(|o| o.failed.clone()),
         "impact_name": impact_name,
         "impact_functions": overlay.as_ref().filter(|_| drawn.is_some()).map(|o| o.functions),
-        "findings": report.findings,
+        "findings": finding_rows(&model, &report.findings, link.as_deref()),
         "concentration": concentration,
     }))
+}
+
+/// The findings for the page; on a drawn view, each with links to what fails with each of its
+/// elements (relationships have no impact of their own).
+fn finding_rows(
+    model: &plumb_model::Model,
+    findings: &[plumb_model::check::Finding],
+    link: Option<&str>,
+) -> Vec<Value> {
+    findings
+        .iter()
+        .map(|f| {
+            let mut row = json!(f);
+            let links: Vec<Value> = link
+                .map(|prefix| {
+                    f.elements
+                        .iter()
+                        .filter(|e| model.elements.iter().any(|x| &x.id == *e))
+                        .map(|e| {
+                            json!({"id": e, "href": format!("{prefix}{}", plumb_base::escape::url_component(e))})
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            row["links"] = json!(links);
+            row
+        })
+        .collect()
 }
 
 /// The architecture: the model attached to the latest recorded model check, drawn as SVG with
