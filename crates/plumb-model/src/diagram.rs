@@ -43,6 +43,8 @@ pub struct Node {
     pub h: f64,
     /// Nesting depth (0 at the top).
     pub depth: usize,
+    /// The colours its author gave it.
+    pub style: crate::style::Style,
 }
 
 /// A line on a view.
@@ -56,6 +58,8 @@ pub struct Connection {
     pub target: String,
     /// Bendpoints, in order.
     pub bendpoints: Vec<(f64, f64)>,
+    /// The colours its author gave it (line and text).
+    pub style: crate::style::Style,
 }
 
 /// The views of a model read from an exchange file (none for other formats).
@@ -93,6 +97,7 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                                 w: num(&e, "w"),
                                 h: num(&e, "h"),
                                 depth,
+                                style: Default::default(),
                             });
                         }
                         depth += 1;
@@ -104,6 +109,7 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                                 source: e.attr("source").unwrap_or_default().to_string(),
                                 target: e.attr("target").unwrap_or_default().to_string(),
                                 bendpoints: Vec::new(),
+                                style: Default::default(),
                             });
                         }
                     }
@@ -111,6 +117,9 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                         if let Some(c) = out.last_mut().and_then(|v| v.connections.last_mut()) {
                             c.bendpoints.push((num(&e, "x"), num(&e, "y")));
                         }
+                    }
+                    "fillColor" | "lineColor" | "color" => {
+                        style_colour(&mut out, &stack, &e);
                     }
                     _ => {}
                 }
@@ -148,6 +157,41 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
     })
     .map_err(ModelError::from)?;
     Ok(out)
+}
+
+/// A colour of a `<style>`: `fillColor` and `lineColor` directly in it, a font's `color` in
+/// its `<font>`; it belongs to the node or connection that holds the style, the last one of
+/// its kind opened (a node's style comes before its child nodes).
+fn style_colour(out: &mut [View], stack: &[String], e: &plumb_base::xml::XmlStart) {
+    let n = stack.len();
+    let at = |back: usize| {
+        n.checked_sub(back)
+            .and_then(|i| stack.get(i))
+            .map(String::as_str)
+    };
+    let (owner, which) = match (e.name.as_str(), at(1), at(2), at(3)) {
+        ("fillColor" | "lineColor", Some("style"), Some(owner), _) => (owner, e.name.as_str()),
+        ("color", Some("font"), Some("style"), Some(owner)) => (owner, "font"),
+        _ => return,
+    };
+    let Some(colour) = crate::style::from_rgb_attrs(e) else {
+        return;
+    };
+    let Some(v) = out.last_mut() else {
+        return;
+    };
+    let style = match owner {
+        "node" => v.nodes.last_mut().map(|n| &mut n.style),
+        "connection" => v.connections.last_mut().map(|c| &mut c.style),
+        _ => None,
+    };
+    if let Some(s) = style {
+        match which {
+            "fillColor" => s.fill = Some(colour),
+            "lineColor" => s.line = Some(colour),
+            _ => s.font = Some(colour),
+        }
+    }
 }
 
 /// A box's text in as many lines of 14 px as its height holds (a group's name on one), each as
@@ -379,18 +423,20 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
             .element
             .as_deref()
             .is_some_and(|e| impact.is_some_and(|i| i.failed == e));
-        let (fill, title, kind) = match (n.kind.as_str(), element) {
+        let (default_fill, title, kind) = match (n.kind.as_str(), element) {
             ("Element", Some(e)) => (
-                if failed {
-                    "#ff9d9d"
-                } else {
-                    crate::svg::colour(e.kind.layer())
-                },
+                crate::svg::colour(e.kind.layer()),
                 e.name.clone(),
                 e.kind.name().to_string(),
             ),
             ("Container", _) => ("#ffffff", n.label.clone(), "Group".to_string()),
             _ => ("#ffffcc", n.label.clone(), "Note".to_string()),
+        };
+        // The architect's colour where the view gives one; a failed element is always red.
+        let fill = match n.style.fill {
+            _ if failed => "#ff9d9d".to_string(),
+            Some(c) => crate::style::hex(c),
+            None => default_fill.to_string(),
         };
         let dash = if n.kind == "Container" {
             " stroke-dasharray=\"6,3\""
@@ -400,7 +446,7 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
         let marked = n.element.as_ref().is_some_and(|e| flagged.contains(e));
         let (stroke, badge) = if marked {
             (
-                "#d00000\" stroke-width=\"3",
+                "#d00000\" stroke-width=\"3".to_string(),
                 format!(
                     "<circle cx=\"{:.0}\" cy=\"{:.0}\" r=\"8\" fill=\"#d00000\"/><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">!</text>",
                     n.x + n.w - 2.0,
@@ -409,10 +455,16 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
                     n.y + 6.0
                 ),
             )
+        } else if failed {
+            // A thick dark border too: a view's own colours may already be red.
+            ("#8b0000\" stroke-width=\"4".to_string(), String::new())
         } else if n.element.as_deref().is_some_and(on_path) {
-            ("#e07000\" stroke-width=\"3", String::new())
+            ("#e07000\" stroke-width=\"3".to_string(), String::new())
         } else {
-            ("#555", String::new())
+            (
+                n.style.line.map_or("#555".to_string(), crate::style::hex),
+                String::new(),
+            )
         };
         let mut mark = match n.element.as_deref() {
             Some(_) if failed => " data-impact=\"failed\"",
@@ -454,8 +506,13 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
             ),
         };
         let (open, close) = element_link(overlays, element.copied(), &title, &kind);
+        let font = n
+            .style
+            .font
+            .map(|c| format!(" fill=\"{}\"", crate::style::hex(c)))
+            .unwrap_or_default();
         boxes.push_str(&format!(
-                        "{open}<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\">{}</text>{badge}</g>{close}\n",
+                        "{open}<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\"{font}>{}</text>{badge}</g>{close}\n",
             esc(&n.id),
             n.x + 5.0,
             n.y + 12.0,
@@ -465,6 +522,23 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
             wrapped(&title, n)
         ));
     }
+    let lines = draw_connections(&idx, view, flagged, impact);
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<defs>{}</defs>\n<title>{}</title>\n{boxes}{lines}</svg>\n",
+        crate::svg::MARKERS,
+        esc(&view.name)
+    )
+}
+
+/// A view's connections, each through its bendpoints from border to border in its
+/// relationship's notation: red with a finding of its own, orange on an impact's path, else in
+/// the colour its author gave it.
+fn draw_connections(
+    idx: &crate::model::Index<'_>,
+    view: &View,
+    flagged: &std::collections::HashSet<String>,
+    impact: Option<&ImpactOverlay>,
+) -> String {
     let mut lines = String::new();
     let node = |id: &str| view.nodes.iter().find(|n| n.id == id);
     for c in &view.connections {
@@ -498,13 +572,15 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
                 "data-impact=\"path\" stroke=\"#e07000\" stroke-width=\"3\"",
                 1,
             ));
+        } else if let Some(c) = c.style.line {
+            lines.push_str(&line.replacen(
+                "stroke=\"#333\"",
+                &format!("stroke=\"{}\"", crate::style::hex(c)),
+                1,
+            ));
         } else {
             lines.push_str(&line);
         }
     }
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\">\n<defs>{}</defs>\n<title>{}</title>\n{boxes}{lines}</svg>\n",
-        crate::svg::MARKERS,
-        esc(&view.name)
-    )
+    lines
 }

@@ -21,6 +21,7 @@ pub mod notation;
 pub mod resilience;
 pub mod rules;
 pub mod sarif;
+pub mod style;
 pub mod svg;
 pub mod types;
 pub mod validate;

@@ -37,6 +37,8 @@ pub(crate) struct NodeB {
     pub abs: (f64, f64, f64, f64),
     /// Indexes of the boxes inside it.
     pub children: Vec<usize>,
+    /// Its colours.
+    pub style: crate::style::Style,
 }
 
 /// A line of a view being built.
@@ -50,6 +52,8 @@ pub(crate) struct ConnB {
     /// absolute points when `absolute`.
     pub bendpoints: Vec<(f64, f64)>,
     pub absolute: bool,
+    /// Its colours.
+    pub style: crate::style::Style,
 }
 
 /// A view being built.
@@ -143,6 +147,7 @@ impl NativeViews {
                     element,
                     label,
                     view_ref,
+                    style: crate::style::Style::from_archi(e),
                     ..Default::default()
                 });
                 match self.stack.last() {
@@ -185,6 +190,7 @@ impl NativeViews {
                     target: xml_id(e.attr("target").unwrap_or_default()),
                     bendpoints: Vec::new(),
                     absolute: false,
+                    style: crate::style::Style::from_archi(e),
                 });
             }
             "bendpoint" => {
@@ -275,11 +281,12 @@ pub(crate) fn exchange_views(views: &[ViewB]) -> Option<String> {
                     esc(&c.source),
                     esc(&c.target)
                 ));
-            if c.bendpoints.is_empty() {
+            if c.bendpoints.is_empty() && c.style.is_empty() {
                 out.push_str("/>\n");
                 continue;
             }
             out.push_str(">\n");
+            out.push_str(&c.style.exchange_xml("          "));
             let (cx, cy) = if c.absolute {
                 (0.0, 0.0)
             } else {
@@ -355,6 +362,7 @@ fn write_node(
             esc(&label)
         ));
     }
+    out.push_str(&n.style.exchange_xml(&format!("{pad}  ")));
     for &c in &n.children {
         write_node(out, v, c, names, indent + 1, depth + 1);
     }

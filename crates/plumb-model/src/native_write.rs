@@ -4,7 +4,8 @@
 //! native and YAML readers keep them too), converted back the way Archi keeps them: a box's
 //! bounds relative to the box holding it, a bendpoint as offsets from the centres of its
 //! connection's ends. So a native model read and written again keeps its graph and its
-//! diagrams (Archi's styles, fonts and colours are not kept).
+//! diagrams with their colours (`crate::style`; fonts and Archi's other figure settings are not
+//! kept).
 
 use plumb_base::escape::xml as esc;
 
@@ -173,18 +174,35 @@ fn view(out: &mut String, v: &View) {
         esc(&v.name),
         esc(&v.id)
     ));
-    // Nodes come outermost first; a node's parent is the nearest earlier node one level up.
+    // Nodes come outermost first; a node's parent is the nearest earlier node one level up:
+    // the last node seen at each depth, kept as the nodes go by (linear, however many boxes).
     let mut parents: Vec<Option<usize>> = Vec::with_capacity(v.nodes.len());
+    let mut last_at: Vec<usize> = Vec::new();
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); v.nodes.len()];
+    let mut top: Vec<usize> = Vec::new();
     for (i, n) in v.nodes.iter().enumerate() {
-        let parent = (0..i)
-            .rev()
-            .find(|&j| v.nodes.get(j).is_some_and(|p| p.depth + 1 == n.depth));
-        parents.push(if n.depth == 0 { None } else { parent });
+        let parent = n.depth.checked_sub(1).and_then(|d| last_at.get(d).copied());
+        last_at.truncate(n.depth);
+        last_at.push(i);
+        parents.push(parent);
+        match parent.and_then(|p| kids.get_mut(p)) {
+            Some(k) => k.push(i),
+            None => top.push(i),
+        }
     }
+    // Connections by their source box, and boxes by id: Archi keeps a connection under its
+    // source, and each is written once, in the view's order.
+    let mut from: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (k, c) in v.connections.iter().enumerate() {
+        from.entry(c.source.as_str()).or_default().push(k);
+    }
+    let by_id: std::collections::HashMap<&str, &Node> =
+        v.nodes.iter().map(|n| (n.id.as_str(), n)).collect();
     let children = |p: Option<usize>| -> Vec<usize> {
-        (0..v.nodes.len())
-            .filter(|&i| parents.get(i).copied().flatten() == p)
-            .collect()
+        match p {
+            None => top.clone(),
+            Some(p) => kids.get(p).cloned().unwrap_or_default(),
+        }
     };
     let mut stack: Vec<(usize, usize, bool)> = children(None)
         .into_iter()
@@ -212,6 +230,7 @@ fn view(out: &mut String, v: &View) {
             ("Container", _) => ("Group", format!(" name=\"{}\"", esc(&n.label))),
             _ => ("Note", String::new()),
         };
+        let attrs = format!("{attrs}{}", n.style.archi_attrs());
         out.push_str(&format!(
             "{pad}<child xsi:type=\"archimate:{ty}\" id=\"{}\"{attrs}>\n{pad}  <bounds x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
             esc(&n.id),
@@ -223,18 +242,23 @@ fn view(out: &mut String, v: &View) {
         if ty == "Note" && !n.label.is_empty() {
             out.push_str(&format!("{pad}  <content>{}</content>\n", esc(&n.label)));
         }
-        for (k, c) in v.connections.iter().enumerate() {
-            if c.source != n.id {
+        for &k in from
+            .get(n.id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            let Some(c) = v.connections.get(k) else {
                 continue;
-            }
-            let Some(t) = v.nodes.iter().find(|t| t.id == c.target) else {
+            };
+            let Some(t) = by_id.get(c.target.as_str()).copied() else {
                 continue;
             };
             let rel = c
                 .relationship
                 .as_ref()
                 .map(|r| format!(" archimateRelationship=\"{}\"", esc(r)))
-                .unwrap_or_default();
+                .unwrap_or_default()
+                + &c.style.archi_attrs();
             out.push_str(&format!(
                 "{pad}  <sourceConnection xsi:type=\"archimate:Connection\" id=\"{}-c{k}\" source=\"{}\" target=\"{}\"{rel}",
                 esc(&v.id),

@@ -84,6 +84,9 @@ struct YNode {
     w: f64,
     #[serde(default = "default_h")]
     h: f64,
+    /// Fill colour, `#rrggbb`.
+    #[serde(default)]
+    fill: Option<String>,
     #[serde(default)]
     nodes: Vec<YNode>,
 }
@@ -258,6 +261,15 @@ fn views(file: &str, m: &Model, ys: Vec<YView>) -> Result<Option<String>> {
                     )));
                 }
             };
+            let fill = match n.fill.as_deref() {
+                None => None,
+                Some(f) => Some(crate::style::parse_hex(f).ok_or_else(|| {
+                    bad(format!(
+                        "view {} node {}: fill {f:?} is not a colour like \"#0080c0\"",
+                        yv.id, n.id
+                    ))
+                })?),
+            };
             let i = v.nodes.len();
             v.nodes.push(NodeB {
                 id: n.id,
@@ -267,6 +279,10 @@ fn views(file: &str, m: &Model, ys: Vec<YView>) -> Result<Option<String>> {
                 view_ref: None,
                 abs: (n.x, n.y, n.w, n.h),
                 children: Vec::new(),
+                style: crate::style::Style {
+                    fill,
+                    ..Default::default()
+                },
             });
             match parent {
                 Some(p) => {
@@ -315,6 +331,7 @@ fn views(file: &str, m: &Model, ys: Vec<YView>) -> Result<Option<String>> {
                 target: c.target,
                 bendpoints: c.bendpoints,
                 absolute: true,
+                style: Default::default(),
             });
         }
         out.push(v);

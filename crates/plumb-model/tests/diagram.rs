@@ -149,12 +149,29 @@ fn yaml_views_that_do_not_fit_the_model_are_refused() {
             "missing field",
         ),
         ("  - {id: v, name: V, colour: red}\n", "unknown field"),
+        (
+            "  - {id: v, name: V, nodes: [{id: n, element: a, x: 0, y: 0, fill: red}]}\n",
+            "not a colour",
+        ),
     ] {
         let e = plumb_model::yaml::read("m.yaml", &format!("{base}{view}"))
             .unwrap_err()
             .to_string();
         assert!(e.contains(words), "{view}: {e}");
     }
+    // A fill colour is drawn, and kept through the exchange format.
+    let coloured = plumb_model::yaml::read(
+        "m.yaml",
+        &format!("{base}  - {{id: v, name: V, nodes: [{{id: n, element: a, x: 0, y: 0, fill: \"#0080c0\"}}]}}\n"),
+    )
+    .unwrap();
+    let vs = views(&coloured).unwrap();
+    assert_eq!(vs[0].nodes[0].style.fill, Some((0, 128, 192)));
+    assert!(render(&coloured, &vs[0]).contains("fill=\"#0080c0\""));
+    let back =
+        plumb_model::exchange::read("x.xml", plumb_model::exchange::write(&coloured).as_bytes())
+            .unwrap();
+    assert_eq!(views(&back).unwrap(), vs);
     // Nesting deeper than any drawing: refused, not followed.
     let mut deep = String::from("  - id: v\n    name: V\n    nodes:\n");
     let mut open = String::new();

@@ -387,6 +387,18 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     let back = plumb_model::native::read("back.archimate", text.as_bytes()).unwrap();
     same_graph(&native, &back, "native -> native");
     assert_eq!(views(&back).unwrap().len(), 18);
+    // The architect's colours came along (the views compare equal, styles included): Archi's
+    // fillColor on 100 and more boxes of Archisurance's ArchiMate views.
+    let filled = |m: &plumb_model::Model| {
+        views(m)
+            .unwrap()
+            .iter()
+            .flat_map(|v| v.nodes.iter())
+            .filter(|n| n.style.fill.is_some())
+            .count()
+    };
+    assert!(filled(&native) > 100, "{}", filled(&native));
+    assert!(text.contains("fillColor=\"#"));
 
     let exchange = plumb_model::load(&corpus.join("archimate/archi/archisurance.xml")).unwrap();
     let via_native = plumb_model::native::read(
@@ -395,6 +407,9 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     )
     .unwrap();
     same_graph(&exchange, &via_native, "exchange -> native");
+    // The exchange file's <style>s (fill, line and font colours) became Archi's attributes.
+    assert!(filled(&exchange) > 100, "{}", filled(&exchange));
+    assert_eq!(filled(&exchange), filled(&via_native));
     let again = plumb_model::exchange::read(
         "again.xml",
         plumb_model::exchange::write(&via_native).as_bytes(),
