@@ -32,6 +32,102 @@ const FOLDERS: &[(&str, &str, &[Layer])] = &[
     ("other", "Other", &[Layer::Other]),
 ];
 
+/// Archi's names of its top folders, as they appear at the top of an organisation tree.
+const TOP_NAMES: &[&str] = &[
+    "Strategy",
+    "Business",
+    "Application",
+    "Technology & Physical",
+    "Motivation",
+    "Implementation & Migration",
+    "Other",
+    "Relations",
+    "Views",
+];
+/// Folders nested deeper than this are written at this depth.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// Where the model's organisation tree (Archi's folders, or an exchange file's
+/// `<organizations>`) puts each concept: the labels of the folders below Archi's top folder
+/// (which the concept's type decides), outermost first. A tree whose top is not one of
+/// Archi's folders keeps its whole path.
+fn placements(m: &Model) -> std::collections::HashMap<&str, Vec<&str>> {
+    fn walk<'m>(
+        item: &'m crate::model::OrgItem,
+        path: &mut Vec<&'m str>,
+        out: &mut std::collections::HashMap<&'m str, Vec<&'m str>>,
+    ) {
+        if let Some(r) = &item.reference {
+            let below = match path.first() {
+                Some(top) if TOP_NAMES.contains(top) => path.get(1..).unwrap_or_default(),
+                _ => path.as_slice(),
+            };
+            let below = below
+                .get(..below.len().min(MAX_FOLDER_DEPTH))
+                .unwrap_or_default();
+            out.entry(r.as_str()).or_insert_with(|| below.to_vec());
+        }
+        if let Some(l) = &item.label {
+            path.push(l.as_str());
+        }
+        for c in &item.items {
+            walk(c, path, out);
+        }
+        if item.label.is_some() {
+            path.pop();
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    for top in &m.organizations {
+        walk(top, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+/// Writes `items` inside one of Archi's top folders, in the subfolders the organisation tree
+/// gives them (sorted by folder path, in model order within a folder); folder ids are derived
+/// from the top folder and their position, so the same model gives the same file.
+fn in_folders<T>(
+    out: &mut String,
+    ty: &str,
+    places: &std::collections::HashMap<&str, Vec<&str>>,
+    items: Vec<&T>,
+    id: impl Fn(&T) -> &String,
+    write: impl Fn(&mut String, &T),
+) {
+    let none: Vec<&str> = Vec::new();
+    let mut placed: Vec<(&Vec<&str>, &T)> = items
+        .into_iter()
+        .map(|t| (places.get(id(t).as_str()).unwrap_or(&none), t))
+        .collect();
+    placed.sort_by(|a, b| a.0.cmp(b.0));
+    let mut open: Vec<&str> = Vec::new();
+    let mut made = 0usize;
+    for (path, t) in placed {
+        let common = open
+            .iter()
+            .zip(path.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        while open.len() > common {
+            open.pop();
+            out.push_str("    </folder>\n");
+        }
+        for label in path.iter().skip(common) {
+            made += 1;
+            out.push_str(&format!(
+                "    <folder name=\"{}\" id=\"folder-{ty}-{made}\">\n",
+                esc(label)
+            ));
+            open.push(label);
+        }
+        write(out, t);
+    }
+    for _ in open {
+        out.push_str("    </folder>\n");
+    }
+}
+
 /// Writes `m` as an Archi model file.
 pub fn write(m: &Model) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -41,28 +137,40 @@ pub fn write(m: &Model) -> String {
         esc(&m.name),
         esc(&m.id)
     ));
+    let places = placements(m);
     for (ty, name, layers) in FOLDERS {
         out.push_str(&format!(
             "  <folder name=\"{name}\" id=\"folder-{ty}\" type=\"{ty}\">\n"
         ));
-        for e in m
+        let held: Vec<&Element> = m
             .elements
             .iter()
             .filter(|e| layers.contains(&e.kind.layer()))
-        {
-            element(&mut out, e);
-        }
+            .collect();
+        in_folders(&mut out, ty, &places, held, |e| &e.id, element);
         out.push_str("  </folder>\n");
     }
     out.push_str("  <folder name=\"Relations\" id=\"folder-relations\" type=\"relations\">\n");
-    for r in &m.relationships {
-        relationship(&mut out, r);
-    }
+    let rels: Vec<&Relationship> = m.relationships.iter().collect();
+    in_folders(
+        &mut out,
+        "relations",
+        &places,
+        rels,
+        |r| &r.id,
+        relationship,
+    );
     out.push_str("  </folder>\n");
     out.push_str("  <folder name=\"Views\" id=\"folder-diagrams\" type=\"diagrams\">\n");
-    for v in crate::diagram::views(m).unwrap_or_default() {
-        view(&mut out, &v);
-    }
+    let views = crate::diagram::views(m).unwrap_or_default();
+    in_folders(
+        &mut out,
+        "diagrams",
+        &places,
+        views.iter().collect(),
+        |v| &v.id,
+        view,
+    );
     out.push_str("  </folder>\n");
     if let Some(d) = &m.documentation {
         out.push_str(&format!("  <purpose>{}</purpose>\n", esc(d)));

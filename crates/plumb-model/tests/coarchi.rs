@@ -240,3 +240,46 @@ fn broken_or_hostile_repositories_are_refused_naming_the_file() {
     let e = error(d.path());
     assert!(e.contains("BusinessActor_id-actor-customer.xml"), "{e}");
 }
+
+/// The folder tree is written back: the coArchi example's own folder, as Archi's native file and
+/// read again, holds the same function (and Archi's top folders hold the rest).
+#[test]
+fn the_folder_tree_survives_writing_archis_file() {
+    fn paths(
+        items: &[plumb_model::model::OrgItem],
+        at: &mut Vec<String>,
+        out: &mut Vec<(String, String)>,
+    ) {
+        for i in items {
+            if let Some(r) = &i.reference {
+                out.push((at.join("/"), r.clone()));
+            }
+            if let Some(l) = &i.label {
+                at.push(l.clone());
+            }
+            paths(&i.items, at, out);
+            if i.label.is_some() {
+                at.pop();
+            }
+        }
+    }
+    let m = plumb_model::load(&example()).unwrap();
+    let back = plumb_model::native::read(
+        "back.archimate",
+        plumb_model::native_write::write(&m).as_bytes(),
+    )
+    .unwrap();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    paths(&m.organizations, &mut Vec::new(), &mut a);
+    paths(&back.organizations, &mut Vec::new(), &mut b);
+    a.sort();
+    b.sort();
+    assert!(
+        a.contains(&(
+            "Business/Critical functions".to_string(),
+            "id-fn-payments".to_string()
+        )),
+        "{a:?}"
+    );
+    assert_eq!(a, b);
+}
