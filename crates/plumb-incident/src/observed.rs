@@ -9,15 +9,10 @@ use plumb_model::drift::Observed;
 
 use crate::error::Result;
 
-/// Reads deployments and SBOM components out of the ledger. Entries and blobs that do not
-/// parse are passed over (stored data is hostile; `plumb verify` reports them).
-pub fn observed_in(l: &mut Ledger) -> Result<Observed> {
-    let mut seen = Observed::default();
-    // The deployments that shipped, read as the incident linker reads them (one rule).
-    for d in crate::store::deployments(l)?
-        .into_iter()
-        .filter(|d| !d.system.is_empty())
-    {
+/// Counts `deployments` into `seen`, per system: how many, and the latest time. Deployments
+/// without a system are passed over.
+pub fn tally(seen: &mut Observed, deployments: impl IntoIterator<Item = crate::link::Deployment>) {
+    for d in deployments.into_iter().filter(|d| !d.system.is_empty()) {
         let slot = seen
             .deployments
             .entry(d.system)
@@ -25,6 +20,14 @@ pub fn observed_in(l: &mut Ledger) -> Result<Observed> {
         slot.0 += 1;
         slot.1 = slot.1.clone().max(d.time);
     }
+}
+
+/// Reads deployments and SBOM components out of the ledger. Entries and blobs that do not
+/// parse are passed over (stored data is hostile; `plumb verify` reports them).
+pub fn observed_in(l: &mut Ledger) -> Result<Observed> {
+    let mut seen = Observed::default();
+    // The deployments that shipped, read as the incident linker reads them (one rule).
+    tally(&mut seen, crate::store::deployments(l)?);
     for i in 0..l.size()? {
         let Ok(e) = LogEntry::parse(&l.entry(i)?.bytes) else {
             continue;

@@ -794,12 +794,47 @@ pub(crate) fn recorded_model(
     Ok((i, model))
 }
 
+/// The applications of `model` that drift from what the ledger shows ran: never deployed
+/// (`plumb_model::drift`'s rule, over the deployment records only: the other drift findings
+/// name no element). A scoped reader sees only its systems' deployments, so only the
+/// applications of its systems are judged: another system's application is not "never
+/// deployed" just because this reader cannot see its deployments.
+fn drifted_elements(
+    s: &AppState,
+    scope: &Scope,
+    model: &plumb_model::Model,
+) -> Result<std::collections::HashSet<String>, String> {
+    let deployments = {
+        let mut l = lock(&s.reader);
+        plumb_incident::store::deployments(&mut l).map_err(|e| e.to_string())?
+    };
+    let mut seen = plumb_model::drift::Observed::default();
+    plumb_incident::observed::tally(
+        &mut seen,
+        deployments
+            .into_iter()
+            .filter(|d| scope.allows(Some(&d.system))),
+    );
+    let judged = |id: &str| {
+        model
+            .elements
+            .iter()
+            .any(|e| e.id == id && scope.allows(Some(&plumb_model::dora::service_name(e))))
+    };
+    Ok(plumb_model::drift::drift(model, &seen)
+        .into_iter()
+        .flat_map(|f| f.elements)
+        .filter(|e| judged(e))
+        .collect())
+}
+
 fn architecture_context(
     s: &AppState,
     scope: &Scope,
     focus: Option<String>,
     view: Option<String>,
     impact: Option<String>,
+    drift: bool,
 ) -> Result<Value, String> {
     let (i, model) = recorded_model(s, scope)?;
     let report = plumb_model::check::check(&model, plumb_model::check::Options::default());
@@ -824,7 +859,17 @@ fn architecture_context(
     // On a drawn view every element links to what fails with it, and its tooltip lists its
     // findings.
     let findings = plumb_model::diagram::findings_by_element(&report.findings);
-    let link = drawn.map(|v| format!("?view={}&impact=", plumb_base::escape::url_component(&v.id)));
+    let link = drawn.map(|v| {
+        format!(
+            "?view={}{}&impact=",
+            plumb_base::escape::url_component(&v.id),
+            if drift { "&drift=1" } else { "" }
+        )
+    });
+    let drifted = match (drawn, drift) {
+        (Some(_), true) => Some(drifted_elements(s, scope, &model)?),
+        _ => None,
+    };
     let svg = match drawn {
         Some(v) => plumb_model::diagram::render_with(
             &model,
@@ -832,7 +877,7 @@ fn architecture_context(
             &plumb_model::diagram::Overlays {
                 flagged: Some(&flagged),
                 impact: overlay.as_ref(),
-                drift: None,
+                drift: drifted.as_ref(),
                 findings: Some(&findings),
                 link: link.as_deref(),
             },
@@ -885,6 +930,19 @@ fn architecture_context(
         "impact": overlay.as_ref().map(|o| o.failed.clone()),
         "impact_name": impact_name,
         "impact_functions": overlay.as_ref().filter(|_| drawn.is_some()).map(|o| o.functions),
+        "drift": drift,
+        "drifted": drifted.as_ref().zip(drawn).map(|(d, v)| {
+            let on_view: std::collections::HashSet<&str> =
+                v.nodes.iter().filter_map(|n| n.element.as_deref()).collect();
+            let mut names: Vec<&str> = model
+                .elements
+                .iter()
+                .filter(|e| d.contains(&e.id) && on_view.contains(e.id.as_str()))
+                .map(|e| e.name.as_str())
+                .collect();
+            names.sort_unstable();
+            names
+        }),
         "findings": finding_rows(&model, &report.findings, link.as_deref()),
         "concentration": concentration,
     }))
@@ -931,8 +989,9 @@ async fn architecture(
     let focus = q.get("function").cloned().filter(|f| !f.is_empty());
     let view = q.get("view").cloned().filter(|v| !v.is_empty());
     let impact = q.get("impact").cloned().filter(|v| !v.is_empty());
+    let drift = q.get("drift").is_some_and(|d| d == "1");
     let scope = Scope::of(&sess.token);
-    let ctx = blocking(move || architecture_context(&s, &scope, focus, view, impact))
+    let ctx = blocking(move || architecture_context(&s, &scope, focus, view, impact, drift))
         .await
         .unwrap_or_else(|e| json!({ "error": e }));
     render(

@@ -576,6 +576,21 @@ fn the_resilience_page_judges_by_the_servers_own_model() {
     assert!(page.contains("no model check recorded yet"), "{page}");
 }
 
+/// Checks and records an exchange-format model through the API (`query` names it).
+fn record_model(srv: &Server, admin: &str, query: &str, model: &str) {
+    let r = http(
+        srv.addr,
+        "POST",
+        &format!("/v1/model/check?record=true&{query}"),
+        &[
+            ("Authorization", &format!("Bearer {admin}")),
+            ("Content-Type", "application/xml"),
+        ],
+        model.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
 /// A recorded exchange-format model's own views are listed on the Architecture page and one
 /// is drawn as the architect drew it, its relationship with an error-level finding (a type
 /// ArchiMate does not allow there) marked; every model value is escaped in the drawing.
@@ -605,17 +620,7 @@ fn the_architecture_page_draws_the_models_own_views() {
   </views>
 </model>
 "#;
-    let r = http(
-        srv.addr,
-        "POST",
-        "/v1/model/check?name=drawn.xml&record=true",
-        &[
-            ("Authorization", &format!("Bearer {admin}")),
-            ("Content-Type", "application/xml"),
-        ],
-        model.as_bytes(),
-    );
-    assert_eq!(r.status, 200, "{}", r.text());
+    record_model(&srv, &admin, "name=drawn.xml", model);
     let (auditor, _) = srv.token(Role::Auditor, &[]);
     let (session, _) = login(&srv, &auditor);
     let c = [("Cookie", session.as_str())];
@@ -640,6 +645,89 @@ fn the_architecture_page_draws_the_models_own_views() {
     assert!(
         !other.contains("data-node=") && other.contains("<svg"),
         "{other}"
+    );
+    srv.stop();
+}
+
+/// Drift on a drawn view: an application never deployed is marked (≠) and named; a reader
+/// scoped to one system is judged on its systems only (it cannot see the others'
+/// deployments, so their applications are not called undeployed to it).
+#[test]
+fn the_architecture_page_marks_drift_on_a_view_within_the_readers_scope() {
+    let srv = Server::start();
+    let (admin, _) = srv.token(Role::Admin, &[]);
+    let model = r#"<?xml version="1.0" encoding="UTF-8"?>
+<model xmlns="http://www.opengroup.org/xsd/archimate/3.0/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" identifier="id-m">
+  <name xml:lang="en">Drift</name>
+  <elements>
+    <element identifier="id-pay" xsi:type="ApplicationComponent"><name xml:lang="en">Payments app</name><properties><property propertyDefinitionRef="p1"><value xml:lang="en">payments</value></property></properties></element>
+    <element identifier="id-card" xsi:type="ApplicationComponent"><name xml:lang="en">Cards app</name><properties><property propertyDefinitionRef="p1"><value xml:lang="en">cards</value></property></properties></element>
+  </elements>
+  <propertyDefinitions>
+    <propertyDefinition identifier="p1" type="string"><name xml:lang="en">plumb:service</name></propertyDefinition>
+  </propertyDefinitions>
+  <views>
+    <diagrams>
+      <view identifier="id-v" xsi:type="Diagram">
+        <name xml:lang="en">Apps</name>
+        <node identifier="id-vp" elementRef="id-pay" xsi:type="Element" x="20" y="20" w="140" h="60"/>
+        <node identifier="id-vc" elementRef="id-card" xsi:type="Element" x="200" y="20" w="140" h="60"/>
+      </view>
+    </diagrams>
+  </views>
+</model>
+"#;
+    // Recorded under payments, so an auditor scoped to payments may read the model too.
+    record_model(&srv, &admin, "name=drift.xml&system=payments", model);
+    // Payments shipped; cards never did.
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let body = common::statement(
+        &srv.store,
+        "https://plumbline.dev/attestation/deployment/v1",
+        &format!("{:040x}", 7),
+        serde_json::json!({"environment": "production", "status": "succeeded"}),
+    );
+    let r = http(
+        srv.addr,
+        "POST",
+        "/v1/entries?system=payments",
+        &[
+            ("Authorization", &format!("Bearer {rec}")),
+            ("Content-Type", "application/json"),
+        ],
+        &body,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let page = |token: &str, url: &str| {
+        let (session, _) = login(&srv, token);
+        http(srv.addr, "GET", url, &[("Cookie", session.as_str())], b"").text()
+    };
+    let (all, _) = srv.token(Role::Auditor, &[]);
+    let drawn = page(&all, "/ui/architecture?view=id-v&drift=1");
+    assert!(
+        drawn.contains("<g data-node=\"id-vc\" data-drift=\"true\">")
+            && drawn.contains("<g data-node=\"id-vp\">"),
+        "{drawn}"
+    );
+    assert!(
+        drawn.contains("1 application(s) of this view were never deployed"),
+        "{drawn}"
+    );
+    assert!(drawn.contains("Cards app"));
+    // The boxes' links keep the drift overlay on.
+    assert!(
+        drawn.contains("href=\"?view=id-v&amp;drift=1&amp;impact=id-pay\""),
+        "{drawn}"
+    );
+    // Without drift=1, nothing is marked.
+    assert!(!page(&all, "/ui/architecture?view=id-v").contains("data-drift"));
+    // An auditor of payments alone: cards is not judged, payments was deployed.
+    let (scoped, _) = srv.token(Role::Auditor, &["payments"]);
+    let drawn = page(&scoped, "/ui/architecture?view=id-v&drift=1");
+    assert!(!drawn.contains("data-drift"), "{drawn}");
+    assert!(
+        drawn.contains("every application of this view you may see has deployments"),
+        "{drawn}"
     );
     srv.stop();
 }
