@@ -172,6 +172,14 @@ impl BlobStore {
                     _ => Error::io(&path, e),
                 })?;
                 let size = f.metadata().map_err(|e| Error::io(&path, e))?.len();
+                // No blob was stored over the cap: a larger file was put there by hand.
+                if size > self.max_size {
+                    return Err(Error::TooLarge {
+                        what: format!("blob {digest}"),
+                        size,
+                        limit: self.max_size,
+                    });
+                }
                 (size, Box::new(f))
             }
         };
@@ -234,10 +242,17 @@ impl BlobRead {
         while left > 0 {
             let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
             let chunk = buf.get_mut(..want).unwrap_or_default();
-            let n = self
-                .inner
-                .read(chunk)
-                .map_err(|e| Error::Integrity(format!("blob {}: {e}", self.digest)))?;
+            let n = match self.inner.read(chunk) {
+                Ok(n) => n,
+                // A signal, not a change of the blob: read again.
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error::State(format!(
+                        "blob {}: reading it failed: {e}",
+                        self.digest
+                    )));
+                }
+            };
             if n == 0 {
                 return Err(changed("became shorter"));
             }

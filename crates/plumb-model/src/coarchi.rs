@@ -40,6 +40,54 @@ const MAX_FILES: usize = 200_000;
 const MAX_FOLDER_DEPTH: usize = 64;
 /// The size of the document the files become, at most (the native reader's own input limit).
 const MAX_DOCUMENT: usize = plumb_base::input::MAX_INPUT_BYTES;
+/// One file's size, at most.
+const MAX_FILE: u64 = plumb_base::input::MAX_INPUT_BYTES as u64;
+/// All files' sizes together, at most (files whose content is dropped count too).
+const MAX_READ: u64 = 256 * 1024 * 1024;
+/// Tags in one file, at most (a diagram of 100,000 boxes is far past any drawing).
+const MAX_TAGS: usize = 200_000;
+
+/// What a path is, without following a symbolic link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Missing,
+    /// A symbolic link, device, socket or pipe: never read.
+    Other,
+}
+
+fn kind_of(path: &Path) -> Kind {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => Kind::File,
+        Ok(m) if m.file_type().is_dir() => Kind::Dir,
+        Ok(_) => Kind::Other,
+        Err(_) => Kind::Missing,
+    }
+}
+
+/// Refuses anything at `path` that is not what it should be: a symbolic link could point
+/// anywhere on the machine (another checkout's model), a pipe would block the read.
+fn must_be(path: &Path, want: Kind) -> Result<()> {
+    match kind_of(path) {
+        k if k == want => Ok(()),
+        Kind::Other => Err(ModelError::new(
+            &path.display().to_string(),
+            "a symbolic link or special file in a coArchi repository is refused: it could point anywhere",
+        )),
+        _ => Err(ModelError::new(
+            &path.display().to_string(),
+            format!(
+                "expected a {}",
+                if want == Kind::Dir {
+                    "directory"
+                } else {
+                    "file"
+                }
+            ),
+        )),
+    }
+}
 
 /// Which coArchi layout a directory holds, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +100,10 @@ pub enum Layout {
 
 /// The coArchi layout of `dir`, or `None` when it is not a coArchi repository.
 pub fn layout(dir: &Path) -> Option<Layout> {
-    if dir.join("model").join("folder.xml").is_file() {
+    // Told without following links; `read` then refuses a link where a file or folder should be.
+    if kind_of(&dir.join("model").join("folder.xml")) != Kind::Missing {
         Some(Layout::SplitFiles)
-    } else if dir.join("model.archimate").is_file() {
+    } else if kind_of(&dir.join("model.archimate")) != Kind::Missing {
         Some(Layout::SingleFile)
     } else {
         None
@@ -68,7 +117,8 @@ pub fn read(dir: &Path, convert: bool) -> Result<Model> {
         Some(Layout::SingleFile) => {
             let file = dir.join("model.archimate");
             let name = file.display().to_string();
-            let bytes = std::fs::read(&file).map_err(|e| ModelError::new(&name, e.to_string()))?;
+            must_be(&file, Kind::File)?;
+            let bytes = read_capped(&file, &mut 0)?;
             crate::native::read_converting(&name, &bytes, convert)
         }
         Some(Layout::SplitFiles) => {
@@ -124,21 +174,87 @@ impl Tag {
     }
 }
 
-/// Parses one coArchi file into its root tag.
-fn parse(path: &Path) -> Result<Tag> {
+/// Reads a regular file of at most [`MAX_FILE`] bytes, adding its size to `total` (at most
+/// [`MAX_READ`]); the size is checked before anything is read.
+fn read_capped(path: &Path, total: &mut u64) -> Result<Vec<u8>> {
+    use std::io::Read;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ModelError::new(&name, e.to_string()))?;
+    let f = std::fs::File::open(path).map_err(|e| ModelError::new(&name, e.to_string()))?;
+    let size = f
+        .metadata()
+        .map_err(|e| ModelError::new(&name, e.to_string()))?
+        .len();
+    *total = total.saturating_add(size);
+    if size > MAX_FILE || *total > MAX_READ {
+        return Err(ModelError::new(
+            &name,
+            format!(
+                "too large: a coArchi file may hold {MAX_FILE} bytes and a repository {MAX_READ}"
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    f.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ModelError::new(&name, e.to_string()))?;
+    Ok(bytes)
+}
+
+/// An XML name as coArchi writes them (ASCII letters, digits, `_`, `-`, `.`, starting with a
+/// letter or `_`): element and attribute names from a file go into the assembled document, so
+/// anything else (a quote, a `?`, a space) is refused rather than carried into it.
+fn plain_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Parses one coArchi file into its root tag.
+fn parse(path: &Path, total: &mut u64) -> Result<Tag> {
+    let name = path.display().to_string();
+    must_be(path, Kind::File)?;
+    let bytes = read_capped(path, total)?;
     plumb_base::input::text(&name, &bytes)?;
     let mut stack: Vec<Tag> = Vec::new();
     let mut root = None;
+    let mut tags = 0usize;
     xml_events(&name, &bytes, |ev| {
         match ev {
-            XmlEvent::Start(e) => stack.push(Tag {
-                name: e.name,
-                attrs: e.attrs,
-                children: Vec::new(),
-                line: e.line,
-            }),
+            XmlEvent::Start(e) => {
+                tags += 1;
+                if tags > MAX_TAGS {
+                    return Err(plumb_base::input::InputError::at(
+                        &name,
+                        e.line,
+                        format!("more than {MAX_TAGS} elements in one file"),
+                    ));
+                }
+                if !plain_name(&e.name) || e.attrs.iter().any(|(k, _)| !plain_name(k)) {
+                    return Err(plumb_base::input::InputError::at(
+                        &name,
+                        e.line,
+                        format!(
+                            "<{}> is not an element coArchi writes: its name or an attribute name has characters no coArchi file has",
+                            e.name
+                        ),
+                    ));
+                }
+                if root.is_some() && stack.is_empty() {
+                    return Err(plumb_base::input::InputError::at(
+                        &name,
+                        e.line,
+                        "a second root element: one concept per file".to_string(),
+                    ));
+                }
+                stack.push(Tag {
+                    name: e.name,
+                    attrs: e.attrs,
+                    children: Vec::new(),
+                    line: e.line,
+                })
+            }
             XmlEvent::End(_) => {
                 if let Some(t) = stack.pop() {
                     match stack.last_mut() {
@@ -171,13 +287,18 @@ fn copied(t: &Tag, skip: &[&str]) -> String {
 struct Builder {
     root: PathBuf,
     out: String,
+    /// Files and directories met.
     files: usize,
+    /// Bytes read.
+    read: u64,
 }
 
 /// The native document for a coArchi 1 repository.
 fn document(dir: &Path) -> Result<String> {
     let model_dir = dir.join("model");
-    let top = parse(&model_dir.join("folder.xml"))?;
+    must_be(&model_dir, Kind::Dir)?;
+    let mut read = 0;
+    let top = parse(&model_dir.join("folder.xml"), &mut read)?;
     let name = model_dir.join("folder.xml").display().to_string();
     if top.name != "ArchimateModel" || top.attr("archimate") != Some(NAMESPACE) {
         return Err(ModelError::new(
@@ -192,6 +313,7 @@ fn document(dir: &Path) -> Result<String> {
         root: model_dir.clone(),
         out: String::new(),
         files: 1,
+        read,
     };
     b.out.push_str(&format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<archimate:model xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:archimate=\"{NAMESPACE}\"{}>\n",
@@ -199,7 +321,8 @@ fn document(dir: &Path) -> Result<String> {
     ));
     for f in TOP_FOLDERS {
         let d = model_dir.join(f);
-        if d.is_dir() {
+        if kind_of(&d) != Kind::Missing {
+            must_be(&d, Kind::Dir)?;
             b.folder(&d, 0)?;
         }
     }
@@ -240,9 +363,9 @@ impl Builder {
             ));
         }
         let meta = dir.join("folder.xml");
-        let folder = if meta.is_file() {
+        let folder = if kind_of(&meta) != Kind::Missing {
             self.count(&meta)?;
-            Some(parse(&meta)?)
+            Some(parse(&meta, &mut self.read)?)
         } else {
             None
         };
@@ -266,10 +389,12 @@ impl Builder {
             let kind = entry
                 .file_type()
                 .map_err(|e| ModelError::new(&self.shown(&path), e.to_string()))?;
-            if kind.is_symlink() {
+            // Every entry counts, read or not: a directory of millions of files is refused.
+            self.count(&path)?;
+            if !kind.is_dir() && !kind.is_file() {
                 return Err(ModelError::new(
                     &self.shown(&path),
-                    "a symbolic link in a coArchi repository is refused: it could point anywhere",
+                    "a symbolic link or special file in a coArchi repository is refused: it could point anywhere",
                 ));
             }
             if kind.is_dir() {
@@ -283,8 +408,8 @@ impl Builder {
         files.sort();
         dirs.sort();
         for f in files {
-            self.count(&f)?;
-            let t = parse(&f)?;
+            self.check_size(&f)?;
+            let t = parse(&f, &mut self.read)?;
             let shown = self.shown(&f);
             self.concept(&shown, &t)?;
         }
@@ -310,6 +435,13 @@ impl Builder {
                 format!("more than {MAX_FILES} files in the repository"),
             ));
         }
+        self.check_size(path)
+    }
+
+    /// Refuses to go on once the assembled document is past its cap (checked before each
+    /// file, so it ends at most one file's escaped size past it; the native reader then
+    /// refuses it too).
+    fn check_size(&self, path: &Path) -> Result<()> {
         if self.out.len() > MAX_DOCUMENT {
             return Err(ModelError::new(
                 &self.shown(path),

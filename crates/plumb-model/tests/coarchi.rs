@@ -283,3 +283,64 @@ fn the_folder_tree_survives_writing_archis_file() {
     );
     assert_eq!(a, b);
 }
+
+#[test]
+fn links_special_files_and_forged_names_are_refused() {
+    // A top folder linked to another checkout's model: refused, not read through.
+    let d = copy();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let business = d.path().join("model/business");
+    std::fs::rename(&business, elsewhere.path().join("business")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("business"), &business).unwrap();
+    assert!(
+        error(d.path()).contains("symbolic link"),
+        "{}",
+        error(d.path())
+    );
+
+    // A folder.xml that is a link.
+    let d = copy();
+    let meta = d.path().join("model/application/folder.xml");
+    std::fs::remove_file(&meta).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", &meta).unwrap();
+    assert!(error(d.path()).contains("symbolic link"));
+
+    // model/ itself a link.
+    let d = copy();
+    let inner = tempfile::tempdir().unwrap();
+    std::fs::rename(d.path().join("model"), inner.path().join("model")).unwrap();
+    std::os::unix::fs::symlink(inner.path().join("model"), d.path().join("model")).unwrap();
+    assert!(error(d.path()).contains("symbolic link"));
+
+    // A pipe named like a concept file would block the read: refused at once.
+    let d = copy();
+    let fifo = d.path().join("model/business/BusinessActor_id-pipe.xml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(error(d.path()).contains("special file"));
+
+    // A root element name carrying quotes (forged attributes, a processing instruction that
+    // would swallow the files after it): refused naming the file, never assembled.
+    let d = copy();
+    let forged = d.path().join("model/business/BusinessActor_id-forged.xml");
+    std::fs::write(
+        &forged,
+        "<archimate:BusinessActor\"id=\"x\"name=\"Forged\"><?x\" xmlns:archimate=\"http://www.archimatetool.com/archimate\" id=\"a\"/>",
+    )
+    .unwrap();
+    let e = error(d.path());
+    assert!(e.contains("BusinessActor_id-forged.xml"), "{e}");
+    // Two concepts in one file.
+    std::fs::write(
+        &forged,
+        "<archimate:BusinessActor xmlns:archimate=\"http://www.archimatetool.com/archimate\" name=\"A\" id=\"id-a1\"/>\n<archimate:BusinessActor xmlns:archimate=\"http://www.archimatetool.com/archimate\" name=\"B\" id=\"id-a2\"/>",
+    )
+    .unwrap();
+    let e = error(d.path());
+    assert!(e.contains("BusinessActor_id-forged.xml"), "{e}");
+}

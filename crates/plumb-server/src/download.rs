@@ -18,6 +18,11 @@ use crate::state::{AppState, lock, random_hex};
 
 /// Chunk read from the pack file per step.
 const CHUNK: usize = 64 * 1024;
+/// The largest pack the server writes for a download (the CLI's `plumb export` goes up to
+/// `plumb_ledger::pack::MAX_PACK_BYTES`): a pack is written under the reader lock, so a
+/// request for a huge one would hold up every other read; larger packs are exported with the
+/// CLI on the store's machine, or narrowed by system, type or time.
+pub const MAX_DOWNLOAD_PACK_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 /// Writes the pack for `query` and opens it; a ledger refusal (nothing matches) keeps its
 /// status, anything else is a logged 500.
@@ -25,7 +30,7 @@ pub fn write_pack(s: &AppState, query: &LogQuery) -> Result<std::fs::File, Probl
     let tmp = s.store.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| Problem::internal_logged(&e))?;
     let out = tmp.join(format!("export-{}.tar", random_hex(8)));
-    let written = lock(&s.reader).export(query, &out, s.now());
+    let written = lock(&s.reader).export_within(query, &out, s.now(), MAX_DOWNLOAD_PACK_BYTES);
     let file = written
         .map_err(Problem::from_ledger)
         .and_then(|_| std::fs::File::open(&out).map_err(|e| Problem::internal_logged(&e)));

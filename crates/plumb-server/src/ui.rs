@@ -815,16 +815,16 @@ fn drifted_elements(
             .into_iter()
             .filter(|d| scope.allows(Some(&d.system))),
     );
-    let judged = |id: &str| {
-        model
-            .elements
-            .iter()
-            .any(|e| e.id == id && scope.allows(Some(&plumb_model::dora::service_name(e))))
-    };
+    let judged: std::collections::HashSet<&str> = model
+        .elements
+        .iter()
+        .filter(|e| scope.allows(Some(&plumb_model::dora::service_name(e))))
+        .map(|e| e.id.as_str())
+        .collect();
     Ok(plumb_model::drift::drift(model, &seen)
         .into_iter()
         .flat_map(|f| f.elements)
-        .filter(|e| judged(e))
+        .filter(|e| judged.contains(e.as_str()))
         .collect())
 }
 
@@ -955,6 +955,8 @@ fn finding_rows(
     findings: &[plumb_model::check::Finding],
     link: Option<&str>,
 ) -> Vec<Value> {
+    let ids: std::collections::HashSet<&str> =
+        model.elements.iter().map(|e| e.id.as_str()).collect();
     findings
         .iter()
         .map(|f| {
@@ -963,7 +965,7 @@ fn finding_rows(
                 .map(|prefix| {
                     f.elements
                         .iter()
-                        .filter(|e| model.elements.iter().any(|x| &x.id == *e))
+                        .filter(|e| ids.contains(e.as_str()))
                         .map(|e| {
                             json!({"id": e, "href": format!("{prefix}{}", plumb_base::escape::url_component(e))})
                         })
