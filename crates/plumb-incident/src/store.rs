@@ -150,10 +150,16 @@ pub struct DeploymentRecord {
 /// Every deployment record that fits the type, failed ones included, in log order. Records
 /// that do not parse or fit are passed over (stored data is hostile).
 pub fn deployment_records(l: &mut Ledger) -> Result<Vec<DeploymentRecord>> {
+    deployment_records_in(l, Query::default())
+}
+
+/// [`deployment_records`] among the entries `within` selects (a reader's scope: its systems),
+/// so only those are parsed; its predicate type is set here.
+pub fn deployment_records_in(l: &mut Ledger, within: Query) -> Result<Vec<DeploymentRecord>> {
     let mut out = Vec::new();
     for i in l.query(&Query {
         predicate_type: Some(DEPLOYMENT.into()),
-        ..Default::default()
+        ..within
     })? {
         out.extend(deployment_record(l, i)?);
     }
@@ -193,7 +199,12 @@ pub fn deployment_record(l: &mut Ledger, i: u64) -> Result<Option<DeploymentReco
 /// The deployments that shipped their change (failed ones left out: the one place that rule
 /// is applied), as incident linking and drift read them.
 pub fn deployments(l: &mut Ledger) -> Result<Vec<Deployment>> {
-    Ok(deployment_records(l)?
+    deployments_in(l, Query::default())
+}
+
+/// [`deployments`] among the entries `within` selects (see [`deployment_records_in`]).
+pub fn deployments_in(l: &mut Ledger, within: Query) -> Result<Vec<Deployment>> {
+    Ok(deployment_records_in(l, within)?
         .into_iter()
         .filter(|d| d.record.shipped())
         .map(|d| Deployment {

@@ -804,9 +804,12 @@ fn drifted_elements(
     scope: &Scope,
     model: &plumb_model::Model,
 ) -> Result<std::collections::HashSet<String>, String> {
+    // Only the reader's own systems' deployment records are read (and parsed under the lock).
+    let mut within = LogQuery::default();
+    scope.narrow(&mut within).map_err(|p| p.detail)?;
     let deployments = {
         let mut l = lock(&s.reader);
-        plumb_incident::store::deployments(&mut l).map_err(|e| e.to_string())?
+        plumb_incident::store::deployments_in(&mut l, within).map_err(|e| e.to_string())?
     };
     let mut seen = plumb_model::drift::Observed::default();
     plumb_incident::observed::tally(
