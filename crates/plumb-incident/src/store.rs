@@ -285,24 +285,9 @@ pub fn append_threat(
 
 /// The recorded threat at `i`, if it is one the store key signed and it fits the type.
 fn threat_at(l: &mut Ledger, i: u64) -> Result<Option<plumb_records::threat::ThreatRecord>> {
-    let Ok(e) = LogEntry::parse(&l.entry(i)?.bytes) else {
-        return Ok(None);
-    };
-    if e.envelope.verify(&[l.public_key()]).is_err() {
-        return Ok(None);
-    }
-    let Ok(st) = e.statement() else {
-        return Ok(None);
-    };
-    if st.predicate_type != THREAT {
-        return Ok(None);
-    }
-    Ok(
-        <plumb_records::threat::ThreatRecord as plumb_records::Record>::from_predicate(
-            &st.predicate,
-        )
-        .ok(),
-    )
+    Ok(l.store_signed_predicate(i, THREAT)?.and_then(|p| {
+        <plumb_records::threat::ThreatRecord as plumb_records::Record>::from_predicate(&p).ok()
+    }))
 }
 
 /// Recorded threats the store key signed that `keep` accepts, newest first, at most `limit`,

@@ -691,3 +691,41 @@ fn the_classification_time_can_be_given() {
         "4 h after the assessment"
     );
 }
+
+/// Recorded cyber threats are the server's own records: one signed by the store key is listed;
+/// the same record signed by another key the store trusts (a pipeline's) is passed over.
+#[test]
+fn only_store_signed_threats_are_believed() {
+    let mut w = World::new();
+    let details = plumb_incident::threat::parse_details(
+        &std::fs::read(repo().join("examples/incident/threat.yaml")).unwrap(),
+        "threat.yaml",
+    )
+    .unwrap();
+    let now = "2026-11-30T12:00:00Z";
+    let rec = ops::record_threat(&ctx(&w.config, &w.model, now), &details).unwrap();
+    let mine = store::append_threat(&mut w.l, &rec, t(now)).unwrap();
+    // A pipeline key the store trusts signs the very same statement.
+    let pipeline = plumb_ledger::keys::KeyPair::from_seed("ci.bank.example", [9; 32]).unwrap();
+    w.l.trust_key(pipeline.public()).unwrap();
+    let st = store::threat_statement(&rec);
+    let env = plumb_ledger::dsse::Envelope::sign(
+        plumb_ledger::dsse::IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&st).unwrap(),
+        &pipeline,
+    );
+    let entry =
+        w.l.prepare(
+            &serde_json::to_vec(&env).unwrap(),
+            Default::default(),
+            t(now),
+        )
+        .unwrap();
+    let forged = w.l.append(&[entry]).unwrap();
+    assert!(forged > mine);
+    let listed = store::threats(&mut w.l, 10, |_| true).unwrap();
+    assert_eq!(
+        listed.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![mine]
+    );
+}
