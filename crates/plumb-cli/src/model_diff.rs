@@ -15,6 +15,9 @@ fn at_revision(path: &Path, rev: &str) -> Result<plumb_model::Model, Failure> {
             "--git {rev:?}: give a branch, tag or commit"
         )));
     }
+    if path.is_dir() {
+        return dir_at_revision(path, rev);
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -43,6 +46,49 @@ fn at_revision(path: &Path, rev: &str) -> Result<plumb_model::Model, Failure> {
         .to_ascii_lowercase();
     plumb_model::read_bytes(&format!("{}@{rev}", path.display()), &ext, &o.stdout)
         .map_err(|e| Failure::usage(e.to_string()))
+}
+
+/// The most a directory's archive at a revision may hold.
+const MAX_ARCHIVE: u64 = 512 * 1024 * 1024;
+
+/// A model directory (a coArchi repository, an Archi CSV export) at revision `rev`: its files
+/// at that revision (`git archive REV .` from the directory, so paths are relative to it)
+/// unpacked into a temporary directory and read from there. Links are unpacked as links and
+/// the coArchi reader refuses them; nothing is written outside the temporary directory.
+fn dir_at_revision(path: &Path, rev: &str) -> Result<plumb_model::Model, Failure> {
+    use std::io::Read;
+    let fail = |e: String| Failure::usage(format!("{} at {rev}: {e}", path.display()));
+    let mut child = std::process::Command::new("git")
+        .arg("-C")
+        .arg(path)
+        .args(["archive", "--format=tar", rev, "."])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::usage(format!("git: {e}")))?;
+    let tmp = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let unpacked = match child.stdout.take() {
+        Some(out) => {
+            let mut archive = tar::Archive::new(out.take(MAX_ARCHIVE));
+            archive.set_preserve_permissions(false);
+            archive.set_preserve_mtime(false);
+            archive.set_unpack_xattrs(false);
+            archive.unpack(tmp.path()).map_err(|e| e.to_string())
+        }
+        None => Err("no output from git".to_string()),
+    };
+    let done = child
+        .wait_with_output()
+        .map_err(|e| Failure::usage(format!("git: {e}")))?;
+    if !done.status.success() {
+        return Err(fail(
+            String::from_utf8_lossy(&done.stderr).trim().to_string(),
+        ));
+    }
+    unpacked.map_err(fail)?;
+    plumb_model::load(tmp.path())
+        .map_err(|e| Failure::usage(format!("{} at {rev}: {e}", path.display())))
 }
 
 fn load(path: &Path) -> Result<plumb_model::Model, Failure> {

@@ -202,3 +202,76 @@ fn a_model_change_is_reviewed_for_dora() {
         assert_eq!(plumb(dir, bad).status.code(), Some(2), "{bad:?}");
     }
 }
+
+/// A coArchi repository (a directory, one file per concept) reviewed against its committed
+/// version: the function's RTO raised in its file shows in the review, as for a single file.
+#[test]
+fn a_coarchi_repository_is_reviewed_against_its_committed_version() {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("architecture");
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/model/coarchi-payments"),
+        &repo,
+    );
+    git(d.path(), &["init", "-q"]);
+    git(d.path(), &["add", "-A"]);
+    git(d.path(), &["commit", "-q", "-m", "model"]);
+    let f = repo.join("model/business/id-folder-functions/BusinessFunction_id-fn-payments.xml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, text.replace("value=\"4\"", "value=\"12\"")).unwrap();
+    let o = plumb(
+        d.path(),
+        &[
+            "--format",
+            "json",
+            "model",
+            "diff",
+            "--git",
+            "HEAD",
+            "architecture",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["functions"][0]["id"], "id-fn-payments", "{v:#}");
+    assert_eq!(
+        v["functions"][0]["rto_hours"],
+        serde_json::json!(["4", "12"]),
+        "{v:#}"
+    );
+    // Unchanged against itself: nothing to review.
+    git(d.path(), &["commit", "-q", "-am", "rto"]);
+    let o = plumb(
+        d.path(),
+        &[
+            "--format",
+            "json",
+            "model",
+            "diff",
+            "--git",
+            "HEAD",
+            "architecture",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let same: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(same["functions"], serde_json::json!([]), "{same:#}");
+    assert_eq!(same["elements_changed"], serde_json::json!([]), "{same:#}");
+    // A revision where the directory did not exist yet is a clear error.
+    let o = plumb(
+        d.path(),
+        &["model", "diff", "--git", "HEAD~1", "missing-dir"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
