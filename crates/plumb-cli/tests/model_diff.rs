@@ -230,20 +230,23 @@ fn a_coarchi_repository_is_reviewed_against_its_committed_version() {
     let f = repo.join("model/business/id-folder-functions/BusinessFunction_id-fn-payments.xml");
     let text = std::fs::read_to_string(&f).unwrap();
     std::fs::write(&f, text.replace("value=\"4\"", "value=\"12\"")).unwrap();
-    let o = plumb(
-        d.path(),
-        &[
-            "--format",
-            "json",
-            "model",
-            "diff",
-            "--git",
-            "HEAD",
-            "architecture",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let review = || {
+        let o = plumb(
+            d.path(),
+            &[
+                "--format",
+                "json",
+                "model",
+                "diff",
+                "--git",
+                "HEAD",
+                "architecture",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let v = review();
     assert_eq!(v["functions"][0]["id"], "id-fn-payments", "{v:#}");
     assert_eq!(
         v["functions"][0]["rto_hours"],
@@ -252,20 +255,7 @@ fn a_coarchi_repository_is_reviewed_against_its_committed_version() {
     );
     // Unchanged against itself: nothing to review.
     git(d.path(), &["commit", "-q", "-am", "rto"]);
-    let o = plumb(
-        d.path(),
-        &[
-            "--format",
-            "json",
-            "model",
-            "diff",
-            "--git",
-            "HEAD",
-            "architecture",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let same: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let same = review();
     assert_eq!(same["functions"], serde_json::json!([]), "{same:#}");
     assert_eq!(same["elements_changed"], serde_json::json!([]), "{same:#}");
     // A revision where the directory did not exist yet is a clear error.

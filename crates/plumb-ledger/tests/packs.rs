@@ -8,6 +8,22 @@ use plumb_ledger::keys::KeyPair;
 use plumb_ledger::pack::verify_pack;
 use plumb_ledger::store::Query;
 
+/// Records a test report for payments with `report` attached.
+fn record_report(l: &mut plumb_ledger::Ledger, report: std::path::PathBuf) {
+    l.record(
+        plumb_ledger::RecordRequest {
+            subjects: vec![commit(7)],
+            predicate_type: "https://plumbline.dev/attestation/tests/v1".into(),
+            predicate: serde_json::json!({}),
+            system: Some("payments".into()),
+            run: None,
+            attachments: vec![report],
+        },
+        now(),
+    )
+    .unwrap();
+}
+
 fn pack_with_blob() -> (tempfile::TempDir, Vec<u8>, plumb_ledger::keys::PublicKey) {
     let mut s = store(Kind::Sqlite);
     for n in 0..3 {
@@ -20,19 +36,7 @@ fn pack_with_blob() -> (tempfile::TempDir, Vec<u8>, plumb_ledger::keys::PublicKe
     }
     let report = s.dir.path().join("junit.xml");
     std::fs::write(&report, "<testsuite tests=\"1\"/>").unwrap();
-    s.ledger
-        .record(
-            plumb_ledger::RecordRequest {
-                subjects: vec![commit(7)],
-                predicate_type: "https://plumbline.dev/attestation/tests/v1".into(),
-                predicate: serde_json::json!({}),
-                system: Some("payments".into()),
-                run: None,
-                attachments: vec![report],
-            },
-            now(),
-        )
-        .unwrap();
+    record_report(&mut s.ledger, report);
     record(
         &mut s.ledger,
         9,
@@ -189,19 +193,7 @@ fn a_blob_changed_in_the_store_fails_the_export_and_leaves_no_file() {
     let report = s.dir.path().join("junit.xml");
     let original = "<testsuite tests=\"1\"/>";
     std::fs::write(&report, original).unwrap();
-    s.ledger
-        .record(
-            plumb_ledger::RecordRequest {
-                subjects: vec![commit(7)],
-                predicate_type: "https://plumbline.dev/attestation/tests/v1".into(),
-                predicate: serde_json::json!({}),
-                system: Some("payments".into()),
-                run: None,
-                attachments: vec![report],
-            },
-            now(),
-        )
-        .unwrap();
+    record_report(&mut s.ledger, report);
     let digest = &plumb_ledger::hash::sha256_ref(&plumb_ledger::hash::sha256(original.as_bytes()));
     let stored = s.ledger.blobs().path_of(digest).unwrap();
     let out = s.dir.path().join("pack.tar");
