@@ -69,6 +69,20 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         for var in ["CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS"] {
             std::env::remove_var(var);
         }
+        // The repository's pipeline steps run here as a developer runs them: an outer CI's
+        // variables (CI, GITHUB_*, CI_*) would make them read commits and run ids of the CI
+        // job running this test instead of the generated repository's own. `CI` is set again
+        // below where it matters.
+        let ci: Vec<_> = std::env::vars_os()
+            .map(|(k, _)| k)
+            .filter(|k| {
+                let k = k.to_string_lossy();
+                k == "CI" || k.starts_with("GITHUB_") || k.starts_with("CI_")
+            })
+            .collect();
+        for var in ci {
+            std::env::remove_var(var);
+        }
     }
     let d = tempfile::tempdir().unwrap();
     let repo = d.path().join("bank-services");
@@ -80,6 +94,9 @@ fn the_demo_bank_is_generated_built_tested_gated_and_served() {
         .args(["scaffold", "--model", "examples/model/bank.yaml", "--out"])
         .arg(&repo)
         .arg("--verify")
+        // As in a CI job: the generated scripts refuse to resolve a missing Cargo.lock there,
+        // but `plumb scaffold --verify` is the first run that writes it.
+        .env("CI", "true")
         .env("CARGO_TARGET_DIR", target_dir())
         // The services are built only to be tested: no debug info and no incremental state
         // keeps their target directory small on a CI machine's disk.

@@ -24,6 +24,11 @@ pub fn run(root: &Path) -> Result<bool> {
     let status = Command::new("bash")
         .arg(SCRIPT)
         .current_dir(root)
+        // This is the first local run the generated scripts ask for: it writes the Cargo.lock
+        // of the Rust services, to be committed. The scripts refuse to resolve a missing lock
+        // when `CI` is set (a pipeline must build what was committed), which would make
+        // `plumb scaffold --verify` of a fresh repository fail inside any CI job.
+        .env_remove("CI")
         .stdout(std::process::Stdio::from(std::io::stderr()))
         .status()
         .map_err(|e| ScaffoldError::io(&script, e))?;
