@@ -40,6 +40,9 @@ def main(argv: list[str]) -> int:
             port=settings.port,
             log_config=None,
             access_log=False,
+            # The client address is ours to judge (app/throttle.py, TRUSTED_PROXIES): uvicorn
+            # would otherwise take X-Forwarded-For from any peer on 127.0.0.1 as the client.
+            proxy_headers=False,
             server_header=False,
         )
     return 0

@@ -9,11 +9,16 @@ the service sees the same ones.
 
 The client address is the connection's peer; behind proxies, ``TRUSTED_PROXY_HOPS=n`` takes the
 n-th address from the right of ``X-Forwarded-For`` (the one the outermost of your n proxies
-saw). Never set it higher than the number of proxies you run: the rest of the header is the
-client's to write.
+saw). The header is read only when the peer is in ``TRUSTED_PROXIES``, and only when the n-1
+entries right of the one taken are in it too (they were written by your inner proxies);
+otherwise the peer counts. Never set the hops higher than the number of proxies you run: the
+rest of the header is the client's to write.
 """
 
 import ipaddress
+from collections.abc import Iterable
+
+from app.config import Network
 
 from fastapi import Request
 from sqlalchemy import Connection, text
@@ -38,25 +43,49 @@ def _counted(address: str) -> str:
     return str(ip)
 
 
-def client_address(peer: str | None, forwarded: list[str], hops: int) -> str:
+def _trusted(address: str | None, proxies: Iterable[Network]) -> bool:
+    """Whether ``address`` is in one of ``proxies`` (an IPv4-mapped IPv6 address as IPv4)."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip.version == n.version and ip in n for n in proxies)
+
+
+def client_address(
+    peer: str | None, forwarded: list[str], hops: int, proxies: Iterable[Network] = ()
+) -> str:
     """The address of a request from ``peer`` with ``X-Forwarded-For`` values ``forwarded``,
-    trusting ``hops`` proxies (an IPv6 address counted as its /64)."""
-    if hops > 0:
+    trusting ``hops`` proxies that connect from ``proxies`` (an IPv6 address counted as its
+    /64)."""
+    proxies = tuple(proxies)
+    if hops > 0 and _trusted(peer, proxies):
         chain = [a.strip() for v in forwarded for a in v.split(",") if a.strip()]
         if len(chain) >= hops:
-            candidate = chain[len(chain) - hops]
-            try:
-                return _counted(str(ipaddress.ip_address(candidate)))
-            except ValueError:
-                pass
+            # The entries right of the client's were written by our inner proxies.
+            inner = chain[len(chain) - hops + 1 :]
+            if all(_trusted(a, proxies) for a in inner):
+                try:
+                    return _counted(str(ipaddress.ip_address(chain[len(chain) - hops])))
+                except ValueError:
+                    pass
     return _counted(peer) if peer else "unknown"
 
 
 def address_of(request: Request) -> str:
     """The client address of ``request`` under the service's settings."""
     peer = request.client.host if request.client else None
-    hops = request.app.state.settings.trusted_proxy_hops
-    return client_address(peer, request.headers.getlist("x-forwarded-for"), hops)
+    settings = request.app.state.settings
+    return client_address(
+        peer,
+        request.headers.getlist("x-forwarded-for"),
+        settings.trusted_proxy_hops,
+        settings.trusted_proxies,
+    )
 
 
 def refused(conn: Connection, email: str, address: str) -> bool:

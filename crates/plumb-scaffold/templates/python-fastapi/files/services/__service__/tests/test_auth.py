@@ -144,21 +144,26 @@ def test_a_hash_with_older_parameters_is_renewed_at_sign_in(client, db):
     assert security.verify_password(renewed, PASSWORD)
 
 
-def _throttled_client(database_url, address: str):
-    """A browser behind one trusted proxy that reports ``address`` for it."""
+def _throttled_client(database_url, address: str, peer: str = "10.0.0.2"):
+    """A browser behind one trusted proxy (in 10.0.0.0/8) that reports ``address`` for it, or
+    with ``peer`` outside it, a client reaching the service directly with that header."""
     from dataclasses import replace
+    from ipaddress import ip_network
 
     from fastapi.testclient import TestClient
 
     from app.main import create_app
     from helpers import settings_for
 
-    settings = replace(settings_for(database_url), trusted_proxy_hops=1)
+    settings = replace(
+        settings_for(database_url), trusted_proxy_hops=1, trusted_proxies=(ip_network("10.0.0.0/8"),)
+    )
     return TestClient(
         create_app(settings),
         base_url="https://testserver",
         follow_redirects=False,
         headers={"X-Forwarded-For": address},
+        client=(peer, 50000),
     )
 
 
@@ -263,3 +268,16 @@ def test_parallel_wrong_passwords_cannot_outrun_the_throttle(database_url, db):
         ).scalar_one()
     assert failures == 5, f"the burst outran the throttle: {statuses}"
     assert statuses.count(429) == 7
+
+
+def test_a_forwarded_address_from_outside_the_proxies_is_ignored(database_url, db):
+    # A client reaching the service directly cannot choose the address its failures count against.
+    with _throttled_client(database_url, "192.0.2.77", peer="203.0.113.9") as direct:
+        email = new_email()
+        assert login(direct, email, "guess guess guess").status_code == 401
+    with db.connect() as conn:
+        counted = conn.execute(
+            text("SELECT client_address FROM auth_events WHERE event = 'login_failure' AND email = :e"),
+            {"e": email},
+        ).scalar_one()
+    assert counted == "203.0.113.9"

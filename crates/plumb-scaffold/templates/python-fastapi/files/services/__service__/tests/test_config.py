@@ -33,6 +33,23 @@ def test_malformed_values_are_refused(name, value):
         Settings.from_env({"DATABASE_URL": "postgresql://x@y/z", name: value})
 
 
+def test_trusted_proxies_come_with_their_hops():
+    base = {"DATABASE_URL": "postgresql://x@y/z"}
+    s = Settings.from_env(base | {"TRUSTED_PROXY_HOPS": "1", "TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32,192.0.2.7"})
+    assert s.trusted_proxy_hops == 1
+    assert [str(n) for n in s.trusted_proxies] == ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES is empty"):
+        Settings.from_env(base | {"TRUSTED_PROXY_HOPS": "1"})
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_HOPS is 0"):
+        Settings.from_env(base | {"TRUSTED_PROXIES": "10.0.0.0/8"})
+
+
+@pytest.mark.parametrize("value", ["10.0.0.0/33", "10.1.2.3/8", "proxy.internal", "10.0.0.0/", "::/129"])
+def test_malformed_proxy_networks_are_refused(value):
+    with pytest.raises(ConfigError, match="^TRUSTED_PROXIES:"):
+        Settings.from_env({"DATABASE_URL": "postgresql://x@y/z", "TRUSTED_PROXY_HOPS": "1", "TRUSTED_PROXIES": value})
+
+
 def test_database_urls_get_the_psycopg_driver():
     for given in ["postgresql://u:p@h:5/d", "postgres://u:p@h:5/d", "postgresql+psycopg://u:p@h:5/d"]:  # pragma: allowlist secret
         u = sqlalchemy_url(given)

@@ -8,9 +8,12 @@
 //! | `BIND` | address to listen on | 127.0.0.1 (0.0.0.0 in the container) |
 //! | `SESSION_TTL_HOURS` | lifetime of a signed-in session | 8 |
 //! | `TRUSTED_PROXY_HOPS` | proxies in front whose `X-Forwarded-For` entry names the client (sign-in throttling) | 0 |
+//! | `TRUSTED_PROXIES` | the proxies' addresses or networks, comma-separated (`10.0.0.0/8, 192.0.2.7`); required with `TRUSTED_PROXY_HOPS` | none |
 //! | `LOG_LEVEL` | `error`, `warn` (or `warning`), `info`, `debug`, `trace` | info |
 
 use std::net::{IpAddr, SocketAddr};
+
+use crate::throttle::ProxyNetwork;
 
 /// The service's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +26,8 @@ pub struct Config {
     pub session_ttl_hours: i64,
     /// Proxies in front of the service whose `X-Forwarded-For` entries are trusted.
     pub trusted_proxy_hops: usize,
+    /// Where those proxies connect from: `X-Forwarded-For` is read only from these peers.
+    pub trusted_proxies: Vec<ProxyNetwork>,
 }
 
 impl Config {
@@ -65,6 +70,24 @@ impl Config {
                 _ => return Err(format!("TRUSTED_PROXY_HOPS {h:?} is not 0 to 8")),
             },
         };
+        let trusted_proxies = match get("TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(ProxyNetwork::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("TRUSTED_PROXIES: {e}"))?,
+        };
+        // Either both or neither: hops without the proxies' addresses would let any client that
+        // reaches the service directly write the address the throttling counts.
+        if trusted_proxy_hops > 0 && trusted_proxies.is_empty() {
+            return Err("TRUSTED_PROXY_HOPS is set but TRUSTED_PROXIES is empty: name the networks your proxies connect from, e.g. TRUSTED_PROXIES=10.0.0.0/8".into());
+        }
+        if trusted_proxy_hops == 0 && !trusted_proxies.is_empty() {
+            return Err("TRUSTED_PROXIES is set but TRUSTED_PROXY_HOPS is 0: say how many proxies are in front, e.g. TRUSTED_PROXY_HOPS=1".into());
+        }
         if let Some(l) = get("LOG_LEVEL")
             && log_filter(&l).is_none()
         {
@@ -77,6 +100,7 @@ impl Config {
             bind: SocketAddr::new(ip, port),
             session_ttl_hours,
             trusted_proxy_hops,
+            trusted_proxies,
         })
     }
 }
@@ -135,5 +159,33 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:9000");
+    }
+
+    #[test]
+    fn trusted_proxies_come_with_their_hops() {
+        let url = ("DATABASE_URL", "postgres://a@b/c");
+        let c = with(&[
+            url,
+            ("TRUSTED_PROXY_HOPS", "1"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::/32,192.0.2.7"),
+        ])
+        .unwrap();
+        assert_eq!(c.trusted_proxy_hops, 1);
+        assert_eq!(c.trusted_proxies.len(), 3);
+        let e = with(&[url, ("TRUSTED_PROXY_HOPS", "1")]).unwrap_err();
+        assert!(e.contains("TRUSTED_PROXIES is empty"), "{e}");
+        let e = with(&[url, ("TRUSTED_PROXIES", "10.0.0.0/8")]).unwrap_err();
+        assert!(e.contains("TRUSTED_PROXY_HOPS is 0"), "{e}");
+        for bad in [
+            "10.0.0.0/33",
+            "10.1.2.3/8",
+            "proxy.internal",
+            "10.0.0.0/",
+            "::/129",
+        ] {
+            let e =
+                with(&[url, ("TRUSTED_PROXY_HOPS", "1"), ("TRUSTED_PROXIES", bad)]).unwrap_err();
+            assert!(e.starts_with("TRUSTED_PROXIES:"), "{bad}: {e}");
+        }
     }
 }

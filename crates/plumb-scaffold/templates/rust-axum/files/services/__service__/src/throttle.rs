@@ -9,8 +9,10 @@
 //!
 //! The client address is the connection's peer; behind proxies, `TRUSTED_PROXY_HOPS=n` takes
 //! the n-th address from the right of `X-Forwarded-For` (the one the outermost of your n
-//! proxies saw). Never set it higher than the number of proxies you run: the rest of the header
-//! is the client's to write.
+//! proxies saw). The header is read only when the peer is in `TRUSTED_PROXIES`, and only when
+//! the n-1 entries right of the one taken are in it too (they were written by your inner
+//! proxies); otherwise the peer counts. Never set the hops higher than the number of proxies
+//! you run: the rest of the header is the client's to write.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -26,6 +28,67 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// The window, in minutes.
 pub const WINDOW_MINUTES: i32 = 15;
+
+/// An IP network the service's proxies connect from (`TRUSTED_PROXIES`): an address, or an
+/// address with a prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNetwork {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl ProxyNetwork {
+    /// Parses `10.0.0.0/8`, `2001:db8::/32` or a single address. A network with host bits set
+    /// (`10.1.2.3/8`) is refused: it is usually a typing mistake in a security setting.
+    pub fn parse(text: &str) -> Result<ProxyNetwork, String> {
+        let (addr, prefix) = match text.split_once('/') {
+            None => (text, None),
+            Some((a, p)) => (a, Some(p)),
+        };
+        let network: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address or network"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => match p.parse::<u8>() {
+                Ok(n) if n <= max => n,
+                _ => return Err(format!("{text:?}: the prefix length must be 0 to {max}")),
+            },
+        };
+        let n = ProxyNetwork { network, prefix };
+        if n.masked(network) != bits(network) {
+            return Err(format!(
+                "{text:?} has host bits set: write the network's first address"
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Whether `ip` is in the network (an IPv4-mapped IPv6 address as its IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        ip.is_ipv4() == self.network.is_ipv4() && self.masked(ip) == self.masked(self.network)
+    }
+
+    fn masked(&self, ip: IpAddr) -> u128 {
+        let width = if ip.is_ipv4() { 32 } else { 128 };
+        let host_bits = width - u32::from(self.prefix);
+        let mask = if host_bits >= 128 {
+            0
+        } else {
+            !((1u128 << host_bits) - 1)
+        };
+        bits(ip) & mask
+    }
+}
+
+fn bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(v4) => u128::from(u32::from(v4)),
+        IpAddr::V6(v6) => u128::from(v6),
+    }
+}
 
 /// The client's address, as the throttling counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +115,7 @@ impl FromRequestParts<AppState> for ClientAddress {
             peer,
             &forwarded,
             state.config.trusted_proxy_hops,
+            &state.config.trusted_proxies,
         )))
     }
 }
@@ -69,22 +133,32 @@ fn counted(ip: IpAddr) -> String {
 }
 
 /// The address of a request from `peer` with `X-Forwarded-For` values `forwarded`, trusting
-/// `hops` proxies (an IPv6 address counted as its /64).
-pub fn client_address(peer: Option<IpAddr>, forwarded: &[&str], hops: usize) -> String {
-    if hops > 0 {
+/// `hops` proxies that connect from `proxies` (an IPv6 address counted as its /64).
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded: &[&str],
+    hops: usize,
+    proxies: &[ProxyNetwork],
+) -> String {
+    let trusted = |ip: IpAddr| proxies.iter().any(|n| n.contains(ip));
+    if hops > 0 && peer.is_some_and(trusted) {
         let chain: Vec<&str> = forwarded
             .iter()
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .collect();
-        if let Some(a) = chain
-            .len()
-            .checked_sub(hops)
-            .and_then(|i| chain.get(i))
-            .and_then(|a| a.parse::<IpAddr>().ok())
-        {
-            return counted(a);
+        if let Some(i) = chain.len().checked_sub(hops) {
+            // The entries right of the client's were written by our inner proxies.
+            let inner_trusted = chain
+                .iter()
+                .skip(i + 1)
+                .all(|a| a.parse::<IpAddr>().is_ok_and(trusted));
+            if let Some(a) = chain.get(i).and_then(|a| a.parse::<IpAddr>().ok())
+                && inner_trusted
+            {
+                return counted(a);
+            }
         }
     }
     peer.map_or_else(|| "unknown".to_string(), counted)
@@ -110,31 +184,97 @@ pub async fn refused(state: &AppState, email: &str, address: &str) -> Result<boo
 mod tests {
     use super::*;
 
+    fn nets(list: &[&str]) -> Vec<ProxyNetwork> {
+        list.iter()
+            .map(|n| ProxyNetwork::parse(n).unwrap())
+            .collect()
+    }
+
     #[test]
     fn the_address_is_the_peer_unless_proxies_are_trusted() {
+        let proxies = nets(&["10.0.0.0/8"]);
         let peer = Some(IpAddr::from([10, 0, 0, 7]));
-        assert_eq!(client_address(peer, &["1.2.3.4"], 0), "10.0.0.7");
-        assert_eq!(client_address(peer, &["1.2.3.4"], 1), "1.2.3.4");
+        let at = |peer, forwarded: &[&str], hops| client_address(peer, forwarded, hops, &proxies);
+        assert_eq!(at(peer, &["1.2.3.4"], 0), "10.0.0.7");
+        assert_eq!(at(peer, &["1.2.3.4"], 1), "1.2.3.4");
         // The client wrote the left part; only our proxy's entry counts.
-        assert_eq!(client_address(peer, &["6.6.6.6, 1.2.3.4"], 1), "1.2.3.4");
+        assert_eq!(at(peer, &["6.6.6.6, 1.2.3.4"], 1), "1.2.3.4");
+        assert_eq!(at(peer, &["6.6.6.6", "1.2.3.4, 10.1.1.1"], 2), "1.2.3.4");
+        // Too few entries, or not an address: the peer.
+        assert_eq!(at(peer, &[], 1), "10.0.0.7");
+        assert_eq!(at(peer, &["nonsense"], 1), "10.0.0.7");
+        assert_eq!(at(None, &[], 0), "unknown");
+        assert_eq!(at(None, &["1.2.3.4"], 1), "unknown");
+    }
+
+    #[test]
+    fn the_header_is_read_only_from_trusted_proxies() {
+        let proxies = nets(&["10.0.0.0/8", "2001:db8:ff::/48"]);
+        // A client reaching the service directly writes what it likes: its own address counts.
+        let direct = Some(IpAddr::from([203, 0, 113, 5]));
         assert_eq!(
-            client_address(peer, &["6.6.6.6", "1.2.3.4, 10.1.1.1"], 2),
+            client_address(direct, &["1.2.3.4"], 1, &proxies),
+            "203.0.113.5"
+        );
+        // An inner entry that is not one of our proxies: the chain is not ours, the peer counts.
+        let peer = Some(IpAddr::from([10, 0, 0, 7]));
+        assert_eq!(
+            client_address(peer, &["1.2.3.4, 6.6.6.6"], 2, &proxies),
+            "10.0.0.7"
+        );
+        // IPv6 proxies, and an IPv4 proxy seen through a dual-stack socket.
+        let v6: IpAddr = "2001:db8:ff:1::9".parse().unwrap();
+        assert_eq!(
+            client_address(Some(v6), &["1.2.3.4"], 1, &proxies),
             "1.2.3.4"
         );
-        // Too few entries, or not an address: the peer.
-        assert_eq!(client_address(peer, &[], 1), "10.0.0.7");
-        assert_eq!(client_address(peer, &["nonsense"], 1), "10.0.0.7");
-        assert_eq!(client_address(None, &[], 0), "unknown");
-        // IPv6: the /64, wherever in it the host sits.
+        let mapped: IpAddr = "::ffff:10.9.9.9".parse().unwrap();
+        assert_eq!(
+            client_address(Some(mapped), &["1.2.3.4"], 1, &proxies),
+            "1.2.3.4"
+        );
+        // No proxies at all: nothing is trusted.
+        assert_eq!(client_address(peer, &["1.2.3.4"], 1, &[]), "10.0.0.7");
+    }
+
+    #[test]
+    fn proxy_networks_parse_and_match() {
+        let n = ProxyNetwork::parse("192.168.0.0/16").unwrap();
+        assert!(n.contains(IpAddr::from([192, 168, 44, 1])));
+        assert!(!n.contains(IpAddr::from([192, 169, 0, 1])));
+        assert!(!n.contains("::1".parse().unwrap()));
+        let one = ProxyNetwork::parse("192.0.2.7").unwrap();
+        assert!(one.contains(IpAddr::from([192, 0, 2, 7])));
+        assert!(!one.contains(IpAddr::from([192, 0, 2, 8])));
+        let all = ProxyNetwork::parse("0.0.0.0/0").unwrap();
+        assert!(all.contains(IpAddr::from([8, 8, 8, 8])));
+        let all6 = ProxyNetwork::parse("::/0").unwrap();
+        assert!(all6.contains("2001:db8::1".parse().unwrap()));
+        for bad in [
+            "10.1.2.3/8",
+            "10.0.0.0/33",
+            "::/129",
+            "x/8",
+            "10.0.0.0/-1",
+            "",
+        ] {
+            assert!(ProxyNetwork::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv6_is_counted_by_its_64() {
+        let proxies = nets(&["10.0.0.0/8"]);
         let a: IpAddr = "2001:db8:1:2::17".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert_eq!(client_address(Some(a), &[], 0), "2001:db8:1:2::/64");
+        assert_eq!(client_address(Some(a), &[], 0, &[]), "2001:db8:1:2::/64");
         assert_eq!(
-            client_address(Some(a), &[], 0),
-            client_address(Some(b), &[], 0)
+            client_address(Some(a), &[], 0, &[]),
+            client_address(Some(b), &[], 0, &[])
         );
+        let peer = Some(IpAddr::from([10, 0, 0, 7]));
         assert_eq!(
-            client_address(peer, &["2001:db8:9::5"], 1),
+            client_address(peer, &["2001:db8:9::5"], 1, &proxies),
             "2001:db8:9::/64"
         );
     }
