@@ -129,9 +129,30 @@ impl Cosigners {
         &self.endpoints
     }
 
+    /// Asks each witness that has not yet cosigned the log's latest checkpoint, through `log`,
+    /// and returns what those that were asked answered (the others are left out).
+    ///
+    /// `log` is used for short reads and writes between the requests, never across one: a
+    /// server gives an implementation that takes its store lock per call, so a witness that is
+    /// slow to answer holds up no reader.
+    pub fn cosign_latest(
+        &mut self,
+        now: DateTime<Utc>,
+        log: &mut dyn CosignLog,
+    ) -> Result<Vec<(String, Outcome)>> {
+        let Some((size, note)) = log.latest()? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .collect(size, &note, now, log)
+            .into_iter()
+            .filter(|(_, o)| *o != Outcome::Skipped)
+            .collect())
+    }
+
     /// Asks each witness that has not cosigned the checkpoint `note` (of `size` entries, signed
     /// by the log only) yet, and hands each verified cosignature to `log` to keep.
-    pub(crate) fn collect(
+    fn collect(
         &mut self,
         size: u64,
         note: &str,
@@ -211,8 +232,11 @@ impl Cosigners {
     }
 }
 
-/// What collecting needs from the log, so it can be tested without a store.
-pub(crate) trait CosignLog {
+/// What collecting cosignatures needs from the log: [`crate::Ledger::cosign_log`] gives it for
+/// an open ledger; a server wraps that to lock its ledger for each call.
+pub trait CosignLog {
+    /// The latest checkpoint's size and note as the log signed it (no cosignatures).
+    fn latest(&mut self) -> Result<Option<(u64, String)>>;
     /// Whether `witness`'s cosignature of the checkpoint at `size` is stored.
     fn has(&mut self, size: u64, witness: &str) -> Result<bool>;
     /// The largest size `witness` is recorded to have cosigned.

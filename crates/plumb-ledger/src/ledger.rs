@@ -102,6 +102,8 @@ pub struct Ledger {
     witnesses: Option<Cosigners>,
     /// What the witnesses answered since the report was last taken.
     witness_report: Vec<(String, Outcome)>,
+    /// Whether an export signs a checkpoint first ([`Ledger::set_checkpoint_on_export`]).
+    pub(crate) checkpoint_on_export: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -280,6 +282,7 @@ impl Ledger {
             trusted,
             witnesses: None,
             witness_report: Vec::new(),
+            checkpoint_on_export: true,
         };
         if let Some(o) = l.backend.meta("origin")?
             && o != l.config.origin
@@ -463,17 +466,27 @@ impl Ledger {
         let Some(mut witnesses) = self.witnesses.take() else {
             return Ok(());
         };
-        let latest = self.backend.checkpoints()?.pop();
-        if let Some(cp) = latest {
-            let mut log = LedgerCosignLog {
-                backend: self.backend.as_mut(),
-            };
-            let report = witnesses.collect(cp.size, &cp.note, now, &mut log);
-            self.witness_report
-                .extend(report.into_iter().filter(|(_, o)| *o != Outcome::Skipped));
-        }
+        let report = witnesses.cosign_latest(now, &mut self.cosign_log());
         self.witnesses = Some(witnesses);
+        self.witness_report.extend(report?);
         Ok(())
+    }
+
+    /// The store as [`Cosigners::cosign_latest`] reads and writes it, for a caller that asks
+    /// the witnesses itself instead of through [`Ledger::set_witnesses`] (a server, which
+    /// must not hold its ledger while a witness answers).
+    pub fn cosign_log(&mut self) -> LedgerCosignLog<'_> {
+        LedgerCosignLog {
+            backend: self.backend.as_mut(),
+        }
+    }
+
+    /// Whether [`Ledger::export`] signs a checkpoint for the entries appended since the latest
+    /// one (the default) or packs the latest checkpoint as it is. A server whose witnesses
+    /// are asked outside its ledger's lock turns signing off, so that a pack never carries a
+    /// checkpoint the witnesses have not been asked about.
+    pub fn set_checkpoint_on_export(&mut self, sign: bool) {
+        self.checkpoint_on_export = sign;
     }
 
     /// Signs a checkpoint for the current tree, unless the latest one already covers it.
@@ -632,13 +645,17 @@ pub(crate) fn write_file(path: &Path, data: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// The store as the witness collector sees it: cosignatures are verified before they are
-/// handed to `store`.
-struct LedgerCosignLog<'a> {
+/// The store as the witness collector sees it ([`Ledger::cosign_log`]): cosignatures are
+/// verified before they are handed to `store`.
+pub struct LedgerCosignLog<'a> {
     backend: &'a mut dyn Backend,
 }
 
 impl CosignLog for LedgerCosignLog<'_> {
+    fn latest(&mut self) -> Result<Option<(u64, String)>> {
+        Ok(self.backend.checkpoints()?.pop().map(|c| (c.size, c.note)))
+    }
+
     fn has(&mut self, size: u64, witness: &str) -> Result<bool> {
         Ok(self
             .backend

@@ -1,5 +1,6 @@
 //! Evidence packs to the client without a second copy in memory: the pack is written to a
-//! temporary file under the reader lock, the file is unlinked at once (the open handle keeps it
+//! temporary file under the reader lock (with witnesses, after a checkpoint was signed and the
+//! witnesses were asked, outside that lock), the file is unlinked at once (the open handle keeps it
 //! until the download ends, and nothing is left behind if the client goes away), and it is sent
 //! in 64 KiB chunks read off the async threads. The ledger writes the pack member by member, so
 //! no step holds a whole pack in memory.
@@ -30,6 +31,10 @@ pub fn write_pack(s: &AppState, query: &LogQuery) -> Result<std::fs::File, Probl
     let tmp = s.store.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| Problem::internal_logged(&e))?;
     let out = tmp.join(format!("export-{}.tar", random_hex(8)));
+    if s.cosigners.is_some() {
+        // The pack carries the latest checkpoint, cosigned where the witnesses answered.
+        crate::witness::checkpoint_and_cosign(s).map_err(Problem::from_ledger)?;
+    }
     let written = lock(&s.reader).export_within(query, &out, s.now(), MAX_DOWNLOAD_PACK_BYTES);
     let file = written
         .map_err(Problem::from_ledger)

@@ -41,7 +41,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use problem::Problem;
-use state::{AppState, lock};
+use state::AppState;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -287,11 +287,9 @@ fn spawn_checkpointer(
                 if summary_due {
                     s2.flush_access(true);
                 }
-                                let mut l = lock(&s2.reader);
-                if let Err(e) = l.checkpoint(s2.now()) {
+                if let Err(e) = witness::checkpoint_and_cosign(&s2) {
                     eprintln!("{}", json!({"level": "error", "msg": "checkpoint failed", "error": e.to_string()}));
                 }
-                witness::log_report(l.take_witness_report());
             })
             .await;
         }
@@ -332,14 +330,16 @@ pub async fn serve(
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
             }
             if !witnesses.is_empty() {
-                // The checkpoints are signed through the reader (the ticker, exports): it
-                // asks the witnesses.
+                // The witnesses are asked outside the reader's lock (the ticker, downloads),
+                // so a download packs the latest checkpoint, after the witnesses were asked,
+                // instead of signing one of its own that they were not.
                 let cosigners = plumb_ledger::cosigners::Cosigners::new(
                     witnesses,
                     witness::http_transport(witness::ASK_TIMEOUT),
                 )
                 .map_err(|e| format!("--witness: {e}"))?;
-                state::lock(&st.reader).set_witnesses(cosigners);
+                st.cosigners = Some(std::sync::Mutex::new(cosigners));
+                state::lock(&st.reader).set_checkpoint_on_export(false);
             }
                         if let Some(m) = model {
                 st.model = Some(

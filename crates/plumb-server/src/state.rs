@@ -166,6 +166,9 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// The clock every handler reads.
     pub clock: Clock,
+    /// The witnesses asked to cosign each checkpoint (`--witness`), asked outside the reader's
+    /// lock ([`crate::witness::checkpoint_and_cosign`]).
+    pub cosigners: Option<Mutex<plumb_ledger::cosigners::Cosigners>>,
 }
 
 /// The one clock the server reads: every request, checkpoint, token and session takes its
@@ -240,6 +243,7 @@ impl AppState {
             overview: Default::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             clock,
+            cosigners: None,
         })
     }
 

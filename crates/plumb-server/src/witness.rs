@@ -2,6 +2,9 @@
 //! a consistency proof and a signed checkpoint, and answers with the witness's cosignature or
 //! the protocol's refusal (`plumb_ledger::witness` decides); `GET /healthz` says it is up.
 //! Requests are bounded in size and in time: a witness answers anyone who asks.
+//!
+//! The log side too: [`checkpoint_and_cosign`] asks the witnesses `plumb serve --witness`
+//! names, and [`http_transport`] is how it reaches them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +16,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use plumb_ledger::cosigners::{Outcome, Reply, Transport};
+use plumb_ledger::cosigners::{CosignLog, Outcome, Reply, Transport};
 use plumb_ledger::witness::{MAX_REQUEST, Witness};
+
+use crate::state::{AppState, lock};
 
 /// Requests judged at once.
 static BUSY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
@@ -110,6 +115,54 @@ pub fn log_report(report: Vec<(String, Outcome)>) {
             Outcome::Skipped => continue,
         };
         eprintln!("{line}");
+    }
+}
+
+/// Signs a checkpoint of the log if it grew, then asks the configured witnesses that have not
+/// cosigned the latest checkpoint, and logs what they answered.
+///
+/// The reader's lock is held only for each store step (signing, a proof, keeping a
+/// cosignature), never while a witness is asked: a witness that is slow or down (up to
+/// [`ASK_TIMEOUT`] per request) holds up no query, proof or download. The witnesses are asked
+/// by one caller at a time (the ticker or a download).
+pub fn checkpoint_and_cosign(s: &AppState) -> Result<(), plumb_ledger::Error> {
+    let now = s.now();
+    lock(&s.reader).checkpoint(now)?;
+    if let Some(c) = &s.cosigners {
+        let report = lock(c).cosign_latest(now, &mut LockedLog(&s.reader))?;
+        log_report(report);
+    }
+    Ok(())
+}
+
+/// The reader's store as the witnesses' collector uses it, locked for each call only.
+struct LockedLog<'a>(&'a std::sync::Mutex<plumb_ledger::Ledger>);
+
+impl CosignLog for LockedLog<'_> {
+    fn latest(&mut self) -> plumb_ledger::Result<Option<(u64, String)>> {
+        lock(self.0).cosign_log().latest()
+    }
+
+    fn has(&mut self, size: u64, witness: &str) -> plumb_ledger::Result<bool> {
+        lock(self.0).cosign_log().has(size, witness)
+    }
+
+    fn last(&mut self, witness: &str) -> plumb_ledger::Result<Option<u64>> {
+        lock(self.0).cosign_log().last(witness)
+    }
+
+    fn proof(&mut self, old: u64, new: u64) -> plumb_ledger::Result<Vec<plumb_ledger::hash::Hash>> {
+        lock(self.0).cosign_log().proof(old, new)
+    }
+
+    fn store(
+        &mut self,
+        size: u64,
+        witness: &str,
+        line: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> plumb_ledger::Result<()> {
+        lock(self.0).cosign_log().store(size, witness, line, now)
     }
 }
 

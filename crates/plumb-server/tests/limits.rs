@@ -136,3 +136,68 @@ fn wrong_webhook_tokens_are_limited_and_a_bad_header_is_not_rescued() {
     assert_eq!(post(None, &body(&controller)), 412);
     srv.stop();
 }
+
+/// A witness that takes the server's request and never answers holds up no reader: while the
+/// request is outstanding (the server gives up on it only after `ASK_TIMEOUT`), the latest
+/// checkpoint is served. Asked under the reader's lock, the read would wait for the timeout.
+#[test]
+fn a_silent_witness_holds_up_no_reader() {
+    use std::sync::mpsc;
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let witness_at = silent.local_addr().unwrap();
+    let (asked_tx, asked) = mpsc::channel();
+    let (checked_tx, checked) = mpsc::channel::<()>();
+    let (open_tx, still_open) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut conn, _) = silent.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf);
+        asked_tx.send(()).unwrap();
+        let _ = checked.recv();
+        // Still open (nothing to read, no end of stream): the server is still waiting.
+        conn.set_nonblocking(true).unwrap();
+        let open = loop {
+            match conn.read(&mut buf) {
+                Ok(0) => break false,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break true,
+                Err(_) => break false,
+            }
+        };
+        let _ = open_tx.send(open);
+    });
+    let witness = plumb_ledger::cosigners::WitnessEndpoint {
+        key: plumb_ledger::keys::KeyPair::from_seed("witness.test/w1", [7; 32])
+            .unwrap()
+            .public(),
+        url: format!("http://{witness_at}"),
+    };
+    let srv = Server::start_with(|c| c.witnesses = vec![witness]);
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let (auditor, _) = srv.token(Role::Auditor, &[]);
+    let r = common::record_payment(&srv, &rec, 1);
+    assert_eq!(r.status, 201, "{}", r.text());
+    asked
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the server asks its witness");
+    let r = http(
+        srv.addr,
+        "GET",
+        "/v1/checkpoint",
+        &[("Authorization", &format!("Bearer {auditor}"))],
+        b"",
+    );
+    checked_tx.send(()).unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The entry, and the server's own access records.
+    assert!(
+        r.json()["size"].as_u64().is_some_and(|s| s >= 1),
+        "{}",
+        r.text()
+    );
+    assert!(
+        still_open.recv_timeout(Duration::from_secs(20)).unwrap(),
+        "the checkpoint was served only after the witness request had timed out"
+    );
+    srv.stop();
+}

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Server, TestClock, cookie_value, envelope, hidden_csrf, login, set_cookie};
+use common::{Server, TestClock, cookie_value, hidden_csrf, login, set_cookie};
 use plumb_server::tokens::Role;
 use plumb_testkit::http;
 
@@ -16,16 +16,7 @@ fn an_auditor_logs_in_browses_checks_and_exports() {
     let (aud, _) = srv.token(Role::Auditor, &[]);
     let mut last = 0;
     for n in 0..3 {
-        let r = http(
-            srv.addr,
-            "POST",
-            "/v1/entries?system=payments",
-            &[
-                ("Authorization", &format!("Bearer {rec}")),
-                ("Content-Type", "application/json"),
-            ],
-            &envelope(&srv.store, n),
-        );
+        let r = common::record_payment(&srv, &rec, n);
         assert_eq!(r.status, 201);
         last = r.json()["index"].as_u64().unwrap_or(0);
     }

@@ -205,10 +205,12 @@ impl Ledger {
                 describe(&q)
             )));
         }
-        self.checkpoint(now)?;
-        let (stored_cp, cp) = self
-            .latest_checkpoint()?
-            .ok_or_else(|| Error::State("no checkpoint after one was made".into()))?;
+        if self.checkpoint_on_export {
+            self.checkpoint(now)?;
+        }
+        let (stored_cp, cp) = self.latest_checkpoint()?.ok_or_else(|| {
+            Error::State("the log has no checkpoint yet; run `plumb checkpoint` first".into())
+        })?;
         let selected: Vec<u64> = indexes.into_iter().filter(|&i| i < cp.size).collect();
         let index_md = format!(
             "# Evidence pack\n\nLog `{}`, checkpoint at tree size {}, root hash `{}`.\n\

@@ -229,6 +229,20 @@ impl TestClock {
     }
 }
 
+/// Records envelope `n` for the system `payments` with a recorder's `token`.
+pub fn record_payment(srv: &Server, token: &str, n: u32) -> Resp {
+    http(
+        srv.addr,
+        "POST",
+        "/v1/entries?system=payments",
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        &envelope(&srv.store, n),
+    )
+}
+
 /// Waits until the server has signed a checkpoint covering `size` entries (it signs one every
 /// `checkpoint_every`), instead of sleeping for a guessed time.
 pub fn wait_for_checkpoint(srv: &Server, token: &str, size: u64) {
