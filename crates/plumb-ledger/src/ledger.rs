@@ -102,8 +102,6 @@ pub struct Ledger {
     witnesses: Option<Cosigners>,
     /// What the witnesses answered since the report was last taken.
     witness_report: Vec<(String, Outcome)>,
-    /// Whether an export signs a checkpoint first ([`Ledger::set_checkpoint_on_export`]).
-    pub(crate) checkpoint_on_export: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -282,7 +280,6 @@ impl Ledger {
             trusted,
             witnesses: None,
             witness_report: Vec::new(),
-            checkpoint_on_export: true,
         };
         if let Some(o) = l.backend.meta("origin")?
             && o != l.config.origin
@@ -432,17 +429,31 @@ impl Ledger {
         self.backend.checkpoints()
     }
 
+    /// The `n` latest checkpoints, oldest first (as signed by the log, without cosignatures).
+    pub fn recent_checkpoints(&mut self, n: u64) -> Result<Vec<StoredCheckpoint>> {
+        self.backend.last_checkpoints(n)
+    }
+
     /// The latest checkpoint, verified with the store's key, its note carrying the witnesses'
     /// cosignatures stored for it (as published: receipts, packs, the API).
     pub fn latest_checkpoint(&mut self) -> Result<Option<(StoredCheckpoint, Checkpoint)>> {
-        let Some(mut last) = self.backend.checkpoints()?.pop() else {
-            return Ok(None);
-        };
-        let (cp, _) = Checkpoint::open(&last.note, &[self.key.public()])?;
-        for c in self.backend.cosignatures(last.size)? {
-            last.note.push_str(&c.line);
+        match self.backend.last_checkpoints(1)?.pop() {
+            Some(last) => self.published(last).map(Some),
+            None => Ok(None),
         }
-        Ok(Some((last, cp)))
+    }
+
+    /// A stored checkpoint as published: verified with the store's key, its note carrying the
+    /// witnesses' cosignatures stored for it.
+    pub fn published(
+        &mut self,
+        mut stored: StoredCheckpoint,
+    ) -> Result<(StoredCheckpoint, Checkpoint)> {
+        let (cp, _) = Checkpoint::open(&stored.note, &[self.key.public()])?;
+        for c in self.backend.cosignatures(stored.size)? {
+            stored.note.push_str(&c.line);
+        }
+        Ok((stored, cp))
     }
 
     /// Asks `witnesses` to cosign every checkpoint this ledger signs from now on (and the
@@ -479,14 +490,6 @@ impl Ledger {
         LedgerCosignLog {
             backend: self.backend.as_mut(),
         }
-    }
-
-    /// Whether [`Ledger::export`] signs a checkpoint for the entries appended since the latest
-    /// one (the default) or packs the latest checkpoint as it is. A server whose witnesses
-    /// are asked outside its ledger's lock turns signing off, so that a pack never carries a
-    /// checkpoint the witnesses have not been asked about.
-    pub fn set_checkpoint_on_export(&mut self, sign: bool) {
-        self.checkpoint_on_export = sign;
     }
 
     /// Signs a checkpoint for the current tree, unless the latest one already covers it.
@@ -544,7 +547,7 @@ impl Ledger {
             // Another writer of the same store (a second process or server) may have signed
             // this very size between our read and our insert. Signatures are deterministic, so
             // its note is byte for byte ours: that is the checkpoint, not a failure.
-            return match self.backend.checkpoints()?.pop() {
+            return match self.backend.last_checkpoints(1)?.pop() {
                 Some(theirs) if theirs.size == size && theirs.note == stored.note => {
                     let (published, _) = self.latest_checkpoint()?.ok_or_else(|| {
                         Error::Integrity("the latest checkpoint disappeared".into())
@@ -653,7 +656,11 @@ pub struct LedgerCosignLog<'a> {
 
 impl CosignLog for LedgerCosignLog<'_> {
     fn latest(&mut self) -> Result<Option<(u64, String)>> {
-        Ok(self.backend.checkpoints()?.pop().map(|c| (c.size, c.note)))
+        Ok(self
+            .backend
+            .last_checkpoints(1)?
+            .pop()
+            .map(|c| (c.size, c.note)))
     }
 
     fn has(&mut self, size: u64, witness: &str) -> Result<bool> {

@@ -75,6 +75,15 @@ fn writers_racing_to_checkpoint_the_same_size_all_succeed(kind: Kind) {
         .map(|c| c.size)
         .collect();
     assert_eq!(sizes, (1..=15).collect::<Vec<u64>>());
+    // The latest ones without reading them all: the same rows, the same order.
+    let all = s.ledger.checkpoints().unwrap();
+    for n in [0u64, 1, 3, 15, 40] {
+        let recent = s.ledger.recent_checkpoints(n).unwrap();
+        let tail = &all[all.len().saturating_sub(n as usize)..];
+        assert_eq!(recent, tail, "the {n} latest");
+    }
+    let (latest, cp) = s.ledger.latest_checkpoint().unwrap().unwrap();
+    assert_eq!((latest.size, cp.size), (15, 15));
     assert_clean(&mut s);
 }
 

@@ -7,7 +7,9 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use plumb_ledger::cosigners::{Cosigners, Outcome, Reply, WitnessEndpoint, WitnessPolicy};
+use plumb_ledger::cosigners::{
+    CosignLog, Cosigners, Outcome, Reply, WitnessEndpoint, WitnessPolicy,
+};
 use plumb_ledger::keys::KeyPair;
 use plumb_ledger::pack::{verify_pack, verify_pack_witnessed};
 use plumb_ledger::store::Query;
@@ -347,4 +349,88 @@ fn a_store_made_before_witnesses_gets_its_cosignatures_table() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("append-only"), "{err}");
+}
+
+/// The store as one of several servers saw it a moment ago: its first answer to "latest" is
+/// the checkpoint it had read, the rest is the store as it is.
+struct StaleLatest<'a> {
+    log: plumb_ledger::ledger::LedgerCosignLog<'a>,
+    first: Option<(u64, String)>,
+}
+
+impl CosignLog for StaleLatest<'_> {
+    fn latest(&mut self) -> plumb_ledger::Result<Option<(u64, String)>> {
+        match self.first.take() {
+            Some(read_before) => Ok(Some(read_before)),
+            None => self.log.latest(),
+        }
+    }
+    fn has(&mut self, size: u64, witness: &str) -> plumb_ledger::Result<bool> {
+        self.log.has(size, witness)
+    }
+    fn last(&mut self, witness: &str) -> plumb_ledger::Result<Option<u64>> {
+        self.log.last(witness)
+    }
+    fn proof(&mut self, old: u64, new: u64) -> plumb_ledger::Result<Vec<plumb_ledger::hash::Hash>> {
+        self.log.proof(old, new)
+    }
+    fn store(
+        &mut self,
+        size: u64,
+        witness: &str,
+        line: &str,
+        now: DateTime<Utc>,
+    ) -> plumb_ledger::Result<()> {
+        self.log.store(size, witness, line, now)
+    }
+}
+
+/// Two servers of one log: one signs a checkpoint, the other signs a later one and has it
+/// cosigned before the first asks about its own. The witnesses are ahead of the first
+/// server's checkpoint, not of the log: that is no fork, nothing fails and nobody is left
+/// alone for the back-off time.
+#[test]
+fn a_witness_ahead_because_another_server_asked_first_is_no_fork() {
+    let d = tempfile::tempdir().unwrap();
+    let mut l = new_log(&d.path().join("log"));
+    let w = witnesses(d.path(), &l);
+    record(&mut l, "a", t0());
+    let read_before = l.recent_checkpoints(1).unwrap().pop().unwrap();
+    assert_eq!(read_before.size, 1);
+    // A copy of the log as it is now, for later.
+    let copy = d.path().join("copy");
+    copy_dir(&d.path().join("log"), &copy);
+    l.set_witnesses(w.cosigners());
+    record(&mut l, "b", t0() + Duration::seconds(1));
+    assert_eq!(
+        l.cosignatures(2).unwrap().len(),
+        2,
+        "the other server's checkpoint"
+    );
+
+    let mut first_server = w.cosigners();
+    let report = first_server
+        .cosign_latest(
+            t0() + Duration::seconds(2),
+            &mut StaleLatest {
+                log: l.cosign_log(),
+                first: Some((read_before.size, read_before.note.clone())),
+            },
+        )
+        .unwrap();
+    assert!(report.is_empty(), "{report:?}");
+    // A log really older than what the witnesses cosigned is still refused: the copy, served
+    // as if it were the log, was rolled back.
+    let mut older = Ledger::open(&copy).unwrap();
+    let report = w
+        .cosigners()
+        .cosign_latest(t0() + Duration::seconds(3), &mut older.cosign_log())
+        .unwrap();
+    assert_eq!(report.len(), 2, "{report:?}");
+    for (name, o) in &report {
+        let Outcome::Failed(why) = o else {
+            panic!("{name}: {o:?}")
+        };
+        assert!(why.contains("rolled back or forked"), "{name}: {why}");
+    }
 }

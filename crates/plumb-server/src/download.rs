@@ -31,11 +31,15 @@ pub fn write_pack(s: &AppState, query: &LogQuery) -> Result<std::fs::File, Probl
     let tmp = s.store.join("tmp");
     std::fs::create_dir_all(&tmp).map_err(|e| Problem::internal_logged(&e))?;
     let out = tmp.join(format!("export-{}.tar", random_hex(8)));
-    if s.cosigners.is_some() {
-        // The pack carries the latest checkpoint, cosigned where the witnesses answered.
-        crate::witness::checkpoint_and_cosign(s).map_err(Problem::from_ledger)?;
-    }
-    let written = lock(&s.reader).export_within(query, &out, s.now(), MAX_DOWNLOAD_PACK_BYTES);
+    let cosigned = match s.cosigners {
+        Some(_) => crate::witness::pack_checkpoint(s).map_err(Problem::from_ledger)?,
+        None => None,
+    };
+    let now = s.now();
+    let written = match cosigned {
+        Some(cp) => lock(&s.reader).export_at(query, &out, now, MAX_DOWNLOAD_PACK_BYTES, cp),
+        None => lock(&s.reader).export_within(query, &out, now, MAX_DOWNLOAD_PACK_BYTES),
+    };
     let file = written
         .map_err(Problem::from_ledger)
         .and_then(|_| std::fs::File::open(&out).map_err(|e| Problem::internal_logged(&e)));

@@ -330,16 +330,14 @@ pub async fn serve(
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
             }
             if !witnesses.is_empty() {
-                // The witnesses are asked outside the reader's lock (the ticker, downloads),
-                // so a download packs the latest checkpoint, after the witnesses were asked,
-                // instead of signing one of its own that they were not.
+                // The witnesses are asked outside the reader's lock (the ticker, downloads);
+                // a download packs a checkpoint they cosigned (witness::pack_checkpoint).
                 let cosigners = plumb_ledger::cosigners::Cosigners::new(
                     witnesses,
                     witness::http_transport(witness::ASK_TIMEOUT),
                 )
                 .map_err(|e| format!("--witness: {e}"))?;
                 st.cosigners = Some(std::sync::Mutex::new(cosigners));
-                state::lock(&st.reader).set_checkpoint_on_export(false);
             }
                         if let Some(m) = model {
                 st.model = Some(

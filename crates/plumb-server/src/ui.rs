@@ -512,11 +512,11 @@ async fn checkpoints(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     };
     let rows = blocking(move || {
         let mut l = lock(&s.reader);
-        let cps = l.checkpoints().unwrap_or_default();
+        let cps = l.recent_checkpoints(200).unwrap_or_default();
         let key = [s.key.public()];
         let mut rows = Vec::new();
         let mut prev: Option<Checkpoint> = None;
-        for c in cps.iter().skip(cps.len().saturating_sub(200)) {
+        for c in &cps {
             let opened = Checkpoint::open(&c.note, &key).ok().map(|x| x.0);
             let consistency = match (&opened, &prev) {
                 (None, _) => "",

@@ -135,6 +135,37 @@ pub fn checkpoint_and_cosign(s: &AppState) -> Result<(), plumb_ledger::Error> {
     Ok(())
 }
 
+/// How many of the latest checkpoints a download looks through for one every witness cosigned.
+const RECENT_CHECKPOINTS: u64 = 64;
+
+/// The checkpoint a download packs when witnesses are configured: once a checkpoint of the log
+/// as it is was signed and the witnesses were asked, the newest of the recent checkpoints
+/// that every configured witness cosigned, or failing that the newest (its pack verifies with
+/// the log's key and says which witnesses are missing). Several servers of one log sign and
+/// ask concurrently, so the newest is not always the one this server had cosigned.
+pub fn pack_checkpoint(
+    s: &AppState,
+) -> Result<Option<plumb_ledger::store::StoredCheckpoint>, plumb_ledger::Error> {
+    checkpoint_and_cosign(s)?;
+    let Some(c) = &s.cosigners else {
+        return Ok(None);
+    };
+    let names: Vec<String> = lock(c)
+        .endpoints()
+        .iter()
+        .map(|e| e.key.name.clone())
+        .collect();
+    let mut l = lock(&s.reader);
+    let recent = l.recent_checkpoints(RECENT_CHECKPOINTS)?;
+    for cp in recent.iter().rev() {
+        let have = l.cosignatures(cp.size)?;
+        if names.iter().all(|n| have.iter().any(|c| &c.witness == n)) {
+            return Ok(Some(cp.clone()));
+        }
+    }
+    Ok(recent.last().cloned())
+}
+
 /// The reader's store as the witnesses' collector uses it, locked for each call only.
 struct LockedLog<'a>(&'a std::sync::Mutex<plumb_ledger::Ledger>);
 

@@ -22,7 +22,7 @@ use crate::ledger::Ledger;
 use crate::merkle::leaf_hash;
 use crate::note;
 use crate::receipt::Receipt;
-use crate::store::Query;
+use crate::store::{Query, StoredCheckpoint};
 
 /// A tar archive being written: every byte goes through the running SHA-256 the pack signature
 /// signs, and every member's own digest is kept for the manifest.
@@ -196,6 +196,33 @@ impl Ledger {
         limit: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<PackSummary> {
+        self.export_pack(q, out, now, limit, None, progress)
+    }
+
+    /// [`Ledger::export_within`] with the given stored checkpoint instead of one signed now:
+    /// the pack holds the selected entries it covers, and the checkpoint with the witnesses'
+    /// cosignatures stored for it. A server whose witnesses are asked outside its ledger's lock
+    /// picks one they cosigned, never one they were not asked about.
+    pub fn export_at(
+        &mut self,
+        q: &Query,
+        out: &Path,
+        now: DateTime<Utc>,
+        limit: u64,
+        checkpoint: StoredCheckpoint,
+    ) -> Result<PackSummary> {
+        self.export_pack(q, out, now, limit, Some(checkpoint), &mut |_, _| {})
+    }
+
+    fn export_pack(
+        &mut self,
+        q: &Query,
+        out: &Path,
+        now: DateTime<Utc>,
+        limit: u64,
+        checkpoint: Option<StoredCheckpoint>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<PackSummary> {
         let mut q = q.clone();
         q.limit = None;
         let indexes = self.query(&q)?;
@@ -205,12 +232,14 @@ impl Ledger {
                 describe(&q)
             )));
         }
-        if self.checkpoint_on_export {
-            self.checkpoint(now)?;
-        }
-        let (stored_cp, cp) = self.latest_checkpoint()?.ok_or_else(|| {
-            Error::State("the log has no checkpoint yet; run `plumb checkpoint` first".into())
-        })?;
+        let (stored_cp, cp) = match checkpoint {
+            Some(given) => self.published(given)?,
+            None => {
+                self.checkpoint(now)?;
+                self.latest_checkpoint()?
+                    .ok_or_else(|| Error::State("no checkpoint after one was made".into()))?
+            }
+        };
         let selected: Vec<u64> = indexes.into_iter().filter(|&i| i < cp.size).collect();
         let index_md = format!(
             "# Evidence pack\n\nLog `{}`, checkpoint at tree size {}, root hash `{}`.\n\

@@ -186,6 +186,9 @@ pub trait Backend: Send {
     fn add_checkpoint(&mut self, cp: &StoredCheckpoint) -> Result<()>;
     /// All checkpoints, by size.
     fn checkpoints(&mut self) -> Result<Vec<StoredCheckpoint>>;
+    /// The `n` largest checkpoints, by size (smallest first). A server signs a checkpoint every
+    /// second the log grows, so "the latest" must not read them all.
+    fn last_checkpoints(&mut self, n: u64) -> Result<Vec<StoredCheckpoint>>;
     /// Stores a witness's cosignature of the checkpoint at `cosignature.size`; a second one by
     /// the same witness for the same checkpoint (another server asked too) is ignored.
     fn add_cosignature(&mut self, cosignature: &StoredCosignature) -> Result<()>;

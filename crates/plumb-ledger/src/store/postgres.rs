@@ -497,14 +497,16 @@ impl Backend for PostgresBackend {
             "SELECT size, note, time FROM checkpoints ORDER BY size",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| StoredCheckpoint {
-                size: r.get::<_, i64>(0) as u64,
-                note: r.get(1),
-                time: r.get(2),
-            })
-            .collect())
+        Ok(rows.iter().map(checkpoint_row).collect())
+    }
+
+    fn last_checkpoints(&mut self, n: u64) -> Result<Vec<StoredCheckpoint>> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let rows = self.client.query(
+            "SELECT size, note, time FROM checkpoints ORDER BY size DESC LIMIT $1",
+            &[&limit],
+        )?;
+        Ok(rows.iter().rev().map(checkpoint_row).collect())
     }
 
     fn add_cosignature(&mut self, c: &StoredCosignature) -> Result<()> {
@@ -547,5 +549,14 @@ impl Backend for PostgresBackend {
             .client
             .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
             .map(|r| r.get(0)))
+    }
+}
+
+/// A `size, note, time` row of the checkpoints table.
+fn checkpoint_row(r: &postgres::Row) -> StoredCheckpoint {
+    StoredCheckpoint {
+        size: r.get::<_, i64>(0) as u64,
+        note: r.get(1),
+        time: r.get(2),
     }
 }

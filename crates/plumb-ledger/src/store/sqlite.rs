@@ -359,14 +359,18 @@ impl Backend for SqliteBackend {
         let mut st = self
             .conn
             .prepare("SELECT size, note, time FROM checkpoints ORDER BY size")?;
-        let rows = st.query_map([], |r| {
-            Ok(StoredCheckpoint {
-                size: r.get::<_, i64>(0)? as u64,
-                note: r.get(1)?,
-                time: r.get(2)?,
-            })
-        })?;
+        let rows = st.query_map([], checkpoint_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn last_checkpoints(&mut self, n: u64) -> Result<Vec<StoredCheckpoint>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT size, note, time FROM checkpoints ORDER BY size DESC LIMIT ?1")?;
+        let rows = st.query_map([i64::try_from(n).unwrap_or(i64::MAX)], checkpoint_row)?;
+        let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
     }
 
     fn add_cosignature(&mut self, c: &StoredCosignature) -> Result<()> {
@@ -407,6 +411,15 @@ impl Backend for SqliteBackend {
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
     }
+}
+
+/// A `size, note, time` row of the checkpoints table.
+fn checkpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        size: r.get::<_, i64>(0)? as u64,
+        note: r.get(1)?,
+        time: r.get(2)?,
+    })
 }
 
 #[cfg(test)]
