@@ -390,6 +390,12 @@ pub enum Command {
         /// answer is 408.
         #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
         request_timeout_secs: u64,
+        /// Entries an evidence pack downloaded from the server may hold (GET /v1/export, the
+        /// UI's export); a larger selection is refused with 413 and a hint to narrow it, or to
+        /// run `plumb export` on the store's machine. Bounds the time and memory of a download
+        /// whatever the size of the log.
+        #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        max_pack_entries: u64,
         /// A witness to ask for a cosignature of every checkpoint: VKEY@URL, its verifier key
         /// (as `plumb witness keygen` prints it), '@', its base URL. Repeatable. Cosignatures
         /// are stored with the checkpoints and published with them (receipts, packs, the API);

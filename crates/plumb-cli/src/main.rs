@@ -176,8 +176,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             max_connections,
             header_timeout_secs,
             request_timeout_secs,
+            max_pack_entries,
             witness,
         } => serve::serve(plumb_server::ServerConfig {
+            max_pack_entries: *max_pack_entries,
             witnesses: witness
                 .iter()
                 .map(|w| plumb_ledger::cosigners::WitnessEndpoint::parse(w))

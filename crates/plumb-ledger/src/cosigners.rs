@@ -193,40 +193,50 @@ impl Cosigners {
         {
             return Ok(Outcome::Skipped);
         }
+        let (mut size, mut note) = (size, note.to_string());
         let mut old = match self.known.get(name) {
             Some(&s) => s,
             None => log.last(name).map_err(|e| e.to_string())?.unwrap_or(0),
         };
-        // One retry: a 409 tells the size the witness holds, and the request is made again
-        // from there. A second 409 means the witness and the log disagree.
-        for attempt in 0..2 {
-            // Several servers of one log each ask: another may have had a later checkpoint
-            // cosigned since this one was read. The witness is then behind nothing this log
-            // holds, which is no fork; the next round asks it about the latest.
-            if old > size
-                && log
-                    .latest()
-                    .map_err(|e| e.to_string())?
-                    .is_some_and(|(latest, _)| latest >= old)
-            {
-                return Ok(Outcome::Skipped);
-            }
+        // A 409 tells the size the witness holds and the request is made again from there,
+        // once; a second 409 means the witness and the log disagree. Each pass either returns
+        // or uses up one of the two allowances, so there are at most three.
+        let (mut conflicted, mut moved) = (false, false);
+        loop {
             if old > size {
-                return Err(format!(
-                    "the witness has cosigned a checkpoint of {old} entries, more than this log's {size}: the log was rolled back or forked"
-                ));
+                // Several servers of one log each ask: another may have had a later checkpoint
+                // cosigned since this one was read. The witness is then ahead of this
+                // checkpoint, not of the log: it is asked about the log's latest (verified
+                // with the log's key), and checks for itself that it is consistent with what
+                // it cosigned. A log that stays behind the witness was rolled back or forked.
+                match log.latest().map_err(|e| e.to_string())? {
+                    Some((latest, latest_note)) if latest >= old && !moved => {
+                        moved = true;
+                        (size, note) = (latest, latest_note);
+                        if log.has(size, name).map_err(|e| e.to_string())? {
+                            return Ok(Outcome::Skipped);
+                        }
+                        continue;
+                    }
+                    _ => {
+                        return Err(format!(
+                            "the witness has cosigned a checkpoint of {old} entries, more than this log's {size}: the log was rolled back or forked"
+                        ));
+                    }
+                }
             }
             let proof = log.proof(old, size).map_err(|e| e.to_string())?;
-            let reply = (self.transport)(&e.add_checkpoint_url(), &request(old, &proof, note))?;
+            let reply = (self.transport)(&e.add_checkpoint_url(), &request(old, &proof, &note))?;
             match reply.status {
                 200 => {
-                    let line = cosignature_line(&reply.body, note, &e.key)?;
+                    let line = cosignature_line(&reply.body, &note, &e.key)?;
                     log.store(size, name, &line, now)
                         .map_err(|e| e.to_string())?;
                     self.known.insert(name.clone(), size);
                     return Ok(Outcome::Cosigned);
                 }
-                409 if attempt == 0 => {
+                409 if !conflicted => {
+                    conflicted = true;
                     let Some(s) = reply.body.trim().parse::<u64>().ok().filter(|s| *s != old)
                     else {
                         return Err(format!("refused (409): {}", reply.body.trim()));
@@ -234,19 +244,25 @@ impl Cosigners {
                     old = s;
                     self.known.insert(name.clone(), s);
                 }
+                409 => {
+                    return Err(format!(
+                        "refused twice with a conflict (409): {}",
+                        first_line(&reply.body)
+                    ));
+                }
                 status => {
                     return Err(format!("refused ({status}): {}", first_line(&reply.body)));
                 }
             }
         }
-        Err("refused twice with a conflict".into())
     }
 }
 
 /// What collecting cosignatures needs from the log: [`crate::Ledger::cosign_log`] gives it for
 /// an open ledger; a server wraps that to lock its ledger for each call.
 pub trait CosignLog {
-    /// The latest checkpoint's size and note as the log signed it (no cosignatures).
+    /// The latest checkpoint's size and note as the log signed it (no cosignatures), the note
+    /// verified with the log's key: the store is not trusted to hand over a checkpoint.
     fn latest(&mut self) -> Result<Option<(u64, String)>>;
     /// Whether `witness`'s cosignature of the checkpoint at `size` is stored.
     fn has(&mut self, size: u64, witness: &str) -> Result<bool>;

@@ -450,7 +450,8 @@ impl Ledger {
         mut stored: StoredCheckpoint,
     ) -> Result<(StoredCheckpoint, Checkpoint)> {
         let (cp, _) = Checkpoint::open(&stored.note, &[self.key.public()])?;
-        for c in self.backend.cosignatures(stored.size)? {
+        // The signed size, not the row's: the row is the store's to misstate.
+        for c in self.backend.cosignatures(cp.size)? {
             stored.note.push_str(&c.line);
         }
         Ok((stored, cp))
@@ -488,6 +489,7 @@ impl Ledger {
     /// must not hold its ledger while a witness answers).
     pub fn cosign_log(&mut self) -> LedgerCosignLog<'_> {
         LedgerCosignLog {
+            key: self.key.public(),
             backend: self.backend.as_mut(),
         }
     }
@@ -651,16 +653,18 @@ pub(crate) fn write_file(path: &Path, data: &[u8]) -> Result<()> {
 /// The store as the witness collector sees it ([`Ledger::cosign_log`]): cosignatures are
 /// verified before they are handed to `store`.
 pub struct LedgerCosignLog<'a> {
+    /// The log's key, which the latest checkpoint must be signed with.
+    key: PublicKey,
     backend: &'a mut dyn Backend,
 }
 
 impl CosignLog for LedgerCosignLog<'_> {
     fn latest(&mut self) -> Result<Option<(u64, String)>> {
-        Ok(self
-            .backend
-            .last_checkpoints(1)?
-            .pop()
-            .map(|c| (c.size, c.note)))
+        let Some(stored) = self.backend.last_checkpoints(1)?.pop() else {
+            return Ok(None);
+        };
+        let (cp, _) = Checkpoint::open(&stored.note, std::slice::from_ref(&self.key))?;
+        Ok(Some((cp.size, stored.note)))
     }
 
     fn has(&mut self, size: u64, witness: &str) -> Result<bool> {

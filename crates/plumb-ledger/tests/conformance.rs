@@ -36,7 +36,28 @@ on_both_backends!(
     bad_input_is_rejected_and_nothing_is_written,
     verify_is_clean_while_the_log_grows,
     writers_racing_to_checkpoint_the_same_size_all_succeed,
+    a_forged_checkpoint_row_is_neither_published_nor_sent_to_witnesses,
 );
+
+/// The store is hostile: a checkpoint row it adds is checked with the log's key wherever the
+/// latest checkpoint is read (receipts, the API, what witnesses are asked about).
+fn a_forged_checkpoint_row_is_neither_published_nor_sent_to_witnesses(kind: Kind) {
+    use plumb_ledger::cosigners::CosignLog;
+    let mut s = filled(kind);
+    s.ledger.checkpoint(now()).unwrap();
+    assert!(s.ledger.cosign_log().latest().unwrap().is_some());
+    s.raw.privileged(
+        "INSERT INTO checkpoints (size, note, time) VALUES (1000, 'api.test\n1000\nforged\n', '2026-11-30T12:00:00Z')",
+        &[],
+    );
+    s.reopen();
+    assert!(s.ledger.latest_checkpoint().is_err());
+    let err = s.ledger.cosign_log().latest().unwrap_err();
+    assert!(
+        matches!(err, Error::Signature(_) | Error::Malformed(_)),
+        "{err}"
+    );
+}
 
 /// Two servers (or a server and `plumb append`) on one store both sign a checkpoint for the
 /// size they just reached. Found in CI: the second insert hit the primary key and the command

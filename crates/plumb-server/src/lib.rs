@@ -80,6 +80,8 @@ pub struct ServerConfig {
     pub limits: listen::Limits,
     /// Longest a request may take, body included.
     pub request_timeout: Duration,
+    /// Entries a downloaded evidence pack may hold ([`download::DEFAULT_MAX_PACK_ENTRIES`]).
+    pub max_pack_entries: u64,
     /// The clock the server reads (the wall clock unless a test gives another).
     pub clock: state::Clock,
     /// Witnesses asked to cosign each checkpoint (`plumb serve --witness`).
@@ -105,6 +107,7 @@ impl ServerConfig {
             watch_config: None,
             limits: listen::Limits::default(),
             request_timeout: state::DEFAULT_REQUEST_TIMEOUT,
+            max_pack_entries: download::DEFAULT_MAX_PACK_ENTRIES,
             clock: state::Clock::system(),
             witnesses: Vec::new(),
         }
@@ -313,6 +316,7 @@ pub async fn serve(
     let model = cfg.model.clone();
     let witnesses = cfg.witnesses.clone();
     let request_timeout = cfg.request_timeout;
+    let max_pack_entries = cfg.max_pack_entries;
     let clock = cfg.clock.clone();
     let (idle, proxies, max_failures) = (
         cfg.session_idle,
@@ -326,18 +330,17 @@ pub async fn serve(
             st.trusted_proxies = proxies;
             st.max_failures = max_failures;
             st.request_timeout = request_timeout;
+            st.max_pack_entries = max_pack_entries;
                         if let Some(p) = incidents {
                 st.incidents = Some(incidents::IncidentSetup::load(&p)?);
             }
             if !witnesses.is_empty() {
                 // The witnesses are asked outside the reader's lock (the ticker, downloads);
                 // a download packs a checkpoint they cosigned (witness::pack_checkpoint).
-                let cosigners = plumb_ledger::cosigners::Cosigners::new(
-                    witnesses,
-                    witness::http_transport(witness::ASK_TIMEOUT),
-                )
-                .map_err(|e| format!("--witness: {e}"))?;
-                st.cosigners = Some(std::sync::Mutex::new(cosigners));
+                st.witnesses = Some(
+                    witness::LogWitnesses::new(witnesses)
+                        .map_err(|e| format!("--witness: {e}"))?,
+                );
             }
                         if let Some(m) = model {
                 st.model = Some(

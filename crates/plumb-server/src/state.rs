@@ -63,6 +63,15 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// [`lock`] if no one holds `m`, else `None` (a poisoned lock is taken as [`lock`] takes it).
+pub fn try_lock<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match m.try_lock() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 /// Counters for /metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -168,7 +177,9 @@ pub struct AppState {
     pub clock: Clock,
     /// The witnesses asked to cosign each checkpoint (`--witness`), asked outside the reader's
     /// lock ([`crate::witness::checkpoint_and_cosign`]).
-    pub cosigners: Option<Mutex<plumb_ledger::cosigners::Cosigners>>,
+    pub witnesses: Option<crate::witness::LogWitnesses>,
+    /// Entries a downloaded evidence pack may hold.
+    pub max_pack_entries: u64,
 }
 
 /// The one clock the server reads: every request, checkpoint, token and session takes its
@@ -243,7 +254,8 @@ impl AppState {
             overview: Default::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             clock,
-            cosigners: None,
+            witnesses: None,
+            max_pack_entries: crate::download::DEFAULT_MAX_PACK_ENTRIES,
         })
     }
 

@@ -16,10 +16,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use plumb_ledger::cosigners::{CosignLog, Outcome, Reply, Transport};
-use plumb_ledger::witness::{MAX_REQUEST, Witness};
+use std::sync::Mutex;
 
-use crate::state::{AppState, lock};
+use plumb_ledger::Ledger;
+use plumb_ledger::cosigners::{
+    CosignLog, Cosigners, Outcome, Reply, Transport, WitnessEndpoint, WitnessPolicy,
+};
+use plumb_ledger::store::StoredCheckpoint;
+use plumb_ledger::witness::{MAX_REQUEST, Witness, vkey};
+
+use crate::state::{AppState, lock, try_lock};
 
 /// Requests judged at once.
 static BUSY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
@@ -118,19 +124,43 @@ pub fn log_report(report: Vec<(String, Outcome)>) {
     }
 }
 
+/// The witnesses `plumb serve --witness` names: the collector, which one caller at a time
+/// uses (it keeps each witness's back-off), and what a checkpoint must carry to count as
+/// cosigned by all of them.
+pub struct LogWitnesses {
+    /// The collector; the ticker waits for it, a download only takes it when it is free.
+    pub asking: Mutex<Cosigners>,
+    /// Every configured witness, to judge a checkpoint's stored cosignatures by.
+    pub all: WitnessPolicy,
+}
+
+impl LogWitnesses {
+    /// The witnesses at `endpoints`, asked over HTTP with [`ASK_TIMEOUT`].
+    pub fn new(endpoints: Vec<WitnessEndpoint>) -> Result<Self, plumb_ledger::Error> {
+        let keys: Vec<String> = endpoints.iter().map(|e| vkey(&e.key)).collect();
+        let all = WitnessPolicy::new(&keys, None)?;
+        let asking = Cosigners::new(endpoints, http_transport(ASK_TIMEOUT))?;
+        Ok(LogWitnesses {
+            asking: Mutex::new(asking),
+            all,
+        })
+    }
+}
+
 /// Signs a checkpoint of the log if it grew, then asks the configured witnesses that have not
-/// cosigned the latest checkpoint, and logs what they answered.
+/// cosigned the latest checkpoint, and logs what they answered (the ticker, every second).
 ///
 /// The reader's lock is held only for each store step (signing, a proof, keeping a
 /// cosignature), never while a witness is asked: a witness that is slow or down (up to
-/// [`ASK_TIMEOUT`] per request) holds up no query, proof or download. The witnesses are asked
-/// by one caller at a time (the ticker or a download).
+/// [`ASK_TIMEOUT`] per request) holds up no query or proof.
 pub fn checkpoint_and_cosign(s: &AppState) -> Result<(), plumb_ledger::Error> {
-    let now = s.now();
-    lock(&s.reader).checkpoint(now)?;
-    if let Some(c) = &s.cosigners {
-        let report = lock(c).cosign_latest(now, &mut LockedLog(&s.reader))?;
-        log_report(report);
+    lock(&s.reader).checkpoint(s.now())?;
+    if let Some(w) = &s.witnesses {
+        let mut asking = lock(&w.asking);
+        // The time is read once the collector is ours: waiting for it must not shorten a
+        // witness's back-off.
+        let now = s.now();
+        log_report(asking.cosign_latest(now, &mut LockedLog(&s.reader))?);
     }
     Ok(())
 }
@@ -138,32 +168,34 @@ pub fn checkpoint_and_cosign(s: &AppState) -> Result<(), plumb_ledger::Error> {
 /// How many of the latest checkpoints a download looks through for one every witness cosigned.
 const RECENT_CHECKPOINTS: u64 = 64;
 
-/// The checkpoint a download packs when witnesses are configured: once a checkpoint of the log
-/// as it is was signed and the witnesses were asked, the newest of the recent checkpoints
-/// that every configured witness cosigned, or failing that the newest (its pack verifies with
-/// the log's key and says which witnesses are missing). Several servers of one log sign and
-/// ask concurrently, so the newest is not always the one this server had cosigned.
+/// The checkpoint a download packs when witnesses are configured, through the download's own
+/// connection `l`: a checkpoint of the log as it is is signed and, if no one else is asking
+/// the witnesses right now, they are asked (a download never queues behind another round);
+/// then the newest of the recent checkpoints whose stored cosignatures verify for every
+/// configured witness is taken, or failing that the newest (its pack verifies with the log's
+/// key and says which witnesses are missing). Several servers of one log sign and ask
+/// concurrently, so the newest is not always cosigned yet.
 pub fn pack_checkpoint(
     s: &AppState,
-) -> Result<Option<plumb_ledger::store::StoredCheckpoint>, plumb_ledger::Error> {
-    checkpoint_and_cosign(s)?;
-    let Some(c) = &s.cosigners else {
-        return Ok(None);
-    };
-    let names: Vec<String> = lock(c)
-        .endpoints()
-        .iter()
-        .map(|e| e.key.name.clone())
-        .collect();
-    let mut l = lock(&s.reader);
+    w: &LogWitnesses,
+    l: &mut Ledger,
+) -> Result<StoredCheckpoint, plumb_ledger::Error> {
+    l.checkpoint(s.now())?;
+    if let Some(mut asking) = try_lock(&w.asking) {
+        let now = s.now();
+        log_report(asking.cosign_latest(now, &mut l.cosign_log())?);
+    }
     let recent = l.recent_checkpoints(RECENT_CHECKPOINTS)?;
-    for cp in recent.iter().rev() {
-        let have = l.cosignatures(cp.size)?;
-        if names.iter().all(|n| have.iter().any(|c| &c.witness == n)) {
-            return Ok(Some(cp.clone()));
+    for stored in recent.iter().rev() {
+        let (published, _) = l.published(stored.clone())?;
+        if w.all.check(&published.note).is_ok() {
+            return Ok(stored.clone());
         }
     }
-    Ok(recent.last().cloned())
+    recent
+        .last()
+        .cloned()
+        .ok_or_else(|| plumb_ledger::Error::State("the log has no checkpoint".into()))
 }
 
 /// The reader's store as the witnesses' collector uses it, locked for each call only.

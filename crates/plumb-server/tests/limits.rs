@@ -201,3 +201,31 @@ fn a_silent_witness_holds_up_no_reader() {
     );
     srv.stop();
 }
+
+/// A download selects at most `--max-pack-entries` entries: past it the answer is 413 with
+/// how to narrow it, before any pack is written.
+#[test]
+fn a_download_selecting_too_many_entries_is_refused() {
+    let srv = Server::start_with(|c| c.max_pack_entries = 3);
+    let (rec, _) = srv.token(Role::Recorder, &["payments"]);
+    let (auditor, _) = srv.token(Role::Auditor, &[]);
+    let download = || {
+        http(
+            srv.addr,
+            "GET",
+            "/v1/export?system=payments",
+            &[("Authorization", &format!("Bearer {auditor}"))],
+            b"",
+        )
+    };
+    for n in 0..3 {
+        assert_eq!(common::record_payment(&srv, &rec, n).status, 201);
+    }
+    let r = download();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(common::record_payment(&srv, &rec, 3).status, 201);
+    let r = download();
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert!(r.text().contains("more than 3 entries"), "{}", r.text());
+    srv.stop();
+}
