@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use plumb_metrics::{Measures, Period, measure_each};
 
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 
 /// Days the gauges cover.
 pub const WINDOW_DAYS: i64 = 30;
@@ -82,9 +82,9 @@ fn lines(out: &mut String, system: &str, m: &Measures) {
 
 /// The gauges, with their help lines; empty when the store cannot be read.
 pub fn metrics(s: &AppState) -> String {
-    let ev = match plumb_metrics::facts::read(&mut lock(&s.reader)) {
-        Ok(ev) => ev,
-        Err(_) => return String::new(),
+    let ev = match s.analyse(plumb_metrics::facts::read) {
+        Ok(Ok(ev)) => ev,
+        _ => return String::new(),
     };
     let period = Period::last_days(s.now(), WINDOW_DAYS);
     let systems: Vec<String> = ev

@@ -247,7 +247,10 @@ pub async fn list(
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
-        let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
+        let all = s
+            .analyse(store::all)
+            .map_err(|e| Problem::internal_logged(&e))?
+            .map_err(problem)?;
         let now = s.now();
         let scope = Scope::of(&who);
         let mut out = Vec::new();
@@ -409,7 +412,10 @@ pub async fn recurring(
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
-        let all = store::all(&mut lock(&s.reader)).map_err(problem)?;
+        let all = s
+            .analyse(store::all)
+            .map_err(|e| Problem::internal_logged(&e))?
+            .map_err(problem)?;
         let ctx = Ctx {
             config: &setup.config,
             model: setup.model.as_ref(),
@@ -548,9 +554,9 @@ pub fn metrics(s: &AppState) -> String {
     let Some(setup) = s.incidents.as_ref() else {
         return String::new();
     };
-    let (all, skipped) = match store::scan(&mut lock(&s.reader)) {
-        Ok(a) => a,
-        Err(_) => return String::new(),
+    let (all, skipped) = match s.analyse(store::scan) {
+        Ok(Ok(a)) => a,
+        _ => return String::new(),
     };
     let now = s.now();
     let (mut open, mut due, mut overdue) = (0, 0, 0);

@@ -372,6 +372,17 @@ pub async fn serve(
         .map_err(|e| e.to_string())??,
     );
     let ticker = spawn_checkpointer(s.clone(), cfg.checkpoint_every, cfg.audit_every);
+    // The overview's first read covers the whole log: begun now, a step at a time, so the
+    // first page after a start does not wait for all of it, and a shutdown is not held up
+    // (the state is only borrowed for a step).
+    let weak = Arc::downgrade(&s);
+    tokio::task::spawn_blocking(move || {
+        while let Some(s) = weak.upgrade() {
+            if state::lock(&s.overview).read_some(&s.store, overview::STEP) {
+                break;
+            }
+        }
+    });
     let tls = match &cfg.tls {
         Some((cert, key)) => Some(tls::acceptor(cert, key)?),
         None => None,

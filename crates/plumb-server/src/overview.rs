@@ -1,5 +1,7 @@
 //! The overview page's figures, kept up to date incrementally: each request reads only the
-//! entries appended since the previous one, never the whole log under the reader lock. What is
+//! entries appended since the previous one, through a store connection of the overview's own,
+//! never under the reader lock (the first read after a start, which reads the whole log, is
+//! begun when the server starts). What is
 //! kept is small (one row per system and the latest model check per system); the page applies
 //! the reader's scope when it shows them.
 
@@ -14,6 +16,10 @@ use crate::scope::Scope;
 
 /// The system the server's own access summaries and security events are recorded under.
 const SERVER_SYSTEM: &str = "plumb-server";
+
+/// Entries read per step: the server's start reads the log in steps, letting go of the
+/// overview between them.
+pub const STEP: u64 = 10_000;
 
 /// The last gate decision of a system.
 #[derive(Debug, Clone, Serialize)]
@@ -46,12 +52,37 @@ pub struct Overview {
     systems: BTreeMap<String, SystemRow>,
     /// The latest model check by the system it was recorded for (none: unlabelled).
     model_checks: BTreeMap<Option<String>, u64>,
+    /// The overview's own connection to the store, opened at the first read.
+    ledger: Option<plumb_ledger::Ledger>,
 }
 
 impl Overview {
-    /// Reads the entries appended since the last call.
-    pub fn catch_up(&mut self, l: &mut plumb_ledger::Ledger) {
-        let size = l.size().unwrap_or(self.read);
+    /// Reads the entries appended since the last call from the store at `store`, in steps of
+    /// [`STEP`] entries.
+    pub fn catch_up(&mut self, store: &std::path::Path) {
+        while !self.read_some(store, STEP) {}
+    }
+
+    /// Reads at most `max` of the entries appended since the last call; whether it has read up
+    /// to the end of the log (or cannot read on: a store that does not open).
+    pub fn read_some(&mut self, store: &std::path::Path, max: u64) -> bool {
+        if self.ledger.is_none() {
+            match plumb_ledger::Ledger::open(store) {
+                Ok(l) => self.ledger = Some(l),
+                Err(e) => {
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({"level": "error", "msg": "overview: the store did not open", "error": e.to_string()})
+                    );
+                    return true;
+                }
+            }
+        }
+        let Some(l) = self.ledger.as_mut() else {
+            return true;
+        };
+        let end = l.size().unwrap_or(self.read);
+        let size = end.min(self.read.saturating_add(max));
         let key = l.public_key();
         for i in self.read..size {
             // Stored data is hostile: an entry that does not parse is passed over.
@@ -82,6 +113,7 @@ impl Overview {
             }
         }
         self.read = size;
+        size >= end
     }
 
     /// The rows `scope` may see.

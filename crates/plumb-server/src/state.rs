@@ -180,6 +180,9 @@ pub struct AppState {
     pub witnesses: Option<crate::witness::LogWitnesses>,
     /// Entries a downloaded evidence pack may hold.
     pub max_pack_entries: u64,
+    /// A second store connection for reads that go through a whole record type (see
+    /// [`AppState::analyse`]); opened at first use.
+    pub analysis: Mutex<Option<Ledger>>,
 }
 
 /// The one clock the server reads: every request, checkpoint, token and session takes its
@@ -256,7 +259,23 @@ impl AppState {
             clock,
             witnesses: None,
             max_pack_entries: crate::download::DEFAULT_MAX_PACK_ENTRIES,
+            analysis: Mutex::new(None),
         })
+    }
+
+    /// Runs `f` on the server's second store connection, for reads that go through a whole
+    /// record type (the delivery measures, the reporting clocks' metrics, incident lists): they
+    /// take the time they take without holding the reader's lock, which queries, proofs,
+    /// health checks and the checkpoint ticker need. They wait for each other instead.
+    pub fn analyse<T>(&self, f: impl FnOnce(&mut Ledger) -> T) -> Result<T, String> {
+        let mut held = lock(&self.analysis);
+        if held.is_none() {
+            *held = Some(Ledger::open(&self.store).map_err(|e| e.to_string())?);
+        }
+        match held.as_mut() {
+            Some(l) => Ok(f(l)),
+            None => Err("the store did not open".into()),
+        }
     }
 
     /// The time now, from the server's clock.

@@ -300,8 +300,8 @@ async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap) -> Respons
     let scope = Scope::of(&sess.token);
     let ctx = blocking(move || {
         let mut o = lock(&s.overview);
+        o.catch_up(&s.store);
         let mut l = lock(&s.reader);
-        o.catch_up(&mut l);
         let systems: Vec<Value> = o
             .systems(&scope)
             .map(|(name, row)| json!({"name": name, "query": query_value(name), "latest": row.latest, "gate": row.gate}))
@@ -687,7 +687,15 @@ fn watch_of(l: &mut plumb_ledger::Ledger, system: &str, i: u64) -> (Value, Vec<V
             json!({"entry": entry, "verdict": v.verdict, "reason": v.reason,
                    "started_at": v.started_at, "ended_at": v.ended_at, "queries": queries})
         });
-    let rollbacks = plumb_incident::store::deployment_records(l)
+    // A rollback comes after what it remedies, in the same system: only those deployment
+    // records are read (the first thousand after it), never every system's.
+    let later = plumb_ledger::store::Query {
+        system: Some(system.to_string()),
+        after: Some(i),
+        limit: Some(1_000),
+        ..Default::default()
+    };
+    let rollbacks = plumb_incident::store::deployment_records_in(l, later)
         .unwrap_or_default()
         .into_iter()
         // Only the same system's rollbacks: the page's scope is this deployment's system.

@@ -17,7 +17,7 @@ use plumb_metrics::chart::{Bar, bars as bars_svg};
 use plumb_metrics::{Granularity, Measures, Period, measure_each};
 
 use crate::scope::Scope;
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 use crate::templates::{message, query_value, render};
 use crate::ui::{blocking, need_login, session};
 
@@ -134,7 +134,7 @@ async fn delivery(
     let scope = Scope::of(&sess.token);
     let focus = q.get("system").cloned();
     let ctx = blocking(move || -> Result<Value, String> {
-        let ev = plumb_metrics::facts::read(&mut lock(&s.reader))?;
+        let ev = s.analyse(plumb_metrics::facts::read)??;
         // Only the systems the reader may see, and of those the one asked for, if any.
         let systems: Vec<String> = ev
             .deployments

@@ -51,16 +51,13 @@ fn views(
     who: &TokenRecord,
 ) -> Result<(Vec<View>, Value, Vec<Value>), String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
-    let (all, threats) = {
-        let mut l = lock(&s.reader);
-        (
-            store::all(&mut l).map_err(|e| e.to_string())?,
-            store::threats(&mut l, THREATS_SHOWN, |t| {
-                scope.allows_any(&t.details.services)
-            })
-            .map_err(|e| e.to_string())?,
-        )
-    };
+    let (all, threats) = s.analyse(|l| -> Result<_, String> {
+        Ok((
+            store::all(l).map_err(|e| e.to_string())?,
+            store::threats(l, THREATS_SHOWN, |t| scope.allows_any(&t.details.services))
+                .map_err(|e| e.to_string())?,
+        ))
+    })??;
     let threats: Vec<Value> = threats
         .into_iter()
         .map(|(_, mut t)| {
