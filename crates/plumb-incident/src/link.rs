@@ -67,8 +67,10 @@ pub fn links(
     let mut out: Vec<Link> = Vec::new();
     for n in named {
         for d in &before {
+            // `get`, not slicing: a stored commit is the store's text, and a prefix cut inside
+            // one of its characters must not panic.
             let hit = d.commit.as_deref().is_some_and(|c| {
-                n.len() >= 7 && c.len() >= n.len() && c[..n.len()].eq_ignore_ascii_case(n)
+                n.len() >= 7 && c.get(..n.len()).is_some_and(|p| p.eq_ignore_ascii_case(n))
             }) || n.parse::<u64>().is_ok_and(|e| e == d.entry);
             if hit && !out.iter().any(|l| l.entry == d.entry) {
                 out.push(link(d, "explicit", format!("named as the cause: {n}")));
@@ -93,4 +95,38 @@ pub fn links(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deployed(entry: u64, commit: &str) -> Deployment {
+        Deployment {
+            entry,
+            system: "payments".into(),
+            commit: Some(commit.into()),
+            time: "2026-11-30T10:00:00.000Z".into(),
+            environment: "production".into(),
+            change_id: None,
+            gate_decision: None,
+            production: true,
+        }
+    }
+
+    #[test]
+    fn a_named_commit_matches_by_prefix_and_stored_text_never_panics() {
+        let deps = [
+            deployed(1, "abcdef0123456789"),
+            // Stored text is hostile: seven bytes of it end inside a character.
+            deployed(2, "abcdeféé"),
+        ];
+        let at = "2026-11-30T11:00:00Z";
+        let found = links(&deps, at, &["ABCDEF0".into()], &[]);
+        assert_eq!(found.iter().map(|l| l.entry).collect::<Vec<_>>(), [1]);
+        let found = links(&deps, at, &["abcdefé".into()], &[]);
+        assert_eq!(found.iter().map(|l| l.entry).collect::<Vec<_>>(), [2]);
+        // Deployed after detection: not a cause.
+        assert!(links(&deps, "2026-11-30T09:00:00Z", &["abcdef0".into()], &[]).is_empty());
+    }
 }
