@@ -121,6 +121,11 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                     "fillColor" | "lineColor" | "color" => {
                         style_colour(&mut out, &stack, &e);
                     }
+                    "font" => {
+                        if let Some(s) = style_of(&mut out, &stack, 1) {
+                            s.typeface = crate::style::Typeface::from_exchange(&e);
+                        }
+                    }
                     _ => {}
                 }
                 stack.push(e.name);
@@ -159,6 +164,36 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
     Ok(out)
 }
 
+/// The style of the node or connection whose `<style>` is open `back` levels up the element
+/// stack (1: the style holds the element being read).
+fn style_of<'a>(
+    out: &'a mut [View],
+    stack: &[String],
+    back: usize,
+) -> Option<&'a mut crate::style::Style> {
+    let n = stack.len();
+    let at = |b: usize| {
+        n.checked_sub(b)
+            .and_then(|i| stack.get(i))
+            .map(String::as_str)
+    };
+    if at(back) != Some("style") {
+        return None;
+    }
+    owned_style(out, at(back + 1)?)
+}
+
+/// The style of the last node or connection of the view being read, by the owner's element
+/// name.
+fn owned_style<'a>(out: &'a mut [View], owner: &str) -> Option<&'a mut crate::style::Style> {
+    let v = out.last_mut()?;
+    match owner {
+        "node" => v.nodes.last_mut().map(|n| &mut n.style),
+        "connection" => v.connections.last_mut().map(|c| &mut c.style),
+        _ => None,
+    }
+}
+
 /// A colour of a `<style>`: `fillColor` and `lineColor` directly in it, a font's `color` in
 /// its `<font>`; it belongs to the node or connection that holds the style, the last one of
 /// its kind opened (a node's style comes before its child nodes).
@@ -177,15 +212,7 @@ fn style_colour(out: &mut [View], stack: &[String], e: &plumb_base::xml::XmlStar
     let Some(colour) = crate::style::from_rgb_attrs(e) else {
         return;
     };
-    let Some(v) = out.last_mut() else {
-        return;
-    };
-    let style = match owner {
-        "node" => v.nodes.last_mut().map(|n| &mut n.style),
-        "connection" => v.connections.last_mut().map(|c| &mut c.style),
-        _ => None,
-    };
-    if let Some(s) = style {
+    if let Some(s) = owned_style(out, owner) {
         match which {
             "fillColor" => s.fill = Some(colour),
             "lineColor" => s.line = Some(colour),
@@ -510,9 +537,13 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
             .style
             .font
             .map(|c| format!(" fill=\"{}\"", crate::style::hex(c)))
-            .unwrap_or_default();
+            .unwrap_or_default()
+            + &n.style.typeface.as_ref().map_or_else(
+                || " font-size=\"12\"".to_string(),
+                crate::style::Typeface::svg_attrs,
+            );
         boxes.push_str(&format!(
-                        "{open}<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\" font-size=\"12\"{font}>{}</text>{badge}</g>{close}\n",
+                        "{open}<g data-node=\"{}\"{mark}>{shape}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"10\" fill=\"#555\">{}</text><text x=\"{:.0}\" y=\"{:.0}\"{font}>{}</text>{badge}</g>{close}\n",
             esc(&n.id),
             n.x + 5.0,
             n.y + 12.0,

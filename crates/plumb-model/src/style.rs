@@ -1,38 +1,146 @@
-//! The colours an architect gave a box or a line on a view: fill, line and text colour. Archi
-//! keeps them as attributes (`fillColor="#0080c0"`, `lineColor`, `fontColor`), the exchange
-//! format as a `<style>` element (`<fillColor r= g= b=/>`, `<lineColor/>`, `<font><color/>`).
-//! Read from either, written to either and used when a view is drawn, so a view keeps its
-//! colours through native -> exchange -> native and in the UI. Fonts' names and sizes, gradients
-//! and text alignment are not kept.
+//! The colours and font an architect gave a box or a line on a view: fill, line and text
+//! colour, typeface. Archi keeps them as attributes (`fillColor="#0080c0"`, `lineColor`,
+//! `fontColor`, `font="1|Arial|8.0|1|..."`, SWT's font description), the exchange format as a
+//! `<style>` element (`<fillColor r= g= b=/>`, `<lineColor/>`, `<font name= size= style=>`
+//! with its `<color/>`). Read from either, written to either and used when a view is drawn, so
+//! a view keeps them through native -> exchange -> native and in the UI. Gradients and text
+//! alignment are not kept.
 
 use plumb_base::xml::XmlStart;
 
 /// A colour.
 pub type Rgb = (u8, u8, u8);
 
-/// A box's or a line's colours; `None` where the view leaves the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A box's or a line's colours and font; `None` where the view leaves the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Style {
     /// Fill of a box.
     pub fill: Option<Rgb>,
     /// Border of a box, or the line itself.
     pub line: Option<Rgb>,
-    /// Text.
+    /// Text colour.
     pub font: Option<Rgb>,
+    /// Text typeface.
+    pub typeface: Option<Typeface>,
+}
+
+/// A font: its family name, size and weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Typeface {
+    /// Family name (`Segoe UI`): at most [`MAX_FONT_NAME`] characters, none of them a control
+    /// character, `|` (SWT's separator), `"`, `<`, `>` or `&`.
+    pub name: String,
+    /// Size in tenths of a point (90: 9 pt), 10 to 2,000.
+    pub tenths: u16,
+    /// Bold.
+    pub bold: bool,
+    /// Italic.
+    pub italic: bool,
+}
+
+/// The longest font name kept.
+pub const MAX_FONT_NAME: usize = 64;
+
+impl Typeface {
+    /// A typeface from a family name, a size in points and its weight; `None` when the name or
+    /// the size is not one a view could carry (anything else is dropped, never an error).
+    pub fn new(name: &str, points: f64, bold: bool, italic: bool) -> Option<Typeface> {
+        let name = name.trim();
+        let fits = !name.is_empty()
+            && name.chars().count() <= MAX_FONT_NAME
+            && !name
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '|' | '"' | '<' | '>' | '&'));
+        let tenths = (points * 10.0).round();
+        if !fits || !(10.0..=2_000.0).contains(&tenths) {
+            return None;
+        }
+        Some(Typeface {
+            name: name.to_string(),
+            tenths: tenths as u16,
+            bold,
+            italic,
+        })
+    }
+
+    /// From SWT's font description as Archi writes it: `1|name|height|style|...` (style bit 1
+    /// bold, bit 2 italic; the rest is platform detail).
+    pub fn from_swt(text: &str) -> Option<Typeface> {
+        let mut parts = text.split('|');
+        if parts.next()? != "1" {
+            return None;
+        }
+        let name = parts.next()?;
+        let height: f64 = parts.next()?.trim().parse().ok()?;
+        let style: u32 = parts.next().unwrap_or("0").trim().parse().ok()?;
+        Typeface::new(name, height, style & 1 != 0, style & 2 != 0)
+    }
+
+    /// SWT's font description (no platform detail, which SWT does without).
+    pub fn to_swt(&self) -> String {
+        let style = u32::from(self.bold) | (u32::from(self.italic) << 1);
+        format!("1|{}|{}|{style}|", self.name, self.points())
+    }
+
+    /// The size in points, as text (`9`, `10.5`).
+    pub fn points(&self) -> String {
+        if self.tenths.is_multiple_of(10) {
+            format!("{}", self.tenths / 10)
+        } else {
+            format!("{}.{}", self.tenths / 10, self.tenths % 10)
+        }
+    }
+
+    /// The exchange format's `style` attribute value, or "" for plain.
+    fn exchange_style(&self) -> &'static str {
+        match (self.bold, self.italic) {
+            (true, true) => "bold italic",
+            (true, false) => "bold",
+            (false, true) => "italic",
+            (false, false) => "",
+        }
+    }
+
+    /// From the exchange format's `<font name= size= style=>`.
+    pub fn from_exchange(e: &XmlStart) -> Option<Typeface> {
+        let size: f64 = e.attr("size")?.trim().parse().ok()?;
+        let style = e.attr("style").unwrap_or_default();
+        let has = |w: &str| style.split_whitespace().any(|s| s == w);
+        Typeface::new(e.attr("name")?, size, has("bold"), has("italic"))
+    }
+
+    /// SVG text attributes for it (each with a leading space), the size in pixels at 96 dpi
+    /// kept between 8 and 24 so a view's layout holds.
+    pub fn svg_attrs(&self) -> String {
+        let px = (f64::from(self.tenths) / 10.0 * 96.0 / 72.0).clamp(8.0, 24.0);
+        let mut s = format!(
+            " font-family=\"{}, sans-serif\" font-size=\"{px:.0}\"",
+            self.name
+        );
+        if self.bold {
+            s.push_str(" font-weight=\"bold\"");
+        }
+        if self.italic {
+            s.push_str(" font-style=\"italic\"");
+        }
+        s
+    }
 }
 
 impl Style {
-    /// Whether any colour is set.
+    /// Whether any colour or font is set.
     pub fn is_empty(&self) -> bool {
-        self.fill.is_none() && self.line.is_none() && self.font.is_none()
+        self.fill.is_none() && self.line.is_none() && self.font.is_none() && self.typeface.is_none()
     }
 
-    /// From Archi's attributes (`fillColor`, `lineColor`, `fontColor`, each `#rrggbb`).
+    /// From Archi's attributes (`fillColor`, `lineColor`, `fontColor`, each `#rrggbb`, and
+    /// `font`).
     pub fn from_archi(e: &XmlStart) -> Style {
         Style {
             fill: e.attr("fillColor").and_then(parse_hex),
             line: e.attr("lineColor").and_then(parse_hex),
             font: e.attr("fontColor").and_then(parse_hex),
+            typeface: e.attr("font").and_then(Typeface::from_swt),
         }
     }
 
@@ -47,6 +155,9 @@ impl Style {
             if let Some(c) = c {
                 s.push_str(&format!(" {k}=\"{}\"", hex(c)));
             }
+        }
+        if let Some(t) = &self.typeface {
+            s.push_str(&format!(" font=\"{}\"", t.to_swt()));
         }
         s
     }
@@ -64,11 +175,25 @@ impl Style {
         if let Some(c) = self.line {
             s.push_str(&format!("{pad}  <lineColor {}/>\n", rgb(c)));
         }
-        if let Some(c) = self.font {
-            s.push_str(&format!(
-                "{pad}  <font>\n{pad}    <color {}/>\n{pad}  </font>\n",
-                rgb(c)
-            ));
+        if self.font.is_some() || self.typeface.is_some() {
+            let attrs = self
+                .typeface
+                .as_ref()
+                .map(|t| {
+                    let style = match t.exchange_style() {
+                        "" => String::new(),
+                        s => format!(" style=\"{s}\""),
+                    };
+                    format!(" name=\"{}\" size=\"{}\"{style}", t.name, t.points())
+                })
+                .unwrap_or_default();
+            match self.font {
+                Some(c) => s.push_str(&format!(
+                    "{pad}  <font{attrs}>\n{pad}    <color {}/>\n{pad}  </font>\n",
+                    rgb(c)
+                )),
+                None => s.push_str(&format!("{pad}  <font{attrs}/>\n")),
+            }
         }
         s.push_str(&format!("{pad}</style>\n"));
         s
@@ -117,6 +242,7 @@ mod tests {
             fill: Some((0, 128, 192)),
             line: None,
             font: Some((1, 2, 3)),
+            typeface: None,
         };
         assert_eq!(
             s.archi_attrs(),
@@ -129,5 +255,60 @@ mod tests {
         );
         assert!(x.contains("<color r=\"1\" g=\"2\" b=\"3\"/>") && !x.contains("lineColor"));
         assert_eq!(Style::default().exchange_xml("  "), "");
+    }
+
+    #[test]
+    fn fonts_are_read_and_written_in_both_forms() {
+        // As Archi writes them (the corpus's Archisurance).
+        let t =
+            Typeface::from_swt("1|Arial|8.0|0|WINDOWS|1|0|0|0|0|0|0|0|0|1|0|0|0|0|Arial").unwrap();
+        assert_eq!(
+            (t.name.as_str(), t.tenths, t.bold, t.italic),
+            ("Arial", 80, false, false)
+        );
+        let t = Typeface::from_swt("1|Times New Roman|10.5|3|").unwrap();
+        assert_eq!((t.tenths, t.bold, t.italic), (105, true, true));
+        assert_eq!(t.to_swt(), "1|Times New Roman|10.5|3|");
+        assert_eq!(Typeface::from_swt(&t.to_swt()), Some(t.clone()));
+        // Hostile or foreign descriptions are dropped, never an error or a panic.
+        for bad in [
+            "",
+            "2|Arial|9|0",
+            "1||9|0",
+            "1|A\"B|9|0",
+            "1|A<B|9|0",
+            "1|Arial|NaN|0",
+            "1|Arial|inf|0",
+            "1|Arial|99999|0",
+            "1|Arial|0.5|0",
+            "1|Arial|9.0|x",
+            "1|Arial",
+            "1|\u{7}bell|9|0",
+        ] {
+            assert_eq!(Typeface::from_swt(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            Typeface::new(&"x".repeat(MAX_FONT_NAME + 1), 9.0, false, false),
+            None
+        );
+        let s = Style {
+            typeface: Some(t),
+            ..Default::default()
+        };
+        assert_eq!(s.archi_attrs(), " font=\"1|Times New Roman|10.5|3|\"");
+        let x = s.exchange_xml("");
+        assert!(
+            x.contains("<font name=\"Times New Roman\" size=\"10.5\" style=\"bold italic\"/>"),
+            "{x}"
+        );
+        let svg = s
+            .typeface
+            .as_ref()
+            .map(Typeface::svg_attrs)
+            .unwrap_or_default();
+        assert_eq!(
+            svg,
+            " font-family=\"Times New Roman, sans-serif\" font-size=\"14\" font-weight=\"bold\" font-style=\"italic\""
+        );
     }
 }

@@ -27,9 +27,16 @@ fn archisurance_views_are_read_and_drawn() {
         .count();
     assert!(nested > 0);
     let idx = m.index();
+    let mut fonts = 0;
     for v in &vs {
         let svg = render(&m, v);
         plumb_base::xml::xml_events("v.svg", svg.as_bytes(), |_| Ok(())).unwrap();
+        // The architect's fonts are drawn, each text with one size.
+        fonts += svg.matches("font-family=\"Segoe UI, sans-serif\"").count();
+        for text in svg.split("<text").skip(1) {
+            let open = text.split('>').next().unwrap_or_default();
+            assert!(open.matches("font-size=").count() <= 1, "{open}");
+        }
         assert_eq!(
             svg.matches("<g data-node=").count(),
             v.nodes.len(),
@@ -71,6 +78,18 @@ fn archisurance_views_are_read_and_drawn() {
             )));
         }
     }
+    let in_segoe = vs
+        .iter()
+        .flat_map(|v| v.nodes.iter())
+        .filter(|n| {
+            n.style
+                .typeface
+                .as_ref()
+                .is_some_and(|t| t.name == "Segoe UI")
+        })
+        .count();
+    assert!(in_segoe > 200, "{in_segoe}");
+    assert_eq!(fonts, in_segoe, "every box in Segoe UI is drawn in it");
     let first = find(&vs, &vs[0].name).unwrap();
     assert_eq!(find(&vs, &first.id).unwrap().name, first.name);
     assert!(find(&vs, "no such view").is_none());

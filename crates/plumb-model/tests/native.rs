@@ -399,6 +399,23 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     };
     assert!(filled(&native) > 100, "{}", filled(&native));
     assert!(text.contains("fillColor=\"#"));
+    // And the fonts Archi keeps as SWT descriptions (15 boxes and 12 lines of Archisurance).
+    let fonts = |m: &plumb_model::Model| {
+        views(m)
+            .unwrap()
+            .iter()
+            .flat_map(|v| {
+                v.nodes
+                    .iter()
+                    .map(|n| &n.style)
+                    .chain(v.connections.iter().map(|c| &c.style))
+            })
+            .filter(|s| s.typeface.is_some())
+            .count()
+    };
+    assert_eq!(fonts(&native), 27);
+    assert_eq!(fonts(&back), 27);
+    assert!(text.contains("font=\"1|Arial|14|0|\""), "the 14 pt titles");
 
     let exchange = plumb_model::load(&corpus.join("archimate/archi/archisurance.xml")).unwrap();
     let via_native = plumb_model::native::read(
@@ -410,6 +427,9 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     // The exchange file's <style>s (fill, line and font colours) became Archi's attributes.
     assert!(filled(&exchange) > 100, "{}", filled(&exchange));
     assert_eq!(filled(&exchange), filled(&via_native));
+    // Every <font> Archi exported (name, size, bold and italic) too.
+    assert!(fonts(&exchange) > 400, "{}", fonts(&exchange));
+    assert_eq!(fonts(&exchange), fonts(&via_native));
     let again = plumb_model::exchange::read(
         "again.xml",
         plumb_model::exchange::write(&via_native).as_bytes(),
