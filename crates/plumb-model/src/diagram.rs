@@ -45,6 +45,8 @@ pub struct Node {
     pub depth: usize,
     /// The colours its author gave it.
     pub style: crate::style::Style,
+    /// The view a view reference (a `Label` with `<viewRef>`) points at.
+    pub view_ref: Option<String>,
 }
 
 /// A line on a view.
@@ -98,6 +100,7 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                                 h: num(&e, "h"),
                                 depth,
                                 style: Default::default(),
+                                view_ref: None,
                             });
                         }
                         depth += 1;
@@ -120,6 +123,11 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                     }
                     "fillColor" | "lineColor" | "color" => {
                         style_colour(&mut out, &stack, &e);
+                    }
+                    "viewRef" if parent == "node" => {
+                        if let Some(n) = out.last_mut().and_then(|v| v.nodes.last_mut()) {
+                            n.view_ref = e.attr("ref").map(str::to_string);
+                        }
                     }
                     "font" => {
                         if let Some(s) = style_of(&mut out, &stack, 1) {

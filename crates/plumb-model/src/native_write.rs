@@ -162,7 +162,15 @@ pub fn write(m: &Model) -> String {
     );
     out.push_str("  </folder>\n");
     out.push_str("  <folder name=\"Views\" id=\"folder-diagrams\" type=\"diagrams\">\n");
-    let views = crate::diagram::views(m).unwrap_or_default();
+    let mut views = crate::diagram::views(m).unwrap_or_default();
+    // A reference to a view the model does not hold would not open in Archi: it becomes a note
+    // with the text it showed.
+    let ids: std::collections::HashSet<String> = views.iter().map(|v| v.id.clone()).collect();
+    for n in views.iter_mut().flat_map(|v| v.nodes.iter_mut()) {
+        if n.view_ref.as_ref().is_some_and(|r| !ids.contains(r)) {
+            n.view_ref = None;
+        }
+    }
     in_folders(
         &mut out,
         "diagrams",
@@ -333,9 +341,13 @@ fn view(out: &mut String, v: &View) {
             .flatten()
             .and_then(|p| v.nodes.get(p))
             .map_or((0.0, 0.0), |p| (p.x, p.y));
-        let (ty, attrs) = match (n.kind.as_str(), &n.element) {
-            ("Element", Some(e)) => ("DiagramObject", format!(" archimateElement=\"{}\"", esc(e))),
-            ("Container", _) => ("Group", format!(" name=\"{}\"", esc(&n.label))),
+        let (ty, attrs) = match (n.kind.as_str(), &n.element, &n.view_ref) {
+            ("Element", Some(e), _) => {
+                ("DiagramObject", format!(" archimateElement=\"{}\"", esc(e)))
+            }
+            ("Container", _, _) => ("Group", format!(" name=\"{}\"", esc(&n.label))),
+            // A view reference: Archi shows the referenced view's name and opens it.
+            ("Label", None, Some(r)) => ("DiagramModelReference", format!(" model=\"{}\"", esc(r))),
             _ => ("Note", String::new()),
         };
         let attrs = format!("{attrs}{}", n.style.archi_attrs());

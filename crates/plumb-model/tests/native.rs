@@ -415,6 +415,20 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     };
     assert_eq!(fonts(&native), 27);
     assert_eq!(fonts(&back), 27);
+    // Its references to other views stay references (Archi opens the view from them): 13 in
+    // its ArchiMate views point at ArchiMate views; two more point at its sketch and canvas,
+    // which are not read, and stay labels.
+    let refs = |m: &plumb_model::Model| {
+        views(m)
+            .unwrap()
+            .iter()
+            .flat_map(|v| v.nodes.iter())
+            .filter(|n| n.view_ref.is_some())
+            .count()
+    };
+    assert_eq!(refs(&native), 13);
+    assert_eq!(refs(&back), 13);
+    assert_eq!(text.matches("archimate:DiagramModelReference").count(), 13);
     assert!(text.contains("font=\"1|Arial|14|0|\""), "the 14 pt titles");
 
     let exchange = plumb_model::load(&corpus.join("archimate/archi/archisurance.xml")).unwrap();
@@ -430,6 +444,12 @@ fn native_models_are_written_and_read_back_with_their_diagrams() {
     // Every <font> Archi exported (name, size, bold and italic) too.
     assert!(fonts(&exchange) > 400, "{}", fonts(&exchange));
     assert_eq!(fonts(&exchange), fonts(&via_native));
+    assert!(refs(&exchange) > 0);
+    assert_eq!(
+        refs(&exchange),
+        refs(&via_native),
+        "<viewRef>s became references"
+    );
     let again = plumb_model::exchange::read(
         "again.xml",
         plumb_model::exchange::write(&via_native).as_bytes(),
