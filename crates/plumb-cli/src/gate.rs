@@ -193,7 +193,13 @@ fn request(a: &GateRun, now: DateTime<Utc>) -> Result<(GateRequest, Vec<PathBuf>
         };
         for (k, v) in overrides {
             if let Some(v) = v {
-                value[k] = json!(v);
+                let Some(fields) = value.as_object_mut() else {
+                    return Err(Failure::usage(format!(
+                        "{name}: a change record is a JSON object, so --{} cannot be set in it",
+                        k.replace('_', "-")
+                    )));
+                };
+                fields.insert(k.to_string(), json!(v));
             }
         }
         inputs.push((

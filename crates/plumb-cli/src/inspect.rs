@@ -100,10 +100,9 @@ pub fn log(store: &Path, format: Format, a: &QueryArgs) -> Result<ExitCode, Fail
                     .flatten()
                     .flat_map(|s| {
                         s["digest"].as_object().into_iter().flatten().map(|(a, v)| {
-                            format!(
-                                "{a}:{}",
-                                &v.as_str().unwrap_or("")[..12.min(v.as_str().unwrap_or("").len())]
-                            )
+                            // Characters, not bytes: a stored digest is the store's text.
+                            let short: String = v.as_str().unwrap_or("").chars().take(12).collect();
+                            format!("{a}:{short}")
                         })
                     })
                     .collect();

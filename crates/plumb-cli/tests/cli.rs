@@ -243,6 +243,26 @@ fn auditor_walk_through_record_export_verify_elsewhere() {
     fails(&o, 1, "does not verify");
 }
 
+/// A subject under an algorithm Plumbline does not know keeps whatever text it was given;
+/// `plumb log` shortens it by characters, not bytes (a cut inside one panicked).
+#[test]
+fn log_lists_a_subject_of_any_text() {
+    let d = tempfile::tempdir().unwrap();
+    let store = init(d.path(), &[]);
+    ok(&plumb(
+        &store,
+        &[
+            "record",
+            "--subject",
+            "x-custom:aéééééééééééé",
+            "--predicate-type",
+            TEST,
+        ],
+    ));
+    let out = ok(&plumb(&store, &["log"]));
+    assert!(out.contains("x-custom:aééééééééééé"), "{out}");
+}
+
 #[test]
 fn bad_input_exits_2_and_writes_nothing() {
     let d = tempfile::tempdir().unwrap();

@@ -230,6 +230,28 @@ fn unreadable_inputs_deny_with_exit_2() {
     let o = plumb(&["gate", "--config", cfg.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("criticality"));
+    // A change file that is JSON but no object, with a flag to lay over it: a usage error
+    // naming the file, not a crash.
+    let change = d.path().join("change.json");
+    std::fs::write(&change, "[1, 2]").unwrap();
+    let o = plumb(&[
+        "gate",
+        "--change",
+        change.to_str().unwrap(),
+        "--author",
+        "ana",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("a change record is a JSON object"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]

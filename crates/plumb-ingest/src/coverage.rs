@@ -46,6 +46,10 @@ impl LineMap {
     }
 }
 
+/// The most lines a Cobertura header's totals may claim when the report has no line records
+/// (each is kept as a line of its own).
+const MAX_HEADER_LINES: u64 = 1_000_000;
+
 const LCOV_KEYS: [&str; 17] = [
     "TN", "SF", "VER", "FN", "FNDA", "FNF", "FNH", "FNL", "FNA", "BRDA", "BRF", "BRH", "DA", "LF",
     "LH", "MDA", "CHK",
@@ -262,6 +266,16 @@ pub fn read_cobertura(file: &str, bytes: &[u8], lines: &mut LineMap) -> Result<(
         // A report without line records carries only its header totals; use them rather than
         // silently reporting 0%.
         match header {
+            // Each counted line is kept, so a header's claim is bounded: a few bytes must not
+            // make the gate hold billions of lines.
+            Some((valid, _)) if valid > MAX_HEADER_LINES => {
+                return Err(IngestError::new(
+                    file,
+                    format!(
+                        "the report has no line records and its header claims {valid} lines, more than {MAX_HEADER_LINES}: give a report with its <line> records"
+                    ),
+                ));
+            }
             Some((valid, covered)) if valid > 0 => {
                 let synthetic = lines
                     .0
@@ -309,5 +323,28 @@ mod tests {
             0.0,
             "no lines is 0%, not a division by zero"
         );
+    }
+
+    #[test]
+    fn a_header_without_line_records_is_counted_within_a_bound() {
+        let mut lines = LineMap::default();
+        read_cobertura(
+            "c.xml",
+            br#"<coverage lines-valid="4" lines-covered="3"/>"#,
+            &mut lines,
+        )
+        .unwrap();
+        let s = lines.summary();
+        assert_eq!((s.lines_total, s.lines_covered), (4, 3));
+        // Sixty bytes claiming every line there could be: refused, nothing held.
+        let mut lines = LineMap::default();
+        let e = read_cobertura(
+            "c.xml",
+            br#"<coverage lines-valid="18446744073709551615" lines-covered="0"/>"#,
+            &mut lines,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("more than 1000000"), "{e}");
+        assert_eq!(lines.summary().lines_total, 0);
     }
 }

@@ -431,29 +431,27 @@ impl Ledger {
         computed.sort_by_key(|n| (n.level, n.index));
         let mut want = computed.into_iter().peekable();
         self.backend_mut().scan_nodes(&mut |level, index, hash| {
-            // A node over entries written after the first pass is newer than this check.
-            if index
-                .checked_add(1)
-                .and_then(|i| i.checked_shl(level))
-                .is_none_or(|end| end > bound)
-            {
+            // The entries under a stored node, in checked arithmetic: the row is the store's,
+            // and a node over entries written after the first pass is newer than this check.
+            let Some((first, last)) = node_entries(level, index).filter(|(_, last)| *last < bound)
+            else {
                 return Ok(());
-            }
+            };
             rep.nodes_checked += 1;
             while let Some(n) = want.next_if(|n| (n.level, n.index) < (level, index)) {
-                node_problems.push((n.index << n.level, ((n.index + 1) << n.level) - 1, format!(
-                    "tree node {}/{} (entries {}..{}) is missing from the store", n.level, n.index,
-                    n.index << n.level, ((n.index + 1) << n.level) - 1)));
+                // Computed nodes lie within the log, so their ranges fit.
+                let (f, l) = node_entries(n.level, n.index).unwrap_or((0, 0));
+                node_problems.push((f, l, format!(
+                    "tree node {}/{} (entries {f}..{l}) is missing from the store", n.level, n.index)));
             }
             match want.next_if(|n| (n.level, n.index) == (level, index)) {
                 Some(n) => {
                     if n.hash != hash {
-                        node_problems.push((index << level, ((index + 1) << level) - 1, format!(
-                            "entries {}..{} do not hash to the stored tree node {level}/{index}: entries in that range were changed, reordered, removed or inserted",
-                            index << level, ((index + 1) << level) - 1)));
+                        node_problems.push((first, last, format!(
+                            "entries {first}..{last} do not hash to the stored tree node {level}/{index}: entries in that range were changed, reordered, removed or inserted")));
                     }
                 }
-                None => node_problems.push((index << level, ((index + 1) << level) - 1, format!(
+                None => node_problems.push((first, last, format!(
                     "stored tree node {level}/{index} ({}) has no entries under it: rows were removed", hex(&hash[..4])))),
             }
             Ok(())
@@ -485,4 +483,12 @@ impl Ledger {
         }
         Ok(())
     }
+}
+
+/// The first and last entry under tree node `level`/`index`, when they fit in 64 bits.
+fn node_entries(level: u32, index: u64) -> Option<(u64, u64)> {
+    let width = 1u64.checked_shl(level)?;
+    let first = index.checked_mul(width)?;
+    let end = index.checked_add(1)?.checked_mul(width)?;
+    Some((first, end - 1))
 }

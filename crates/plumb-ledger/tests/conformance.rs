@@ -37,7 +37,22 @@ on_both_backends!(
     verify_is_clean_while_the_log_grows,
     writers_racing_to_checkpoint_the_same_size_all_succeed,
     a_forged_checkpoint_row_is_neither_published_nor_sent_to_witnesses,
+    verify_reads_a_hostile_tree_node_row_without_overflowing,
 );
+
+/// A tree node row whose entry range does not fit in 64 bits (`(index + 1) << level` wraps to
+/// 0): verify passes over it as it does any node beyond the log, in checked arithmetic, and
+/// stays clean about the rest (the test profile has overflow checks on).
+fn verify_reads_a_hostile_tree_node_row_without_overflowing(kind: Kind) {
+    let mut s = filled(kind);
+    s.raw.privileged(
+        "INSERT INTO tree_nodes (level, idx, hash) SELECT 1, 9223372036854775807, hash FROM tree_nodes LIMIT 1",
+        &[],
+    );
+    s.reopen();
+    let rep = s.ledger.verify(VerifyOptions::default()).unwrap();
+    assert!(rep.ok(), "{:?}", rep.first_bad_entry());
+}
 
 /// The store is hostile: a checkpoint row it adds is checked with the log's key wherever the
 /// latest checkpoint is read (receipts, the API, what witnesses are asked about).

@@ -139,9 +139,12 @@ impl Granularity {
         // Align to the bucket's start.
         day = match self {
             Granularity::Day => day,
-            Granularity::Week => {
-                day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-            }
+            // Checked: a period may start at the calendar's first day.
+            Granularity::Week => day
+                .checked_sub_signed(Duration::days(i64::from(
+                    day.weekday().num_days_from_monday(),
+                )))
+                .unwrap_or(day),
             Granularity::Month => first_of_month(day.year(), day.month()).unwrap_or(day),
         };
         while midnight(day) < p.to && out.len() < 1000 {
@@ -175,6 +178,22 @@ impl Granularity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weeks_of_a_period_at_the_calendar_s_first_day_do_not_overflow() {
+        // chrono's first date is a Tuesday: aligning it to Monday would step before it.
+        let p = Period {
+            from: chrono::NaiveDate::MIN
+                .and_hms_opt(0, 0, 0)
+                .map(|d| d.and_utc())
+                .unwrap(),
+            to: (chrono::NaiveDate::MIN + chrono::Duration::days(2))
+                .and_hms_opt(0, 0, 0)
+                .map(|d| d.and_utc())
+                .unwrap(),
+        };
+        assert!(!Granularity::Week.buckets(p).is_empty());
+    }
 
     #[test]
     fn periods_read_quarters_months_years_and_dates() {

@@ -365,7 +365,11 @@ fn write_node(
     out.push_str(&n.style.exchange_xml(&format!("{pad}  ")));
     // Only a reference to a view written here (an exchange file's references must resolve; a
     // sketch or canvas Archi keeps is not one): the others stay labels with their text.
-    if let Some(r) = n.view_ref.as_ref().filter(|r| names.contains_key(r.as_str())) {
+    if let Some(r) = n
+        .view_ref
+        .as_ref()
+        .filter(|r| names.contains_key(r.as_str()))
+    {
         out.push_str(&format!("{pad}  <viewRef ref=\"{}\"/>\n", esc(r)));
     }
     for &c in &n.children {

@@ -375,8 +375,9 @@ fn from_model(c: &mut Ctx, f: &RegisterFile, m: &Model) -> BTreeMap<String, Prov
             continue;
         };
         let reference = entry.reference.clone().unwrap_or_else(|| ctr.id.clone());
-        match cents(&entry.annual_cost) {
-            Some(v) => *cost.entry(provider.to_string()).or_default() += v,
+        let total = cost.entry(provider.to_string()).or_default();
+        match cents(&entry.annual_cost).and_then(|v| total.checked_add(v)) {
+            Some(sum) => *total = sum,
             None => c.errors.push(format!(
                 "contracts.{}.annual_cost: {:?} is not an amount (digits, '.' for decimals)",
                 ctr.id, entry.annual_cost
@@ -655,7 +656,11 @@ fn cents(v: &str) -> Option<i128> {
         return None;
     }
     let frac = format!("{frac:0<2}");
-    Some(int.parse::<i128>().ok()? * 100 + frac.parse::<i128>().ok()?)
+    // Checked: 37 digits and more do not fit, and are no amount.
+    int.parse::<i128>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(frac.parse::<i128>().ok()?)
 }
 
 /// Hundredths as an amount: whole units without decimals.
@@ -813,4 +818,23 @@ fn definitions(c: &mut Ctx, f: &RegisterFile) {
         }
     }
     c.t.push("B_99.01", row);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_too_large_for_hundredths_are_no_amount() {
+        assert_eq!(cents("1234.5"), Some(123_450));
+        assert_eq!(cents("0.07"), Some(7));
+        let nines: i128 = "9".repeat(36).parse().unwrap();
+        assert_eq!(cents(&"9".repeat(36)), Some(nines * 100));
+        // 37 digits and more overflow hundredths: refused, never a panic or a wrapped sum.
+        assert_eq!(cents(&"9".repeat(37)), None);
+        assert_eq!(cents(&"9".repeat(39)), None);
+        for bad in ["", ".5", "1.234", "1,5", "-3", "1e3"] {
+            assert_eq!(cents(bad), None, "{bad}");
+        }
+    }
 }

@@ -241,6 +241,13 @@ impl Ledger {
             }
         };
         let selected: Vec<u64> = indexes.into_iter().filter(|&i| i < cp.size).collect();
+        if selected.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no entry of the selection ({}) is covered by the checkpoint at tree size {} yet",
+                describe(&q),
+                cp.size
+            )));
+        }
         let index_md = format!(
             "# Evidence pack\n\nLog `{}`, checkpoint at tree size {}, root hash `{}`.\n\
              Created {}. Selection: {}.\n\n\
