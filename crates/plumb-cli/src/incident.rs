@@ -525,6 +525,11 @@ fn remote(r: &Remote, cmd: &IncidentCmd) -> Result<Answer, Failure> {
             if *open {
                 v = post("/v1/recurring", &json!({}))?;
             }
+            if !v.is_object() {
+                return Err(Failure::check(
+                    "the server's answer to POST /v1/recurring is not a JSON object",
+                ));
+            }
             v["assessment"] = r.get("/v1/recurring")?;
             (v, Box::new(recurring_text))
         }

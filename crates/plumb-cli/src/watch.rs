@@ -408,6 +408,10 @@ pub fn remote(
     let mut out = loop {
         std::thread::sleep(std::time::Duration::from_secs(2));
         match r.get(&format!("/v1/watches/{id}")) {
+            // Only an object is an answer: the rest of this function adds fields to it.
+            Ok(v) if !v.is_object() => {
+                break json!({"verdict": "inconclusive", "reason": "the server's answer about the watch is not a JSON object"});
+            }
             Ok(v) if v["status"] != "running" => break v,
             Ok(_) if begun.elapsed() < MAX_REMOTE_WAIT => errors = 0,
             Ok(_) => {
