@@ -453,6 +453,7 @@ fn own_view(
         drift: drift.as_ref(),
         findings: Some(&findings),
         link: None,
+        view_link: None,
     };
     write(
         out,

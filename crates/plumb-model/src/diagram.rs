@@ -390,6 +390,9 @@ pub struct Overlays<'a> {
     /// A link for every element box: this prefix with the element's id appended,
     /// percent-encoded (the web UI links each box to what fails with it).
     pub link: Option<&'a str>,
+    /// A link for every view reference: this prefix with the referenced view's id appended,
+    /// percent-encoded (the web UI opens that view).
+    pub view_link: Option<&'a str>,
 }
 
 /// The link around an element's box and its tooltip (name, type, its findings), when the
@@ -540,7 +543,18 @@ pub fn render_with(m: &Model, view: &View, overlays: &Overlays<'_>) -> String {
                 n.x, n.y, n.w, n.h
             ),
         };
-        let (open, close) = element_link(overlays, element.copied(), &title, &kind);
+        let (open, close) = match (&n.view_ref, overlays.view_link) {
+            (Some(r), Some(prefix)) if element.is_none() => (
+                format!(
+                    "<a href=\"{}{}\"><title>{}</title>",
+                    esc(prefix),
+                    plumb_base::escape::url_component(r),
+                    esc(&format!("{title} (open the view)"))
+                ),
+                "</a>".to_string(),
+            ),
+            _ => element_link(overlays, element.copied(), &title, &kind),
+        };
         let font = n
             .style
             .font

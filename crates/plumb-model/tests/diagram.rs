@@ -90,6 +90,29 @@ fn archisurance_views_are_read_and_drawn() {
         .count();
     assert!(in_segoe > 200, "{in_segoe}");
     assert_eq!(fonts, in_segoe, "every box in Segoe UI is drawn in it");
+    // A view's references to other views open them, where the caller gives a link.
+    let hub = vs
+        .iter()
+        .max_by_key(|v| v.nodes.iter().filter(|n| n.view_ref.is_some()).count())
+        .unwrap();
+    let refs: Vec<&str> = hub
+        .nodes
+        .iter()
+        .filter_map(|n| n.view_ref.as_deref())
+        .collect();
+    assert!(refs.len() > 5, "{}", hub.name);
+    let svg = plumb_model::diagram::render_with(
+        &m,
+        hub,
+        &plumb_model::diagram::Overlays {
+            view_link: Some("?view="),
+            ..Default::default()
+        },
+    );
+    for r in &refs {
+        assert!(svg.contains(&format!("<a href=\"?view={r}\">")), "{r}");
+        assert!(vs.iter().any(|v| v.id == *r), "{r} is a view of the model");
+    }
     let first = find(&vs, &vs[0].name).unwrap();
     assert_eq!(find(&vs, &first.id).unwrap().name, first.name);
     assert!(find(&vs, "no such view").is_none());

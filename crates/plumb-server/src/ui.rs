@@ -891,6 +891,7 @@ fn architecture_context(
                 drift: drifted.as_ref(),
                 findings: Some(&findings),
                 link: link.as_deref(),
+                view_link: Some("?view="),
             },
         ),
         None => plumb_model::svg::render(&model, focus.as_deref(), &flagged),
