@@ -90,7 +90,7 @@ fn append(s: &AppState, evs: &[Event]) -> Result<Vec<u64>, Problem> {
     .map_err(Problem::from_ledger)
 }
 
-/// Runs the operation `f` with the incident lock, a reader and a context at the server's
+/// Runs the operation `f` with the incident lock, the second connection and a context at the server's
 /// clock, and appends the events it produces before the lock is released: the next operation
 /// sees them, so two identical webhooks arriving together open one incident, not two.
 fn with_ctx<T>(
@@ -106,10 +106,11 @@ fn with_ctx<T>(
         now: s.now(),
         actor: actor(who),
     };
-    let (out, evs) = {
-        let mut l = lock(&s.reader);
-        f(&mut l, &ctx)?
-    };
+    // Incident operations read every event of the incidents they touch (alerts: of all of
+    // them): through the second connection, so queries and proofs do not wait for them.
+    let (out, evs) = s
+        .analyse(|l| f(l, &ctx))
+        .map_err(|e| Problem::internal_logged(&e))??;
     let entries = append(s, &evs)?;
     Ok((out, evs, entries))
 }
@@ -132,11 +133,10 @@ pub(crate) fn open_for_watch(
         now: s.now(),
         actor: format!("plumb serve watch started by {actor}"),
     };
-    let (id, evs) = {
-        let mut l = lock(&s.reader);
-        plumb_resilience::watch::evidence::incident(&mut l, &ctx, v, deployment)
-            .map_err(|e| Problem::internal_logged(&e))?
-    };
+    let (id, evs) = s
+        .analyse(|l| plumb_resilience::watch::evidence::incident(l, &ctx, v, deployment))
+        .map_err(|e| Problem::internal_logged(&e))?
+        .map_err(|e| Problem::internal_logged(&e))?;
     append(s, &evs)?;
     Ok(Some(id))
 }
