@@ -15,6 +15,7 @@
 //! Everything but [`store`] and [`ops`] is pure, with `now` an input.
 
 pub mod alerts;
+pub mod cache;
 pub mod calendar;
 pub mod classify;
 pub mod clock;

@@ -46,7 +46,7 @@ pub struct Skipped {
 
 /// The incident event at `i`: `Ok(Err(reason))` when it is not signed by the store key or
 /// does not decode; `Err` only when the store itself fails.
-fn event_at(l: &mut Ledger, i: u64) -> Result<std::result::Result<Event, String>> {
+pub(crate) fn event_at(l: &mut Ledger, i: u64) -> Result<std::result::Result<Event, String>> {
     let e = match LogEntry::parse(&l.entry(i)?.bytes) {
         Ok(e) => e,
         Err(err) => return Ok(Err(format!("entry does not parse: {err}"))),

@@ -247,10 +247,7 @@ pub async fn list(
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
-        let all = s
-            .analyse(store::all)
-            .map_err(|e| Problem::internal_logged(&e))?
-            .map_err(problem)?;
+        let (all, _) = s.incidents().map_err(|e| Problem::internal_logged(&e))?;
         let now = s.now();
         let scope = Scope::of(&who);
         let mut out = Vec::new();
@@ -412,10 +409,7 @@ pub async fn recurring(
     setup(&s)?;
     blocking(move || {
         let setup = setup(&s)?;
-        let all = s
-            .analyse(store::all)
-            .map_err(|e| Problem::internal_logged(&e))?
-            .map_err(problem)?;
+        let (all, _) = s.incidents().map_err(|e| Problem::internal_logged(&e))?;
         let ctx = Ctx {
             config: &setup.config,
             model: setup.model.as_ref(),
@@ -554,9 +548,8 @@ pub fn metrics(s: &AppState) -> String {
     let Some(setup) = s.incidents.as_ref() else {
         return String::new();
     };
-    let (all, skipped) = match s.analyse(store::scan) {
-        Ok(Ok(a)) => a,
-        _ => return String::new(),
+    let Ok((all, skipped)) = s.incidents() else {
+        return String::new();
     };
     let now = s.now();
     let (mut open, mut due, mut overdue) = (0, 0, 0);

@@ -183,6 +183,9 @@ pub struct AppState {
     /// A second store connection for reads that go through a whole record type (see
     /// [`AppState::analyse`]); opened at first use.
     pub analysis: Mutex<Option<Ledger>>,
+    /// Incidents as their events make them, read incrementally (lock it inside
+    /// [`AppState::analyse`]).
+    pub incident_cache: Mutex<plumb_incident::cache::IncidentCache>,
 }
 
 /// The one clock the server reads: every request, checkpoint, token and session takes its
@@ -260,6 +263,7 @@ impl AppState {
             witnesses: None,
             max_pack_entries: crate::download::DEFAULT_MAX_PACK_ENTRIES,
             analysis: Mutex::new(None),
+            incident_cache: Default::default(),
         })
     }
 
@@ -276,6 +280,21 @@ impl AppState {
             Some(l) => Ok(f(l)),
             None => Err("the store did not open".into()),
         }
+    }
+
+    /// Every incident, newest first, and the records skipped: through the second connection
+    /// and the incremental cache (only events appended since the last call are read).
+    pub fn incidents(
+        &self,
+    ) -> Result<
+        (
+            Vec<plumb_incident::event::Incident>,
+            Vec<plumb_incident::store::Skipped>,
+        ),
+        String,
+    > {
+        self.analyse(|l| lock(&self.incident_cache).scan(l))?
+            .map_err(|e| e.to_string())
     }
 
     /// The time now, from the server's clock.

@@ -51,12 +51,10 @@ fn views(
     who: &TokenRecord,
 ) -> Result<(Vec<View>, Value, Vec<Value>), String> {
     let setup = s.incidents.as_ref().ok_or(NOT_CONFIGURED)?;
-    let (all, threats) = s.analyse(|l| -> Result<_, String> {
-        Ok((
-            store::all(l).map_err(|e| e.to_string())?,
-            store::threats(l, THREATS_SHOWN, |t| scope.allows_any(&t.details.services))
-                .map_err(|e| e.to_string())?,
-        ))
+    let (all, _) = s.incidents()?;
+    let threats = s.analyse(|l| {
+        store::threats(l, THREATS_SHOWN, |t| scope.allows_any(&t.details.services))
+            .map_err(|e| e.to_string())
     })??;
     let threats: Vec<Value> = threats
         .into_iter()
