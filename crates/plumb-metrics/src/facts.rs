@@ -3,6 +3,7 @@
 //! deployments they are linked to and how.
 
 use chrono::{DateTime, Utc};
+use plumb_incident::cache::IncidentCache;
 use plumb_ledger::Ledger;
 use plumb_records::deployment::{ChangeKind, Status};
 
@@ -96,85 +97,126 @@ fn time(s: &str) -> Option<DateTime<Utc>> {
 /// Reads the evidence from the ledger. Records that do not parse, or whose times do not, are
 /// passed over (stored data is hostile; `plumb verify` reports them).
 pub fn read(l: &mut Ledger) -> Result<Evidence, String> {
-    let deployments = plumb_incident::store::deployment_records(l)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter_map(|d| {
-            Some(DeploymentFact {
-                entry: d.entry,
-                // Imported history says when it was deployed; a pipeline's record is made then.
-                time: match d.record.deployed_at.as_deref() {
-                    Some(t) => time(t)?,
-                    None => time(&d.time)?,
-                },
-                production: d.record.is_production(),
-                status: d.record.status,
-                commits: d
-                    .record
-                    .commits
-                    .iter()
-                    .map(|c| (c.sha.clone(), c.time.as_deref().and_then(time)))
-                    .collect(),
-                change: d.record.change,
-                remedies: d.record.remedies,
-                system: d.system,
-                commit: d.commit,
-            })
+    FactsCache::default().read(l, &mut IncidentCache::default())
+}
+
+/// The evidence kept up to date incrementally, for a server that measures on every scrape:
+/// each call reads only the deployment records and gate decisions appended since the last
+/// one (incidents through an [`IncidentCache`]). [`read`] is one call on an empty cache, so the
+/// answer is the same.
+#[derive(Debug, Default)]
+pub struct FactsCache {
+    /// The last deployment record entry read.
+    deployments_after: Option<u64>,
+    /// The last gate decision entry read.
+    decisions_after: Option<u64>,
+    /// Deployments read so far, in log order.
+    deployments: Vec<DeploymentFact>,
+    /// Store-signed decisions read so far, in log order.
+    decisions: Vec<DecisionFact>,
+}
+
+impl FactsCache {
+    /// The evidence as it is now, reading only what was appended since the last call.
+    pub fn read(
+        &mut self,
+        l: &mut Ledger,
+        incidents: &mut IncidentCache,
+    ) -> Result<Evidence, String> {
+        let deployment_type =
+            <plumb_records::deployment::Deployment as plumb_records::Record>::PREDICATE_TYPE;
+        for i in appended(l, deployment_type, self.deployments_after)? {
+            let record =
+                plumb_incident::store::deployment_record(l, i).map_err(|e| e.to_string())?;
+            self.deployments.extend(record.and_then(deployment_fact));
+            self.deployments_after = Some(i);
+        }
+        for i in appended(
+            l,
+            plumb_gate::decision::PREDICATE_TYPE,
+            self.decisions_after,
+        )? {
+            self.decisions.extend(decision_fact(l, i));
+            self.decisions_after = Some(i);
+        }
+        let mut incidents: Vec<IncidentFact> = incidents
+            .all(l)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter_map(incident_fact)
+            .collect();
+        // In id order, as from a pack: the explanation lists reasons in this order.
+        incidents.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Evidence {
+            deployments: self.deployments.clone(),
+            incidents,
+            decisions: self.decisions.clone(),
         })
-        .collect();
-    let incidents = plumb_incident::store::all(l)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .filter_map(|inc| {
-            Some(IncidentFact {
-                detected_at: time(&inc.detected_at)?,
-                resolved_at: inc.resolved_at.as_deref().and_then(time),
-                deployments: inc
-                    .links
-                    .iter()
-                    .map(|l| (l.entry, l.method.clone()))
-                    .collect(),
-                major: inc.classification.as_ref().map(|c| c.major),
-                id: inc.id,
-            })
-        })
-        .collect();
-    let decisions = decisions(l)?;
-    // In id order, as from a pack: the explanation lists reasons in this order.
-    let mut incidents: Vec<IncidentFact> = incidents;
-    incidents.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Evidence {
-        deployments,
-        incidents,
-        decisions,
+    }
+}
+
+/// Entries of `predicate_type` after `after`, in log order.
+fn appended(l: &mut Ledger, predicate_type: &str, after: Option<u64>) -> Result<Vec<u64>, String> {
+    l.query(&plumb_ledger::store::Query {
+        predicate_type: Some(predicate_type.into()),
+        after,
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())
+}
+
+/// A deployment record as the measures see it; `None` when its times do not parse.
+fn deployment_fact(d: plumb_incident::store::DeploymentRecord) -> Option<DeploymentFact> {
+    Some(DeploymentFact {
+        entry: d.entry,
+        // Imported history says when it was deployed; a pipeline's record is made then.
+        time: match d.record.deployed_at.as_deref() {
+            Some(t) => time(t)?,
+            None => time(&d.time)?,
+        },
+        production: d.record.is_production(),
+        status: d.record.status,
+        commits: d
+            .record
+            .commits
+            .iter()
+            .map(|c| (c.sha.clone(), c.time.as_deref().and_then(time)))
+            .collect(),
+        change: d.record.change,
+        remedies: d.record.remedies,
+        system: d.system,
+        commit: d.commit,
     })
 }
 
-/// The store-signed gate decisions (pipelines cannot write them through the server; others are
-/// not believed).
-fn decisions(l: &mut Ledger) -> Result<Vec<DecisionFact>, String> {
-    let ids = l
-        .query(&plumb_ledger::store::Query {
-            predicate_type: Some(plumb_gate::decision::PREDICATE_TYPE.into()),
-            ..Default::default()
-        })
-        .map_err(|e| e.to_string())?;
-    Ok(ids
-        .into_iter()
-        .filter_map(|i| plumb_gate::evidence::read_decision(l, i))
-        .filter(|r| r.store_signed)
-        .filter_map(|r| {
-            Some(DecisionFact {
-                entry: r.index,
-                system: r.entry.system.clone().unwrap_or_default(),
-                commit: r.decision.commit.clone(),
-                time: time(&r.entry.time)?,
-                result: r.decision.result.name(),
-                critical: r.decision.findings.critical,
-                high: r.decision.findings.high,
-            })
-        })
-        .collect())
+/// An incident as the measures see it; `None` when its detection time does not parse.
+fn incident_fact(inc: plumb_incident::event::Incident) -> Option<IncidentFact> {
+    Some(IncidentFact {
+        detected_at: time(&inc.detected_at)?,
+        resolved_at: inc.resolved_at.as_deref().and_then(time),
+        deployments: inc
+            .links
+            .iter()
+            .map(|l| (l.entry, l.method.clone()))
+            .collect(),
+        major: inc.classification.as_ref().map(|c| c.major),
+        id: inc.id,
+    })
+}
+
+/// Entry `i` as a gate decision the measures believe: signed by the store key (pipelines
+/// cannot write them through the server; others are not believed).
+fn decision_fact(l: &mut Ledger, i: u64) -> Option<DecisionFact> {
+    let r = plumb_gate::evidence::read_decision(l, i).filter(|r| r.store_signed)?;
+    Some(DecisionFact {
+        entry: r.index,
+        system: r.entry.system.clone().unwrap_or_default(),
+        commit: r.decision.commit.clone(),
+        time: time(&r.entry.time)?,
+        result: r.decision.result.name(),
+        critical: r.decision.findings.critical,
+        high: r.decision.findings.high,
+    })
 }
 
 /// The same evidence from entries already verified elsewhere (an evidence pack, offline):
@@ -244,20 +286,63 @@ pub fn from_entries(
         let Ok(inc) = plumb_incident::event::fold(&evs) else {
             continue;
         };
-        let Some(detected_at) = time(&inc.detected_at) else {
-            continue;
-        };
-        ev.incidents.push(IncidentFact {
-            detected_at,
-            resolved_at: inc.resolved_at.as_deref().and_then(time),
-            deployments: inc
-                .links
-                .iter()
-                .map(|l| (l.entry, l.method.clone()))
-                .collect(),
-            major: inc.classification.as_ref().map(|c| c.major),
-            id: inc.id,
-        });
+        ev.incidents.extend(incident_fact(inc));
     }
     ev
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plumb_ledger::{InitOptions, RecordRequest};
+
+    fn deploy(l: &mut Ledger, system: &str, predicate: serde_json::Value, at: &str) {
+        l.record(
+            RecordRequest {
+                subjects: vec![plumb_ledger::statement::Subject {
+                    name: format!("{system} {at}"),
+                    digest: [("sha256".to_string(), plumb_base::sha256_hex(at.as_bytes()))].into(),
+                }],
+                predicate_type:
+                    <plumb_records::deployment::Deployment as plumb_records::Record>::PREDICATE_TYPE
+                        .into(),
+                predicate,
+                system: Some(system.into()),
+                ..Default::default()
+            },
+            at.parse().unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// The server's incremental read gives what a fresh read gives at every step: records
+    /// appended between calls, one that does not parse, others that are no deployment.
+    #[test]
+    fn the_cache_reads_what_a_fresh_read_reads_as_the_log_grows() {
+        let d = tempfile::tempdir().unwrap();
+        let mut l = Ledger::init(&d.path().join("s"), InitOptions::default()).unwrap();
+        let mut cache = FactsCache::default();
+        let mut incidents = IncidentCache::default();
+        let mut same = |l: &mut Ledger, step: &str| {
+            let fresh = read(l).unwrap();
+            assert_eq!(cache.read(l, &mut incidents).unwrap(), fresh, "{step}");
+            fresh
+        };
+        assert!(same(&mut l, "empty").deployments.is_empty());
+        let ok = serde_json::json!({"environment": "production"});
+        deploy(&mut l, "payments", ok.clone(), "2026-11-01T10:00:00Z");
+        same(&mut l, "one");
+        deploy(
+            &mut l,
+            "payments",
+            serde_json::json!({"environment": 7}),
+            "2026-11-02T10:00:00Z",
+        );
+        deploy(&mut l, "identity", ok.clone(), "2026-11-03T10:00:00Z");
+        same(&mut l, "a record that does not parse, then another");
+        deploy(&mut l, "identity", ok, "2026-11-04T10:00:00Z");
+        let ev = same(&mut l, "three");
+        assert_eq!(ev.deployments.len(), 3);
+        same(&mut l, "unchanged");
+    }
 }

@@ -82,9 +82,8 @@ fn lines(out: &mut String, system: &str, m: &Measures) {
 
 /// The gauges, with their help lines; empty when the store cannot be read.
 pub fn metrics(s: &AppState) -> String {
-    let ev = match s.analyse(plumb_metrics::facts::read) {
-        Ok(Ok(ev)) => ev,
-        _ => return String::new(),
+    let Ok(ev) = s.delivery_facts() else {
+        return String::new();
     };
     let period = Period::last_days(s.now(), WINDOW_DAYS);
     let systems: Vec<String> = ev

@@ -186,6 +186,9 @@ pub struct AppState {
     /// Incidents as their events make them, read incrementally (lock it inside
     /// [`AppState::analyse`]).
     pub incident_cache: Mutex<plumb_incident::cache::IncidentCache>,
+    /// The delivery measures' evidence, read incrementally (lock it inside
+    /// [`AppState::analyse`], before the incident cache).
+    pub facts_cache: Mutex<plumb_metrics::facts::FactsCache>,
 }
 
 /// The one clock the server reads: every request, checkpoint, token and session takes its
@@ -264,6 +267,7 @@ impl AppState {
             max_pack_entries: crate::download::DEFAULT_MAX_PACK_ENTRIES,
             analysis: Mutex::new(None),
             incident_cache: Default::default(),
+            facts_cache: Default::default(),
         })
     }
 
@@ -295,6 +299,12 @@ impl AppState {
     > {
         self.analyse(|l| lock(&self.incident_cache).scan(l))?
             .map_err(|e| e.to_string())
+    }
+
+    /// The delivery measures' evidence: through the second connection and the incremental
+    /// caches (only records appended since the last call are read).
+    pub fn delivery_facts(&self) -> Result<plumb_metrics::facts::Evidence, String> {
+        self.analyse(|l| lock(&self.facts_cache).read(l, &mut lock(&self.incident_cache)))?
     }
 
     /// The time now, from the server's clock.

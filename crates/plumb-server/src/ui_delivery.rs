@@ -134,7 +134,7 @@ async fn delivery(
     let scope = Scope::of(&sess.token);
     let focus = q.get("system").cloned();
     let ctx = blocking(move || -> Result<Value, String> {
-        let ev = s.analyse(plumb_metrics::facts::read)??;
+        let ev = s.delivery_facts()?;
         // Only the systems the reader may see, and of those the one asked for, if any.
         let systems: Vec<String> = ev
             .deployments
