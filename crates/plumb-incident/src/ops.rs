@@ -471,7 +471,18 @@ pub struct AlertOutcome {
 /// notification group or opens one; a known alert is a duplicate; a resolved alert marks its
 /// incident mitigated once all its alerts are resolved. Resolved alerts never open incidents.
 pub fn alerts(l: &mut Ledger, ctx: &Ctx, list: &[Alert]) -> Result<(Vec<Event>, AlertOutcome)> {
-    let mut incidents = store::all(l)?;
+    let incidents = store::all(l)?;
+    alerts_among(l, ctx, list, incidents)
+}
+
+/// [`alerts`] against `incidents`, every incident as the log makes them now (a server keeps
+/// them in an [`crate::cache::IncidentCache`] instead of reading every event per webhook).
+pub fn alerts_among(
+    l: &mut Ledger,
+    ctx: &Ctx,
+    list: &[Alert],
+    mut incidents: Vec<Incident>,
+) -> Result<(Vec<Event>, AlertOutcome)> {
     let mut out = AlertOutcome::default();
     let mut evs: Vec<Event> = Vec::new();
     // An alert is the same alert only with the same key and the same service: a sender scoped

@@ -183,7 +183,10 @@ async fn ingest(
     }
     blocking(move || {
         let (out, _, entries) = with_ctx(&s, &who, |l, ctx| {
-            let (evs, out) = ops::alerts(l, ctx, &list).map_err(problem)?;
+            // The incidents as the cache keeps them: a webhook reads only what was appended
+            // since the last request, not every incident event.
+            let incidents = lock(&s.incident_cache).all(l).map_err(problem)?;
+            let (evs, out) = ops::alerts_among(l, ctx, &list, incidents).map_err(problem)?;
             Ok((out, evs))
         })?;
         Ok(json_response(
