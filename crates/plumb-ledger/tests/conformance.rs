@@ -758,6 +758,22 @@ mod group_commit {
     }
 }
 
+/// The database is hostile too: an owner who changes a column's type gets errors from every
+/// read of it, never a panicking reader.
+#[test]
+fn postgres_columns_of_another_type_are_an_error_not_a_panic() {
+    let mut s = filled(Kind::Postgres);
+    s.ledger.checkpoint(now()).unwrap();
+    s.raw.privileged(
+        "ALTER TABLE checkpoints ALTER COLUMN time TYPE integer USING 0; ALTER TABLE subjects ALTER COLUMN value TYPE integer USING 0",
+        &[],
+    );
+    s.reopen();
+    assert!(s.ledger.latest_checkpoint().is_err());
+    assert!(s.ledger.checkpoints().is_err());
+    assert!(s.ledger.subjects(0).is_err());
+}
+
 /// In PostgreSQL the application role can read and append, and nothing else: UPDATE, DELETE
 /// and TRUNCATE are refused by privileges before any trigger runs.
 #[test]

@@ -198,7 +198,7 @@ impl PostgresBackend {
         let mut tx = client.transaction()?;
         let exists: Option<String> = tx
             .query_one("SELECT to_regclass('entries')::text", &[])?
-            .get(0);
+            .try_get(0)?;
         if exists.is_some() {
             return Err(Error::State("the database already holds a log".into()));
         }
@@ -220,7 +220,7 @@ impl PostgresBackend {
         let exists: Option<String> = b
             .client
             .query_one("SELECT to_regclass('meta')::text", &[])?
-            .get(0);
+            .try_get(0)?;
         if exists.is_none() {
             return Err(Error::StoreVersion {
                 found: "none (not a plumb log)".into(),
@@ -252,7 +252,7 @@ impl PostgresBackend {
         let exists: Option<String> = self
             .client
             .query_one("SELECT to_regclass('cosignatures')::text", &[])?
-            .get(0);
+            .try_get(0)?;
         if exists.is_some() {
             return Ok(());
         }
@@ -265,8 +265,8 @@ impl PostgresBackend {
                 &[],
             )?
             .iter()
-            .map(|r| r.get(0))
-            .collect();
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
         let mut sql = String::from(COSIGNATURES);
         sql.push_str(&append_only("cosignatures", None));
         for role in &roles {
@@ -298,7 +298,7 @@ fn lookup_node(tx: &mut Transaction<'_>, level: u32, index: u64) -> Result<Optio
             &[&(level as i32), &(index as i64)],
         )?
     };
-    row.map(|r| to_hash(r.get(0), "stored tree node"))
+    row.map(|r| to_hash(r.try_get(0)?, "stored tree node"))
         .transpose()
 }
 
@@ -306,13 +306,13 @@ const ENTRY_COLUMNS: &str = "idx, leaf_hash, entry, predicate_type, system, run,
 
 fn stored(r: &postgres::Row) -> Result<StoredEntry> {
     Ok(StoredEntry {
-        index: r.get::<_, i64>(0) as u64,
-        leaf_hash: to_hash(r.get(1), "stored leaf hash")?,
-        bytes: r.get(2),
-        predicate_type: r.get(3),
-        system: r.get(4),
-        run: r.get(5),
-        time: r.get(6),
+        index: r.try_get::<_, i64>(0)? as u64,
+        leaf_hash: to_hash(r.try_get(1)?, "stored leaf hash")?,
+        bytes: r.try_get(2)?,
+        predicate_type: r.try_get(3)?,
+        system: r.try_get(4)?,
+        run: r.try_get(5)?,
+        time: r.try_get(6)?,
     })
 }
 
@@ -326,7 +326,7 @@ impl Backend for PostgresBackend {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK])?;
         let start: i64 = tx
             .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?
-            .get(0);
+            .try_get(0)?;
         let nodes = nodes_for_batch(start as u64, batch, |l, i| lookup_node(&mut tx, l, i))?;
         // One statement per table for the whole batch, its rows sent as arrays (UNNEST): a
         // batch costs a few round trips, not one per row, so batching pays on PostgreSQL as
@@ -376,7 +376,7 @@ impl Backend for PostgresBackend {
         let n: i64 = self
             .client
             .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", &[])?
-            .get(0);
+            .try_get(0)?;
         Ok(n as u64)
     }
 
@@ -401,7 +401,7 @@ impl Backend for PostgresBackend {
             let Some(last) = rows.last() else {
                 return Ok(());
             };
-            next = last.get::<_, i64>(0) + 1;
+            next = last.try_get::<_, i64>(0)? + 1;
             for r in &rows {
                 f(stored(r)?)?;
             }
@@ -413,7 +413,9 @@ impl Backend for PostgresBackend {
             "SELECT alg, value FROM subjects WHERE idx = $1 ORDER BY alg, value",
             &[&(index as i64)],
         )?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     fn scan_subjects(
@@ -432,7 +434,7 @@ impl Backend for PostgresBackend {
                 break;
             }
             for r in &rows {
-                f(r.get::<_, i64>(0) as u64, r.get(1), r.get(2))?;
+                f(r.try_get::<_, i64>(0)? as u64, r.try_get(1)?, r.try_get(2)?)?;
             }
         }
         tx.commit()?;
@@ -456,12 +458,12 @@ impl Backend for PostgresBackend {
             let Some(last) = rows.last() else {
                 return Ok(());
             };
-            next = (last.get(0), last.get::<_, i64>(1) + 1);
+            next = (last.try_get(0)?, last.try_get::<_, i64>(1)? + 1);
             for r in &rows {
                 f(
-                    r.get::<_, i32>(0) as u32,
-                    r.get::<_, i64>(1) as u64,
-                    to_hash(r.get(2), "stored tree node")?,
+                    r.try_get::<_, i32>(0)? as u32,
+                    r.try_get::<_, i64>(1)? as u64,
+                    to_hash(r.try_get(2)?, "stored tree node")?,
                 )?;
             }
         }
@@ -481,7 +483,9 @@ impl Backend for PostgresBackend {
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             owned.iter().map(|b| b.as_ref()).collect();
         let rows = self.client.query(&sql, &refs)?;
-        Ok(rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect())
+        rows.iter()
+            .map(|r| Ok(r.try_get::<_, i64>(0)? as u64))
+            .collect()
     }
 
     fn add_checkpoint(&mut self, cp: &StoredCheckpoint) -> Result<()> {
@@ -497,7 +501,7 @@ impl Backend for PostgresBackend {
             "SELECT size, note, time FROM checkpoints ORDER BY size",
             &[],
         )?;
-        Ok(rows.iter().map(checkpoint_row).collect())
+        rows.iter().map(checkpoint_row).collect()
     }
 
     fn last_checkpoints(&mut self, n: u64) -> Result<Vec<StoredCheckpoint>> {
@@ -506,7 +510,7 @@ impl Backend for PostgresBackend {
             "SELECT size, note, time FROM checkpoints ORDER BY size DESC LIMIT $1",
             &[&limit],
         )?;
-        Ok(rows.iter().rev().map(checkpoint_row).collect())
+        rows.iter().rev().map(checkpoint_row).collect()
     }
 
     fn add_cosignature(&mut self, c: &StoredCosignature) -> Result<()> {
@@ -522,15 +526,16 @@ impl Backend for PostgresBackend {
             "SELECT size, witness, line, time FROM cosignatures WHERE size = $1 ORDER BY witness",
             &[&(size as i64)],
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| StoredCosignature {
-                size: r.get::<_, i64>(0) as u64,
-                witness: r.get(1),
-                line: r.get(2),
-                time: r.get(3),
+        rows.iter()
+            .map(|r| {
+                Ok(StoredCosignature {
+                    size: r.try_get::<_, i64>(0)? as u64,
+                    witness: r.try_get(1)?,
+                    line: r.try_get(2)?,
+                    time: r.try_get(3)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn last_cosigned(&mut self, witness: &str) -> Result<Option<u64>> {
@@ -540,7 +545,7 @@ impl Backend for PostgresBackend {
                 "SELECT max(size) FROM cosignatures WHERE witness = $1",
                 &[&witness],
             )?
-            .get(0);
+            .try_get(0)?;
         Ok(v.map(|v| v as u64))
     }
 
@@ -548,15 +553,16 @@ impl Backend for PostgresBackend {
         Ok(self
             .client
             .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
-            .map(|r| r.get(0)))
+            .map(|r| r.try_get(0))
+            .transpose()?)
     }
 }
 
 /// A `size, note, time` row of the checkpoints table.
-fn checkpoint_row(r: &postgres::Row) -> StoredCheckpoint {
-    StoredCheckpoint {
-        size: r.get::<_, i64>(0) as u64,
-        note: r.get(1),
-        time: r.get(2),
-    }
+fn checkpoint_row(r: &postgres::Row) -> Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        size: r.try_get::<_, i64>(0)? as u64,
+        note: r.try_get(1)?,
+        time: r.try_get(2)?,
+    })
 }
