@@ -23,13 +23,15 @@ pub struct IncidentCache {
     skipped: Vec<Skipped>,
     /// Each incident folded, or why it does not fold.
     folded: BTreeMap<String, std::result::Result<Incident, Skipped>>,
+    /// Incidents with events read but not folded yet: kept here, not in a local, so a store
+    /// failure half way through a read leaves them to be folded by the next call.
+    dirty: BTreeSet<String>,
 }
 
 impl IncidentCache {
     /// Every incident, newest first, and the records skipped on the way, as
     /// [`crate::store::scan`] gives them, reading only what was appended since the last call.
     pub fn scan(&mut self, l: &mut Ledger) -> Result<(Vec<Incident>, Vec<Skipped>)> {
-        let mut changed = BTreeSet::new();
         for i in l.query(&Query {
             predicate_type: Some(PREDICATE_TYPE.into()),
             after: self.last,
@@ -37,7 +39,7 @@ impl IncidentCache {
         })? {
             match event_at(l, i)? {
                 Ok(ev) => {
-                    changed.insert(ev.incident.clone());
+                    self.dirty.insert(ev.incident.clone());
                     self.events
                         .entry(ev.incident.clone())
                         .or_default()
@@ -48,7 +50,7 @@ impl IncidentCache {
             // Kept as it goes: a store failure half way leaves what was read counted once.
             self.last = Some(self.last.map_or(i, |l| l.max(i)));
         }
-        for id in changed {
+        for id in std::mem::take(&mut self.dirty) {
             if let Some(evs) = self.events.get(&id) {
                 let folded = fold(evs).map_err(|e| Skipped {
                     entry: evs.first().map_or(0, |x| x.0),

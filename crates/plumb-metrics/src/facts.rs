@@ -136,6 +136,9 @@ impl FactsCache {
             plumb_gate::decision::PREDICATE_TYPE,
             self.decisions_after,
         )? {
+            // A store failure must stop here, not pass the decision over for good: reading a
+            // decision turns every failure into "not a decision".
+            l.entry(i).map_err(|e| e.to_string())?;
             self.decisions.extend(decision_fact(l, i));
             self.decisions_after = Some(i);
         }

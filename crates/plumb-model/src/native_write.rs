@@ -346,8 +346,11 @@ fn view(out: &mut String, v: &View) {
                 ("DiagramObject", format!(" archimateElement=\"{}\"", esc(e)))
             }
             ("Container", _, _) => ("Group", format!(" name=\"{}\"", esc(&n.label))),
-            // A view reference: Archi shows the referenced view's name and opens it.
-            ("Label", None, Some(r)) => ("DiagramModelReference", format!(" model=\"{}\"", esc(r))),
+            // A view reference: Archi shows the referenced view's name and opens it. It holds
+            // no boxes in Archi, so one that does (a hostile exchange file) stays a note.
+            ("Label", None, Some(r)) if kids.get(i).is_none_or(Vec::is_empty) => {
+                ("DiagramModelReference", format!(" model=\"{}\"", esc(r)))
+            }
             _ => ("Note", String::new()),
         };
         let attrs = format!("{attrs}{}", n.style.archi_attrs());

@@ -6,6 +6,7 @@
 //! a view keeps them through native -> exchange -> native and in the UI. Gradients and text
 //! alignment are not kept.
 
+use plumb_base::escape::xml as esc;
 use plumb_base::xml::XmlStart;
 
 /// A colour.
@@ -48,9 +49,9 @@ impl Typeface {
         let name = name.trim();
         let fits = !name.is_empty()
             && name.chars().count() <= MAX_FONT_NAME
-            && !name
-                .chars()
-                .any(|c| c.is_control() || matches!(c, '|' | '"' | '<' | '>' | '&'));
+            && !name.chars().any(|c| {
+                c.is_control() || matches!(c, '|' | '"' | '<' | '>' | '&' | '\u{FFFE}' | '\u{FFFF}')
+            });
         let tenths = (points * 10.0).round();
         if !fits || !(10.0..=2_000.0).contains(&tenths) {
             return None;
@@ -115,7 +116,7 @@ impl Typeface {
         let px = (f64::from(self.tenths) / 10.0 * 96.0 / 72.0).clamp(8.0, 24.0);
         let mut s = format!(
             " font-family=\"{}, sans-serif\" font-size=\"{px:.0}\"",
-            self.name
+            esc(&self.name)
         );
         if self.bold {
             s.push_str(" font-weight=\"bold\"");
@@ -156,8 +157,10 @@ impl Style {
                 s.push_str(&format!(" {k}=\"{}\"", hex(c)));
             }
         }
+        // Escaped although a typeface's name holds no markup: its checks are its constructor's,
+        // and escaping here does not depend on them.
         if let Some(t) = &self.typeface {
-            s.push_str(&format!(" font=\"{}\"", t.to_swt()));
+            s.push_str(&format!(" font=\"{}\"", esc(&t.to_swt())));
         }
         s
     }
@@ -184,7 +187,7 @@ impl Style {
                         "" => String::new(),
                         s => format!(" style=\"{s}\""),
                     };
-                    format!(" name=\"{}\" size=\"{}\"{style}", t.name, t.points())
+                    format!(" name=\"{}\" size=\"{}\"{style}", esc(&t.name), t.points())
                 })
                 .unwrap_or_default();
             match self.font {
@@ -284,6 +287,7 @@ mod tests {
             "1|Arial|9.0|x",
             "1|Arial",
             "1|\u{7}bell|9|0",
+            "1|A\u{FFFE}|9|0",
         ] {
             assert_eq!(Typeface::from_swt(bad), None, "{bad:?}");
         }

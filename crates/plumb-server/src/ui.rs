@@ -688,11 +688,11 @@ fn watch_of(l: &mut plumb_ledger::Ledger, system: &str, i: u64) -> (Value, Vec<V
                    "started_at": v.started_at, "ended_at": v.ended_at, "queries": queries})
         });
     // A rollback comes after what it remedies, in the same system: only those deployment
-    // records are read (the first thousand after it), never every system's.
+    // records are read, never every system's (and none cut off, so no number of later
+    // records can push a rollback out of view).
     let later = plumb_ledger::store::Query {
         system: Some(system.to_string()),
         after: Some(i),
-        limit: Some(1_000),
         ..Default::default()
     };
     let rollbacks = plumb_incident::store::deployment_records_in(l, later)

@@ -401,7 +401,7 @@ impl Backend for PostgresBackend {
             let Some(last) = rows.last() else {
                 return Ok(());
             };
-            next = last.try_get::<_, i64>(0)? + 1;
+            next = next_after(last.try_get::<_, i64>(0)?)?;
             for r in &rows {
                 f(stored(r)?)?;
             }
@@ -458,7 +458,7 @@ impl Backend for PostgresBackend {
             let Some(last) = rows.last() else {
                 return Ok(());
             };
-            next = (last.try_get(0)?, last.try_get::<_, i64>(1)? + 1);
+            next = (last.try_get(0)?, next_after(last.try_get::<_, i64>(1)?)?);
             for r in &rows {
                 f(
                     r.try_get::<_, i32>(0)? as u32,
@@ -556,6 +556,12 @@ impl Backend for PostgresBackend {
             .map(|r| r.try_get(0))
             .transpose()?)
     }
+}
+
+/// The index after `last`, a stored value: the largest one has none.
+fn next_after(last: i64) -> Result<i64> {
+    last.checked_add(1)
+        .ok_or_else(|| Error::Integrity(format!("stored index {last} is the largest there is")))
 }
 
 /// A `size, note, time` row of the checkpoints table.

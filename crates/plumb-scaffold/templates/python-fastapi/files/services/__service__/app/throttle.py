@@ -38,6 +38,10 @@ def _counted(address: str) -> str:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address
+    # An IPv4 client seen through a dual-stack socket (::ffff:1.2.3.4) is that IPv4 address,
+    # not the /64 every IPv4 client would share.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
     if ip.version == 6:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)

@@ -32,6 +32,11 @@ def test_the_header_is_read_only_from_trusted_proxies():
     assert client_address("testclient", ["1.2.3.4"], 1, PROXIES) == "testclient"
 
 
+def test_an_ipv4_client_through_a_dual_stack_socket_is_its_ipv4_address():
+    assert client_address("::ffff:203.0.113.5", [], 0) == "203.0.113.5"
+    assert client_address("10.0.0.7", ["::ffff:198.51.100.9"], 1, PROXIES) == "198.51.100.9"
+
+
 def test_ipv6_is_counted_by_its_64():
     a = client_address("2001:db8:1:2::17", [], 0)
     assert a == "2001:db8:1:2::/64"

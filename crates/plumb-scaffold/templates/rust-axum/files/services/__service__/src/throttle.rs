@@ -123,7 +123,9 @@ impl FromRequestParts<AppState> for ClientAddress {
 /// The address counted for `ip`: an IPv4 address itself, an IPv6 address's /64 (one host
 /// commonly holds a whole /64 and could otherwise rotate through it).
 fn counted(ip: IpAddr) -> String {
-    match ip {
+    // An IPv4 client seen through a dual-stack socket (`::ffff:1.2.3.4`) is that IPv4
+    // address, not the /64 every IPv4 client would share.
+    match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
             let network = std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1));
@@ -260,6 +262,18 @@ mod tests {
         ] {
             assert!(ProxyNetwork::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_ipv4_client_through_a_dual_stack_socket_is_its_ipv4_address() {
+        let mapped: IpAddr = "::ffff:203.0.113.5".parse().unwrap();
+        assert_eq!(client_address(Some(mapped), &[], 0, &[]), "203.0.113.5");
+        let proxies = nets(&["10.0.0.0/8"]);
+        let peer = Some(IpAddr::from([10, 0, 0, 7]));
+        assert_eq!(
+            client_address(peer, &["::ffff:198.51.100.9"], 1, &proxies),
+            "198.51.100.9"
+        );
     }
 
     #[test]
