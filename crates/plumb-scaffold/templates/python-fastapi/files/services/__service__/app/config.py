@@ -43,6 +43,10 @@ def _networks(env: Mapping[str, str]) -> tuple[Network, ...]:
         item = item.strip()
         if not item:
             continue
+        # Digits only after '/', and no zone id: the Rust template reads the list the same way.
+        _, slash, prefix = item.partition("/")
+        if (slash and not (prefix.isascii() and prefix.isdigit())) or "%" in item:
+            raise ConfigError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network (address/prefix length)")
         try:
             networks.append(ipaddress.ip_network(item))
         except ValueError as e:

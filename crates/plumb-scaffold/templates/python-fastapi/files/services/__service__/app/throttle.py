@@ -55,6 +55,8 @@ def _trusted(address: str | None, proxies: Iterable[Network]) -> bool:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
+    if getattr(ip, "scope_id", None):
+        return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return any(ip.version == n.version and ip in n for n in proxies)
@@ -74,7 +76,10 @@ def client_address(
             inner = chain[len(chain) - hops + 1 :]
             if all(_trusted(a, proxies) for a in inner):
                 try:
-                    return _counted(str(ipaddress.ip_address(chain[len(chain) - hops])))
+                    ip = ipaddress.ip_address(chain[len(chain) - hops])
+                    # A zone id is no client address (the Rust template does not read one).
+                    if not getattr(ip, "scope_id", None):
+                        return _counted(str(ip))
                 except ValueError:
                     pass
     return _counted(peer) if peer else "unknown"

@@ -44,7 +44,10 @@ def test_trusted_proxies_come_with_their_hops():
         Settings.from_env(base | {"TRUSTED_PROXIES": "10.0.0.0/8"})
 
 
-@pytest.mark.parametrize("value", ["10.0.0.0/33", "10.1.2.3/8", "proxy.internal", "10.0.0.0/", "::/129"])
+@pytest.mark.parametrize(
+    "value",
+    ["10.0.0.0/33", "10.1.2.3/8", "proxy.internal", "10.0.0.0/", "::/129", "10.0.0.0/255.0.0.0", "10.0.0.0/+8", "fe80::1%eth0"],
+)
 def test_malformed_proxy_networks_are_refused(value):
     with pytest.raises(ConfigError, match="^TRUSTED_PROXIES:"):
         Settings.from_env({"DATABASE_URL": "postgresql://x@y/z", "TRUSTED_PROXY_HOPS": "1", "TRUSTED_PROXIES": value})

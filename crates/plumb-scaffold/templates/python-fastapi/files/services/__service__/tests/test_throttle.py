@@ -30,6 +30,8 @@ def test_the_header_is_read_only_from_trusted_proxies():
     # No proxies at all, or a peer that is not an address (the test client): nothing is trusted.
     assert client_address("10.0.0.7", ["1.2.3.4"], 1, ()) == "10.0.0.7"
     assert client_address("testclient", ["1.2.3.4"], 1, PROXIES) == "testclient"
+    # A zone id is not a client address, as in the Rust template.
+    assert client_address("10.0.0.7", ["fe80::1%eth0"], 1, PROXIES) == "10.0.0.7"
 
 
 def test_an_ipv4_client_through_a_dual_stack_socket_is_its_ipv4_address():

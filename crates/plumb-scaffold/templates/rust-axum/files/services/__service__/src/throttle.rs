@@ -51,8 +51,9 @@ impl ProxyNetwork {
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
+            // Digits only (no sign, no netmask notation), as the Python template reads it.
             Some(p) => match p.parse::<u8>() {
-                Ok(n) if n <= max => n,
+                Ok(n) if n <= max && p.bytes().all(|b| b.is_ascii_digit()) => n,
                 _ => return Err(format!("{text:?}: the prefix length must be 0 to {max}")),
             },
         };
@@ -105,12 +106,15 @@ impl FromRequestParts<AppState> for ClientAddress {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let forwarded: Vec<&str> = parts
+        // Lossy, not all or nothing: a client's bytes in the part it wrote must not hide the
+        // entries our proxies appended to the same line.
+        let forwarded: Vec<String> = parts
             .headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .collect();
+        let forwarded: Vec<&str> = forwarded.iter().map(String::as_str).collect();
         Ok(ClientAddress(client_address(
             peer,
             &forwarded,
@@ -258,6 +262,9 @@ mod tests {
             "::/129",
             "x/8",
             "10.0.0.0/-1",
+            "10.0.0.0/+8",
+            "10.0.0.0/255.0.0.0",
+            "fe80::1%eth0",
             "",
         ] {
             assert!(ProxyNetwork::parse(bad).is_err(), "{bad}");
