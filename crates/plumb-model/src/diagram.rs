@@ -71,7 +71,9 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
     };
     let mut out: Vec<View> = Vec::new();
     let mut stack: Vec<String> = Vec::new();
-    let mut depth = 0usize;
+    // The nodes open at this point of the document, innermost last (`None` for a node outside
+    // any view): what a node's label, style or view reference belongs to, whatever came first.
+    let mut open: Vec<Option<usize>> = Vec::new();
     let num = |e: &plumb_base::xml::XmlStart, k: &str| {
         e.attr(k)
             .and_then(|v| v.parse::<f64>().ok())
@@ -88,7 +90,10 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                         ..Default::default()
                     }),
                     "node" => {
+                        let depth = open.len();
+                        let mut index = None;
                         if let Some(v) = out.last_mut() {
+                            index = Some(v.nodes.len());
                             v.nodes.push(Node {
                                 id: e.attr("identifier").unwrap_or_default().to_string(),
                                 element: e.attr("elementRef").map(str::to_string),
@@ -103,7 +108,7 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                                 view_ref: None,
                             });
                         }
-                        depth += 1;
+                        open.push(index);
                     }
                     "connection" => {
                         if let Some(v) = out.last_mut() {
@@ -122,15 +127,21 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                         }
                     }
                     "fillColor" | "lineColor" | "color" => {
-                        style_colour(&mut out, &stack, &e);
+                        style_colour(&mut out, &stack, &e, open.last().copied().flatten());
                     }
                     "viewRef" if parent == "node" => {
-                        if let Some(n) = out.last_mut().and_then(|v| v.nodes.last_mut()) {
+                        let at = open.last().copied().flatten();
+                        if let Some(n) = out
+                            .last_mut()
+                            .and_then(|v| at.and_then(|i| v.nodes.get_mut(i)))
+                        {
                             n.view_ref = e.attr("ref").map(str::to_string);
                         }
                     }
                     "font" => {
-                        if let Some(s) = style_of(&mut out, &stack, 1) {
+                        if let Some(s) =
+                            style_of(&mut out, &stack, 1, open.last().copied().flatten())
+                        {
                             s.typeface = crate::style::Typeface::from_exchange(&e);
                         }
                     }
@@ -151,8 +162,11 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
                         }
                     }
                     (Some("node"), Some("label")) => {
-                        if let Some(node) = out.last_mut().and_then(|v| v.nodes.last_mut()) {
-                            // The innermost open node is the last one pushed at this depth.
+                        let at = open.last().copied().flatten();
+                        if let Some(node) = out
+                            .last_mut()
+                            .and_then(|v| at.and_then(|i| v.nodes.get_mut(i)))
+                        {
                             node.label = t;
                         }
                     }
@@ -161,7 +175,7 @@ pub fn views(m: &Model) -> Result<Vec<View>> {
             }
             XmlEvent::End(name) => {
                 if name == "node" {
-                    depth = depth.saturating_sub(1);
+                    open.pop();
                 }
                 stack.pop();
             }
@@ -178,6 +192,7 @@ fn style_of<'a>(
     out: &'a mut [View],
     stack: &[String],
     back: usize,
+    node: Option<usize>,
 ) -> Option<&'a mut crate::style::Style> {
     let n = stack.len();
     let at = |b: usize| {
@@ -188,15 +203,19 @@ fn style_of<'a>(
     if at(back) != Some("style") {
         return None;
     }
-    owned_style(out, at(back + 1)?)
+    owned_style(out, at(back + 1)?, node)
 }
 
-/// The style of the last node or connection of the view being read, by the owner's element
-/// name.
-fn owned_style<'a>(out: &'a mut [View], owner: &str) -> Option<&'a mut crate::style::Style> {
+/// The style of the open node, or of the last connection, of the view being read, by the
+/// owner's element name.
+fn owned_style<'a>(
+    out: &'a mut [View],
+    owner: &str,
+    node: Option<usize>,
+) -> Option<&'a mut crate::style::Style> {
     let v = out.last_mut()?;
     match owner {
-        "node" => v.nodes.last_mut().map(|n| &mut n.style),
+        "node" => v.nodes.get_mut(node?).map(|n| &mut n.style),
         "connection" => v.connections.last_mut().map(|c| &mut c.style),
         _ => None,
     }
@@ -205,7 +224,12 @@ fn owned_style<'a>(out: &'a mut [View], owner: &str) -> Option<&'a mut crate::st
 /// A colour of a `<style>`: `fillColor` and `lineColor` directly in it, a font's `color` in
 /// its `<font>`; it belongs to the node or connection that holds the style, the last one of
 /// its kind opened (a node's style comes before its child nodes).
-fn style_colour(out: &mut [View], stack: &[String], e: &plumb_base::xml::XmlStart) {
+fn style_colour(
+    out: &mut [View],
+    stack: &[String],
+    e: &plumb_base::xml::XmlStart,
+    node: Option<usize>,
+) {
     let n = stack.len();
     let at = |back: usize| {
         n.checked_sub(back)
@@ -220,7 +244,7 @@ fn style_colour(out: &mut [View], stack: &[String], e: &plumb_base::xml::XmlStar
     let Some(colour) = crate::style::from_rgb_attrs(e) else {
         return;
     };
-    if let Some(s) = owned_style(out, owner) {
+    if let Some(s) = owned_style(out, owner, node) {
         match which {
             "fillColor" => s.fill = Some(colour),
             "lineColor" => s.line = Some(colour),

@@ -242,3 +242,35 @@ fn closing_tags_before_the_opening_ones_do_not_break_the_reader() {
     assert_eq!(m.raw_metadata.as_deref(), Some("<metadata><x/></metadata>"));
     assert_eq!(m.raw_views.as_deref(), Some("<views><diagrams/></views>"));
 }
+
+/// A node's label, style and view reference belong to that node wherever they stand in it:
+/// after one of its child nodes too (a hostile or unusual file), not to the child.
+#[test]
+fn what_follows_a_child_node_belongs_to_its_parent() {
+    let xml = format!(
+        r#"<?xml version="1.0"?><model xmlns="{ns}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" identifier="m"><name>M</name><elements/><views><diagrams>
+<view identifier="v1" xsi:type="Diagram"><name>One</name>
+  <node identifier="outer" xsi:type="Label" x="0" y="0" w="300" h="200">
+    <node identifier="inner" xsi:type="Label" x="10" y="10" w="50" h="50"><label>inner</label></node>
+    <label>outer</label>
+    <style><fillColor r="1" g="2" b="3"/><font name="Arial" size="10"/></style>
+    <viewRef ref="v2"/>
+  </node>
+</view>
+<view identifier="v2" xsi:type="Diagram"><name>Two</name></view>
+</diagrams></views></model>"#,
+        ns = plumb_model::exchange::NAMESPACE
+    );
+    let m = plumb_model::read_bytes("m.xml", "xml", xml.as_bytes()).expect("reads");
+    let vs = plumb_model::diagram::views(&m).unwrap();
+    let nodes = &vs[0].nodes;
+    let (outer, inner) = (&nodes[0], &nodes[1]);
+    assert_eq!(
+        (outer.label.as_str(), inner.label.as_str()),
+        ("outer", "inner")
+    );
+    assert_eq!(outer.view_ref.as_deref(), Some("v2"));
+    assert_eq!(inner.view_ref, None);
+    assert_eq!(outer.style.fill, Some((1, 2, 3)));
+    assert!(outer.style.typeface.is_some() && inner.style.typeface.is_none());
+}

@@ -891,7 +891,8 @@ fn architecture_context(
                 drift: drifted.as_ref(),
                 findings: Some(&findings),
                 link: link.as_deref(),
-                view_link: Some("?view="),
+                // The drift overlay stays on when a reference opens another view.
+                view_link: Some(if drift { "?drift=1&view=" } else { "?view=" }),
             },
         ),
         None => plumb_model::svg::render(&model, focus.as_deref(), &flagged),
