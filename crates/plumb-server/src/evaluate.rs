@@ -18,7 +18,7 @@ use plumb_ledger::statement::Statement;
 
 use crate::api::{blocking, in_scope, json_response, require_json};
 use crate::problem::Problem;
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 use crate::tokens::TokenRecord;
 
 /// The last path component of a client-given name: attachment names never carry paths.
@@ -131,7 +131,7 @@ fn fill_resilience(s: &AppState, req: &mut plumb_gate::GateRequest) {
     let Ok((_, model)) = crate::ui::reference_model(s, &crate::scope::Scope::All) else {
         return;
     };
-    let Ok(tests) = plumb_resilience::tests::recorded(&mut lock(&s.reader)) else {
+    let Ok(Ok(tests)) = s.analyse(plumb_resilience::tests::recorded) else {
         return;
     };
     plumb_resilience::tests::fill_gate(&mut req.config, &model, &tests, req.now);

@@ -812,13 +812,13 @@ fn drifted_elements(
     scope: &Scope,
     model: &plumb_model::Model,
 ) -> Result<std::collections::HashSet<String>, String> {
-    // Only the reader's own systems' deployment records are read (and parsed under the lock).
+    // Only the reader's own systems' deployment records are read, through the second
+    // connection (not under the reader's lock).
     let mut within = LogQuery::default();
     scope.narrow(&mut within).map_err(|p| p.detail)?;
-    let deployments = {
-        let mut l = lock(&s.reader);
-        plumb_incident::store::deployments_in(&mut l, within).map_err(|e| e.to_string())?
-    };
+    let deployments = s
+        .analyse(|l| plumb_incident::store::deployments_in(l, within))?
+        .map_err(|e| e.to_string())?;
     let mut seen = plumb_model::drift::Observed::default();
     plumb_incident::observed::tally(
         &mut seen,

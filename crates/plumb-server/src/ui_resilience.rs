@@ -15,7 +15,7 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::scope::Scope;
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 use crate::templates::{message, render};
 use crate::ui::{blocking, need_login, session};
 
@@ -30,20 +30,20 @@ pub fn router() -> Router<Arc<AppState>> {
 fn context(s: &AppState, scope: &Scope, max_age_days: i64) -> Result<Value, String> {
     let (model_entry, model) = crate::ui::reference_model(s, scope)?;
     let profiles = plumb_model::dora::system_profiles(&model);
-    let (tests, latest_watch) = {
-        let mut l = lock(&s.reader);
-        let tests = plumb_resilience::tests::recorded(&mut l).map_err(|e| e.to_string())?;
+    // Every recorded test is read: through the second connection, not under the reader's lock.
+    let (tests, latest_watch) = s.analyse(|l| -> Result<_, String> {
+        let tests = plumb_resilience::tests::recorded(l).map_err(|e| e.to_string())?;
         // The latest watch of each system of the model the reader may see.
         let mut latest = HashMap::new();
         for sys in profiles.keys().filter(|x| scope.allows(Some(x))) {
-            if let Some(w) = plumb_resilience::watch::evidence::latest_of_system(&mut l, sys)
+            if let Some(w) = plumb_resilience::watch::evidence::latest_of_system(l, sys)
                 .map_err(|e| e.to_string())?
             {
                 latest.insert(sys.clone(), w);
             }
         }
-        (tests, latest)
-    };
+        Ok((tests, latest))
+    })??;
     // A scoped reader sees the tests of its systems only.
     let tests: Vec<_> = tests
         .into_iter()
