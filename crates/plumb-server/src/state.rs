@@ -181,7 +181,7 @@ pub struct AppState {
     /// Entries a downloaded evidence pack may hold.
     pub max_pack_entries: u64,
     /// A second store connection for reads that go through a whole record type (see
-    /// [`AppState::analyse`]); opened at first use.
+    /// [`AppState::analyse`]); opened with the others.
     pub analysis: Mutex<Option<Ledger>>,
     /// Incidents as their events make them, read incrementally (lock it inside
     /// [`AppState::analyse`]).
@@ -233,6 +233,9 @@ impl AppState {
     pub fn open(store: PathBuf, secure_cookies: bool, clock: Clock) -> Result<Self, String> {
         let reader = Ledger::open(&store).map_err(|e| e.to_string())?;
         let writer = Ledger::open(&store).map_err(|e| e.to_string())?;
+        // Opened now, not at first use: a store that cannot be reached later would otherwise
+        // make each whole-type read wait a connection timeout in turn, under its lock.
+        let analysis = Ledger::open(&store).map_err(|e| e.to_string())?;
         let key =
             KeyPair::read_private(&store.join("keys/signing.key")).map_err(|e| e.to_string())?;
         let tokens = Tokens::load(&store)?;
@@ -265,7 +268,7 @@ impl AppState {
             clock,
             witnesses: None,
             max_pack_entries: crate::download::DEFAULT_MAX_PACK_ENTRIES,
-            analysis: Mutex::new(None),
+            analysis: Mutex::new(Some(analysis)),
             incident_cache: Default::default(),
             facts_cache: Default::default(),
         })
