@@ -24,9 +24,25 @@ pub struct RecordedDecision {
 }
 
 /// Reads entry `index` as a gate decision; `None` when it is not one or does not fit the type
-/// (stored data is hostile: a record that does not parse is passed over).
+/// (stored data is hostile: a record that does not parse is passed over), or when the store
+/// cannot be read ([`read_decision_or_fail`] tells that apart).
 pub fn read_decision(l: &mut Ledger, index: u64) -> Option<RecordedDecision> {
-    let entry = LogEntry::parse(&l.entry(index).ok()?.bytes).ok()?;
+    read_decision_or_fail(l, index).ok().flatten()
+}
+
+/// [`read_decision`], with a store failure as an error rather than "not a decision": for a
+/// reader that keeps what it has read and must not pass a decision over for good.
+pub fn read_decision_or_fail(
+    l: &mut Ledger,
+    index: u64,
+) -> plumb_ledger::Result<Option<RecordedDecision>> {
+    let stored = l.entry(index)?;
+    Ok(decision_of(l, index, &stored.bytes))
+}
+
+/// The stored entry `bytes` at `index` as a gate decision, if it is one.
+fn decision_of(l: &Ledger, index: u64, bytes: &[u8]) -> Option<RecordedDecision> {
+    let entry = LogEntry::parse(bytes).ok()?;
     let st = entry.statement().ok()?;
     if st.predicate_type != Decision::PREDICATE_TYPE {
         return None;

@@ -136,10 +136,10 @@ impl FactsCache {
             plumb_gate::decision::PREDICATE_TYPE,
             self.decisions_after,
         )? {
-            // A store failure must stop here, not pass the decision over for good: reading a
-            // decision turns every failure into "not a decision".
-            l.entry(i).map_err(|e| e.to_string())?;
-            self.decisions.extend(decision_fact(l, i));
+            // A store failure stops here: the decision is not passed over for good.
+            let read =
+                plumb_gate::evidence::read_decision_or_fail(l, i).map_err(|e| e.to_string())?;
+            self.decisions.extend(read.and_then(decision_fact));
             self.decisions_after = Some(i);
         }
         let mut incidents: Vec<IncidentFact> = incidents
@@ -207,10 +207,12 @@ fn incident_fact(inc: plumb_incident::event::Incident) -> Option<IncidentFact> {
     })
 }
 
-/// Entry `i` as a gate decision the measures believe: signed by the store key (pipelines
-/// cannot write them through the server; others are not believed).
-fn decision_fact(l: &mut Ledger, i: u64) -> Option<DecisionFact> {
-    let r = plumb_gate::evidence::read_decision(l, i).filter(|r| r.store_signed)?;
+/// A gate decision as the measures believe it: signed by the store key (pipelines cannot write
+/// them through the server; others are not believed).
+fn decision_fact(r: plumb_gate::evidence::RecordedDecision) -> Option<DecisionFact> {
+    if !r.store_signed {
+        return None;
+    }
     Some(DecisionFact {
         entry: r.index,
         system: r.entry.system.clone().unwrap_or_default(),
