@@ -319,6 +319,14 @@ impl WitnessPolicy {
         Ok(WitnessPolicy { keys, min })
     }
 
+    /// Every one of `keys` must have cosigned (the witnesses a log asks, known by their keys).
+    pub fn all_of(keys: Vec<PublicKey>) -> Self {
+        WitnessPolicy {
+            min: keys.len(),
+            keys,
+        }
+    }
+
     /// Whether the policy asks for anything.
     pub fn is_empty(&self) -> bool {
         self.min == 0

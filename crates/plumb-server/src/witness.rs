@@ -23,7 +23,7 @@ use plumb_ledger::cosigners::{
     CosignLog, Cosigners, Outcome, Reply, Transport, WitnessEndpoint, WitnessPolicy,
 };
 use plumb_ledger::store::StoredCheckpoint;
-use plumb_ledger::witness::{MAX_REQUEST, Witness, vkey};
+use plumb_ledger::witness::{MAX_REQUEST, Witness};
 
 use crate::state::{AppState, lock, try_lock};
 
@@ -137,8 +137,7 @@ pub struct LogWitnesses {
 impl LogWitnesses {
     /// The witnesses at `endpoints`, asked over HTTP with [`ASK_TIMEOUT`].
     pub fn new(endpoints: Vec<WitnessEndpoint>) -> Result<Self, plumb_ledger::Error> {
-        let keys: Vec<String> = endpoints.iter().map(|e| vkey(&e.key)).collect();
-        let all = WitnessPolicy::new(&keys, None)?;
+        let all = WitnessPolicy::all_of(endpoints.iter().map(|e| e.key.clone()).collect());
         let asking = Cosigners::new(endpoints, http_transport(ASK_TIMEOUT))?;
         Ok(LogWitnesses {
             asking: Mutex::new(asking),
